@@ -1,0 +1,114 @@
+import { Bench } from 'tinybench';
+
+/** One measured function. `fn` may be sync or async; async ones are awaited. */
+export interface BenchTask {
+  readonly name: string;
+  readonly fn: () => unknown;
+}
+
+/**
+ * A group of tasks measured in the same run. The first task is the baseline (a raw driver, a
+ * bare parser, another library); every other figure is printed beside it as a ratio.
+ */
+export interface BenchSuite {
+  readonly name: string;
+  /** What the suite shows, printed above its table. */
+  readonly description: string;
+  readonly baseline: BenchTask;
+  readonly tasks: readonly BenchTask[];
+  /** Bytes each call processes, to print MB/s. */
+  readonly bytesPerOp?: number;
+  /** Facts to print with the suite (detector counts, corpus sizes). */
+  readonly notes?: Readonly<Record<string, string | number>>;
+  /** Runs before measuring (servers, caches); the returned function runs after. */
+  readonly setup?: () => Promise<(() => Promise<void>) | undefined>;
+  /** Measuring time per task in ms (default 500). */
+  readonly timeMs?: number;
+}
+
+/** One task's figures. */
+export interface TaskResult {
+  readonly name: string;
+  readonly baseline: boolean;
+  readonly opsPerSecond: number;
+  readonly meanMs: number;
+  readonly p99Ms: number;
+  readonly samples: number;
+  readonly mbPerSecond?: number;
+  /** This task's throughput divided by the baseline's (>1 is faster than the baseline). */
+  readonly vsBaseline: number;
+}
+
+/** One suite's figures. */
+export interface SuiteResult {
+  readonly suite: string;
+  readonly description: string;
+  readonly notes: Readonly<Record<string, string | number>>;
+  readonly results: readonly TaskResult[];
+}
+
+/** Measures one suite: the baseline and every task in the same process, one after another. */
+export async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
+  const teardown = suite.setup ? await suite.setup() : undefined;
+  try {
+    const bench = new Bench({ time: suite.timeMs ?? 500, warmupTime: 100 });
+    const all = [suite.baseline, ...suite.tasks];
+    for (const task of all) bench.add(task.name, task.fn);
+    await bench.run();
+    const rows = all.map((task, i) => {
+      const result = bench.tasks[i]?.result;
+      if (result === undefined || !('throughput' in result)) {
+        throw new Error(
+          `benchmark "${suite.name} / ${task.name}" did not complete: ${JSON.stringify(result)}`,
+        );
+      }
+      return { task, result };
+    });
+    const baselineOps = rows[0]!.result.throughput.mean;
+    return {
+      suite: suite.name,
+      description: suite.description,
+      notes: suite.notes ?? {},
+      results: rows.map(({ task, result }, i) => {
+        const ops = result.throughput.mean;
+        return {
+          name: task.name,
+          baseline: i === 0,
+          opsPerSecond: ops,
+          meanMs: result.latency.mean,
+          p99Ms: result.latency.p99,
+          samples: result.latency.samplesCount,
+          ...(suite.bytesPerOp === undefined ? {} : { mbPerSecond: (ops * suite.bytesPerOp) / 1e6 }),
+          vsBaseline: ops / baselineOps,
+        };
+      }),
+    };
+  } finally {
+    if (teardown) await teardown();
+  }
+}
+
+/** Formats one suite's figures as a readable table. */
+export function formatSuite(result: SuiteResult): string {
+  const lines = [`## ${result.suite}`, result.description];
+  for (const [key, value] of Object.entries(result.notes)) lines.push(`  ${key}: ${value}`);
+  const header = ['task', 'ops/s', 'mean', 'p99', 'MB/s', 'vs baseline'];
+  const body = result.results.map((r) => [
+    `${r.baseline ? '(baseline) ' : ''}${r.name}`,
+    fmt(r.opsPerSecond),
+    `${fmt(r.meanMs * 1000)} µs`,
+    `${fmt(r.p99Ms * 1000)} µs`,
+    r.mbPerSecond === undefined ? '' : fmt(r.mbPerSecond),
+    r.baseline ? '1.00×' : `${r.vsBaseline.toFixed(2)}×`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const row = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  lines.push(row(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(row));
+  return lines.join('\n');
+}
+
+function fmt(n: number): string {
+  if (n >= 100) return Math.round(n).toLocaleString('en-US');
+  return n.toPrecision(3);
+}

@@ -1,0 +1,2 @@
+// Public entry: re-exports only. Empty until this package gets its issue.
+export {};

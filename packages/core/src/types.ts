@@ -1,0 +1,151 @@
+/**
+ * Public types shared by every part of Portcullis (SPEC.md §2). Plain, serialisable data:
+ * no classes, no functions, so decisions and recordings can be stored and compared.
+ *
+ * @packageDocumentation
+ */
+
+/** The protocol a target speaks. */
+export type Protocol = 'postgres' | 'ssh' | 'kubernetes';
+
+/** What kind of caller a principal is. */
+export type PrincipalKind = 'human' | 'agent' | 'service';
+
+/**
+ * Who asks. The `subject` is the accountable human (or service); `actor` is the agent acting
+ * on the subject's behalf, taken from the RFC 8693 `act` claim.
+ *
+ * @example
+ * ```ts
+ * const alice: Principal = { subject: 'alice', groups: ['analysts'], kind: 'human' };
+ * const copilot: Principal = { subject: 'alice', groups: ['analysts'], kind: 'agent', actor: 'copilot' };
+ * ```
+ */
+export interface Principal {
+  /** The accountable subject (`sub`, or the configured subject claim). */
+  readonly subject: string;
+  /** Group names, from the configured groups claim. */
+  readonly groups: readonly string[];
+  /** `human`, `agent` or `service`. */
+  readonly kind: PrincipalKind;
+  /** The current actor (RFC 8693 `act.sub`), when an agent acts for the subject. */
+  readonly actor?: string;
+  /**
+   * The whole delegation chain from RFC 8693 nested `act` claims, current actor first
+   * (`act.sub`, then `act.act.sub`, …). Absent when there is no actor.
+   */
+  readonly actorChain?: readonly string[];
+  /** The token issuer (`iss`), when the principal came from a token. */
+  readonly issuer?: string;
+  /** The token id (`jti`), when present. */
+  readonly tokenId?: string;
+  /** When the credential expires, in seconds since the epoch (`exp`). */
+  readonly expiresAt?: number;
+}
+
+/** A named connection a request goes to (`warehouse`, `bastion`, `prod-cluster`). */
+export interface Target {
+  readonly name: string;
+  readonly protocol: Protocol;
+}
+
+/** An SQL text, possibly several statements. */
+export interface SqlRequest {
+  readonly type: 'sql';
+  readonly sql: string;
+}
+
+/** A shell command line to run over SSH exec. */
+export interface CommandRequest {
+  readonly type: 'command';
+  readonly command: string;
+}
+
+/** An interactive shell session. */
+export interface ShellRequest {
+  readonly type: 'shell';
+}
+
+/** An SFTP read or write of one path. */
+export interface SftpRequest {
+  readonly type: 'sftp';
+  readonly mode: 'read' | 'write';
+  readonly path: string;
+}
+
+/** A port forward to `host:port`. */
+export interface ForwardRequest {
+  readonly type: 'forward';
+  readonly host: string;
+  readonly port: number;
+}
+
+/** One Kubernetes API call: HTTP method, path with query string, and request headers. */
+export interface KubeRequest {
+  readonly type: 'kube';
+  readonly method: string;
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+/** One thing a caller wants done on a target (SPEC.md §2). */
+export type Request = SqlRequest | CommandRequest | ShellRequest | SftpRequest | ForwardRequest | KubeRequest;
+
+/**
+ * The unit a request classifies into. Operation names are the normative vocabulary of
+ * SPEC.md §3; `unknown` means the classifier could not resolve the request (fail closed).
+ */
+export interface Action {
+  readonly operation: string;
+  readonly resource?: string;
+}
+
+/** The effect of a rule and of a decision. */
+export type Effect = 'allow' | 'deny' | 'review';
+
+/** Who may approve a review: subjects and/or groups, each a list of globs. */
+export interface ApproverSpec {
+  readonly subjects?: readonly string[];
+  readonly groups?: readonly string[];
+}
+
+/** What a `review` decision needs before the request may run. */
+export interface ReviewRequirement {
+  /** The review rule that asked for it. */
+  readonly ruleId: string;
+  readonly approvers: ApproverSpec;
+  /** How many distinct people must approve. */
+  readonly minApprovals: number;
+  /** How long an approval can be used, in milliseconds. */
+  readonly ttlMs: number;
+  /** `once`: the approval runs the exact request one time; `window`: the operations for `ttlMs`. */
+  readonly grant: 'once' | 'window';
+  readonly reason?: string;
+}
+
+/** How one action of a request was decided. */
+export interface ActionDecision {
+  readonly action: Action;
+  readonly effect: Effect;
+  /** Ids of the rules that produced this effect (all deny rules, all review rules, or the allow rules). */
+  readonly rules: readonly string[];
+  readonly reasons: readonly string[];
+}
+
+/**
+ * A decision (SPEC.md §2): the strictest effect over the request's actions, the rules that
+ * produced it and reasons a person can read. For `review`, what approval is needed; for
+ * `allow`, which masking profile applies and whether recording is required.
+ */
+export interface Decision {
+  readonly effect: Effect;
+  readonly rules: readonly string[];
+  readonly reasons: readonly string[];
+  readonly actions: readonly ActionDecision[];
+  /** Present when `effect` is `review`: every requirement must be satisfied. */
+  readonly review?: readonly ReviewRequirement[];
+  /** Present when `effect` is `allow` and a masking profile applies. */
+  readonly mask?: string;
+  /** Whether the request may only run if it can be recorded. */
+  readonly recordingRequired: boolean;
+}

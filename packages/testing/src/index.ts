@@ -1,0 +1,3 @@
+// Private test helpers shared by the Portcullis packages. Re-exports only.
+export { configuredServerUrl, createTestDatabase, NEEDS_MULTI_SESSION } from './test-database.js';
+export type { TestDatabase } from './test-database.js';
