@@ -149,3 +149,83 @@ export interface Decision {
   /** Whether the request may only run if it can be recorded. */
   readonly recordingRequired: boolean;
 }
+
+/**
+ * What a classifier may know about the session a request runs in. Adapters fill it in; a
+ * classifier never reaches for state of its own.
+ */
+export interface ClassifyContext {
+  /**
+   * SQL prepared statements the session knows (`PREPARE name AS …` or a named protocol-level
+   * statement), by name, with the actions of the statement they prepared. `EXECUTE name` of a
+   * name not in this map classifies as `unknown`.
+   */
+  readonly preparedStatements?: ReadonlyMap<string, readonly Action[]>;
+}
+
+/** How a masked value is shown. */
+export type MaskStyle = 'redact' | 'partial' | 'hash' | 'keep';
+
+/** A masking profile as written in a policy file (`masking.profiles.<name>`). */
+export interface MaskingProfileConfig {
+  /**
+   * Which detectors run on content: categories (`secrets`, `pii`), detector ids, or `all`.
+   * Absent means every built-in detector.
+   */
+  readonly detectors?: readonly string[];
+  /** The style for content matches (default `redact`). */
+  readonly style?: MaskStyle;
+  /**
+   * Rules by column: a glob over the column name as returned (`*password*`) or over its source
+   * `schema.table.column` when the adapter knows it (`public.users.email`), to a style.
+   */
+  readonly columns?: Readonly<Record<string, MaskStyle>>;
+  /** Rules by JSON field (key) name glob, to a style. */
+  readonly fields?: Readonly<Record<string, MaskStyle>>;
+}
+
+/** The type of a recording event (SPEC.md §7). */
+export type RecordEventType =
+  'session.start' | 'request' | 'decision' | 'approval' | 'result' | 'output' | 'error' | 'session.end';
+
+/** One recorded event, as stored: one line of JSON Lines (SPEC.md §7). */
+export interface RecordEvent {
+  readonly v: 1;
+  readonly session: string;
+  readonly seq: number;
+  /** ISO 8601 UTC timestamp. */
+  readonly ts: string;
+  readonly type: RecordEventType;
+  readonly data: unknown;
+  /** The previous event's hash, or the fixed genesis value for the session's first event. */
+  readonly prev: string;
+  /** SHA-256 (hex) over the canonical event without `hash`. */
+  readonly hash: string;
+}
+
+/** Where recorded events go. Any rejection must reach the caller: required recording fails closed. */
+export interface RecordingSink {
+  /** Appends events in order; resolves once they are accepted (written or buffered per the sink's contract). */
+  append(events: readonly RecordEvent[]): Promise<void>;
+  /** Makes everything appended so far durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Records one session: chains events and hands them to a sink. */
+export interface SessionRecorder {
+  readonly session: string;
+  /** Appends one event; rejects if the sink fails. */
+  record(
+    type: Exclude<RecordEventType, 'session.start' | 'session.end'>,
+    data: unknown,
+  ): Promise<RecordEvent>;
+  /** Writes `session.end` (signed when a sealing key is configured) and flushes. */
+  end(data?: unknown): Promise<RecordEvent>;
+}
+
+/** Starts recorded sessions. */
+export interface Recorder {
+  /** Starts a session: writes `session.start` with `data` (principal, target, …). */
+  start(data: unknown, options?: { readonly session?: string }): Promise<SessionRecorder>;
+}
