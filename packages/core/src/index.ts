@@ -11,6 +11,8 @@ export type {
   Decision,
   Effect,
   ForwardRequest,
+  IdentityConfig,
+  JwksSource,
   KubeRequest,
   MaskingProfileConfig,
   MaskStyle,

@@ -229,3 +229,51 @@ export interface Recorder {
   /** Starts a session: writes `session.start` with `data` (principal, target, …). */
   start(data: unknown, options?: { readonly session?: string }): Promise<SessionRecorder>;
 }
+
+/** Where the identity resolver gets its verification keys. */
+export type JwksSource =
+  /** An inline JSON Web Key Set. */
+  | { readonly keys: readonly Readonly<Record<string, unknown>>[] }
+  /** A JWKS JSON file (a policy file's relative path is resolved against the policy file). */
+  | { readonly file: string }
+  /** A JWKS URI, fetched and cached (`createRemoteJWKSet`). */
+  | { readonly uri: string };
+
+/**
+ * How bearer tokens become principals (a policy file's `identity` section, after loading).
+ * Durations are seconds or strings such as `90s`, `30m`, `1h`.
+ */
+export interface IdentityConfig {
+  /** Accepted `iss` value(s). */
+  readonly issuer: string | readonly string[];
+  /** Accepted `aud` value(s). */
+  readonly audience: string | readonly string[];
+  readonly jwks?: JwksSource;
+  /** Accepted JWS algorithms. Default: the asymmetric ones (RS*, PS*, ES*, EdDSA). `none` is never accepted. */
+  readonly algorithms?: readonly string[];
+  /**
+   * A shared secret for HS256/384/512. HMAC is accepted only when this is set (policy files
+   * name an environment variable: `hmacSecret: { env: NAME }`).
+   */
+  readonly hmacSecret?: string | Uint8Array;
+  /** The claim naming the subject (default `sub`). */
+  readonly subjectClaim?: string;
+  /** Dotted path to the groups claim, an array or a space-separated string (default `groups`). */
+  readonly groupsClaim?: string;
+  /** Dotted path to a claim naming the kind (`human` | `agent` | `service`). */
+  readonly kindClaim?: string;
+  /** Kind when no claim says: default `human`, or `agent` when the token has an `act` claim. */
+  readonly defaultKind?: 'human' | 'agent' | 'service';
+  /** The oldest `iat` accepted. */
+  readonly maxTokenAge?: string | number;
+  /** Clock skew tolerated for `exp`, `nbf` and `iat` (default 30s). */
+  readonly clockTolerance?: string | number;
+  /** Tokens longer than this many bytes are rejected before any parsing (default 16384). */
+  readonly maxTokenBytes?: number;
+  /** DPoP (RFC 9449): when `required`, every token needs a proof; a `cnf.jkt`-bound token always does. */
+  readonly dpop?: {
+    readonly required?: boolean;
+    /** How old a proof's `iat` may be (default 60s). */
+    readonly maxAge?: string | number;
+  };
+}
