@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { SummaryReporter } from './scripts/vitest-summary-reporter.js';
 
 const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
@@ -27,6 +28,6 @@ export default defineConfig({
     ],
     hookTimeout: 60_000,
     testTimeout: 30_000,
-    reporters: process.env['CI'] ? ['default'] : ['default'],
+    reporters: ['default', new SummaryReporter()],
   },
 });
