@@ -57,6 +57,31 @@ export type {
 // policy
 
 // approvals
+export { applyVote } from './approvals/apply-vote.js';
+export { checkApprover, describeApprovers } from './approvals/check-approver.js';
+export { consumeGrant, grantCovers } from './approvals/consume-grant.js';
+export { grantTerms } from './approvals/grant-terms.js';
+export type { GrantTerms } from './approvals/grant-terms.js';
+export { actorsOf, canonicalRequest, hashRequest, hashScope } from './approvals/hash-request.js';
+export type { RequestIdentity } from './approvals/hash-request.js';
+export { approverMatches } from './approvals/match-approver.js';
+export { matchesFilter } from './approvals/matches-filter.js';
+export { createMemoryApprovalStore } from './approvals/memory-store.js';
+export type { MemoryApprovalStoreOptions } from './approvals/memory-store.js';
+export { newApprovalRequest } from './approvals/new-approval.js';
+export { settleApproval } from './approvals/settle-approval.js';
+export type {
+  ApprovalChange,
+  ApprovalFilter,
+  ApprovalGrant,
+  ApprovalRequest,
+  ApprovalStatus,
+  ApprovalStore,
+  ApprovalVote,
+  ApprovalVoteInput,
+  CreateApprovalInput,
+  GrantQuery,
+} from './approvals/types.js';
 
 // engine
 

@@ -1,0 +1,66 @@
+import type { ReviewRequirement } from '../types.js';
+import { canonicalJson } from './canonical-json.js';
+import { actorsOf } from './hash-request.js';
+import { settleApproval } from './settle-approval.js';
+import type { ApprovalGrant, ApprovalRequest, GrantQuery } from './types.js';
+
+// What makes two requirements the same: the rule and every term an approver agreed to. A
+// policy change to any of them (more approvers, a shorter ttl) leaves older grants unusable.
+function requirementKey(r: ReviewRequirement): string {
+  return canonicalJson({
+    ruleId: r.ruleId,
+    approvers: { subjects: r.approvers.subjects ?? [], groups: r.approvers.groups ?? [] },
+    minApprovals: r.minApprovals,
+    ttlMs: r.ttlMs,
+    grant: r.grant,
+  });
+}
+
+/**
+ * Whether an approval can be used, as a grant of kind `use`, for the request described by
+ * `query` at `query.at`:
+ *
+ * - it is `approved` and its grant has not expired;
+ * - it was asked by the same subject through the same actor chain;
+ * - `once`: it is a `once` grant for exactly `query.requestHash` (a `window` approval is never
+ *   consumed);
+ * - `window`: it is a `window` grant for `query.scopeHash` (same subject, actors and target) —
+ *   these are the "matching operations" of a window grant: any request on the same target by
+ *   the same principal whose review requirements are all among those it was approved for;
+ * - every requirement in `query.requirements` equals one the approval was granted for (same
+ *   rule id, approvers, minApprovals, ttl and grant kind), so a policy that became stricter
+ *   is never satisfied by an older, weaker approval.
+ *
+ * @example
+ * ```ts
+ * grantCovers(approved, { principal: alice, requestHash, scopeHash, requirements, at: new Date() }, 'once'); // true
+ * ```
+ */
+export function grantCovers(approval: ApprovalRequest, query: GrantQuery, use: ApprovalGrant): boolean {
+  const current = settleApproval(approval, query.at);
+  if (current.status !== 'approved' || current.grant !== use) return false;
+  if (use === 'once' ? current.requestHash !== query.requestHash : current.scopeHash !== query.scopeHash) {
+    return false;
+  }
+  if (current.requester.subject !== query.principal.subject) return false;
+  const actors = actorsOf(query.principal);
+  if (actors.length !== current.actors.length || actors.some((a, i) => a !== current.actors[i])) return false;
+  if (query.requirements.length === 0) return false;
+  const granted = new Set(current.requirements.map(requirementKey));
+  return query.requirements.every((r) => granted.has(requirementKey(r)));
+}
+
+/**
+ * Uses a `once` grant: when {@link grantCovers} holds for `query`, returns the approval marked
+ * `consumed` at `query.at`; otherwise `undefined`. The store persists the returned record in
+ * the same atomic section in which it read the approval, so only one caller consumes it.
+ *
+ * @example
+ * ```ts
+ * const used = consumeGrant(approved, query); // { …, status: 'consumed', consumedAt: '…' } or undefined
+ * ```
+ */
+export function consumeGrant(approval: ApprovalRequest, query: GrantQuery): ApprovalRequest | undefined {
+  if (!grantCovers(approval, query, 'once')) return undefined;
+  return { ...approval, status: 'consumed', consumedAt: query.at.toISOString() };
+}

@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Principal, Request } from '../types.js';
+import { canonicalJson } from './canonical-json.js';
+import { canonicalRequest, hashRequest, hashScope } from './hash-request.js';
+
+const alice: Principal = { subject: 'alice', groups: ['analysts'], kind: 'human' };
+const aliceViaCopilot: Principal = { ...alice, kind: 'agent', actor: 'copilot' };
+const sql = (text: string): Request => ({ type: 'sql', sql: text });
+
+describe('canonicalJson', () => {
+  it.each([
+    [{ b: 1, a: [2, { d: 3, c: 4 }] }, '{"a":[2,{"c":4,"d":3}],"b":1}'],
+    [{ x: undefined, y: null }, '{"y":null}'],
+    ['a"b', '"a\\"b"'],
+    [[true, 1.5], '[true,1.5]'],
+  ])('encodes %j as %s', (value, text) => {
+    expect(canonicalJson(value)).toBe(text);
+  });
+
+  it.each([[Infinity], [NaN], [undefined], [1n], [() => 1]])('refuses %s', (value) => {
+    expect(() => canonicalJson(value)).toThrow(TypeError);
+  });
+
+  it('does not depend on key order', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())), (record) => {
+        const reversed = Object.fromEntries(Object.entries(record).reverse());
+        expect(canonicalJson(reversed)).toBe(canonicalJson(record));
+      }),
+    );
+  });
+});
+
+describe('canonicalRequest', () => {
+  it.each<[Request, Record<string, unknown>]>([
+    [sql(' SELECT 1 '), { type: 'sql', sql: ' SELECT 1 ' }],
+    [
+      { type: 'command', command: 'ls  -la' },
+      { type: 'command', command: 'ls  -la' },
+    ],
+    [{ type: 'shell' }, { type: 'shell' }],
+    [
+      { type: 'sftp', mode: 'write', path: '/etc/x' },
+      { type: 'sftp', mode: 'write', path: '/etc/x' },
+    ],
+    [
+      { type: 'forward', host: 'db.internal', port: 5432 },
+      { type: 'forward', to: 'db.internal:5432' },
+    ],
+    [
+      {
+        type: 'kube',
+        method: 'delete',
+        path: '/api/v1/nodes/n1',
+        headers: { 'User-Agent': 'kubectl', 'Impersonate-Group': ['b', 'a'], 'impersonate-user': 'root' },
+      },
+      {
+        type: 'kube',
+        method: 'DELETE',
+        path: '/api/v1/nodes/n1',
+        impersonate: [
+          ['impersonate-group', ['a', 'b']],
+          ['impersonate-user', ['root']],
+        ],
+      },
+    ],
+  ])('%j → %j', (request, canonical) => {
+    expect(canonicalRequest(request)).toEqual(canonical);
+  });
+
+  it('refuses what is not a request', () => {
+    expect(() => canonicalRequest({ type: 'ftp' } as unknown as Request)).toThrow(TypeError);
+  });
+});
+
+describe('hashRequest', () => {
+  const base = { principal: alice, target: 'warehouse', request: sql('DELETE FROM orders WHERE id = 1') };
+
+  it('is 64 hex digits and stable', () => {
+    expect(hashRequest(base)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashRequest({ ...base, principal: { ...alice, groups: ['other'] } })).toBe(hashRequest(base));
+  });
+
+  it('changes with the subject, the actor chain and the target', () => {
+    const hashes = new Set([
+      hashRequest(base),
+      hashRequest({ ...base, principal: { ...alice, subject: 'bob' } }),
+      hashRequest({ ...base, principal: aliceViaCopilot }),
+      hashRequest({ ...base, principal: { ...aliceViaCopilot, actorChain: ['copilot', 'orchestrator'] } }),
+      hashRequest({ ...base, target: 'warehouse-2' }),
+    ]);
+    expect(hashes.size).toBe(5);
+  });
+
+  it('treats actor and a one-element actorChain alike', () => {
+    expect(hashRequest({ ...base, principal: { ...aliceViaCopilot, actorChain: ['copilot'] } })).toBe(
+      hashRequest({ ...base, principal: aliceViaCopilot }),
+    );
+  });
+
+  it('ignores kube headers other than impersonation, and header name case and order', () => {
+    const kube = (headers: Record<string, string | string[]>, method = 'PATCH'): string =>
+      hashRequest({ ...base, request: { type: 'kube', method, path: '/api/v1/nodes/n1', headers } });
+    expect(kube({ 'Impersonate-User': 'root', 'User-Agent': 'a' }, 'patch')).toBe(
+      kube({ 'user-agent': 'b', 'impersonate-user': 'root' }),
+    );
+    expect(kube({ 'Impersonate-User': 'root' })).not.toBe(kube({ 'Impersonate-User': 'rooT' }));
+    expect(kube({})).not.toBe(kube({ 'Impersonate-Group': 'system:masters' }));
+  });
+
+  it('differs for texts differing by one character', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1 }),
+        fc.nat(),
+        fc.string({ minLength: 1, maxLength: 1 }),
+        (text, at, ch) => {
+          const i = at % text.length;
+          const other = text.slice(0, i) + ch + text.slice(i + 1);
+          fc.pre(other !== text);
+          expect(hashRequest({ ...base, request: sql(other) })).not.toBe(
+            hashRequest({ ...base, request: sql(text) }),
+          );
+          expect(hashRequest({ ...base, request: { type: 'command', command: other } })).not.toBe(
+            hashRequest({ ...base, request: { type: 'command', command: text } }),
+          );
+        },
+      ),
+    );
+  });
+});
+
+describe('hashScope', () => {
+  it('binds subject, actors and target but not the request', () => {
+    const scope = hashScope({ principal: alice, target: 'warehouse' });
+    expect(scope).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashScope({ principal: aliceViaCopilot, target: 'warehouse' })).not.toBe(scope);
+    expect(hashScope({ principal: alice, target: 'bastion' })).not.toBe(scope);
+    expect(scope).not.toBe(
+      hashRequest({ principal: alice, target: 'warehouse', request: { type: 'shell' } }),
+    );
+  });
+});

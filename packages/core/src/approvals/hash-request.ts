@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import type { Principal, Request } from '../types.js';
+import { canonicalJson } from './canonical-json.js';
+
+/** What an approval is bound to: who asks, where, and exactly what. */
+export interface RequestIdentity {
+  readonly principal: Principal;
+  readonly target: string;
+  readonly request: Request;
+}
+
+/**
+ * The principal's actor chain, current actor first: `actorChain` when the token carried one,
+ * else `[actor]`, else empty.
+ *
+ * @example
+ * ```ts
+ * actorsOf({ subject: 'alice', groups: [], kind: 'agent', actor: 'copilot' }); // ['copilot']
+ * ```
+ */
+export function actorsOf(principal: Principal): readonly string[] {
+  if (principal.actorChain !== undefined && principal.actorChain.length > 0) return principal.actorChain;
+  return principal.actor === undefined ? [] : [principal.actor];
+}
+
+/**
+ * The part of a request that decides what it does, in a fixed shape: SQL text and command lines
+ * exactly as given; Kubernetes method upper-cased, path as given, and the `Impersonate-*`
+ * headers (names lower-cased, sorted; values sorted); SFTP mode and path; forward `host:port`.
+ * Other Kubernetes headers (user agent, content type, tracing) do not change what the call does
+ * and are left out so that a retry with a new trace id is still the approved request.
+ *
+ * @example
+ * ```ts
+ * canonicalRequest({ type: 'kube', method: 'delete', path: '/api/v1/nodes/n1', headers: { 'User-Agent': 'x' } });
+ * // { type: 'kube', method: 'DELETE', path: '/api/v1/nodes/n1', impersonate: [] }
+ * ```
+ * @throws TypeError for a value that is not a {@link Request}.
+ */
+export function canonicalRequest(request: Request): Readonly<Record<string, unknown>> {
+  switch (request.type) {
+    case 'sql':
+      return { type: 'sql', sql: request.sql };
+    case 'command':
+      return { type: 'command', command: request.command };
+    case 'shell':
+      return { type: 'shell' };
+    case 'sftp':
+      return { type: 'sftp', mode: request.mode, path: request.path };
+    case 'forward':
+      return { type: 'forward', to: `${request.host}:${String(request.port)}` };
+    case 'kube': {
+      const impersonate: [string, string[]][] = [];
+      for (const [name, value] of Object.entries(request.headers ?? {})) {
+        const lower = name.toLowerCase();
+        if (!lower.startsWith('impersonate-')) continue;
+        const values = typeof value === 'string' ? [value] : [...value];
+        impersonate.push([lower, values.sort()]);
+      }
+      impersonate.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return { type: 'kube', method: request.method.toUpperCase(), path: request.path, impersonate };
+    }
+    default:
+      throw new TypeError(`not a Portcullis request: ${JSON.stringify(request)}`);
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * The SHA-256 (hex) an approval is bound to: over the canonical JSON of the subject, the actor
+ * chain, the target name and {@link canonicalRequest}. A request differing by one character,
+ * made by another subject or through another agent, or sent to another target hashes
+ * differently, so an approval never carries over to it.
+ *
+ * @example
+ * ```ts
+ * hashRequest({ principal: alice, target: 'warehouse', request: { type: 'sql', sql: 'DELETE FROM t' } });
+ * // '3f0c…' (64 hex digits)
+ * ```
+ * @throws TypeError for a value that is not a {@link Request}.
+ */
+export function hashRequest(identity: RequestIdentity): string {
+  return sha256(
+    canonicalJson({
+      v: 1,
+      kind: 'request',
+      subject: identity.principal.subject,
+      actors: actorsOf(identity.principal),
+      target: identity.target,
+      request: canonicalRequest(identity.request),
+    }),
+  );
+}
+
+/**
+ * The SHA-256 (hex) of (subject, actor chain, target): the key `window` grants are stored and
+ * found under, so that a window approved for alice through copilot on warehouse is never
+ * found for bob, for alice directly, or for another target.
+ *
+ * @example
+ * ```ts
+ * hashScope({ principal: alice, target: 'warehouse' }); // 64 hex digits
+ * ```
+ */
+export function hashScope(scope: { readonly principal: Principal; readonly target: string }): string {
+  return sha256(
+    canonicalJson({
+      v: 1,
+      kind: 'scope',
+      subject: scope.principal.subject,
+      actors: actorsOf(scope.principal),
+      target: scope.target,
+    }),
+  );
+}
