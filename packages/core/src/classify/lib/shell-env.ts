@@ -1,0 +1,90 @@
+// Environment variables that decide what runs. Setting one (as a prefix `X=… cmd`, a plain
+// assignment, `export`, or `env X=…`) can make an allowed command run something else, so the
+// classifier either classifies the command the variable names or fails closed.
+
+/**
+ * Variables whose value is a command line a program runs through a shell (pagers, editors,
+ * hooks). Their value is classified as a command line of its own.
+ */
+const COMMAND_VARIABLES: ReadonlySet<string> = new Set([
+  'PAGER',
+  'MANPAGER',
+  'GIT_PAGER',
+  'SYSTEMD_PAGER',
+  'PSQL_PAGER',
+  'EDITOR',
+  'VISUAL',
+  'GIT_EDITOR',
+  'SUDO_EDITOR',
+  'GIT_SSH_COMMAND',
+  'GIT_EXTERNAL_DIFF',
+  'GIT_SEQUENCE_EDITOR',
+  'PROMPT_COMMAND',
+  'RSYNC_RSH',
+  'BROWSER',
+]);
+
+/**
+ * Variables that change which program or library runs, or how the shell parses what follows.
+ * Their effect cannot be resolved statically: setting one is `unknown`.
+ */
+const UNRESOLVABLE_VARIABLES: ReadonlySet<string> = new Set([
+  'PATH',
+  'IFS',
+  'ENV',
+  'BASH_ENV',
+  'SHELLOPTS',
+  'BASHOPTS',
+  'PS4',
+  'SHELL',
+  'GCONV_PATH',
+  'HOSTALIASES',
+  'PYTHONPATH',
+  'PYTHONHOME',
+  'PYTHONSTARTUP',
+  'PYTHONINSPECT',
+  'PERL5LIB',
+  'PERL5OPT',
+  'PERLLIB',
+  'RUBYOPT',
+  'RUBYLIB',
+  'NODE_OPTIONS',
+  'NODE_PATH',
+  'JAVA_TOOL_OPTIONS',
+  '_JAVA_OPTIONS',
+  'JDK_JAVA_OPTIONS',
+  'CLASSPATH',
+  'GIT_SSH',
+  'GIT_EXEC_PATH',
+  'GIT_ASKPASS',
+  'GIT_CONFIG_GLOBAL',
+  'GIT_CONFIG_SYSTEM',
+  'GIT_CONFIG_PARAMETERS',
+  'SSH_ASKPASS',
+  'SUDO_ASKPASS',
+  'LESSOPEN',
+  'LESSCLOSE',
+  'LESSKEY',
+]);
+
+/** Variables by prefix: the dynamic loaders' (`LD_PRELOAD`, `DYLD_INSERT_LIBRARIES`, …), bash's exported functions, git's config injection. */
+const UNRESOLVABLE_PREFIXES: readonly string[] = [
+  'LD_',
+  'DYLD_',
+  'BASH_FUNC_',
+  'GIT_CONFIG_KEY_',
+  'GIT_CONFIG_VALUE_',
+];
+
+/** What setting a variable means for classification. */
+export type VariableEffect = 'none' | 'command' | 'unknown';
+
+/** How setting the variable `name` affects what runs. */
+export function variableEffect(name: string): VariableEffect {
+  if (COMMAND_VARIABLES.has(name)) return 'command';
+  if (UNRESOLVABLE_VARIABLES.has(name)) return 'unknown';
+  if (UNRESOLVABLE_PREFIXES.some((p) => name.startsWith(p))) return 'unknown';
+  // A name that is not a plain identifier (`BASH_FUNC_x%%`, or something built from an
+  // expansion) cannot be checked against the lists above.
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? 'none' : 'unknown';
+}

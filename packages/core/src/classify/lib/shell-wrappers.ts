@@ -1,0 +1,423 @@
+// Commands that run another command (sudo, env, xargs, find -exec, sh -c, eval, …) and the
+// commands that write files without a redirection (tee, dd of=). Each entry reads a simple
+// command's argv the way that program does and says what else it runs or writes.
+import {
+  hasOption,
+  optionValue,
+  parseOptions,
+  type OptionSpec,
+  type ParsedOptions,
+} from './shell-options.js';
+import type { ShellWord } from './shell-words.js';
+
+/** Something a command does besides being executed itself. */
+export type WrapperEffect =
+  /** Runs this argv as a command (`sudo rm x` runs `rm x`). */
+  | { readonly kind: 'argv'; readonly words: readonly ShellWord[] }
+  /** Runs this text as a shell command line (`sh -c 'rm x'`, `eval`, `watch`). */
+  | { readonly kind: 'script'; readonly text: string }
+  /** Starts a shell that reads its commands from standard input. */
+  | { readonly kind: 'stdin' }
+  /** Writes this file. */
+  | { readonly kind: 'write'; readonly path: ShellWord }
+  /** Puts `NAME=value` in the environment of what it runs (`env X=1 cmd`). */
+  | { readonly kind: 'assign'; readonly word: ShellWord }
+  /** Does something that cannot be resolved statically. */
+  | { readonly kind: 'unknown' };
+
+type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
+
+const UNKNOWN: readonly WrapperEffect[] = [{ kind: 'unknown' }];
+const NOTHING: readonly WrapperEffect[] = [];
+
+/** Shells whose `-c` string is POSIX/bash syntax, which tree-sitter-bash can parse. */
+const POSIX_SHELLS = [
+  'sh',
+  'bash',
+  'rbash',
+  'dash',
+  'ash',
+  'ksh',
+  'ksh93',
+  'mksh',
+  'lksh',
+  'pdksh',
+  'oksh',
+  'zsh',
+  'yash',
+  'posh',
+  'hush',
+];
+/** Shells with a syntax of their own: anything they are asked to run is unresolvable. */
+const OTHER_SHELLS = [
+  'fish',
+  'csh',
+  'tcsh',
+  'xonsh',
+  'nu',
+  'elvish',
+  'pwsh',
+  'rc',
+  'es',
+  'ion',
+  'oil',
+  'osh',
+  'ysh',
+];
+
+/** What the command named `name` (its basename) does besides running, given its arguments. */
+export function wrapperEffects(name: string, args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const handler = HANDLERS.get(name);
+  return handler === undefined ? NOTHING : handler(args);
+}
+
+/** The argv a wrapper runs, when there is one. */
+function run(words: readonly ShellWord[]): readonly WrapperEffect[] {
+  return words.length === 0 ? NOTHING : [{ kind: 'argv', words }];
+}
+
+/** A command line given as one word: it must be literal to be classified. */
+function script(word: ShellWord | undefined): WrapperEffect {
+  if (word === undefined) return { kind: 'unknown' };
+  return word.literal ? { kind: 'script', text: word.text } : { kind: 'unknown' };
+}
+
+/** Several words a program joins with spaces and hands to a shell (`eval`, `watch`). */
+function joinedScript(words: readonly ShellWord[]): readonly WrapperEffect[] {
+  if (words.length === 0) return NOTHING;
+  if (words.some((w) => !w.literal)) return UNKNOWN;
+  return [{ kind: 'script', text: words.map((w) => w.text).join(' ') }];
+}
+
+/** A wrapper whose options are `spec` and whose first operand is the command it runs. */
+function simpleWrapper(
+  spec: OptionSpec,
+  then?: (p: ParsedOptions) => readonly WrapperEffect[] | undefined,
+): Handler {
+  return (args) => {
+    const parsed = parseOptions(args, spec);
+    if (parsed === undefined) return UNKNOWN;
+    return then?.(parsed) ?? run(parsed.operands);
+  };
+}
+
+function shell(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, { short: 'oO', long: ['rcfile', 'init-file'], plus: true });
+  if (parsed === undefined) return UNKNOWN;
+  if (hasOption(parsed, 'c')) return [script(parsed.operands[0])];
+  // No command string and no script file (or `-s`): the shell reads commands from stdin.
+  if (hasOption(parsed, 's') || parsed.operands.length === 0) return [{ kind: 'stdin' }];
+  return NOTHING;
+}
+
+function otherShell(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  // Their syntax is not bash's: a command string or commands on stdin cannot be classified.
+  const operands = args.filter((w) => !w.literal || !w.text.startsWith('-'));
+  const commandOption = args.some((w) => w.literal && /^-[a-zA-Z]*c|^--command/.test(w.text));
+  return commandOption || operands.length === 0 ? UNKNOWN : NOTHING;
+}
+
+function sudo(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'aCcDghprRTtUu',
+    long: [
+      'close-from',
+      'chdir',
+      'group',
+      'host',
+      'prompt',
+      'chroot',
+      'role',
+      'type',
+      'command-timeout',
+      'other-user',
+      'user',
+      'auth-type',
+      'login-class',
+    ],
+  });
+  if (parsed === undefined) return UNKNOWN;
+  if (hasOption(parsed, 'e', 'edit')) return parsed.operands.map((path) => ({ kind: 'write', path }));
+  if (parsed.operands.length === 0 && hasOption(parsed, 's', 'i', 'shell', 'login'))
+    return [{ kind: 'stdin' }];
+  return run(parsed.operands);
+}
+
+function env(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'uCSa',
+    long: ['unset', 'chdir', 'split-string', 'argv0'],
+    longOptional: ['block-signal', 'default-signal', 'ignore-signal'],
+  });
+  // `-S` splits a string with env's own quoting rules: not classified.
+  if (parsed === undefined || hasOption(parsed, 'S', 'split-string')) return UNKNOWN;
+  const effects: WrapperEffect[] = [];
+  let i = 0;
+  for (; i < parsed.operands.length; i++) {
+    const word = parsed.operands[i];
+    if (word === undefined) break;
+    // env takes any operand with `=` as an assignment; an expansion could be either.
+    if (!word.literal) return [...effects, { kind: 'unknown' }];
+    if (!word.text.includes('=')) break;
+    effects.push({ kind: 'assign', word });
+  }
+  return [...effects, ...run(parsed.operands.slice(i))];
+}
+
+function xargs(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'adEILnPs',
+    shortOptional: 'eil',
+    long: ['arg-file', 'delimiter', 'max-args', 'max-procs', 'max-chars', 'process-slot-var'],
+    longOptional: ['eof', 'replace', 'max-lines'],
+  });
+  if (parsed === undefined) return UNKNOWN;
+  const command =
+    parsed.operands.length > 0 ? parsed.operands : [{ text: 'echo', literal: true, glob: false }];
+  // With a replace string the input lands where it is written; otherwise xargs appends it. The
+  // appended arguments are unknown: `{}` stands for them, as in find -exec.
+  if (hasOption(parsed, 'I', 'i', 'replace')) return run(command);
+  return run([...command, { text: '{}', literal: false, glob: false }]);
+}
+
+function find(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const effects: WrapperEffect[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i];
+    if (word === undefined) break;
+    if (!word.literal) {
+      // An expansion could produce `-exec …` or `-fprint`: unresolvable.
+      effects.push({ kind: 'unknown' });
+      continue;
+    }
+    if (['-exec', '-execdir', '-ok', '-okdir'].includes(word.text)) {
+      const end = args.findIndex((w, j) => j > i && w.literal && (w.text === ';' || w.text === '+'));
+      if (end === -1) return [...effects, { kind: 'unknown' }];
+      effects.push(...run(args.slice(i + 1, end)));
+      i = end;
+    } else if (['-fprint', '-fprint0', '-fprintf', '-fls'].includes(word.text)) {
+      const path = args[i + 1];
+      effects.push(path === undefined ? { kind: 'unknown' } : { kind: 'write', path });
+      i += word.text === '-fprintf' ? 2 : 1;
+    }
+  }
+  return effects;
+}
+
+function su(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'cCsgGwu',
+    long: ['command', 'session-command', 'shell', 'group', 'supp-group', 'whitelist-environment', 'user'],
+    permute: true,
+  });
+  if (parsed === undefined) return UNKNOWN;
+  const command = optionValue(parsed, 'c', 'C', 'command', 'session-command');
+  if (command !== undefined) return [script(command)];
+  return [{ kind: 'stdin' }];
+}
+
+function runuser(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  // `runuser -u USER CMD…` runs CMD directly; otherwise it behaves like su.
+  const parsed = parseOptions(args, {
+    short: 'cCsgGwu',
+    long: ['command', 'session-command', 'shell', 'group', 'supp-group', 'whitelist-environment', 'user'],
+  });
+  if (
+    parsed !== undefined &&
+    hasOption(parsed, 'u', 'user') &&
+    optionValue(parsed, 'c', 'C', 'command') === undefined
+  ) {
+    return run(parsed.operands);
+  }
+  return su(args);
+}
+
+function watch(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'nq',
+    long: ['interval', 'equexit'],
+    longOptional: ['differences'],
+  });
+  if (parsed === undefined) return UNKNOWN;
+  // Without -x watch joins its operands and runs them with `sh -c`.
+  return hasOption(parsed, 'x', 'exec') ? run(parsed.operands) : joinedScript(parsed.operands);
+}
+
+function trap(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  let rest = args;
+  if (rest[0]?.literal === true && rest[0].text === '--') rest = rest.slice(1);
+  const action = rest[0];
+  if (action === undefined || rest.length < 2) return NOTHING;
+  if (action.literal && (action.text === '-' || action.text === '' || /^-[lpP]+$/.test(action.text)))
+    return NOTHING;
+  return [script(action)];
+}
+
+function alias(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  // An alias body runs wherever the name is used later; classify it as if it ran.
+  const effects: WrapperEffect[] = [];
+  for (const word of args) {
+    if (!word.literal) effects.push({ kind: 'unknown' });
+    else if (word.text.includes('='))
+      effects.push({ kind: 'script', text: word.text.slice(word.text.indexOf('=') + 1) });
+  }
+  return effects;
+}
+
+function tee(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, { longOptional: ['output-error'], permute: true });
+  if (parsed === undefined) return UNKNOWN;
+  return parsed.operands.map((path) => ({ kind: 'write', path }));
+}
+
+function dd(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const effects: WrapperEffect[] = [];
+  for (const word of args) {
+    if (!word.literal) {
+      if (/^of=/.test(word.text)) effects.push({ kind: 'unknown' });
+    } else if (word.text.startsWith('of=')) {
+      effects.push({ kind: 'write', path: { text: word.text.slice(3), literal: true, glob: false } });
+    }
+  }
+  return effects;
+}
+
+function time(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, { short: 'fo', long: ['format', 'output'] });
+  if (parsed === undefined) return UNKNOWN;
+  const output = optionValue(parsed, 'o', 'output');
+  return [
+    ...(output === undefined ? [] : [{ kind: 'write', path: output } as const]),
+    ...run(parsed.operands),
+  ];
+}
+
+function strace(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'abeEIoOpPsSuUX',
+    long: ['output', 'attach', 'user', 'env', 'string-limit', 'trace', 'signal', 'status', 'columns'],
+  });
+  if (parsed === undefined) return UNKNOWN;
+  const output = optionValue(parsed, 'o', 'output');
+  return [
+    ...(output === undefined ? [] : [{ kind: 'write', path: output } as const]),
+    ...run(parsed.operands),
+  ];
+}
+
+/** A wrapper that starts an interactive shell when given no command. */
+function orShell(spec: OptionSpec, skip = 0): Handler {
+  return simpleWrapper(spec, (p) =>
+    p.operands.length <= skip ? [{ kind: 'stdin' }] : run(p.operands.slice(skip)),
+  );
+}
+
+const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  ...POSIX_SHELLS.map((n) => [n, shell] as const),
+  ...OTHER_SHELLS.map((n) => [n, otherShell] as const),
+  ['sudo', sudo],
+  [
+    'sudoedit',
+    (args) =>
+      args.filter((w) => !w.literal || !w.text.startsWith('-')).map((path) => ({ kind: 'write', path })),
+  ],
+  [
+    'doas',
+    simpleWrapper({ short: 'aCu' }, (p) =>
+      p.operands.length === 0 && hasOption(p, 's') ? [{ kind: 'stdin' }] : undefined,
+    ),
+  ],
+  ['pkexec', orShell({ long: ['user'] })],
+  ['env', env],
+  ['nice', simpleWrapper({ short: 'n', long: ['adjustment'], numeric: true })],
+  ['nohup', simpleWrapper({})],
+  ['setsid', simpleWrapper({})],
+  ['builtin', (args) => run(args)],
+  [
+    'coproc',
+    (args) =>
+      args[0]?.literal === true && ['{', '(', '((', '[['].includes(args[0].text) ? UNKNOWN : run(args),
+  ],
+  [
+    'timeout',
+    simpleWrapper({ short: 'sk', long: ['signal', 'kill-after'] }, (p) => run(p.operands.slice(1))),
+  ],
+  ['time', time],
+  ['exec', simpleWrapper({ short: 'a' })],
+  ['command', simpleWrapper({}, (p) => (hasOption(p, 'v', 'V') ? NOTHING : undefined))],
+  ['xargs', xargs],
+  ['find', find],
+  ['eval', joinedScript],
+  ['su', su],
+  ['runuser', runuser],
+  ['sg', (args) => joinedScript(args.slice(1).filter((w, i) => !(i === 0 && w.literal && w.text === '-c')))],
+  ['watch', watch],
+  ['stdbuf', simpleWrapper({ short: 'ioe', long: ['input', 'output', 'error'] })],
+  [
+    'ionice',
+    simpleWrapper({ short: 'cnpPu', long: ['class', 'classdata', 'pid', 'pgid', 'uid'] }, (p) =>
+      hasOption(p, 'p', 'P', 'u', 'pid', 'pgid', 'uid') ? NOTHING : undefined,
+    ),
+  ],
+  ['chroot', orShell({ long: ['userspec', 'groups'] }, 1)],
+  [
+    'flock',
+    simpleWrapper({ short: 'wEc', long: ['timeout', 'wait', 'conflict-exit-code', 'command'] }, (p) => {
+      const command = optionValue(p, 'c', 'command');
+      return command !== undefined ? [script(command)] : run(p.operands.slice(1));
+    }),
+  ],
+  ['taskset', simpleWrapper({}, (p) => (hasOption(p, 'p', 'pid') ? NOTHING : run(p.operands.slice(1))))],
+  [
+    'chrt',
+    simpleWrapper({ short: 'TPD', long: ['sched-runtime', 'sched-period', 'sched-deadline'] }, (p) =>
+      hasOption(p, 'p', 'pid') ? NOTHING : run(p.operands.slice(1)),
+    ),
+  ],
+  ['strace', strace],
+  ['ltrace', strace],
+  [
+    'unshare',
+    orShell({
+      short: 'RwSG',
+      long: ['propagation', 'setgroups', 'root', 'wd', 'setuid', 'setgid', 'map-user', 'map-group'],
+      longOptional: ['mount', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time'],
+    }),
+  ],
+  [
+    'nsenter',
+    orShell({
+      short: 'tSGe',
+      shortOptional: 'mutinpUCTrw',
+      long: ['target', 'setuid', 'setgid'],
+      longOptional: ['mount', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time', 'root', 'wd'],
+    }),
+  ],
+  [
+    'script',
+    simpleWrapper(
+      {
+        short: 'cEIOBTm',
+        shortOptional: 't',
+        long: ['command', 'echo', 'log-in', 'log-out', 'log-io', 'log-timing', 'logging-format'],
+      },
+      (p) => {
+        const command = optionValue(p, 'c', 'command');
+        return command !== undefined ? [script(command)] : [{ kind: 'stdin' }];
+      },
+    ),
+  ],
+  ['busybox', (args) => (args[0]?.literal === true && args[0].text.startsWith('-') ? NOTHING : run(args))],
+  ['toybox', (args) => run(args)],
+  [
+    'at',
+    simpleWrapper({ short: 'fqt' }, (p) =>
+      hasOption(p, 'f', 'l', 'r', 'd', 'c') ? NOTHING : [{ kind: 'stdin' }],
+    ),
+  ],
+  ['batch', simpleWrapper({ short: 'fq' }, (p) => (hasOption(p, 'f') ? NOTHING : [{ kind: 'stdin' }]))],
+  ['trap', trap],
+  ['alias', alias],
+  ['tee', tee],
+  ['dd', dd],
+]);

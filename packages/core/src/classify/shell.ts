@@ -1,0 +1,510 @@
+// Shell command lines → actions (SPEC.md §3 "Shell command lines"). Parses with the real bash
+// grammar (tree-sitter-bash) and walks every place a command can run. Anything the walker does
+// not recognise is `unknown`, so a new grammar construct fails closed.
+import type { Node } from 'web-tree-sitter';
+import type { Action } from '../types.js';
+import { bashParser, loadBashParser } from './lib/shell-parser.js';
+import { variableEffect } from './lib/shell-env.js';
+import { literalValue, unescapeHeredoc, wordsOf, type ShellWord } from './lib/shell-words.js';
+import { wrapperEffects } from './lib/shell-wrappers.js';
+
+/** How many command lines deep `sh -c "sh -c …"`, `eval` and wrappers may nest. */
+const MAX_NESTING = 16;
+/** How deep the syntax tree may be before the rest counts as unresolvable. */
+const MAX_TREE_DEPTH = 400;
+/** More distinct actions than this and the request counts as unresolvable. */
+const MAX_ACTIONS = 1000;
+
+const UNKNOWN: Action = { operation: 'unknown' };
+
+/** Redirect targets that are not files: writing to them changes nothing. */
+const NOT_FILES: ReadonlySet<string> = new Set(['/dev/null', '/dev/stdout', '/dev/stderr']);
+
+/** Reserved words: as a command name they mean tree-sitter read the line differently from bash. */
+const RESERVED: ReadonlySet<string> = new Set([
+  '{',
+  '}',
+  '!',
+  '[[',
+  ']]',
+  '((',
+  '))',
+  'if',
+  'then',
+  'elif',
+  'else',
+  'fi',
+  'case',
+  'esac',
+  'for',
+  'select',
+  'while',
+  'until',
+  'do',
+  'done',
+  'in',
+  'function',
+]);
+
+/** Nodes that only group other nodes: every named child is visited. */
+const CONTAINERS: ReadonlySet<string> = new Set([
+  'program',
+  'list',
+  'pipeline',
+  'compound_statement',
+  'subshell',
+  'do_group',
+  'negated_command',
+  'if_statement',
+  'elif_clause',
+  'else_clause',
+  'while_statement',
+  'for_statement',
+  'c_style_for_statement',
+  'case_statement',
+  'case_item',
+  'variable_assignments',
+  'command_substitution',
+  'process_substitution',
+  'heredoc_redirect',
+  'herestring_redirect',
+  'heredoc_body',
+  'string',
+  'translated_string',
+  'concatenation',
+  'expansion',
+  'simple_expansion',
+  'subscript',
+  'arithmetic_expansion',
+  'array',
+  'brace_expression',
+  'binary_expression',
+  'unary_expression',
+  'postfix_expression',
+  'ternary_expression',
+  'parenthesized_expression',
+  'number',
+  'command_name',
+]);
+
+/** Nodes with nothing inside that can run. */
+const LEAVES: ReadonlySet<string> = new Set([
+  'word',
+  'raw_string',
+  'ansi_c_string',
+  'variable_name',
+  'special_variable_name',
+  'string_content',
+  'heredoc_content',
+  'heredoc_start',
+  'heredoc_end',
+  'comment',
+  'test_operator',
+  'regex',
+  'extglob_pattern',
+  'file_descriptor',
+]);
+
+/**
+ * Loads tree-sitter and the bash grammar's WebAssembly. Call once before
+ * {@link classifyShellCommand}; later calls return at once.
+ *
+ * @example
+ * ```ts
+ * await loadShellClassifier();
+ * ```
+ * @throws Error when the WebAssembly cannot be loaded (the promise rejects; a later call retries).
+ */
+export function loadShellClassifier(): Promise<void> {
+  return loadBashParser();
+}
+
+/**
+ * Classifies a shell command line into the actions it would take (SPEC.md §3): an `exec` for
+ * every simple command that would run (argv after quote removal, joined by single spaces),
+ * including commands inside substitutions, control structures, function bodies and wrappers
+ * (`sudo`, `xargs`, `sh -c`, …); a `write` for every output redirection to a file; `unknown`
+ * for anything that cannot be resolved statically. Never throws for any input once loaded.
+ *
+ * @example
+ * ```ts
+ * await loadShellClassifier();
+ * classifyShellCommand('ls | xargs rm');
+ * // → [{ operation: 'exec', resource: 'ls' }, { operation: 'exec', resource: 'xargs rm' },
+ * //    { operation: 'exec', resource: 'rm {}' }]
+ * ```
+ * @throws TypeError when called before {@link loadShellClassifier} has finished.
+ */
+export function classifyShellCommand(command: string): readonly Action[] {
+  if (bashParser() === undefined) {
+    throw new TypeError('The shell classifier is not loaded: await loadShellClassifier() first.');
+  }
+  if (typeof command !== 'string') return [UNKNOWN];
+  const out = new Actions();
+  try {
+    classifyScript(command, out, 0);
+  } catch {
+    // A walker bug, a stack overflow on pathological input, a WebAssembly failure: fail closed.
+    out.unknown();
+  }
+  return out.result();
+}
+
+/** The distinct actions found so far, in the order found. */
+class Actions {
+  private readonly list: Action[] = [];
+  private readonly seen = new Set<string>();
+  private overflowed = false;
+
+  add(action: Action): void {
+    const key = `${action.operation}\u0000${action.resource ?? ''}`;
+    if (this.seen.has(key)) return;
+    if (this.list.length >= MAX_ACTIONS) {
+      this.overflowed = true;
+      return;
+    }
+    this.seen.add(key);
+    this.list.push(action);
+  }
+
+  unknown(): void {
+    this.add(UNKNOWN);
+  }
+
+  result(): readonly Action[] {
+    // A line that runs nothing (empty, a comment, a bare assignment, `[[ … ]]`) is not something
+    // a policy can allow by name; fail closed rather than hand the engine an empty list.
+    if (this.list.length === 0) return [UNKNOWN];
+    if (this.overflowed && !this.seen.has(`unknown\u0000`)) return [...this.list, UNKNOWN];
+    return this.list;
+  }
+}
+
+/** What a shell started by a command would read as its script on standard input. */
+type Stdin = { readonly script: string } | undefined;
+
+interface Walk {
+  readonly out: Actions;
+  /** How many command lines deep this walk is (`sh -c`, `eval`, wrappers). */
+  readonly nesting: number;
+}
+
+function classifyScript(text: string, out: Actions, nesting: number): void {
+  if (nesting > MAX_NESTING) {
+    out.unknown();
+    return;
+  }
+  const tree = bashParser()?.parse(text) ?? null;
+  if (tree === null) {
+    out.unknown();
+    return;
+  }
+  try {
+    const root = tree.rootNode;
+    // Error recovery may have dropped or misread part of the line: whatever it still found
+    // is reported too (it can only make the decision stricter), plus `unknown`.
+    if (root.hasError) out.unknown();
+    visit(root, { out, nesting }, 0);
+  } finally {
+    tree.delete();
+  }
+}
+
+function visit(node: Node, walk: Walk, depth: number): void {
+  if (depth > MAX_TREE_DEPTH || node.isError || node.isMissing) {
+    walk.out.unknown();
+    return;
+  }
+  const type = node.type;
+  if (LEAVES.has(type)) return;
+  switch (type) {
+    case 'command':
+      visitCommand(node, walk, depth, []);
+      return;
+    case 'redirected_statement':
+      visitRedirected(node, walk, depth);
+      return;
+    case 'file_redirect':
+      if (fileRedirect(node, walk, depth).length > 0) walk.out.unknown();
+      return;
+    case 'variable_assignment':
+      visitAssignment(node, walk, depth);
+      return;
+    case 'declaration_command':
+    case 'unset_command':
+      visitDeclaration(node, walk, depth);
+      return;
+    case 'test_command':
+      visitTest(node, walk, depth);
+      return;
+    case 'function_definition':
+      // The body runs whenever the function is called, possibly later on the same line.
+      for (const [i, child] of node.namedChildren.entries()) {
+        if (node.fieldNameForNamedChild(i) !== 'name') visit(child, walk, depth + 1);
+      }
+      return;
+    default:
+      if (!CONTAINERS.has(type)) {
+        walk.out.unknown();
+        return;
+      }
+      for (const child of node.namedChildren) visit(child, walk, depth + 1);
+  }
+}
+
+function visitRedirected(node: Node, walk: Walk, depth: number): void {
+  const body = node.childForFieldName('body');
+  const redirects = node.namedChildren.filter((_, i) => node.fieldNameForNamedChild(i) !== 'body');
+  if (body?.type === 'command') {
+    visitCommand(body, walk, depth + 1, redirects);
+    return;
+  }
+  for (const child of node.namedChildren) visit(child, walk, depth + 1);
+}
+
+/**
+ * One simple command. `outer` are the redirects tree-sitter attached to the enclosing
+ * redirected_statement: they belong to this command (their stray words are its arguments).
+ */
+function visitCommand(node: Node, walk: Walk, depth: number, outer: readonly Node[]): void {
+  let name: ShellWord[] | undefined;
+  const args: ShellWord[] = [];
+  const extra: ShellWord[] = [];
+  const redirects: Node[] = [];
+  for (const child of node.namedChildren) {
+    switch (child.type) {
+      case 'variable_assignment':
+        visitAssignment(child, walk, depth + 1);
+        break;
+      case 'command_name': {
+        const word = child.namedChildren[0];
+        visit(child, walk, depth + 1);
+        name = word === undefined ? [] : wordsOf(word);
+        break;
+      }
+      case 'comment':
+        break;
+      case 'file_redirect':
+      case 'heredoc_redirect':
+      case 'herestring_redirect':
+        redirects.push(child);
+        break;
+      default:
+        visit(child, walk, depth + 1);
+        args.push(...wordsOf(child));
+    }
+  }
+  for (const redirect of [...redirects, ...outer]) {
+    if (redirect.type === 'file_redirect') extra.push(...fileRedirect(redirect, walk, depth + 1));
+    else visit(redirect, walk, depth + 1);
+  }
+  if (name === undefined) {
+    // Only assignments and redirections: nothing runs, unless a stray word is a command name.
+    if (extra.length > 0) walk.out.unknown();
+    return;
+  }
+  if (name.length !== 1) {
+    // `{rm,-rf,/}` as a command name: brace expansion decides what runs.
+    walk.out.unknown();
+    return;
+  }
+  runArgv([...name, ...args, ...extra], walk, stdinOf([...redirects, ...outer]));
+}
+
+/** An argv that would be executed: the exec action, then whatever the program runs itself. */
+function runArgv(words: readonly ShellWord[], walk: Walk, stdin: Stdin): void {
+  const name = words[0];
+  if (name === undefined) return;
+  if (!name.literal || name.glob || name.text === '' || RESERVED.has(name.text)) {
+    walk.out.unknown();
+    return;
+  }
+  walk.out.add({ operation: 'exec', resource: words.map((w) => w.text).join(' ') });
+  const inner: Walk = { out: walk.out, nesting: walk.nesting + 1 };
+  const base = name.text.slice(name.text.lastIndexOf('/') + 1);
+  const effects = wrapperEffects(base, words.slice(1));
+  if (effects.length > 0 && inner.nesting > MAX_NESTING) {
+    walk.out.unknown();
+    return;
+  }
+  for (const effect of effects) {
+    switch (effect.kind) {
+      case 'argv':
+        runArgv(effect.words, inner, stdin);
+        break;
+      case 'script':
+        classifyScript(effect.text, walk.out, inner.nesting);
+        break;
+      case 'stdin':
+        if (stdin === undefined) walk.out.unknown();
+        else classifyScript(stdin.script, walk.out, inner.nesting);
+        break;
+      case 'write':
+        write(effect.path, walk);
+        break;
+      case 'assign': {
+        const eq = effect.word.text.indexOf('=');
+        assignment(effect.word.text.slice(0, eq), effect.word.text.slice(eq + 1), inner);
+        break;
+      }
+      case 'unknown':
+        walk.out.unknown();
+        break;
+    }
+  }
+}
+
+/**
+ * The script a shell started by this command would read on stdin: a literal heredoc or
+ * here-string. Anything else (the SSH channel, a pipe, a file) is unknown.
+ */
+function stdinOf(redirects: readonly Node[]): Stdin {
+  let stdin: Stdin;
+  for (const r of redirects) {
+    const descriptor = r.childForFieldName('descriptor')?.text;
+    if (descriptor !== undefined && descriptor !== '0') continue;
+    if (r.type === 'heredoc_redirect') {
+      const start = r.namedChildren.find((c) => c.type === 'heredoc_start')?.text ?? '';
+      const body = r.namedChildren.find((c) => c.type === 'heredoc_body');
+      const quotedDelimiter = /['"\\]/.test(start);
+      const expands = body?.namedChildren.some((c) => c.type !== 'heredoc_content') ?? false;
+      const text = body?.text ?? '';
+      stdin = quotedDelimiter ? { script: text } : expands ? undefined : { script: unescapeHeredoc(text) };
+    } else if (r.type === 'herestring_redirect') {
+      const word = r.namedChildren.find((c) => c.type !== 'file_descriptor');
+      const value = word === undefined ? undefined : literalValue(word);
+      stdin = value === undefined ? undefined : { script: value };
+    } else if (r.type === 'file_redirect') {
+      const op = operatorOf(r);
+      if (op === '<' || op === '<&') stdin = undefined;
+    }
+  }
+  return stdin;
+}
+
+function operatorOf(node: Node): string {
+  return node.children.find((c) => !c.isNamed)?.type ?? '';
+}
+
+/**
+ * A `file_redirect`: adds its write (or unknown) and returns the words after its target, which
+ * bash passes to the command as arguments (`echo > f rm -rf /` runs `echo rm -rf /`).
+ */
+function fileRedirect(node: Node, walk: Walk, depth: number): ShellWord[] {
+  const destinations = node.childrenForFieldName('destination');
+  for (const d of destinations) visit(d, walk, depth + 1);
+  const op = operatorOf(node);
+  const [target, ...rest] = destinations;
+  const extra = rest.flatMap((d) => wordsOf(d));
+  switch (op) {
+    case '>':
+    case '>>':
+    case '>|':
+    case '&>':
+    case '&>>':
+      if (target === undefined) walk.out.unknown();
+      else writeNode(target, walk);
+      return extra;
+    case '>&':
+    case '<&': {
+      // `>&2` and `2>&1` duplicate descriptors; `>& file` writes the file (bash).
+      const value = target === undefined ? undefined : literalValue(target);
+      if (target === undefined || value === undefined) walk.out.unknown();
+      else if (!/^(\d+|-|\d+-)$/.test(value) && op === '>&') writeNode(target, walk);
+      return extra;
+    }
+    case '<':
+    case '<&-':
+    case '>&-':
+      return extra;
+    default:
+      walk.out.unknown();
+      return extra;
+  }
+}
+
+function writeNode(target: Node, walk: Walk): void {
+  const [word, ...more] = wordsOf(target);
+  if (word === undefined || more.length > 0) walk.out.unknown();
+  else write(word, walk);
+}
+
+function write(path: ShellWord, walk: Walk): void {
+  // A glob or an expansion could name any file.
+  if (!path.literal || path.glob || path.text === '') walk.out.unknown();
+  else if (!NOT_FILES.has(path.text)) walk.out.add({ operation: 'write', resource: path.text });
+}
+
+function visitAssignment(node: Node, walk: Walk, depth: number): void {
+  for (const child of node.namedChildren) visit(child, walk, depth + 1);
+  let nameNode = node.childForFieldName('name');
+  if (nameNode?.type === 'subscript') nameNode = nameNode.childForFieldName('name');
+  const value = node.childForFieldName('value');
+  const literal = value === null ? '' : literalValue(value);
+  assignment(nameNode?.text ?? '', literal, walk);
+}
+
+/** Setting variable `name` to `value` (`undefined`: not literal). */
+function assignment(name: string, value: string | undefined, walk: Walk): void {
+  switch (variableEffect(name)) {
+    case 'none':
+      return;
+    case 'unknown':
+      walk.out.unknown();
+      return;
+    case 'command':
+      if (value === undefined) walk.out.unknown();
+      else if (value.trim() !== '') classifyScript(value, walk.out, walk.nesting + 1);
+  }
+}
+
+/** `export`, `declare`, `local`, `readonly`, `typeset`, `unset`: builtins that run as commands. */
+function visitDeclaration(node: Node, walk: Walk, depth: number): void {
+  const words: ShellWord[] = [];
+  for (const child of node.children) {
+    if (!child.isNamed) {
+      if (words.length === 0) words.push({ text: child.type, literal: true, glob: false });
+      continue;
+    }
+    visit(child, walk, depth + 1);
+    if (child.type === 'variable_assignment') {
+      const value = child.childForFieldName('value');
+      const literal = value === null ? '' : literalValue(value);
+      const name = child.childForFieldName('name')?.text ?? '';
+      const op = child.text.slice(name.length).startsWith('+=') ? '+=' : '=';
+      words.push(
+        literal === undefined
+          ? { text: child.text, literal: false, glob: false }
+          : { text: `${name}${op}${literal}`, literal: true, glob: false },
+      );
+    } else if (child.type !== 'comment') {
+      words.push(...wordsOf(child));
+    }
+  }
+  runArgv(words, walk, undefined);
+}
+
+/**
+ * `[ … ]` is the `[` builtin: an exec of its words. `[[ … ]]` is syntax and runs nothing of
+ * its own. Commands substituted inside either are classified.
+ */
+function visitTest(node: Node, walk: Walk, depth: number): void {
+  for (const child of node.namedChildren) visit(child, walk, depth + 1);
+  if (node.children[0]?.type !== '[') return;
+  const words: string[] = [];
+  const flatten = (n: Node): void => {
+    if (!n.isNamed) {
+      words.push(n.text);
+      return;
+    }
+    if (
+      ['unary_expression', 'binary_expression', 'parenthesized_expression', 'test_command'].includes(n.type)
+    ) {
+      for (const c of n.children) flatten(c);
+      return;
+    }
+    words.push(...wordsOf(n).map((w) => w.text));
+  };
+  flatten(node);
+  walk.out.add({ operation: 'exec', resource: words.join(' ') });
+}
