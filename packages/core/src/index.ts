@@ -51,6 +51,12 @@ export type {
 } from './errors.js';
 
 // identity
+export { createIdentityResolver } from './identity/resolve-identity.js';
+export type { IdentityResolver, IdentityResolverOptions, ResolveOptions } from './identity/resolve-identity.js';
+export type { DpopRequest } from './identity/dpop.js';
+export { createMemoryDpopReplayCache } from './identity/dpop-replay-cache.js';
+export type { DpopReplayCache, MemoryDpopReplayCacheOptions } from './identity/dpop-replay-cache.js';
+export { parseDurationSeconds } from './identity/duration.js';
 
 // classify
 
