@@ -52,7 +52,11 @@ export type {
 
 // identity
 export { createIdentityResolver } from './identity/resolve-identity.js';
-export type { IdentityResolver, IdentityResolverOptions, ResolveOptions } from './identity/resolve-identity.js';
+export type {
+  IdentityResolver,
+  IdentityResolverOptions,
+  ResolveOptions,
+} from './identity/resolve-identity.js';
 export type { DpopRequest } from './identity/dpop.js';
 export { createMemoryDpopReplayCache } from './identity/dpop-replay-cache.js';
 export type { DpopReplayCache, MemoryDpopReplayCacheOptions } from './identity/dpop-replay-cache.js';
