@@ -51,6 +51,7 @@ function literalChars(node: Node): Char[] | undefined {
   switch (node.type) {
     case 'word':
     case 'number':
+    case 'brace_expression':
       return unquotedChars(node.text);
     case 'raw_string':
       return quoted(node.text.slice(1, -1));

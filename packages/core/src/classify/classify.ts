@@ -1,0 +1,118 @@
+// The classifier dispatcher: one entry point from any request to its actions (SPEC.md §3).
+import path from 'node:path';
+import type { Action, ClassifyContext, KubeRequest, Request } from '../types.js';
+import { classifyKubeRequest } from './kubernetes.js';
+import { classifyShellCommand, loadShellClassifier } from './shell.js';
+import { classifySql, loadSqlClassifier } from './sql.js';
+
+const UNKNOWN: readonly Action[] = Object.freeze([Object.freeze({ operation: 'unknown' })]);
+const SHELL: readonly Action[] = Object.freeze([Object.freeze({ operation: 'shell' })]);
+
+let loading: Promise<void> | undefined;
+let loaded = false;
+
+/**
+ * Loads every classifier's WebAssembly (the PostgreSQL parser and the bash grammar) once.
+ * Idempotent: later calls return the same promise; after a failure the next call retries.
+ *
+ * @example
+ * ```ts
+ * await loadClassifiers();
+ * classifyRequest({ type: 'command', command: 'ls -la' });
+ * ```
+ * @throws Error when a WebAssembly module cannot be loaded (the promise rejects).
+ */
+export function loadClassifiers(): Promise<void> {
+  loading ??= Promise.all([loadSqlClassifier(), loadShellClassifier()]).then(
+    () => {
+      loaded = true;
+    },
+    (err: unknown) => {
+      loading = undefined;
+      throw err;
+    },
+  );
+  return loading;
+}
+
+/**
+ * Classifies any request into the actions of SPEC.md §3: SQL through the PostgreSQL parser,
+ * SSH exec command lines through the bash grammar, interactive shells as `shell`, SFTP as
+ * `sftp_read`/`sftp_write` on the path with dot segments resolved, port forwards as `forward`
+ * on `host:port`, Kubernetes calls through the API server's request-info rules. Synchronous
+ * once {@link loadClassifiers} has resolved; anything unresolvable (including a malformed
+ * request object) is `[{ operation: 'unknown' }]`.
+ *
+ * @example
+ * ```ts
+ * await loadClassifiers();
+ * classifyRequest({ type: 'sftp', mode: 'read', path: '/tmp/../etc/shadow' });
+ * // → [{ operation: 'sftp_read', resource: '/etc/shadow' }]
+ * ```
+ * @throws TypeError when called before {@link loadClassifiers} has resolved.
+ */
+export function classifyRequest(request: Request, context?: ClassifyContext): readonly Action[] {
+  if (!loaded) throw new TypeError('Classifiers are not loaded: await loadClassifiers() first.');
+  try {
+    return dispatch(request, context);
+  } catch {
+    return UNKNOWN;
+  }
+}
+
+function dispatch(request: unknown, context: ClassifyContext | undefined): readonly Action[] {
+  // Callers may be plain JavaScript or deserialised test files: check the shape, not the type.
+  if (typeof request !== 'object' || request === null) return UNKNOWN;
+  const r = request as Record<string, unknown>;
+  switch (r['type']) {
+    case 'sql':
+      return typeof r['sql'] === 'string' ? nonEmpty(classifySql(r['sql'], context)) : UNKNOWN;
+    case 'command':
+      return typeof r['command'] === 'string' ? nonEmpty(classifyShellCommand(r['command'])) : UNKNOWN;
+    case 'shell':
+      return SHELL;
+    case 'sftp': {
+      const mode = r['mode'];
+      const file = typeof r['path'] === 'string' ? normalizeSftpPath(r['path']) : undefined;
+      if (file === undefined || (mode !== 'read' && mode !== 'write')) return UNKNOWN;
+      return [{ operation: mode === 'read' ? 'sftp_read' : 'sftp_write', resource: file }];
+    }
+    case 'forward': {
+      const target = forwardTarget(r['host'], r['port']);
+      return target === undefined ? UNKNOWN : [{ operation: 'forward', resource: target }];
+    }
+    case 'kube':
+      return nonEmpty(classifyKubeRequest(request as KubeRequest));
+    default:
+      return UNKNOWN;
+  }
+}
+
+/** An empty list would let the engine decide on nothing: treat it as unresolvable. */
+function nonEmpty(actions: readonly Action[]): readonly Action[] {
+  return Array.isArray(actions) && actions.length > 0 ? actions : UNKNOWN;
+}
+
+/**
+ * Resolves `.` and `..` segments and repeated slashes, so a policy on `/etc/**` sees
+ * `/tmp/../etc/shadow` as `/etc/shadow`. A relative path stays relative (the SFTP server
+ * resolves it against the login directory), but one that climbs above its start (`../x`)
+ * cannot be placed and is unresolvable, as are empty paths and NUL bytes.
+ */
+function normalizeSftpPath(raw: string): string | undefined {
+  if (raw === '' || raw.includes('\0')) return undefined;
+  let p = path.posix.normalize(raw);
+  if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  if (p === '..' || p.startsWith('../')) return undefined;
+  return p;
+}
+
+/** `host:port`, with the host lower-cased and an IPv6 address in brackets. */
+function forwardTarget(host: unknown, port: unknown): string | undefined {
+  if (typeof host !== 'string' || typeof port !== 'number') return undefined;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return undefined;
+  let h = host.trim().toLowerCase();
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
+  if (h === '' || /[\s/?#@[\]\\]/.test(h)) return undefined;
+  return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
+}
