@@ -500,6 +500,31 @@ describe('createIdentityResolver: verified-token cache', () => {
     expect(state.fetches).toBe(2);
   });
 
+  it('verifies a long-lived token again after cacheMaxAgeMs', async () => {
+    const state = { fetches: 0 };
+    const clock = { offset: 0 };
+    const identity = createIdentityResolver(
+      { issuer: ISS, audience: AUD, jwks: { uri: 'https://idp.test/jwks' }, clockTolerance: 0 },
+      {
+        now: () => new Date((T + clock.offset) * 1000),
+        cacheMaxAgeMs: 60_000,
+        jwksCacheMaxAgeMs: 0,
+        fetch: () => {
+          state.fetches++;
+          return Promise.resolve(new Response(JSON.stringify({ keys: [rsa.jwk] }), { status: 200 }));
+        },
+      },
+    );
+    const token = await sign(claims({ exp: T + 86_400 * 365 }));
+    await identity.resolve(token);
+    clock.offset = 59;
+    await identity.resolve(token);
+    expect(state.fetches).toBe(1);
+    clock.offset = 60;
+    await identity.resolve(token);
+    expect(state.fetches).toBe(2);
+  });
+
   it('respects maxTokenAge on a cache hit', async () => {
     const clock = { offset: 0 };
     const { identity, state } = counting({ maxTokenAge: 60 }, clock);

@@ -29,6 +29,12 @@ export interface IdentityResolverOptions {
   /** How many verified tokens are kept (default 1000; 0 disables the cache). */
   readonly cacheSize?: number;
   /**
+   * The longest a verified token is reused before it is verified again, in ms (default
+   * 600 000), whatever its `exp`: a key withdrawn from the key set stops being honoured for
+   * tokens verified with it within this time plus the JWKS refresh time.
+   */
+  readonly cacheMaxAgeMs?: number;
+  /**
    * Least time between two JWKS fetches not due to expiry, in ms (default 30 000): an unknown
    * `kid` refetches at most once per cooldown, and a failed fetch is not retried sooner.
    */
@@ -123,6 +129,7 @@ export function createIdentityResolver(
   const dpopMaxAgeSeconds = parseDurationSeconds(config.dpop?.maxAge ?? 60, 'identity.dpop.maxAge');
   const replayCache = options.dpopReplayCache ?? createMemoryDpopReplayCache();
   const cache = new TokenCache(options.cacheSize ?? 1000);
+  const cacheMaxAgeSeconds = nonNegative(options.cacheMaxAgeMs ?? 600_000, 'cacheMaxAgeMs') / 1000;
 
   const errorContext: TokenErrorContext = { toleranceSeconds, maxTokenAgeSeconds, issuers, audiences };
 
@@ -186,7 +193,7 @@ export function createIdentityResolver(
     }
     const jkt = boundThumbprint(claims['cnf']);
     const principal = principalFromClaims(claims, mapping);
-    let validUntil = (claims.exp ?? nowSeconds) + toleranceSeconds;
+    let validUntil = Math.min((claims.exp ?? nowSeconds) + toleranceSeconds, nowSeconds + cacheMaxAgeSeconds);
     if (maxTokenAgeSeconds !== undefined && typeof claims.iat === 'number') {
       validUntil = Math.min(validUntil, claims.iat + maxTokenAgeSeconds + toleranceSeconds);
     }
