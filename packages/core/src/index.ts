@@ -63,6 +63,13 @@ export type { DpopReplayCache, MemoryDpopReplayCacheOptions } from './identity/d
 export { parseDurationSeconds } from './identity/duration.js';
 
 // classify
+export { analyzeSql, classifySql, configureSqlClassifier, loadSqlClassifier } from './classify/sql.js';
+export type {
+  SqlAnalysis,
+  SqlClassifierOptions,
+  SqlFailure,
+  SqlStatement,
+} from './classify/sql.js';
 
 // policy
 

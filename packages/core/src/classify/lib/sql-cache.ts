@@ -1,0 +1,51 @@
+/** A bounded least-recently-used map. A capacity of 0 stores nothing. */
+export class LruCache<K, V> {
+  readonly #map = new Map<K, V>();
+  #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  set capacity(capacity: number) {
+    this.#capacity = capacity;
+    this.#evict();
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  get(key: K): V | undefined {
+    const value = this.#map.get(key);
+    if (value !== undefined) {
+      // Re-insert so iteration order is least recently used first.
+      this.#map.delete(key);
+      this.#map.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    if (this.#capacity <= 0) return;
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    this.#evict();
+  }
+
+  clear(): void {
+    this.#map.clear();
+  }
+
+  #evict(): void {
+    while (this.#map.size > this.#capacity) {
+      const oldest = this.#map.keys().next();
+      if (oldest.done === true) return;
+      this.#map.delete(oldest.value);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+// Names as SPEC.md §3 wants them: as written, unquoted identifiers already folded to lower case
+// by the parser, schema-qualified only where the SQL qualifies them.
+
+/** A parse-tree object (the body of a node, or a plain struct field). */
+export type SqlObj = Readonly<Record<string, unknown>>;
+
+/** Whether `value` is a non-array object. */
+export function isObj(value: unknown): value is SqlObj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `value` as an array (absent fields are empty lists in the JSON parse tree). */
+export function list(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** `value` as a string, or undefined. */
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Splits a wrapped node `{ Type: body }` into its type and body; undefined for anything else. */
+export function unwrap(value: unknown): readonly [string, SqlObj] | undefined {
+  if (!isObj(value)) return undefined;
+  const keys = Object.keys(value);
+  const type = keys[0];
+  if (keys.length !== 1 || type === undefined) return undefined;
+  const body = value[type];
+  // Node types are capitalised; plain struct fields never are.
+  if (!/^[A-Z]/.test(type) || !isObj(body)) return undefined;
+  return [type, body];
+}
+
+/**
+ * One identifier as written. An identifier that itself contains a dot or a double quote is
+ * shown quoted (`"a.b"`), so that `"public.users"` (one name) never reads as `public.users`
+ * (a table in a schema).
+ */
+export function renderIdent(ident: string): string {
+  return ident.includes('.') || ident.includes('"') ? `"${ident.replaceAll('"', '""')}"` : ident;
+}
+
+/** A dotted name from its parts. */
+export function renderName(parts: readonly string[]): string {
+  return parts.map(renderIdent).join('.');
+}
+
+/** The parts of a name list (`[{String: {sval}}…]`); undefined if any part is not a string. */
+export function nameParts(value: unknown): string[] | undefined {
+  const parts: string[] = [];
+  for (const item of list(value)) {
+    const node = unwrap(item);
+    if (node?.[0] !== 'String') return undefined;
+    const s = str(node[1]['sval']);
+    if (s === undefined) return undefined;
+    parts.push(s);
+  }
+  return parts.length > 0 ? parts : undefined;
+}
+
+/** A RangeVar body's name: `[catalog.][schema.]relation`. */
+export function rangeVarName(rv: unknown): string | undefined {
+  if (!isObj(rv)) return undefined;
+  const relname = str(rv['relname']);
+  if (relname === undefined) return undefined;
+  const parts = [str(rv['catalogname']), str(rv['schemaname']), relname].filter(
+    (p): p is string => p !== undefined && p !== '',
+  );
+  return renderName(parts);
+}
+
+/** A RoleSpec body's name (`current_user`, `public`… for the special forms). */
+export function roleSpecName(spec: unknown): string | undefined {
+  if (!isObj(spec)) return undefined;
+  switch (spec['roletype']) {
+    case 'ROLESPEC_CSTRING': {
+      const name = str(spec['rolename']);
+      return name === undefined ? undefined : renderIdent(name);
+    }
+    case 'ROLESPEC_CURRENT_ROLE':
+      return 'current_role';
+    case 'ROLESPEC_CURRENT_USER':
+      return 'current_user';
+    case 'ROLESPEC_SESSION_USER':
+      return 'session_user';
+    case 'ROLESPEC_PUBLIC':
+      return 'public';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The name of an object as DROP, GRANT, COMMENT and ALTER … OWNER/SCHEMA write it: a RangeVar,
+ * a String, a dotted List, a TypeName, an ObjectWithArgs or a RoleSpec.
+ */
+export function objectName(value: unknown): string | undefined {
+  const node = unwrap(value);
+  if (node === undefined) return undefined;
+  const [type, body] = node;
+  switch (type) {
+    case 'RangeVar':
+      return rangeVarName(body);
+    case 'String': {
+      const s = str(body['sval']);
+      return s === undefined ? undefined : renderIdent(s);
+    }
+    case 'List': {
+      const parts = list(body['items']).map(objectName);
+      return parts.length > 0 && parts.every((p) => p !== undefined) ? parts.join('.') : undefined;
+    }
+    case 'TypeName': {
+      const parts = nameParts(body['names']);
+      return parts === undefined ? undefined : renderName(parts);
+    }
+    case 'ObjectWithArgs': {
+      const parts = nameParts(body['objname']);
+      return parts === undefined ? undefined : renderName(parts);
+    }
+    case 'RoleSpec':
+      return roleSpecName(body);
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,309 @@
+// PostgreSQL classification (SPEC.md §3): the real PostgreSQL parser (libpg-query, WASM) turns
+// an SQL text into a parse tree, and a generic walk of that tree turns it into actions. What it
+// cannot resolve is `unknown`; docs/classification-sql.md lists exactly what that is.
+import type { Action, ClassifyContext } from '../types.js';
+import { LruCache } from './lib/sql-cache.js';
+import { explainItems } from './lib/sql-explain.js';
+import { byteToIndex } from './lib/sql-offsets.js';
+import { loadParser, parseSql, parserLoaded, scanSql } from './lib/sql-parser.js';
+import { offSettingReading } from './lib/sql-strings.js';
+import { walkParseTree, type SqlItem, type StatementMeta } from './lib/sql-walk.js';
+
+/** Why a whole SQL text classified as `unknown`. */
+export type SqlFailure =
+  /** The text does not parse (or is not a string, or contains a NUL character). */
+  | 'parse'
+  /** The text holds no statement: empty, whitespace, comments or bare semicolons. */
+  | 'empty'
+  /** The classifier itself failed on the tree (a bug, or a tree too deep to walk). */
+  | 'internal';
+
+interface SqlStatementBase {
+  /** Where the statement starts in the text (a string index, as libpg-query delimits it). */
+  readonly start: number;
+  /** Where it ends (exclusive). */
+  readonly end: number;
+  /** `text.slice(start, end)`. */
+  readonly text: string;
+  /** The statement's actions, deduplicated, `EXECUTE` resolved against the context. */
+  readonly actions: readonly Action[];
+}
+
+/**
+ * One statement of an analysed text. `kind` tells an adapter what session state it changes:
+ * `prepare` (its `actions` are those of the prepared statement, to remember under `name`),
+ * `execute`, `deallocate` (one `name`, or `all`, which `DISCARD ALL` also does) and
+ * `transaction` (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, …).
+ */
+export type SqlStatement =
+  | (SqlStatementBase & { readonly kind: 'statement' })
+  | (SqlStatementBase & { readonly kind: 'prepare'; readonly name: string })
+  | (SqlStatementBase & { readonly kind: 'execute'; readonly name: string })
+  | (SqlStatementBase & { readonly kind: 'deallocate'; readonly name?: string; readonly all: boolean })
+  | (SqlStatementBase & {
+      readonly kind: 'transaction';
+      /** `begin`, `start`, `commit`, `rollback`, `savepoint`, `release`, `rollback_to`, `prepare`, `commit_prepared` or `rollback_prepared`. */
+      readonly transaction: string;
+    });
+
+/** Everything {@link analyzeSql} found in one SQL text. */
+export interface SqlAnalysis {
+  /** Every action of the text, deduplicated, in order: exactly what {@link classifySql} returns. */
+  readonly actions: readonly Action[];
+  /** The statements, in order (empty when the text failed). */
+  readonly statements: readonly SqlStatement[];
+  /** Present when the whole text is `unknown`, saying why. */
+  readonly failure?: SqlFailure;
+  /** The parser's message, for a parse failure. */
+  readonly message?: string;
+  /**
+   * True when the text means more with `standard_conforming_strings` off (a backslash before a
+   * quote in a '…' literal): `actions` then also holds what that reading does.
+   */
+  readonly ambiguousStrings: boolean;
+}
+
+/** Options of the SQL classifier's parse cache. */
+export interface SqlClassifierOptions {
+  /** How many distinct texts to keep (least recently used first out). Default 1000; 0 disables. */
+  readonly cacheSize?: number;
+  /** Texts longer than this many characters are classified but not cached. Default 65536. */
+  readonly maxCachedLength?: number;
+}
+
+interface CachedStatement {
+  readonly start: number;
+  readonly end: number;
+  readonly meta: StatementMeta;
+  readonly items: readonly SqlItem[];
+}
+
+interface Entry {
+  readonly statements: readonly CachedStatement[];
+  /** Items of the standard_conforming_strings=off reading, when it differs from the default. */
+  readonly alternate: readonly SqlItem[] | undefined;
+  readonly failure: SqlFailure | undefined;
+  readonly message: string | undefined;
+  /** The flat result when nothing depends on the context (no EXECUTE), computed once. */
+  readonly fixed: readonly Action[] | undefined;
+}
+
+const UNKNOWN: Action = Object.freeze({ operation: 'unknown' });
+const UNKNOWN_ONLY: readonly Action[] = Object.freeze([UNKNOWN]);
+
+const cache = new LruCache<string, Entry>(1000);
+let maxCachedLength = 65_536;
+
+/**
+ * Loads the libpg-query WebAssembly module. Idempotent and safe to call concurrently: every
+ * caller waits for the one load. Must resolve before {@link classifySql} or {@link analyzeSql}.
+ *
+ * @example
+ * ```ts
+ * await loadSqlClassifier();
+ * classifySql('SELECT 1; DROP TABLE t'); // [{ operation: 'select' }, { operation: 'drop', resource: 't' }]
+ * ```
+ * @throws rejects if the WebAssembly module cannot be loaded (a later call retries).
+ */
+export function loadSqlClassifier(): Promise<void> {
+  return loadParser();
+}
+
+/**
+ * Sets the parse cache's size and the longest text it keeps. The cache is keyed by the exact
+ * text and holds context-free results, so `EXECUTE` is still resolved per call.
+ *
+ * @example
+ * ```ts
+ * configureSqlClassifier({ cacheSize: 5000 });
+ * ```
+ * @throws TypeError if a value is not a non-negative integer.
+ */
+export function configureSqlClassifier(options: SqlClassifierOptions): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || (value as number) < 0)) {
+      throw new TypeError(`configureSqlClassifier: ${key} must be a non-negative integer`);
+    }
+  }
+  if (options.cacheSize !== undefined) cache.capacity = options.cacheSize;
+  if (options.maxCachedLength !== undefined) maxCachedLength = options.maxCachedLength;
+}
+
+/**
+ * Classifies an SQL text (any number of statements) into actions (SPEC.md §3). Synchronous once
+ * {@link loadSqlClassifier} has resolved. Never throws for any input: text that does not parse,
+ * holds no statement, or contains anything the classifier does not recognise yields an
+ * `unknown` action. `EXECUTE p` is the actions of `p` in `context.preparedStatements`, else
+ * `unknown`.
+ *
+ * @example
+ * ```ts
+ * classifySql('INSERT INTO a SELECT * FROM b');
+ * // [{ operation: 'insert', resource: 'a' }, { operation: 'select', resource: 'b' }]
+ * ```
+ * @throws TypeError if called before {@link loadSqlClassifier} resolved.
+ */
+export function classifySql(sql: string, context?: ClassifyContext): readonly Action[] {
+  const entry = lookup(sql);
+  if (entry.fixed !== undefined) return entry.fixed;
+  try {
+    return flatActions(entry, context);
+  } catch {
+    return UNKNOWN_ONLY;
+  }
+}
+
+/**
+ * Classifies an SQL text statement by statement, for adapters that track session state: each
+ * statement's span, actions and kind (PREPARE with its name, EXECUTE, DEALLOCATE, transaction
+ * control). `actions` is the same list {@link classifySql} returns.
+ *
+ * @example
+ * ```ts
+ * const { statements } = analyzeSql('PREPARE p AS DELETE FROM t; EXECUTE p');
+ * // statements[0]: { kind: 'prepare', name: 'p', actions: [{ operation: 'delete', resource: 't' }], … }
+ * ```
+ * @throws TypeError if called before {@link loadSqlClassifier} resolved.
+ */
+export function analyzeSql(sql: string, context?: ClassifyContext): SqlAnalysis {
+  const entry = lookup(sql);
+  const text = typeof sql === 'string' ? sql : '';
+  try {
+    const statements = entry.statements.map((s) => toStatement(s, text, context));
+    const actions = entry.fixed ?? flatActions(entry, context);
+    const primary = dedupe(statements.flatMap((s) => s.actions));
+    return {
+      actions,
+      statements,
+      ...(entry.failure === undefined ? {} : { failure: entry.failure }),
+      ...(entry.message === undefined ? {} : { message: entry.message }),
+      ambiguousStrings: entry.alternate !== undefined && actions.length > primary.length,
+    };
+  } catch {
+    return { actions: UNKNOWN_ONLY, statements: [], failure: 'internal', ambiguousStrings: false };
+  }
+}
+
+function lookup(sql: string): Entry {
+  if (!parserLoaded()) throw new TypeError('loadSqlClassifier() must resolve before SQL is classified');
+  if (typeof sql !== 'string') return failed('parse', 'not a string');
+  const hit = cache.get(sql);
+  if (hit !== undefined) return hit;
+  const entry = compute(sql);
+  if (sql.length <= maxCachedLength) cache.set(sql, entry);
+  return entry;
+}
+
+function failed(failure: SqlFailure, message?: string): Entry {
+  return { statements: [], alternate: undefined, failure, message, fixed: UNKNOWN_ONLY };
+}
+
+function compute(sql: string): Entry {
+  // libpg-query reads a C string: a NUL would hide everything after it from the parser.
+  if (sql.includes('\0')) return failed('parse', 'the text contains a NUL character');
+  let tree: unknown;
+  try {
+    tree = parseSql(sql);
+  } catch (err) {
+    return failed('parse', err instanceof Error ? err.message : String(err));
+  }
+  try {
+    const walked = walkParseTree(tree);
+    if (walked.length === 0) return failed('empty', 'the text holds no statement');
+    const index = byteToIndex(sql);
+    const statements = walked.map((s) => ({
+      start: index(s.startByte),
+      end: s.endByte === undefined ? sql.length : index(s.endByte),
+      meta: deepFreeze(s.meta),
+      items: deepFreeze(s.items),
+    }));
+    const alternate = otherReading(sql);
+    const entry: Entry = { statements, alternate, failure: undefined, message: undefined, fixed: undefined };
+    const dependsOnContext = [...statements.flatMap((s) => s.items), ...(alternate ?? [])].some(
+      (i) => 'ref' in i,
+    );
+    return dependsOnContext ? entry : { ...entry, fixed: Object.freeze(flatActions(entry, undefined)) };
+  } catch {
+    return failed('internal');
+  }
+}
+
+/** The items of the standard_conforming_strings=off reading, if it differs (see sql-strings.ts). */
+function otherReading(sql: string): readonly SqlItem[] | undefined {
+  const other = offSettingReading(sql, scanSql);
+  if (other === undefined) return undefined;
+  if (other === null) return [UNKNOWN];
+  let tree: unknown;
+  try {
+    tree = parseSql(other);
+  } catch {
+    // That reading does not parse, so a server with the setting off rejects the whole text.
+    return undefined;
+  }
+  return deepFreeze(walkParseTree(tree).flatMap((s) => s.items));
+}
+
+function toStatement(s: CachedStatement, text: string, context: ClassifyContext | undefined): SqlStatement {
+  const base = {
+    start: s.start,
+    end: s.end,
+    text: text.slice(s.start, s.end),
+    actions: resolve(s.items, context),
+  };
+  return { ...base, ...s.meta };
+}
+
+function flatActions(entry: Entry, context: ClassifyContext | undefined): Action[] {
+  if (entry.failure !== undefined) return [UNKNOWN];
+  const items = entry.statements.flatMap((s) => s.items);
+  if (entry.alternate !== undefined) items.push(...entry.alternate);
+  return resolve(items, context);
+}
+
+/** Resolves `EXECUTE` references against the context and removes duplicates. */
+function resolve(items: readonly SqlItem[], context: ClassifyContext | undefined): Action[] {
+  const out: Action[] = [];
+  for (const item of items) {
+    if (!('ref' in item)) {
+      out.push(item);
+      continue;
+    }
+    const prepared: unknown = context?.preparedStatements?.get(item.ref);
+    if (!Array.isArray(prepared) || prepared.length === 0) {
+      out.push(UNKNOWN);
+      continue;
+    }
+    const actions = (prepared as readonly unknown[]).map(toAction);
+    for (const a of item.explain ? explainItems(actions) : actions) if (!('ref' in a)) out.push(a);
+  }
+  return dedupe(out);
+}
+
+/** A context-supplied action, checked: anything malformed is `unknown`. */
+function toAction(value: unknown): Action {
+  if (typeof value !== 'object' || value === null) return UNKNOWN;
+  const { operation, resource } = value as { operation?: unknown; resource?: unknown };
+  if (typeof operation !== 'string') return UNKNOWN;
+  if (resource === undefined) return { operation };
+  return typeof resource === 'string' ? { operation, resource } : UNKNOWN;
+}
+
+function dedupe(actions: readonly Action[]): Action[] {
+  const seen = new Set<string>();
+  const out: Action[] = [];
+  for (const a of actions) {
+    const key = a.resource === undefined ? a.operation : `${a.operation}\u0000${a.resource}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(a);
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
