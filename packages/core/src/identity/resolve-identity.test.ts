@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, webcrypto } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, sign as cryptoSign, webcrypto } from 'node:crypto';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TokenError, type TokenErrorCode } from '../errors.js';
@@ -426,6 +426,16 @@ describe('createIdentityResolver: rejections', () => {
     expect(err.code).toBe(code);
     expect(err).toBeInstanceOf(TokenError);
     expectNoTokenIn(err.message, token);
+  });
+
+  it('a key set RSA key under 2048 bits is not used', async () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }); // jose will not make one
+    const jwk = { ...weak.publicKey.export({ format: 'jwk' }), kid: 'weak' };
+    const input = `${b64({ alg: 'RS256', kid: 'weak' })}.${b64(claims())}`;
+    const token = `${input}.${cryptoSign('sha256', Buffer.from(input), weak.privateKey).toString('base64url')}`;
+    const err = await rejection(resolver({ jwks: { keys: [jwk] } }).resolve(token));
+    expect(err.code).toBe('ERR_TOKEN_INVALID');
+    expect(err.message).toMatch(/2048/);
   });
 
   it('messages never echo claim values', async () => {

@@ -55,7 +55,8 @@ export function toTokenError(err: unknown, context: TokenErrorContext): TokenErr
   }
   // Not jose's: e.g. a key jose refuses to use (an RSA modulus under 2048 bits) or a crypto
   // failure. Those carry no token content, so keep them as the cause for whoever debugs it.
-  return new TokenError('ERR_TOKEN_INVALID', 'token could not be verified', { cause: err });
+  const detail = err instanceof TypeError ? `: ${err.message}` : '';
+  return new TokenError('ERR_TOKEN_INVALID', `token could not be verified${detail}`, { cause: err });
 }
 
 function claimError(
