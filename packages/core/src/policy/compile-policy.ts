@@ -246,7 +246,9 @@ function compileRule(
     if (!vocab.some((op) => m(op))) {
       issues.push({
         path,
-        message: `operation pattern "${pattern}" matches no operation of ${scopeNames} — the operations are: ${vocab.join(', ')}`,
+        message: m(UNKNOWN_OPERATION)
+          ? `operation pattern "${pattern}" matches no operation of ${scopeNames}: a pattern never matches unknown — write unknown literally`
+          : `operation pattern "${pattern}" matches no operation of ${scopeNames} — the operations are: ${vocab.join(', ')}`,
       });
     }
   });
@@ -257,9 +259,13 @@ function compileRule(
   const actors = flat('actors');
   const protocols = new Set(matchedTargets.map((n) => targets.get(n)!.protocol));
   const needFlat = when.resources !== undefined && (protocols.has('postgres') || protocols.has('ssh') || protocols.size === 0);
+  const beforeResources = issues.length;
   const resourcesFlat = needFlat ? flat('resources') : undefined;
+  // One report per bad pattern, even when it is compiled in both flavours.
   const resourcesPath =
-    when.resources !== undefined && protocols.has('kubernetes') ? flat('resources', 'path') : undefined;
+    when.resources !== undefined && protocols.has('kubernetes') && issues.length === beforeResources
+      ? flat('resources', 'path')
+      : undefined;
 
   let review: ReviewRequirement | undefined;
   if (rule.effect === 'review' && rule.review !== undefined) {

@@ -17,10 +17,15 @@ export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Target names: no whitespace and none of the characters globs give meaning to. */
 export const TARGET_NAME_PATTERN = /^[^\s*?[\]{}()!,|+@\\]+$/;
 
+const DURATION_ERROR = 'expected a duration: seconds, or a number with a unit such as 90s, 30m, 1h or 2d';
 const duration = z
-  .union([z.number().nonnegative().finite(), z.string().regex(DURATION_PATTERN)], {
-    error: 'expected a duration: seconds, or a number with a unit such as 90s, 30m, 1h or 2d',
-  })
+  .union(
+    [
+      z.number({ error: DURATION_ERROR }).nonnegative({ error: DURATION_ERROR }).finite(),
+      z.string({ error: DURATION_ERROR }).regex(DURATION_PATTERN, { error: DURATION_ERROR }),
+    ],
+    { error: DURATION_ERROR },
+  )
   .meta({ description: 'Seconds, or a number with a unit: 500ms, 90s, 30m, 1h, 2d.' });
 
 const nonEmpty = z.string().min(1, { error: 'must not be empty' });
