@@ -1,4 +1,5 @@
 import { createHmac, generateKeyPairSync, randomBytes, sign as cryptoSign, webcrypto } from 'node:crypto';
+import fc from 'fast-check';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TokenError, type TokenErrorCode } from '../errors.js';
@@ -446,6 +447,45 @@ describe('createIdentityResolver: rejections', () => {
 
   it('a non-string token is misuse (TypeError)', async () => {
     await expect(resolver().resolve(42 as unknown as string)).rejects.toThrow(TypeError);
+  });
+});
+
+describe('createIdentityResolver: properties', () => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
+
+  it('any one-character change to a valid token is rejected with a TokenError', async () => {
+    const token = await sign(claims({ groups: ['analysts'] }));
+    const identity = resolver({}, { cacheSize: 0 });
+    // The last character is left alone: its low bits are base64url padding, so some changes
+    // there decode to the same signature bytes (harmless, and not a change of the token).
+    await fc.assert(
+      fc.asyncProperty(fc.nat(token.length - 2), fc.constantFrom(...alphabet), async (index, char) => {
+        fc.pre(token[index] !== char);
+        const mutated = token.slice(0, index) + char + token.slice(index + 1);
+        const err = await rejection(identity.resolve(mutated));
+        expectNoTokenIn(err.message, mutated);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('arbitrary input is rejected with a TokenError, never accepted or thrown otherwise', async () => {
+    const identity = resolver();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc
+            .array(fc.stringMatching(/^[A-Za-z0-9_-]{0,40}$/), { minLength: 1, maxLength: 6 })
+            .map((p) => p.join('.')),
+          fc.tuple(fc.jsonValue(), fc.jsonValue()).map(([h, p]) => `${b64(h)}.${b64(p)}.c2ln`),
+        ),
+        async (input) => {
+          await rejection(identity.resolve(input));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
