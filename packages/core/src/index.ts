@@ -101,6 +101,17 @@ export type {
 } from './approvals/types.js';
 
 // engine
+export { createPortcullis } from './engine/create-portcullis.js';
+export type {
+  Authorization,
+  AuthorizeInput,
+  Classify,
+  DecideInput,
+  Portcullis,
+  PortcullisApprovals,
+  PortcullisOptions,
+  ReviewOptions,
+} from './engine/types.js';
 
 // mask
 

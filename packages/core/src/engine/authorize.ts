@@ -1,0 +1,372 @@
+import { hashRequest, hashScope } from '../approvals/hash-request.js';
+import type { ApprovalRequest, ApprovalStore, GrantQuery } from '../approvals/types.js';
+import { ApprovalError, DeniedError, ReviewRequiredError } from '../errors.js';
+import type { PortcullisError } from '../errors.js';
+import type { Action, Decision, ReviewRequirement, Target } from '../types.js';
+import { decideRequest, messageOf } from './decide-request.js';
+import type { DecideDeps } from './decide-request.js';
+import { denyDecision } from './deny-decision.js';
+import { approvalsNeeded, operationsOf } from './messages.js';
+import { recordStep } from './record-step.js';
+import type { Authorization, AuthorizeInput } from './types.js';
+
+/** What {@link authorizeRequest} needs besides deciding. */
+export interface AuthorizeDeps extends DecideDeps {
+  readonly store: ApprovalStore;
+  readonly now: () => Date;
+  readonly pendingTtlMs?: number;
+  /** The target each session started by the engine records for, so events name it only when it differs. */
+  readonly sessionTargets: WeakMap<object, string>;
+}
+
+// setTimeout's longest delay; longer waits are clamped (and then simply time out later).
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A failure of the approval store, carried to the point where it becomes a denial. */
+class StoreFailure extends Error {
+  constructor(readonly error: ApprovalError) {
+    super(error.message, { cause: error });
+  }
+}
+
+/**
+ * The body of `Portcullis.authorize` (see its TSDoc): decide, then either throw the outcome or
+ * obtain the approval and record, failing closed at every step.
+ *
+ * @example
+ * ```ts
+ * const { mask, requestSeq } = await authorizeRequest(deps, { principal, target: 'warehouse', request, session });
+ * ```
+ * @throws DeniedError, ReviewRequiredError, or TypeError for malformed input.
+ */
+export async function authorizeRequest(deps: AuthorizeDeps, input: AuthorizeInput): Promise<Authorization> {
+  assertAuthorizeInput(input);
+  const decided = decideRequest(deps, input);
+  const { actions } = decided;
+  const { decision } = decided;
+  const { session, target, principal } = input;
+  const required = decision.recordingRequired;
+  let requestSeq: number | undefined;
+
+  // Everything after the decision is recorded under the request's seq; a denial is recorded
+  // as far as the session allows and never depends on it.
+  const deny = async (message: string, denied: Decision, cause?: unknown): Promise<never> => {
+    const error = new DeniedError(message, denied, cause === undefined ? undefined : { cause });
+    await recordOutcome(error, denied);
+    throw error;
+  };
+  const recordOutcome = async (error: PortcullisError, shown: Decision): Promise<void> => {
+    if (requestSeq === undefined) {
+      requestSeq = (await recordStep(session, 'request', requestData(), false))?.seq;
+      if (requestSeq !== undefined) await recordStep(session, 'decision', { requestSeq, ...shown }, false);
+    }
+    await recordStep(
+      session,
+      'error',
+      { ...(requestSeq === undefined ? {} : { requestSeq }), code: error.code, message: error.message },
+      false,
+    );
+  };
+  const requestData = (): Record<string, unknown> => {
+    const data: Record<string, unknown> = { request: input.request, actions };
+    if (session === undefined || deps.sessionTargets.get(session) !== target) {
+      const known: Target | undefined = deps.policy.targets.get(target);
+      data['target'] = known ?? { name: target };
+    }
+    return data;
+  };
+  const failed = (reason: string, cause?: unknown): Promise<never> =>
+    deny(
+      `${operationsOf(decision)} on ${target} is denied: ${reason}`,
+      denyDecision(reason, actions, required, decision),
+      cause,
+    );
+
+  try {
+    if (decided.failure !== undefined) {
+      return await deny(
+        `${operationsOf(decision)} on ${target} is denied: ${decided.failure.reason}`,
+        decision,
+        decided.failure.cause,
+      );
+    }
+    if (decision.effect === 'deny') {
+      const why = decision.reasons.length > 0 ? decision.reasons.join('; ') : 'no rule allows it';
+      return await deny(`${operationsOf(decision, 'deny')} on ${target} is denied: ${why}`, decision);
+    }
+    const nowMs = deps.now().getTime();
+    if (principal.expiresAt !== undefined && principal.expiresAt * 1000 <= nowMs) {
+      return await failed(
+        `the credential of ${principal.subject} expired at ${new Date(principal.expiresAt * 1000).toISOString()}; resolve a fresh token`,
+      );
+    }
+    if (required && session === undefined) {
+      return await failed(
+        `recording is required for ${target} and no recording session was given; configure a recorder and pass the session from startSession()`,
+      );
+    }
+
+    try {
+      requestSeq = (await recordStep(session, 'request', requestData(), required))?.seq;
+      await recordStep(
+        session,
+        'decision',
+        { ...(requestSeq === undefined ? {} : { requestSeq }), ...decision },
+        required,
+      );
+    } catch (cause) {
+      return await failed(
+        `recording is required and the request could not be recorded (${messageOf(cause)}); nothing ran`,
+        cause,
+      );
+    }
+
+    const mask = decision.mask ?? deps.policy.masking.default;
+    const granted = { decision, actions, ...(mask === undefined ? {} : { mask }) };
+    if (decision.effect === 'allow') {
+      return { ...granted, ...(requestSeq === undefined ? {} : { requestSeq }) };
+    }
+
+    let grant: ApprovalRequest;
+    try {
+      grant = await obtainGrant(deps, input, decision, actions, async (event) => {
+        await recordStep(
+          session,
+          'approval',
+          { ...(requestSeq === undefined ? {} : { requestSeq }), ...event },
+          false,
+        );
+      });
+    } catch (err) {
+      if (err instanceof StoreFailure) {
+        return await failed(
+          `the approval store failed (${err.error.message}); nothing ran — check the approval store and try again`,
+          err.error,
+        );
+      }
+      if (err instanceof ReviewRequiredError) await recordOutcome(err, decision);
+      throw err;
+    }
+    try {
+      await recordStep(
+        session,
+        'approval',
+        {
+          ...(requestSeq === undefined ? {} : { requestSeq }),
+          approvalId: grant.id,
+          status: 'used',
+          by: approvers(grant),
+        },
+        required,
+      );
+    } catch (cause) {
+      return await failed(
+        `recording is required and the approval could not be recorded (${messageOf(cause)}); nothing ran`,
+        cause,
+      );
+    }
+    return { ...granted, approvalId: grant.id, ...(requestSeq === undefined ? {} : { requestSeq }) };
+  } catch (err) {
+    if (err instanceof DeniedError || err instanceof ReviewRequiredError) throw err;
+    // A bug or an unexpected failure on the way: never an allow.
+    return await failed(`an unexpected error stopped the request (${messageOf(err)}); nothing ran`, err);
+  }
+}
+
+interface ApprovalEvent {
+  readonly approvalId: string;
+  readonly status: 'pending' | 'approved' | 'denied' | 'expired';
+  readonly by?: readonly string[];
+  readonly comment?: string;
+}
+
+/**
+ * Finds a usable grant (an approved `once` grant for this exact request, consumed now; or a live
+ * `window` grant), else creates or finds the pending approval request and defers or waits.
+ */
+async function obtainGrant(
+  deps: AuthorizeDeps,
+  input: AuthorizeInput,
+  decision: Decision,
+  actions: readonly Action[],
+  note: (event: ApprovalEvent) => Promise<void>,
+): Promise<ApprovalRequest> {
+  const { store } = deps;
+  const { principal, target } = input;
+  const requirements: readonly ReviewRequirement[] = decision.review ?? [];
+  const requestHash = hashRequest({ principal, target, request: input.request });
+  const scopeHash = hashScope({ principal, target });
+  const anyWindow = requirements.every((r) => r.grant === 'window');
+  const mode = input.review?.mode ?? 'defer';
+  const what = operationsOf(decision, 'review');
+  const needed = approvalsNeeded(requirements);
+  // The caller's wait budget, on the real clock (timers), not the injectable one.
+  const waitUntil =
+    input.review?.timeoutMs === undefined ? Infinity : performance.now() + input.review.timeoutMs;
+  const noted = new Set<string>();
+
+  for (;;) {
+    const at = deps.now();
+    const query: GrantQuery = { principal, requestHash, scopeHash, requirements, at };
+    const once = await fromStore(() => store.consume(query));
+    if (once !== undefined) return once;
+    if (anyWindow) {
+      const window = await fromStore(() => store.findWindowGrant(query));
+      if (window !== undefined) return window;
+    }
+    const pending = await fromStore(() =>
+      store.create({
+        requester: principal,
+        target,
+        request: input.request,
+        actions,
+        requirements,
+        reasons: decision.reasons,
+        at,
+        ...(deps.pendingTtlMs === undefined ? {} : { pendingTtlMs: deps.pendingTtlMs }),
+      }),
+    );
+    if (pending.status !== 'pending') {
+      throw new StoreFailure(
+        new ApprovalError('ERR_APPROVAL_STORE', `create() returned a ${pending.status} request`, pending.id),
+      );
+    }
+    const id = pending.id;
+    if (!noted.has(id)) {
+      noted.add(id);
+      await note({ approvalId: id, status: 'pending' });
+    }
+    const ask = `run \`portcullis approvals approve ${id}\``;
+    if (mode === 'defer') {
+      throw new ReviewRequiredError(
+        `${what} on ${target} needs ${needed}; approval id ${id}; ${ask}, then run the request again`,
+        decision,
+        id,
+      );
+    }
+
+    const pendingLeft = Date.parse(pending.expiresAt) - deps.now().getTime();
+    const budgetLeft = waitUntil - performance.now();
+    const outcome = await waitFor(store, id, Math.min(pendingLeft, budgetLeft), input.review?.signal);
+    if (outcome.kind === 'aborted') {
+      throw new ReviewRequiredError(
+        `${what} on ${target} stopped waiting for ${needed}; approval id ${id} stays pending — ${ask}, then run the request again`,
+        decision,
+        id,
+        { cause: outcome.reason },
+      );
+    }
+    const settled = outcome.kind === 'settled' ? outcome.approval : undefined;
+    if (settled === undefined || settled.status === 'expired' || settled.status === 'pending') {
+      const expired = settled?.status === 'expired' || pendingLeft <= budgetLeft;
+      if (expired) await note({ approvalId: id, status: 'expired' });
+      throw new ReviewRequiredError(
+        expired
+          ? `${what} on ${target} got no ${needed} before approval ${id} expired; run the request again to ask anew`
+          : `${what} on ${target} is still waiting for ${needed}; approval id ${id} stays pending — ${ask}, then run the request again`,
+        decision,
+        id,
+        { timedOut: true },
+      );
+    }
+    if (settled.status === 'denied') {
+      const by = settled.votes.filter((v) => v.verdict === 'deny');
+      const last = by.at(-1);
+      await note({
+        approvalId: id,
+        status: 'denied',
+        by: by.map((v) => v.subject),
+        ...(last?.comment === undefined ? {} : { comment: last.comment }),
+      });
+      const reason = `${last?.subject ?? 'an approver'} denied approval ${id}${last?.comment === undefined ? '' : `: ${last.comment}`}`;
+      throw new DeniedError(
+        `${what} on ${target} is denied: ${reason}`,
+        denyDecision(reason, actions, decision.recordingRequired, decision),
+      );
+    }
+    // approved (or consumed by an identical concurrent request): go round and use, or ask anew.
+    await note({ approvalId: id, status: 'approved', by: approvers(settled) });
+  }
+}
+
+type WaitOutcome =
+  | { readonly kind: 'settled'; readonly approval: ApprovalRequest }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'aborted'; readonly reason: unknown };
+
+// Waits for the store to report the request decided, at most `ms`, or until `signal` aborts.
+async function waitFor(
+  store: ApprovalStore,
+  id: string,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<WaitOutcome> {
+  if (signal?.aborted === true) return { kind: 'aborted', reason: signal.reason };
+  if (!(ms > 0)) return { kind: 'timeout' };
+  const controller = new AbortController();
+  const timeout = new Error('timed out');
+  const timer = setTimeout(
+    () => {
+      controller.abort(timeout);
+    },
+    Math.min(ms, MAX_TIMER_MS),
+  );
+  const onAbort = (): void => {
+    controller.abort();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return { kind: 'settled', approval: await fromStore(() => store.waitFor(id, controller.signal)) };
+  } catch (err) {
+    if (controller.signal.aborted) {
+      return controller.signal.reason === timeout
+        ? { kind: 'timeout' }
+        : { kind: 'aborted', reason: signal?.reason };
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+// Runs one store operation; any failure becomes a StoreFailure (ERR_APPROVAL_STORE).
+async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (cause) {
+    if (cause instanceof ApprovalError && cause.code === 'ERR_APPROVAL_STORE') throw new StoreFailure(cause);
+    throw new StoreFailure(
+      new ApprovalError('ERR_APPROVAL_STORE', `the approval store failed: ${messageOf(cause)}`, undefined, {
+        cause,
+      }),
+    );
+  }
+}
+
+function approvers(approval: ApprovalRequest): readonly string[] {
+  return [...new Set(approval.votes.filter((v) => v.verdict === 'approve').map((v) => v.subject))];
+}
+
+function assertAuthorizeInput(input: AuthorizeInput): void {
+  const review = input.review as { readonly mode?: unknown; readonly timeoutMs?: unknown } | null | undefined;
+  if (review !== undefined) {
+    if (
+      typeof review !== 'object' ||
+      review === null ||
+      (review.mode !== 'defer' && review.mode !== 'wait')
+    ) {
+      throw new TypeError("review must be { mode: 'defer' | 'wait', timeoutMs?, signal? }");
+    }
+    if (review.timeoutMs !== undefined && !(typeof review.timeoutMs === 'number' && review.timeoutMs >= 0)) {
+      throw new TypeError('review.timeoutMs must be a non-negative number of milliseconds');
+    }
+  }
+  const session = input.session as AuthorizeInput['session'] | null;
+  if (
+    session !== undefined &&
+    (typeof session !== 'object' || session === null || typeof session.record !== 'function')
+  ) {
+    throw new TypeError('session must be a SessionRecorder (from startSession())');
+  }
+}
