@@ -343,8 +343,10 @@ function runArgv(words: readonly ShellWord[], walk: Walk, stdin: Stdin): void {
         write(effect.path, walk);
         break;
       case 'assign': {
+        // A non-literal word names the variable but its value is unknown (`printf -v NAME`).
         const eq = effect.word.text.indexOf('=');
-        assignment(effect.word.text.slice(0, eq), effect.word.text.slice(eq + 1), inner);
+        const value = effect.word.literal ? effect.word.text.slice(eq + 1) : undefined;
+        assignment(effect.word.text.slice(0, eq), value, inner);
         break;
       }
       case 'unknown':
@@ -413,7 +415,12 @@ function fileRedirect(node: Node, walk: Walk, depth: number): ShellWord[] {
       else if (!/^(\d+|-|\d+-)$/.test(value) && op === '>&') writeNode(target, walk);
       return extra;
     }
-    case '<':
+    case '<': {
+      // Reading a file is no action, but bash turns /dev/tcp/HOST/PORT into a connection.
+      const value = target === undefined ? undefined : literalValue(target);
+      if (value === undefined || /^\/dev\/(tcp|udp)\//.test(value)) walk.out.unknown();
+      return extra;
+    }
     case '<&-':
     case '>&-':
       return extra;

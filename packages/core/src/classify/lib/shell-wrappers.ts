@@ -20,7 +20,10 @@ export type WrapperEffect =
   | { readonly kind: 'stdin' }
   /** Writes this file. */
   | { readonly kind: 'write'; readonly path: ShellWord }
-  /** Puts `NAME=value` in the environment of what it runs (`env X=1 cmd`). */
+  /**
+   * Sets `NAME=value` (`env X=1 cmd`, `printf -v X`); a word that is not literal sets NAME to a
+   * value that is not known.
+   */
   | { readonly kind: 'assign'; readonly word: ShellWord }
   /** Does something that cannot be resolved statically. */
   | { readonly kind: 'unknown' };
@@ -28,6 +31,18 @@ export type WrapperEffect =
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
 
 const UNKNOWN: readonly WrapperEffect[] = [{ kind: 'unknown' }];
+const COMPOUND_OPENERS: ReadonlySet<string> = new Set([
+  '{',
+  '(',
+  '((',
+  '[[',
+  'if',
+  'while',
+  'until',
+  'for',
+  'case',
+  'select',
+]);
 const NOTHING: readonly WrapperEffect[] = [];
 
 /** Shells whose `-c` string is POSIX/bash syntax, which tree-sitter-bash can parse. */
@@ -305,6 +320,31 @@ function strace(args: readonly ShellWord[]): readonly WrapperEffect[] {
   ];
 }
 
+/** `mapfile -C CALLBACK` evaluates CALLBACK as a command line every few lines. */
+function callback(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, { short: 'dnOsuCc' });
+  if (parsed === undefined) return UNKNOWN;
+  const command = optionValue(parsed, 'C');
+  return command === undefined ? NOTHING : [script(command)];
+}
+
+/** Builtins that set variables named by their arguments to values read at run time. */
+function setsVariables(
+  args: readonly ShellWord[],
+  spec: OptionSpec,
+  names: (p: ParsedOptions) => readonly (ShellWord | undefined)[],
+): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, spec);
+  if (parsed === undefined) return UNKNOWN;
+  return names(parsed).flatMap((name): WrapperEffect[] =>
+    name === undefined
+      ? []
+      : name.literal
+        ? [{ kind: 'assign', word: { text: `${name.text}=`, literal: false, glob: false } }]
+        : [{ kind: 'unknown' }],
+  );
+}
+
 /** A wrapper that starts an interactive shell when given no command. */
 function orShell(spec: OptionSpec, skip = 0): Handler {
   return simpleWrapper(spec, (p) =>
@@ -335,8 +375,9 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['builtin', (args) => run(args)],
   [
     'coproc',
-    (args) =>
-      args[0]?.literal === true && ['{', '(', '((', '[['].includes(args[0].text) ? UNKNOWN : run(args),
+    // `coproc [NAME] { …; }` is a compound command tree-sitter-bash does not know: it reads
+    // it as broken simple commands, so only the plain `coproc CMD ARGS` form is resolved.
+    (args) => (args.slice(0, 2).some((w) => COMPOUND_OPENERS.has(w.text)) ? UNKNOWN : run(args)),
   ],
   [
     'timeout',
@@ -364,7 +405,13 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
     'flock',
     simpleWrapper({ short: 'wEc', long: ['timeout', 'wait', 'conflict-exit-code', 'command'] }, (p) => {
       const command = optionValue(p, 'c', 'command');
-      return command !== undefined ? [script(command)] : run(p.operands.slice(1));
+      if (command !== undefined) return [script(command)];
+      // `flock FILE -c COMMAND`: flock looks for -c right after the lock file.
+      const after = p.operands[1];
+      if (after?.literal === true && (after.text === '-c' || after.text === '--command')) {
+        return [script(p.operands[2])];
+      }
+      return run(p.operands.slice(1));
     }),
   ],
   ['taskset', simpleWrapper({}, (p) => (hasOption(p, 'p', 'pid') ? NOTHING : run(p.operands.slice(1))))],
@@ -419,5 +466,19 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['trap', trap],
   ['alias', alias],
   ['tee', tee],
+  ['mapfile', callback],
+  ['readarray', callback],
+  [
+    'printf',
+    (args) =>
+      setsVariables(args, { short: 'v' }, (p) =>
+        optionValue(p, 'v') === undefined ? [] : [optionValue(p, 'v')],
+      ),
+  ],
+  ['read', (args) => setsVariables(args, { short: 'adinNptu' }, (p) => [optionValue(p, 'a'), ...p.operands])],
+  ['getopts', (args) => setsVariables(args, {}, (p) => [p.operands[1]])],
+  // `hash -p FILE NAME` makes NAME run FILE; `enable -f LIB NAME` loads a builtin from LIB.
+  ['hash', (args) => (args.some((w) => !w.literal || /^-[a-zA-Z]*p/.test(w.text)) ? UNKNOWN : NOTHING)],
+  ['enable', (args) => (args.some((w) => !w.literal || /^-[a-zA-Z]*f/.test(w.text)) ? UNKNOWN : NOTHING)],
   ['dd', dd],
 ]);

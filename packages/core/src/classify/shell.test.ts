@@ -1,0 +1,429 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Action } from '../types.js';
+import { classifyShellCommand, loadShellClassifier } from './shell.js';
+
+beforeAll(async () => {
+  await loadShellClassifier();
+});
+
+/** `exec ls -l` → { operation: 'exec', resource: 'ls -l' }; `unknown` → { operation: 'unknown' }. */
+function actions(...specs: string[]): Action[] {
+  return specs.map((s) => {
+    const space = s.indexOf(' ');
+    return space === -1 ? { operation: s } : { operation: s.slice(0, space), resource: s.slice(space + 1) };
+  });
+}
+
+type Case = readonly [name: string, command: string, expected: readonly string[]];
+
+const simple: readonly Case[] = [
+  ['one command', 'ls -la /var/log', ['exec ls -la /var/log']],
+  ['quote removal joins argv with single spaces', 'grep -i "a b" /x', ['exec grep -i a b /x']],
+  ['single and double quotes', `echo 'one  two'   "three"`, ['exec echo one  two three']],
+  ['pipeline', 'ls | grep x | wc -l', ['exec ls', 'exec grep x', 'exec wc -l']],
+  ['lists of every kind', 'a; b && c || d & e', ['exec a', 'exec b', 'exec c', 'exec d', 'exec e']],
+  ['newlines separate commands', 'ls\n\nid', ['exec ls', 'exec id']],
+  ['subshell', '(cd /tmp && rm -rf x)', ['exec cd /tmp', 'exec rm -rf x']],
+  ['brace group', '{ id; whoami; }', ['exec id', 'exec whoami']],
+  ['negation', '! grep -q x f', ['exec grep -q x f']],
+  ['duplicates are reported once', 'ls; ls', ['exec ls']],
+  ['|& pipes stderr too', 'ls |& cat', ['exec ls', 'exec cat']],
+  ['line continuation', 'ls \\\n  -l', ['exec ls -l']],
+  ['a trailing comment is not an argument', 'true # rm -rf /', ['exec true']],
+  ['a # inside a word is text', 'echo a#b', ['exec echo a#b']],
+  ['tilde is kept as written', '~/bin/tool x', ['exec ~/bin/tool x']],
+  ['a path to the program is kept', '/usr/bin/rm -f x', ['exec /usr/bin/rm -f x']],
+  [
+    'arguments with expansions keep their source text',
+    'rm "$HOME/x" ${DIR}/y',
+    ['exec rm "$HOME/x" ${DIR}/y'],
+  ],
+  ['globs in arguments stay as written', 'rm -f /tmp/*.log', ['exec rm -f /tmp/*.log']],
+];
+
+const substitutions: readonly Case[] = [
+  [
+    'command substitution in double quotes',
+    'echo "$(rm -rf /)"',
+    ['exec rm -rf /', 'exec echo "$(rm -rf /)"'],
+  ],
+  ['backticks', 'echo `id`', ['exec id', 'exec echo `id`']],
+  ['backticks inside double quotes', 'echo "x`id`y"', ['exec id', 'exec echo "x`id`y"']],
+  [
+    'process substitution both ways',
+    'diff <(ls /a) >(wc -l)',
+    ['exec ls /a', 'exec wc -l', 'exec diff <(ls /a) >(wc -l)'],
+  ],
+  ['an assignment alone still runs its substitution', 'X=$(rm -rf /)', ['exec rm -rf /']],
+  ['prefix assignment with substitution', 'X=$(id) ls', ['exec id', 'exec ls']],
+  ['inside a parameter expansion default', 'echo ${x:-$(id)}', ['exec id', 'exec echo ${x:-$(id)}']],
+  ['inside arithmetic', 'echo $(( $(id -u) + 1 ))', ['exec id -u', 'exec echo $(( $(id -u) + 1 ))']],
+  ['inside an array assignment', 'arr=(a $(whoami))', ['exec whoami']],
+  ['inside [[ ]]', '[[ -f $(whoami) ]] && ls', ['exec whoami', 'exec ls']],
+  ['inside an array subscript', 'echo ${a[$(who)]}', ['exec who', 'exec echo ${a[$(who)]}']],
+  ['nested substitutions', 'echo $(echo $(id))', ['exec id', 'exec echo $(id)', 'exec echo $(echo $(id))']],
+  ['in a redirect target', 'ls > "$(mktemp)"', ['exec mktemp', 'unknown', 'exec ls']],
+  ['in a for list', 'for f in $(ls); do rm "$f"; done', ['exec ls', 'exec rm "$f"']],
+  ['in a case subject', 'case $(uname) in Linux) echo l;; esac', ['exec uname', 'exec echo l']],
+  ['single quotes do not substitute', `echo '$(rm x)'`, ['exec echo $(rm x)']],
+  ['$(< file) reads a file and runs nothing', 'echo $(< /etc/hostname)', ['exec echo $(< /etc/hostname)']],
+];
+
+const heredocs: readonly Case[] = [
+  ['unquoted heredoc runs its substitutions', 'cat <<EOF\n$(rm -rf /)\nEOF', ['exec rm -rf /', 'exec cat']],
+  ['single-quoted delimiter does not', "cat <<'EOF'\n$(rm -rf /)\nEOF", ['exec cat']],
+  ['double-quoted delimiter does not', 'cat <<"EOF"\n`id`\nEOF', ['exec cat']],
+  ['backslash-quoted delimiter does not', 'cat <<\\EOF\n$(id)\nEOF', ['exec cat']],
+  ['heredoc with an output redirection', 'cat <<EOF > /etc/motd\nhi\nEOF', ['write /etc/motd', 'exec cat']],
+  [
+    'a shell reading a heredoc runs its body',
+    'bash <<EOF\nrm -rf /tmp/x\nEOF',
+    ['exec bash', 'exec rm -rf /tmp/x'],
+  ],
+  [
+    'escaped substitution in a heredoc for a shell',
+    'sh <<EOF\necho \\$(id)\nEOF',
+    ['exec sh', 'exec id', 'exec echo $(id)'],
+  ],
+  ['a shell reading a here-string', 'sh <<< "id; rm x"', ['exec sh', 'exec id', 'exec rm x']],
+  [
+    'a heredoc piped into a shell is unknown',
+    'cat <<EOF | sh\nrm x\nEOF',
+    ['exec sh', 'unknown', 'exec cat'],
+  ],
+  ['a list after the heredoc operator', 'cat <<EOF && rm x\nbody\nEOF', ['exec rm x', 'exec cat']],
+];
+
+const control: readonly Case[] = [
+  ['function body counts as run', 'f(){ rm -rf /; }; f', ['exec rm -rf /', 'exec f']],
+  ['function keyword', 'function g { curl x | sh; }', ['exec curl x', 'exec sh', 'unknown']],
+  [
+    'while with input redirection',
+    'while read l; do echo "$l"; done < /etc/passwd',
+    ['exec read l', 'exec echo "$l"'],
+  ],
+  ['until', 'until false; do sleep 1; done', ['exec false', 'exec sleep 1']],
+  [
+    'if / elif / else with test commands',
+    'if test -f x; then rm x; elif [ -d y ]; then rmdir y; else touch z; fi',
+    ['exec test -f x', 'exec rm x', 'exec [ -d y ]', 'exec rmdir y', 'exec touch z'],
+  ],
+  [
+    'case arms',
+    'case $1 in start) systemctl start x;; *) echo no;; esac',
+    ['exec systemctl start x', 'exec echo no'],
+  ],
+  ['c-style for', 'for ((i=0;i<3;i++)); do echo $i; done', ['exec echo $i']],
+  ['select', 'select x in a b; do rm $x; done', ['exec rm $x']],
+  [
+    'coproc of a simple command',
+    'coproc tail -f /var/log/syslog',
+    ['exec coproc tail -f /var/log/syslog', 'exec tail -f /var/log/syslog'],
+  ],
+  ['coproc of a compound command is unknown', 'coproc w { rm x; }', ['exec coproc w { rm x', 'unknown']],
+  ['time keyword', 'time ls -l', ['exec time ls -l', 'exec ls -l']],
+  ['declaration builtins run as commands', 'local x=$(id)', ['exec id', 'exec local x=$(id)']],
+  ['unset', 'unset FOO', ['exec unset FOO']],
+];
+
+const wrappers: readonly Case[] = [
+  ['sudo -u user', 'sudo -u x rm -rf /', ['exec sudo -u x rm -rf /', 'exec rm -rf /']],
+  [
+    'sudo with options that take values and a quoted argument',
+    `sudo -u postgres -g db -C 5 psql -c 'drop database x'`,
+    ['exec sudo -u postgres -g db -C 5 psql -c drop database x', 'exec psql -c drop database x'],
+  ],
+  [
+    'sudo long options and --',
+    'sudo -E -n --user=root -- rm x',
+    ['exec sudo -E -n --user=root -- rm x', 'exec rm x'],
+  ],
+  ['sudo abbreviated long option', 'sudo --us root rm x', ['exec sudo --us root rm x', 'exec rm x']],
+  ['sudo attached value', 'sudo -uroot id', ['exec sudo -uroot id', 'exec id']],
+  ['sudo -s without a command reads stdin', 'sudo -s', ['exec sudo -s', 'unknown']],
+  ['sudo -e writes the file', 'sudo -e /etc/hosts', ['exec sudo -e /etc/hosts', 'write /etc/hosts']],
+  ['nested sudo', 'sudo sudo id', ['exec sudo sudo id', 'exec sudo id', 'exec id']],
+  [
+    'env with assignments',
+    'env FOO=1 python3 app.py',
+    ['exec env FOO=1 python3 app.py', 'exec python3 app.py'],
+  ],
+  ['env setting PATH is unknown', 'env -i PATH=/tmp ls', ['exec env -i PATH=/tmp ls', 'unknown', 'exec ls']],
+  ['env -S is unknown', `env -S 'rm -rf /'`, ['exec env -S rm -rf /', 'unknown']],
+  [
+    'nice -n',
+    'nice -n 10 tar czf /tmp/a.tgz /etc',
+    ['exec nice -n 10 tar czf /tmp/a.tgz /etc', 'exec tar czf /tmp/a.tgz /etc'],
+  ],
+  ['nice old syntax', 'nice -5 id', ['exec nice -5 id', 'exec id']],
+  ['nohup in the background', 'nohup ./run.sh &', ['exec nohup ./run.sh', 'exec ./run.sh']],
+  [
+    'timeout',
+    'timeout --signal=KILL 10s curl http://x',
+    ['exec timeout --signal=KILL 10s curl http://x', 'exec curl http://x'],
+  ],
+  ['timeout -k value', 'timeout -k 5 10 rm x', ['exec timeout -k 5 10 rm x', 'exec rm x']],
+  [
+    'exec -a with sh -c',
+    `exec -a foo /bin/sh -c 'id'`,
+    ['exec exec -a foo /bin/sh -c id', 'exec /bin/sh -c id', 'exec id'],
+  ],
+  ['command runs its argument', 'command rm x', ['exec command rm x', 'exec rm x']],
+  ['command -v only looks it up', 'command -v rm', ['exec command -v rm']],
+  ['xargs appends unknown arguments as {}', 'ls | xargs rm', ['exec ls', 'exec xargs rm', 'exec rm {}']],
+  [
+    'xargs with options taking values',
+    `find . -name '*.tmp' -print0 | xargs -0 -n 1 -P4 rm -f`,
+    ['exec find . -name *.tmp -print0', 'exec xargs -0 -n 1 -P4 rm -f', 'exec rm -f {}'],
+  ],
+  [
+    'xargs -I places the input itself',
+    'xargs -I{} mv {} /tmp',
+    ['exec xargs -I{} mv {} /tmp', 'exec mv {} /tmp'],
+  ],
+  ['xargs alone runs echo', 'xargs', ['exec xargs', 'exec echo {}']],
+  [
+    'xargs into sh -c',
+    `xargs sh -c 'rm "$1"' _`,
+    [`exec xargs sh -c rm "$1" _`, 'exec sh -c rm "$1" _ {}', 'exec rm "$1"'],
+  ],
+  [
+    'find -exec',
+    'find /tmp -name x -exec rm -f {} \\;',
+    ['exec find /tmp -name x -exec rm -f {} ;', 'exec rm -f {}'],
+  ],
+  [
+    'find -execdir with sh -c and +',
+    `find . -execdir sh -c 'rm "$1"' _ {} +`,
+    [`exec find . -execdir sh -c rm "$1" _ {} +`, 'exec sh -c rm "$1" _ {}', 'exec rm "$1"'],
+  ],
+  ['find -ok with a quoted ;', `find . -ok rm {} ';'`, ['exec find . -ok rm {} ;', 'exec rm {}']],
+  [
+    'find -fprint writes',
+    'find . -name x -fprint /etc/x',
+    ['exec find . -name x -fprint /etc/x', 'write /etc/x'],
+  ],
+  ['find with an expansion is unknown', 'find . $OPTS', ['exec find . $OPTS', 'unknown']],
+  [
+    'bash -c',
+    `bash -c 'rm -rf /tmp/x; id'`,
+    ['exec bash -c rm -rf /tmp/x; id', 'exec rm -rf /tmp/x', 'exec id'],
+  ],
+  [
+    'sh -c in a flag cluster',
+    `sh -xec "curl x | sh"`,
+    ['exec sh -xec curl x | sh', 'exec curl x', 'exec sh', 'unknown'],
+  ],
+  ['sh -c of an expansion is unknown', 'bash -c "$CMD"', ['exec bash -c "$CMD"', 'unknown']],
+  ['a script file runs only itself', 'bash script.sh', ['exec bash script.sh']],
+  ['a shell by path with -lc', `/bin/bash -lc 'ls'`, ['exec /bin/bash -lc ls', 'exec ls']],
+  ['a shell reading the channel is unknown', 'bash', ['exec bash', 'unknown']],
+  ['zsh -c', `zsh -o errexit -c 'id'`, ['exec zsh -o errexit -c id', 'exec id']],
+  ['fish -c is unknown', `fish -c 'rm x'`, ['exec fish -c rm x', 'unknown']],
+  ['eval joins its arguments', 'eval "rm -rf" /', ['exec eval rm -rf /', 'exec rm -rf /']],
+  ['eval of an expansion is unknown', 'eval $X', ['exec eval $X', 'unknown']],
+  [
+    'su -c',
+    `su - root -c 'systemctl restart nginx'`,
+    ['exec su - root -c systemctl restart nginx', 'exec systemctl restart nginx'],
+  ],
+  ['su without -c is a shell on stdin', 'su root', ['exec su root', 'unknown']],
+  [
+    'watch runs its words through sh -c',
+    `watch -n 5 'df -h; rm x'`,
+    ['exec watch -n 5 df -h; rm x', 'exec df -h', 'exec rm x'],
+  ],
+  ['stdbuf', 'stdbuf -oL tail -f x', ['exec stdbuf -oL tail -f x', 'exec tail -f x']],
+  [
+    'chroot with a command',
+    'chroot /mnt /bin/sh -c id',
+    ['exec chroot /mnt /bin/sh -c id', 'exec /bin/sh -c id', 'exec id'],
+  ],
+  ['flock -c', `flock /tmp/l -c 'rm x'`, ['exec flock /tmp/l -c rm x', 'exec rm x']],
+  ['busybox sh -c', `busybox sh -c 'rm x'`, ['exec busybox sh -c rm x', 'exec sh -c rm x', 'exec rm x']],
+  ['doas -u', 'doas -u root rm x', ['exec doas -u root rm x', 'exec rm x']],
+  [
+    'ionice and setsid',
+    'ionice -c 3 setsid rm x',
+    ['exec ionice -c 3 setsid rm x', 'exec setsid rm x', 'exec rm x'],
+  ],
+  [
+    'trap runs its action later',
+    `trap 'rm -rf /tmp/x' EXIT`,
+    ['exec trap rm -rf /tmp/x EXIT', 'exec rm -rf /tmp/x'],
+  ],
+  ['an alias body is classified', `alias ls='rm -rf /'`, ['exec alias ls=rm -rf /', 'exec rm -rf /']],
+  ['builtin', 'builtin cd /tmp', ['exec builtin cd /tmp', 'exec cd /tmp']],
+];
+
+const quoting: readonly Case[] = [
+  ['empty quotes inside a name', `r''m -rf /`, ['exec rm -rf /']],
+  ['double-quoted part of a name', `"r"m -rf /`, ['exec rm -rf /']],
+  ['leading backslash', '\\rm -rf /', ['exec rm -rf /']],
+  ['backslash inside a name', 'r\\m x', ['exec rm x']],
+  ['ANSI-C hex escapes', `$'\\x72\\x6d' -rf /`, ['exec rm -rf /']],
+  ['ANSI-C octal escape', `$'\\162'm x`, ['exec rm x']],
+  ['ANSI-C unicode escape', `$'\\u0072m' x`, ['exec rm x']],
+  ['brace expansion in arguments', 'rm {-rf,/}', ['exec rm -rf /']],
+  ['brace sequences', 'touch f{1..3}', ['exec touch f1 f2 f3']],
+  ['quoted braces are text', `echo "{a,b}"`, ['exec echo {a,b}']],
+  ['escapes inside double quotes', `echo "a\\"b\\$c\\q"`, ['exec echo a"b$c\\q']],
+  ['a dangerous-looking string is just an argument', `echo "rm -rf /"`, ['exec echo rm -rf /']],
+  ['grep for sudo is grep', `grep 'sudo rm' /var/log/auth.log`, ['exec grep sudo rm /var/log/auth.log']],
+];
+
+const unresolvable: readonly Case[] = [
+  ['variable as the command name', '$X -rf /', ['unknown']],
+  ['substitution as the command name', '$(echo rm) -rf /', ['exec echo rm', 'unknown']],
+  ['braced expansion as the command name', '${CMD} x', ['unknown']],
+  ['glob as the command name', '/bin/r? -rf /', ['unknown']],
+  ['star glob as the command name', 'r* x', ['unknown']],
+  ['brace expansion as the command name', '{rm,-rf,/}', ['unknown']],
+  ['syntax error', 'ls (', ['unknown', 'exec ls']],
+  ['unterminated quote', 'echo "unterminated', ['unknown', 'exec echo']],
+  ['incomplete if', 'if true; then', ['unknown', 'exec true']],
+  ['empty line runs nothing', '', ['unknown']],
+  ['only a comment', '# rm -rf /', ['unknown']],
+  ['a wrapper with an expansion where options go', 'sudo $OPTS rm x', ['exec sudo $OPTS rm x', 'unknown']],
+];
+
+const redirects: readonly Case[] = [
+  ['output redirection', 'echo hi > /tmp/out', ['write /tmp/out', 'exec echo hi']],
+  ['append plus fd duplication', 'echo hi >> /var/log/x 2>&1', ['write /var/log/x', 'exec echo hi']],
+  ['/dev/null and >&2 are not actions', 'ls 2>/dev/null >&2', ['exec ls']],
+  ['&> writes', 'ls &> /tmp/all', ['write /tmp/all', 'exec ls']],
+  ['>| writes', 'ls >| /tmp/c', ['write /tmp/c', 'exec ls']],
+  ['>& to a file writes', 'echo x >& /tmp/e', ['write /tmp/e', 'exec echo x']],
+  ['closing a descriptor is not an action', 'ls 2>&-', ['exec ls']],
+  ['non-literal target is unknown', 'ls > $F', ['unknown', 'exec ls']],
+  ['glob target is unknown', 'echo x > /tmp/*.log', ['unknown', 'exec echo x']],
+  ['words after the target are arguments', 'echo > /tmp/x rm -rf /', ['write /tmp/x', 'exec echo rm -rf /']],
+  ['redirection before the command', '>/tmp/f rm x', ['write /tmp/f', 'exec rm x']],
+  ['redirection of a group', '{ id; } > /tmp/o', ['exec id', 'write /tmp/o']],
+  [
+    'redirection of a subshell',
+    '(echo a; echo b) >> /tmp/log',
+    ['exec echo a', 'exec echo b', 'write /tmp/log'],
+  ],
+  ['exec with a descriptor redirect', 'exec 3> /tmp/fd3', ['write /tmp/fd3', 'exec exec']],
+  [
+    'redirection inside a substitution',
+    'echo $(id > /tmp/i)',
+    ['write /tmp/i', 'exec id', 'exec echo $(id > /tmp/i)'],
+  ],
+  ['input redirection is not a write', 'cat < /etc/passwd', ['exec cat']],
+  [
+    'tee writes its files',
+    'echo secret | tee -a /etc/passwd',
+    ['exec echo secret', 'exec tee -a /etc/passwd', 'write /etc/passwd'],
+  ],
+  [
+    'dd of= writes',
+    'dd if=/dev/zero of=/dev/sda bs=1M',
+    ['exec dd if=/dev/zero of=/dev/sda bs=1M', 'write /dev/sda'],
+  ],
+  ['<> is not parsed by the grammar: unknown', 'ls <> /tmp/x', ['unknown', 'exec ls']],
+  ['reading /dev/tcp opens a connection: unknown', 'cat < /dev/tcp/10.0.0.1/80', ['unknown', 'exec cat']],
+  [
+    'writing /dev/tcp is a write',
+    'echo x > /dev/tcp/10.0.0.1/80',
+    ['write /dev/tcp/10.0.0.1/80', 'exec echo x'],
+  ],
+  [
+    'sudo tee writes',
+    'echo x | sudo tee /etc/x',
+    ['exec echo x', 'exec sudo tee /etc/x', 'exec tee /etc/x', 'write /etc/x'],
+  ],
+];
+
+const environment: readonly Case[] = [
+  ['PATH prefix is unknown', 'PATH=/tmp:$PATH ls', ['unknown', 'exec ls']],
+  ['LD_PRELOAD prefix is unknown', 'LD_PRELOAD=/tmp/x.so ls', ['unknown', 'exec ls']],
+  ['harmless prefix assignment', 'LANG=C sort f', ['exec sort f']],
+  ['a pager variable runs its value', `PAGER='rm -rf /' git log`, ['exec rm -rf /', 'exec git log']],
+  [
+    'GIT_SSH_COMMAND runs its value',
+    `GIT_SSH_COMMAND="ssh -i k" git pull`,
+    ['exec ssh -i k', 'exec git pull'],
+  ],
+  ['export PATH is unknown', 'export PATH=/tmp', ['unknown', 'exec export PATH=/tmp']],
+  ['export of a harmless variable', 'export FOO=bar', ['exec export FOO=bar']],
+  [
+    'printf -v into PATH is unknown',
+    'printf -v PATH /tmp; ls',
+    ['exec printf -v PATH /tmp', 'unknown', 'exec ls'],
+  ],
+  ['read into a pager variable is unknown', 'read -r PAGER', ['exec read -r PAGER', 'unknown']],
+  ['read into a plain variable', 'read -r line', ['exec read -r line']],
+  [
+    'mapfile -C runs its callback',
+    `mapfile -C 'rm x' -c 1 arr < f`,
+    ['exec mapfile -C rm x -c 1 arr', 'exec rm x'],
+  ],
+  [
+    'hash -p rebinds a name: unknown',
+    'hash -p /tmp/evil ls; ls',
+    ['exec hash -p /tmp/evil ls', 'unknown', 'exec ls'],
+  ],
+  [
+    'BASH_ENV through env',
+    'env BASH_ENV=/tmp/x bash -c id',
+    ['exec env BASH_ENV=/tmp/x bash -c id', 'unknown', 'exec bash -c id', 'exec id'],
+  ],
+];
+
+describe('classifyShellCommand', () => {
+  const groups = {
+    simple,
+    substitutions,
+    heredocs,
+    control,
+    wrappers,
+    quoting,
+    unresolvable,
+    redirects,
+    environment,
+  };
+  for (const [group, cases] of Object.entries(groups)) {
+    describe(group, () => {
+      it.each(cases)('%s: %j', (_name, command, expected) => {
+        expect(classifyShellCommand(command)).toEqual(actions(...expected));
+      });
+    });
+  }
+
+  it('follows nested command strings', () => {
+    let command = 'id';
+    for (let i = 0; i < 6; i++) command = `sh -c ${quote(command)}`;
+    expect(classifyShellCommand(command)).toContainEqual({ operation: 'exec', resource: 'id' });
+  });
+
+  it('bounds recursion: endlessly nested wrappers and eval are unknown', () => {
+    for (const command of [`${'sudo '.repeat(40)}id`, `${'eval '.repeat(40)}id`]) {
+      const result = classifyShellCommand(command);
+      expect(result).toContainEqual({ operation: 'unknown' });
+      expect(result).not.toContainEqual({ operation: 'exec', resource: 'id' });
+    }
+  });
+
+  it('bounds recursion: deeply nested substitutions are unknown, not a crash', () => {
+    const command = `${'echo $('.repeat(2000)}id${')'.repeat(2000)}`;
+    expect(classifyShellCommand(command)).toContainEqual({ operation: 'unknown' });
+  });
+
+  it('caps the number of actions', () => {
+    const command = Array.from({ length: 1500 }, (_, i) => `cmd${i}`).join(';');
+    const result = classifyShellCommand(command);
+    expect(result).toHaveLength(1001);
+    expect(result.at(-1)).toEqual({ operation: 'unknown' });
+  });
+
+  it('treats a non-string as unknown', () => {
+    expect(classifyShellCommand(42 as unknown as string)).toEqual([{ operation: 'unknown' }]);
+  });
+});
+
+/** Single-quotes a string for sh. */
+function quote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
