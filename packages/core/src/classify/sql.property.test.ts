@@ -1,0 +1,149 @@
+import fc from 'fast-check';
+import { loadModule, parseSync } from 'libpg-query';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Action } from '../types.js';
+import { analyzeSql, classifySql, loadSqlClassifier } from './sql.js';
+
+const vocabulary = new Set([
+  'select', 'insert', 'update', 'delete', 'merge', 'copy_to', 'copy_from', 'copy_program', 'copy_file',
+  'create', 'alter', 'drop', 'truncate', 'grant', 'revoke', 'role', 'set', 'show', 'transaction', 'lock',
+  'call', 'do', 'function', 'explain', 'maintenance', 'listen', 'notify', 'other', 'unknown',
+]); // prettier-ignore
+
+const UNKNOWN: readonly Action[] = [{ operation: 'unknown' }];
+
+const seeds = [
+  'SELECT * FROM t WHERE a = 1',
+  "SELECT E'\\';DROP TABLE t; --' FROM u",
+  "SELECT 'a\\'' ; DROP TABLE t; --'",
+  'WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d',
+  'INSERT INTO a SELECT * FROM b ON CONFLICT (id) DO UPDATE SET x = 1 RETURNING *',
+  'UPDATE t SET a = u.a FROM u WHERE t.id = u.id',
+  'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE',
+  'COPY (SELECT * FROM t) TO PROGRAM $$cat$$',
+  '/* /* */ DROP */ SELECT $tag$ ; DELETE FROM x; $tag$',
+  "EXPLAIN ANALYZE UPDATE t SET a = nextval('s')",
+  'CREATE TABLE x (id int DEFAULT f() CHECK (id > 0)); GRANT SELECT ON x TO bob',
+  "DO $$ BEGIN PERFORM pg_sleep(1); END $$; SET ROLE admin; SELECT set_config('a', 'b', false)",
+  'PREPARE p AS SELECT 1; EXECUTE p; DEALLOCATE p',
+  'SELECT * FROM t FOR UPDATE OF t; LOCK u; VACUUM v; LISTEN c; NOTIFY c',
+];
+
+beforeAll(async () => {
+  await Promise.all([loadSqlClassifier(), loadModule()]);
+});
+
+/** Whether libpg-query itself (without the classifier) parses the text into at least one statement. */
+function parses(sql: string): boolean {
+  try {
+    return (parseSync(sql) as { stmts?: unknown[] }).stmts?.length !== 0;
+  } catch {
+    return false;
+  }
+}
+
+function wellFormed(actions: readonly Action[]): void {
+  expect(actions.length).toBeGreaterThan(0);
+  for (const action of actions) {
+    expect(vocabulary.has(action.operation)).toBe(true);
+    if (action.resource !== undefined) expect(typeof action.resource).toBe('string');
+  }
+}
+
+// Characters that matter to the lexer: quotes, escapes, comments, dollar quotes, separators.
+const lexical = fc.constantFrom(
+  "'", '"', ';', '\\', '$', '-', '/', '*', 'E', 'e', '(', ')', '\n', ' ', 'U&', '$$', '$a$', '--', '/*', '*/',
+); // prettier-ignore
+
+const mutation = fc.oneof(
+  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(lexical, fc.string()) }),
+  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), text: lexical }),
+);
+
+const mutated = fc
+  .tuple(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 6 }))
+  .map(([seed, mutations]) =>
+    mutations.reduce((sql, m) => {
+      const at = sql.length === 0 ? 0 : m.at % (sql.length + 1);
+      if (m.kind === 'insert') return sql.slice(0, at) + m.text + sql.slice(at);
+      if (m.kind === 'delete') return sql.slice(0, at) + sql.slice(at + m.length);
+      return sql.slice(0, at) + m.text + sql.slice(at + 1);
+    }, seed),
+  );
+
+describe('classifySql properties', () => {
+  it('never throws on arbitrary text, and what does not parse is exactly unknown', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.string()),
+        (sql) => {
+          const actions = classifySql(sql);
+          wellFormed(actions);
+          if (!parses(sql)) expect(actions).toEqual(UNKNOWN);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never throws on mutated SQL, and what does not parse is exactly unknown', () => {
+    fc.assert(
+      fc.property(mutated, (sql) => {
+        const actions = classifySql(sql);
+        wellFormed(actions);
+        if (!parses(sql)) expect(actions).toEqual(UNKNOWN);
+        // analyzeSql agrees with classifySql.
+        expect(analyzeSql(sql).actions).toEqual(actions);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('a literal, quoted identifier or comment holding any text is just a select', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 60 }).filter((s) => !s.includes('\0'));
+    fc.assert(
+      fc.property(text, (s) => {
+        const escaped = s.replaceAll('\\', '\\\\').replaceAll("'", "\\'");
+        expect(classifySql(`SELECT E'${escaped}'`)).toEqual([{ operation: 'select' }]);
+        if (!s.includes('\\')) {
+          expect(classifySql(`SELECT '${s.replaceAll("'", "''")}'`)).toEqual([{ operation: 'select' }]);
+        }
+        if (!s.includes('$q$')) expect(classifySql(`SELECT $q$${s}$q$`)).toEqual([{ operation: 'select' }]);
+        if (s.length > 0) {
+          expect(classifySql(`SELECT 1 AS "${s.replaceAll('"', '""')}"`)).toEqual([{ operation: 'select' }]);
+        }
+        if (!s.includes('*/') && !s.includes('/*')) {
+          expect(classifySql(`SELECT 1 /* ${s} */`)).toEqual([{ operation: 'select' }]);
+        }
+        if (!/[\n\r]/.test(s)) expect(classifySql(`SELECT 1 -- ${s}`)).toEqual([{ operation: 'select' }]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a multi-statement text has at least the actions of each statement', () => {
+    // Self-contained statements (no unterminated comment or literal that would swallow the next).
+    const statements = fc.constantFrom(
+      'SELECT * FROM t WHERE a = 1',
+      "SELECT E'\\';DROP TABLE t; --' FROM u",
+      'WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d',
+      'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE',
+      "EXPLAIN ANALYZE UPDATE t SET a = nextval('s')",
+      'SET ROLE admin',
+      'PREPARE p AS SELECT 1',
+      'LOCK u',
+      'COPY t TO STDOUT',
+      '/* ; DROP TABLE x; */ SELECT 1',
+    );
+    fc.assert(
+      fc.property(fc.array(statements, { minLength: 1, maxLength: 4 }), (parts) => {
+        const whole = classifySql(parts.join('; '));
+        const each = parts.flatMap((p) => classifySql(p));
+        if (whole.length === 1 && whole[0]!.operation === 'unknown') return;
+        for (const action of each) expect(whole).toContainEqual(action);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
