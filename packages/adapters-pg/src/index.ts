@@ -1,2 +1,24 @@
-// Public entry: re-exports only. Empty until this package gets its issue.
-export {};
+// Public entry of @portcullis/pg: re-exports only.
+
+// gated client
+export { createGatedPool } from './create-gated-pool.js';
+export { PgDatabaseError } from './pg-database-error.js';
+export type { PgErrorFields } from './pg-database-error.js';
+export { toRequest } from './to-request.js';
+export type {
+  GatedCallback,
+  GatedField,
+  GatedMaskingOptions,
+  GatedNotice,
+  GatedPool,
+  GatedPoolOptions,
+  GatedQueryable,
+  GatedQueryConfig,
+  GatedQueryResult,
+  GatedRecordingOptions,
+  GatedReviewOptions,
+  GatedSession,
+  GatedSessionOptions,
+  GatedSubmittable,
+  GatedTransaction,
+} from './types.js';

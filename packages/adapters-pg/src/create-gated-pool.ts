@@ -1,0 +1,221 @@
+import type { BypassError, Portcullis, Principal } from '@portcullis/core';
+import pg from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { createColumnCatalog } from './lib/column-catalog.js';
+import { GatedSessionImpl, SESSION_KEY } from './lib/gated-session.js';
+import { createMaskingFor } from './lib/masking-for.js';
+import type { BypassListener, CursorConstructor, PoolContext } from './lib/pool-context.js';
+import { sqlEffects } from './lib/sql-effects.js';
+import { armClient } from './lib/wire-guard.js';
+import type {
+  GatedPool,
+  GatedPoolOptions,
+  GatedReviewOptions,
+  GatedSession,
+  GatedSessionOptions,
+} from './types.js';
+
+const POOL_KEY = Symbol('gated-pool');
+
+/**
+ * Wraps a `pg` Pool in the gate and returns the only handle a caller should get. Each session
+ * (`as(principal)` or `withToken(token)`) is one recorded session whose every request is
+ * classified, decided (and approved), run, masked and recorded, in that order, one at a time.
+ *
+ * The pool belongs to the gate from here on: built from `config`, or handed over as `pool`
+ * (then nothing else may keep using it). Every client it creates is guarded below the facade:
+ * SQL text that reaches a connection without the gate's ticket for exactly that text destroys
+ * the connection with a `BypassError`.
+ *
+ * @example
+ * ```ts
+ * const db = createGatedPool({ config: { connectionString: process.env.DATABASE_URL }, portcullis, target: 'warehouse' });
+ * const session = db.as({ subject: 'alice', groups: ['analysts'], kind: 'human' });
+ * const { rows } = await session.query('SELECT id, email FROM customers WHERE id = $1', [7]);
+ * ```
+ * @throws TypeError when neither or both of `pool` and `config` are given, the pool is
+ * `pg.native` (its queries cannot be guarded), the engine is missing, or the target is not a
+ * `postgres` target of the policy.
+ */
+export function createGatedPool(options: GatedPoolOptions): GatedPool {
+  if (typeof options !== 'object' || (options as unknown) === null) {
+    throw new TypeError('createGatedPool() takes { pool | config, portcullis, target }');
+  }
+  const { portcullis, target } = options;
+  if (typeof portcullis !== 'object' || typeof (portcullis as Partial<Portcullis>).authorize !== 'function') {
+    throw new TypeError('createGatedPool() needs the engine: { portcullis: createPortcullis(…) }');
+  }
+  if (typeof target !== 'string' || portcullis.policy.targets.get(target)?.protocol !== 'postgres') {
+    throw new TypeError(`target ${JSON.stringify(target)} is not a postgres target of the policy`);
+  }
+  if ((options.pool === undefined) === (options.config === undefined)) {
+    throw new TypeError('pass exactly one of `pool` (handed over to the gate) and `config`');
+  }
+  const review = checkReview(options.review ?? { mode: 'defer' });
+  const resultRows = options.recording?.resultRows ?? 100;
+  if (!Number.isInteger(resultRows) || resultRows < 0) {
+    throw new TypeError('recording.resultRows must be a whole number');
+  }
+  const pool = options.pool ?? new pg.Pool(options.config);
+  assertJavaScriptPool(pool);
+  return new GatedPoolImpl(POOL_KEY, pool, {
+    portcullis,
+    target,
+    review,
+    resultRows,
+    hashKey: options.masking?.hashKey,
+    catalogTtlMs: options.masking?.catalogTtlMs,
+  });
+}
+
+interface PoolSettings {
+  readonly portcullis: Portcullis;
+  readonly target: string;
+  readonly review: GatedReviewOptions;
+  readonly resultRows: number;
+  readonly hashKey: string | Uint8Array | undefined;
+  readonly catalogTtlMs: number | undefined;
+}
+
+class GatedPoolImpl implements GatedPool {
+  readonly #pool: Pool;
+  readonly #ctx: PoolContext;
+  readonly #sessions = new Set<GatedSessionImpl>();
+  readonly #owners = new WeakMap<object, BypassListener>();
+  #ended: Promise<void> | undefined;
+
+  constructor(key: symbol, pool: Pool, settings: PoolSettings) {
+    if (key !== POOL_KEY) throw new TypeError('create a gated pool with createGatedPool()');
+    this.#pool = pool;
+    const arm = (client: PoolClient): void => {
+      armClient(client, (error: BypassError) => {
+        this.#owners.get(client)?.noteBypass(error);
+      });
+    };
+    // Guard every client as soon as it is connected, before anyone can query on it; and the
+    // connected clients of a handed-over pool (pg-pool keeps them in `_clients`).
+    pool.on('connect', arm);
+    for (const client of (pool as unknown as { _clients?: unknown[] })._clients ?? []) {
+      if ((client as { _connected?: boolean })._connected === true) arm(client as PoolClient);
+    }
+    // An idle client's connection error (a server restart, or the backstop) must not crash the
+    // process; pg-pool removes that client by itself.
+    pool.on('error', () => undefined);
+
+    const maskingFor = createMaskingFor(settings.portcullis.policy, settings.hashKey);
+    let cursorClass: Promise<CursorConstructor> | undefined;
+    this.#ctx = Object.freeze({
+      portcullis: settings.portcullis,
+      target: settings.target,
+      review: settings.review,
+      resultRows: settings.resultRows,
+      catalog: createColumnCatalog(
+        settings.catalogTtlMs === undefined ? {} : { ttlMs: settings.catalogTtlMs },
+      ),
+      masking: maskingFor,
+      acquire: async (owner: BypassListener): Promise<PoolClient> => {
+        if (this.#ended !== undefined) throw new TypeError('this gated pool has ended');
+        const client = await pool.connect();
+        try {
+          arm(client);
+        } catch (err) {
+          client.release(true);
+          throw err;
+        }
+        this.#owners.set(client, owner);
+        return client;
+      },
+      release: (client: PoolClient, destroy: boolean): void => {
+        this.#owners.delete(client);
+        client.release(destroy ? true : undefined);
+      },
+      effects: sqlEffects,
+      cursorClass: () => {
+        cursorClass ??= loadCursorClass();
+        return cursorClass;
+      },
+      forget: (session: object) => {
+        this.#sessions.delete(session as GatedSessionImpl);
+      },
+    });
+  }
+
+  get target(): string {
+    return this.#ctx.target;
+  }
+
+  as(principal: Principal, options?: GatedSessionOptions): GatedSession {
+    if (this.#ended !== undefined) throw new TypeError('this gated pool has ended');
+    assertPrincipal(principal);
+    const review = options?.review === undefined ? this.#ctx.review : checkReview(options.review);
+    const session = new GatedSessionImpl(SESSION_KEY, this.#ctx, principal, review);
+    this.#sessions.add(session);
+    return session;
+  }
+
+  async withToken(
+    token: string,
+    options?: GatedSessionOptions & Parameters<Portcullis['resolvePrincipal']>[1],
+  ): Promise<GatedSession> {
+    if (typeof token !== 'string') throw new TypeError('withToken() takes the bearer token as a string');
+    const principal = await this.#ctx.portcullis.resolvePrincipal(
+      token,
+      options?.dpop === undefined ? undefined : { dpop: options.dpop },
+    );
+    return this.as(principal, options?.review === undefined ? undefined : { review: options.review });
+  }
+
+  end(): Promise<void> {
+    this.#ended ??= (async () => {
+      await Promise.allSettled([...this.#sessions].map((s) => s.end()));
+      await this.#pool.end();
+    })();
+    return this.#ended;
+  }
+}
+
+function assertJavaScriptPool(pool: Pool): void {
+  const Client = (pool as unknown as { Client?: { prototype?: Record<string, unknown> } }).Client;
+  // The JavaScript client speaks the protocol through a socket the backstop can guard;
+  // pg.native's libpq client has none.
+  if (
+    typeof pool.connect !== 'function' ||
+    typeof Client?.prototype?.['_handleReadyForQuery'] !== 'function'
+  ) {
+    throw new TypeError('only a pg.Pool of the JavaScript client can be gated; pg.native is not supported');
+  }
+}
+
+function assertPrincipal(principal: Principal): void {
+  if (
+    typeof principal !== 'object' ||
+    (principal as unknown) === null ||
+    typeof principal.subject !== 'string' ||
+    principal.subject === '' ||
+    !Array.isArray(principal.groups) ||
+    !['human', 'agent', 'service'].includes(principal.kind)
+  ) {
+    throw new TypeError('as() takes a principal { subject, groups, kind }');
+  }
+}
+
+function checkReview(review: GatedReviewOptions): GatedReviewOptions {
+  if (review.mode !== 'defer' && review.mode !== 'wait') {
+    throw new TypeError("review.mode must be 'defer' or 'wait'");
+  }
+  if (review.timeoutMs !== undefined && !(review.timeoutMs >= 0)) {
+    throw new TypeError('review.timeoutMs must be a number of milliseconds');
+  }
+  return Object.freeze({ ...review });
+}
+
+async function loadCursorClass(): Promise<CursorConstructor> {
+  try {
+    const module = (await import('pg-cursor')) as unknown as { default: CursorConstructor };
+    return module.default;
+  } catch (cause) {
+    throw new TypeError('reading a cursor or stream through the gate needs the pg-cursor package installed', {
+      cause,
+    });
+  }
+}

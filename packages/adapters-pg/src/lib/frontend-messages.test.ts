@@ -1,0 +1,123 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseFrontendMessages } from './frontend-messages.js';
+
+// The frontend messages pg writes, built by hand from the protocol documentation
+// (pg-protocol is not a dependency of this package).
+function message(type: string, ...parts: readonly (string | Buffer)[]): Buffer {
+  const body = Buffer.concat(
+    parts.map((part) => (typeof part === 'string' ? Buffer.from(`${part}\u0000`) : part)),
+  );
+  const head = Buffer.alloc(5);
+  head.write(type, 0, 'latin1');
+  head.writeInt32BE(4 + body.length, 1);
+  return Buffer.concat([head, body]);
+}
+const int16 = (n: number): Buffer => {
+  const b = Buffer.alloc(2);
+  b.writeInt16BE(n);
+  return b;
+};
+const serialize = {
+  query: (text: string): Buffer => message('Q', text),
+  parse: (q: { name?: string; text: string; types?: number[] }): Buffer =>
+    message('P', q.name ?? '', q.text, int16(q.types?.length ?? 0), Buffer.alloc(4 * (q.types?.length ?? 0))),
+  bind: (b: { portal?: string; statement?: string; values?: unknown[] }): Buffer =>
+    message('B', b.portal ?? '', b.statement ?? '', int16(0), int16(0), int16(0)),
+  execute: (e: { portal: string; rows: number }): Buffer => message('E', e.portal, Buffer.alloc(4)),
+  sync: (): Buffer => message('S'),
+  startup: (_: Record<string, string>): Buffer => {
+    const body = Buffer.from('\u0000\u0003\u0000\u0000user\u0000u\u0000\u0000', 'latin1');
+    const head = Buffer.alloc(4);
+    head.writeInt32BE(4 + body.length);
+    return Buffer.concat([head, body]);
+  },
+};
+
+describe('parseFrontendMessages', () => {
+  const cases: readonly { readonly name: string; readonly bytes: Buffer; readonly expected: unknown }[] = [
+    {
+      name: 'simple query',
+      bytes: serialize.query('SELECT 1'),
+      expected: [{ kind: 'query', text: 'SELECT 1' }],
+    },
+    {
+      name: 'unnamed parse',
+      bytes: serialize.parse({ text: 'SELECT $1' }),
+      expected: [{ kind: 'parse', name: '', text: 'SELECT $1' }],
+    },
+    {
+      name: 'named parse with types',
+      bytes: serialize.parse({ name: 's1', text: 'SELECT $1', types: [23] }),
+      expected: [{ kind: 'parse', name: 's1', text: 'SELECT $1' }],
+    },
+    {
+      name: 'bind',
+      bytes: serialize.bind({ portal: 'C_1', statement: 's1', values: ['x', null] }),
+      expected: [{ kind: 'bind', portal: 'C_1', statement: 's1' }],
+    },
+    {
+      name: 'execute',
+      bytes: serialize.execute({ portal: '', rows: 0 }),
+      expected: [{ kind: 'other', type: 'E' }],
+    },
+    { name: 'sync', bytes: serialize.sync(), expected: [{ kind: 'other', type: 'S' }] },
+    {
+      name: 'several messages in one chunk',
+      bytes: Buffer.concat([serialize.parse({ text: 'SELECT 1' }), serialize.bind({}), serialize.sync()]),
+      expected: [
+        { kind: 'parse', name: '', text: 'SELECT 1' },
+        { kind: 'bind', portal: '', statement: '' },
+        { kind: 'other', type: 'S' },
+      ],
+    },
+    {
+      name: 'unicode text',
+      bytes: serialize.query("SELECT 'é✓'"),
+      expected: [{ kind: 'query', text: "SELECT 'é✓'" }],
+    },
+    {
+      name: 'a startup message (untyped)',
+      bytes: serialize.startup({ user: 'u', database: 'd' }),
+      expected: undefined,
+    },
+    { name: 'a truncated message', bytes: serialize.query('SELECT 1').subarray(0, 7), expected: undefined },
+    {
+      name: 'a message and a stray byte',
+      bytes: Buffer.concat([serialize.sync(), Buffer.from([0x51])]),
+      expected: undefined,
+    },
+    {
+      name: 'a query with a second hidden text',
+      bytes: (() => {
+        const text = Buffer.from('SELECT 1\u0000DROP TABLE t\u0000');
+        const head = Buffer.alloc(5);
+        head.write('Q', 0, 'latin1');
+        head.writeInt32BE(4 + text.length, 1);
+        return Buffer.concat([head, text]);
+      })(),
+      expected: undefined,
+    },
+    { name: 'a length below the minimum', bytes: Buffer.from([0x51, 0, 0, 0, 2]), expected: undefined },
+  ];
+
+  it.each(cases)('$name', ({ bytes, expected }) => {
+    expect(parseFrontendMessages(bytes)).toEqual(expected);
+  });
+
+  it('reads back the text of every serialized query and parse', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\u0000')),
+        fc.string(),
+        (text, name) => {
+          const safeName = name.replaceAll('\u0000', '');
+          expect(parseFrontendMessages(serialize.query(text))).toEqual([{ kind: 'query', text }]);
+          expect(parseFrontendMessages(serialize.parse({ name: safeName, text }))).toEqual([
+            { kind: 'parse', name: safeName, text },
+          ]);
+        },
+      ),
+    );
+  });
+});

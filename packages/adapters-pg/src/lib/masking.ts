@@ -1,0 +1,38 @@
+/**
+ * The masking a gated request's results go through: the policy's profile for the decision,
+ * adapted to rows whose columns the adapter knows by name and by source.
+ */
+
+/** One result column as masking sees it. */
+export interface MaskColumn {
+  readonly name: string;
+  /** `schema.table.column`, when the value comes straight from a table column. */
+  readonly source?: string;
+}
+
+/** Masks what a gated request returns. */
+export interface Masking {
+  /** Whether anything is masked at all (no profile: rows are only copied). */
+  readonly active: boolean;
+  /**
+   * Masks one row (an object keyed by column name, or an array in column order). Returns a
+   * new row and how many values were replaced.
+   */
+  row(
+    row: unknown,
+    columns: readonly MaskColumn[],
+    arrayMode: boolean,
+  ): { readonly row: unknown; readonly masked: number };
+  /** Masks free text (notices, error messages and details). */
+  text(text: string): string;
+}
+
+/** Masking for a decision that names no profile: rows are copied as they are. */
+export const NO_MASKING: Masking = Object.freeze({
+  active: false,
+  row: (row: unknown) => ({
+    row: Array.isArray(row) ? [...(row as unknown[])] : { ...(row as object) },
+    masked: 0,
+  }),
+  text: (text: string) => text,
+});

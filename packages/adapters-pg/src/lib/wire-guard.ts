@@ -1,0 +1,277 @@
+/**
+ * The backstop below the facade: every SQL text that reaches the wire must carry a one-shot
+ * ticket the gate issued for that exact text on that connection, else the connection is
+ * destroyed with a `BypassError`.
+ *
+ * It sits on the connection's socket rather than on pg's `Connection.query`/`parse`: an
+ * own-property wrapper on those is skipped by `Connection.prototype.query.call(…)`, while every
+ * path through pg (its methods, `_send`, `stream.write`, `stream.end(chunk)`, corked writes)
+ * ends in the socket's `_write`/`_writev`, which are looked up on the socket object itself.
+ */
+import { BypassError } from '@portcullis/core';
+import { parseFrontendMessages } from './frontend-messages.js';
+
+/** A ticket: the exact message the gate allows once (see {@link queryTickets}). */
+export type Ticket = string;
+
+/** The minimal pg `Client` shape the guard needs. */
+export interface GuardedClient {
+  readonly connection: object;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+interface Chunk {
+  readonly chunk: unknown;
+  readonly encoding?: BufferEncoding | 'buffer';
+}
+
+type WriteCallback = (error?: Error | null) => void;
+
+interface WritableInternals {
+  _write(chunk: unknown, encoding: BufferEncoding, callback: WriteCallback): void;
+  _writev?(chunks: readonly Chunk[], callback: WriteCallback): void;
+  destroy(error?: Error): unknown;
+}
+
+interface GuardState {
+  readonly tickets: Map<Ticket, number>;
+  tripped: BypassError | undefined;
+  /** The transaction status of the last ReadyForQuery: `I` idle, `T` in a transaction, `E` failed. */
+  txStatus: string;
+  readonly onBypass: (error: BypassError) => void;
+}
+
+// Keyed by pg's Connection (and, for lookups by client, by the Client): nothing here keeps a
+// connection alive, and nothing on the connection points back at the tickets.
+const byConnection = new WeakMap<object, GuardState>();
+const byClient = new WeakMap<object, GuardState>();
+
+// Messages that carry no SQL text of their own. Execute runs a portal, which only a ticketed
+// Bind creates; Describe, Close, Flush, Sync and Terminate change nothing. CopyData, the fast-path
+// FunctionCall and authentication messages are never sent by a gated query once connected.
+const TEXTLESS = new Set(['E', 'D', 'C', 'H', 'S', 'X', 'c', 'f']);
+
+/**
+ * The tickets a query needs, computed from exactly the options handed to pg: a simple-protocol
+ * text, or a Parse of `text` as `name` and the Bind of that statement (pg skips the Parse of a
+ * named statement it already prepared on that connection; the unused ticket is revoked when
+ * the query ends).
+ *
+ * @example
+ * ```ts
+ * queryTickets({ text: 'SELECT 1' }); // ['Q\u0000SELECT 1']
+ * ```
+ */
+export function queryTickets(query: {
+  readonly text: string;
+  readonly name?: string | undefined;
+  readonly values?: readonly unknown[] | undefined;
+  readonly extended?: boolean | undefined;
+}): readonly Ticket[] {
+  // pg's Query.requiresPreparation(): a name, values or extended mode mean the extended protocol.
+  const extended =
+    query.extended === true ||
+    query.name !== undefined ||
+    (query.values !== undefined && query.values.length > 0);
+  if (!extended) return [`Q\u0000${query.text}`];
+  const name = query.name ?? '';
+  return [`P\u0000${name}\u0000${query.text}`, `B\u0000${name}`];
+}
+
+/**
+ * Arms the backstop on a connected pg client: from now on every write to its socket is
+ * checked, and the client always has an `error` listener (a checked-out pg client without one
+ * would crash the process when the backstop destroys its connection). Idempotent.
+ *
+ * @example
+ * ```ts
+ * pool.on('connect', (client) => armClient(client, (err) => log(err)));
+ * ```
+ * @throws TypeError when the client has no pg connection (for instance `pg.native`).
+ */
+export function armClient(client: GuardedClient, onBypass: (error: BypassError) => void): void {
+  if (byClient.has(client)) return;
+  const connection = client.connection as Record<string, unknown> | undefined;
+  if (typeof connection !== 'object' || !isWritable(connection['stream'])) {
+    throw new TypeError('this pg client has no JavaScript connection to guard; pg.native is not supported');
+  }
+  const state: GuardState = { tickets: new Map(), tripped: undefined, txStatus: 'I', onBypass };
+  byConnection.set(connection, state);
+  byClient.set(client, state);
+
+  let stream = connection['stream'] as WritableInternals;
+  guardStream(stream, state);
+  // pg replaces the stream when it upgrades to TLS (before `connect`, so normally never after
+  // arming); whatever is assigned later is guarded too.
+  Object.defineProperty(connection, 'stream', {
+    configurable: false,
+    enumerable: true,
+    get: () => stream,
+    set: (next: unknown) => {
+      if (!isWritable(next)) throw new TypeError('a pg connection stream must be a writable socket');
+      guardStream(next, state);
+      stream = next;
+    },
+  });
+  const events = connection as unknown as {
+    prependListener(event: string, listener: (msg: { status?: string }) => void): void;
+  };
+  events.prependListener('readyForQuery', (msg) => {
+    state.txStatus = typeof msg.status === 'string' ? msg.status : '?';
+  });
+  client.on('error', () => {
+    // Errors reach the query they belong to through pg; this listener only keeps an error on a
+    // checked-out client from becoming an uncaught exception.
+  });
+}
+
+/** Whether {@link armClient} guards this client. */
+export function isArmed(client: object): boolean {
+  return byClient.has(client);
+}
+
+/**
+ * Allows each ticket's message once on this client's connection.
+ *
+ * @throws BypassError when the connection was already destroyed by the backstop.
+ * @throws TypeError when the client is not armed.
+ */
+export function issueTickets(client: object, tickets: readonly Ticket[]): void {
+  const state = stateOf(client);
+  if (state.tripped !== undefined) throw state.tripped;
+  for (const ticket of tickets) state.tickets.set(ticket, (state.tickets.get(ticket) ?? 0) + 1);
+}
+
+/** Drops every unused ticket of this client's connection (a query ended). */
+export function revokeTickets(client: object): void {
+  byClient.get(client)?.tickets.clear();
+}
+
+/** The transaction status the server last reported for this client (`I`, `T`, `E`). */
+export function transactionStatus(client: object): string {
+  return stateOf(client).txStatus;
+}
+
+/** The bypass that destroyed this client's connection, if any. */
+export function bypassOf(client: object): BypassError | undefined {
+  return byClient.get(client)?.tripped;
+}
+
+function stateOf(client: object): GuardState {
+  const state = byClient.get(client);
+  if (state === undefined) throw new TypeError('this pg client is not armed by the gate');
+  return state;
+}
+
+function isWritable(value: unknown): value is WritableInternals {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Record<string, unknown>)['_write'] === 'function' &&
+    typeof (value as Record<string, unknown>)['destroy'] === 'function'
+  );
+}
+
+function guardStream(stream: WritableInternals, state: GuardState): void {
+  // Look the originals up once: reassigning them later on the socket would be caught by these
+  // own properties, which are not writable.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const write = stream._write;
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const writev = stream._writev;
+  Object.defineProperty(stream, '_write', {
+    configurable: false,
+    writable: false,
+    value(chunk: unknown, encoding: BufferEncoding, callback: WriteCallback): void {
+      const refused = check(state, [{ chunk, encoding }]);
+      if (refused !== undefined) {
+        trip(stream, state, refused);
+        callback(state.tripped);
+        return;
+      }
+      write.call(stream, chunk, encoding, callback);
+    },
+  });
+  if (writev !== undefined) {
+    Object.defineProperty(stream, '_writev', {
+      configurable: false,
+      writable: false,
+      value(chunks: readonly Chunk[], callback: WriteCallback): void {
+        const refused = check(state, chunks);
+        if (refused !== undefined) {
+          trip(stream, state, refused);
+          callback(state.tripped);
+          return;
+        }
+        writev.call(stream, chunks, callback);
+      },
+    });
+  }
+}
+
+/** Checks and consumes tickets for every message of the chunks; returns why not, or undefined. */
+function check(state: GuardState, chunks: readonly Chunk[]): string | undefined {
+  if (state.tripped !== undefined) return 'the connection was already closed by the gate';
+  const needed: Ticket[] = [];
+  for (const { chunk, encoding } of chunks) {
+    const bytes =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, encoding === 'buffer' || encoding === undefined ? 'utf8' : encoding)
+        : chunk instanceof Uint8Array
+          ? chunk
+          : undefined;
+    if (bytes === undefined) return 'a write that is not bytes';
+    const messages = parseFrontendMessages(bytes);
+    if (messages === undefined) return 'bytes that are not whole protocol messages';
+    for (const message of messages) {
+      switch (message.kind) {
+        case 'query':
+          needed.push(`Q\u0000${message.text}`);
+          break;
+        case 'parse':
+          needed.push(`P\u0000${message.name}\u0000${message.text}`);
+          break;
+        case 'bind':
+          needed.push(`B\u0000${message.statement}`);
+          break;
+        case 'other':
+          if (!TEXTLESS.has(message.type)) return `a protocol message of type '${message.type}'`;
+      }
+    }
+  }
+  // All or nothing: a chunk with one unticketed message sends none of its messages.
+  const counts = new Map<Ticket, number>();
+  for (const ticket of needed) {
+    const want = (counts.get(ticket) ?? 0) + 1;
+    if ((state.tickets.get(ticket) ?? 0) < want) return describeTicket(ticket);
+    counts.set(ticket, want);
+  }
+  for (const [ticket, used] of counts) {
+    const left = (state.tickets.get(ticket) ?? 0) - used;
+    if (left > 0) state.tickets.set(ticket, left);
+    else state.tickets.delete(ticket);
+  }
+  return undefined;
+}
+
+function describeTicket(ticket: Ticket): string {
+  switch (ticket[0]) {
+    case 'Q':
+      return 'an SQL text the gate did not allow';
+    case 'P':
+      return 'a statement the gate did not allow';
+    default:
+      return 'a prepared statement run the gate did not allow';
+  }
+}
+
+function trip(stream: WritableInternals, state: GuardState, why: string): void {
+  if (state.tripped === undefined) {
+    state.tripped = new BypassError(
+      `refused ${why} on a gated connection: SQL must go through the gated facade; the connection was closed`,
+    );
+    state.tickets.clear();
+    state.onBypass(state.tripped);
+  }
+  stream.destroy(state.tripped);
+}

@@ -1,0 +1,215 @@
+import type { SqlRequest } from '@portcullis/core';
+import type { CursorLike, PgCall, QueryCall, QueryStreamLike, TypeParsers } from './internal-types.js';
+
+const NOT_A_QUERY =
+  'query() takes an SQL text, a config object { text, values, name, rowMode, types }, a pg-cursor or a pg-query-stream';
+
+/**
+ * Normalises every shape `pg` users pass to `query()` into one plain, frozen description of
+ * the call: the SQL text the gate classifies and exactly the text that will reach the wire.
+ *
+ * Every property of the caller's objects is read once and copied, so a getter that answers
+ * differently on a second read cannot make the wire see another text than the gate did.
+ * Argument rules follow `pg` (`query(text | config, values?, callback?)`; a function in the
+ * values position is the callback; a `values` argument overrides `config.values`).
+ *
+ * @example
+ * ```ts
+ * toRequest('SELECT * FROM t WHERE id = $1', [7]);
+ * // { kind: 'query', text: 'SELECT * FROM t WHERE id = $1', values: [7], request: { type: 'sql', sql: '…' }, … }
+ * ```
+ * @throws TypeError for a shape `pg` would reject or the gate cannot mask: no text and no name,
+ * values that are not an array, a callback that is not a function, `rowMode` other than
+ * `'array'`, `binary: true`, `rows`/`portal` (use pg-cursor), a `pg.Query` or any other
+ * Submittable than pg-cursor and pg-query-stream.
+ */
+export function toRequest(config: unknown, values?: unknown, callback?: unknown): PgCall {
+  if (config === null || config === undefined) {
+    throw new TypeError('query() was passed a null or undefined query');
+  }
+  if (typeof config === 'string') {
+    return plainQuery({ text: config }, values, callback);
+  }
+  if (typeof config !== 'object') throw new TypeError(`${NOT_A_QUERY}; got ${typeof config}`);
+
+  const submit = readOnce(config, 'submit');
+  if (submit !== undefined) {
+    if (typeof submit !== 'function') throw new TypeError(NOT_A_QUERY);
+    return submittable(config, values, callback);
+  }
+  return plainQuery(config, values, callback);
+}
+
+function plainQuery(config: object, valuesArg: unknown, callbackArg: unknown): PgCall {
+  const text = readOnce(config, 'text');
+  const name = readOnce(config, 'name');
+  const configValues = readOnce(config, 'values');
+  const configCallback = readOnce(config, 'callback');
+  const rowMode = readOnce(config, 'rowMode');
+  const types = readOnce(config, 'types');
+  const queryMode = readOnce(config, 'queryMode');
+  const binary = readOnce(config, 'binary');
+  const rows = readOnce(config, 'rows');
+  const portal = readOnce(config, 'portal');
+
+  if (text !== undefined && typeof text !== 'string') throw new TypeError('query text must be a string');
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new TypeError('a statement name must be a non-empty string');
+  }
+  noNul(text);
+  noNul(name);
+  if (text === undefined && name === undefined) {
+    throw new TypeError('a query must have either text or a name');
+  }
+  if (binary !== undefined && binary !== false) {
+    throw new TypeError('binary results cannot be masked; leave `binary` unset');
+  }
+  if ((rows !== undefined && rows !== 0) || (portal !== undefined && portal !== '')) {
+    throw new TypeError('`rows` and `portal` are not supported; read in batches with pg-cursor instead');
+  }
+  if (queryMode !== undefined && queryMode !== 'extended') {
+    throw new TypeError(`queryMode must be 'extended' when set; got ${describe(queryMode)}`);
+  }
+
+  // pg's own precedence: a function in the values position is the callback; a truthy values
+  // argument replaces config.values; a callback argument replaces config.callback.
+  let values: unknown = configValues;
+  let callback: unknown = configCallback;
+  if (typeof valuesArg === 'function') callback = valuesArg;
+  else if (valuesArg !== undefined && valuesArg !== null && valuesArg !== false) values = valuesArg;
+  if (callbackArg !== undefined && callbackArg !== null) callback = callbackArg;
+
+  if (callback !== undefined && typeof callback !== 'function') {
+    throw new TypeError('callback is not a function');
+  }
+  const request: SqlRequest | undefined = text === undefined ? undefined : { type: 'sql', sql: text };
+  return Object.freeze({
+    kind: 'query',
+    text,
+    name,
+    values: copyValues(values),
+    rowMode: checkRowMode(rowMode),
+    types: checkTypes(types),
+    queryMode: queryMode as 'extended' | undefined,
+    callback: callback as QueryCall['callback'],
+    request,
+  });
+}
+
+function submittable(config: object, valuesArg: unknown, callbackArg: unknown): PgCall {
+  if (valuesArg !== undefined || callbackArg !== undefined) {
+    // pg would attach a callback to the submittable; a cursor's reads are its only output here.
+    throw new TypeError('pass no values or callback with a pg-cursor or pg-query-stream');
+  }
+  const inner = readOnce(config, 'cursor');
+  if (inner !== undefined) {
+    if (!isCursor(inner) || !isReadable(config)) {
+      throw new TypeError(`${NOT_A_QUERY}; other Submittables would reach the connection unmasked`);
+    }
+    const fields = cursorFields(inner);
+    return Object.freeze({
+      kind: 'stream' as const,
+      ...fields,
+      stream: config as QueryStreamLike,
+      cursor: inner,
+      request: { type: 'sql' as const, sql: fields.text },
+    });
+  }
+  if (!isCursor(config)) {
+    throw new TypeError(`${NOT_A_QUERY}; other Submittables would reach the connection unmasked`);
+  }
+  const fields = cursorFields(config);
+  return Object.freeze({
+    kind: 'cursor' as const,
+    ...fields,
+    cursor: config,
+    request: { type: 'sql' as const, sql: fields.text },
+  });
+}
+
+function cursorFields(cursor: CursorLike): {
+  readonly text: string;
+  readonly values: readonly unknown[] | undefined;
+  readonly rowMode: 'array' | undefined;
+  readonly types: TypeParsers | undefined;
+} {
+  const state = readOnce(cursor, 'state');
+  if (state !== 'initialized') {
+    throw new TypeError('this cursor was already submitted; create a new one for each query');
+  }
+  const text = readOnce(cursor, 'text');
+  if (typeof text !== 'string') throw new TypeError('cursor text must be a string');
+  noNul(text);
+  const conf = readOnce(cursor, '_conf');
+  const confObject = typeof conf === 'object' && conf !== null ? conf : {};
+  return {
+    text,
+    values: copyValues(readOnce(cursor, 'values')),
+    rowMode: checkRowMode(readOnce(confObject, 'rowMode')),
+    types: checkTypes(readOnce(confObject, 'types')),
+  };
+}
+
+/**
+ * pg-cursor (2.x): an EventEmitter with `read`, `close`, the Submittable handlers, its `text`
+ * and `_conf`, in state `initialized` until submitted. Duck-typed, since the caller's copy
+ * may be another version than ours; nothing here is trusted beyond the text, values and
+ * options read once, because the gate never submits the caller's object.
+ */
+function isCursor(value: unknown): value is CursorLike {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v['read'] === 'function' &&
+    typeof v['close'] === 'function' &&
+    typeof v['submit'] === 'function' &&
+    typeof v['handleDataRow'] === 'function' &&
+    typeof v['_conf'] === 'object'
+  );
+}
+
+function isReadable(value: object): boolean {
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v['push'] === 'function' && typeof v['destroy'] === 'function' && typeof v['_read'] === 'function'
+  );
+}
+
+// The wire format ends strings at NUL: the server would run only the part before it, which is
+// not the text the gate classified.
+function noNul(value: string | undefined): void {
+  if (value?.includes('\0') === true) throw new TypeError('SQL text and statement names cannot contain NUL');
+}
+
+function readOnce(object: object, key: string): unknown {
+  return (object as Record<string, unknown>)[key];
+}
+
+function copyValues(values: unknown): readonly unknown[] | undefined {
+  if (values === undefined || values === null) return undefined;
+  if (!Array.isArray(values)) throw new TypeError('query values must be an array');
+  return Object.freeze([...(values as unknown[])]);
+}
+
+function checkRowMode(rowMode: unknown): 'array' | undefined {
+  if (rowMode === undefined || rowMode === null) return undefined;
+  if (rowMode !== 'array') throw new TypeError(`rowMode must be 'array' when set; got ${describe(rowMode)}`);
+  return 'array';
+}
+
+function checkTypes(types: unknown): TypeParsers | undefined {
+  if (types === undefined || types === null) return undefined;
+  if (
+    typeof types !== 'object' ||
+    typeof (types as Record<string, unknown>)['getTypeParser'] !== 'function'
+  ) {
+    throw new TypeError('types must be an object with getTypeParser(oid, format)');
+  }
+  const getTypeParser = (types as TypeParsers).getTypeParser;
+  // Bound once, so a later reassignment of the caller's object changes nothing here.
+  return Object.freeze({ getTypeParser: getTypeParser.bind(types) });
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : typeof value;
+}
