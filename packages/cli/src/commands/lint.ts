@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { formatLintFinding, lintPolicy, loadPolicyFile } from '@portcullis/core';
+import { EXIT_FAILED, EXIT_OK, writeLine } from '../lib/cli-io.js';
+import type { Command } from '../lib/command.js';
+import { parseFlags } from '../lib/parse-flags.js';
+import { UsageError } from '../lib/usage-error.js';
+
+const usage = `usage: portcullis lint [--json] [--strict] POLICY…
+
+Validates each policy file (errors name file, line and what to fix; exit 2) and warns about rules
+that can never match, rules shadowed by a broader deny, and review rules whose approvers can only
+be the requester. Exit 1 when a finding is an error (or, with --strict, a warning).`;
+
+/** `portcullis lint`: validate policies and report rules that can never matter. */
+export const lintCommand: Command = {
+  name: 'lint',
+  summary: 'validate a policy; warn about rules that can never match or are shadowed',
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseFlags(
+      args,
+      { json: { type: 'boolean' }, strict: { type: 'boolean' } },
+      usage,
+    );
+    if (positionals.length === 0) throw new UsageError(`name at least one policy file\n\n${usage}`);
+    let failing = false;
+    const all = [];
+    for (const file of positionals) {
+      const policy = await loadPolicyFile(path.resolve(io.cwd, file));
+      const findings = lintPolicy(policy);
+      for (const f of findings) {
+        if (f.severity === 'error' || values.strict === true) failing = true;
+        all.push({ ...f, file: f.file ?? file });
+      }
+      if (values.json !== true) {
+        for (const f of findings) writeLine(io.stdout, formatLintFinding({ ...f, file: f.file ?? file }));
+        writeLine(io.stdout, `${file}: ${findings.length === 0 ? 'ok' : `${findings.length} finding(s)`}`);
+      }
+    }
+    if (values.json === true) writeLine(io.stdout, JSON.stringify({ findings: all }, null, 2));
+    return failing ? EXIT_FAILED : EXIT_OK;
+  },
+};

@@ -1,0 +1,23 @@
+import { policyJsonSchema } from '@portcullis/core';
+import { EXIT_OK, writeLine } from '../lib/cli-io.js';
+import type { Command } from '../lib/command.js';
+import { parseFlags } from '../lib/parse-flags.js';
+import { UsageError } from '../lib/usage-error.js';
+
+const usage = `usage: portcullis schema
+
+Prints the policy file's JSON Schema, for editors to complete and check policy files
+(for example with a \`# yaml-language-server: $schema=…\` comment).`;
+
+/** `portcullis schema`: the policy file's JSON Schema. */
+export const schemaCommand: Command = {
+  name: 'schema',
+  summary: "print the policy file's JSON Schema",
+  usage,
+  run(args, io) {
+    const { positionals } = parseFlags(args, {}, usage);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}\n\n${usage}`);
+    writeLine(io.stdout, JSON.stringify(policyJsonSchema(), null, 2));
+    return Promise.resolve(EXIT_OK);
+  },
+};

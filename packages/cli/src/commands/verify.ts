@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatVerifyReport, readRecordingFile, verifyRecording } from '@portcullis/core';
+import { EXIT_FAILED, EXIT_OK, writeLine } from '../lib/cli-io.js';
+import type { Command } from '../lib/command.js';
+import { parseFlags } from '../lib/parse-flags.js';
+import { UsageError } from '../lib/usage-error.js';
+
+const usage = `usage: portcullis verify [--key PUBLIC_KEY] [--json] FILE…
+
+Checks each recording's hash chain. With --key (an Ed25519 public key: a PEM file, or the raw key
+as hex or base64url), every session must also be sealed with that key and ended.
+Exit 0 when every file is intact, 1 when one is tampered (the first bad event is named), 2 on
+usage errors or unreadable files.`;
+
+/** `portcullis verify`: check recordings' hash chains and seals. */
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: "check a recording's hash chain (and seal); exit 1 if tampered",
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseFlags(
+      args,
+      { key: { type: 'string' }, json: { type: 'boolean' } },
+      usage,
+    );
+    if (positionals.length === 0) throw new UsageError(`name at least one recording\n\n${usage}`);
+    const publicKey = values.key === undefined ? undefined : await readKey(values.key, io.cwd);
+    let ok = true;
+    const reports = [];
+    for (const file of positionals) {
+      let text: string;
+      try {
+        text = await readRecordingFile(path.resolve(io.cwd, file));
+      } catch (err) {
+        throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
+      }
+      const report = verifyRecording(text, publicKey === undefined ? {} : { publicKey });
+      ok &&= report.ok;
+      if (values.json === true) reports.push({ file, ...report });
+      else writeLine(io.stdout, formatVerifyReport(report, { file }));
+    }
+    if (values.json === true) writeLine(io.stdout, JSON.stringify({ ok, files: reports }, null, 2));
+    return ok ? EXIT_OK : EXIT_FAILED;
+  },
+};
+
+/** A key argument is a file (PEM) when one exists at that path, else the key text itself. */
+async function readKey(arg: string, cwd: string): Promise<string> {
+  try {
+    return (await readFile(path.resolve(cwd, arg), 'utf8')).trim();
+  } catch {
+    return arg;
+  }
+}
