@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApprovalError } from '../errors.js';
 import type { Principal, ReviewRequirement } from '../types.js';
@@ -281,5 +282,53 @@ describe('describeApprovers', () => {
     [[managers({ approvers: { subjects: ['carol'] } })], '[carol]'],
   ])('%j → %s', (requirements, text) => {
     expect(describeApprovers({ requirements })).toBe(text);
+  });
+});
+
+describe('applyVote: property', () => {
+  const pool: readonly Principal[] = [
+    alice,
+    bob,
+    carol,
+    dave,
+    eve,
+    person('frank', ['managers', 'analysts']),
+    { ...carol, kind: 'agent', actor: 'bot' },
+  ];
+
+  it('approves exactly when enough distinct eligible people approved before any eligible denial', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.record({ who: fc.nat({ max: pool.length - 1 }), deny: fc.boolean() }), { maxLength: 12 }),
+        (min, script) => {
+          let state = pending([managers({ minApprovals: min })]);
+          let modelStatus: 'pending' | 'approved' | 'denied' = 'pending';
+          const approvedBy = new Set<string>();
+          script.forEach(({ who, deny: denies }, i) => {
+            const voter = pool[who]!;
+            const eligible =
+              voter.actor === undefined && voter.subject !== 'alice' && voter.groups.includes('managers');
+            const vote = denies ? deny(voter) : approve(voter);
+            if (modelStatus !== 'pending') {
+              expect(refusal(() => applyVote(state, vote, at(i))).code).toBe('ERR_APPROVAL_CLOSED');
+              return;
+            }
+            if (!eligible) {
+              expect(refusal(() => applyVote(state, vote, at(i))).code).toBe('ERR_APPROVAL_FORBIDDEN');
+              return;
+            }
+            state = applyVote(state, vote, at(i));
+            if (denies) modelStatus = 'denied';
+            else {
+              approvedBy.add(voter.subject);
+              if (approvedBy.size >= min) modelStatus = 'approved';
+            }
+            expect(state.status).toBe(modelStatus);
+          });
+          expect(state.status).toBe(modelStatus);
+        },
+      ),
+    );
   });
 });
