@@ -116,3 +116,52 @@ export type {
 // mask
 
 // record
+export { canonicalJson } from './record/canonical-json.js';
+export { genesisHash, hashEvent } from './record/hash-event.js';
+export { serializeEvent } from './record/serialize-event.js';
+export { sealKeyId } from './record/seal-key-id.js';
+export { createRecorder } from './record/create-recorder.js';
+export type { CreateRecorderOptions } from './record/create-recorder.js';
+export { createMemorySink } from './record/memory-sink.js';
+export type { MemorySink } from './record/memory-sink.js';
+export { createFileSink } from './record/file-sink.js';
+export type { FileSink, FileSinkHandle, FileSinkOptions, TornLineRepair } from './record/file-sink.js';
+export { verifyRecording } from './record/verify.js';
+export type {
+  VerifiedSession,
+  VerifyOptions,
+  VerifyProblem,
+  VerifyProblemKind,
+  VerifyReport,
+  VerifyWarning,
+  VerifyWarningKind,
+} from './record/verify.js';
+export { formatVerifyReport } from './record/format-verify-report.js';
+export type { FormatVerifyReportOptions } from './record/format-verify-report.js';
+export { readRecording } from './record/read-recording.js';
+export type { ReadRecordingResult, RecordedSession, SkippedLine } from './record/read-recording.js';
+export { readRecordingFile } from './record/read-recording-file.js';
+export { formatSession } from './record/format-session.js';
+export type { FormatSessionOptions } from './record/format-session.js';
+export { toAsciicast } from './record/to-asciicast.js';
+export type { AsciicastOptions } from './record/to-asciicast.js';
+export { formatRedecide, redecide } from './record/redecide.js';
+export type {
+  DecisionSummary,
+  RedecideEntry,
+  RedecideFunction,
+  RedecideInput,
+  RedecideResult,
+} from './record/redecide.js';
+export type {
+  ApprovalEventData,
+  DecisionEventData,
+  ErrorEventData,
+  OutputEventData,
+  RequestEventData,
+  ResultEventData,
+  SealData,
+  SessionEndData,
+  SessionStartData,
+} from './record/event-data.js';
+export type { KeyInput, RecordingInput } from './record/types.js';

@@ -1,0 +1,208 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { RecordingError } from '../errors.js';
+import type { Recorder, RecordEvent, RecordEventType, RecordingSink, SessionRecorder } from '../types.js';
+import { genesisHash } from './hash-event.js';
+import { createBatcher } from './lib/batcher.js';
+import { buildEvent, canonicalData, eventText, sha256Hex } from './lib/event-text.js';
+import { keyIdOf, signSeal, toSigningKey } from './lib/seal.js';
+
+/** Options of {@link createRecorder}. */
+export interface CreateRecorderOptions {
+  /** Where events go. Every rejection of the sink reaches the caller of `record()`. */
+  readonly sink: RecordingSink;
+  /** The clock for `ts` (default: `() => new Date()`). */
+  readonly now?: () => Date;
+  /**
+   * An Ed25519 private key (KeyObject or PEM). When set, every session is sealed: its
+   * `session.start` names the key id and its `session.end` carries a signature (docs/recording.md).
+   */
+  readonly sealingKey?: KeyObject | string;
+  /** Makes session ids when `start()` is not given one (default: `crypto.randomUUID`). */
+  readonly newSessionId?: () => string;
+}
+
+type MidType = Exclude<RecordEventType, 'session.start' | 'session.end'>;
+const midTypes: ReadonlySet<string> = new Set<MidType>([
+  'request',
+  'decision',
+  'approval',
+  'result',
+  'output',
+  'error',
+]);
+
+/**
+ * Creates a recorder: each session it starts is a hash chain of events (SPEC.md §7) handed to
+ * `sink` in order. `record()` resolves once the sink accepted the event and rejects with a
+ * {@link RecordingError} (`ERR_RECORDING_FAILED`, the sink's error as `cause`) when it did not,
+ * so a required recording fails closed. After one failure the session is broken: every later
+ * `record()` and `end()` rejects too, because the chain can no longer be continued safely;
+ * start a new session. Calls made concurrently on one session keep their call order, and those
+ * made while a write is in flight are handed to the sink together.
+ *
+ * @example
+ * ```ts
+ * const recorder = createRecorder({ sink: await createFileSink('audit.jsonl') });
+ * const session = await recorder.start({ principal, target });
+ * const request = await session.record('request', { request: { type: 'sql', sql: 'SELECT 1' } });
+ * await session.record('decision', { requestSeq: request.seq, ...decision });
+ * await session.end({ reason: 'closed' });
+ * ```
+ * @throws TypeError for an invalid sealing key. `start()` rejects with a TypeError for an invalid
+ *   or already active session id or start data that is not an object, and with a RecordingError
+ *   when the sink fails. `record()` rejects with a TypeError for an unknown type, data without a
+ *   JSON form, or a session that has ended.
+ */
+export function createRecorder(options: CreateRecorderOptions): Recorder {
+  const { sink } = options;
+  const now = options.now ?? ((): Date => new Date());
+  const newSessionId = options.newSessionId ?? randomUUID;
+  const key = options.sealingKey === undefined ? undefined : toSigningKey(options.sealingKey);
+  const keyId = key === undefined ? undefined : keyIdOf(key);
+  const active = new Set<string>();
+
+  const timestamp = (): string => {
+    const date = now();
+    if (!(date instanceof Date) || Number.isNaN(date.getTime()))
+      throw new TypeError('now() must return a valid Date');
+    return date.toISOString();
+  };
+
+  return {
+    async start(data, startOptions) {
+      const session = startOptions?.session ?? newSessionId();
+      assertSessionId(session);
+      if (active.has(session)) throw new TypeError(`session ${session} is already being recorded`);
+      const startData = withSeal(data, 'start', keyId === undefined ? undefined : { alg: 'Ed25519', keyId });
+      const first = buildEvent({
+        v: 1,
+        session,
+        seq: 0,
+        ts: timestamp(),
+        type: 'session.start',
+        data: startData,
+        prev: genesisHash(session),
+      });
+      active.add(session);
+      try {
+        await sink.append([first]);
+      } catch (err) {
+        active.delete(session);
+        throw new RecordingError(`recording could not start session ${session}: ${messageOf(err)}`, {
+          cause: err,
+        });
+      }
+      return sessionRecorder(session, first);
+    },
+  };
+
+  function sessionRecorder(session: string, first: RecordEvent): SessionRecorder {
+    let seq = first.seq + 1;
+    let prev = first.hash;
+    let state: 'open' | 'ended' = 'open';
+    let failure: unknown;
+    const batcher = createBatcher<RecordEvent>(async (events) => {
+      // A batch queued behind a failed one must not be written: the chain has a hole.
+      if (failure !== undefined) throw failed('an event', failure);
+      try {
+        await sink.append(events);
+      } catch (err) {
+        failure = err;
+        throw err;
+      }
+    });
+
+    const failed = (what: string, err: unknown): RecordingError =>
+      new RecordingError(`recording ${what} of session ${session} failed: ${messageOf(err)}`, { cause: err });
+
+    const next = (type: RecordEventType, data: unknown): RecordEvent => {
+      const event = buildEvent({ v: 1, session, seq, ts: timestamp(), type, data, prev });
+      seq += 1;
+      prev = event.hash;
+      return event;
+    };
+
+    return {
+      session,
+      // Not `async`: the event is built and queued synchronously, so call order is chain order.
+      record(type, data) {
+        if (!midTypes.has(type)) {
+          return Promise.reject(new TypeError(`record(): unknown event type ${JSON.stringify(type)}`));
+        }
+        if (state !== 'open') return Promise.reject(new TypeError(`session ${session} has ended`));
+        if (failure !== undefined) return Promise.reject(failed('an event', failure));
+        let event: RecordEvent;
+        try {
+          event = next(type, data ?? null);
+        } catch (err) {
+          return Promise.reject(err instanceof Error ? err : new TypeError(String(err)));
+        }
+        return batcher.push(event).then(
+          () => event,
+          (err: unknown) => {
+            throw failed(`${type} event ${event.seq}`, err);
+          },
+        );
+      },
+      async end(data) {
+        if (state !== 'open') throw new TypeError(`session ${session} has already ended`);
+        if (failure !== undefined) throw failed('the end', failure);
+        const seal = keyId === undefined ? undefined : { alg: 'Ed25519' as const, keyId };
+        const unsigned = withSeal(data, 'end', seal);
+        let event: RecordEvent;
+        if (key !== undefined && seal !== undefined) {
+          // Sign the hash of this very event computed without the signature, so the seal
+          // covers the whole chain and the end event's own data.
+          const fields = { v: 1 as const, session, seq, ts: timestamp(), type: 'session.end' as const, prev };
+          const unsignedHash = sha256Hex(eventText({ ...fields, data: unsigned }, canonicalData(unsigned)));
+          const signed = { ...unsigned, seal: { ...seal, signature: signSeal(key, unsignedHash) } };
+          event = buildEvent({ ...fields, data: signed });
+          seq += 1;
+          prev = event.hash;
+        } else {
+          event = next('session.end', unsigned);
+        }
+        state = 'ended';
+        active.delete(session);
+        try {
+          await batcher.push(event);
+          await sink.flush();
+        } catch (err) {
+          failure ??= err;
+          throw failed('the end', err);
+        }
+        return event;
+      },
+    };
+  }
+}
+
+function withSeal(
+  data: unknown,
+  which: 'start' | 'end',
+  seal: { alg: 'Ed25519'; keyId: string } | undefined,
+): Record<string, unknown> {
+  if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) {
+    throw new TypeError(`session ${which} data must be an object`);
+  }
+  const object = (data ?? {}) as Record<string, unknown>;
+  if ('seal' in object)
+    throw new TypeError(`session ${which} data must not set "seal": the recorder writes it`);
+  return seal === undefined ? { ...object } : { ...object, seal };
+}
+
+function assertSessionId(session: unknown): asserts session is string {
+  // Printable, bounded ids keep file names, log lines and the replay output unambiguous.
+  if (
+    typeof session !== 'string' ||
+    session.length === 0 ||
+    session.length > 256 ||
+    /\p{Cc}/u.test(session)
+  ) {
+    throw new TypeError('a session id must be 1–256 characters without control characters');
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,85 @@
+// Short human-readable renderings of recorded values, shared by the replay formatters.
+import type { Principal, Request, Target } from '../../types.js';
+
+/** `JSON.stringify`, which returns undefined for undefined, functions and symbols. */
+export function jsonText(value: unknown): string {
+  const t = typeof value;
+  return t === 'undefined' || t === 'function' || t === 'symbol' ? String(value) : JSON.stringify(value);
+}
+
+/** A member of recorded data as text: strings as they are, anything else as JSON. */
+export function text(value: unknown, fallback = '?'): string {
+  if (value === undefined) return fallback;
+  return typeof value === 'string' ? value : jsonText(value);
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** One request as a person would write it. */
+export function describeRequest(request: unknown): string {
+  if (!isObject(request)) return jsonText(request);
+  const r = request as unknown as Request;
+  switch (r.type) {
+    case 'sql':
+      return `SQL ${r.sql}`;
+    case 'command':
+      return `$ ${r.command}`;
+    case 'shell':
+      return 'interactive shell';
+    case 'sftp':
+      return `SFTP ${r.mode} ${r.path}`;
+    case 'forward':
+      return `forward to ${r.host}:${r.port}`;
+    case 'kube': {
+      const impersonate = Object.entries(r.headers ?? {})
+        .filter(([h]) => h.toLowerCase().startsWith('impersonate-'))
+        .map(([h, v]) => `${h}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
+      return `${r.method} ${r.path}${impersonate.length > 0 ? ` (${impersonate.join('; ')})` : ''}`;
+    }
+    default:
+      return JSON.stringify(request);
+  }
+}
+
+/** Who acted, and on whose behalf. */
+export function describePrincipal(principal: unknown): string {
+  if (!isObject(principal) || typeof principal['subject'] !== 'string')
+    return 'unknown (no principal recorded)';
+  const p = principal as unknown as Principal;
+  const groups = Array.isArray(p.groups) && p.groups.length > 0 ? `; groups ${p.groups.join(', ')}` : '';
+  const issuer = typeof p.issuer === 'string' ? `; issuer ${p.issuer}` : '';
+  if (typeof p.actor === 'string') {
+    const chain =
+      Array.isArray(p.actorChain) && p.actorChain.length > 1
+        ? ` (via ${p.actorChain.slice(1).join(' → ')})`
+        : '';
+    return `${p.actor} (${p.kind}) on behalf of ${p.subject}${chain}${groups}${issuer}`;
+  }
+  return `${p.subject} (${p.kind})${groups}${issuer}`;
+}
+
+export function describeTarget(target: unknown): string {
+  if (!isObject(target) || typeof target['name'] !== 'string') return 'unknown';
+  const t = target as unknown as Target;
+  return typeof t.protocol === 'string' ? `${t.name} (${t.protocol})` : t.name;
+}
+
+/** JSON of a value, cut to `max` characters. */
+export function preview(value: unknown, max: number): string {
+  const text = typeof value === 'string' ? value : jsonText(value);
+  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
+}
+
+/** The `requestSeq` member of event data, when it is a number. */
+export function requestSeqOf(data: unknown): number | undefined {
+  if (!isObject(data)) return undefined;
+  const seq = data['requestSeq'];
+  return typeof seq === 'number' ? seq : undefined;
+}
+
+/** Seconds between two ISO timestamps (NaN when either does not parse). */
+export function secondsBetween(from: string, to: string): number {
+  return (Date.parse(to) - Date.parse(from)) / 1000;
+}

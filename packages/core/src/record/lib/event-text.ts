@@ -1,0 +1,60 @@
+// The byte form of one event, shared by hashing, writing and verifying. An event line is the
+// RFC 8785 form of the whole event; its hash is SHA-256 over the RFC 8785 form of the event
+// without `hash`. Because the members are fixed, both are assembled here around the canonical
+// `data` instead of canonicalising the whole object twice (the keys below are already in
+// RFC 8785 order: data < hash < prev < seq < session < ts < type < v).
+import { createHash } from 'node:crypto';
+import type { RecordEvent } from '../../types.js';
+import { canonicalJson } from '../canonical-json.js';
+
+/** The event fields that are hashed. */
+export type UnhashedEvent = Omit<RecordEvent, 'hash'>;
+
+/** Prefix of the genesis input and of the seal message: bumps with the format version. */
+export const FORMAT_TAG = 'portcullis-recording-v1';
+
+/** Lines produced by the recorder, so sinks need not canonicalise `data` a second time. */
+const lines = new WeakMap<RecordEvent, string>();
+
+/** Canonical text of `data` (`undefined` has none and is refused: the recorder stores `null`). */
+export function canonicalData(data: unknown): string {
+  return canonicalJson(data);
+}
+
+/** The canonical text of an event: without `hash` (what is hashed) or with it (the stored line). */
+export function eventText(event: UnhashedEvent, dataText: string, hash?: string): string {
+  return (
+    `{"data":${dataText}${hash === undefined ? '' : `,"hash":${JSON.stringify(hash)}`}` +
+    `,"prev":${JSON.stringify(event.prev)},"seq":${canonicalJson(event.seq)}` +
+    `,"session":${JSON.stringify(event.session)},"ts":${JSON.stringify(event.ts)}` +
+    `,"type":${JSON.stringify(event.type)},"v":${canonicalJson(event.v)}}`
+  );
+}
+
+/** Lower-case hex SHA-256 of a UTF-8 string. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Builds a complete, frozen event and remembers its line. */
+export function buildEvent(fields: UnhashedEvent): RecordEvent {
+  const dataText = canonicalData(fields.data);
+  const hash = sha256Hex(eventText(fields, dataText));
+  const event: RecordEvent = Object.freeze({
+    v: fields.v,
+    session: fields.session,
+    seq: fields.seq,
+    ts: fields.ts,
+    type: fields.type,
+    data: fields.data,
+    prev: fields.prev,
+    hash,
+  });
+  lines.set(event, eventText(fields, dataText, hash));
+  return event;
+}
+
+/** The stored line of an event (without its newline), from the recorder's cache when it built it. */
+export function lineOf(event: RecordEvent): string {
+  return lines.get(event) ?? eventText(event, canonicalData(event.data), event.hash);
+}
