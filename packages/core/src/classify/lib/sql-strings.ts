@@ -29,7 +29,8 @@ export function offSettingReading(
   let text = sql;
   let from = 0;
   let changed = false;
-  for (let i = 0; i <= MAX_REWRITES; i++) {
+  let rewrites = 0;
+  for (;;) {
     const suffix = text.slice(from);
     let tokens: readonly SqlToken[];
     try {
@@ -39,16 +40,32 @@ export function offSettingReading(
       // reading runs nothing. (If nothing was rewritten, the default reading fails too.)
       return undefined;
     }
-    const hit = tokens.find(
-      (t) => t.tokenName === 'SCONST' && t.text.startsWith("'") && t.text.includes('\\'),
-    );
-    if (hit === undefined) return changed ? text : undefined;
-    if (i === MAX_REWRITES) return null;
-    const at = from + byteToIndex(suffix)(hit.start);
+    const index = byteToIndex(suffix);
+    // Literals whose end does not move (no odd run of backslashes before a quote) leave every
+    // later token where it was, so they are rewritten together; the first whose end moves is
+    // rewritten last, and lexing starts again from it.
+    const hits: number[] = [];
+    let moved = false;
+    for (const t of tokens) {
+      if (t.tokenName !== 'SCONST' || !t.text.startsWith("'") || !t.text.includes('\\')) continue;
+      hits.push(from + index(t.start));
+      if (ESCAPED_QUOTE.test(t.text)) {
+        moved = true;
+        break;
+      }
+    }
+    if (hits.length === 0) return changed ? text : undefined;
+    rewrites += hits.length;
+    if (rewrites > MAX_REWRITES) return null;
     // A space keeps the E from joining a preceding identifier or number (`date'…'`, `N'…'`).
-    text = `${text.slice(0, at)} E${text.slice(at)}`;
-    from = at + 1;
+    for (const at of hits.reverse()) text = `${text.slice(0, at)} E${text.slice(at)}`;
     changed = true;
+    if (!moved) return text;
+    // hits[0] is now the last literal (reversed); shifted by the two characters inserted before
+    // each of the earlier ones.
+    from = (hits[0] ?? 0) + 2 * (hits.length - 1) + 1;
   }
-  return null;
 }
+
+// An odd number of backslashes before a quote: with the setting off, that quote is escaped.
+const ESCAPED_QUOTE = /(?<!\\)(?:\\\\)*\\'/;
