@@ -72,6 +72,27 @@ export type {
 } from './classify/sql.js';
 
 // policy
+export { compilePolicy } from './policy/compile-policy.js';
+export type { CompilePolicyOptions } from './policy/compile-policy.js';
+export { evaluate } from './policy/evaluate.js';
+export type { EvaluateInput } from './policy/evaluate.js';
+export { formatLintFinding, lintPolicy } from './policy/lint-policy.js';
+export { loadPolicyFile, parsePolicy } from './policy/load-policy.js';
+export type { LoadPolicyFileOptions, ParsePolicyOptions } from './policy/load-policy.js';
+export type {
+  CompiledPolicy,
+  LintFinding,
+  LintSeverity,
+  PolicyDocument,
+  PolicyDuration,
+  PolicyIdentity,
+  PolicyReview,
+  PolicyRule,
+  PolicyWhen,
+  SourcePosition,
+} from './policy/policy-types.js';
+export { policyJsonSchema } from './policy/schema.js';
+export { OPERATION_VOCABULARY } from './policy/vocabulary.js';
 
 // approvals
 export { applyVote } from './approvals/apply-vote.js';

@@ -1,25 +1,31 @@
 import { isAbsolute, resolve } from 'node:path';
-import type {
-  IdentityConfig,
-  MaskingProfileConfig,
-  Protocol,
-  ReviewRequirement,
-  Target,
-} from '../types.js';
+import type { IdentityConfig, MaskingProfileConfig, Protocol, ReviewRequirement, Target } from '../types.js';
 import {
   isPathProtocol,
   registerInternals,
   type CompiledRule,
   type PolicyInternals,
-  type RuleBuckets,
   type TargetIndex,
 } from './compiled-rules.js';
 import { didYouMeanHint } from './did-you-mean.js';
 import { durationSeconds } from './duration.js';
-import { compileGlob, compileGlobList, GlobSyntaxError, isLiteralPattern, type GlobFlavour, type Matcher } from './glob.js';
+import {
+  compileGlob,
+  compileGlobList,
+  GlobSyntaxError,
+  isLiteralPattern,
+  type GlobFlavour,
+  type Matcher,
+} from './glob.js';
 import type { DocPath, Locator } from './parse-source.js';
 import { fromZodIssues, policyError, type RawIssue } from './policy-issues.js';
-import type { CompiledPolicy, PolicyDocument, PolicyRule, PolicyWhen, SourcePosition } from './policy-types.js';
+import type {
+  CompiledPolicy,
+  PolicyDocument,
+  PolicyRule,
+  PolicyWhen,
+  SourcePosition,
+} from './policy-types.js';
 import { policySchema } from './schema.js';
 import { OPERATION_VOCABULARY, PRINCIPAL_KINDS, PROTOCOLS, UNKNOWN_OPERATION } from './vocabulary.js';
 
@@ -73,7 +79,8 @@ export function compilePolicyValue(
   const issues: RawIssue[] = [];
 
   const targets = new Map<string, Target>();
-  for (const [name, t] of Object.entries(document.targets)) targets.set(name, Object.freeze({ name, protocol: t.protocol }));
+  for (const [name, t] of Object.entries(document.targets))
+    targets.set(name, Object.freeze({ name, protocol: t.protocol }));
 
   const profiles = new Map<string, MaskingProfileConfig>(Object.entries(document.masking?.profiles ?? {}));
   const maskDefault = document.masking?.default;
@@ -220,14 +227,19 @@ function compileRule(
     when.targets === undefined || matchedTargets.length === 0 || targetIssues
       ? [...PROTOCOLS]
       : PROTOCOLS.filter((p) => matchedTargets.some((n) => targets.get(n)?.protocol === p));
-  const scopeNames = scopeDescription(scope, when.targets === undefined || targetIssues ? undefined : matchedTargets);
+  const scopeNames = scopeDescription(
+    scope,
+    when.targets === undefined || targetIssues ? undefined : matchedTargets,
+  );
   const opMatchers: (Matcher | string)[] = [];
   when.operations?.forEach((pattern, i) => {
     const path = at('when', 'operations', i);
     if (isLiteralPattern(pattern, 'flat')) {
       opMatchers.push(pattern);
       if (scope.some((p) => OPERATION_VOCABULARY[p].includes(pattern))) return;
-      const elsewhere = PROTOCOLS.filter((p) => !scope.includes(p) && OPERATION_VOCABULARY[p].includes(pattern));
+      const elsewhere = PROTOCOLS.filter(
+        (p) => !scope.includes(p) && OPERATION_VOCABULARY[p].includes(pattern),
+      );
       const vocab = scope.flatMap((p) => OPERATION_VOCABULARY[p]);
       const hint = didYouMeanHint(pattern, vocab);
       issues.push({
@@ -242,7 +254,9 @@ function compileRule(
     const m = globOrIssue(pattern, 'flat', path, issues);
     if (m === undefined) return;
     opMatchers.push(m);
-    const vocab = unique(scope.flatMap((p) => OPERATION_VOCABULARY[p])).filter((op) => op !== UNKNOWN_OPERATION);
+    const vocab = unique(scope.flatMap((p) => OPERATION_VOCABULARY[p])).filter(
+      (op) => op !== UNKNOWN_OPERATION,
+    );
     if (!vocab.some((op) => m(op))) {
       issues.push({
         path,
@@ -257,8 +271,10 @@ function compileRule(
   const groups = flat('groups');
   const kinds = flat('kinds');
   const actors = flat('actors');
-  const protocols = new Set(matchedTargets.map((n) => targets.get(n)!.protocol));
-  const needFlat = when.resources !== undefined && (protocols.has('postgres') || protocols.has('ssh') || protocols.size === 0);
+  const protocols = new Set(matchedTargets.flatMap((n) => targets.get(n)?.protocol ?? []));
+  const needFlat =
+    when.resources !== undefined &&
+    (protocols.has('postgres') || protocols.has('ssh') || protocols.size === 0);
   const beforeResources = issues.length;
   const resourcesFlat = needFlat ? flat('resources') : undefined;
   // One report per bad pattern, even when it is compiled in both flavours.
@@ -282,7 +298,10 @@ function compileRule(
       ...(rule.reason === undefined ? {} : { reason: rule.reason }),
     });
     if (review.ttlMs <= 0) {
-      issues.push({ path: at('review', 'ttl'), message: 'ttl must be longer than zero — an approval must be usable' });
+      issues.push({
+        path: at('review', 'ttl'),
+        message: 'ttl must be longer than zero — an approval must be usable',
+      });
     }
   }
 
@@ -290,7 +309,8 @@ function compileRule(
 
   const applies = new Map<string, ReadonlySet<string>>();
   for (const name of matchedTargets) {
-    const protocol = targets.get(name)!.protocol;
+    const protocol = targets.get(name)?.protocol;
+    if (protocol === undefined) continue;
     const ops = new Set<string>();
     for (const op of OPERATION_VOCABULARY[protocol]) {
       if (when.operations === undefined) {
@@ -329,10 +349,16 @@ function compileRule(
   };
 }
 
-function buildIndex(targets: ReadonlyMap<string, Target>, rules: readonly CompiledRule[]): Map<string, TargetIndex> {
+function buildIndex(
+  targets: ReadonlyMap<string, Target>,
+  rules: readonly CompiledRule[],
+): Map<string, TargetIndex> {
   const index = new Map<string, TargetIndex>();
   for (const [name, target] of targets) {
-    const byOperation = new Map<string, { deny: CompiledRule[]; review: CompiledRule[]; allow: CompiledRule[] }>();
+    const byOperation = new Map<
+      string,
+      { deny: CompiledRule[]; review: CompiledRule[]; allow: CompiledRule[] }
+    >();
     for (const rule of rules) {
       const ops = rule.applies.get(name);
       if (ops === undefined) continue;
@@ -348,14 +374,19 @@ function buildIndex(targets: ReadonlyMap<string, Target>, rules: readonly Compil
     index.set(name, {
       target,
       path: isPathProtocol(target.protocol),
-      byOperation: byOperation as ReadonlyMap<string, RuleBuckets>,
+      byOperation,
     });
   }
   return index;
 }
 
-function compileIdentity(document: PolicyDocument, options: CompilePolicyOptions, issues: RawIssue[]): IdentityConfig {
-  const id = document.identity!;
+function compileIdentity(
+  document: PolicyDocument,
+  options: CompilePolicyOptions,
+  issues: RawIssue[],
+): IdentityConfig {
+  const id = document.identity;
+  if (id === undefined) throw new TypeError('compileIdentity: no identity section');
   const out: { -readonly [K in keyof IdentityConfig]?: IdentityConfig[K] } = {
     issuer: id.issuer,
     audience: id.audience,
@@ -403,13 +434,18 @@ function compileField(
 ): Matcher | undefined {
   if (patterns === undefined) return undefined;
   let ok = true;
-  patterns.forEach((p, i) => {
+  for (const [i, p] of patterns.entries()) {
     if (globOrIssue(p, flavour, [...path, i], issues) === undefined) ok = false;
-  });
+  }
   return ok ? compileGlobList(patterns, flavour) : undefined;
 }
 
-function globOrIssue(pattern: string, flavour: GlobFlavour, path: DocPath, issues: RawIssue[]): Matcher | undefined {
+function globOrIssue(
+  pattern: string,
+  flavour: GlobFlavour,
+  path: DocPath,
+  issues: RawIssue[],
+): Matcher | undefined {
   try {
     return compileGlob(pattern, flavour);
   } catch (err) {

@@ -8,6 +8,8 @@
  * ```
  */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  // Long words are not typos of short keywords; this also bounds the quadratic distance.
+  if (word.length > 64) return undefined;
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -32,18 +34,23 @@ export function didYouMeanHint(word: string, candidates: Iterable<string>): stri
 function distance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;
-  const d: number[] = new Array<number>(rows * cols).fill(0);
+  const d = new Uint16Array(rows * cols);
+  const at = (k: number): number => d[k] ?? 0;
   for (let i = 0; i < rows; i++) d[i * cols] = i;
   for (let j = 0; j < cols; j++) d[j] = j;
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
+      let v = Math.min(
+        at((i - 1) * cols + j) + 1,
+        at(i * cols + j - 1) + 1,
+        at((i - 1) * cols + j - 1) + cost,
+      );
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        v = Math.min(v, d[(i - 2) * cols + j - 2]! + 1);
+        v = Math.min(v, at((i - 2) * cols + j - 2) + 1);
       }
       d[i * cols + j] = v;
     }
   }
-  return d[rows * cols - 1]!;
+  return at(rows * cols - 1);
 }

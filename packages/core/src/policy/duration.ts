@@ -20,5 +20,5 @@ export function durationSeconds(value: string | number): number {
   const m = DURATION_PATTERN.exec(value);
   const unit = m?.[2];
   if (m === null || unit === undefined) throw new TypeError(`invalid duration: ${JSON.stringify(value)}`);
-  return Number.parseFloat(value) * UNIT_SECONDS[unit]!;
+  return Number.parseFloat(value) * (UNIT_SECONDS[unit] ?? Number.NaN);
 }

@@ -5,7 +5,7 @@ import { compilePolicy } from './compile-policy.js';
 import { evaluate } from './evaluate.js';
 import { compileGlob } from './glob.js';
 import { parsePolicy } from './load-policy.js';
-import type { CompiledPolicy, PolicyDocument, PolicyRule } from './policy-types.js';
+import type { CompiledPolicy, PolicyDocument, PolicyRule, PolicyWhen } from './policy-types.js';
 import { OPERATION_VOCABULARY } from './vocabulary.js';
 
 const targets = {
@@ -24,7 +24,8 @@ const human = (subject: string, groups: string[] = [], extra: Partial<Principal>
   ...extra,
 });
 const alice = human('alice', ['analysts']);
-const a = (operation: string, resource?: string): Action => (resource === undefined ? { operation } : { operation, resource });
+const a = (operation: string, resource?: string): Action =>
+  resource === undefined ? { operation } : { operation, resource };
 
 const SPEC_POLICY = `version: 1
 targets:
@@ -60,7 +61,9 @@ describe('evaluate: the SPEC §4 example', () => {
   const policy = parsePolicy(SPEC_POLICY, { file: 'portcullis.yaml' });
 
   it('allows a select with the rule, a generated reason and the mask', () => {
-    expect(evaluate(policy, { principal: alice, target: 'warehouse', actions: [a('select', 'orders')] })).toEqual({
+    expect(
+      evaluate(policy, { principal: alice, target: 'warehouse', actions: [a('select', 'orders')] }),
+    ).toEqual({
       effect: 'allow',
       rules: ['analysts-read'],
       reasons: ['rule analysts-read allows select orders on warehouse'],
@@ -116,8 +119,16 @@ describe('evaluate: the SPEC §4 example', () => {
 
   it('denies what no rule allows, saying what and where', () => {
     const d = evaluate(policy, { principal: alice, target: 'warehouse', actions: [a('grant', 'orders')] });
-    expect(d).toMatchObject({ effect: 'deny', rules: [], reasons: ['no rule allows grant orders on warehouse'] });
-    const d2 = evaluate(policy, { principal: human('bob', ['sales']), target: 'warehouse', actions: [a('select', 't')] });
+    expect(d).toMatchObject({
+      effect: 'deny',
+      rules: [],
+      reasons: ['no rule allows grant orders on warehouse'],
+    });
+    const d2 = evaluate(policy, {
+      principal: human('bob', ['sales']),
+      target: 'warehouse',
+      actions: [a('select', 't')],
+    });
     expect(d2.reasons).toEqual(['no rule allows select t on warehouse']);
   });
 
@@ -133,12 +144,19 @@ describe('evaluate: the SPEC §4 example', () => {
     expect(d.effect).toBe('deny');
     expect(d.reasons).toEqual(['target "nowhere" is not defined in the policy']);
     expect(d.actions).toEqual([
-      { action: a('select', 'x'), effect: 'deny', rules: [], reasons: ['target "nowhere" is not defined in the policy'] },
+      {
+        action: a('select', 'x'),
+        effect: 'deny',
+        rules: [],
+        reasons: ['target "nowhere" is not defined in the policy'],
+      },
     ]);
     const broken = { subject: 'alice', groups: null, kind: 'human' } as unknown as Principal;
-    expect(evaluate(policy, { principal: broken, target: 'warehouse', actions: [a('select', 'x')] }).effect).toBe('deny');
+    expect(
+      evaluate(policy, { principal: broken, target: 'warehouse', actions: [a('select', 'x')] }).effect,
+    ).toBe('deny');
     expect(evaluate(policy, undefined as never).effect).toBe('deny');
-    const forged = { ...policy } as CompiledPolicy;
+    const forged: CompiledPolicy = { ...policy };
     const f = evaluate(forged, { principal: alice, target: 'warehouse', actions: [a('select', 'x')] });
     expect(f.effect).toBe('deny');
     expect(f.reasons[0]).toMatch(/^policy evaluation failed: not a compiled policy/);
@@ -156,22 +174,41 @@ describe('evaluate: matching', () => {
     expect(d.effect).toBe('deny');
     expect(d.reasons).toEqual(['no rule allows unknown ls $X on bastion']);
 
-    const literal = policyOf([{ id: 'unknown-ok', effect: 'review', when: { operations: ['unknown'] }, review: { approvers: { groups: ['sre'] } } }]);
-    expect(evaluate(literal, { principal: alice, target: 'bastion', actions: [a('unknown')] }).effect).toBe('review');
+    const literal = policyOf([
+      {
+        id: 'unknown-ok',
+        effect: 'review',
+        when: { operations: ['unknown'] },
+        review: { approvers: { groups: ['sre'] } },
+      },
+    ]);
+    expect(evaluate(literal, { principal: alice, target: 'bastion', actions: [a('unknown')] }).effect).toBe(
+      'review',
+    );
     // …and a deny rule with * does not match unknown either: the literal rule decides.
     const both = policyOf([
       { id: 'deny-all', effect: 'deny', when: { operations: ['*'] } },
       { id: 'allow-unknown', effect: 'allow', when: { operations: ['unknown'] } },
     ]);
-    expect(evaluate(both, { principal: alice, target: 'warehouse', actions: [a('unknown')] }).rules).toEqual(['allow-unknown']);
-    expect(evaluate(both, { principal: alice, target: 'warehouse', actions: [a('select', 't')] }).effect).toBe('deny');
+    expect(evaluate(both, { principal: alice, target: 'warehouse', actions: [a('unknown')] }).rules).toEqual([
+      'allow-unknown',
+    ]);
+    expect(
+      evaluate(both, { principal: alice, target: 'warehouse', actions: [a('select', 't')] }).effect,
+    ).toBe('deny');
   });
 
   it('an operation outside the vocabulary matches nothing (fail closed)', () => {
     const policy = policyOf([{ id: 'everything', effect: 'allow' }]);
-    expect(evaluate(policy, { principal: alice, target: 'warehouse', actions: [a('frobnicate')] }).effect).toBe('deny');
-    expect(evaluate(policy, { principal: alice, target: 'warehouse', actions: [a('exec', 'ls')] }).effect).toBe('deny');
-    expect(evaluate(policy, { principal: alice, target: 'warehouse', actions: [a('select', 'x')] }).effect).toBe('allow');
+    expect(
+      evaluate(policy, { principal: alice, target: 'warehouse', actions: [a('frobnicate')] }).effect,
+    ).toBe('deny');
+    expect(
+      evaluate(policy, { principal: alice, target: 'warehouse', actions: [a('exec', 'ls')] }).effect,
+    ).toBe('deny');
+    expect(
+      evaluate(policy, { principal: alice, target: 'warehouse', actions: [a('select', 'x')] }).effect,
+    ).toBe('allow');
   });
 
   it('absent fields match anything; a rule with no when matches every known operation', () => {
@@ -181,7 +218,13 @@ describe('evaluate: matching', () => {
       ['bastion', 'exec'],
       ['prod-cluster', 'impersonate'],
     ] as const) {
-      expect(evaluate(policy, { principal: { subject: 's', groups: [], kind: 'service' }, target, actions: [a(op)] }).effect).toBe('allow');
+      expect(
+        evaluate(policy, {
+          principal: { subject: 's', groups: [], kind: 'service' },
+          target,
+          actions: [a(op)],
+        }).effect,
+      ).toBe('allow');
     }
   });
 
@@ -191,7 +234,9 @@ describe('evaluate: matching', () => {
     ['other subject', human('mallory'), false],
   ])('subjects: %s', (_name, principal, expected) => {
     const policy = policyOf([{ id: 'r', effect: 'allow', when: { subjects: ['alice', '*@example.com'] } }]);
-    expect(evaluate(policy, { principal, target: 'warehouse', actions: [a('select', 't')] }).effect).toBe(expected ? 'allow' : 'deny');
+    expect(evaluate(policy, { principal, target: 'warehouse', actions: [a('select', 't')] }).effect).toBe(
+      expected ? 'allow' : 'deny',
+    );
   });
 
   it.each<[string, string[], boolean]>([
@@ -201,9 +246,10 @@ describe('evaluate: matching', () => {
     ['non-matching groups', ['sre', 'dbas'], false],
   ])('groups: %s', (_name, groups, expected) => {
     const policy = policyOf([{ id: 'r', effect: 'allow', when: { groups: ['dba', 'sre-*'] } }]);
-    expect(evaluate(policy, { principal: human('x', groups), target: 'warehouse', actions: [a('select', 't')] }).effect).toBe(
-      expected ? 'allow' : 'deny',
-    );
+    expect(
+      evaluate(policy, { principal: human('x', groups), target: 'warehouse', actions: [a('select', 't')] })
+        .effect,
+    ).toBe(expected ? 'allow' : 'deny');
   });
 
   it.each<[PrincipalKind, string | undefined, 'allow' | 'deny']>([
@@ -215,8 +261,15 @@ describe('evaluate: matching', () => {
     ['service', 'copilot', 'deny'],
   ])('kinds [agent] + actors [copilot*]: kind %s actor %s → %s', (kind, actor, expected) => {
     const policy = policyOf([{ id: 'r', effect: 'allow', when: { kinds: ['agent'], actors: ['copilot*'] } }]);
-    const principal: Principal = { subject: 'alice', groups: [], kind, ...(actor === undefined ? {} : { actor }) };
-    expect(evaluate(policy, { principal, target: 'bastion', actions: [a('exec', 'ls')] }).effect).toBe(expected);
+    const principal: Principal = {
+      subject: 'alice',
+      groups: [],
+      kind,
+      ...(actor === undefined ? {} : { actor }),
+    };
+    expect(evaluate(policy, { principal, target: 'bastion', actions: [a('exec', 'ls')] }).effect).toBe(
+      expected,
+    );
   });
 
   it('a principal without an actor never matches a rule that has actors, even actors: ["*"]', () => {
@@ -225,9 +278,15 @@ describe('evaluate: matching', () => {
       { id: 'ops', effect: 'allow', when: { groups: ['ops'] } },
     ]);
     const ops = human('alice', ['ops']);
-    expect(evaluate(policy, { principal: ops, target: 'bastion', actions: [a('exec', 'ls')] }).effect).toBe('allow');
+    expect(evaluate(policy, { principal: ops, target: 'bastion', actions: [a('exec', 'ls')] }).effect).toBe(
+      'allow',
+    );
     expect(
-      evaluate(policy, { principal: { ...ops, kind: 'agent', actor: 'bot' }, target: 'bastion', actions: [a('exec', 'ls')] }).rules,
+      evaluate(policy, {
+        principal: { ...ops, kind: 'agent', actor: 'bot' },
+        target: 'bastion',
+        actions: [a('exec', 'ls')],
+      }).rules,
     ).toEqual(['agents-denied']);
   });
 
@@ -237,16 +296,26 @@ describe('evaluate: matching', () => {
       { id: 'allow-with-resource', effect: 'allow', when: { resources: ['*'] } },
       { id: 'shell', effect: 'allow', when: { operations: ['shell'] } },
     ]);
-    expect(evaluate(policy, { principal: alice, target: 'bastion', actions: [a('shell')] }).rules).toEqual(['shell']);
-    expect(evaluate(policy, { principal: alice, target: 'bastion', actions: [a('exec')] }).effect).toBe('deny');
-    expect(evaluate(policy, { principal: alice, target: 'bastion', actions: [a('exec', 'cat /etc/secrets')] }).rules).toEqual([
-      'deny-secrets',
+    expect(evaluate(policy, { principal: alice, target: 'bastion', actions: [a('shell')] }).rules).toEqual([
+      'shell',
     ]);
+    expect(evaluate(policy, { principal: alice, target: 'bastion', actions: [a('exec')] }).effect).toBe(
+      'deny',
+    );
+    expect(
+      evaluate(policy, { principal: alice, target: 'bastion', actions: [a('exec', 'cat /etc/secrets')] })
+        .rules,
+    ).toEqual(['deny-secrets']);
   });
 
   it('applies a rule spanning all targets only where the protocol has the operation', () => {
     const policy = policyOf([
-      { id: 'deletes-reviewed', effect: 'review', when: { operations: ['delete', 'exec'] }, review: { approvers: { groups: ['leads'] } } },
+      {
+        id: 'deletes-reviewed',
+        effect: 'review',
+        when: { operations: ['delete', 'exec'] },
+        review: { approvers: { groups: ['leads'] } },
+      },
       { id: 'all', effect: 'allow', when: { operations: ['*'] } },
     ]);
     const on = (target: string, op: string, resource?: string) =>
@@ -261,10 +330,22 @@ describe('evaluate: matching', () => {
 
   it('uses flat globs for SQL and shell resources, path globs for Kubernetes', () => {
     const policy = policyOf([
-      { id: 'no-rm-root', effect: 'deny', when: { targets: ['bastion'], resources: ['rm -rf /*', 'rm -fr /*'] } },
-      { id: 'no-secrets', effect: 'deny', when: { targets: ['prod-cluster'], resources: ['namespaces/*/secrets/**'] } },
+      {
+        id: 'no-rm-root',
+        effect: 'deny',
+        when: { targets: ['bastion'], resources: ['rm -rf /*', 'rm -fr /*'] },
+      },
+      {
+        id: 'no-secrets',
+        effect: 'deny',
+        when: { targets: ['prod-cluster'], resources: ['namespaces/*/secrets/**'] },
+      },
       { id: 'public-only', effect: 'allow', when: { targets: ['warehouse'], resources: ['public.*'] } },
-      { id: 'pods', effect: 'allow', when: { targets: ['prod-cluster'], resources: ['namespaces/*/pods/*'] } },
+      {
+        id: 'pods',
+        effect: 'allow',
+        when: { targets: ['prod-cluster'], resources: ['namespaces/*/pods/*'] },
+      },
       { id: 'any-command', effect: 'allow', when: { targets: ['bastion'], operations: ['exec'] } },
     ]);
     const on = (target: string, op: string, resource: string) =>
@@ -283,16 +364,27 @@ describe('evaluate: matching', () => {
 
   it('the same resource pattern uses each target protocol’s flavour', () => {
     const policy = policyOf([{ id: 'r', effect: 'allow', when: { resources: ['a/*'] } }]);
-    expect(evaluate(policy, { principal: alice, target: 'bastion', actions: [a('exec', 'a/b/c')] }).effect).toBe('allow');
-    expect(evaluate(policy, { principal: alice, target: 'prod-cluster', actions: [a('get', 'a/b/c')] }).effect).toBe('deny');
-    expect(evaluate(policy, { principal: alice, target: 'prod-cluster', actions: [a('get', 'a/b')] }).effect).toBe('allow');
+    expect(
+      evaluate(policy, { principal: alice, target: 'bastion', actions: [a('exec', 'a/b/c')] }).effect,
+    ).toBe('allow');
+    expect(
+      evaluate(policy, { principal: alice, target: 'prod-cluster', actions: [a('get', 'a/b/c')] }).effect,
+    ).toBe('deny');
+    expect(
+      evaluate(policy, { principal: alice, target: 'prod-cluster', actions: [a('get', 'a/b')] }).effect,
+    ).toBe('allow');
   });
 });
 
 describe('evaluate: reviews, masks and recording', () => {
   it('lists every matching review rule, across actions, once each', () => {
     const policy = policyOf([
-      { id: 'r1', effect: 'review', when: { operations: ['update'] }, review: { approvers: { groups: ['managers'] } } },
+      {
+        id: 'r1',
+        effect: 'review',
+        when: { operations: ['update'] },
+        review: { approvers: { groups: ['managers'] } },
+      },
       {
         id: 'r2',
         effect: 'review',
@@ -309,7 +401,11 @@ describe('evaluate: reviews, masks and recording', () => {
     });
     expect(d.effect).toBe('review');
     expect(d.rules).toEqual(['r1', 'r2']);
-    expect(d.reasons).toEqual(['rule r1 requires review for update payroll on warehouse', 'Payroll needs two executives', 'rule r1 requires review for update orders on warehouse']);
+    expect(d.reasons).toEqual([
+      'rule r1 requires review for update payroll on warehouse',
+      'Payroll needs two executives',
+      'rule r1 requires review for update orders on warehouse',
+    ]);
     expect(d.review).toEqual([
       { ruleId: 'r1', approvers: { groups: ['managers'] }, minApprovals: 1, ttlMs: 1_800_000, grant: 'once' },
       {
@@ -326,17 +422,29 @@ describe('evaluate: reviews, masks and recording', () => {
 
   it('a deny anywhere beats every review (no review requirements on a deny)', () => {
     const policy = policyOf([
-      { id: 'rv', effect: 'review', when: { operations: ['update'] }, review: { approvers: { groups: ['m'] } } },
+      {
+        id: 'rv',
+        effect: 'review',
+        when: { operations: ['update'] },
+        review: { approvers: { groups: ['m'] } },
+      },
       { id: 'dn', effect: 'deny', when: { operations: ['update'], resources: ['audit*'] } },
     ]);
-    const d = evaluate(policy, { principal: alice, target: 'warehouse', actions: [a('update', 'audit_log')] });
+    const d = evaluate(policy, {
+      principal: alice,
+      target: 'warehouse',
+      actions: [a('update', 'audit_log')],
+    });
     expect(d.effect).toBe('deny');
     expect(d.rules).toEqual(['dn']);
     expect(d.review).toBeUndefined();
   });
 
   it('chooses the mask of the first allow rule in file order that names one, else masking.default', () => {
-    const masking = { default: 'basic', profiles: { basic: {}, strict: { detectors: ['all'] }, pii: { detectors: ['pii'] } } };
+    const masking = {
+      default: 'basic',
+      profiles: { basic: {}, strict: { detectors: ['all'] }, pii: { detectors: ['pii'] } },
+    };
     const policy = policyOf(
       [
         { id: 'hr', effect: 'allow', when: { resources: ['hr.*'] }, mask: 'strict' },
@@ -346,13 +454,19 @@ describe('evaluate: reviews, masks and recording', () => {
       { masking },
     );
     const mask = (...resources: string[]) =>
-      evaluate(policy, { principal: alice, target: 'warehouse', actions: resources.map((r) => a('select', r)) }).mask;
+      evaluate(policy, {
+        principal: alice,
+        target: 'warehouse',
+        actions: resources.map((r) => a('select', r)),
+      }).mask;
     expect(mask('hr.people')).toBe('strict');
     expect(mask('x.people', 'hr.salaries')).toBe('strict');
     expect(mask('x.people')).toBe('pii');
     expect(mask('orders')).toBe('basic');
     const noDefault = policyOf([{ id: 'rest', effect: 'allow' }]);
-    expect(evaluate(noDefault, { principal: alice, target: 'warehouse', actions: [a('select', 't')] }).mask).toBeUndefined();
+    expect(
+      evaluate(noDefault, { principal: alice, target: 'warehouse', actions: [a('select', 't')] }).mask,
+    ).toBeUndefined();
   });
 
   it('requires recording when the policy says so or a deciding rule has record: true', () => {
@@ -366,16 +480,28 @@ describe('evaluate: reviews, masks and recording', () => {
     expect(rec('bastion', 'exec')).toBe(true);
     expect(rec('warehouse', 'select')).toBe(false);
     const always = policyOf(rules, { recording: { required: true } });
-    expect(evaluate(always, { principal: alice, target: 'warehouse', actions: [a('select', 'x')] }).recordingRequired).toBe(true);
+    expect(
+      evaluate(always, { principal: alice, target: 'warehouse', actions: [a('select', 'x')] })
+        .recordingRequired,
+    ).toBe(true);
   });
 });
 
 // A direct transcription of SPEC §4, deliberately naive: it re-reads the document on every call.
-function referenceEffect(doc: PolicyDocument, principal: Principal, target: string, actions: readonly Action[]): string {
+function referenceEffect(
+  doc: PolicyDocument,
+  principal: Principal,
+  target: string,
+  actions: readonly Action[],
+): string {
   const protocol = doc.targets[target]?.protocol;
   if (protocol === undefined || actions.length === 0) return 'deny';
   const vocab = OPERATION_VOCABULARY;
-  const any = (patterns: readonly string[] | undefined, value: string | undefined, flavour: 'flat' | 'path' = 'flat') =>
+  const any = (
+    patterns: readonly string[] | undefined,
+    value: string | undefined,
+    flavour: 'flat' | 'path' = 'flat',
+  ) =>
     patterns === undefined || (value !== undefined && patterns.some((p) => compileGlob(p, flavour)(value)));
   const effects = actions.map((action) => {
     const matching = (doc.rules ?? []).filter((r) => {
@@ -429,28 +555,41 @@ describe('evaluate: agrees with a naive transcription of SPEC §4', () => {
       resource: maybe(pick('a', 'a/b', 'a/b/c', 'public.x', 'b')),
     });
     fc.assert(
-      fc.property(policyArb, principalArb, pick('db', 'box', 'k8s', 'none'), fc.array(actionArb, { maxLength: 3 }), (rules, p, target, acts) => {
-        const clean = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-        const doc: PolicyDocument = {
-          version: 1,
-          targets: { db: { protocol: 'postgres' }, box: { protocol: 'ssh' }, k8s: { protocol: 'kubernetes' } },
-          rules: rules.map((r, i) => ({
-            id: `r${i}`,
-            effect: r.effect,
-            when: clean(r.when),
-            ...(r.effect === 'review' ? { review: { approvers: { groups: ['x'] } } } : {}),
-          })),
-        };
-        let policy: CompiledPolicy;
-        try {
-          policy = compilePolicy(doc);
-        } catch {
-          return; // a random rule can be invalid (e.g. `exec` on a postgres-only rule); that is tested elsewhere
-        }
-        const principal = clean(p) as Principal;
-        const actions = acts.map((x) => clean(x) as Action);
-        expect(evaluate(policy, { principal, target, actions }).effect).toBe(referenceEffect(doc, principal, target, actions));
-      }),
+      fc.property(
+        policyArb,
+        principalArb,
+        pick('db', 'box', 'k8s', 'none'),
+        fc.array(actionArb, { maxLength: 3 }),
+        (rules, p, target, acts) => {
+          const clean = <T extends object>(o: T) =>
+            Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+          const doc: PolicyDocument = {
+            version: 1,
+            targets: {
+              db: { protocol: 'postgres' },
+              box: { protocol: 'ssh' },
+              k8s: { protocol: 'kubernetes' },
+            },
+            rules: rules.map((r, i): PolicyRule => ({
+              id: `r${i}`,
+              effect: r.effect as PolicyRule['effect'],
+              when: clean(r.when) as PolicyWhen,
+              ...(r.effect === 'review' ? { review: { approvers: { groups: ['x'] } } } : {}),
+            })),
+          };
+          let policy: CompiledPolicy;
+          try {
+            policy = compilePolicy(doc);
+          } catch {
+            return; // a random rule can be invalid (e.g. `exec` on a postgres-only rule); that is tested elsewhere
+          }
+          const principal = clean(p) as Principal;
+          const actions = acts.map((x) => clean(x) as Action);
+          expect(evaluate(policy, { principal, target, actions }).effect).toBe(
+            referenceEffect(doc, principal, target, actions),
+          );
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -40,7 +40,8 @@ export function evaluate(policy: CompiledPolicy, input: EvaluateInput): Decision
     return decide(internalsOf(policy), input);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return denied(Array.isArray(input?.actions) ? input.actions : [], `policy evaluation failed: ${message}`);
+    const actions = (input as EvaluateInput | undefined)?.actions;
+    return denied(Array.isArray(actions) ? actions : [], `policy evaluation failed: ${message}`);
   }
 }
 
@@ -57,10 +58,13 @@ function decide(policy: PolicyInternals, input: EvaluateInput): Decision {
   }
   const path = index.path;
   const decisions: ActionDecision[] = new Array<ActionDecision>(actions.length);
-  const deciding: (readonly CompiledRule[] | undefined)[] = new Array<readonly CompiledRule[] | undefined>(actions.length);
+  const deciding: (readonly CompiledRule[] | undefined)[] = new Array<readonly CompiledRule[] | undefined>(
+    actions.length,
+  );
   let worst = 0;
   for (let i = 0; i < actions.length; i++) {
-    const action = actions[i]!;
+    const action = actions[i];
+    if (action === undefined) throw new TypeError(`actions[${i}] is missing`);
     const buckets = index.byOperation.get(action.operation) ?? NO_RULES;
     let effect: Effect = 'deny';
     let matched = collect(buckets.deny, principal, action.resource, path);
@@ -111,9 +115,9 @@ function decide(policy: PolicyInternals, input: EvaluateInput): Decision {
   };
   let review: ReviewRequirement[] | undefined;
   for (let i = 0; i < actions.length; i++) {
-    const d = decisions[i]!;
+    const d = decisions[i];
     const matched = deciding[i];
-    if (matched === undefined) continue;
+    if (d === undefined || matched === undefined) continue;
     for (const rule of matched) consider(rule);
     if (effect === 'review' && d.effect === 'review') {
       review ??= [];
@@ -152,7 +156,12 @@ function collect(
   return out;
 }
 
-function matches(rule: CompiledRule, principal: Principal, resource: string | undefined, path: boolean): boolean {
+function matches(
+  rule: CompiledRule,
+  principal: Principal,
+  resource: string | undefined,
+  path: boolean,
+): boolean {
   if (rule.subjects !== undefined && !rule.subjects(principal.subject)) return false;
   if (rule.kinds !== undefined && !rule.kinds(principal.kind)) return false;
   if (rule.actors !== undefined) {

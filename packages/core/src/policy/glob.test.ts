@@ -57,7 +57,9 @@ describe('flat globs (shell command lines, SQL names, identities)', () => {
     expect(() => compileGlob('a}', 'flat')).toThrow(/unbalanced "\}"/);
     expect(() => compileGlob('a\\', 'flat')).toThrow(/cannot end with/);
     expect(() => compileGlob('[z-a]', 'flat')).toThrow(/reversed/);
-    expect(() => compileGlob('{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}{o,p}{q,r}', 'flat')).toThrow(/alternatives/);
+    expect(() => compileGlob('{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}{o,p}{q,r}', 'flat')).toThrow(
+      /alternatives/,
+    );
   });
 
   it('matches long inputs against many stars in linear-ish time (no regex backtracking)', () => {
@@ -69,14 +71,20 @@ describe('flat globs (shell command lines, SQL names, identities)', () => {
     const alphabet = ['a', 'b', '/', '.', ' ', '\n'];
     const token = fc.constantFrom(...alphabet, '*', '?');
     fc.assert(
-      fc.property(fc.array(token, { minLength: 1, maxLength: 8 }), fc.array(fc.constantFrom(...alphabet), { maxLength: 12 }), (tokens, chars) => {
-        const pattern = tokens.join('');
-        const input = chars.join('');
-        const source = tokens
-          .map((t) => (t === '*' ? '[\\s\\S]*' : t === '?' ? '[\\s\\S]' : t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')))
-          .join('');
-        expect(compileGlob(pattern, 'flat')(input)).toBe(new RegExp(`^${source}$`).test(input));
-      }),
+      fc.property(
+        fc.array(token, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.constantFrom(...alphabet), { maxLength: 12 }),
+        (tokens, chars) => {
+          const pattern = tokens.join('');
+          const input = chars.join('');
+          const source = tokens
+            .map((t) =>
+              t === '*' ? '[\\s\\S]*' : t === '?' ? '[\\s\\S]' : t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
+            )
+            .join('');
+          expect(compileGlob(pattern, 'flat')(input)).toBe(new RegExp(`^${source}$`).test(input));
+        },
+      ),
     );
   });
 

@@ -72,9 +72,7 @@ export function compileGlob(pattern: string, flavour: GlobFlavour): Matcher {
       const m = picomatch(pattern, { dot: true, strictBrackets: true });
       return (input) => m(input);
     } catch (cause) {
-      throw new GlobSyntaxError(
-        `invalid pattern: ${cause instanceof Error ? cause.message : String(cause)}`,
-      );
+      throw new GlobSyntaxError(`invalid pattern: ${cause instanceof Error ? cause.message : String(cause)}`);
     }
   }
   let body = pattern;
@@ -85,8 +83,9 @@ export function compileGlob(pattern: string, flavour: GlobFlavour): Matcher {
   }
   const alternatives = expandBraces(body);
   const matchers = alternatives.map((alt) => compileFlat(tokenize(alt)));
+  const [only] = matchers;
   const any: Matcher =
-    matchers.length === 1 ? matchers[0]! : (input) => matchers.some((m) => m(input));
+    matchers.length === 1 && only !== undefined ? only : (input) => matchers.some((m) => m(input));
   return negated ? (input) => !any(input) : any;
 }
 
@@ -114,7 +113,8 @@ export function compileGlobList(patterns: readonly string[], flavour: GlobFlavou
     }
     return (input) => literals.has(input);
   }
-  if (literals.size === 0 && globs.length === 1) return globs[0]!;
+  const [onlyGlob] = globs;
+  if (literals.size === 0 && globs.length === 1 && onlyGlob !== undefined) return onlyGlob;
   return (input) => {
     if (literals.has(input)) return true;
     for (const g of globs) if (g(input)) return true;
@@ -207,7 +207,7 @@ function tokenize(pattern: string): Token[] {
   const tokens: Token[] = [];
   const none: readonly number[] = [];
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
+    const c = pattern.charAt(i);
     if (c === '*') {
       if (tokens.at(-1)?.kind !== STAR) tokens.push({ kind: STAR, code: 0, ranges: none, negated: false });
     } else if (c === '?') {
@@ -236,7 +236,9 @@ function tokenize(pattern: string): Token[] {
           to = pattern[j] === '\\' ? pattern.charCodeAt(++j) : pattern.charCodeAt(j);
           j++;
           if (to < from) {
-            throw new GlobSyntaxError(`range ${String.fromCharCode(from)}-${String.fromCharCode(to)} is reversed`);
+            throw new GlobSyntaxError(
+              `range ${String.fromCharCode(from)}-${String.fromCharCode(to)} is reversed`,
+            );
           }
         }
         ranges.push(from, to);
@@ -262,15 +264,17 @@ function compileFlat(tokens: readonly Token[]): Matcher {
       return (input) => input === lit;
     }
     if (stars === 1 && n === 1) return () => true;
-    if (stars === 1 && tokens[n - 1]!.kind === STAR) {
+    const firstIsStar = tokens[0]?.kind === STAR;
+    const lastIsStar = tokens.at(-1)?.kind === STAR;
+    if (stars === 1 && lastIsStar) {
       const prefix = text(0, n - 1);
       return (input) => input.startsWith(prefix);
     }
-    if (stars === 1 && tokens[0]!.kind === STAR) {
+    if (stars === 1 && firstIsStar) {
       const suffix = text(1, n);
       return (input) => input.endsWith(suffix);
     }
-    if (stars === 2 && tokens[0]!.kind === STAR && tokens[n - 1]!.kind === STAR) {
+    if (stars === 2 && firstIsStar && lastIsStar) {
       const middle = text(1, n - 1);
       return (input) => input.includes(middle);
     }
@@ -288,7 +292,7 @@ function matchTokens(tokens: readonly Token[], input: string): boolean {
   let starP = -1;
   let starS = 0;
   while (s < n) {
-    const t = p < m ? tokens[p]! : undefined;
+    const t = tokens[p];
     if (t !== undefined && t.kind !== STAR && matchOne(t, input.charCodeAt(s))) {
       p++;
       s++;
@@ -302,7 +306,7 @@ function matchTokens(tokens: readonly Token[], input: string): boolean {
       return false;
     }
   }
-  while (p < m && tokens[p]!.kind === STAR) p++;
+  while (p < m && tokens[p]?.kind === STAR) p++;
   return p === m;
 }
 
@@ -312,7 +316,7 @@ function matchOne(t: Token, code: number): boolean {
   let inside = false;
   const r = t.ranges;
   for (let i = 0; i < r.length; i += 2) {
-    if (code >= r[i]! && code <= r[i + 1]!) {
+    if (code >= (r[i] ?? Infinity) && code <= (r[i + 1] ?? -Infinity)) {
       inside = true;
       break;
     }

@@ -1,3 +1,4 @@
+import type { ReviewRequirement } from '../types.js';
 import { internalsOf, type CompiledRule } from './compiled-rules.js';
 import { compileGlobList, isLiteralPattern, type GlobFlavour } from './glob.js';
 import type { DocPath } from './parse-source.js';
@@ -23,7 +24,13 @@ import { OPERATION_VOCABULARY, PRINCIPAL_KINDS, UNKNOWN_OPERATION } from './voca
 export function lintPolicy(policy: CompiledPolicy): LintFinding[] {
   const internals = internalsOf(policy);
   const findings: LintFinding[] = [];
-  const add = (check: string, severity: LintSeverity, path: DocPath, message: string, ruleId?: string): void => {
+  const add = (
+    check: string,
+    severity: LintSeverity,
+    path: DocPath,
+    message: string,
+    ruleId?: string,
+  ): void => {
     const position = policy.locate(path);
     findings.push({
       check,
@@ -38,8 +45,10 @@ export function lintPolicy(policy: CompiledPolicy): LintFinding[] {
   const { rules } = internals;
   const targets = policy.targets;
 
-  if (targets.size === 0) add('no-targets', 'warning', ['targets'], 'no targets are defined, so every request is denied');
-  if (rules.length === 0) add('no-rules', 'warning', [], 'the policy has no rules, so every request is denied');
+  if (targets.size === 0)
+    add('no-targets', 'warning', ['targets'], 'no targets are defined, so every request is denied');
+  if (rules.length === 0)
+    add('no-rules', 'warning', [], 'the policy has no rules, so every request is denied');
 
   for (const rule of rules) {
     const at = (...rest: (string | number)[]): DocPath => ['rules', rule.index, ...rest];
@@ -79,7 +88,12 @@ export function lintPolicy(policy: CompiledPolicy): LintFinding[] {
       });
     }
 
-    if (rule.actors !== undefined && rule.kinds !== undefined && !rule.kinds('agent') && rule.kinds('human')) {
+    if (
+      rule.actors !== undefined &&
+      rule.kinds !== undefined &&
+      !rule.kinds('agent') &&
+      rule.kinds('human')
+    ) {
       add(
         'actor-with-human-kind',
         'info',
@@ -100,8 +114,9 @@ export function lintPolicy(policy: CompiledPolicy): LintFinding[] {
     }
 
     if (rule.effect === 'review' && rule.review !== undefined) {
-      const problem = approvalProblem(rule);
-      if (problem !== undefined) add('unapprovable-review', 'warning', at('review', 'approvers'), problem, rule.id);
+      const problem = approvalProblem(rule, rule.review);
+      if (problem !== undefined)
+        add('unapprovable-review', 'warning', at('review', 'approvers'), problem, rule.id);
     }
   }
 
@@ -110,7 +125,9 @@ export function lintPolicy(policy: CompiledPolicy): LintFinding[] {
     if (rule.effect === 'deny' || rule.applies.size === 0) continue;
     const stronger = rules.find(
       (other) =>
-        other !== rule && (other.effect === 'deny' || (other.effect === 'review' && rule.effect === 'allow')) && covers(other, rule, targets),
+        other !== rule &&
+        (other.effect === 'deny' || (other.effect === 'review' && rule.effect === 'allow')) &&
+        covers(other, rule, targets),
     );
     if (stronger !== undefined) {
       const outcome = stronger.effect === 'deny' ? 'denied' : 'sent to review';
@@ -145,7 +162,12 @@ export function lintPolicy(policy: CompiledPolicy): LintFinding[] {
   if (policy.masking.default !== undefined) used.add(policy.masking.default);
   for (const name of policy.masking.profiles.keys()) {
     if (!used.has(name)) {
-      add('unused-profile', 'info', ['masking', 'profiles', name], `masking profile "${name}" is not used by any rule nor masking.default`);
+      add(
+        'unused-profile',
+        'info',
+        ['masking', 'profiles', name],
+        `masking profile "${name}" is not used by any rule nor masking.default`,
+      );
     }
   }
 
@@ -162,13 +184,14 @@ export function lintPolicy(policy: CompiledPolicy): LintFinding[] {
  * ```
  */
 export function formatLintFinding(finding: LintFinding): string {
-  const where = [finding.file ?? '<policy>', finding.line, finding.column].filter((x) => x !== undefined).join(':');
+  const where = [finding.file ?? '<policy>', finding.line, finding.column]
+    .filter((x) => x !== undefined)
+    .join(':');
   return `${where}: ${finding.severity}: ${finding.message} [${finding.check}]`;
 }
 
 /** Why nobody but the requester (or too few people) could ever approve, when that is certain. */
-function approvalProblem(rule: CompiledRule): string | undefined {
-  const review = rule.review!;
+function approvalProblem(rule: CompiledRule, review: ReviewRequirement): string | undefined {
   const approvers = review.approvers;
   if (approvers.groups !== undefined || approvers.subjects === undefined) return undefined;
   if (!approvers.subjects.every((s) => isLiteralPattern(s, 'flat'))) return undefined;
@@ -180,7 +203,10 @@ function approvalProblem(rule: CompiledRule): string | undefined {
   const when = rule.source.when ?? {};
   const requesters = when.subjects;
   if (requesters === undefined || !requesters.every((s) => isLiteralPattern(s, 'flat'))) return undefined;
-  const actors = when.actors?.every((a) => isLiteralPattern(a, 'flat')) === true && when.actors.length === 1 ? when.actors : [];
+  const actors =
+    when.actors?.every((a) => isLiteralPattern(a, 'flat')) === true && when.actors.length === 1
+      ? when.actors
+      : [];
   for (const requester of requesters) {
     const eligible = [...people].filter((p) => p !== requester && !actors.includes(p));
     if (eligible.length < need) {
@@ -206,14 +232,20 @@ function covers(strong: CompiledRule, weak: CompiledRule, targets: CompiledPolic
     for (const kind of PRINCIPAL_KINDS) if ((weak.kinds?.(kind) ?? true) && !strong.kinds(kind)) return false;
   }
   if (s.resources !== undefined) {
-    const flavours = new Set<GlobFlavour>([...weak.applies.keys()].map((t) => (targets.get(t)?.protocol === 'kubernetes' ? 'path' : 'flat')));
+    const flavours = new Set<GlobFlavour>(
+      [...weak.applies.keys()].map((t) => (targets.get(t)?.protocol === 'kubernetes' ? 'path' : 'flat')),
+    );
     for (const flavour of flavours) if (!listCovers(s.resources, w.resources, flavour)) return false;
   }
   return true;
 }
 
 /** Whether list `strong` matches everything list `weak` matches (an absent list matches anything). */
-function listCovers(strong: readonly string[] | undefined, weak: readonly string[] | undefined, flavour: GlobFlavour): boolean {
+function listCovers(
+  strong: readonly string[] | undefined,
+  weak: readonly string[] | undefined,
+  flavour: GlobFlavour,
+): boolean {
   if (strong === undefined) return true;
   if (weak === undefined) return false;
   if (strong.some((p) => isUniversal(p, flavour))) return true;

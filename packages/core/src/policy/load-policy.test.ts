@@ -104,8 +104,12 @@ recordings: { required: true }
   });
 
   it('requires version 1 and well-typed values', () => {
-    expect(yaml(HEAD.replace('version: 1', 'version: 2'))).toBe('portcullis.yaml:1:10: version: version must be 1 — write version: 1');
-    expect(yaml(HEAD.replace('version: 1\n', ''))).toBe('portcullis.yaml:1:1: version: version must be 1 — write version: 1');
+    expect(yaml(HEAD.replace('version: 1', 'version: 2'))).toBe(
+      'portcullis.yaml:1:10: version: version must be 1 — write version: 1',
+    );
+    expect(yaml(HEAD.replace('version: 1\n', ''))).toBe(
+      'portcullis.yaml:1:1: version: version must be 1 — write version: 1',
+    );
     expect(yaml(`${HEAD}rules:\n  - id: a\n    effect: permit\n`)).toBe(
       'portcullis.yaml:8:13: rules[0].effect: "permit" is not one of allow, deny, review — use one of them',
     );
@@ -121,7 +125,7 @@ recordings: { required: true }
     expect(yaml(`${HEAD}rules:\n  - id: a\n    effect: allow\n    when: { groups: [] }\n`)).toBe(
       'portcullis.yaml:9:21: rules[0].when.groups: an empty list matches nothing — remove the field to match anything, or list at least one pattern',
     );
-    expect(yaml(`${HEAD.replace('protocol: ssh', 'protocol: sssh')}`)).toBe(
+    expect(yaml(HEAD.replace('protocol: ssh', 'protocol: sssh'))).toBe(
       'portcullis.yaml:4:24: targets.bastion.protocol: "sssh" is not one of postgres, ssh, kubernetes — did you mean "ssh"?',
     );
   });
@@ -130,7 +134,9 @@ recordings: { required: true }
     expect(yaml('version: 1\ntargets:\n  a: { protocol: postgres\nrules: []\n')).toMatch(
       /^portcullis\.yaml:4:1: Flow map in block collection must be sufficiently indented and end with a \} — fix the YAML syntax here/,
     );
-    expect(yaml('version: 1\nversion: 1\ntargets: {}\n')).toMatch(/^portcullis\.yaml:2:1: Map keys must be unique — fix the YAML syntax here$/);
+    expect(yaml('version: 1\nversion: 1\ntargets: {}\n')).toMatch(
+      /^portcullis\.yaml:2:1: Map keys must be unique — fix the YAML syntax here$/,
+    );
     expect(yaml('version: 1\n\ttargets: {}\n')).toMatch(/^portcullis\.yaml:2:1: /);
   });
 
@@ -180,7 +186,9 @@ rules:
     );
     // valid: exec is kubernetes and ssh vocabulary; `copy_*` only on postgres targets
     expect(() =>
-      parsePolicy(`${HEAD}rules:\n  - id: r\n    effect: deny\n    when: { operations: [exec, "copy_*", unknown] }\n`),
+      parsePolicy(
+        `${HEAD}rules:\n  - id: r\n    effect: deny\n    when: { operations: [exec, "copy_*", unknown] }\n`,
+      ),
     ).not.toThrow();
   });
 });
@@ -197,7 +205,9 @@ describe('parsePolicy: JSON', () => {
     { "id": "r", "effect": "allow", "when": { "operations": ["selct"] }, "colour": 1 }
   ]
 }`),
-    ).toBe('policy.json:5:74: rules[0].colour: unknown key "colour" — allowed keys here: id, effect, when, reason, review, mask, record');
+    ).toBe(
+      'policy.json:5:74: rules[0].colour: unknown key "colour" — allowed keys here: id, effect, when, reason, review, mask, record',
+    );
     expect(
       json(`{
   "version": 1,
@@ -210,19 +220,39 @@ describe('parsePolicy: JSON', () => {
   });
 
   it.each([
-    ['{\n  "version": 1,\n  "targets": {},\n}', 'policy.json:4:1: expected a double-quoted property name, found "}" — fix the JSON syntax here'],
-    ['{\n  "version" 1\n}', 'policy.json:2:13: expected \':\' after the property name, found "1" — fix the JSON syntax here'],
+    [
+      '{\n  "version": 1,\n  "targets": {},\n}',
+      'policy.json:4:1: expected a double-quoted property name, found "}" — fix the JSON syntax here',
+    ],
+    [
+      '{\n  "version" 1\n}',
+      'policy.json:2:13: expected \':\' after the property name, found "1" — fix the JSON syntax here',
+    ],
     ['{\n  "version": tru\n}', 'policy.json:2:14: expected a value, found "t" — fix the JSON syntax here'],
-    ['{\n  "version": 1', 'policy.json:2:15: expected \',\' or \'}\' after a property value, found end of input — fix the JSON syntax here'],
-    ['{"version": 1} x', 'policy.json:1:16: unexpected "x" after the end of the document — fix the JSON syntax here'],
-    ['{\n  "version": 1,\n  "version": 1,\n  "targets": {}\n}', 'policy.json:3:3: duplicate key — each key may appear once in an object; remove or merge the repeats'],
-    ['{"a": "x\ny"}', 'policy.json:1:9: control character in string (write it as an escape such as \\n) — fix the JSON syntax here'],
+    [
+      '{\n  "version": 1',
+      "policy.json:2:15: expected ',' or '}' after a property value, found end of input — fix the JSON syntax here",
+    ],
+    [
+      '{"version": 1} x',
+      'policy.json:1:16: unexpected "x" after the end of the document — fix the JSON syntax here',
+    ],
+    [
+      '{\n  "version": 1,\n  "version": 1,\n  "targets": {}\n}',
+      'policy.json:3:3: duplicate key — each key may appear once in an object; remove or merge the repeats',
+    ],
+    [
+      '{"a": "x\ny"}',
+      'policy.json:1:9: control character in string (write it as an escape such as \\n) — fix the JSON syntax here',
+    ],
   ])('syntax error %#', (text, message) => {
     expect(json(text)).toBe(message);
   });
 
   it('accepts the format from the option, and JSON with a $schema reference', () => {
-    const p = parsePolicy('{"$schema": "./policy.schema.json", "version": 1, "targets": {}}', { format: 'json' });
+    const p = parsePolicy('{"$schema": "./policy.schema.json", "version": 1, "targets": {}}', {
+      format: 'json',
+    });
     expect(p.targets.size).toBe(0);
   });
 });
@@ -263,7 +293,9 @@ rules:
   });
 
   it('rejects invalid masking profiles and an undefined default', () => {
-    expect(yaml(`${HEAD}masking: { default: strct, profiles: { strict: { style: blur, colums: {} } } }\n`)).toBe(
+    expect(
+      yaml(`${HEAD}masking: { default: strct, profiles: { strict: { style: blur, colums: {} } } }\n`),
+    ).toBe(
       [
         'portcullis.yaml:6:57: masking.profiles.strict.style: "blur" is not one of redact, partial, hash, keep — use one of them',
         'portcullis.yaml:6:63: masking.profiles.strict.colums: unknown key "colums" — did you mean "columns"?',
@@ -304,7 +336,9 @@ describe('identity', () => {
     const text = `${ID}  hmacSecret: { env: PC_TEST_HMAC }\n`;
     expect(parsePolicy(text, { env: { PC_TEST_HMAC: secret } }).identity?.hmacSecret).toBe(secret);
     // the document keeps only the variable's name
-    expect(JSON.stringify(parsePolicy(text, { env: { PC_TEST_HMAC: secret } }).document)).not.toContain(secret);
+    expect(JSON.stringify(parsePolicy(text, { env: { PC_TEST_HMAC: secret } }).document)).not.toContain(
+      secret,
+    );
     expect(failure(() => parsePolicy(text, { file: 'p.yaml', env: {} })).message).toBe(
       'p.yaml:14:22: identity.hmacSecret.env: environment variable PC_TEST_HMAC is not set (or empty) — set it to the HMAC secret before loading the policy, or remove hmacSecret',
     );
@@ -321,19 +355,30 @@ describe('identity', () => {
   });
 
   it('validates the shape', () => {
-    expect(failure(() => parsePolicy(`${ID}  algorithms: [RS256, none]\n  jwks2: {}\n`, { file: 'p.yaml' })).message).toBe(
+    expect(
+      failure(() => parsePolicy(`${ID}  algorithms: [RS256, none]\n  jwks2: {}\n`, { file: 'p.yaml' }))
+        .message,
+    ).toBe(
       [
         'p.yaml:14:15: identity.algorithms: "none" is never accepted — remove it',
         'p.yaml:15:3: identity.jwks2: unknown key "jwks2" — did you mean "jwks"?',
       ].join('\n'),
     );
-    expect(failure(() => parsePolicy(ID.replace('maxTokenAge: 1h', 'maxTokenAge: 1 hour'), { file: 'p.yaml' })).message).toBe(
+    expect(
+      failure(() => parsePolicy(ID.replace('maxTokenAge: 1h', 'maxTokenAge: 1 hour'), { file: 'p.yaml' }))
+        .message,
+    ).toBe(
       'p.yaml:11:16: identity.maxTokenAge: expected a duration: seconds, or a number with a unit such as 90s, 30m, 1h or 2d',
     );
     expect(
-      failure(() => parsePolicy(ID.replace('{ file: ./keys/jwks.json }', '{ file: a, uri: "https://x.example/j" }'), { file: 'p.yaml' }))
-        .message,
-    ).toBe('p.yaml:9:9: identity.jwks: jwks must be exactly one of { file: PATH }, { uri: URL } or { keys: [ … ] }');
+      failure(() =>
+        parsePolicy(ID.replace('{ file: ./keys/jwks.json }', '{ file: a, uri: "https://x.example/j" }'), {
+          file: 'p.yaml',
+        }),
+      ).message,
+    ).toBe(
+      'p.yaml:9:9: identity.jwks: jwks must be exactly one of { file: PATH }, { uri: URL } or { keys: [ … ] }',
+    );
   });
 });
 
@@ -348,13 +393,19 @@ describe('loadPolicyFile', () => {
 
   it('loads YAML and JSON by extension and resolves jwks.file against the policy folder', async () => {
     const yamlFile = join(dir, 'portcullis.yaml');
-    await writeFile(yamlFile, `\ufeff${HEAD}identity: { issuer: i, audience: a, jwks: { file: ./jwks.json } }\n`);
+    await writeFile(
+      yamlFile,
+      `\ufeff${HEAD}identity: { issuer: i, audience: a, jwks: { file: ./jwks.json } }\n`,
+    );
     const p = await loadPolicyFile(yamlFile);
     expect(p.identity?.jwks).toEqual({ file: join(dir, 'jwks.json') });
     expect(p.file).toBe(yamlFile);
 
     const jsonFile = join(dir, 'policy.json');
-    await writeFile(jsonFile, JSON.stringify({ version: 1, targets: { db: { protocol: 'postgres' } } }, null, 2));
+    await writeFile(
+      jsonFile,
+      JSON.stringify({ version: 1, targets: { db: { protocol: 'postgres' } } }, null, 2),
+    );
     expect([...(await loadPolicyFile(jsonFile)).targets.keys()]).toEqual(['db']);
   });
 
@@ -370,17 +421,30 @@ describe('loadPolicyFile', () => {
     const missing = join(dir, 'missing.yaml');
     await expect(loadPolicyFile(missing)).rejects.toMatchObject({
       code: 'ERR_POLICY_INVALID',
-      message: expect.stringMatching(new RegExp(`^${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot read the policy file: ENOENT`)) as unknown,
+      message: expect.stringMatching(
+        new RegExp(
+          `^${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot read the policy file: ENOENT`,
+        ),
+      ) as unknown,
     });
   });
 });
 
 describe('compilePolicy (documents built in code)', () => {
   it('validates with paths but no positions', () => {
-    const doc = { version: 1, targets: { db: { protocol: 'postgres' } }, rules: [{ id: 'r', effect: 'allow', when: { operations: ['selct'] } }] };
+    const doc = {
+      version: 1,
+      targets: { db: { protocol: 'postgres' } },
+      rules: [{ id: 'r', effect: 'allow', when: { operations: ['selct'] } }],
+    };
     const err = failure(() => compilePolicy(doc as PolicyDocument));
-    expect(err.message).toBe('<policy>: rules[0].when.operations[0]: unknown operation "selct" for any protocol — did you mean "select"?');
-    expect(err.issues[0]).toEqual({ path: 'rules.0.when.operations.0', message: 'unknown operation "selct" for any protocol — did you mean "select"?' });
+    expect(err.message).toBe(
+      '<policy>: rules[0].when.operations[0]: unknown operation "selct" for any protocol — did you mean "select"?',
+    );
+    expect(err.issues[0]).toEqual({
+      path: 'rules.0.when.operations.0',
+      message: 'unknown operation "selct" for any protocol — did you mean "select"?',
+    });
   });
 
   it('does not keep a reference to the caller’s objects', () => {

@@ -53,13 +53,20 @@ export function parsePolicy(text: string, options: ParsePolicyOptions = {}): Com
  * ```
  * @throws {PolicyError} when the file cannot be read or is invalid.
  */
-export async function loadPolicyFile(path: string, options: LoadPolicyFileOptions = {}): Promise<CompiledPolicy> {
+export async function loadPolicyFile(
+  path: string,
+  options: LoadPolicyFileOptions = {},
+): Promise<CompiledPolicy> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    const issue = { file: path, path: '', message: `cannot read the policy file: ${reason} — check the path` };
+    const issue = {
+      file: path,
+      path: '',
+      message: `cannot read the policy file: ${reason} — check the path`,
+    };
     throw new PolicyError(formatIssue(issue, ''), [issue], { cause });
   }
   // A byte-order mark is not part of the document.

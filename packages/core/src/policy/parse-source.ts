@@ -39,7 +39,10 @@ export function parseYamlSource(text: string): ParsedSource {
   if (first !== undefined) {
     // Later syntax errors are mostly echoes of the first; it is the one to fix.
     const more = doc.errors.length - 1;
-    const rest = more === 0 ? '' : ` (${more} more syntax error${more === 1 ? '' : 's'} after it may be caused by this one)`;
+    const rest =
+      more === 0
+        ? ''
+        : ` (${more} more syntax error${more === 1 ? '' : 's'} after it may be caused by this one)`;
     return {
       ok: false,
       issues: [
@@ -79,7 +82,12 @@ export function parseJsonSource(text: string): ParsedSource {
     const found = findJsonError(text);
     return {
       ok: false,
-      issues: [{ message: `${found.message} — fix the JSON syntax here`, position: offsetPosition(text, found.offset) }],
+      issues: [
+        {
+          message: `${found.message} — fix the JSON syntax here`,
+          position: offsetPosition(text, found.offset),
+        },
+      ],
     };
   }
   // JSON is YAML 1.2 flow syntax: the YAML parser gives node positions and duplicate-key checks.
@@ -151,7 +159,7 @@ function offsetPosition(text: string, offset: number): SourcePosition {
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.trim();
+  return (message.split('\n')[0] ?? message).trim();
 }
 
 class JsonSyntax extends Error {
@@ -170,7 +178,7 @@ class JsonSyntax extends Error {
 export function findJsonError(text: string): { readonly message: string; readonly offset: number } {
   let i = 0;
   const ws = (): void => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++;
   };
   const fail = (message: string): never => {
     throw new JsonSyntax(message, i);
@@ -248,10 +256,15 @@ export function findJsonError(text: string): { readonly message: string; readonl
         fail(`expected ',' or ']' after an array element, found ${describe()}`);
       }
     }
-    if (c === '"') return string();
-    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 400));
-    if (literal === null) fail(`expected a value, found ${describe()}`);
-    i += literal![0].length;
+    if (c === '"') {
+      string();
+      return;
+    }
+    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
+      text.slice(i, i + 400),
+    );
+    if (literal === null) throw new JsonSyntax(`expected a value, found ${describe()}`, i);
+    i += literal[0].length;
   };
   try {
     value(0);

@@ -29,7 +29,11 @@ export function displayPath(path: DocPath): string {
 }
 
 /** Gives issues their file position and builds the error whose message lists them all. */
-export function policyError(raw: readonly RawIssue[], file: string | undefined, locate: Locator | undefined): PolicyError {
+export function policyError(
+  raw: readonly RawIssue[],
+  file: string | undefined,
+  locate: Locator | undefined,
+): PolicyError {
   const located = raw.map((r) => {
     const position = locate?.(r.path, { key: r.key === true });
     const issue: PolicyIssue = {
@@ -41,7 +45,9 @@ export function policyError(raw: readonly RawIssue[], file: string | undefined, 
     return { issue, shown: displayPath(r.path) };
   });
   // In file order, so a person can work down the list (sort is stable for unlocated issues).
-  located.sort((a, b) => (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.column ?? 0) - (b.issue.column ?? 0));
+  located.sort(
+    (a, b) => (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.column ?? 0) - (b.issue.column ?? 0),
+  );
   const issues = located.map((l) => l.issue);
   const lines = located.map((l) => formatIssue(l.issue, l.shown));
   return new PolicyError(lines.join('\n'), issues);
@@ -77,10 +83,11 @@ export function fromZodIssues(issues: readonly core.$ZodIssue[], input: unknown)
       }
       case 'invalid_value': {
         const options = iss.values.map((v) => String(v));
-        const shown = typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? 'nothing';
+        const shown = typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
         const isCustom = !/^Invalid (input|option)/.test(iss.message);
         if (isCustom) out.push({ path, message: iss.message });
-        else if (value === undefined) out.push({ path, message: `missing — add ${last(path)}: ${options.join(' | ')}` });
+        else if (value === undefined)
+          out.push({ path, message: `missing — add ${last(path)}: ${options.join(' | ')}` });
         else {
           const hint = typeof value === 'string' ? didYouMeanHint(value, options) : '';
           out.push({
@@ -92,8 +99,13 @@ export function fromZodIssues(issues: readonly core.$ZodIssue[], input: unknown)
       }
       case 'invalid_type': {
         if (!iss.message.startsWith('Invalid input')) out.push({ path, message: iss.message });
-        else if (value === undefined) out.push({ path, message: `missing required key "${last(path)}" — add it` });
-        else out.push({ path, message: `expected ${article(iss.expected)}, got ${describe(value)} — change the value` });
+        else if (value === undefined)
+          out.push({ path, message: `missing required key "${last(path)}" — add it` });
+        else
+          out.push({
+            path,
+            message: `expected ${article(iss.expected)}, got ${describe(value)} — change the value`,
+          });
         break;
       }
       case 'invalid_key': {
@@ -132,7 +144,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return 'a string';
-  return `${typeof value} ${String(value)}`;
+  return typeof value === 'number' || typeof value === 'boolean' ? `${typeof value} ${value}` : typeof value;
 }
 
 function valueAt(input: unknown, path: DocPath): unknown {
@@ -173,5 +185,7 @@ function allowedKeysAt(path: DocPath): string[] {
       return [];
     });
   }
-  return [...new Set(unwrap(defs).flatMap((d) => (d.type === 'object' && d.shape ? Object.keys(d.shape) : [])))];
+  return [
+    ...new Set(unwrap(defs).flatMap((d) => (d.type === 'object' && d.shape ? Object.keys(d.shape) : []))),
+  ];
 }

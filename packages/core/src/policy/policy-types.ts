@@ -1,10 +1,4 @@
-import type {
-  Effect,
-  IdentityConfig,
-  MaskingProfileConfig,
-  Protocol,
-  Target,
-} from '../types.js';
+import type { Effect, IdentityConfig, MaskingProfileConfig, Protocol, Target } from '../types.js';
 
 /** A duration as written in a policy: seconds, or a string such as `90s`, `30m`, `1h`, `2d`. */
 export type PolicyDuration = string | number;

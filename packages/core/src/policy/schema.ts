@@ -21,7 +21,7 @@ const DURATION_ERROR = 'expected a duration: seconds, or a number with a unit su
 const duration = z
   .union(
     [
-      z.number({ error: DURATION_ERROR }).nonnegative({ error: DURATION_ERROR }).finite(),
+      z.number({ error: DURATION_ERROR }).nonnegative({ error: DURATION_ERROR }),
       z.string({ error: DURATION_ERROR }).regex(DURATION_PATTERN, { error: DURATION_ERROR }),
     ],
     { error: DURATION_ERROR },
@@ -36,7 +36,8 @@ const globList = (what: string) =>
   z
     .array(glob)
     .min(1, {
-      error: 'an empty list matches nothing — remove the field to match anything, or list at least one pattern',
+      error:
+        'an empty list matches nothing — remove the field to match anything, or list at least one pattern',
     })
     .meta({ description: `${what}. A list of globs; the field matches when any pattern matches.` });
 
@@ -51,7 +52,9 @@ const when = z
     subjects: globList("The principal's subject"),
     groups: globList("Any of the principal's groups"),
     kinds: globList("The principal's kind: human, agent or service"),
-    actors: globList("The principal's actor (an agent acting for the subject); a principal without one never matches"),
+    actors: globList(
+      "The principal's actor (an agent acting for the subject); a principal without one never matches",
+    ),
     targets: globList('The target name'),
     operations: globList(
       'The action operation (SPEC §3 vocabulary of the target protocol); `unknown` only matches when written literally',
@@ -76,13 +79,10 @@ const review = z
       .optional()
       .meta({ description: 'Distinct people needed (default 1).' }),
     ttl: duration.optional().meta({ description: 'How long an approval can be used (default 30m).' }),
-    grant: z
-      .enum(['once', 'window'])
-      .optional()
-      .meta({
-        description:
-          'once (default): the approval runs the exact request one time; window: the same request may run again until ttl ends.',
-      }),
+    grant: z.enum(['once', 'window']).optional().meta({
+      description:
+        'once (default): the approval runs the exact request one time; window: the same request may run again until ttl ends.',
+    }),
   })
   .meta({ description: 'Only with effect: review.' });
 
@@ -151,10 +151,10 @@ const identity = z.strictObject({
 
 const profile = z
   .strictObject({
-    detectors: z
-      .array(nonEmpty)
-      .optional()
-      .meta({ description: 'Detector categories (secrets, pii), detector ids, or all. Absent: every built-in detector.' }),
+    detectors: z.array(nonEmpty).optional().meta({
+      description:
+        'Detector categories (secrets, pii), detector ids, or all. Absent: every built-in detector.',
+    }),
     style: maskStyle.optional(),
     columns: z
       .record(nonEmpty, maskStyle)
