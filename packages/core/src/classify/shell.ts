@@ -5,7 +5,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Action } from '../types.js';
 import { bashParser, loadBashParser } from './lib/shell-parser.js';
 import { variableEffect } from './lib/shell-env.js';
-import { literalValue, unescapeHeredoc, wordsOf, type ShellWord } from './lib/shell-words.js';
+import { literalValue, unescapeHeredoc, wordsOf, wordsOfParts, type ShellWord } from './lib/shell-words.js';
 import { wrapperEffects } from './lib/shell-wrappers.js';
 
 /** How many command lines deep `sh -c "sh -c …"`, `eval` and wrappers may nest. */
@@ -185,6 +185,8 @@ type Stdin = { readonly script: string } | undefined;
 
 interface Walk {
   readonly out: Actions;
+  /** The command line being walked (node offsets index into it). */
+  readonly source: string;
   /** How many command lines deep this walk is (`sh -c`, `eval`, wrappers). */
   readonly nesting: number;
 }
@@ -204,7 +206,7 @@ function classifyScript(text: string, out: Actions, nesting: number): void {
     // Error recovery may have dropped or misread part of the line: whatever it still found
     // is reported too (it can only make the decision stricter), plus `unknown`.
     if (root.hasError) out.unknown();
-    visit(root, { out, nesting }, 0);
+    visit(root, { out, source: text, nesting }, 0);
   } finally {
     tree.delete();
   }
@@ -262,45 +264,66 @@ function visitRedirected(node: Node, walk: Walk, depth: number): void {
   for (const child of node.namedChildren) visit(child, walk, depth + 1);
 }
 
+/** What may separate the words of one simple command: blanks and line continuations. */
+const BLANK = /^(?:[ \t]|\\\r?\n)*$/;
+const REDIRECT_TYPES: ReadonlySet<string> = new Set([
+  'file_redirect',
+  'heredoc_redirect',
+  'herestring_redirect',
+]);
+
+/**
+ * Groups word nodes into shell words: nodes that touch in the source are one word. Anything
+ * but blanks between them means the grammar skipped text it did not understand (`'a'\ b`
+ * loses its escaped space): that is unknown.
+ */
+function groupWords(nodes: readonly Node[], walk: Walk): Node[][] {
+  const groups: Node[][] = [];
+  let prev: Node | undefined;
+  for (const node of nodes) {
+    const gap = prev === undefined ? ' ' : walk.source.slice(prev.endIndex, node.startIndex);
+    if (!BLANK.test(gap)) walk.out.unknown();
+    const last = groups.at(-1);
+    if (gap === '' && last !== undefined) last.push(node);
+    else groups.push([node]);
+    prev = node;
+  }
+  return groups;
+}
+
 /**
  * One simple command. `outer` are the redirects tree-sitter attached to the enclosing
  * redirected_statement: they belong to this command (their stray words are its arguments).
  */
 function visitCommand(node: Node, walk: Walk, depth: number, outer: readonly Node[]): void {
-  let name: ShellWord[] | undefined;
-  const args: ShellWord[] = [];
-  const extra: ShellWord[] = [];
+  const words: Node[] = [];
   const redirects: Node[] = [];
+  let prev: Node | undefined;
   for (const child of node.namedChildren) {
-    switch (child.type) {
-      case 'variable_assignment':
-        visitAssignment(child, walk, depth + 1);
-        break;
-      case 'command_name': {
-        const word = child.namedChildren[0];
-        visit(child, walk, depth + 1);
-        name = word === undefined ? [] : wordsOf(word);
-        break;
-      }
-      case 'comment':
-        break;
-      case 'file_redirect':
-      case 'heredoc_redirect':
-      case 'herestring_redirect':
-        redirects.push(child);
-        break;
-      default:
-        visit(child, walk, depth + 1);
-        args.push(...wordsOf(child));
+    if (child.type === 'comment') continue;
+    if (prev !== undefined && !BLANK.test(walk.source.slice(prev.endIndex, child.startIndex)))
+      walk.out.unknown();
+    prev = child;
+    if (child.type === 'variable_assignment') {
+      visitAssignment(child, walk, depth + 1);
+    } else if (REDIRECT_TYPES.has(child.type)) {
+      redirects.push(child);
+    } else {
+      visit(child, walk, depth + 1);
+      words.push(child.type === 'command_name' ? (child.namedChildren[0] ?? child) : child);
     }
   }
+  const hasName = node.namedChildren.some((c) => c.type === 'command_name');
+  const argv = groupWords(words, walk).map((group) => wordsOfParts(group));
+  const extra: ShellWord[] = [];
   for (const redirect of [...redirects, ...outer]) {
     if (redirect.type === 'file_redirect') extra.push(...fileRedirect(redirect, walk, depth + 1));
     else visit(redirect, walk, depth + 1);
   }
-  if (name === undefined) {
+  const [name, ...args] = argv;
+  if (!hasName || name === undefined) {
     // Only assignments and redirections: nothing runs, unless a stray word is a command name.
-    if (extra.length > 0) walk.out.unknown();
+    if (extra.length > 0 || argv.length > 0) walk.out.unknown();
     return;
   }
   if (name.length !== 1) {
@@ -308,7 +331,7 @@ function visitCommand(node: Node, walk: Walk, depth: number, outer: readonly Nod
     walk.out.unknown();
     return;
   }
-  runArgv([...name, ...args, ...extra], walk, stdinOf([...redirects, ...outer]));
+  runArgv([...name, ...args.flat(), ...extra], walk, stdinOf([...redirects, ...outer]));
 }
 
 /** An argv that would be executed: the exec action, then whatever the program runs itself. */
@@ -320,7 +343,7 @@ function runArgv(words: readonly ShellWord[], walk: Walk, stdin: Stdin): void {
     return;
   }
   walk.out.add({ operation: 'exec', resource: words.map((w) => w.text).join(' ') });
-  const inner: Walk = { out: walk.out, nesting: walk.nesting + 1 };
+  const inner: Walk = { out: walk.out, source: walk.source, nesting: walk.nesting + 1 };
   const base = name.text.slice(name.text.lastIndexOf('/') + 1);
   const effects = wrapperEffects(base, words.slice(1));
   if (effects.length > 0 && inner.nesting > MAX_NESTING) {
@@ -396,8 +419,11 @@ function fileRedirect(node: Node, walk: Walk, depth: number): ShellWord[] {
   const destinations = node.childrenForFieldName('destination');
   for (const d of destinations) visit(d, walk, depth + 1);
   const op = operatorOf(node);
-  const [target, ...rest] = destinations;
-  const extra = rest.flatMap((d) => wordsOf(d));
+  const [targetGroup, ...rest] = groupWords(destinations, walk);
+  const extra = rest.flatMap((group) => wordsOfParts(group));
+  const targets = targetGroup === undefined ? [] : wordsOfParts(targetGroup);
+  // Brace expansion in a target is an "ambiguous redirect" error; treat like no target.
+  const target = targets.length === 1 ? targets[0] : undefined;
   switch (op) {
     case '>':
     case '>>':
@@ -405,22 +431,20 @@ function fileRedirect(node: Node, walk: Walk, depth: number): ShellWord[] {
     case '&>':
     case '&>>':
       if (target === undefined) walk.out.unknown();
-      else writeNode(target, walk);
+      else write(target, walk);
       return extra;
     case '>&':
-    case '<&': {
+    case '<&':
       // `>&2` and `2>&1` duplicate descriptors; `>& file` writes the file (bash).
-      const value = target === undefined ? undefined : literalValue(target);
-      if (target === undefined || value === undefined) walk.out.unknown();
-      else if (!/^(\d+|-|\d+-)$/.test(value) && op === '>&') writeNode(target, walk);
+      if (target === undefined || !target.literal) walk.out.unknown();
+      else if (!/^(\d+|-|\d+-)$/.test(target.text) && op === '>&') write(target, walk);
       return extra;
-    }
-    case '<': {
+    case '<':
       // Reading a file is no action, but bash turns /dev/tcp/HOST/PORT into a connection.
-      const value = target === undefined ? undefined : literalValue(target);
-      if (value === undefined || /^\/dev\/(tcp|udp)\//.test(value)) walk.out.unknown();
+      if (target === undefined || !target.literal || /^\/dev\/(tcp|udp)\//.test(target.text)) {
+        walk.out.unknown();
+      }
       return extra;
-    }
     case '<&-':
     case '>&-':
       return extra;
@@ -428,12 +452,6 @@ function fileRedirect(node: Node, walk: Walk, depth: number): ShellWord[] {
       walk.out.unknown();
       return extra;
   }
-}
-
-function writeNode(target: Node, walk: Walk): void {
-  const [word, ...more] = wordsOf(target);
-  if (word === undefined || more.length > 0) walk.out.unknown();
-  else write(word, walk);
 }
 
 function write(path: ShellWord, walk: Walk): void {

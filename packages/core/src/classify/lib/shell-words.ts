@@ -27,10 +27,24 @@ const MAX_BRACE_WORDS = 256;
  * expansion (`{-rf,/}` → `-rf`, `/`); a word with any expansion stays one word of source text.
  */
 export function wordsOf(node: Node): ShellWord[] {
-  const chars = literalChars(node);
-  if (chars === undefined) return [{ text: node.text, literal: false, glob: false }];
+  return wordsOfParts([node]);
+}
+
+/**
+ * The argv words of several nodes that touch in the source and so form one shell word.
+ * tree-sitter-bash sometimes splits such a word (`"/"\-` is a string then a word); bash
+ * does not.
+ */
+export function wordsOfParts(nodes: readonly Node[]): ShellWord[] {
+  const source = nodes.map((n) => n.text).join('');
+  const chars: Char[] = [];
+  for (const node of nodes) {
+    const part = literalChars(node);
+    if (part === undefined) return [{ text: source, literal: false, glob: false }];
+    chars.push(...part);
+  }
   const expanded = braceExpand(chars, 0);
-  if (expanded === undefined) return [{ text: node.text, literal: false, glob: false }];
+  if (expanded === undefined) return [{ text: source, literal: false, glob: false }];
   return expanded.map((w) => ({
     text: w.map((ch) => ch.c).join(''),
     literal: true,
