@@ -24,7 +24,11 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 /** A failure of the approval store, carried to the point where it becomes a denial. */
 class StoreFailure extends Error {
-  constructor(readonly error: ApprovalError) {
+  /** `error`: what the denial chains as its cause; `detail`: the underlying failure, for the message. */
+  constructor(
+    readonly error: ApprovalError,
+    readonly detail: string,
+  ) {
     super(error.message, { cause: error });
   }
 }
@@ -140,11 +144,12 @@ export async function authorizeRequest(deps: AuthorizeDeps, input: AuthorizeInpu
     } catch (err) {
       if (err instanceof StoreFailure) {
         return await failed(
-          `the approval store failed (${err.error.message}); nothing ran — check the approval store and try again`,
+          `the approval store failed (${err.detail}); nothing ran — check the approval store and try again`,
           err.error,
         );
       }
-      if (err instanceof ReviewRequiredError) await recordOutcome(err, decision);
+      if (err instanceof ReviewRequiredError || err instanceof DeniedError)
+        await recordOutcome(err, decision);
       throw err;
     }
     try {
@@ -229,6 +234,7 @@ async function obtainGrant(
     if (pending.status !== 'pending') {
       throw new StoreFailure(
         new ApprovalError('ERR_APPROVAL_STORE', `create() returned a ${pending.status} request`, pending.id),
+        `create() returned a ${pending.status} request`,
       );
     }
     const id = pending.id;
@@ -335,12 +341,18 @@ async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (cause) {
-    if (cause instanceof ApprovalError && cause.code === 'ERR_APPROVAL_STORE') throw new StoreFailure(cause);
-    throw new StoreFailure(
-      new ApprovalError('ERR_APPROVAL_STORE', `the approval store failed: ${messageOf(cause)}`, undefined, {
+    if (cause instanceof ApprovalError && cause.code === 'ERR_APPROVAL_STORE') {
+      throw new StoreFailure(cause, cause.message);
+    }
+    const error = new ApprovalError(
+      'ERR_APPROVAL_STORE',
+      `the approval store failed: ${messageOf(cause)}`,
+      undefined,
+      {
         cause,
-      }),
+      },
     );
+    throw new StoreFailure(error, messageOf(cause));
   }
 }
 

@@ -370,7 +370,7 @@ describe('createPortcullis: approvals', () => {
     const err = await caught(ask(p, sql('DELETE FROM t')));
     expect(err).toBeInstanceOf(DeniedError);
     expect(err.message).toBe(
-      'DELETE on warehouse is denied: the approval store failed (the approval store failed: connection refused); nothing ran — check the approval store and try again',
+      'DELETE on warehouse is denied: the approval store failed (connection refused); nothing ran — check the approval store and try again',
     );
     expect(err.cause).toBeInstanceOf(ApprovalError);
     expect((err.cause as ApprovalError).code).toBe('ERR_APPROVAL_STORE');
@@ -419,6 +419,47 @@ describe('createPortcullis: recording', () => {
     expect(ran.requestSeq).toBe(5);
     expect(events[6]!.data).toMatchObject({ requestSeq: 5, effect: 'review' });
     expect(events[7]!.data).toEqual({ requestSeq: 5, approvalId, status: 'used', by: ['bob'] });
+  });
+
+  it('records denials: by policy, and by an approver while waiting', async () => {
+    const sink = createMemorySink();
+    const store = createMemoryApprovalStore();
+    const p = await make({ recorder: createRecorder({ sink, now }), approvals: store });
+    store.subscribe((change) => {
+      if (change.type === 'created') {
+        p.approvals.deny(change.approval.id, carol, 'no').catch((err: unknown) => {
+          throw err;
+        });
+      }
+    });
+    const session = (await p.startSession(alice, 'warehouse'))!;
+    await refused(ask(p, sql('DROP TABLE t'), { session }));
+    const err = await refused(
+      ask(p, sql('DELETE FROM t'), { session, review: { mode: 'wait', timeoutMs: 10_000 } }),
+    );
+    expect(sink.events.map((e) => e.type)).toEqual([
+      'session.start',
+      'request',
+      'decision',
+      'error',
+      'request',
+      'decision',
+      'approval',
+      'approval',
+      'error',
+    ]);
+    expect(sink.events[3]!.data).toEqual({
+      requestSeq: 1,
+      code: 'ERR_DENIED',
+      message: 'DROP on warehouse is denied: Destructive DDL is never allowed',
+    });
+    expect(sink.events[7]!.data).toMatchObject({
+      requestSeq: 4,
+      status: 'denied',
+      by: ['carol'],
+      comment: 'no',
+    });
+    expect(sink.events[8]!.data).toEqual({ requestSeq: 4, code: 'ERR_DENIED', message: err.message });
   });
 
   it('names the target in request events only when the session is for another one', async () => {
