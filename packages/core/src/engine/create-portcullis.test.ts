@@ -1,3 +1,4 @@
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryApprovalStore } from '../approvals/memory-store.js';
 import type { ApprovalStore } from '../approvals/types.js';
@@ -512,6 +513,34 @@ describe('createPortcullis: identity', () => {
   it('needs an identity to resolve tokens', async () => {
     const p = await make();
     await expect(p.resolvePrincipal('x')).rejects.toThrow(TypeError);
+  });
+
+  it('resolves tokens with the policy identity section by default, on the engine clock', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    const withIdentity = parsePolicy(
+      `version: 1
+identity: { issuer: https://idp.test/, audience: portcullis, jwks: { keys: [${JSON.stringify(jwk)}] } }
+targets: { warehouse: { protocol: postgres } }
+`,
+    );
+    const iat = T0.getTime() / 1000;
+    const token = await new SignJWT({ groups: ['analysts'], act: { sub: 'copilot' } })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setSubject('alice')
+      .setIssuer('https://idp.test/')
+      .setAudience('portcullis')
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 300)
+      .sign(privateKey);
+    const p = await make({ policy: withIdentity });
+    expect(await p.resolvePrincipal(token)).toMatchObject({
+      subject: 'alice',
+      actor: 'copilot',
+      kind: 'agent',
+    });
+    clock = new Date(T0.getTime() + 3_600_000);
+    expect((await caught(p.resolvePrincipal(token))).code).toBe('ERR_TOKEN_EXPIRED');
   });
 
   it('passes TokenErrors through and turns other failures into ERR_TOKEN_INVALID', async () => {
