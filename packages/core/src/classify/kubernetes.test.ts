@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import type { Action, KubeRequest } from '../types.js';
+import { classifyKubeRequest } from './kubernetes.js';
+
+type Headers = NonNullable<KubeRequest['headers']>;
+type Case = readonly [method: string, path: string, expected: readonly string[], headers?: Headers];
+
+/** `get nodes/n1` → { operation: 'get', resource: 'nodes/n1' }; `unknown` → { operation: 'unknown' }. */
+function actions(specs: readonly string[]): Action[] {
+  return specs.map((s) => {
+    const space = s.indexOf(' ');
+    return space === -1 ? { operation: s } : { operation: s.slice(0, space), resource: s.slice(space + 1) };
+  });
+}
+
+const resources: readonly Case[] = [
+  ['GET', '/api/v1/namespaces/prod/pods/web-1/log', ['get namespaces/prod/pods/web-1/log']],
+  ['GET', '/apis/apps/v1/namespaces/prod/deployments/web', ['get namespaces/prod/deployments.apps/web']],
+  ['GET', '/api/v1/nodes/n1', ['get nodes/n1']],
+  ['GET', '/api/v1/pods', ['list pods']],
+  ['GET', '/api/v1/namespaces/prod', ['get namespaces/prod']],
+  ['GET', '/api/v1/namespaces', ['list namespaces']],
+  ['GET', '/api/v1/namespaces/prod/pods', ['list namespaces/prod/pods']],
+  ['HEAD', '/api/v1/namespaces/prod/pods/web', ['get namespaces/prod/pods/web']],
+  ['POST', '/api/v1/namespaces/prod/pods', ['create namespaces/prod/pods']],
+  ['PUT', '/api/v1/namespaces/prod/configmaps/cfg', ['update namespaces/prod/configmaps/cfg']],
+  [
+    'PATCH',
+    '/apis/apps/v1/namespaces/prod/deployments/web/scale',
+    ['patch namespaces/prod/deployments.apps/web/scale'],
+  ],
+  ['PUT', '/api/v1/namespaces/prod/pods/web/status', ['update namespaces/prod/pods/web/status']],
+  ['DELETE', '/api/v1/namespaces/prod/secrets/db', ['delete namespaces/prod/secrets/db']],
+  ['DELETE', '/api/v1/namespaces/prod/pods', ['deletecollection namespaces/prod/pods']],
+  ['DELETE', '/api/v1/namespaces/prod', ['delete namespaces/prod']],
+  ['PUT', '/api/v1/namespaces/prod/finalize', ['update namespaces/prod/finalize']],
+  ['GET', '/api/v1/namespaces/prod/status', ['get namespaces/prod/status']],
+  [
+    'GET',
+    '/apis/rbac.authorization.k8s.io/v1/clusterroles/system:aggregate-to-edit',
+    ['get clusterroles.rbac.authorization.k8s.io/system:aggregate-to-edit'],
+  ],
+  ['GET', '/apis/batch/v1beta1/namespaces/prod/cronjobs', ['list namespaces/prod/cronjobs.batch']],
+  [
+    'POST',
+    '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    ['create selfsubjectaccessreviews.authorization.k8s.io'],
+  ],
+  [
+    'GET',
+    '/apis/example.com/v1alpha1/namespaces/prod/widgets/w',
+    ['get namespaces/prod/widgets.example.com/w'],
+  ],
+];
+
+const verbs: readonly Case[] = [
+  ['GET', '/api/v1/pods?watch=true', ['watch pods']],
+  ['GET', '/api/v1/namespaces/prod/pods?watch=1&resourceVersion=10', ['watch namespaces/prod/pods']],
+  ['GET', '/api/v1/namespaces/prod/pods?watch', ['watch namespaces/prod/pods']],
+  ['GET', '/api/v1/namespaces/prod/pods?watch=0', ['list namespaces/prod/pods']],
+  ['GET', '/api/v1/namespaces/prod/pods?watch=FALSE', ['list namespaces/prod/pods']],
+  ['GET', '/api/v1/namespaces/prod/pods?watch=false&watch=true', ['list namespaces/prod/pods']],
+  ['GET', '/api/v1/namespaces/prod/pods?wat%63h=true', ['watch namespaces/prod/pods']],
+  ['GET', '/api/v1/namespaces/prod/pods?watch=true;x', ['list namespaces/prod/pods']],
+  ['GET', '/api/v1/namespaces/prod/pods/web?watch=true', ['get namespaces/prod/pods/web']],
+  ['GET', '/api/v1/watch/namespaces/prod/pods', ['watch namespaces/prod/pods']],
+  ['GET', '/api/v1/watch/namespaces/prod/pods/web', ['watch namespaces/prod/pods/web']],
+  ['GET', '/apis/apps/v1/watch/deployments', ['watch deployments.apps']],
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods?labelSelector=app%3Dweb&fieldSelector=metadata.name%3Dweb',
+    ['list namespaces/prod/pods'],
+  ],
+  ['POST', '/api/v1/namespaces/prod/pods?dryRun=All', ['create namespaces/prod/pods']],
+  ['get', '/api/v1/pods/', ['list pods']],
+  ['Delete', '/api/v1/namespaces/prod/pods/web', ['delete namespaces/prod/pods/web']],
+];
+
+const subresources: readonly Case[] = [
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods/web-1/exec?command=sh&stdin=true&tty=true',
+    ['exec namespaces/prod/pods/web-1/exec'],
+  ],
+  ['POST', '/api/v1/namespaces/prod/pods/web-1/exec?command=ls', ['exec namespaces/prod/pods/web-1/exec']],
+  ['GET', '/api/v1/namespaces/prod/pods/web-1/attach?stdout=1', ['attach namespaces/prod/pods/web-1/attach']],
+  [
+    'POST',
+    '/api/v1/namespaces/prod/pods/web-1/portforward?ports=5432',
+    ['portforward namespaces/prod/pods/web-1/portforward'],
+  ],
+  [
+    'GET',
+    '/api/v1/namespaces/prod/services/web:80/proxy/api/x',
+    ['proxy namespaces/prod/services/web:80/proxy'],
+  ],
+  [
+    'DELETE',
+    '/api/v1/namespaces/prod/services/https:web:443/proxy/',
+    ['proxy namespaces/prod/services/https:web:443/proxy'],
+  ],
+  ['GET', '/api/v1/nodes/n1/proxy/metrics', ['proxy nodes/n1/proxy']],
+  ['GET', '/api/v1/proxy/nodes/n1/metrics', ['proxy nodes/n1/proxy']],
+  ['GET', '/api/v1/proxy/namespaces/prod/pods/web/x/y', ['proxy namespaces/prod/pods/web/proxy']],
+  ['GET', '/api/v1/watch/namespaces/prod/pods/web/exec', ['exec namespaces/prod/pods/web/exec']],
+];
+
+const nonResource: readonly Case[] = [
+  ['GET', '/version', ['get /version']],
+  ['GET', '/healthz', ['get /healthz']],
+  ['GET', '/healthz/etcd', ['get /healthz/etcd']],
+  ['GET', '/metrics', ['get /metrics']],
+  ['GET', '/openapi/v2', ['get /openapi/v2']],
+  ['GET', '/openapi/v3/apis/apps/v1?hash=abc', ['get /openapi/v3/apis/apps/v1']],
+  ['GET', '/apis', ['get /apis']],
+  ['GET', '/api', ['get /api']],
+  ['GET', '/api/v1', ['get /api/v1']],
+  ['GET', '/apis/apps', ['get /apis/apps']],
+  ['GET', '/apis/apps/v1', ['get /apis/apps/v1']],
+  ['GET', '/', ['get /']],
+  ['GET', '/.well-known/openid-configuration', ['get /.well-known/openid-configuration']],
+  ['POST', '/logs/x', ['create /logs/x']],
+];
+
+const impersonation: readonly Case[] = [
+  [
+    'GET',
+    '/api/v1/pods',
+    ['list pods', 'impersonate users/admin', 'impersonate groups/system:masters', 'impersonate groups/ops'],
+    { 'Impersonate-User': 'admin', 'impersonate-group': ['system:masters', 'ops'] },
+  ],
+  ['GET', '/api/v1/pods', ['list pods', 'impersonate uids/1234'], { 'IMPERSONATE-UID': '1234' }],
+  [
+    'GET',
+    '/api/v1/pods',
+    [
+      'list pods',
+      'impersonate users/bob',
+      'impersonate userextras/scopes',
+      'impersonate userextras/example.com/team',
+    ],
+    {
+      'Impersonate-User': 'bob',
+      'Impersonate-Extra-Scopes': 'view',
+      'Impersonate-Extra-example.com%2fteam': 'a',
+    },
+  ],
+  [
+    'GET',
+    '/api/v1/pods',
+    ['list pods', 'impersonate groups/a, b', 'impersonate groups/a', 'impersonate groups/b'],
+    { 'Impersonate-Group': 'a, b' },
+  ],
+  ['GET', '/api/v1/pods', ['list pods', 'unknown'], { 'Impersonate-User': '' }],
+  ['GET', '/api/v1/pods', ['list pods', 'unknown'], { 'Impersonate-Usr': 'x' }],
+  ['GET', '/api/v1/pods', ['list pods'], { Authorization: 'Bearer x', 'Content-Type': 'application/json' }],
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods/web/exec?command=sh',
+    ['exec namespaces/prod/pods/web/exec', 'impersonate users/system:serviceaccount:kube-system:admin'],
+    { 'impersonate-user': 'system:serviceaccount:kube-system:admin' },
+  ],
+];
+
+const unresolvable: readonly Case[] = [
+  ['GET', '/api/v1/namespaces/prod/pods/../secrets/db', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/./pods', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods%2Fweb', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods%2fweb', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/%2e%2e/secrets', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods%252Fweb', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods/web%00', ['unknown']],
+  ['GET', '/api//v1/pods', ['unknown']],
+  ['GET', '/api/v1/pods//', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods/web/log/extra', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods/web/exec/x', ['unknown']],
+  ['GET', '/api/v1/watch', ['unknown']],
+  ['GET', '/api/v1/proxy/nodes', ['unknown']],
+  ['GET', '/api/foo/pods', ['unknown']],
+  ['GET', '/apis/Apps/v1/deployments', ['unknown']],
+  ['OPTIONS', '/api/v1/pods', ['unknown']],
+  ['CONNECT', '/api/v1/namespaces/prod/pods/web/exec', ['unknown']],
+  ['GET ', '/api/v1/pods', ['unknown']],
+  ['GET', 'api/v1/pods', ['unknown']],
+  ['GET', 'https://cluster/api/v1/pods', ['unknown']],
+  ['GET', '/api/v1/pods#frag', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods/web 1', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods/%zz', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods/w\\eb', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods/wéb', ['unknown']],
+];
+
+describe('classifyKubeRequest', () => {
+  const groups = { resources, verbs, subresources, nonResource, impersonation, unresolvable };
+  for (const [group, cases] of Object.entries(groups)) {
+    describe(group, () => {
+      it.each(cases)('%s %s', (method, path, expected, headers) => {
+        const request: KubeRequest = {
+          type: 'kube',
+          method,
+          path,
+          ...(headers === undefined ? {} : { headers }),
+        };
+        expect(classifyKubeRequest(request)).toEqual(actions(expected));
+      });
+    });
+  }
+
+  it('decodes percent-encoded letters the way the API server does', () => {
+    expect(
+      classifyKubeRequest({ type: 'kube', method: 'GET', path: '/api/v1/namespaces/prod/secret%73/db' }),
+    ).toEqual([{ operation: 'get', resource: 'namespaces/prod/secrets/db' }]);
+  });
+
+  it('fails closed on malformed request objects', () => {
+    const bad = [
+      { type: 'kube', method: 1, path: '/api/v1/pods' },
+      { type: 'kube', method: 'GET' },
+      { type: 'kube', method: 'GET', path: '/api/v1/pods', headers: 'Impersonate-User: x' },
+      { type: 'kube', method: 'GET', path: '/api/v1/pods', headers: { 'Impersonate-User': 42 } },
+    ];
+    for (const request of bad) {
+      expect(classifyKubeRequest(request as unknown as KubeRequest)).toContainEqual({ operation: 'unknown' });
+    }
+  });
+});
