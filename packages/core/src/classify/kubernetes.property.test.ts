@@ -97,7 +97,7 @@ describe('classifyKubeRequest properties', () => {
         bad,
         fc.nat(),
         (method, segments, badSegment, at) => {
-          const parts = [...segments];
+          const parts: string[] = [...segments];
           parts.splice(at % (parts.length + 1), 0, badSegment);
           // A trailing empty segment is a trailing slash, which Go trims: keep the bad one inside.
           if (badSegment === '' && at % parts.length === parts.length - 1) parts.push('x');

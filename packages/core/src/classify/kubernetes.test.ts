@@ -194,15 +194,17 @@ describe('classifyKubeRequest', () => {
   const groups = { resources, verbs, subresources, nonResource, impersonation, unresolvable };
   for (const [group, cases] of Object.entries(groups)) {
     describe(group, () => {
-      it.each(cases)('%s %s', (method, path, expected, headers) => {
-        const request: KubeRequest = {
-          type: 'kube',
-          method,
-          path,
-          ...(headers === undefined ? {} : { headers }),
-        };
-        expect(classifyKubeRequest(request)).toEqual(actions(expected));
-      });
+      for (const [method, path, expected, headers] of cases) {
+        it(`${method} ${path}`, () => {
+          const request: KubeRequest = {
+            type: 'kube',
+            method,
+            path,
+            ...(headers === undefined ? {} : { headers }),
+          };
+          expect(classifyKubeRequest(request)).toEqual(actions(expected));
+        });
+      }
     });
   }
 
