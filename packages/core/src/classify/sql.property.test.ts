@@ -122,6 +122,19 @@ describe('classifySql properties', () => {
     );
   });
 
+  it('statement spans are string indices whatever the text holds', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 40 });
+    fc.assert(
+      fc.property(text, text, (x, y) => {
+        const first = `SELECT '${x.replaceAll("'", "''").replaceAll('\0', '')}'`;
+        const second = `SELECT "${y.replaceAll('"', '""').replaceAll('\0', '') || 'y'}"`;
+        const { statements } = analyzeSql(`${first}; ${second}`);
+        expect(statements.map((st) => st.text)).toEqual([first, second]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a multi-statement text has at least the actions of each statement', () => {
     // Self-contained statements (no unterminated comment or literal that would swallow the next).
     const statements = fc.constantFrom(

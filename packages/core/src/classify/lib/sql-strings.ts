@@ -13,8 +13,11 @@
 import { byteToIndex } from './sql-offsets.js';
 import type { SqlToken } from './sql-parser.js';
 
-/** How many literals may be rewritten before the text is called ambiguous outright. */
-const MAX_REWRITES = 256;
+/**
+ * How many times the text may be lexed again (once per literal whose end moves) before it is
+ * called ambiguous outright: each pass costs a scan of the rest of the text.
+ */
+const MAX_RESCANS = 64;
 
 /**
  * The other reading of `sql`: `undefined` when both settings read it the same way, the text
@@ -29,7 +32,7 @@ export function offSettingReading(
   let text = sql;
   let from = 0;
   let changed = false;
-  let rewrites = 0;
+  let rescans = 0;
   for (;;) {
     const suffix = text.slice(from);
     let tokens: readonly SqlToken[];
@@ -55,15 +58,21 @@ export function offSettingReading(
       }
     }
     if (hits.length === 0) return changed ? text : undefined;
-    rewrites += hits.length;
-    if (rewrites > MAX_REWRITES) return null;
+    if (++rescans > MAX_RESCANS) return null;
     // A space keeps the E from joining a preceding identifier or number (`date'…'`, `N'…'`).
-    for (const at of hits.reverse()) text = `${text.slice(0, at)} E${text.slice(at)}`;
+    const pieces: string[] = [];
+    let last = 0;
+    for (const at of hits) {
+      pieces.push(text.slice(last, at), ' E');
+      last = at;
+    }
+    pieces.push(text.slice(last));
+    text = pieces.join('');
     changed = true;
     if (!moved) return text;
-    // hits[0] is now the last literal (reversed); shifted by the two characters inserted before
-    // each of the earlier ones.
-    from = (hits[0] ?? 0) + 2 * (hits.length - 1) + 1;
+    // Start again at the E of the last literal rewritten, which sits two characters further on
+    // for each literal rewritten before it.
+    from = (hits.at(-1) ?? 0) + 2 * (hits.length - 1) + 1;
   }
 }
 
