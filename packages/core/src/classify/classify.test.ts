@@ -1,0 +1,148 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Action, ClassifyContext, Request } from '../types.js';
+import { classifyRequest, loadClassifiers } from './classify.js';
+import { classifyKubeRequest } from './kubernetes.js';
+import { classifyShellCommand } from './shell.js';
+import { classifySql } from './sql.js';
+
+const UNKNOWN: Action[] = [{ operation: 'unknown' }];
+
+describe('before loading', () => {
+  it('throws a TypeError', () => {
+    expect(() => classifyRequest({ type: 'shell' })).toThrow(TypeError);
+  });
+});
+
+describe('classifyRequest', () => {
+  beforeAll(async () => {
+    await loadClassifiers();
+  });
+
+  it('loading is idempotent', async () => {
+    await expect(Promise.all([loadClassifiers(), loadClassifiers()])).resolves.toBeDefined();
+  });
+
+  it('sends SQL to the SQL classifier, with the context', () => {
+    expect(classifyRequest({ type: 'sql', sql: 'SELECT * FROM orders' })).toEqual(
+      classifySql('SELECT * FROM orders'),
+    );
+    expect(classifyRequest({ type: 'sql', sql: 'SELECT * FROM orders' })).toContainEqual({
+      operation: 'select',
+      resource: 'orders',
+    });
+    const context: ClassifyContext = {
+      preparedStatements: new Map([['p', [{ operation: 'delete', resource: 'users' }]]]),
+    };
+    expect(classifyRequest({ type: 'sql', sql: 'EXECUTE p' }, context)).toEqual(
+      classifySql('EXECUTE p', context),
+    );
+  });
+
+  it('sends command lines to the shell classifier', () => {
+    expect(classifyRequest({ type: 'command', command: 'ls | xargs rm' })).toEqual(
+      classifyShellCommand('ls | xargs rm'),
+    );
+  });
+
+  it('sends Kubernetes calls to the Kubernetes classifier', () => {
+    const request: Request = {
+      type: 'kube',
+      method: 'GET',
+      path: '/api/v1/namespaces/prod/pods/web-1/exec?command=sh',
+    };
+    expect(classifyRequest(request)).toEqual(classifyKubeRequest(request));
+    expect(classifyRequest(request)).toEqual([
+      { operation: 'exec', resource: 'namespaces/prod/pods/web-1/exec' },
+    ]);
+  });
+
+  it('an interactive shell is one shell action', () => {
+    expect(classifyRequest({ type: 'shell' })).toEqual([{ operation: 'shell' }]);
+  });
+
+  it.each([
+    ['read', '/etc/hosts', 'sftp_read /etc/hosts'],
+    ['read', '/tmp/../etc/shadow', 'sftp_read /etc/shadow'],
+    ['write', '/var//www/./html/index.html', 'sftp_write /var/www/html/index.html'],
+    ['write', '/srv/app/', 'sftp_write /srv/app'],
+    ['read', '/../../etc/passwd', 'sftp_read /etc/passwd'],
+    ['read', 'reports/q1.csv', 'sftp_read reports/q1.csv'],
+    ['read', 'a/../b', 'sftp_read b'],
+    ['read', '/', 'sftp_read /'],
+  ] as const)('sftp %s %s', (mode, path, expected) => {
+    const [operation, resource] = expected.split(' ') as [string, string];
+    expect(classifyRequest({ type: 'sftp', mode, path })).toEqual([{ operation, resource }]);
+  });
+
+  it.each(['', '../etc/passwd', 'a/../../b', '/tmp/x\0y'])('sftp path %j is unknown', (path) => {
+    expect(classifyRequest({ type: 'sftp', mode: 'read', path })).toEqual(UNKNOWN);
+  });
+
+  it.each([
+    ['db.internal', 5432, 'db.internal:5432'],
+    ['DB.Internal', 5432, 'db.internal:5432'],
+    ['127.0.0.1', 22, '127.0.0.1:22'],
+    ['::1', 8080, '[::1]:8080'],
+    ['[fe80::1]', 443, '[fe80::1]:443'],
+  ] as const)('forward %s %d', (host, port, resource) => {
+    expect(classifyRequest({ type: 'forward', host, port })).toEqual([{ operation: 'forward', resource }]);
+  });
+
+  it.each([
+    ['', 22],
+    ['db', -1],
+    ['db', 65536],
+    ['db', 22.5],
+    ['db/x', 22],
+    ['user@db', 22],
+  ] as const)('forward %j %d is unknown', (host, port) => {
+    expect(classifyRequest({ type: 'forward', host, port })).toEqual(UNKNOWN);
+  });
+
+  it('malformed requests are unknown, never an exception', () => {
+    const bad: unknown[] = [
+      null,
+      undefined,
+      42,
+      'ls',
+      {},
+      { type: 'nope' },
+      { type: 'sql' },
+      { type: 'sql', sql: 1 },
+      { type: 'command', command: ['ls'] },
+      { type: 'sftp', mode: 'append', path: '/x' },
+      { type: 'forward', host: 'db', port: '22' },
+      { type: 'kube', method: 'GET' },
+    ];
+    for (const request of bad) {
+      expect(classifyRequest(request as Request)).toContainEqual({ operation: 'unknown' });
+    }
+  });
+
+  it('never throws for random request objects', () => {
+    const request = fc.oneof(
+      fc.record({ type: fc.constant('sql'), sql: fc.string() }),
+      fc.record({ type: fc.constant('command'), command: fc.string() }),
+      fc.record({
+        type: fc.constant('sftp'),
+        mode: fc.constantFrom('read', 'write', 'x'),
+        path: fc.string(),
+      }),
+      fc.record({
+        type: fc.constant('forward'),
+        host: fc.string(),
+        port: fc.oneof(fc.integer(), fc.double()),
+      }),
+      fc.record({ type: fc.constant('kube'), method: fc.string(), path: fc.string() }),
+      fc.anything(),
+    );
+    fc.assert(
+      fc.property(request, (r) => {
+        const actions = classifyRequest(r as Request);
+        expect(actions.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
