@@ -70,6 +70,9 @@ export type {
   SqlFailure,
   SqlStatement,
 } from './classify/sql.js';
+export { classifyRequest, loadClassifiers } from './classify/classify.js';
+export { classifyShellCommand, loadShellClassifier } from './classify/shell.js';
+export { classifyKubeRequest } from './classify/kubernetes.js';
 
 // policy
 export { compilePolicy } from './policy/compile-policy.js';
