@@ -11,6 +11,12 @@ export interface AsciicastOptions {
   readonly title?: string;
   /** Export only the output of this request (by its `seq`), timed from its first output. */
   readonly requestSeq?: number;
+  /**
+   * Turn each bare `\n` into `\r\n` (default true). Output of a command run without a terminal
+   * has bare newlines, which a player's terminal would draw as a staircase; output recorded from
+   * a terminal already has `\r\n` and is left as it is.
+   */
+  readonly crlf?: boolean;
 }
 
 /**
@@ -38,14 +44,23 @@ export function toAsciicast(session: RecordedSession, options: AsciicastOptions 
   if (Number.isFinite(startMs)) header['timestamp'] = Math.floor(startMs / 1000);
   header['title'] = options.title ?? `portcullis session ${session.session}`;
 
+  const crlf = options.crlf ?? true;
   const frames: [number, 'o', string][] = [];
   let last = 0;
+  let endsWithCr = false;
   let base: number | undefined;
   for (const e of session.events) {
     if (e.type !== 'output' || !isObject(e.data)) continue;
     if (options.requestSeq !== undefined && requestSeqOf(e.data) !== options.requestSeq) continue;
-    const text = e.data['data'];
-    if (typeof text !== 'string') continue;
+    const raw = e.data['data'];
+    if (typeof raw !== 'string') continue;
+    let text = raw;
+    if (crlf) {
+      // A chunk may end between the \r and the \n of one line end.
+      const bare = /(?<!\r)\n/g;
+      text = endsWithCr ? `\r${raw}`.replace(bare, '\r\n').slice(1) : raw.replace(bare, '\r\n');
+      if (raw !== '') endsWithCr = raw.endsWith('\r');
+    }
     const elapsed = e.data['elapsed'];
     let time =
       typeof elapsed === 'number' && Number.isFinite(elapsed)
