@@ -130,6 +130,17 @@ recordings: { required: true }
     );
   });
 
+  it('asks for quotes where YAML read a number or boolean instead of a name', () => {
+    expect(
+      yaml(`${HEAD}rules:\n  - id: r\n    effect: allow\n    when: { subjects: [1234, yes, true] }\n`),
+    ).toBe(
+      [
+        'portcullis.yaml:9:24: rules[0].when.subjects[0]: expected a string, got number 1234 — quote it: "1234"',
+        'portcullis.yaml:9:35: rules[0].when.subjects[2]: expected a string, got boolean true — quote it: "true"',
+      ].join('\n'),
+    );
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(yaml('version: 1\ntargets:\n  a: { protocol: postgres\nrules: []\n')).toMatch(
       /^portcullis\.yaml:4:1: Flow map in block collection must be sufficiently indented and end with a \} — fix the YAML syntax here/,

@@ -101,11 +101,18 @@ export function fromZodIssues(issues: readonly core.$ZodIssue[], input: unknown)
         if (!iss.message.startsWith('Invalid input')) out.push({ path, message: iss.message });
         else if (value === undefined)
           out.push({ path, message: `missing required key "${last(path)}" — add it` });
-        else
+        else if (iss.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
+          // YAML reads 1234, true or 1.0 as non-strings; quoting is the fix.
+          out.push({
+            path,
+            message: `expected a string, got ${describe(value)} — quote it: "${String(value)}"`,
+          });
+        } else {
           out.push({
             path,
             message: `expected ${article(iss.expected)}, got ${describe(value)} — change the value`,
           });
+        }
         break;
       }
       case 'invalid_key': {
