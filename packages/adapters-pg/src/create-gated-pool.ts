@@ -200,7 +200,8 @@ function assertPrincipal(principal: Principal): void {
 }
 
 function checkReview(review: GatedReviewOptions): GatedReviewOptions {
-  if (review.mode !== 'defer' && review.mode !== 'wait') {
+  const mode: string = review.mode;
+  if (mode !== 'defer' && mode !== 'wait') {
     throw new TypeError("review.mode must be 'defer' or 'wait'");
   }
   if (review.timeoutMs !== undefined && !(review.timeoutMs >= 0)) {

@@ -90,7 +90,7 @@ function plainQuery(config: object, valuesArg: unknown, callbackArg: unknown): P
     values: copyValues(values),
     rowMode: checkRowMode(rowMode),
     types: checkTypes(types),
-    queryMode: queryMode as 'extended' | undefined,
+    queryMode,
     callback: callback as QueryCall['callback'],
     request,
   });
@@ -205,6 +205,7 @@ function checkTypes(types: unknown): TypeParsers | undefined {
   ) {
     throw new TypeError('types must be an object with getTypeParser(oid, format)');
   }
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- bound below, to the caller's object
   const getTypeParser = (types as TypeParsers).getTypeParser;
   // Bound once, so a later reassignment of the caller's object changes nothing here.
   return Object.freeze({ getTypeParser: getTypeParser.bind(types) });

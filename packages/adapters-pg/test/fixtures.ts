@@ -23,7 +23,7 @@ rules:
     when: { groups: [admins], targets: [warehouse] }
   - id: analysts-read
     effect: allow
-    when: { groups: [analysts], targets: [warehouse], operations: [select, explain, transaction, show] }
+    when: { groups: [analysts], targets: [warehouse], operations: [select, explain, transaction, show, other] }
     mask: default
   - id: analysts-write-needs-manager
     effect: review
@@ -35,6 +35,7 @@ rules:
     when: { targets: ["*"], operations: [drop, truncate] }
     reason: Destructive DDL is never allowed
 masking:
+  default: default
   profiles:
     default:
       detectors: [secrets, pii]
@@ -113,7 +114,7 @@ export async function createSchema(url: string): Promise<void> {
   try {
     await client.query(`
       DROP TABLE IF EXISTS users, orders, big;
-      CREATE TABLE users (id int PRIMARY KEY, name text, email text, password text, note text, ssn text, profile jsonb);
+      CREATE TABLE users (id int PRIMARY KEY, name text, email text UNIQUE, password text, note text, ssn text, profile jsonb);
       CREATE TABLE orders (id int PRIMARY KEY, user_id int, total numeric);
       CREATE TABLE big (id int PRIMARY KEY, email text, token text);
     `);

@@ -35,7 +35,7 @@ export function parseFrontendMessages(chunk: Uint8Array): readonly FrontendMessa
   let offset = 0;
   while (offset < buffer.length) {
     if (offset + 5 > buffer.length) return undefined;
-    const typeByte = buffer[offset]!;
+    const typeByte = buffer[offset] ?? 0;
     // A message type is a printable ASCII letter; a zero first byte is an untyped message.
     if (typeByte < 0x41 || typeByte > 0x7a) return undefined;
     const length = buffer.readInt32BE(offset + 1);

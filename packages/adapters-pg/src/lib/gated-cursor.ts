@@ -69,7 +69,7 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
   const parsers =
     call.types === undefined
       ? undefined
-      : described.map((f) => call.types!.getTypeParser(f.dataTypeID, f.format));
+      : described.map((f) => types(call).getTypeParser(f.dataTypeID, f.format));
 
   const Cursor = await ctx.cursorClass();
   const cursor = new Cursor(call.text, call.values === undefined ? undefined : [...call.values], {
@@ -92,7 +92,9 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
     client.off('notice', input.onNotice);
     settle({ ...(error === undefined ? {} : { error }), rowCount, sample, masked, command: 'SELECT' });
   };
-  cursor.once('end', () => finish());
+  cursor.once('end', () => {
+    finish();
+  });
 
   issueTickets(client, queryTickets({ text: call.text, extended: true }));
   client.query(cursor as never);
@@ -154,19 +156,29 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
 
 type Parser = (value: string) => unknown;
 
+function types(call: CursorCall | StreamCall): NonNullable<CursorCall['types']> {
+  if (call.types === undefined) throw new TypeError('no type parsers');
+  return call.types;
+}
+
+function apply(parsers: readonly Parser[], i: number, value: string): unknown {
+  const parser = parsers[i];
+  return parser === undefined ? value : parser(value);
+}
+
 function parse(
   row: unknown,
   fields: readonly RawField[],
   parsers: readonly Parser[],
   arrayMode: boolean,
 ): unknown {
-  if (arrayMode) return (row as unknown[]).map((v, i) => (typeof v === 'string' ? parsers[i]!(v) : v));
+  if (arrayMode) return (row as unknown[]).map((v, i) => (typeof v === 'string' ? apply(parsers, i, v) : v));
   const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
   const last = new Map<string, number>();
   fields.forEach((field, i) => last.set(field.name, i));
   for (const [name, i] of last) {
     const value = out[name];
-    if (typeof value === 'string') out[name] = parsers[i]!(value);
+    if (typeof value === 'string') out[name] = apply(parsers, i, value);
   }
   return out;
 }

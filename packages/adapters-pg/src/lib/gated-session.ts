@@ -8,7 +8,7 @@ import {
   type SessionRecorder,
   type SqlRequest,
 } from '@portcullis/core';
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryConfig } from 'pg';
 import type { CursorCall, PgCall, QueryCall, StreamCall } from '../internal-types.js';
 import { toRequest } from '../to-request.js';
 import type {
@@ -88,14 +88,14 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
   }
 
   on(event: 'notice', listener: (notice: GatedNotice) => void): this {
-    if (event !== 'notice' || typeof listener !== 'function')
+    if ((event as string) !== 'notice' || typeof listener !== 'function')
       throw new TypeError("on() takes 'notice' and a listener");
     this.#noticeListeners.add(listener);
     return this;
   }
 
   off(event: 'notice', listener: (notice: GatedNotice) => void): this {
-    if (event === 'notice') this.#noticeListeners.delete(listener);
+    if ((event as string) === 'notice') this.#noticeListeners.delete(listener);
     return this;
   }
 
@@ -138,8 +138,12 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
       if (call.callback === undefined) return run;
       const callback = call.callback;
       run.then(
-        (result) => process.nextTick(callback, null, result),
-        (err: unknown) => process.nextTick(callback, err as Error),
+        (result) => {
+          process.nextTick(callback, null, result);
+        },
+        (err: unknown) => {
+          process.nextTick(callback, err);
+        },
       );
       return undefined;
     }
@@ -163,7 +167,7 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
     void schedule(async () => {
       let step: Step;
       try {
-        step = await this.#authorize(call.request, call.text, undefined);
+        step = await this.#authorize(call.request);
       } catch (err) {
         failed(err as Error);
         return;
@@ -177,7 +181,9 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
           client,
           call,
           masking: step.masking,
-          onNotice: (notice) => this.#emitNotice(notice, step.masking),
+          onNotice: (notice) => {
+            this.#emitNotice(notice, step.masking);
+          },
         });
         opened(cursor);
         const outcome = await cursor.finished;
@@ -206,7 +212,7 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
     txClient: PoolClient | undefined,
   ): Promise<GatedQueryResult | GatedQueryResult[]> {
     const { text, name } = await this.#statement(call);
-    const step = await this.#authorize({ type: 'sql', sql: text }, text, name);
+    const step = await this.#authorize({ type: 'sql', sql: text });
     const client = txClient ?? (await this.#acquireOrThrow(step));
     let broken = false;
     try {
@@ -251,7 +257,7 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
         truncated: rows.length > this.#ctx.resultRows,
         masked,
       });
-      return Array.isArray(raw) ? shaped : shaped[0]!;
+      return Array.isArray(raw) ? shaped : (shaped[0] ?? emptyResult());
     } catch (err) {
       broken = !isServerError(err);
       if (err instanceof RecordingError) throw err;
@@ -264,7 +270,7 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
   }
 
   async #transaction<T>(work: (tx: GatedTransaction) => Promise<T>): Promise<T> {
-    const begin = await this.#authorize({ type: 'sql', sql: 'BEGIN' }, 'BEGIN', undefined);
+    const begin = await this.#authorize({ type: 'sql', sql: 'BEGIN' });
     const client = await this.#acquireOrThrow(begin);
     let open = true;
     let txTail: Promise<unknown> = Promise.resolve();
@@ -282,7 +288,7 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
         return this.#dispatch(call, schedule, client) as never;
       },
     }) as GatedTransaction;
-    let broken = false;
+    const state = { broken: false };
     try {
       await this.#sendGated(begin, client, 'BEGIN');
       let value: T;
@@ -301,7 +307,7 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
             await this.#runQuery(plainCall('ROLLBACK'), client);
           } catch {
             // A ROLLBACK the policy refuses or that fails: closing the connection rolls back.
-            broken = true;
+            state.broken = true;
           }
         }
         throw err;
@@ -309,7 +315,7 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
       return value;
     } finally {
       open = false;
-      this.#afterUse(client, broken || transactionStatus(client) !== 'I');
+      this.#afterUse(client, state.broken || transactionStatus(client) !== 'I');
     }
   }
 
@@ -385,7 +391,7 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
     return error;
   }
 
-  async #authorize(request: SqlRequest, _text: string, name: string | undefined): Promise<Step> {
+  async #authorize(request: SqlRequest): Promise<Step> {
     const recorder = await this.#startRecording();
     const auth = await this.#ctx.portcullis.authorize({
       principal: this.#principal,
@@ -395,7 +401,6 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
       ...(recorder === undefined ? {} : { session: recorder }),
       review: this.#review,
     });
-    void name;
     return { request, auth, masking: this.#ctx.masking(auth.mask), recorder, started: performance.now() };
   }
 
@@ -472,15 +477,18 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
 
   async #send(
     client: PoolClient,
-    config: object,
+    config: QueryConfig,
     tickets: readonly string[],
     masking: Masking,
   ): Promise<RawResult | RawResult[]> {
-    const onNotice = (notice: unknown): void => this.#emitNotice(notice, masking);
+    const onNotice = (notice: unknown): void => {
+      this.#emitNotice(notice, masking);
+    };
     client.on('notice', onNotice);
     issueTickets(client, tickets);
     try {
-      return (await client.query(config as never)) as unknown as RawResult | RawResult[];
+      const result: unknown = await client.query(config);
+      return result as RawResult | RawResult[];
     } finally {
       revokeTickets(client);
       client.off('notice', onNotice);
@@ -574,6 +582,10 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
   }
 }
 
+function emptyResult(): GatedQueryResult {
+  return { command: '', rowCount: null, oid: null, rows: [], fields: [] };
+}
+
 function plainCall(text: string): QueryCall {
   return {
     kind: 'query',
@@ -620,8 +632,12 @@ function attachCursorFacade(call: CursorCall | StreamCall, handle: Promise<Curso
     const result = handle.then((h) => h.read(rows));
     if (typeof callback === 'function') {
       result.then(
-        (out) => process.nextTick(callback as (err: null, rows: unknown[]) => void, null, out),
-        (err: unknown) => process.nextTick(callback as (err: unknown) => void, err),
+        (out) => {
+          process.nextTick(callback, null, out);
+        },
+        (err: unknown) => {
+          process.nextTick(callback, err);
+        },
       );
       return undefined;
     }
@@ -634,8 +650,12 @@ function attachCursorFacade(call: CursorCall | StreamCall, handle: Promise<Curso
     );
     if (typeof callback === 'function') {
       result.then(
-        () => process.nextTick(callback as () => void),
-        (err: unknown) => process.nextTick(callback as (err: unknown) => void, err),
+        () => {
+          process.nextTick(callback);
+        },
+        (err: unknown) => {
+          process.nextTick(callback, err);
+        },
       );
       return undefined;
     }

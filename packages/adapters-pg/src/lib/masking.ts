@@ -18,13 +18,13 @@ export interface Masking {
    * Masks one row (an object keyed by column name, or an array in column order). Returns a
    * new row and how many values were replaced.
    */
-  row(
+  readonly row: (
     row: unknown,
     columns: readonly MaskColumn[],
     arrayMode: boolean,
-  ): { readonly row: unknown; readonly masked: number };
+  ) => { readonly row: unknown; readonly masked: number };
   /** Masks free text (notices, error messages and details). */
-  text(text: string): string;
+  readonly text: (text: string) => string;
 }
 
 /** Masking for a decision that names no profile: rows are copied as they are. */

@@ -13,8 +13,8 @@ export type CursorConstructor = new (
 
 /** The pg-cursor methods the gate drives on its own cursor. */
 export interface InternalCursor {
-  read(rows: number, callback: (err: Error | undefined, rows: unknown[]) => void): void;
-  close(callback: (err?: Error) => void): void;
+  read(rows: number, callback: (err: Error | null | undefined, rows: unknown[]) => void): void;
+  close(callback: (err?: Error | null) => void): void;
   once(event: 'end', listener: () => void): unknown;
   readonly _result: { readonly fields: readonly unknown[] };
 }

@@ -1,5 +1,5 @@
 import { PortcullisError } from '@portcullis/core';
-import { PgDatabaseError, type PgErrorFields } from '../pg-database-error.js';
+import { PgDatabaseError } from '../pg-database-error.js';
 
 // Fields of pg's DatabaseError copied (masked) into PgDatabaseError. `file` and `line` (the
 // server's source location) are left out: they say nothing to a caller.
@@ -44,7 +44,7 @@ export function toSafeError(err: unknown, maskText: (text: string) => string, ta
       const value = e[key];
       if (typeof value === 'string') fields[key] = maskText(value);
     }
-    return new PgDatabaseError(maskText(message), fields as PgErrorFields);
+    return new PgDatabaseError(maskText(message), fields);
   }
   if (
     typeof e['syscall'] === 'string' ||

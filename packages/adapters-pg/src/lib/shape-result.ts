@@ -100,6 +100,11 @@ export function plainField(field: RawField, source: string | undefined): GatedFi
 
 type Parser = (value: string) => unknown;
 
+function apply(parsers: readonly Parser[], i: number, value: string): unknown {
+  const parser = parsers[i];
+  return parser === undefined ? value : parser(value);
+}
+
 function parsersFor(fields: readonly RawField[], types: TypeParsers): readonly Parser[] {
   return fields.map((field) => types.getTypeParser(field.dataTypeID, field.format));
 }
@@ -111,7 +116,9 @@ function parseRow(
   arrayMode: boolean,
 ): unknown {
   if (arrayMode) {
-    return (row as unknown[]).map((value, i) => (typeof value === 'string' ? parsers[i]!(value) : value));
+    return (row as unknown[]).map((value, i) =>
+      typeof value === 'string' ? apply(parsers, i, value) : value,
+    );
   }
   const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
   // pg keeps the last column of a repeated name, so that column's parser applies.
@@ -119,7 +126,7 @@ function parseRow(
   fields.forEach((field, i) => lastIndex.set(field.name, i));
   for (const [name, i] of lastIndex) {
     const value = out[name];
-    if (typeof value === 'string') out[name] = parsers[i]!(value);
+    if (typeof value === 'string') out[name] = apply(parsers, i, value);
   }
   return out;
 }

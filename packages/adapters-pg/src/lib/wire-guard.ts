@@ -99,7 +99,7 @@ export function armClient(client: GuardedClient, onBypass: (error: BypassError) 
   byConnection.set(connection, state);
   byClient.set(client, state);
 
-  let stream = connection['stream'] as WritableInternals;
+  let stream = connection['stream'];
   guardStream(stream, state);
   // pg replaces the stream when it upgrades to TLS (before `connect`, so normally never after
   // arming); whatever is assigned later is guarded too.
