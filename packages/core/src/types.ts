@@ -144,7 +144,7 @@ export interface Decision {
   readonly actions: readonly ActionDecision[];
   /** Present when `effect` is `review`: every requirement must be satisfied. */
   readonly review?: readonly ReviewRequirement[];
-  /** Present when `effect` is `allow` and a masking profile applies. */
+  /** The masking profile that applies once the request runs (for `allow`, and for `review` once approved). */
   readonly mask?: string;
   /** Whether the request may only run if it can be recorded. */
   readonly recordingRequired: boolean;
