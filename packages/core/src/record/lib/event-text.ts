@@ -13,8 +13,12 @@ export type UnhashedEvent = Omit<RecordEvent, 'hash'>;
 /** Prefix of the genesis input and of the seal message: bumps with the format version. */
 export const FORMAT_TAG = 'portcullis-recording-v1';
 
-/** Lines produced by the recorder, so sinks need not canonicalise `data` a second time. */
-const lines = new WeakMap<RecordEvent, string>();
+/**
+ * The stored line of an event the recorder built, so sinks need not canonicalise `data` again.
+ * A module-private symbol on the frozen event (not enumerable, so spreads, JSON and equality
+ * ignore it); cheaper for the garbage collector than a WeakMap entry per event.
+ */
+const LINE = Symbol('portcullis.recording.line');
 
 /** Canonical text of `data` (`undefined` has none and is refused: the recorder stores `null`). */
 export function canonicalData(data: unknown): string {
@@ -23,8 +27,12 @@ export function canonicalData(data: unknown): string {
 
 /** The canonical text of an event: without `hash` (what is hashed) or with it (the stored line). */
 export function eventText(event: UnhashedEvent, dataText: string, hash?: string): string {
+  return `{"data":${dataText}${hash === undefined ? '' : `,"hash":${JSON.stringify(hash)}`}${textAfterHash(event)}`;
+}
+
+/** The members after `hash`, in RFC 8785 order. */
+function textAfterHash(event: UnhashedEvent): string {
   return (
-    `{"data":${dataText}${hash === undefined ? '' : `,"hash":${JSON.stringify(hash)}`}` +
     `,"prev":${JSON.stringify(event.prev)},"seq":${canonicalJson(event.seq)}` +
     `,"session":${JSON.stringify(event.session)},"ts":${JSON.stringify(event.ts)}` +
     `,"type":${JSON.stringify(event.type)},"v":${canonicalJson(event.v)}}`
@@ -36,11 +44,12 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** Builds a complete, frozen event and remembers its line. */
+/** Builds a complete, frozen event that carries its stored line. */
 export function buildEvent(fields: UnhashedEvent): RecordEvent {
-  const dataText = canonicalData(fields.data);
-  const hash = sha256Hex(eventText(fields, dataText));
-  const event: RecordEvent = Object.freeze({
+  const head = `{"data":${canonicalData(fields.data)}`;
+  const tail = textAfterHash(fields);
+  const hash = sha256Hex(head + tail);
+  const event = {
     v: fields.v,
     session: fields.session,
     seq: fields.seq,
@@ -49,12 +58,13 @@ export function buildEvent(fields: UnhashedEvent): RecordEvent {
     data: fields.data,
     prev: fields.prev,
     hash,
-  });
-  lines.set(event, eventText(fields, dataText, hash));
-  return event;
+  };
+  Object.defineProperty(event, LINE, { value: `${head},"hash":"${hash}"${tail}` });
+  return Object.freeze(event);
 }
 
-/** The stored line of an event (without its newline), from the recorder's cache when it built it. */
+/** The stored line of an event (without its newline), as built when the recorder made it. */
 export function lineOf(event: RecordEvent): string {
-  return lines.get(event) ?? eventText(event, canonicalData(event.data), event.hash);
+  const built = (event as { readonly [LINE]?: string })[LINE];
+  return built ?? eventText(event, canonicalData(event.data), event.hash);
 }
