@@ -281,6 +281,32 @@ describe('verifyRecording', () => {
       true,
     ],
     ['an unsealed session when a key is required', () => plain, 'unsealed', 1, 0, true],
+    [
+      'the signature removed from a sealed end (chain recomputed)',
+      () =>
+        rechain(
+          sealed.map((l, i) =>
+            i === 7
+              ? edit(l, (e) => {
+                  const data = e.data as { seal: Record<string, unknown> };
+                  const { signature: _signature, ...seal } = data.seal;
+                  return { ...e, data: { ...data, seal } };
+                })
+              : l,
+          ),
+          7,
+        ),
+      'bad-signature',
+      8,
+      7,
+    ],
+    [
+      'a request passed off as the session start (chain recomputed)',
+      () => rechain([edit(plain[0]!, (e) => ({ ...e, type: 'request' })), ...plain.slice(1)]),
+      'malformed',
+      1,
+      0,
+    ],
   ];
 
   for (const [name, lines, kind, line, seq, key] of cases) {

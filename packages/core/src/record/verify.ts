@@ -385,14 +385,10 @@ function analyseSession(
       const other = accepted.get(e.seq);
       if (other !== undefined) {
         // The genuine one is the one a later event links to; without that, blame the earlier line.
-        const suspect =
-          linked.has(other.event.hash) && !linked.has(e.hash)
-            ? entry
-            : linked.has(e.hash) && !linked.has(other.event.hash)
-              ? other
-              : other.line < entry.line
-                ? other
-                : entry;
+        const otherLinked = linked.has(other.event.hash);
+        const entryLinked = linked.has(e.hash);
+        const known = otherLinked !== entryLinked;
+        const suspect = known ? (otherLinked ? entry : other) : other.line < entry.line ? other : entry;
         problems.push({
           kind: 'inserted',
           line: suspect.line,
@@ -400,7 +396,9 @@ function analyseSession(
           seq: e.seq,
           message:
             `seq ${e.seq} appears twice with different content (lines ${other.line} and ${entry.line}): ` +
-            `line ${suspect.line} was inserted`,
+            (known
+              ? `line ${suspect.line} was inserted (no later event links to it)`
+              : 'one of them was inserted'),
         });
       } else {
         report('reordered', entry, `${where(entry)} comes after seq ${expected - 1}: events were reordered`);
