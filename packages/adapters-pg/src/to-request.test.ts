@@ -144,6 +144,7 @@ describe('toRequest: every pg call shape', () => {
     { name: 'binary results', args: [{ text: 'SELECT 1', binary: true }], message: /binary/ },
     { name: 'rows (portal paging)', args: [{ text: 'SELECT 1', rows: 10 }], message: /pg-cursor/ },
     { name: 'a NUL inside the text', args: ['SELECT 1\u0000; DROP TABLE t'], message: /NUL/ },
+    { name: 'a lone surrogate in the text', args: ["SELECT '\ud800'"], message: /well-formed/ },
     {
       name: 'types without getTypeParser',
       args: [{ text: 'SELECT 1', types: {} }],

@@ -175,10 +175,13 @@ function isReadable(value: object): boolean {
   );
 }
 
-// The wire format ends strings at NUL: the server would run only the part before it, which is
-// not the text the gate classified.
+// The wire format ends strings at NUL, and UTF-8 has no lone surrogates (they are sent as
+// U+FFFD): in both cases the server would run another text than the one the gate classified.
 function noNul(value: string | undefined): void {
-  if (value?.includes('\0') === true) throw new TypeError('SQL text and statement names cannot contain NUL');
+  if (value === undefined) return;
+  if (value.includes('\0')) throw new TypeError('SQL text and statement names cannot contain NUL');
+  if (/\p{Surrogate}/u.test(value))
+    throw new TypeError('SQL text and statement names must be well-formed Unicode');
 }
 
 function readOnce(object: object, key: string): unknown {

@@ -384,6 +384,17 @@ describe('sessions, transactions and order', () => {
     },
   );
 
+  it('a query on the session itself from inside its transaction is a TypeError, not a deadlock', async () => {
+    const session = gated.as(admin);
+    await expect(
+      session.transaction(async (tx) => {
+        await tx.query('SELECT 1');
+        await session.query('SELECT 2');
+      }),
+    ).rejects.toThrow(TypeError);
+    expect((await session.query('SELECT 3 AS n')).rows).toEqual([{ n: 3 }]);
+  });
+
   it('requests on one session keep their order', async () => {
     const session = gated.as(admin);
     const order: number[] = [];

@@ -35,7 +35,10 @@ async function total(id: number): Promise<string> {
   const raw = new pg.Client({ connectionString: db.url });
   await raw.connect();
   try {
-    const result = await raw.query<{ total: string }>('SELECT total::text AS total FROM orders WHERE id = $1', [id]);
+    const result = await raw.query<{ total: string }>(
+      'SELECT total::text AS total FROM orders WHERE id = $1',
+      [id],
+    );
     return result.rows[0]!.total;
   } finally {
     await raw.end();

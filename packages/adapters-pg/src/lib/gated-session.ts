@@ -8,6 +8,7 @@ import {
   type SessionRecorder,
   type SqlRequest,
 } from '@portcullis/core';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PoolClient, QueryConfig } from 'pg';
 import type { CursorCall, PgCall, QueryCall, StreamCall } from '../internal-types.js';
 import { toRequest } from '../to-request.js';
@@ -30,6 +31,12 @@ import { bypassOf, issueTickets, queryTickets, revokeTickets, transactionStatus 
 const DDL = new Set(['create', 'alter', 'drop', 'truncate', 'unknown', 'do', 'call', 'function']);
 
 const noop = (): void => undefined;
+
+/**
+ * Which session's transaction the current async context runs in: a query on the session itself
+ * from inside `transaction(work)` would wait for the transaction to end, forever.
+ */
+const inTransaction = new AsyncLocalStorage<{ readonly session: object; readonly open: () => boolean }>();
 
 /** Private: only the gated pool may create sessions. */
 export const SESSION_KEY = Symbol('gated-session');
@@ -78,12 +85,14 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
   query(config: unknown, values?: unknown, callback?: unknown): never {
     const call = toRequest(config, values, callback);
     if (this.#ended) throw new TypeError('this session has ended');
+    this.#assertNotInOwnTransaction();
     return this.#dispatch(call, (task) => this.#enqueue(task), undefined) as never;
   }
 
   transaction<T>(work: (tx: GatedTransaction) => Promise<T>): Promise<T> {
     if (typeof work !== 'function') throw new TypeError('transaction() takes an async function (tx) => …');
     if (this.#ended) throw new TypeError('this session has ended');
+    this.#assertNotInOwnTransaction();
     return this.#enqueue(() => this.#transaction(work));
   }
 
@@ -102,6 +111,15 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
   end(): Promise<void> {
     this.#endPromise ??= this.#finish();
     return this.#endPromise;
+  }
+
+  #assertNotInOwnTransaction(): void {
+    const context = inTransaction.getStore();
+    if (context?.session === this && context.open()) {
+      throw new TypeError(
+        'inside transaction(work), run queries on its tx handle: the session waits for the transaction',
+      );
+    }
   }
 
   /** Called by the pool when the backstop destroyed a connection this session held. */
@@ -293,7 +311,7 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
       await this.#sendGated(begin, client, 'BEGIN');
       let value: T;
       try {
-        value = await work(tx);
+        value = await inTransaction.run({ session: this, open: () => open }, () => work(tx));
         await txTail;
         const commit = await this.#runQuery(plainCall('COMMIT'), client);
         // COMMIT of a transaction that failed inside `work` answers ROLLBACK, not an error.
