@@ -281,22 +281,34 @@ describe('masking by source column and content', () => {
   it('a column rule applies to its source even when the query renames it', async () => {
     const result = await gated.as(alice).query('SELECT password AS x, id FROM users ORDER BY id');
     expect(result.fields.map((f) => f.source)).toEqual(['public.users.password', 'public.users.id']);
-    expect(result.rows.map((r) => r['x'])).toEqual([
-      expect.stringMatching(/REDACTED/),
-      expect.stringMatching(/REDACTED/),
+    expect(result.rows).toEqual([
+      { x: '[REDACTED:column]', id: 1 },
+      { x: '[REDACTED:column]', id: 2 },
     ]);
-    expect(result.rows.map((r) => r['id'])).toEqual([1, 2]);
   });
 
   it('name rules, content detectors and JSON cells', async () => {
     const result = await gated
       .as(alice)
-      .query('SELECT ssn, note, email, profile, name FROM users WHERE id = 1');
-    const row = result.rows[0]!;
-    expect(row['ssn']).toMatch(/REDACTED/);
-    expect(row['name']).toBe('Carol');
-    expect((row['profile'] as Record<string, unknown>)['city']).toBe('Oslo');
-    noSecretIn(result);
+      .query('SELECT id, name, email, ssn, note, profile FROM users ORDER BY id');
+    expect(result.rows).toEqual([
+      {
+        id: 1,
+        name: 'Carol',
+        email: '[REDACTED:email]',
+        ssn: '[REDACTED:column]',
+        note: 'key [REDACTED:aws-access-key-id]',
+        profile: { apiKey: '[REDACTED:aws-access-key-id]', city: 'Oslo' },
+      },
+      {
+        id: 2,
+        name: 'Dan',
+        email: '[REDACTED:email]',
+        ssn: '[REDACTED:column]',
+        note: 'nothing to see',
+        profile: { city: 'Rome' },
+      },
+    ]);
   });
 
   it('a 10,000-row result is masked row by row', async () => {
@@ -304,8 +316,8 @@ describe('masking by source column and content', () => {
     expect(result.rowCount).toBe(10_000);
     expect(result.rows).toHaveLength(10_000);
     expect(result.rows[9_999]!['id']).toBe(10_000);
-    expect(result.rows.every((r) => !String(r['token']).includes(secrets.awsKey))).toBe(true);
-    expect(result.rows.every((r) => !String(r['email']).includes('@example.com'))).toBe(true);
+    expect(new Set(result.rows.map((r) => r['token']))).toEqual(new Set(['[REDACTED:aws-access-key-id]']));
+    expect(new Set(result.rows.map((r) => r['email']))).toEqual(new Set(['[REDACTED:email]']));
   });
 
   it('notices are masked', async () => {
