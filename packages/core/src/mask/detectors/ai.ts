@@ -1,0 +1,83 @@
+// AI provider API keys.
+import type { DetectorDefinition } from '../lib/definition.js';
+import { plain, token } from '../lib/definition.js';
+
+export const aiDetectors: readonly DetectorDefinition[] = [
+  token({
+    id: 'anthropic-api-key',
+    description: 'Anthropic API and admin keys (sk-ant-api03-…, sk-ant-admin01-…).',
+    keywords: ['sk-ant-'],
+    body: '[A-Za-z0-9_-]{32,250}',
+    bodyMax: 250,
+    charset: /[A-Za-z0-9_-]/,
+    post: '(?![A-Za-z0-9_-])',
+    positives: [plain((r) => 'sk-ant-api03-' + r.b64url(93) + 'AA')],
+    negatives: ['sk-ant-short'],
+  }),
+  token({
+    id: 'openai-api-key',
+    description:
+      'OpenAI project, service-account, admin and legacy keys (sk-proj-, sk-svcacct-, sk-admin-, sk-…T3BlbkFJ…) and other OpenAI-compatible sk- keys of 32–64 characters.',
+    keywords: ['sk-'],
+    body: '(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,250}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9]{32,64})',
+    bodyMax: 260,
+    charset: /[A-Za-z0-9_-]/,
+    post: '(?![A-Za-z0-9_-])',
+    positives: [
+      plain((r) => 'sk-proj-' + r.b64url(156)),
+      plain((r) => 'sk-' + r.base62(20) + 'T3BlbkFJ' + r.base62(20)),
+      plain((r) => 'sk-' + r.hex(32)),
+    ],
+    negatives: ['sk-learn', 'risk-free', 'sk-proj-short'],
+  }),
+  token({
+    id: 'huggingface-token',
+    description: 'Hugging Face user access tokens (hf_) and organization API tokens (api_org_).',
+    keywords: ['hf_', 'api_org_'],
+    body: '[A-Za-z0-9]{34,40}',
+    bodyMax: 40,
+    charset: /[A-Za-z0-9]/,
+    positives: [plain((r) => 'hf_' + r.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 34))],
+    negatives: ['hf_hub_download', 'hf_short'],
+  }),
+  token({
+    id: 'groq-api-key',
+    description: 'Groq API keys (gsk_).',
+    keywords: ['gsk_'],
+    body: '[A-Za-z0-9]{48,56}',
+    bodyMax: 56,
+    charset: /[A-Za-z0-9]/,
+    positives: [plain((r) => 'gsk_' + r.base62(52))],
+    negatives: ['gsk_short'],
+  }),
+  token({
+    id: 'replicate-api-token',
+    description: 'Replicate API tokens (r8_).',
+    keywords: ['r8_'],
+    body: '[A-Za-z0-9]{37,40}',
+    bodyMax: 40,
+    charset: /[A-Za-z0-9]/,
+    positives: [plain((r) => 'r8_' + r.base62(37))],
+    negatives: ['r8_short'],
+  }),
+  token({
+    id: 'perplexity-api-key',
+    description: 'Perplexity API keys (pplx-).',
+    keywords: ['pplx-'],
+    body: '[A-Za-z0-9]{48,56}',
+    bodyMax: 56,
+    charset: /[A-Za-z0-9]/,
+    positives: [plain((r) => 'pplx-' + r.base62(48))],
+    negatives: ['pplx-short'],
+  }),
+  token({
+    id: 'xai-api-key',
+    description: 'xAI (Grok) API keys (xai-).',
+    keywords: ['xai-'],
+    body: '[A-Za-z0-9]{70,90}',
+    bodyMax: 90,
+    charset: /[A-Za-z0-9]/,
+    positives: [plain((r) => 'xai-' + r.base62(80))],
+    negatives: ['xai-short'],
+  }),
+];

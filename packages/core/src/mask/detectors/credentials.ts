@@ -1,0 +1,244 @@
+// Credentials by context rather than by vendor format: URLs with passwords, Authorization
+// headers, cookies and session ids, and password/secret/token assignments.
+import { Buffer } from 'node:buffer';
+import type { DetectorDefinition } from '../lib/definition.js';
+import { assigned, assignment, isPlaceholderValue, token } from '../lib/definition.js';
+
+const DOTTED_CODE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
+
+function viableWith(prefix: RegExp): (tail: string) => number {
+  return (tail) => {
+    const m = prefix.exec(tail);
+    if (m === null) return -1;
+    const v = m.indices?.groups?.['v'];
+    return v === undefined ? tail.length : v[0];
+  };
+}
+
+// Key names that describe a secret rather than hold it (`password_file`, `max_tokens`).
+const NOT_SECRET_KEY =
+  /(?:^|_)(?:file|path|dir|url|uri|endpoint|name|type|length|len|min|max|size|count|limit|ttl|expiry|expires(?:_at|_in)?|timeout|duration|policy|hint|prompt|label|field|header|format|version|enabled|disabled|required|regex|pattern|algorithm|alg|mode|provider|ref|arn|location|strength|reset|rotation|complexity|history|manager|store|flow|grant|input|less|env|var)$|(?:key|token)_?id$|(?:^|_)(?:max|min|num|total|prompt|completion|input|output|context)_tokens?(?:_|$)|tokens?_(?:count|used|limit|total|usage|per|remaining)|tokeniz|secretary|(?:^|_)keys$/;
+
+const PASSWORD_KEY = /password|passwd|passphrase|(?:^|_)(?:pass|pwd|pw|passcode)(?:_|$)/;
+const SECRET_KEY =
+  /secret|token|(?:api|access|private|signing|encryption|master|license|app|client|account|auth|webhook|service)_?key|credential/;
+const SESSION_KEY =
+  /(?:^|_)(?:session(?:_?(?:id|token|key|secret))?|sessid|phpsessid|jsessionid|connect_sid|sid)$/;
+
+export const credentialDetectors: readonly DetectorDefinition[] = [
+  token({
+    id: 'url-credentials',
+    description:
+      'Passwords in URLs and connection strings (scheme://user:password@host: postgres, mysql, mongodb+srv, redis, amqp, https, …).',
+    keywords: ['://'],
+    back: { max: 32, chars: /[A-Za-z0-9+.-]/ },
+    pre: '(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}',
+    body: '[^\\s:@/?#"\'<>]{0,128}:(?<secret>[^\\s/?#"\'<>]{1,256})@(?=[A-Za-z0-9\\[._-])',
+    bodyMax: 128 + 1 + 256 + 1,
+    secretInBody: true,
+    charset: /[^\s/?#"'<>]/,
+    post: '',
+    validate: (secret) => !isPlaceholderValue(secret, false),
+    positives: [
+      (r) => {
+        const secret = r.base62(20);
+        return { text: `DATABASE_URL=postgres://app:${secret}@db.internal:5432/app?sslmode=require`, secret };
+      },
+      (r) => {
+        const secret = r.base62(16);
+        return { text: `mongodb+srv://admin:${secret}@cluster0.mongodb.net/test`, secret };
+      },
+      (r) => {
+        const secret = r.base62(12);
+        return { text: `redis://:${secret}@cache:6379/0 and amqp://guest@rabbit`, secret };
+      },
+      (r) => {
+        const secret = r.base62(8) + '@' + r.base62(4);
+        return { text: `mysql://root:${secret}@localhost/db`, secret };
+      },
+    ],
+    negatives: [
+      'http://localhost:8080/health',
+      'ssh://git@github.com:22/org/repo.git',
+      'postgres://app:${DB_PASSWORD}@db/app',
+      'https://user@example.com/path',
+    ],
+  }),
+  token({
+    id: 'authorization-header',
+    description:
+      'Credentials in Authorization / Proxy-Authorization headers (Bearer, Basic, Token, Digest, …), as headers, JSON or YAML.',
+    keywords: ['authorization'],
+    ignoreCase: true,
+    pre: '(?<![A-Za-z0-9_])',
+    body: '["\']?[ \\t]{0,4}[:=][ \\t]{0,4}["\']?(?:(?:bearer|basic|token|bot|digest|negotiate|ntlm|apikey|dpop|sso-key|ssws)[ \\t]{1,4})?(?<secret>[A-Za-z0-9._~+/=:,-]{8,4096})',
+    bodyMax: 4 + 4 + 1 + 4 + 1 + 10 + 4 + 4096,
+    secretInBody: true,
+    charset: /./,
+    post: '',
+    viable: viableWith(/^authorization["']?[ \t]*(?:[:=][ \t]*["']?(?<v>)[A-Za-z0-9._~+/=:, \t-]*)?$/di),
+    validate: (secret) => !isPlaceholderValue(secret, true) && !DOTTED_CODE.test(secret),
+    positives: [
+      (r) => {
+        const secret = r.b64url(40);
+        return { text: `GET /v1/items HTTP/1.1\r\nAuthorization: Bearer ${secret}\r\nAccept: */*`, secret };
+      },
+      (r) => {
+        const secret = Buffer.from(`admin:${r.base62(12)}`).toString('base64');
+        return { text: `curl -H "Authorization: Basic ${secret}" https://api.example.com`, secret };
+      },
+      (r) => {
+        const secret = r.hex(40);
+        return { text: `{"headers": {"authorization": "token ${secret}"}}`, secret };
+      },
+    ],
+    negatives: [
+      'const authorization = req.headers.authorization;',
+      'Authorization: Bearer ${TOKEN}',
+      'the authorization server issues tokens',
+    ],
+  }),
+  token({
+    id: 'bearer-token',
+    description: 'Bearer tokens outside an Authorization header ("Bearer <token>", at least 16 characters).',
+    keywords: ['bearer'],
+    ignoreCase: true,
+    pre: '(?<![A-Za-z0-9_])',
+    body: '[ \\t]{1,4}(?<secret>[A-Za-z0-9._~+/-]{16,4096}={0,3})',
+    bodyMax: 4 + 4096 + 3,
+    secretInBody: true,
+    charset: /./,
+    post: '(?![A-Za-z0-9._~+/=-])',
+    viable: viableWith(/^bearer(?:[ \t]+(?<v>)[A-Za-z0-9._~+/=-]*)?$/di),
+    validate: (secret) => (/[0-9]/.test(secret) || secret.length >= 32) && !DOTTED_CODE.test(secret),
+    positives: [
+      (r) => {
+        const secret = r.b64url(32);
+        return { text: `{"token_type": "Bearer", "value": "Bearer ${secret}"}`, secret };
+      },
+    ],
+    negatives: ['Bearer authentication is described in RFC 6750', 'use a bearer token'],
+  }),
+  token({
+    id: 'cookie-header',
+    description: 'Cookie and Set-Cookie header values (session cookies), as headers, JSON or YAML.',
+    keywords: ['cookie'],
+    ignoreCase: true,
+    pre: '(?<![A-Za-z0-9_])',
+    body: '["\']?[ \\t]{0,4}[:=][ \\t]{0,4}["\']?(?<secret>[^\\r\\n"\']{1,4096})',
+    bodyMax: 4 + 4 + 1 + 4 + 1 + 4096,
+    secretInBody: true,
+    charset: /./,
+    post: '',
+    viable: viableWith(/^cookie["']?[ \t]*(?:[:=][ \t]*["']?(?<v>)[^\r\n"']*)?$/di),
+    validate: (secret) => secret.includes('=') && !isPlaceholderValue(secret, false),
+    positives: [
+      (r) => {
+        const secret = `sessionid=${r.base62(32)}; csrftoken=${r.base62(32)}`;
+        return { text: `GET / HTTP/1.1\r\nCookie: ${secret}\r\nHost: example.com`, secret };
+      },
+      (r) => {
+        const secret = `JSESSIONID=${r.hex(32).toUpperCase()}; Path=/; HttpOnly`;
+        return { text: `< Set-Cookie: ${secret}\n`, secret };
+      },
+    ],
+    negatives: ['cookies: true', 'cookie: none'],
+  }),
+  assignment({
+    id: 'session-id',
+    description:
+      'Session identifiers assigned to session-id keys (sessionid, session_token, JSESSIONID, PHPSESSID, connect.sid; at least 16 characters).',
+    keywords: ['sess', 'sid'],
+    key: SESSION_KEY,
+    valueCheck: (v) => v.length >= 16,
+    positives: [
+      assigned('PHPSESSID', '=', (r) => r.lower(26)),
+      assigned('"session_token"', ': ', (r) => r.b64url(40), '"'),
+    ],
+    negatives: ['session: redis', 'sid=42', 'session_timeout: 3600'],
+  }),
+  assignment({
+    id: 'password-assignment',
+    description:
+      'Passwords assigned in env files, JSON, YAML, TOML, code, CLI flags and connection strings (password=, "passwd":, pwd:, --password=, Password=…;).',
+    keywords: ['pass', 'pwd'],
+    key: PASSWORD_KEY,
+    notKey: NOT_SECRET_KEY,
+    valueCheck: (v) => v.length >= 3,
+    positives: [
+      assigned('DB_PASSWORD', '=', (r) => r.base62(16)),
+      assigned('"password"', ': ', (r) => r.base62(12) + '!\\"#', '"'),
+      assigned('  password', ': ', (r) => r.lower(10)),
+      assigned('mysql --user=root --password', '=', (r) => r.base62(14)),
+      (r) => {
+        const secret = r.base62(14);
+        return { text: `Server=db;Database=app;User Id=sa;Password=${secret};Encrypt=true`, secret };
+      },
+    ],
+    negatives: [
+      'password: ${DB_PASSWORD}',
+      'PASSWORD_FILE=/run/secrets/db',
+      'password_min_length: 12',
+      'password: string;',
+      'const password = await getPassword();',
+      'passwordless: true',
+      '[sudo] password for alice: ',
+      'compass_heading=270',
+    ],
+  }),
+  assignment({
+    id: 'secret-assignment',
+    description:
+      'Secrets, tokens, API keys, private keys and credentials assigned in env files, JSON, YAML, TOML and code (client_secret=, "apiKey":, TOKEN=…; at least 8 characters).',
+    keywords: [
+      'secret',
+      'token',
+      'credential',
+      'api_key',
+      'apikey',
+      'api-key',
+      'access_key',
+      'accesskey',
+      'access-key',
+      'private_key',
+      'privatekey',
+      'private-key',
+      'signing_key',
+      'signingkey',
+      'encryption_key',
+      'encryptionkey',
+      'master_key',
+      'masterkey',
+      'license_key',
+      'licensekey',
+      'app_key',
+      'appkey',
+      'client_key',
+      'account_key',
+      'auth_key',
+      'authkey',
+      'webhook_key',
+      'service_key',
+    ],
+    key: SECRET_KEY,
+    notKey: NOT_SECRET_KEY,
+    valueCheck: (v) => v.length >= 8 && (/[^0-9]/.test(v) || v.length >= 16),
+    positives: [
+      assigned('CLIENT_SECRET', '=', (r) => r.base62(32)),
+      assigned('"apiKey"', ': ', (r) => r.b64url(30), '"'),
+      assigned('  api_token', ': ', (r) => r.hex(40)),
+      assigned('app.secret_key', ' = ', (r) => r.b64(24), "'"),
+      assigned('COHERE_API_KEY', '=', (r) => r.base62(40)),
+    ],
+    negatives: [
+      'max_tokens: 1024',
+      'token_url: https://auth.example.com/token',
+      'secret_name: db-credentials',
+      '"key": "value"',
+      'GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}',
+      'api_key = os.environ["API_KEY"]',
+      'token = getToken()',
+      'usage: {"prompt_tokens": 12, "completion_tokens": 30}',
+    ],
+  }),
+];

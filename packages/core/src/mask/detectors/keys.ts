@@ -1,0 +1,135 @@
+// Private key material and signed tokens: PEM/OpenSSH/PGP blocks, PuTTY keys, age keys, JWTs.
+import { Buffer } from 'node:buffer';
+import type { ExampleRng } from '../lib/example-rng.js';
+import type { DetectorDefinition } from '../lib/definition.js';
+import { LOOKAHEAD, plain, token } from '../lib/definition.js';
+
+/** The longest PEM body a match covers; a BEGIN with no END within it is masked to here. */
+export const PEM_BODY_CAP = 16384;
+
+const HEADER = /^-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/;
+const HEADER_PREFIX = /^-----BEGIN(?: [A-Z0-9 ]{0,52}-{0,5})?$/;
+const END = /^-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/;
+const END_PREFIX = /^-----(?:E(?:N(?:D(?: [A-Z0-9 ]{0,52}-{0,5})?)?)?)?$/;
+
+// Idle-flush viability of a PEM block: undecided until the header fails, the END marker (or
+// what stops the body) is seen, or the body reaches its cap.
+function pemViable(tail: string): number {
+  const header = HEADER.exec(tail);
+  if (header === null) return HEADER_PREFIX.test(tail) ? 0 : -1;
+  const bodyStart = header[0].length;
+  const stop = tail.indexOf('-----', bodyStart);
+  if (stop === -1 || stop - bodyStart > PEM_BODY_CAP) {
+    return tail.length - bodyStart > PEM_BODY_CAP + 80 + LOOKAHEAD ? -1 : 0;
+  }
+  const rest = tail.slice(stop);
+  if (END.test(rest)) return -1;
+  return END_PREFIX.test(rest) ? 0 : -1;
+}
+
+/** A PEM block assembled at run time (never a literal in the source). */
+export function examplePem(rng: ExampleRng, label: string, lines = 20): string {
+  const body: string[] = [];
+  for (let i = 0; i < lines; i++) body.push(rng.b64(64));
+  const dashes = '-'.repeat(5);
+  const kind = `${label}PRIVATE KEY`;
+  return `${dashes}BEGIN ${kind}${dashes}\n${body.join('\n')}\n${rng.b64(20)}==\n${dashes}END ${kind}${dashes}`;
+}
+
+const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A structurally valid JWT with a random signature. */
+export function exampleJwt(rng: ExampleRng): string {
+  const header = b64url({ alg: 'HS256', typ: 'JWT' });
+  const payload = b64url({ sub: `user-${rng.digits(6)}`, iat: 1700000000 + rng.int(1e6) });
+  return `${header}.${payload}.${rng.b64url(43)}`;
+}
+
+export const keyDetectors: readonly DetectorDefinition[] = [
+  token({
+    id: 'private-key',
+    description:
+      'PEM private keys (PKCS#1, PKCS#8, EC, DSA, encrypted), OpenSSH and PGP private key blocks, also inside JSON strings with escaped newlines; a BEGIN without END is masked for 16 KiB.',
+    keywords: ['-----BEGIN'],
+    pre: '(?<!-)',
+    body: `[ ][A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){0,${PEM_BODY_CAP}}(?:-----END[ ][A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?`,
+    bodyMax: 1 + 40 + 17 + PEM_BODY_CAP + 9 + 40 + 17,
+    charset: /./,
+    post: '',
+    viable: pemViable,
+    positives: [
+      plain((r) => examplePem(r, 'RSA ')),
+      plain((r) => examplePem(r, 'OPENSSH ')),
+      plain((r) => examplePem(r, '', 6)),
+      plain((r) => examplePem(r, 'EC ', 3)),
+      plain((r) => examplePem(r, 'PGP ').replace(/KEY-----/g, 'KEY BLOCK-----')),
+      (r) => {
+        const secret = examplePem(r, '', 25).replace(/\n/g, '\\n');
+        return {
+          text: `{"type": "service_account", "private_key": "${secret}", "project_id": "demo"}`,
+          secret,
+        };
+      },
+      (r) => {
+        // No END marker: masked up to the cap, never leaked.
+        const pem = examplePem(r, 'RSA ', 4);
+        const secret = pem.slice(0, pem.indexOf('\n-----END'));
+        return { text: secret, secret };
+      },
+    ],
+    negatives: [
+      '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZ3\n-----END CERTIFICATE-----',
+      '-----BEGIN PUBLIC KEY-----',
+      '---------------------------------------- section ----',
+    ],
+  }),
+  token({
+    id: 'putty-private-key',
+    description: 'The private lines of PuTTY .ppk key files.',
+    keywords: ['Private-Lines:'],
+    pre: '(?<![A-Za-z0-9-])',
+    body: '[ ]?[0-9]{1,3}(?<secret>[\\r\\n](?:(?!Private-)[A-Za-z0-9+/=\\r\\n]){0,8192}(?!Private-)[A-Za-z0-9+/=])',
+    bodyMax: 8200,
+    secretInBody: true,
+    charset: /[A-Za-z0-9+/=\r\n ]/,
+    post: '',
+    positives: [
+      (r) => {
+        const secret = `\n${r.b64(64)}\n${r.b64(64)}\n${r.b64(20)}`;
+        return {
+          text: `PuTTY-User-Key-File-3: ssh-rsa\nPrivate-Lines: 3${secret}\nPrivate-MAC: ${r.hex(8)}`,
+          secret,
+        };
+      },
+    ],
+    negatives: ['Private-Lines: none'],
+  }),
+  token({
+    id: 'age-secret-key',
+    description: 'age encryption secret keys (AGE-SECRET-KEY-1 and 58 bech32 characters).',
+    keywords: ['AGE-SECRET-KEY-1'],
+    body: '[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}',
+    bodyMax: 58,
+    charset: /[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]/,
+    positives: [plain((r) => 'AGE-SECRET-KEY-1' + r.chars('QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L', 58))],
+    negatives: ['AGE-SECRET-KEY-1 is the prefix'],
+  }),
+  token({
+    id: 'jwt',
+    description: 'JSON Web Tokens and JWEs (eyJ… base64url header, payload and signature, dot-separated).',
+    keywords: ['eyJ'],
+    pre: '(?<![A-Za-z0-9_-])',
+    body: '[A-Za-z0-9_-]{7,2000}\\.[A-Za-z0-9_-]{2,8000}\\.[A-Za-z0-9_-]{0,2000}(?:\\.[A-Za-z0-9_-]{0,2000}\\.[A-Za-z0-9_-]{0,4000})?',
+    bodyMax: 18005,
+    charset: /[A-Za-z0-9_.-]/,
+    post: '(?![A-Za-z0-9_-])',
+    positives: [
+      plain(exampleJwt),
+      (r) => {
+        const secret = exampleJwt(r);
+        return { text: `Authorization-Token=${secret}; Path=/`, secret };
+      },
+    ],
+    negatives: ['eyJhbGciOiJIUzI1NiJ9', 'data:application/json;base64,eyJhIjoxfQ=='],
+  }),
+];

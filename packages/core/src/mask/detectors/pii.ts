@@ -1,0 +1,100 @@
+// Personal data: email addresses, payment card numbers, IBANs, US social security numbers.
+import { ibanFor, withLuhnDigit } from '../lib/example-rng.js';
+import type { DetectorDefinition } from '../lib/definition.js';
+import { plain, scan, token } from '../lib/definition.js';
+import { cardSchemeValid, emailValid, ibanValid, luhnValid } from '../lib/validators.js';
+
+export const piiDetectors: readonly DetectorDefinition[] = [
+  token({
+    id: 'email',
+    category: 'pii',
+    description:
+      'Email addresses (local part, @, a dotted domain with a letter TLD; not scp-style user@host:path or file names such as icon@2x.png).',
+    keywords: ['@'],
+    back: { max: 64, chars: /[A-Za-z0-9._%+-]/ },
+    pre: '(?<![A-Za-z0-9._%+-]|://(?:[^\\s/@:]{0,20}:)?)[A-Za-z0-9._%+-]{1,64}',
+    body: '[A-Za-z0-9.-]{1,253}\\.[A-Za-z]{2,24}',
+    bodyMax: 278,
+    charset: /[A-Za-z0-9.-]/,
+    post: '(?![A-Za-z0-9-]|:[^\\s])',
+    ahead: 2,
+    validate: emailValid,
+    positives: [
+      plain((r) => `${r.lower(6)}.${r.lower(5)}@example-corp.com`),
+      (r) => {
+        const secret = `${r.lower(5)}+tag@mail.${r.lower(6)}.co.uk`;
+        return { text: `To: "Jo" <${secret}>`, secret };
+      },
+    ],
+    negatives: [
+      'git@github.com:org/repo.git',
+      'icon@2x.png',
+      'npm install @scope/pkg@1.2.3',
+      'ssh deploy@10.0.0.5',
+      'alice@host:~$ ',
+      'docker pull nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    ],
+  }),
+  scan({
+    id: 'credit-card',
+    category: 'pii',
+    description:
+      'Payment card numbers (13–19 digits, optionally grouped by spaces or dashes) with a card scheme prefix and a valid Luhn check digit.',
+    pattern:
+      '(?<![A-Za-z0-9_.])(?:[0-9]{13,19}|[0-9]{4}([ -])[0-9]{4}\\1[0-9]{4}\\1[0-9]{1,4}(?:\\1[0-9]{1,3})?|[0-9]{4}([ -])[0-9]{6}\\2[0-9]{4,5})(?![A-Za-z0-9_])',
+    maxLength: 23,
+    charset: /[0-9 -]/,
+    validate: (secret) => {
+      const digits = secret.replace(/[ -]/g, '');
+      return luhnValid(digits) && cardSchemeValid(digits);
+    },
+    positives: [
+      plain((r) => withLuhnDigit('4' + r.digits(14))),
+      plain((r) => {
+        const n = withLuhnDigit('5' + String(1 + r.int(5)) + r.digits(13));
+        return `${n.slice(0, 4)} ${n.slice(4, 8)} ${n.slice(8, 12)} ${n.slice(12)}`;
+      }),
+      plain((r) => {
+        const n = withLuhnDigit('37' + r.digits(12));
+        return `${n.slice(0, 4)}-${n.slice(4, 10)}-${n.slice(10)}`;
+      }),
+    ],
+    negatives: [
+      '4111 1111 1111 1112',
+      '1705312200123',
+      '1234-5678-9012-3456',
+      'order 0000000000000000',
+      '3.14159265358979323',
+    ],
+  }),
+  scan({
+    id: 'iban',
+    category: 'pii',
+    description:
+      'International bank account numbers with the country’s registered length and a valid mod-97 check.',
+    pattern:
+      '(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?|[A-Z0-9]{11,30})(?![A-Za-z0-9])',
+    maxLength: 43,
+    charset: /[A-Z0-9 ]/,
+    validate: (secret) => ibanValid(secret.replace(/ /g, '')),
+    positives: [
+      plain((r) => ibanFor(r, 'DE', 18)),
+      plain((r) => ibanFor(r, 'NL', 14)),
+      plain((r) => ibanFor(r, 'FR', 23).replace(/(.{4})(?=.)/g, '$1 ')),
+    ],
+    negatives: ['DE89 3704 0044 0532 0130 01', 'AB12 CDEF GHIJ KLMN', 'SHA256 ABCD'],
+  }),
+  scan({
+    id: 'us-ssn',
+    category: 'pii',
+    description:
+      'US social security numbers written AAA-GG-SSSS, excluding never-issued areas (000, 666, 9xx), group 00 and serial 0000.',
+    pattern: '(?<![A-Za-z0-9_-])(?!000|666|9)[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![A-Za-z0-9_-])',
+    maxLength: 11,
+    charset: /[0-9-]/,
+    positives: [
+      plain((r) => `${String(100 + r.int(565))}-${String(10 + r.int(89))}-${String(1000 + r.int(8999))}`),
+    ],
+    negatives: ['000-12-3456', '666-12-3456', '123-00-4567', '2024-01-15', '555-1234'],
+  }),
+];

@@ -1,0 +1,49 @@
+import { DETECTORS } from '../catalog.js';
+import type { KeywordDefinition } from './definition.js';
+import { LOOKAHEAD, LOOKBEHIND } from './definition.js';
+import type { DetectorSet } from './engine.js';
+import { KeywordIndex } from './keyword-index.js';
+
+const cache = new Map<string, DetectorSet>();
+
+/** Compiles a selection of detector ids (catalog order) into a {@link DetectorSet}; cached. */
+export function compileDetectors(ids: readonly string[]): DetectorSet {
+  const cacheKey = ids.join(',');
+  const cached = cache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const wanted = new Set(ids);
+  const defs = DETECTORS.filter((d) => wanted.has(d.id));
+  const keywords: { keyword: string; ignoreCase: boolean; owner: number }[] = [];
+  const scans: number[] = [];
+  const maskBackers: number[] = [];
+  let maxBack = 0;
+  let maxMaskBack = 0;
+  defs.forEach((d, i) => {
+    if (d.kind === 'scan') {
+      scans.push(i);
+      return;
+    }
+    const k: KeywordDefinition = d;
+    for (const keyword of k.keywords) keywords.push({ keyword, ignoreCase: k.ignoreCase, owner: i });
+    maxBack = Math.max(maxBack, k.back?.max ?? 0);
+    maxMaskBack = Math.max(maxMaskBack, k.maskBack);
+    if (k.maskBack > 0) maskBackers.push(i);
+  });
+  const set: DetectorSet = {
+    defs,
+    keywords: new KeywordIndex(keywords),
+    scans,
+    maskBackers,
+    maxBack,
+    maxMaskBack,
+  };
+  cache.set(cacheKey, set);
+  return set;
+}
+
+/** The most characters a stream over this set may hold back. */
+export function maxHoldBack(set: DetectorSet): number {
+  let longest = set.keywords.maxLength;
+  for (const d of set.defs) longest = Math.max(longest, d.maxLength);
+  return LOOKBEHIND + longest + LOOKAHEAD + set.maxBack;
+}

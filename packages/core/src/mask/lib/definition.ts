@@ -1,0 +1,333 @@
+// How a built-in detector is written. Internal: only id, category and description are public.
+//
+// Two kinds of detector, both bounded so that a stream can hold back a bounded amount:
+// - `keyword`: a cheap literal prefilter (the keywords) finds hits; the pattern is then tried
+//   once, sticky, at the hit (or at the start of the run of `back.chars` just before it),
+//   inside a window of `maxLength` characters plus LOOKBEHIND/LOOKAHEAD context. The window
+//   is part of the definition: whole-text and streamed masking see exactly the same window.
+// - `scan`: a global regex over the text for formats without a literal anchor (cards, IBANs,
+//   SSNs, …); every attempt reads at most `maxLength` + LOOKAHEAD characters.
+import type { DetectorCategory } from '../types.js';
+import type { ExampleRng } from './example-rng.js';
+
+/** Characters of context a pattern may read before its start (lookbehind). */
+export const LOOKBEHIND = 32;
+/** Characters a pattern may read after its end (lookahead). */
+export const LOOKAHEAD = 8;
+
+/** A test over one UTF-16 code unit. */
+export type CharTest = (code: number) => boolean;
+
+/** A positive example: a text and the exact secret inside it that must be masked. */
+export type PositiveExample = (rng: ExampleRng) => { readonly text: string; readonly secret: string };
+
+interface DefinitionBase {
+  readonly id: string;
+  readonly category: DetectorCategory;
+  readonly description: string;
+  /**
+   * The pattern. Named groups listed in `secretGroups` (the first that matched) give the
+   * part to mask; without them the whole match is masked. Flags: `y` + `d` for keyword
+   * detectors, `g` + `d` for scan detectors.
+   */
+  readonly pattern: RegExp;
+  readonly secretGroups?: readonly string[];
+  /** The longest match, in characters. */
+  readonly maxLength: number;
+  /** Extra checks on a match (checksums, placeholders, key names). */
+  readonly validate?: (secret: string, match: RegExpExecArray) => boolean;
+  /**
+   * For detectors that recognise `key = value` pairs: whether a structured value under a key
+   * (a JSON field, a column) is this kind of secret.
+   */
+  readonly acceptsKeyValue?: (key: string, value: string) => boolean;
+  readonly positives: readonly PositiveExample[];
+  /** Benign texts that must come out unchanged. */
+  readonly negatives: readonly string[];
+}
+
+/** A detector anchored on literal keywords. */
+export interface KeywordDefinition extends DefinitionBase {
+  readonly kind: 'keyword';
+  readonly keywords: readonly string[];
+  readonly ignoreCase: boolean;
+  /** The match may start up to `max` characters before the keyword, over a run of `chars`. */
+  readonly back?: { readonly max: number; readonly chars: CharTest };
+  /** How far before the keyword the masked part may start (0 unless it covers `back`). */
+  readonly maskBack: number;
+  /** Every character a match may hold after its keyword (used by the idle flush). */
+  readonly charset: CharTest;
+  /**
+   * How many characters the pattern may read from the first character it cannot hold
+   * (lookaheads after the match; default 1). Used by the idle flush.
+   */
+  readonly ahead?: number;
+  /**
+   * For patterns with structure (spaces, separators): given the text from the match start to
+   * the end of what is known, the offset from which secret characters could still appear,
+   * or -1 when no continuation can change the outcome. Must over-approximate.
+   */
+  readonly viable?: (tail: string) => number;
+}
+
+/** A detector run as a global regex over the whole text. */
+export interface ScanDefinition extends DefinitionBase {
+  readonly kind: 'scan';
+  /** Every character a match may hold. */
+  readonly charset: CharTest;
+}
+
+export type DetectorDefinition = KeywordDefinition | ScanDefinition;
+
+/** Builds a {@link CharTest} from a RegExp character class such as `/[A-Za-z0-9_-]/`. */
+export function charTest(cls: RegExp): CharTest {
+  const table = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) table[c] = cls.test(String.fromCharCode(c)) ? 1 : 0;
+  const nonAscii = cls.test('\u00e9') || cls.test('\u4e2d');
+  return (code) => (code < 128 ? table[code] === 1 : nonAscii);
+}
+
+export const ALNUM = charTest(/[A-Za-z0-9]/);
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+
+/** Wraps a bare secret as a positive example in neutral surrounding text. */
+export function plain(make: (rng: ExampleRng) => string): PositiveExample {
+  return (rng) => {
+    const secret = make(rng);
+    return { text: `found ${secret} here`, secret };
+  };
+}
+
+interface TokenSpec {
+  readonly id: string;
+  readonly category?: DetectorCategory;
+  readonly description: string;
+  readonly keywords: readonly string[];
+  readonly ignoreCase?: boolean;
+  /** Regex source after the keyword. */
+  readonly body: string;
+  /** The most characters `body` can match. */
+  readonly bodyMax: number;
+  /** Characters the body may hold, as a class such as `[A-Za-z0-9_-]`. */
+  readonly charset: RegExp;
+  /** Regex source before the keyword (default: no letter or digit just before). */
+  readonly pre?: string;
+  /** Regex source after the body (default: no letter or digit just after). */
+  readonly post?: string;
+  /** Mask only the body, not the keyword (for `AccountKey=`-style anchors). */
+  readonly bodyOnly?: boolean;
+  /** The body holds its own `(?<secret>…)` group: mask only that. */
+  readonly secretInBody?: boolean;
+  readonly back?: { readonly max: number; readonly chars: RegExp };
+  readonly validate?: (secret: string, match: RegExpExecArray) => boolean;
+  readonly viable?: (tail: string) => number;
+  readonly ahead?: number;
+  readonly positives: readonly PositiveExample[];
+  readonly negatives: readonly string[];
+}
+
+/** A token with a documented literal prefix (or another literal anchor). */
+export function token(spec: TokenSpec): KeywordDefinition {
+  const keywords = [...spec.keywords].sort((a, b) => b.length - a.length);
+  const alternation = keywords.map(escapeRegExp).join('|');
+  const pre = spec.pre ?? '(?<![A-Za-z0-9])';
+  const post = spec.post ?? '(?![A-Za-z0-9])';
+  const body = spec.bodyOnly === true ? `(?<secret>${spec.body})` : spec.body;
+  const flags = spec.ignoreCase === true ? 'ydi' : 'yd';
+  const backMax = spec.back?.max ?? 0;
+  const longestKeyword = Math.max(...keywords.map((k) => k.length));
+  return {
+    kind: 'keyword',
+    id: spec.id,
+    category: spec.category ?? 'secret',
+    description: spec.description,
+    keywords,
+    ignoreCase: spec.ignoreCase === true,
+    ...(spec.back === undefined ? {} : { back: { max: spec.back.max, chars: charTest(spec.back.chars) } }),
+    maskBack: spec.bodyOnly === true || spec.secretInBody === true ? 0 : backMax,
+    pattern: new RegExp(`${pre}(?:${alternation})${body}${post}`, flags),
+    ...(spec.bodyOnly === true || spec.secretInBody === true ? { secretGroups: ['secret'] } : {}),
+    maxLength: backMax + longestKeyword + spec.bodyMax,
+    charset: charTest(spec.charset),
+    ...(spec.validate === undefined ? {} : { validate: spec.validate }),
+    ...(spec.viable === undefined ? {} : { viable: spec.viable }),
+    ...(spec.ahead === undefined ? {} : { ahead: spec.ahead }),
+    positives: spec.positives,
+    negatives: spec.negatives,
+  };
+}
+
+/** A pattern that is not anchored on a literal (checked by a validator). */
+export function scan(spec: {
+  readonly id: string;
+  readonly category: DetectorCategory;
+  readonly description: string;
+  readonly pattern: string;
+  readonly maxLength: number;
+  readonly charset: RegExp;
+  readonly validate?: (secret: string, match: RegExpExecArray) => boolean;
+  readonly positives: readonly PositiveExample[];
+  readonly negatives: readonly string[];
+}): ScanDefinition {
+  return {
+    kind: 'scan',
+    id: spec.id,
+    category: spec.category,
+    description: spec.description,
+    pattern: new RegExp(spec.pattern, 'gd'),
+    maxLength: spec.maxLength,
+    charset: charTest(spec.charset),
+    ...(spec.validate === undefined ? {} : { validate: spec.validate }),
+    positives: spec.positives,
+    negatives: spec.negatives,
+  };
+}
+
+// ---- `key = value` assignments (env files, JSON, YAML, TOML, code, headers) ----
+
+const KEY_CHARS = /[A-Za-z0-9_.-]/;
+const GENERIC_QUOTED = (q: string): string => `(?:[^${q}\\\\\\r\\n]|\\\\.){1,1024}`;
+const GENERIC_BARE = '[^\\s"\'`,;&<>()\\[\\]]{1,1024}';
+
+// A string is a viable prefix of an assignment when it could still grow into one; group `v`
+// marks where the value (the secret) would begin. Unbounded counts over-approximate.
+const ASSIGNMENT_PREFIX =
+  /^[A-Za-z0-9_.-]*["']?[ \t]*(?:(?:=>?|:=?)[ \t]*(?<v>)(?:"(?:[^"\\\r\n]|\\.)*\\?|'(?:[^'\\\r\n]|\\.)*\\?|[^\s"'`,;&<>()[\]]*))?$/d;
+
+/** The idle-flush viability of an assignment: where its value could start, or -1. */
+export function assignmentViable(tail: string): number {
+  const m = ASSIGNMENT_PREFIX.exec(tail);
+  if (m === null) return -1;
+  const v = m.indices?.groups?.['v'];
+  return v === undefined ? tail.length : v[0];
+}
+
+/** Normalises a key for matching: camelCase and `.`/`-` become `_`, lower case. */
+export function normaliseKey(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[.\- ]/g, '_')
+    .toLowerCase();
+}
+
+const PLACEHOLDER =
+  /^(?:null|nil|none|undefined|true|false|yes|no|on|off|n\/a|\*+|•+|-+|\.+|\?|\$\d+|:[A-Za-z_]\w*|@[A-Za-z_]\w*|\$[A-Za-z_]\w*|%\([^)]*\)s|<[^>]*>)$/i;
+const TEMPLATE = /^(?:\$\{|\$\(|\{\{|\{%|\[redacted|\[hash:|#\{)/i;
+const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
+const TYPE_WORDS = new Set([
+  'string',
+  'number',
+  'boolean',
+  'bool',
+  'str',
+  'int',
+  'integer',
+  'float',
+  'bytes',
+  'any',
+  'object',
+  'text',
+  'varchar',
+  'char',
+  'optional',
+  'required',
+  'secret',
+  'password',
+  'token',
+  // code, not values: `password = await read()`, `token: this.token`
+  'await',
+  'new',
+  'this',
+  'self',
+  'function',
+  'lambda',
+  'yield',
+  'typeof',
+  'require',
+  'import',
+  'return',
+]);
+
+/** Whether an assignment's value is a placeholder, a reference or code rather than a secret. */
+export function isPlaceholderValue(value: string, bare: boolean): boolean {
+  if (value.length === 0 || PLACEHOLDER.test(value) || TEMPLATE.test(value)) return true;
+  if (bare && (DOTTED_IDENTIFIER.test(value) || TYPE_WORDS.has(value))) return true;
+  return false;
+}
+
+interface AssignmentSpec {
+  readonly id: string;
+  readonly description: string;
+  /** Literal keywords (case-insensitive) that must appear in the key. */
+  readonly keywords: readonly string[];
+  /** Over the normalised key: which keys hold this secret. */
+  readonly key: RegExp;
+  /** Over the normalised key: keys that merely describe the secret (`password_file`). */
+  readonly notKey?: RegExp;
+  /** Regex source of the value; default: any quoted string or a bare word. */
+  readonly value?: string;
+  /** A check on the value (after placeholders are excluded). */
+  readonly valueCheck?: (value: string) => boolean;
+  readonly positives: readonly PositiveExample[];
+  readonly negatives: readonly string[];
+}
+
+/** A `key = value` detector: env files, JSON, YAML, TOML, code and headers. */
+export function assignment(spec: AssignmentSpec): KeywordDefinition {
+  const dq = spec.value ?? GENERIC_QUOTED('"');
+  const sq = spec.value ?? GENERIC_QUOTED("'");
+  const bare = spec.value === undefined ? GENERIC_BARE : `${spec.value}(?![A-Za-z0-9/+=_-])`;
+  const source =
+    '(?<![A-Za-z0-9_.-])(?<key>[A-Za-z0-9_.-]{1,80})["\']?[ \\t]{0,4}(?:=>|:=|[:=])[ \\t]{0,4}' +
+    `(?:"(?<dq>${dq})"|'(?<sq>${sq})'|(?<bare>${bare}))`;
+  const valuePattern = spec.value === undefined ? undefined : new RegExp(`^(?:${spec.value})$`);
+  const keyOk = (key: string): boolean => {
+    const k = normaliseKey(key);
+    return spec.key.test(k) && !(spec.notKey?.test(k) ?? false);
+  };
+  const valueOk = (value: string, isBare: boolean): boolean =>
+    !isPlaceholderValue(value, isBare) && (spec.valueCheck?.(value) ?? true);
+  return {
+    kind: 'keyword',
+    id: spec.id,
+    category: 'secret',
+    description: spec.description,
+    keywords: spec.keywords,
+    ignoreCase: true,
+    back: { max: 40, chars: charTest(KEY_CHARS) },
+    maskBack: 0,
+    pattern: new RegExp(source, 'yd'),
+    secretGroups: ['dq', 'sq', 'bare'],
+    maxLength: 80 + 1 + 4 + 2 + 4 + 2 + 2048,
+    charset: () => true,
+    viable: assignmentViable,
+    validate: (secret, m) => {
+      const key = m.groups?.['key'] ?? '';
+      const isBare = m.groups?.['bare'] !== undefined;
+      if (isBare) {
+        // `password = getPassword()` and `token = obj[...]` are code, not values.
+        const after = m.input.charCodeAt(m.index + m[0].length);
+        if (after === 0x28 || after === 0x5b) return false;
+      }
+      return keyOk(key) && valueOk(secret, isBare);
+    },
+    acceptsKeyValue: (key, value) =>
+      keyOk(key) && valueOk(value, false) && (valuePattern?.test(value) ?? value.length <= 4096),
+    positives: spec.positives,
+    negatives: spec.negatives,
+  };
+}
+
+/** A positive example `<key><sep><value>` where only the value is the secret. */
+export function assigned(
+  key: string,
+  sep: string,
+  make: (rng: ExampleRng) => string,
+  quote = '',
+): PositiveExample {
+  return (rng) => {
+    const secret = make(rng);
+    return { text: `${key}${sep}${quote}${secret}${quote}\n`, secret };
+  };
+}

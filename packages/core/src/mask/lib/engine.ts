@@ -1,0 +1,471 @@
+// The masking engine. Whole-text masking is this engine fed one chunk and ended, so streamed
+// and whole-text output are the same function of the input by construction:
+//
+// - Detection runs over a "view" of the text with ANSI CSI sequences removed (so colour codes
+//   around or inside a secret do not hide it); the sequences are put back on output.
+// - Keyword detectors: a hit at absolute position h is decided only once its whole window
+//   [s - LOOKBEHIND, s + maxLength + LOOKAHEAD) is known (or the input ended); the pattern
+//   sees exactly that window on every path.
+// - Scan detectors: a global regex; a match starting at s is final once s + maxLength +
+//   LOOKAHEAD characters are known.
+// - Matches (candidates) that overlap are merged into one masked span; a span is emitted only
+//   when no undecided match can still start inside it. Text is emitted only up to the
+//   frontier below which no undecided match can start.
+//
+// Memory: everything before min(frontier, pending windows) is dropped, so a stream holds at
+// most the longest window plus one chunk.
+//
+// Idle flush: decides early what can no longer change (hits whose pattern cannot read past
+// the known text, per each detector's `charset`/`viable`), so it only ever emits a prefix of
+// the final output: it never changes the output and never emits part of a secret.
+import type { MaskFinding } from '../types.js';
+import type { DetectorDefinition, KeywordDefinition } from './definition.js';
+import { LOOKAHEAD, LOOKBEHIND } from './definition.js';
+import type { KeywordIndex } from './keyword-index.js';
+
+/** A compiled selection of detectors. */
+export interface DetectorSet {
+  /** Selected detectors in priority order; their index is their priority. */
+  readonly defs: readonly DetectorDefinition[];
+  readonly keywords: KeywordIndex;
+  /** Indexes (into `defs`) of the scan detectors. */
+  readonly scans: readonly number[];
+  /** Indexes of keyword detectors whose masked part can start before the keyword. */
+  readonly maskBackers: readonly number[];
+  /** The largest `back.max` and `maskBack` over keyword detectors. */
+  readonly maxBack: number;
+  readonly maxMaskBack: number;
+}
+
+/** Renders one masked span: the detector's index and the span's text (ANSI removed). */
+export type RenderSpan = (detector: number, text: string) => string;
+
+// Merged spans longer than this are split, so a chain of overlapping matches stays bounded.
+const MAX_SPAN = 65536;
+
+// eslint-disable-next-line no-control-regex -- ESC starts the ANSI sequences removed from the view
+const ANSI = /\x1b(?:\[[0-?]{0,32}[ -/]{0,8}[@-~]|[()*+][0-~])/y;
+// eslint-disable-next-line no-control-regex -- as above
+const ANSI_PREFIX = /^\x1b(?:\[[0-?]{0,32}[ -/]{0,8}|[()*+])?$/;
+
+interface Hit {
+  readonly det: number;
+  /** Where the pattern is tried (absolute view offset). */
+  readonly s: number;
+  /** End of the keyword. */
+  readonly kwEnd: number;
+  /** End of the window. */
+  readonly wEnd: number;
+}
+
+interface Candidate {
+  start: number;
+  readonly end: number;
+  readonly det: number;
+}
+
+interface Gap {
+  /** The view offset of the character this sequence preceded. */
+  readonly pos: number;
+  readonly seq: string;
+}
+
+const byPosition = (a: Candidate, b: Candidate): number =>
+  a.start - b.start || a.det - b.det || b.end - a.end;
+
+/** Streams text through a detector set. One engine per text or stream. */
+export class MaskEngine {
+  private view = '';
+  /** Absolute view offset of `view[0]`. */
+  private base = 0;
+  private ended = false;
+  /** Keyword occurrences starting before this absolute offset have been found. */
+  private kwPos = 0;
+  private hits: Hit[] = [];
+  /** Per scan detector: matches starting before this offset are decided. */
+  private readonly scanPos: number[];
+  private cands: Candidate[] = [];
+  /** View text before this absolute offset has been emitted. */
+  private emitted = 0;
+  private gaps: Gap[] = [];
+  private gapHead = 0;
+  /** Raw text that may be the start of an ANSI sequence. */
+  private rawPending = '';
+  /** Raw characters emitted so far (for finding offsets). */
+  private rawOut = 0;
+
+  constructor(
+    private readonly set: DetectorSet,
+    private readonly render: RenderSpan,
+    private readonly findings?: MaskFinding[],
+  ) {
+    this.scanPos = set.scans.map(() => 0);
+  }
+
+  /** Adds text; returns the output that is now final. */
+  write(chunk: string): string {
+    if (this.ended) throw new Error('write after end');
+    if (chunk.length === 0) return '';
+    this.append(chunk, false);
+    return this.process('normal');
+  }
+
+  /** Ends the input; returns the rest of the output. */
+  end(): string {
+    if (this.ended) return '';
+    this.append('', true);
+    this.ended = true;
+    return this.process('end');
+  }
+
+  /** Emits what can no longer be part of a secret (for interactive streams). */
+  idle(): string {
+    if (this.ended) return '';
+    return this.process('idle');
+  }
+
+  /** Characters held back (received but not yet emitted). */
+  get pending(): number {
+    return this.base + this.view.length - this.emitted + this.rawPending.length;
+  }
+
+  private append(chunk: string, final: boolean): void {
+    const text = this.rawPending + chunk;
+    this.rawPending = '';
+    if (text.length === 0) return;
+    let esc = text.indexOf('\x1b');
+    if (esc === -1) {
+      this.view += text;
+      return;
+    }
+    const viewEnd = this.base + this.view.length;
+    let out = '';
+    let last = 0;
+    while (esc !== -1) {
+      ANSI.lastIndex = esc;
+      const m = ANSI.exec(text);
+      if (m !== null) {
+        out += text.slice(last, esc);
+        this.gaps.push({ pos: viewEnd + out.length, seq: m[0] });
+        last = esc + m[0].length;
+        esc = text.indexOf('\x1b', last);
+        continue;
+      }
+      if (!final && ANSI_PREFIX.test(text.slice(esc, esc + 48))) {
+        if (text.length - esc <= 48) {
+          out += text.slice(last, esc);
+          this.rawPending = text.slice(esc);
+          last = text.length;
+          break;
+        }
+      }
+      esc = text.indexOf('\x1b', esc + 1);
+    }
+    if (last < text.length) out += text.slice(last);
+    this.view += out;
+  }
+
+  private process(mode: 'normal' | 'idle' | 'end'): string {
+    const out: string[] = [];
+    const end = this.base + this.view.length;
+    const final = mode === 'end';
+    const { keywords, defs } = this.set;
+
+    const limit = final ? end : end - keywords.maxLength + 1;
+    if (limit > this.kwPos) {
+      this.findKeywords(this.kwPos, limit);
+      this.kwPos = limit;
+    }
+    // An idle flush also looks at complete keywords in the last few characters. If they are
+    // found again later, the duplicate candidates merge into the same spans.
+    if (mode === 'idle' && this.kwPos < end) this.findKeywords(this.kwPos, end);
+
+    let frontier = final
+      ? Infinity
+      : mode === 'idle'
+        ? this.futureBound(end)
+        : this.kwPos - this.set.maxMaskBack;
+    const kept: Hit[] = [];
+    for (const hit of this.hits) {
+      if (final || hit.wEnd <= end) {
+        this.runHit(hit, Math.min(end, hit.wEnd));
+        continue;
+      }
+      if (mode === 'idle') {
+        const from = this.viableFrom(hit, end);
+        if (from < 0) {
+          this.runHit(hit, end);
+          continue;
+        }
+        frontier = Math.min(frontier, from);
+      } else {
+        frontier = Math.min(frontier, hit.s);
+      }
+      kept.push(hit);
+    }
+    this.hits = kept;
+
+    this.set.scans.forEach((det, i) => {
+      const d = defs[det];
+      if (d !== undefined) frontier = Math.min(frontier, this.advanceScan(i, det, d, end, mode));
+    });
+
+    this.emit(frontier, final, out);
+    if (final) this.emitText(this.emitted, end, out);
+    this.compact();
+    return out.join('');
+  }
+
+  private findKeywords(from: number, to: number): void {
+    const { defs } = this.set;
+    const base = this.base;
+    const view = this.view;
+    const seen = new Set<number>();
+    this.set.keywords.scan(view, from - base, to - base, (p, owners, length) => {
+      const h = base + p;
+      for (const det of owners) {
+        const d = defs[det] as KeywordDefinition;
+        let s = h;
+        if (d.back !== undefined) {
+          let n = 0;
+          while (n < d.back.max && h - n - 1 >= base && d.back.chars(view.charCodeAt(h - n - 1 - base))) n++;
+          s = h - n;
+        }
+        const key = s * 256 + det;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        this.hits.push({ det, s, kwEnd: h + length, wEnd: s + d.maxLength + LOOKAHEAD });
+      }
+    });
+  }
+
+  private runHit(hit: Hit, windowEnd: number): void {
+    const d = this.set.defs[hit.det] as KeywordDefinition;
+    const ws = Math.max(0, hit.s - LOOKBEHIND);
+    const window = this.view.slice(ws - this.base, windowEnd - this.base);
+    const re = d.pattern;
+    re.lastIndex = hit.s - ws;
+    const m = re.exec(window);
+    if (m !== null) this.accept(d, hit.det, m, ws);
+  }
+
+  private accept(d: DetectorDefinition, det: number, m: RegExpExecArray, offset: number): boolean {
+    let start = m.index;
+    let end = m.index + m[0].length;
+    if (d.secretGroups !== undefined) {
+      const groups = m.indices?.groups;
+      let found = false;
+      for (const g of d.secretGroups) {
+        const span = groups?.[g];
+        if (span !== undefined) {
+          [start, end] = span;
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+    }
+    if (end <= start) return false;
+    if (d.validate !== undefined && !d.validate(m.input.slice(start, end), m)) return false;
+    this.cands.push({ start: offset + start, end: offset + end, det });
+    return true;
+  }
+
+  private advanceScan(
+    i: number,
+    det: number,
+    d: DetectorDefinition,
+    end: number,
+    mode: 'normal' | 'idle' | 'end',
+  ): number {
+    const re = d.pattern;
+    let finalLimit = mode === 'end' ? Infinity : end - d.maxLength - LOOKAHEAD + 1;
+    if (mode === 'idle') finalLimit = Math.max(finalLimit, this.trailingStart(d, end));
+    let r = this.scanPos[i] ?? 0;
+    while (r < end) {
+      re.lastIndex = r - this.base;
+      const m = re.exec(this.view);
+      if (m === null) {
+        r = Math.max(r, Math.min(end, finalLimit));
+        break;
+      }
+      const s = this.base + m.index;
+      if (s >= finalLimit) {
+        r = Math.max(r, finalLimit);
+        break;
+      }
+      // Matches are never empty; after a match that fails validation, retry one further on.
+      r = this.accept(d, det, m, this.base) ? s + m[0].length : s + 1;
+    }
+    this.scanPos[i] = r;
+    return r;
+  }
+
+  // Idle: where a scan detector's undecided attempts start. An attempt that starts before the
+  // trailing run of its charset cannot read past the known text; within the run, only a
+  // letter or digit can start a match.
+  private trailingStart(d: DetectorDefinition, end: number): number {
+    const cap = d.maxLength + LOOKAHEAD;
+    let p = end;
+    while (p > this.base && end - p < cap && d.charset(this.view.charCodeAt(p - 1 - this.base))) p--;
+    while (p < end && !isAlnum(this.view.charCodeAt(p - this.base))) p++;
+    return p;
+  }
+
+  // Idle: the earliest position a keyword hit not yet found could mask: a keyword that may still
+  // be completing at the end, and the runs of characters that may precede a keyword.
+  private futureBound(end: number): number {
+    const { keywords, defs, maskBackers } = this.set;
+    let b = end;
+    for (let p = Math.max(this.kwPos, end - keywords.maxLength + 1); p < end; p++) {
+      if (keywords.partialAt(this.view.slice(p - this.base, end - this.base), 0)) {
+        b = p;
+        break;
+      }
+    }
+    let bound = b;
+    for (const det of maskBackers) {
+      const d = defs[det] as KeywordDefinition;
+      if (d.back === undefined) continue;
+      let n = 0;
+      while (
+        n < d.back.max &&
+        b - n - 1 >= this.base &&
+        d.back.chars(this.view.charCodeAt(b - n - 1 - this.base))
+      )
+        n++;
+      bound = Math.min(bound, b - n);
+    }
+    return bound;
+  }
+
+  // Idle: the earliest position this hit could still mask, or -1 when no more input can change
+  // its outcome.
+  private viableFrom(hit: Hit, end: number): number {
+    const d = this.set.defs[hit.det] as KeywordDefinition;
+    if (d.viable !== undefined) {
+      const offset = d.viable(this.view.slice(hit.s - this.base, end - this.base));
+      return offset < 0 ? -1 : hit.s + offset;
+    }
+    for (let p = hit.kwEnd; p < end; p++) {
+      // The pattern cannot hold p; it may still read `ahead` characters from there.
+      if (!d.charset(this.view.charCodeAt(p - this.base))) return p + (d.ahead ?? 1) <= end ? -1 : hit.s;
+    }
+    return hit.s;
+  }
+
+  private emit(frontier: number, final: boolean, out: string[]): void {
+    const c = this.cands;
+    if (c.length > 1) c.sort(byPosition);
+    const end = this.base + this.view.length;
+    let limit = Math.min(frontier, end);
+    let pos = this.emitted;
+    let i = 0;
+    for (let first = c[i]; first !== undefined; first = c[i]) {
+      if (first.end <= pos) {
+        i++;
+        continue;
+      }
+      const a = Math.max(first.start, pos);
+      if (a >= limit) break;
+      let b = first.end;
+      let j = i + 1;
+      let capped: Candidate | undefined;
+      for (let n = c[j]; n !== undefined; n = c[++j]) {
+        if (n.start >= b) break;
+        if (n.end > b) {
+          if (n.end - a > MAX_SPAN) {
+            capped = n;
+            break;
+          }
+          b = n.end;
+        }
+      }
+      // Not closed: an undecided match may still start inside the span.
+      if (!final && b > frontier) {
+        limit = a;
+        break;
+      }
+      this.emitText(pos, a, out);
+      this.emitSpan(a, b, first.det, out);
+      pos = b;
+      if (capped !== undefined) capped.start = b;
+      i = j;
+    }
+    c.splice(0, i);
+    if (pos < limit) {
+      let q = limit;
+      // Never end a chunk between the halves of a surrogate pair.
+      if (!final && isHighSurrogate(this.view.charCodeAt(q - 1 - this.base))) q--;
+      if (q > pos) {
+        this.emitText(pos, q, out);
+        pos = q;
+      }
+    }
+    this.emitted = pos;
+  }
+
+  // Emits view text [p, q) with the ANSI sequences that sat at or before q.
+  private emitText(p: number, q: number, out: string[]): void {
+    let cur = p;
+    const gaps = this.gaps;
+    for (let g = gaps[this.gapHead]; g !== undefined && g.pos <= q; g = gaps[this.gapHead]) {
+      if (g.pos > cur) {
+        out.push(this.view.slice(cur - this.base, g.pos - this.base));
+        this.rawOut += g.pos - cur;
+        cur = g.pos;
+      }
+      out.push(g.seq);
+      this.rawOut += g.seq.length;
+      this.gapHead++;
+    }
+    if (cur < q) {
+      out.push(this.view.slice(cur - this.base, q - this.base));
+      this.rawOut += q - cur;
+    }
+    this.emitted = Math.max(this.emitted, q);
+  }
+
+  // Emits the replacement of [a, b), then the ANSI sequences that sat inside it.
+  private emitSpan(a: number, b: number, det: number, out: string[]): void {
+    const rawStart = this.rawOut;
+    out.push(this.render(det, this.view.slice(a - this.base, b - this.base)));
+    let raw = b - a;
+    const gaps = this.gaps;
+    for (let g = gaps[this.gapHead]; g !== undefined && g.pos < b; g = gaps[this.gapHead]) {
+      out.push(g.seq);
+      raw += g.seq.length;
+      this.gapHead++;
+    }
+    this.rawOut += raw;
+    const d = this.set.defs[det];
+    if (this.findings !== undefined && d !== undefined) {
+      this.findings.push({ detector: d.id, category: d.category, start: rawStart, end: rawStart + raw });
+    }
+  }
+
+  // Drops text no pending decision or output needs.
+  private compact(): void {
+    let keep = this.emitted;
+    for (const hit of this.hits) keep = Math.min(keep, hit.s - LOOKBEHIND);
+    for (const r of this.scanPos) keep = Math.min(keep, r - LOOKBEHIND);
+    keep = Math.min(keep, this.kwPos - this.set.maxBack - LOOKBEHIND);
+    const drop = keep - this.base;
+    if (drop > 65536 || (drop > 4096 && drop * 2 > this.view.length)) {
+      this.view = this.view.slice(drop);
+      this.base = keep;
+    }
+    if (this.gapHead > 1024) {
+      this.gaps = this.gaps.slice(this.gapHead);
+      this.gapHead = 0;
+    }
+  }
+}
+
+function isAlnum(code: number): boolean {
+  return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 122);
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}

@@ -1,0 +1,76 @@
+// The streaming Transform: bytes (UTF-8, decoded without splitting characters) or strings in,
+// masked bytes out. Its output equals masking the whole input at once, for every chunking.
+import { Buffer } from 'node:buffer';
+import { StringDecoder } from 'node:string_decoder';
+import { Transform } from 'node:stream';
+import type { MaskEngine } from './lib/engine.js';
+import type { MaskStreamOptions } from './types.js';
+
+/** Builds the Transform around a fresh engine. Internal: use `Masker.createStream`. */
+export function createMaskTransform(engine: MaskEngine, options: MaskStreamOptions = {}): Transform {
+  const idleMs = options.idleFlushMs;
+  if (idleMs !== undefined && !(typeof idleMs === 'number' && Number.isFinite(idleMs) && idleMs > 0)) {
+    throw new TypeError('idleFlushMs must be a positive number of milliseconds');
+  }
+  if (options.encoding !== undefined && !Buffer.isEncoding(options.encoding)) {
+    throw new TypeError(`unknown encoding "${String(options.encoding)}"`);
+  }
+  const decoder = new StringDecoder('utf8');
+  let timer: NodeJS.Timeout | undefined;
+  const stopTimer = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  const transform = new Transform({
+    decodeStrings: false,
+    ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
+    transform(chunk: unknown, encoding: BufferEncoding | 'buffer', callback) {
+      try {
+        let text: string;
+        if (typeof chunk === 'string') {
+          text =
+            encoding === 'utf8' || encoding === 'utf-8' || encoding === 'buffer'
+              ? decoder.end() + chunk
+              : decoder.write(Buffer.from(chunk, encoding));
+        } else if (chunk instanceof Uint8Array) {
+          text = decoder.write(
+            chunk instanceof Buffer ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+          );
+        } else {
+          throw new TypeError('a mask stream accepts strings, Buffers and Uint8Arrays');
+        }
+        const out = engine.write(text);
+        if (out.length > 0) this.push(Buffer.from(out, 'utf8'));
+        if (idleMs !== undefined) {
+          stopTimer();
+          timer = setTimeout(() => {
+            timer = undefined;
+            if (transform.destroyed || transform.writableFinished) return;
+            const flushed = engine.idle();
+            if (flushed.length > 0) transform.push(Buffer.from(flushed, 'utf8'));
+          }, idleMs);
+          timer.unref();
+        }
+        callback();
+      } catch (err) {
+        callback(err as Error);
+      }
+    },
+    flush(callback) {
+      stopTimer();
+      try {
+        const rest = decoder.end();
+        const out = (rest.length > 0 ? engine.write(rest) : '') + engine.end();
+        if (out.length > 0) this.push(Buffer.from(out, 'utf8'));
+        callback();
+      } catch (err) {
+        callback(err as Error);
+      }
+    },
+    destroy(err, callback) {
+      stopTimer();
+      callback(err);
+    },
+  });
+  return transform;
+}

@@ -1,0 +1,104 @@
+/**
+ * Public types of the masking area: detectors, findings, the masker and its stream.
+ *
+ * @packageDocumentation
+ */
+import type { Transform } from 'node:stream';
+
+/** What a detector finds: a credential (`secret`) or personal data (`pii`). */
+export type DetectorCategory = 'secret' | 'pii';
+
+/** One built-in detector, as listed by {@link listDetectors}. */
+export interface DetectorInfo {
+  /** Stable id, used in profiles (`detectors: [github-token]`) and in `[REDACTED:<id>]`. */
+  readonly id: string;
+  readonly category: DetectorCategory;
+  /** What it finds and how it keeps false positives low. */
+  readonly description: string;
+}
+
+/** One masked span of a text, in UTF-16 code units of the input. */
+export interface MaskFinding {
+  /** The detector that labels the span (the first of any overlapping matches). */
+  readonly detector: string;
+  readonly category: DetectorCategory;
+  /** Start offset in the input text (inclusive). */
+  readonly start: number;
+  /** End offset in the input text (exclusive). */
+  readonly end: number;
+}
+
+/** The outcome of masking one text. */
+export interface MaskResult {
+  /** The text with every finding replaced in the profile's style. */
+  readonly text: string;
+  /** What was masked, in input order. Never contains the secret itself. */
+  readonly findings: readonly MaskFinding[];
+}
+
+/** What is known about where a value came from, for column and field rules. */
+export interface MaskValueContext {
+  /** The column name as returned by the database. */
+  readonly column?: string;
+  /** The column's source as `schema.table.column`, when the adapter knows it. */
+  readonly source?: string;
+  /** The JSON key (field) the value sits under. */
+  readonly field?: string;
+}
+
+/** One column of a result set. */
+export interface MaskColumn {
+  readonly name: string;
+  /** `schema.table.column`, when the adapter knows it. */
+  readonly source?: string;
+}
+
+/** Options of {@link Masker.createStream}. */
+export interface MaskStreamOptions {
+  /**
+   * After this many milliseconds without input, emit everything that can no longer be part of
+   * a secret (for interactive streams). Absent: output waits for more input or the end.
+   */
+  readonly idleFlushMs?: number;
+  /**
+   * When set, the readable side emits strings in this encoding instead of Buffers
+   * (as `readable.setEncoding` would).
+   */
+  readonly encoding?: BufferEncoding;
+}
+
+/** Options of {@link createMasker}. */
+export interface CreateMaskerOptions {
+  /**
+   * The HMAC-SHA-256 key for the `hash` style (at least 16 bytes). Required when the profile
+   * uses `hash` anywhere.
+   */
+  readonly hashKey?: Uint8Array;
+}
+
+/**
+ * A masking profile compiled once: masks texts, values, rows, JSON documents and streams.
+ * Every method is pure with respect to its input (inputs are never modified).
+ */
+export interface Masker {
+  /** The detector ids this masker runs on content, in catalog order. */
+  readonly detectors: readonly string[];
+  /**
+   * The most characters a stream may hold back while waiting to see whether they belong to a
+   * secret (the longest bounded match plus context).
+   */
+  readonly maxHoldBack: number;
+  /** Masks every finding in a text. */
+  maskText(text: string): MaskResult;
+  /** Masks one value: a column or field rule applies to the whole value, else content detection. */
+  maskValue(value: unknown, context?: MaskValueContext): unknown;
+  /** Masks one row, by column name (object rows) or position (array rows). */
+  maskRow<Row extends Readonly<Record<string, unknown>> | readonly unknown[]>(
+    row: Row,
+    columns: readonly MaskColumn[],
+  ): Row;
+  /** Masks a parsed JSON document: field rules by key name, content detection on strings. */
+  maskJson(document: unknown): unknown;
+  /** A Transform that masks a byte or string stream exactly as {@link Masker.maskText} masks the whole. */
+  createStream(options?: MaskStreamOptions): Transform;
+}
