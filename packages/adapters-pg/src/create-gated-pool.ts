@@ -92,11 +92,19 @@ class GatedPoolImpl implements GatedPool {
         this.#owners.get(client)?.noteBypass(error);
       });
     };
+    const armOnConnect = (client: PoolClient): void => {
+      try {
+        arm(client);
+      } catch {
+        // A client that cannot be guarded is never used: acquire() tries again and refuses it.
+        void client.end().catch(() => undefined);
+      }
+    };
     // Guard every client as soon as it is connected, before anyone can query on it; and the
     // connected clients of a handed-over pool (pg-pool keeps them in `_clients`).
-    pool.on('connect', arm);
+    pool.on('connect', armOnConnect);
     for (const client of (pool as unknown as { _clients?: unknown[] })._clients ?? []) {
-      if ((client as { _connected?: boolean })._connected === true) arm(client as PoolClient);
+      if ((client as { _connected?: boolean })._connected === true) armOnConnect(client as PoolClient);
     }
     // An idle client's connection error (a server restart, or the backstop) must not crash the
     // process; pg-pool removes that client by itself.

@@ -427,6 +427,17 @@ describe('sessions, transactions and order', () => {
     expect(results.map((r) => r.rows[0]!['i'])).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
+  it('who a session acts for cannot be changed through the principal it was given or shows', async () => {
+    const principal = { subject: 'eve', groups: ['analysts'], kind: 'human' as const };
+    const session = gated.as(principal);
+    principal.groups.push('admins');
+    expect(() => (session.principal.groups as string[]).push('admins')).toThrow(TypeError);
+    expect(session.principal.groups).toEqual(['analysts']);
+    await expect(session.query('DELETE FROM orders WHERE id = -5')).rejects.toMatchObject({
+      code: 'ERR_REVIEW_REQUIRED',
+    });
+  });
+
   it('an ended session refuses queries', async () => {
     const session = gated.as(alice);
     await session.end();

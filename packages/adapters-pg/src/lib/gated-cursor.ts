@@ -96,8 +96,14 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
     finish();
   });
 
+  // The client is idle (the describe and catalog queries have completed), so pg writes the
+  // cursor's Parse and Bind now, inside query(): the tickets are used or dropped at once.
   issueTickets(client, queryTickets({ text: call.text, extended: true }));
-  client.query(cursor as never);
+  try {
+    client.query(cursor as never);
+  } finally {
+    revokeTickets(client);
+  }
 
   const maskRows = (rows: unknown[]): unknown[] => {
     if (cursor._result.fields.length !== described.length) {
@@ -122,7 +128,6 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
           return;
         }
         cursor.read(rows, (err, got) => {
-          revokeTickets(client);
           if (err !== undefined && err !== null) {
             const safe = toSafeError(err, masking.text, ctx.target);
             finish(safe);

@@ -74,7 +74,12 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
     if (key !== SESSION_KEY)
       throw new TypeError('create sessions with gatedPool.as() or gatedPool.withToken()');
     this.#ctx = ctx;
-    this.#principal = Object.freeze({ ...principal });
+    // A deep copy: the caller's arrays (groups, actors) must not change who this session is.
+    this.#principal = Object.freeze({
+      ...principal,
+      groups: Object.freeze([...principal.groups]),
+      ...(principal.actorChain === undefined ? {} : { actorChain: Object.freeze([...principal.actorChain]) }),
+    });
     this.#review = review;
   }
 
