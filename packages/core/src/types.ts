@@ -86,6 +86,12 @@ export interface KubeRequest {
   readonly method: string;
   readonly path: string;
   readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * The request body as sent (JSON, YAML or a patch), when the adapter has it. It does not
+   * change the classified actions, but an approval is bound to it: an approved `PATCH` does not
+   * carry over to another body.
+   */
+  readonly body?: string;
 }
 
 /** One thing a caller wants done on a target (SPEC.md §2). */

@@ -1,5 +1,5 @@
 import type { ReviewRequirement } from '../types.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../record/canonical-json.js';
 import { actorsOf } from './hash-request.js';
 import { settleApproval } from './settle-approval.js';
 import type { ApprovalGrant, ApprovalRequest, GrantQuery } from './types.js';

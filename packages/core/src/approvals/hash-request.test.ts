@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Principal, Request } from '../types.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../record/canonical-json.js';
 import { canonicalRequest, hashRequest, hashScope } from './hash-request.js';
 
 const alice: Principal = { subject: 'alice', groups: ['analysts'], kind: 'human' };
@@ -107,6 +107,22 @@ describe('hashRequest', () => {
     );
     expect(kube({ 'Impersonate-User': 'root' })).not.toBe(kube({ 'Impersonate-User': 'rooT' }));
     expect(kube({})).not.toBe(kube({ 'Impersonate-Group': 'system:masters' }));
+  });
+
+  it('binds a kube request to its body', () => {
+    const patch = (body?: string): string =>
+      hashRequest({
+        ...base,
+        request: {
+          type: 'kube',
+          method: 'PATCH',
+          path: '/apis/apps/v1/namespaces/prod/deployments/web',
+          ...(body === undefined ? {} : { body }),
+        },
+      });
+    expect(patch('{"spec":{"replicas":3}}')).not.toBe(patch('{"spec":{"replicas":30}}'));
+    expect(patch('{"spec":{"replicas":3}}')).not.toBe(patch());
+    expect(patch('{"spec":{"replicas":3}}')).toBe(patch('{"spec":{"replicas":3}}'));
   });
 
   it('differs for texts differing by one character', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Principal, Request } from '../types.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../record/canonical-json.js';
 
 /** What an approval is bound to: who asks, where, and exactly what. */
 export interface RequestIdentity {
@@ -25,8 +25,9 @@ export function actorsOf(principal: Principal): readonly string[] {
 
 /**
  * The part of a request that decides what it does, in a fixed shape: SQL text and command lines
- * exactly as given; Kubernetes method upper-cased, path as given, and the `Impersonate-*`
- * headers (names lower-cased, sorted; values sorted); SFTP mode and path; forward `host:port`.
+ * exactly as given; Kubernetes method upper-cased, path as given, the `Impersonate-*`
+ * headers (names lower-cased, sorted; values sorted) and the SHA-256 of the body when there is
+ * one; SFTP mode and path; forward `host:port`.
  * Other Kubernetes headers (user agent, content type, tracing) do not change what the call does
  * and are left out so that a retry with a new trace id is still the approved request.
  *
@@ -58,7 +59,15 @@ export function canonicalRequest(request: Request): Readonly<Record<string, unkn
         impersonate.push([lower, values.sort()]);
       }
       impersonate.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return { type: 'kube', method: request.method.toUpperCase(), path: request.path, impersonate };
+      return {
+        type: 'kube',
+        method: request.method.toUpperCase(),
+        path: request.path,
+        impersonate,
+        // The body binds the approval to what is written, not only where (a hash keeps the
+        // canonical form small for large manifests).
+        ...(request.body === undefined ? {} : { bodySha256: sha256(request.body) }),
+      };
     }
     default:
       throw new TypeError(`not a Portcullis request: ${JSON.stringify(request)}`);
