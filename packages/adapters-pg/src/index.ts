@@ -22,3 +22,5 @@ export type {
   GatedSubmittable,
   GatedTransaction,
 } from './types.js';
+
+// approval store, recording sink and migrations (their engineer adds exports here)
