@@ -187,7 +187,7 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
     // A denial reaches the caller through read(); this keeps it from being an unhandled rejection.
     handle.catch(noop);
     attachCursorFacade(call, handle);
-    void schedule(async () => {
+    schedule(async () => {
       let step: Step;
       try {
         step = await this.#authorize(call.request);
@@ -226,6 +226,9 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
       } finally {
         if (txClient === undefined) this.#afterUse(client, broken);
       }
+    }).catch((err: unknown) => {
+      // The transaction ended before the cursor could start.
+      failed(err as Error);
     });
     return call.kind === 'cursor' ? call.cursor : call.stream;
   }
