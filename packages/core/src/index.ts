@@ -138,6 +138,20 @@ export type {
 } from './engine/types.js';
 
 // mask
+export { createMasker } from './mask/create-masker.js';
+export { listDetectors } from './mask/list-detectors.js';
+export { resolveDetectorSelection } from './mask/resolve-detector-selection.js';
+export type {
+  CreateMaskerOptions,
+  DetectorCategory,
+  DetectorInfo,
+  Masker,
+  MaskColumn,
+  MaskFinding,
+  MaskResult,
+  MaskStreamOptions,
+  MaskValueContext,
+} from './mask/types.js';
 
 // record
 export { canonicalJson } from './record/canonical-json.js';
