@@ -29,7 +29,7 @@ type WriteCallback = (error?: Error | null) => void;
 
 interface WritableInternals {
   _write(chunk: unknown, encoding: BufferEncoding, callback: WriteCallback): void;
-  _writev?(chunks: readonly Chunk[], callback: WriteCallback): void;
+  _writev?: ((chunks: readonly Chunk[], callback: WriteCallback) => void) | null;
   destroy(error?: Error): unknown;
 }
 
@@ -177,7 +177,6 @@ function guardStream(stream: WritableInternals, state: GuardState): void {
   // own properties, which are not writable.
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const write = stream._write;
-  // eslint-disable-next-line @typescript-eslint/unbound-method
   const writev = stream._writev;
   Object.defineProperty(stream, '_write', {
     configurable: false,
@@ -192,7 +191,7 @@ function guardStream(stream: WritableInternals, state: GuardState): void {
       write.call(stream, chunk, encoding, callback);
     },
   });
-  if (writev !== undefined) {
+  if (typeof writev === 'function') {
     Object.defineProperty(stream, '_writev', {
       configurable: false,
       writable: false,

@@ -1,0 +1,160 @@
+import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
+import { BypassError } from '@portcullis/core';
+import { describe, expect, it } from 'vitest';
+import {
+  armClient,
+  bypassOf,
+  issueTickets,
+  queryTickets,
+  revokeTickets,
+  transactionStatus,
+} from './wire-guard.js';
+
+function message(type: string, ...strings: string[]): Buffer {
+  const body = Buffer.concat(strings.map((s) => Buffer.from(`${s}\u0000`)));
+  const head = Buffer.alloc(5);
+  head.write(type, 0, 'latin1');
+  head.writeInt32BE(4 + body.length, 1);
+  return Buffer.concat([head, body]);
+}
+
+/** A pg-like client whose connection writes to a socket-like Writable that keeps what passed. */
+function fakeClient(): {
+  client: { connection: EventEmitter & { stream: Writable }; on: EventEmitter['on'] };
+  written: Buffer[];
+  errors: unknown[];
+  bypasses: BypassError[];
+} {
+  const written: Buffer[] = [];
+  const errors: unknown[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      written.push(chunk);
+      callback();
+    },
+  });
+  stream.on('error', (err) => errors.push(err));
+  const connection = Object.assign(new EventEmitter(), { stream });
+  const client = Object.assign(new EventEmitter(), { connection });
+  const bypasses: BypassError[] = [];
+  armClient(client, (err) => bypasses.push(err));
+  return { client, written, errors, bypasses };
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('queryTickets', () => {
+  it.each([
+    { query: { text: 'SELECT 1' }, tickets: ['Q\u0000SELECT 1'] },
+    { query: { text: 'SELECT 1', values: [] }, tickets: ['Q\u0000SELECT 1'] },
+    { query: { text: 'SELECT $1', values: [1] }, tickets: ['P\u0000\u0000SELECT $1', 'B\u0000'] },
+    { query: { text: 'SELECT 1', name: 's' }, tickets: ['P\u0000s\u0000SELECT 1', 'B\u0000s'] },
+    { query: { text: 'SELECT 1', extended: true }, tickets: ['P\u0000\u0000SELECT 1', 'B\u0000'] },
+  ])('$query.text $query', ({ query, tickets }) => {
+    expect(queryTickets(query)).toEqual(tickets);
+  });
+});
+
+describe('the backstop', () => {
+  it('lets a ticketed text through once, then refuses it and destroys the connection', async () => {
+    const { client, written, errors, bypasses } = fakeClient();
+    issueTickets(client, queryTickets({ text: 'SELECT 1' }));
+    client.connection.stream.write(message('Q', 'SELECT 1'));
+    await tick();
+    expect(written).toHaveLength(1);
+    client.connection.stream.write(message('Q', 'SELECT 1'));
+    await tick();
+    expect(written).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(BypassError);
+    expect(bypasses).toHaveLength(1);
+    expect(bypassOf(client)).toBe(bypasses[0]);
+    expect(() => {
+      issueTickets(client, ['Q\u0000SELECT 2']);
+    }).toThrow(BypassError);
+  });
+
+  it('allows the textless messages of a ticketed extended query', async () => {
+    const { client, written, errors } = fakeClient();
+    issueTickets(client, queryTickets({ text: 'SELECT $1', values: [1] }));
+    const { stream } = client.connection;
+    stream.cork();
+    for (const m of [
+      message('P', '', 'SELECT $1'),
+      message('B', '', ''),
+      message('D', 'P'),
+      message('E', ''),
+      message('S'),
+    ]) {
+      stream.write(m);
+    }
+    stream.uncork();
+    await tick();
+    expect(errors).toEqual([]);
+    expect(written).toHaveLength(5);
+  });
+
+  it('sends nothing of a chunk that holds one unticketed message', async () => {
+    const { client, written, errors } = fakeClient();
+    issueTickets(client, queryTickets({ text: 'SELECT 1' }));
+    client.connection.stream.write(Buffer.concat([message('Q', 'SELECT 1'), message('Q', 'DROP TABLE t')]));
+    await tick();
+    expect(written).toEqual([]);
+    expect(errors[0]).toBeInstanceOf(BypassError);
+  });
+
+  it.each([
+    { name: 'a FunctionCall', bytes: message('F', '') },
+    { name: 'CopyData', bytes: message('d', 'x') },
+    { name: 'a password message', bytes: message('p', 'secret') },
+    { name: 'a Bind of a statement the gate did not allow', bytes: message('B', '', 'stmt') },
+    { name: 'garbage', bytes: Buffer.from([0, 0, 0, 1]) },
+  ])('refuses $name', async ({ bytes }) => {
+    const { client, written, errors } = fakeClient();
+    client.connection.stream.write(bytes);
+    await tick();
+    expect(written).toEqual([]);
+    expect(errors[0]).toBeInstanceOf(BypassError);
+  });
+
+  it('revoked tickets are gone', async () => {
+    const { client, written, errors } = fakeClient();
+    issueTickets(client, queryTickets({ text: 'SELECT 1' }));
+    revokeTickets(client);
+    client.connection.stream.write(message('Q', 'SELECT 1'));
+    await tick();
+    expect(written).toEqual([]);
+    expect(errors[0]).toBeInstanceOf(BypassError);
+  });
+
+  it('guards a stream assigned later (as pg does for TLS), and its _write cannot be replaced', async () => {
+    const { client, errors } = fakeClient();
+    const next = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback();
+      },
+    });
+    next.on('error', (err) => errors.push(err));
+    client.connection.stream = next;
+    expect(() => {
+      (next as unknown as { _write: unknown })._write = () => undefined;
+    }).toThrow(TypeError);
+    next.write(message('Q', 'DROP TABLE t'));
+    await tick();
+    expect(errors[0]).toBeInstanceOf(BypassError);
+  });
+
+  it('tracks the transaction status of each ReadyForQuery', () => {
+    const { client } = fakeClient();
+    expect(transactionStatus(client)).toBe('I');
+    client.connection.emit('readyForQuery', { status: 'T' });
+    expect(transactionStatus(client)).toBe('T');
+  });
+
+  it('refuses a client without a JavaScript connection (pg.native)', () => {
+    const native = Object.assign(new EventEmitter(), { connection: undefined as unknown as object });
+    expect(() => {
+      armClient(native, () => undefined);
+    }).toThrow(TypeError);
+  });
+});
