@@ -21,7 +21,7 @@ const NOT_SECRET_KEY =
 
 const PASSWORD_KEY = /password|passwd|passphrase|(?:^|_)(?:pass|pwd|pw|passcode)(?:_|$)/;
 const SECRET_KEY =
-  /secret|token|(?:api|access|private|signing|encryption|master|license|app|client|account|auth|webhook|service)_?key|credential/;
+  /secret|token|(?:api|access|private|signing|encryption|master|license|app|application|client|account|auth|webhook|service)_?key|credential/;
 const SESSION_KEY =
   /(?:^|_)(?:session(?:_?(?:id|token|key|secret))?|sessid|phpsessid|jsessionid|connect_sid|sid)$/;
 

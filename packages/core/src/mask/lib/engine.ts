@@ -2,7 +2,10 @@
 // and whole-text output are the same function of the input by construction:
 //
 // - Detection runs over a "view" of the text with ANSI CSI sequences removed (so colour codes
-//   around or inside a secret do not hide it); the sequences are put back on output.
+//   around or inside a secret do not hide it); the sequences are put back on output. Only CSI
+//   sequences without intermediate bytes (what terminals emit: SGR colours, cursor and erase
+//   codes) and charset selections are removed, so fewer raw characters are read differently
+//   from how a terminal shows them.
 // - Keyword detectors: a hit at absolute position h is decided only once its whole window
 //   [s - LOOKBEHIND, s + maxLength + LOOKAHEAD) is known (or the input ended); the pattern
 //   sees exactly that window on every path.
@@ -44,9 +47,9 @@ export type RenderSpan = (detector: number, text: string) => string;
 const MAX_SPAN = 65536;
 
 // eslint-disable-next-line no-control-regex -- ESC starts the ANSI sequences removed from the view
-const ANSI = /\x1b(?:\[[0-?]{0,32}[ -/]{0,8}[@-~]|[()*+][0-~])/y;
+const ANSI = /\x1b(?:\[[0-?]{0,32}[@-~]|[()*+][0-~])/y;
 // eslint-disable-next-line no-control-regex -- as above
-const ANSI_PREFIX = /^\x1b(?:\[[0-?]{0,32}[ -/]{0,8}|[()*+])?$/;
+const ANSI_PREFIX = /^\x1b(?:\[[0-?]{0,32}|[()*+])?$/;
 
 interface Hit {
   readonly det: number;
