@@ -4,7 +4,6 @@
 export { createGatedPool } from './create-gated-pool.js';
 export { PgDatabaseError } from './pg-database-error.js';
 export type { PgErrorFields } from './pg-database-error.js';
-export { toRequest } from './to-request.js';
 export type {
   GatedCallback,
   GatedField,
@@ -22,5 +21,3 @@ export type {
   GatedSubmittable,
   GatedTransaction,
 } from './types.js';
-
-// approval store, recording sink and migrations (their engineer adds exports here)

@@ -344,6 +344,28 @@ describe('masking by source column and content', () => {
 });
 
 describe('facade hygiene', () => {
+  it('a connection failure says what failed without naming the host, port or user', async () => {
+    const unreachable = createGatedPool({
+      config: {
+        connectionString: 'postgres://someone:pw@127.0.0.1:1/nowhere',
+        connectionTimeoutMillis: 2000,
+      },
+      portcullis,
+      target: 'warehouse',
+    });
+    try {
+      const err = await unreachable
+        .as(alice)
+        .query('SELECT 1')
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toBe('the connection to warehouse failed (ECONNREFUSED)');
+      expect(JSON.stringify(err)).not.toMatch(/127\.0\.0\.1|someone|nowhere/);
+    } finally {
+      await unreachable.end();
+    }
+  });
+
   it('results are plain objects', async () => {
     const result = await gated.as(alice).query('SELECT id FROM users LIMIT 1');
     expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
