@@ -21,3 +21,14 @@ export type {
   GatedSubmittable,
   GatedTransaction,
 } from './types.js';
+
+// shared state in PostgreSQL
+export { createPgApprovalStore } from './approval-store.js';
+export type { PgApprovalStore, PgApprovalStoreOptions } from './approval-store.js';
+export type { ListenConnection } from './lib/approval-store-listener.js';
+export { migrate } from './migrate.js';
+export type { MigrateOptions, MigrateResult } from './migrate.js';
+export { createPgRecordingSink } from './recording-sink.js';
+export type { PgRecordingSink, PgRecordingSinkOptions } from './recording-sink.js';
+export { exportRecording } from './recording-sink-export.js';
+export type { ExportRecordingOptions } from './recording-sink-export.js';

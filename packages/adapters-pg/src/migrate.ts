@@ -88,7 +88,7 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
         : new Error(`migrating the Portcullis schema ${schema} failed: ${messageOf(err)}`, { cause: err });
     }
   } finally {
-    client.release(broken ? true : undefined);
+    client.release(broken);
   }
 }
 

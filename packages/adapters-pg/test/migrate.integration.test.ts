@@ -11,6 +11,7 @@ let pool: pg.Pool;
 beforeAll(async () => {
   db = await createTestDatabase();
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  pool.on('error', () => undefined);
 });
 
 afterAll(async () => {
@@ -53,13 +54,18 @@ describe('migrate', () => {
 
   it('refuses a schema newer than it knows', async () => {
     await migrate(pool, { schema: 'future' });
-    await pool.query("INSERT INTO future.schema_version (version, description) VALUES (99, 'from the future')");
+    await pool.query(
+      "INSERT INTO future.schema_version (version, description) VALUES (99, 'from the future')",
+    );
     await expect(migrate(pool, { schema: 'future' })).rejects.toThrow(
       'schema future is at version 99, newer than this @portcullis/pg knows (1); upgrade the library',
     );
   });
 
-  it.each(['Portcullis', 'a-b', 'x; DROP TABLE t', '', 'a'.repeat(49)])('refuses the schema name %j', async (schema) => {
-    await expect(migrate(pool, { schema })).rejects.toThrow(TypeError);
-  });
+  it.each(['Portcullis', 'a-b', 'x; DROP TABLE t', '', 'a'.repeat(49)])(
+    'refuses the schema name %j',
+    async (schema) => {
+      await expect(migrate(pool, { schema })).rejects.toThrow(TypeError);
+    },
+  );
 });
