@@ -1,11 +1,12 @@
 import { createMasker, type CompiledPolicy, type Masker, type MaskingProfileConfig } from '@portcullis/core';
-import { NO_MASKING, type MaskColumn, type Masking } from './masking.js';
+import type { MaskColumn, Masking } from './masking.js';
 
 /**
  * Compiles every masking profile of the policy once and returns the masking for a decision's
- * profile name. No name (the policy masks nothing there, `Authorization.mask` absent) copies
- * rows as they are; a name the policy does not define masks with every built-in detector, so a
- * typo never shows a secret.
+ * profile name. No name (no deciding rule names one and the policy has no `masking.default`)
+ * and a name the policy does not define both mask with every built-in detector: a policy that
+ * says nothing about masking must not show secrets (docs/policy.md). A policy opts out of
+ * masking explicitly, with a profile such as `{ style: keep }`.
  *
  * @example
  * ```ts
@@ -27,10 +28,9 @@ export function createMaskingFor(
   }
   let fallback: Masking | undefined;
   return (profile) => {
-    if (profile === undefined) return NO_MASKING;
-    const found = compiled.get(profile);
+    const found = profile === undefined ? undefined : compiled.get(profile);
     if (found !== undefined) return found;
-    fallback ??= fromMasker(build(profile, {}, options));
+    fallback ??= fromMasker(build(profile ?? 'every built-in detector', {}, options));
     return fallback;
   };
 }
@@ -50,7 +50,6 @@ function build(
 
 function fromMasker(masker: Masker): Masking {
   return Object.freeze({
-    active: true,
     row(row: unknown, columns: readonly MaskColumn[], arrayMode: boolean) {
       if (arrayMode) {
         const input = row as readonly unknown[];

@@ -12,8 +12,6 @@ export interface MaskColumn {
 
 /** Masks what a gated request returns. */
 export interface Masking {
-  /** Whether anything is masked at all (no profile: rows are only copied). */
-  readonly active: boolean;
   /**
    * Masks one row (an object keyed by column name, or an array in column order). Returns a
    * new row and how many values were replaced.
@@ -26,13 +24,3 @@ export interface Masking {
   /** Masks free text (notices, error messages and details). */
   readonly text: (text: string) => string;
 }
-
-/** Masking for a decision that names no profile: rows are copied as they are. */
-export const NO_MASKING: Masking = Object.freeze({
-  active: false,
-  row: (row: unknown) => ({
-    row: Array.isArray(row) ? [...(row as unknown[])] : { ...(row as object) },
-    masked: 0,
-  }),
-  text: (text: string) => text,
-});

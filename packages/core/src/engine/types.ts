@@ -98,7 +98,8 @@ export interface Authorization {
   readonly actions: readonly Action[];
   /**
    * The masking profile to apply to results and output (a key of `policy.masking.profiles`):
-   * the decision's, else the policy's `masking.default`. Absent: the policy masks nothing here.
+   * the decision's, else the policy's `masking.default`. Absent: neither names one, and adapters
+   * mask with every built-in detector (docs/policy.md).
    */
   readonly mask?: string;
   /** The approval whose grant was used, for a reviewed request. */
