@@ -35,8 +35,8 @@ export async function exportRecording(pool: Pool, options: ExportRecordingOption
   let text = '';
   let after = 0n;
   for (;;) {
-    const page = await pool.query<{ id: string; line: string }>(
-      `SELECT id::text AS id, line FROM ${schema}.recording
+    const page = await pool.query<{ position: string; line: string }>(
+      `SELECT id::text AS position, line FROM ${schema}.recording
         WHERE id > $1::bigint AND ($2::text IS NULL OR session = $2)
         ORDER BY id LIMIT ${PAGE}`,
       [after.toString(), session],
@@ -44,6 +44,6 @@ export async function exportRecording(pool: Pool, options: ExportRecordingOption
     for (const row of page.rows) text += `${row.line}\n`;
     const last = page.rows.at(-1);
     if (last === undefined || page.rows.length < PAGE) return text;
-    after = BigInt(last.id);
+    after = BigInt(last.position);
   }
 }

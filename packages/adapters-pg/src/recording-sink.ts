@@ -157,11 +157,10 @@ async function insertRows(pool: Pool, table: string, rows: readonly Row[]): Prom
 }
 
 function insertText(table: string): string {
+  // A function scan yields the arrays in order and identity values are drawn row by row as
+  // they arrive. No ORDER BY: PostgreSQL may draw them below a sort, out of order.
   return `INSERT INTO ${table} (session, seq, ts, type, hash, line)
-    SELECT session, seq, ts, type, hash, line
-      FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[], $5::text[], $6::text[])
-           WITH ORDINALITY AS e(session, seq, ts, type, hash, line, n)
-     ORDER BY n`;
+    SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[], $5::text[], $6::text[])`;
 }
 
 function columns(rows: readonly Row[]): unknown[] {
