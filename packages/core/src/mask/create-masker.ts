@@ -3,7 +3,7 @@ import picomatch from 'picomatch';
 import type { MaskingProfileConfig, MaskStyle } from '../types.js';
 import { compileDetectors, maxHoldBack } from './lib/compile-detectors.js';
 import type { RenderSpan } from './lib/engine.js';
-import { MaskEngine } from './lib/engine.js';
+import { MaskEngine, mayContainFinding } from './lib/engine.js';
 import { renderMasked } from './lib/render.js';
 import { resolveDetectorSelection } from './resolve-detector-selection.js';
 import { createMaskTransform } from './stream.js';
@@ -19,6 +19,7 @@ import type {
 const STYLES: ReadonlySet<string> = new Set(['redact', 'partial', 'hash', 'keep']);
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const MEMO_LIMIT = 10_000;
+const QUICK_CHECK_LIMIT = 4096;
 
 interface Rule {
   readonly match: (input: string) => boolean;
@@ -60,7 +61,17 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
   }
   const ids = resolveDetectorSelection(profile.detectors ?? ['all']);
   const set = compileDetectors(ids);
-  const keyValueDetectors = set.defs.flatMap((d, i) => (d.acceptsKeyValue === undefined ? [] : [i]));
+  const keyValueDetectors = set.defs.flatMap((d, i) => (d.keyValue === undefined ? [] : [i]));
+  // Which key-value detectors accept a key name: cached, names repeat across rows.
+  const keyMemo = new Map<string, readonly number[]>();
+  const detectorsForKey = (key: string): readonly number[] => {
+    let found = keyMemo.get(key);
+    if (found === undefined) {
+      found = keyValueDetectors.filter((det) => set.defs[det]?.keyValue?.acceptsKey(key) === true);
+      remember(keyMemo, key, found);
+    }
+    return found;
+  };
   // Kubernetes Secret values are always masked, even under a `keep` profile.
   const secretStyle: MaskStyle = style === 'keep' ? 'redact' : style;
 
@@ -71,7 +82,9 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
   const maskText = (text: string): MaskResult => {
     if (typeof text !== 'string') throw new TypeError('maskText needs a string');
     const findings: MaskFinding[] = [];
+    // Short values (table cells, JSON strings) are mostly clean: skip building an engine.
     if (set.defs.length === 0 || text.length === 0) return { text, findings };
+    if (text.length <= QUICK_CHECK_LIMIT && !mayContainFinding(set, text)) return { text, findings };
     const engine = new MaskEngine(set, renderSpan, findings);
     const out = engine.write(text) + engine.end();
     return { text: out, findings };
@@ -136,8 +149,8 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
       const r = maskText(value);
       if (r.findings.length > 0) return r.text;
       if (key !== undefined) {
-        for (const det of keyValueDetectors) {
-          if (set.defs[det]?.acceptsKeyValue?.(key, value) === true) return renderSpan(det, value);
+        for (const det of detectorsForKey(key)) {
+          if (set.defs[det]?.keyValue?.acceptsValue(value) === true) return renderSpan(det, value);
         }
       }
       return value;

@@ -36,6 +36,7 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
     maskBackers,
     maxBack,
     maxMaskBack,
+    quickScans: scans.map((i) => new RegExp(defs[i]?.pattern.source ?? '(?!)', 'g')),
   };
   cache.set(cacheKey, set);
   return set;

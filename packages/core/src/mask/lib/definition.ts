@@ -38,9 +38,12 @@ interface DefinitionBase {
   readonly validate?: (secret: string, match: RegExpExecArray) => boolean;
   /**
    * For detectors that recognise `key = value` pairs: whether a structured value under a key
-   * (a JSON field, a column) is this kind of secret.
+   * (a JSON field, a column) is this kind of secret. Split so the key check can be cached.
    */
-  readonly acceptsKeyValue?: (key: string, value: string) => boolean;
+  readonly keyValue?: {
+    readonly acceptsKey: (key: string) => boolean;
+    readonly acceptsValue: (value: string) => boolean;
+  };
   readonly positives: readonly PositiveExample[];
   /** Benign texts that must come out unchanged. */
   readonly negatives: readonly string[];
@@ -312,8 +315,10 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
       }
       return keyOk(key) && valueOk(secret, isBare);
     },
-    acceptsKeyValue: (key, value) =>
-      keyOk(key) && valueOk(value, false) && (valuePattern?.test(value) ?? value.length <= 4096),
+    keyValue: {
+      acceptsKey: keyOk,
+      acceptsValue: (value) => valueOk(value, false) && (valuePattern?.test(value) ?? value.length <= 4096),
+    },
     positives: spec.positives,
     negatives: spec.negatives,
   };

@@ -38,6 +38,22 @@ export interface DetectorSet {
   /** The largest `back.max` and `maskBack` over keyword detectors. */
   readonly maxBack: number;
   readonly maxMaskBack: number;
+  /** The scan patterns without indices, for a quick test. */
+  readonly quickScans: readonly RegExp[];
+}
+
+/**
+ * Whether the engine could find anything in `text`. When false, masking returns `text`
+ * unchanged: no keyword means no keyword hit, and no scan pattern match means no scan
+ * candidate. Text with ESC always takes the full path (the view differs from the text).
+ */
+export function mayContainFinding(set: DetectorSet, text: string): boolean {
+  if (text.includes('\x1b') || set.keywords.occursIn(text)) return true;
+  for (const re of set.quickScans) {
+    re.lastIndex = 0;
+    if (re.test(text)) return true;
+  }
+  return false;
 }
 
 /** Renders one masked span: the detector's index and the span's text (ANSI removed). */

@@ -42,7 +42,7 @@ export type KeywordHit = (position: number, owners: readonly number[], length: n
 export class KeywordIndex {
   /** The longest keyword, in characters. */
   readonly maxLength: number;
-  private readonly exact: RegExp | undefined;
+  private readonly exact: readonly RegExp[];
   private readonly folded: RegExp | undefined;
   // Entries by the (folded) code of their first character.
   private readonly exactBuckets = new Map<number, Entry[]>();
@@ -70,7 +70,11 @@ export class KeywordIndex {
         : new RegExp(trieSource(list.map((e) => (e.ignoreCase ? e.folded : e.keyword))), flags);
     const exact = all.filter((e) => !e.ignoreCase);
     const folded = all.filter((e) => e.ignoreCase);
-    this.exact = build(exact, 'g');
+    // Two alternations (keywords starting with a lower-case letter, and the rest) scan several
+    // times faster than one: each has fewer possible first characters to try at a position.
+    const lowerStart = exact.filter((e) => /^[a-z]/.test(e.keyword));
+    const otherStart = exact.filter((e) => !/^[a-z]/.test(e.keyword));
+    this.exact = [build(lowerStart, 'g'), build(otherStart, 'g')].filter((re) => re !== undefined);
     this.folded = build(folded, 'gi');
     for (const e of exact) push(this.exactBuckets, e.keyword.charCodeAt(0), e);
     for (const e of folded) push(this.foldedBuckets, fold(e.folded.charCodeAt(0)), e);
@@ -78,8 +82,21 @@ export class KeywordIndex {
 
   /** Reports every keyword occurrence that starts in [from, to) and ends within `text`. */
   scan(text: string, from: number, to: number, onHit: KeywordHit): void {
-    if (this.exact !== undefined) this.run(this.exact, this.exactBuckets, false, text, from, to, onHit);
+    for (const re of this.exact) this.run(re, this.exactBuckets, false, text, from, to, onHit);
     if (this.folded !== undefined) this.run(this.folded, this.foldedBuckets, true, text, from, to, onHit);
+  }
+
+  /** Whether any keyword occurs anywhere in `text`. */
+  occursIn(text: string): boolean {
+    for (const re of this.exact) {
+      re.lastIndex = 0;
+      if (re.test(text)) return true;
+    }
+    if (this.folded !== undefined) {
+      this.folded.lastIndex = 0;
+      if (this.folded.test(text)) return true;
+    }
+    return false;
   }
 
   /**
