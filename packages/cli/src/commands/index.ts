@@ -1,4 +1,5 @@
 import type { Command } from '../lib/command.js';
+import { approvalsCommand } from './approvals.js';
 import { checkCommand } from './check.js';
 import { lintCommand } from './lint.js';
 import { replayCommand } from './replay.js';
@@ -12,6 +13,7 @@ export const commands: readonly Command[] = [
   testCommand,
   checkCommand,
   whoamiCommand,
+  approvalsCommand,
   verifyCommand,
   replayCommand,
   schemaCommand,
