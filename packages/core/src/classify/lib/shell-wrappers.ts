@@ -8,6 +8,7 @@ import {
   type OptionSpec,
   type ParsedOptions,
 } from './shell-options.js';
+import { otherProgramHandler } from './shell-interpreters.js';
 import { PROGRAM_HANDLERS } from './shell-programs.js';
 import type { ShellWord } from './shell-words.js';
 
@@ -83,7 +84,7 @@ const OTHER_SHELLS = [
 
 /** What the command named `name` (its basename) does besides running, given its arguments. */
 export function wrapperEffects(name: string, args: readonly ShellWord[]): readonly WrapperEffect[] {
-  const handler = HANDLERS.get(name) ?? PROGRAM_HANDLERS.get(name);
+  const handler = HANDLERS.get(name) ?? PROGRAM_HANDLERS.get(name) ?? otherProgramHandler(name);
   return handler === undefined ? NOTHING : handler(args);
 }
 
@@ -154,9 +155,31 @@ function sudo(args: readonly ShellWord[]): readonly WrapperEffect[] {
   });
   if (parsed === undefined) return UNKNOWN;
   if (hasOption(parsed, 'e', 'edit')) return parsed.operands.map((path) => ({ kind: 'write', path }));
-  if (parsed.operands.length === 0 && hasOption(parsed, 's', 'i', 'shell', 'login'))
-    return [{ kind: 'stdin' }];
-  return run(parsed.operands);
+  // `sudo VAR=value … CMD` sets variables for CMD, as env does.
+  const [assignments, command] = leadingAssignments(parsed.operands);
+  if (command === undefined) return [...assignments, { kind: 'unknown' }];
+  if (command.length === 0 && hasOption(parsed, 's', 'i', 'shell', 'login'))
+    return [...assignments, { kind: 'stdin' }];
+  return [...assignments, ...run(command)];
+}
+
+/**
+ * Splits leading `NAME=value` operands (env, sudo) from the command after them. The command is
+ * `undefined` when an expansion stands where an assignment may (it could be either).
+ */
+function leadingAssignments(
+  operands: readonly ShellWord[],
+): [WrapperEffect[], readonly ShellWord[] | undefined] {
+  const effects: WrapperEffect[] = [];
+  let i = 0;
+  for (; i < operands.length; i++) {
+    const word = operands[i];
+    if (word === undefined) break;
+    if (!word.literal) return [effects, undefined];
+    if (!/^[^=]+=/.test(word.text)) break;
+    effects.push({ kind: 'assign', word });
+  }
+  return [effects, operands.slice(i)];
 }
 
 function env(args: readonly ShellWord[]): readonly WrapperEffect[] {
@@ -167,17 +190,9 @@ function env(args: readonly ShellWord[]): readonly WrapperEffect[] {
   });
   // `-S` splits a string with env's own quoting rules: not classified.
   if (parsed === undefined || hasOption(parsed, 'S', 'split-string')) return UNKNOWN;
-  const effects: WrapperEffect[] = [];
-  let i = 0;
-  for (; i < parsed.operands.length; i++) {
-    const word = parsed.operands[i];
-    if (word === undefined) break;
-    // env takes any operand with `=` as an assignment; an expansion could be either.
-    if (!word.literal) return [...effects, { kind: 'unknown' }];
-    if (!word.text.includes('=')) break;
-    effects.push({ kind: 'assign', word });
-  }
-  return [...effects, ...run(parsed.operands.slice(i))];
+  // env takes any operand with `=` as an assignment; an expansion could be either.
+  const [assignments, command] = leadingAssignments(parsed.operands);
+  return command === undefined ? [...assignments, { kind: 'unknown' }] : [...assignments, ...run(command)];
 }
 
 function xargs(args: readonly ShellWord[]): readonly WrapperEffect[] {

@@ -1,0 +1,296 @@
+// Programs whose input is a program in a language other than bash (python -c, perl -e, node -e,
+// gdb -ex, vim -c, sqlite3 .shell, …) and wrappers SPEC.md does not name but attackers use
+// (unbuffer, fakeroot, the dynamic loader, …). Code in another language cannot be classified,
+// so running any is `unknown`; a wrapper's command is classified like any other.
+import { hasOption, parseOptions, type OptionSpec } from './shell-options.js';
+import type { ShellWord } from './shell-words.js';
+import type { WrapperEffect } from './shell-wrappers.js';
+
+type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
+
+const UNKNOWN: readonly WrapperEffect[] = [{ kind: 'unknown' }];
+const NOTHING: readonly WrapperEffect[] = [];
+
+/**
+ * An interpreter: which options carry inline code, which take a value, and whether it reads
+ * a program from stdin when given no script. `-` as the script is stdin too.
+ */
+interface InterpreterSpec {
+  /** Short options whose value (attached or next) is code: `-c` for python, `-e` for perl. */
+  readonly code: string;
+  /** Long options whose value is code (`--eval`). */
+  readonly longCode?: readonly string[];
+  /** Short options that take a value that is not code (`-W ignore`, `-I dir`). */
+  readonly valued?: string;
+  /** Long options that take a separate value that is not code. */
+  readonly longValued?: readonly string[];
+  /** A check on other options' values that can hold code (`perl -M'X;system(…)'`). */
+  readonly unsafeValue?: (option: string, value: string) => boolean;
+}
+
+/**
+ * Runs inline code, a module, a script or stdin: everything but a script file (or module) is
+ * code this classifier cannot read. A script file is only the `exec` of its argv, like
+ * `bash script.sh`.
+ */
+function interpreter(spec: InterpreterSpec): Handler {
+  return (args) => {
+    for (let i = 0; i < args.length; i++) {
+      const word = args[i];
+      if (word === undefined) break;
+      if (!word.literal || word.glob) return UNKNOWN;
+      const text = word.text;
+      if (text === '-') return UNKNOWN;
+      if (text === '--') return args[i + 1] === undefined ? UNKNOWN : NOTHING;
+      if (text.startsWith('--')) {
+        const eq = text.indexOf('=');
+        const name = text.slice(2, eq === -1 ? undefined : eq);
+        if (spec.longCode?.some((n) => n === name || (name.length > 1 && n.startsWith(name))) === true) {
+          return UNKNOWN;
+        }
+        if (eq === -1 && spec.longValued?.includes(name) === true) i++;
+        continue;
+      }
+      if (!text.startsWith('-') || text.length === 1) return NOTHING;
+      const letters = text.slice(1);
+      for (let j = 0; j < letters.length; j++) {
+        const c = letters.charAt(j);
+        if (spec.code.includes(c)) return UNKNOWN;
+        if ((spec.valued ?? '').includes(c)) {
+          const attached = letters.slice(j + 1);
+          const value = attached !== '' ? attached : args[++i]?.text;
+          if (value === undefined || spec.unsafeValue?.(c, value) === true) return UNKNOWN;
+          break;
+        }
+      }
+    }
+    // No script: the program comes from stdin (the SSH channel, a pipe) or a REPL.
+    return UNKNOWN;
+  };
+}
+
+// `-m MODULE` runs a module from the path, like a script file.
+const PYTHON = interpreter({ code: 'c', valued: 'WXQm', longValued: ['check-hash-based-pycs'] });
+const PERL = interpreter({
+  code: 'eE',
+  valued: 'IMm',
+  // `-MFoo=a,b` is `use Foo split(/,/, q{a,b})`; anything else in the value is code.
+  unsafeValue: (option, value) =>
+    (option === 'M' || option === 'm') && !/^-?[\w:]+(=[\w:,.-]*)?$/.test(value),
+});
+const RUBY = interpreter({ code: 'e', valued: 'IrCEF', longValued: ['encoding'] });
+const NODE = interpreter({
+  code: 'ep',
+  // `--import`/`--loader` accept `data:` URLs, which are inline code.
+  longCode: ['eval', 'print', 'import', 'experimental-loader', 'loader'],
+  valued: 'r',
+  longValued: ['require', 'title', 'conditions', 'input-type'],
+});
+const PHP = interpreter({ code: 'rRBEFa', valued: 'cdfzt', longValued: ['define'] });
+const LUA = interpreter({ code: 'e', valued: 'l' });
+const TCL = interpreter({ code: '' });
+const EXPECT = interpreter({ code: 'c', valued: 'fD' });
+const GENERIC_E = interpreter({ code: 'e', longCode: ['eval'] });
+
+/** Interpreters by basename (a version suffix such as `python3.12` is dropped before lookup). */
+const INTERPRETERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  ...['python', 'python2', 'python3', 'pypy', 'pypy3'].map((n) => [n, PYTHON] as const),
+  ...['perl', 'perl5'].map((n) => [n, PERL] as const),
+  ...['ruby', 'jruby', 'irb'].map((n) => [n, RUBY] as const),
+  ...['node', 'nodejs'].map((n) => [n, NODE] as const),
+  ['php', PHP],
+  ...['lua', 'luajit'].map((n) => [n, LUA] as const),
+  ...['tclsh', 'wish'].map((n) => [n, TCL] as const),
+  ['expect', EXPECT],
+  ...['Rscript', 'osascript', 'julia', 'bun', 'deno', 'jjs', 'jrunscript', 'gjs'].map(
+    (n) => [n, GENERIC_E] as const,
+  ),
+]);
+
+/** A wrapper whose options are `spec` and whose first operand is the command it runs. */
+function wrapper(spec: OptionSpec, skip = 0): Handler {
+  return (args) => {
+    const parsed = parseOptions(args, spec);
+    if (parsed === undefined) return UNKNOWN;
+    const command = parsed.operands.slice(skip);
+    return command.length === 0 ? NOTHING : [{ kind: 'argv', words: command }];
+  };
+}
+
+/** Programs that start a shell or run code of their own when given these options. */
+function unknownWhen(test: (args: readonly ShellWord[]) => boolean): Handler {
+  return (args) => (args.some((w) => !w.literal) || test(args) ? UNKNOWN : NOTHING);
+}
+
+/** `ip [opts] netns exec NAME CMD…` and `ip -n NAME …` run commands in a namespace. */
+function ip(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const words = args.map((w) => w.text);
+  if (args.some((w) => !w.literal)) return UNKNOWN;
+  const netns = words.findIndex((w) => /^netns$|^net$|^netn$/.test(w));
+  if (netns !== -1 && /^(exec|e|ex|exe)$/.test(words[netns + 1] ?? '')) {
+    const command = args.slice(netns + 3);
+    return command.length === 0 ? UNKNOWN : [{ kind: 'argv', words: command }];
+  }
+  return NOTHING;
+}
+
+/** `logsave [-asv] LOGFILE CMD…`: writes LOGFILE, runs CMD. */
+function logsave(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {});
+  if (parsed === undefined) return UNKNOWN;
+  const [log, ...command] = parsed.operands;
+  if (log === undefined) return NOTHING;
+  return [
+    { kind: 'write', path: log },
+    ...(command.length === 0 ? [] : [{ kind: 'argv', words: command } as const]),
+  ];
+}
+
+/** Options whose value is a command a program runs through a shell. */
+function commandOption(names: readonly string[]): Handler {
+  return (args) => {
+    for (let i = 0; i < args.length; i++) {
+      const w = args[i];
+      if (w === undefined) break;
+      if (!w.literal) continue;
+      for (const name of names) {
+        if (w.text === name) {
+          const v = args[i + 1];
+          return v?.literal === true ? [{ kind: 'script', text: v.text }] : UNKNOWN;
+        }
+        if (name.startsWith('--') && w.text.startsWith(`${name}=`)) {
+          return [{ kind: 'script', text: w.text.slice(name.length + 1) }];
+        }
+      }
+    }
+    return NOTHING;
+  };
+}
+
+/** Programs not in SPEC.md's wrapper list that run another command or code, by basename. */
+const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  ['unbuffer', wrapper({ short: '' })],
+  ['fakeroot', wrapper({ short: 'lsi', long: ['lib', 'faked', 'unknown-is-real', 'fd-base'] })],
+  ['faketime', wrapper({ short: 'mf' }, 1)],
+  ...['proxychains', 'proxychains4'].map((n) => [n, wrapper({ short: 'f' })] as const),
+  ...['torsocks', 'tsocks'].map(
+    (n) => [n, wrapper({ short: 'uapP', long: ['user', 'pass', 'address', 'port'] })] as const,
+  ),
+  ['catchsegv', wrapper({})],
+  ['rlwrap', wrapper({ short: 'aDfFhHlOpPsSt', shortOptional: 'acinN' })],
+  [
+    'xvfb-run',
+    wrapper({
+      short: 'fenps',
+      long: ['error-file', 'auth-file', 'server-num', 'xauth-protocol', 'server-args'],
+    }),
+  ],
+  ['ssh-agent', wrapper({ short: 'aEPt' })],
+  ['dbus-launch', wrapper({ long: ['config-file', 'autolaunch'] })],
+  ['sshpass', wrapper({ short: 'pfdP' })],
+  [
+    'numactl',
+    wrapper({ short: 'iNmCpP', long: ['interleave', 'cpunodebind', 'membind', 'physcpubind', 'preferred'] }),
+  ],
+  ['cgexec', wrapper({ short: 'g' })],
+  ['firejail', wrapper({ permute: false })],
+  ['cpulimit', wrapper({ short: 'lpPe', long: ['limit', 'pid', 'exe', 'path'] })],
+  ['valgrind', wrapper({})],
+  [
+    'setpriv',
+    wrapper({
+      long: [
+        'reuid',
+        'regid',
+        'groups',
+        'inh-caps',
+        'ambient-caps',
+        'bounding-set',
+        'securebits',
+        'selinux-label',
+        'apparmor-profile',
+        'pdeathsig',
+      ],
+    }),
+  ],
+  ['runcon', wrapper({ short: 'turl', long: ['user', 'role', 'type', 'range'] })],
+  ['ip', ip],
+  ['logsave', logsave],
+  // newgrp starts a shell that reads the channel.
+  ['newgrp', () => UNKNOWN],
+  ['split', commandOption(['--filter'])],
+  ['sort', commandOption(['--compress-program'])],
+  ['zip', commandOption(['-TT', '--unzip-command'])],
+  [
+    'apt-get',
+    unknownWhen((args) => args.some((w) => /Invoke|Post-Invoke|Pre-Install-Pkgs|::Exec/i.test(w.text))),
+  ],
+  ['apt', unknownWhen((args) => args.some((w) => /Invoke|Pre-Install-Pkgs|::Exec/i.test(w.text)))],
+  ['make', unknownWhen((args) => args.some((w) => /^(--eval|-E)/.test(w.text)))],
+  ...['vim', 'vi', 'nvim', 'ex', 'view', 'vimdiff', 'rvim'].map(
+    (n) =>
+      [
+        n,
+        unknownWhen((args) =>
+          args.some((w) => /^(-c|--cmd|-S|\+|-s$|-x$|-u$|-i$)/.test(w.text) || w.text === '-'),
+        ),
+      ] as const,
+  ),
+  [
+    'gdb',
+    unknownWhen((args) =>
+      args.some((w) =>
+        /^(-ex|--ex|-eval-command|--eval-command|-x|--command|-batch|--batch|-iex|-ix)/.test(w.text),
+      ),
+    ),
+  ],
+  [
+    'sqlite3',
+    unknownWhen((args) =>
+      args.some((w) => /(^|[\s;])\.(shell|system|output|once|load|excel)\b/.test(w.text)),
+    ),
+  ],
+  ...['psql', 'mysql', 'mariadb'].map(
+    (n) => [n, unknownWhen((args) => args.some((w) => /\\!|\\system|^--init-command/.test(w.text)))] as const,
+  ),
+  ['rpm', unknownWhen((args) => args.some((w) => /^--eval|^-E$|%\{?(lua|\()/.test(w.text)))],
+  ['start-stop-daemon', () => UNKNOWN],
+  ['parallel', () => UNKNOWN],
+]);
+
+/**
+ * The handler for a program outside the core wrapper table, by its basename: an interpreter,
+ * the dynamic loader (`/lib64/ld-linux-x86-64.so.2 /bin/rm` runs rm), or another program in
+ * {@link OTHER_PROGRAMS}.
+ */
+export function otherProgramHandler(name: string): Handler | undefined {
+  const direct = OTHER_PROGRAMS.get(name) ?? INTERPRETERS.get(name);
+  if (direct !== undefined) return direct;
+  // `python3.12`, `perl5.36`, `lua5.4`, `php8.2`.
+  const unversioned = name.replace(/[\d.]+$/, '');
+  if (unversioned !== name && unversioned !== '') {
+    const versioned = INTERPRETERS.get(unversioned);
+    if (versioned !== undefined) return versioned;
+  }
+  if (/^ld(-linux)?([-.\w]*)\.so(\.\d+)*$/.test(name)) return loader;
+  return undefined;
+}
+
+/** `ld.so [--library-path P] [--preload L] [--argv0 S] PROGRAM ARGS…` runs PROGRAM. */
+function loader(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    long: [
+      'library-path',
+      'inhibit-rpath',
+      'audit',
+      'preload',
+      'argv0',
+      'glibc-hwcaps-prepend',
+      'glibc-hwcaps-mask',
+    ],
+  });
+  if (parsed === undefined) return UNKNOWN;
+  // A preloaded or differently searched library can run anything before PROGRAM.
+  if (hasOption(parsed, 'library-path', 'preload', 'audit')) return UNKNOWN;
+  return parsed.operands.length === 0 ? NOTHING : [{ kind: 'argv', words: parsed.operands }];
+}
