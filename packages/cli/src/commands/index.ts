@@ -2,6 +2,7 @@ import type { Command } from '../lib/command.js';
 import { approvalsCommand } from './approvals.js';
 import { checkCommand } from './check.js';
 import { lintCommand } from './lint.js';
+import { maskCommand } from './mask.js';
 import { replayCommand } from './replay.js';
 import { schemaCommand } from './schema.js';
 import { testCommand } from './test.js';
@@ -14,6 +15,7 @@ export const commands: readonly Command[] = [
   checkCommand,
   whoamiCommand,
   approvalsCommand,
+  maskCommand,
   verifyCommand,
   replayCommand,
   schemaCommand,
