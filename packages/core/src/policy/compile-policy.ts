@@ -7,6 +7,7 @@ import {
   type PolicyInternals,
   type TargetIndex,
 } from './compiled-rules.js';
+import { listDetectors } from '../mask/list-detectors.js';
 import { didYouMeanHint } from './did-you-mean.js';
 import { durationSeconds } from './duration.js';
 import {
@@ -83,6 +84,7 @@ export function compilePolicyValue(
     targets.set(name, Object.freeze({ name, protocol: t.protocol }));
 
   const profiles = new Map<string, MaskingProfileConfig>(Object.entries(document.masking?.profiles ?? {}));
+  checkDetectorNames(profiles, issues);
   const maskDefault = document.masking?.default;
   if (maskDefault !== undefined && !profiles.has(maskDefault)) {
     issues.push({ path: ['masking', 'default'], message: unknownProfile(maskDefault, profiles) });
@@ -460,6 +462,27 @@ function safeGlob(pattern: string, flavour: GlobFlavour): Matcher | undefined {
     return compileGlob(pattern, flavour);
   } catch {
     return undefined; // reported by compileField
+  }
+}
+
+/** The words a profile's `detectors` list accepts besides detector ids. */
+const DETECTOR_CATEGORIES = ['secrets', 'pii', 'all'];
+
+/**
+ * Every name in a profile's `detectors` must be a category or a built-in detector id: a typo
+ * would otherwise silently drop a detector and let that kind of secret through.
+ */
+function checkDetectorNames(profiles: ReadonlyMap<string, MaskingProfileConfig>, issues: RawIssue[]): void {
+  const known = new Set([...DETECTOR_CATEGORIES, ...listDetectors().map((d) => d.id)]);
+  for (const [name, profile] of profiles) {
+    (profile.detectors ?? []).forEach((detector, index) => {
+      if (known.has(detector)) return;
+      const hint = didYouMeanHint(detector, known);
+      issues.push({
+        path: ['masking', 'profiles', name, 'detectors', index],
+        message: `unknown detector "${detector}"${hint || ' — use secrets, pii, all, or a detector id (portcullis mask --list-detectors)'}`,
+      });
+    });
   }
 }
 

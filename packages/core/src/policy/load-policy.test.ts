@@ -316,6 +316,17 @@ rules:
       'portcullis.yaml:6:21: masking.default: masking profile "strct" is not defined — did you mean "strict"?',
     );
   });
+
+  it('rejects a detector name that is neither a category nor a built-in detector', () => {
+    expect(
+      yaml(`${HEAD}masking: { profiles: { p: { detectors: [secrets, github-tokn, nonsense] } } }\n`),
+    ).toBe(
+      [
+        'portcullis.yaml:6:50: masking.profiles.p.detectors[1]: unknown detector "github-tokn" — did you mean "github-token"?',
+        'portcullis.yaml:6:63: masking.profiles.p.detectors[2]: unknown detector "nonsense" — use secrets, pii, all, or a detector id (portcullis mask --list-detectors)',
+      ].join('\n'),
+    );
+  });
 });
 
 describe('identity', () => {
