@@ -160,6 +160,69 @@ describe('classifyShellCommand properties', () => {
     );
   });
 
+  it('a path to the program never hides it: the program is also reported by name', () => {
+    const dir = fc.constantFrom('/bin/', '/usr/bin/', '/usr/local/sbin/', './', '../../bin/', '~/');
+    fc.assert(
+      fc.property(dir, argv, (d, words) => {
+        const [name = '', ...rest] = words;
+        if (name.includes('/')) return;
+        const result = classifyShellCommand([d + name, ...rest].join(' '));
+        expect(result).toContainEqual({ operation: 'exec', resource: words.join(' ') });
+      }),
+    );
+  });
+
+  it('line continuations inside a word do not change what runs', () => {
+    fc.assert(
+      fc.property(argv, fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), (words, cuts) => {
+        const line = words.join(' ');
+        let broken = line;
+        for (const cut of cuts) {
+          // Never at the very end (the grammar reports a dangling continuation as an error, which
+          // is unknown), never inside an escape or an earlier continuation.
+          const i = cut % broken.length;
+          if (broken.charAt(i - 1) === '\\' || broken.charAt(i) === '\n') continue;
+          broken = `${broken.slice(0, i)}\\\n${broken.slice(i)}`;
+        }
+        expect(classifyShellCommand(broken)).toEqual(classifyShellCommand(line));
+      }),
+    );
+  });
+
+  it('text bash evaluates again is unknown when a payload can reach it', () => {
+    // Each source puts `a[$(…)]` (or run-time text) where each sink evaluates it a second time.
+    const source = fc.constantFrom(
+      "x='a[$(P)]'",
+      "x=$'a[\\x24(P)]'",
+      'read x',
+      'x=$(cat)',
+      "set -- 'a[$(P)]'",
+      "declare x='a[$(P)]'",
+      'mapfile -t arr',
+    );
+    const sink = fc.constantFrom(
+      'ls $((x))',
+      'ls $(($1))',
+      '[[ x -eq 1 ]]',
+      'echo ${arr[x]}',
+      '(( x ))',
+      'let y=x',
+      'declare -i y; y=x',
+      'echo ${!x}',
+      'echo ${x@P}',
+      'echo ${s:x}',
+      'for ((i=x;;)); do break; done',
+      'test -v x',
+    );
+    fc.assert(
+      fc.property(source, sink, argv, fc.boolean(), (src, snk, words, nested) => {
+        const line = `${src.replace('P', words.join(' '))}; ${snk}`;
+        const command = nested ? `bash -c ${quote(line)}` : line;
+        expect(classifyShellCommand(command)).toContainEqual({ operation: 'unknown' });
+      }),
+    );
+  });
+
   it('a command string run by sh -c, eval or a heredoc is classified like the line itself', () => {
     const seeds = fc.constantFrom(...SEEDS.filter((s) => !s.includes("'") && !s.includes('\n')));
     fc.assert(
@@ -172,3 +235,8 @@ describe('classifyShellCommand properties', () => {
     );
   });
 });
+
+/** Single-quotes a string for sh. */
+function quote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}

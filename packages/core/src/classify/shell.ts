@@ -311,6 +311,8 @@ function visitRedirected(node: Node, walk: Walk, depth: number): void {
 
 /** What may separate the words of one simple command: blanks and line continuations. */
 const BLANK = /^(?:[ \t]|\\\r?\n)*$/;
+/** Line continuations alone: bash removes them before splitting words, so `r\⏎m` is `rm`. */
+const CONTINUATIONS = /^(?:\\\n)+$/;
 const REDIRECT_TYPES: ReadonlySet<string> = new Set([
   'file_redirect',
   'heredoc_redirect',
@@ -327,9 +329,10 @@ function groupWords(nodes: readonly Node[], walk: Walk): Node[][] {
   let prev: Node | undefined;
   for (const node of nodes) {
     const gap = prev === undefined ? ' ' : walk.source.slice(prev.endIndex, node.startIndex);
-    if (!BLANK.test(gap)) walk.out.unknown();
+    // `\` before CR-LF escapes the CR for bash, while the grammar reads a continuation.
+    if (!BLANK.test(gap) || gap.includes('\r')) walk.out.unknown();
     const last = groups.at(-1);
-    if (gap === '' && last !== undefined) last.push(node);
+    if ((gap === '' || CONTINUATIONS.test(gap)) && last !== undefined) last.push(node);
     else groups.push([node]);
     prev = node;
   }

@@ -65,6 +65,12 @@ const UNRESOLVABLE_VARIABLES: ReadonlySet<string> = new Set([
   'LESSOPEN',
   'LESSCLOSE',
   'LESSKEY',
+  // bash's own tables: `BASH_CMDS[ls]=/bin/rm` makes `ls` run rm; BASH_ALIASES defines aliases.
+  'BASH_CMDS',
+  'BASH_ALIASES',
+  'BASH_LOADABLES_PATH',
+  'BASH_XTRACEFD',
+  'EXECIGNORE',
 ]);
 
 /** Variables by prefix: the dynamic loaders' (`LD_PRELOAD`, `DYLD_INSERT_LIBRARIES`, …), bash's exported functions, git's config injection. */

@@ -124,7 +124,17 @@ function shell(args: readonly ShellWord[]): readonly WrapperEffect[] {
   if (hasOption(parsed, 'c')) return [script(parsed.operands[0])];
   // No command string and no script file (or `-s`): the shell reads commands from stdin.
   if (hasOption(parsed, 's') || parsed.operands.length === 0) return [{ kind: 'stdin' }];
-  return NOTHING;
+  return sourceFile(parsed.operands[0]);
+}
+
+/** Standard input by another name: a script read from it comes from the channel or a pipe. */
+const STDIN_FILES = /^\/(dev\/stdin|dev\/fd\/0|proc\/self\/fd\/0|proc\/\d+\/fd\/0)$/;
+
+/** A script file a shell runs or `source` reads: stdin by name is stdin, anything else is its argv. */
+function sourceFile(file: ShellWord | undefined): readonly WrapperEffect[] {
+  if (file === undefined) return UNKNOWN;
+  if (!file.literal) return UNKNOWN;
+  return STDIN_FILES.test(file.text) ? [{ kind: 'stdin' }] : NOTHING;
 }
 
 function otherShell(args: readonly ShellWord[]): readonly WrapperEffect[] {
@@ -380,6 +390,8 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ...POSIX_SHELLS.map((n) => [n, shell] as const),
   ...OTHER_SHELLS.map((n) => [n, otherShell] as const),
   ['sudo', sudo],
+  ['source', (args) => sourceFile(args[0]?.literal === true && args[0].text === '--' ? args[1] : args[0])],
+  ['.', (args) => sourceFile(args[0]?.literal === true && args[0].text === '--' ? args[1] : args[0])],
   [
     'sudoedit',
     (args) =>
