@@ -101,7 +101,10 @@ const cases: readonly (readonly [string, readonly string[]])[] = [
   ["SELECT setval('s', 1)", ['select', 'function:setval']],
   ["SELECT set_config('role', 'admin', false)", ['select', 'function:set_config']],
   ["SELECT pg_read_file('/etc/passwd')", ['select', 'function:pg_read_file']],
-  ["SELECT pg_catalog.pg_read_file('/etc/passwd')", ['select', 'function:pg_catalog.pg_read_file']],
+  [
+    "SELECT pg_catalog.pg_read_file('/etc/passwd')",
+    ['select', 'function:pg_catalog.pg_read_file', 'function:pg_read_file'],
+  ],
   ['SELECT pg_terminate_backend(123)', ['select', 'function:pg_terminate_backend']],
   ["SELECT lo_export(1, '/tmp/x')", ['select', 'function:lo_export']],
   ["SELECT pg_notify('ch', 'x')", ['select', 'function:pg_notify']],
@@ -133,7 +136,10 @@ const cases: readonly (readonly [string, readonly string[]])[] = [
   ['CREATE PROCEDURE s.p() LANGUAGE sql BEGIN ATOMIC DELETE FROM x; END', ['create:s.p', 'delete:x']],
   ['CREATE SCHEMA s', ['create:s']],
   ['CREATE EXTENSION dblink', ['create:dblink']],
-  ['CREATE TRIGGER trg AFTER INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION f()', ['create:s.t.trg']],
+  [
+    'CREATE TRIGGER trg AFTER INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION f()',
+    ['create:s.t.trg', 'function:f'],
+  ],
   ['CREATE RULE r AS ON INSERT TO t DO INSTEAD DELETE FROM x', ['create:t.r', 'delete:x']],
   ['ALTER TABLE t ADD COLUMN c int DEFAULT f()', ['alter:t', 'function:f']],
   ['ALTER TABLE public.t RENAME TO u', ['alter:public.t']],
@@ -199,7 +205,7 @@ const cases: readonly (readonly [string, readonly string[]])[] = [
   ['EXECUTE p', ['unknown']],
   ['DEALLOCATE p', ['other:p']],
   ['DEALLOCATE ALL', ['other:all']],
-  ['DISCARD ALL', ['other:discard all']],
+  ['DISCARD ALL', ['other:discard all', 'role']],
   // multi-statement texts
   ['SELECT 1; DROP TABLE t', ['select', 'drop:t']],
   ['SELECT * FROM t; SELECT * FROM t;', ['select:t']],
@@ -249,6 +255,91 @@ describe('classifySql', () => {
 
   it('returns unknown for input that is not a string', () => {
     expect(classifySql(42 as unknown as string)).toEqual([a('unknown')]);
+  });
+});
+
+// Evasions found by red-teaming the classifier, each with the exact actions it must produce. A
+// read-only policy (select, explain, show, set, transaction) must not allow any of them, and a
+// deny rule naming a built-in by its bare name must see it however it is qualified.
+const evasions: readonly (readonly [string, readonly string[]])[] = [
+  // pg_catalog qualification also yields the bare name a rule names
+  [
+    "SELECT pg_catalog.set_config('role', 'admin', false)",
+    ['select', 'function:pg_catalog.set_config', 'function:set_config'],
+  ],
+  [
+    "SELECT * FROM pg_catalog.pg_ls_dir('/')",
+    ['select', 'function:pg_catalog.pg_ls_dir', 'function:pg_ls_dir'],
+  ],
+  ['SELECT * FROM pg_catalog.pg_authid', ['select:pg_catalog.pg_authid', 'select:pg_authid']],
+  ['SELECT * FROM mydb.pg_catalog.pg_shadow', ['select:mydb.pg_catalog.pg_shadow', 'select:pg_shadow']],
+  [
+    'GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_file(text) TO bob',
+    ['grant:pg_catalog.pg_read_file', 'grant:pg_read_file'],
+  ],
+  ["EXPLAIN SELECT pg_catalog.nextval('s')", ['explain', 'function:pg_catalog.nextval', 'function:nextval']],
+  ['SELECT * FROM "pg_catalog.pg_authid"', ['select:"pg_catalog.pg_authid"']],
+  ["LOAD 'pg_catalog.so'", ['function:pg_catalog.so']],
+  ['GRANT SELECT ON ALL TABLES IN SCHEMA pg_catalog TO bob', ['grant:pg_catalog.*']],
+  ["SELECT pg_catalog.lower('X')", ['select']],
+  // a search_path with a schema before pg_catalog lets that schema's lower() or + run instead
+  ['SET search_path = scratch, pg_catalog', ['set:search_path', 'unknown']],
+  ['SET LOCAL search_path TO "$user", pg_catalog', ['set:search_path', 'unknown']],
+  ['SET search_path = pg_temp, pg_catalog, scratch', ['set:search_path']],
+  ['SET search_path = scratch, public', ['set:search_path']],
+  ["SET search_path = 'scratch, pg_catalog'", ['set:search_path']],
+  ['SET search_path TO DEFAULT', ['set:search_path']],
+  // a client encoding other than UTF8 moves where literals end on the server
+  ["SET client_encoding = 'SJIS'", ['set:client_encoding', 'unknown']],
+  ["SET NAMES 'GBK'", ['set:client_encoding', 'unknown']],
+  ["SET client_encoding TO 'UTF-8'", ['set:client_encoding']],
+  ["SET NAMES 'unicode'", ['set:client_encoding']],
+  ['RESET client_encoding', ['set:client_encoding']],
+  ["SET TIME ZONE INTERVAL '+00:00' HOUR TO MINUTE", ['set:timezone']],
+  // functions attached by DDL run later without being named
+  [
+    "CREATE TRIGGER trg AFTER INSERT ON staging.t FOR EACH ROW EXECUTE FUNCTION public.evil('x')",
+    ['create:staging.t.trg', 'function:public.evil'],
+  ],
+  ['CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION s.f()', ['create:e', 'function:s.f']],
+  ['CREATE CAST (int AS staging.t) WITH FUNCTION public.evil(int)', ['create', 'function:public.evil']],
+  ['CREATE CAST (int AS staging.t) WITH INOUT', ['create']],
+  // role membership and session authorization outside GRANT and SET ROLE
+  ['CREATE ROLE r IN ROLE admin', ['role:r', 'grant:admin', 'role:admin']],
+  ['CREATE ROLE r ROLE bob', ['role:r', 'grant:r']],
+  ['ALTER GROUP admins ADD USER bob', ['role:admins', 'grant:admins']],
+  ['ALTER GROUP admins DROP USER bob', ['role:admins', 'revoke:admins']],
+  ['ALTER USER bob RENAME TO alice', ['role:bob']],
+  ['DISCARD ALL', ['other:discard all', 'role']],
+  // objects that belong to a table are named as DROP names them
+  ['ALTER TRIGGER trg ON s.t RENAME TO x', ['alter:s.t.trg']],
+  ['ALTER POLICY p ON t RENAME TO q', ['alter:t.p']],
+  ['ALTER RULE r ON t RENAME TO x', ['alter:t.r']],
+  // texts the parser would misread or take seconds to read
+  ['SELECT * FROM "users\uD800"', ['unknown']],
+  ["SELECT '\uDC00'; DROP TABLE t", ['unknown']],
+  ['SELECT 1 ' + '/*'.repeat(200) + '*/'.repeat(200), ['unknown']],
+  ['SELECT 1 ' + '+'.repeat(300) + '1', ['unknown']],
+  ['SELECT 1 -- ' + '-'.repeat(250), ['select']],
+  ["SELECT '\uD83D\uDE00' AS smile", ['select']],
+  // benign: built-ins newer than the generated table are not functions with side effects
+  ["SELECT any_value(name), casefold(name), date_add(now(), interval '1 day') FROM t", ['select:t']],
+  ['SELECT uuidv7(), array_shuffle(ARRAY[1, 2]), erf(0.5), gamma(3), to_bin(5)', ['select']],
+  ["SELECT pg_clear_relation_stats('public', 't')", ['select', 'function:pg_clear_relation_stats']],
+];
+
+describe('red-team evasions', () => {
+  it.each(evasions)('%s', (sql, expected) => {
+    expect(classifySql(sql)).toEqual(expected.map(a));
+  });
+
+  it('says why an unreadable text is unknown', () => {
+    expect(analyzeSql('SELECT 1 ' + '+'.repeat(300) + '1')).toMatchObject({
+      failure: 'parse',
+      message: 'the text holds more than 256 operator characters in a row',
+    });
+    expect(analyzeSql("SELECT '\uD800'").message).toBe('the text contains a lone UTF-16 surrogate');
+    expect(analyzeSql('SELECT 1\u0000').message).toBe('the text contains a NUL character');
   });
 });
 

@@ -5,13 +5,17 @@ import type { Action, ClassifyContext } from '../types.js';
 import { LruCache } from './lib/sql-cache.js';
 import { explainItems } from './lib/sql-explain.js';
 import { byteToIndex } from './lib/sql-offsets.js';
+import { unreadableText } from './lib/sql-input.js';
 import { loadParser, parseSql, parserLoaded, scanSql } from './lib/sql-parser.js';
 import { offSettingReading } from './lib/sql-strings.js';
 import { walkParseTree, type SqlItem, type StatementMeta } from './lib/sql-walk.js';
 
 /** Why a whole SQL text classified as `unknown`. */
 export type SqlFailure =
-  /** The text does not parse (or is not a string, or contains a NUL character). */
+  /**
+   * The text does not parse (or is not a string, or contains a NUL character, a lone UTF-16
+   * surrogate or an overlong run of operator characters).
+   */
   | 'parse'
   /** The text holds no statement: empty, whitespace, comments or bare semicolons. */
   | 'empty'
@@ -199,8 +203,9 @@ function failed(failure: SqlFailure, message?: string): Entry {
 }
 
 function compute(sql: string): Entry {
-  // libpg-query reads a C string: a NUL would hide everything after it from the parser.
-  if (sql.includes('\0')) return failed('parse', 'the text contains a NUL character');
+  // A NUL, a lone surrogate or a pathologically long operator run (see sql-input.ts).
+  const unreadable = unreadableText(sql);
+  if (unreadable !== undefined) return failed('parse', unreadable);
   let tree: unknown;
   try {
     tree = parseSql(sql);

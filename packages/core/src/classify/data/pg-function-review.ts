@@ -28,6 +28,50 @@ export const harmlessVolatileFunctions: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Built-in functions added after the PostgreSQL release pg-functions.json was generated from
+ * (the parser is PostgreSQL 18's), reviewed one by one: each only computes its result from its
+ * arguments (or the catalog, or a random source), like its neighbours in the table. Without
+ * this list an analyst's `any_value(x)` or `casefold(name)` would be a `function` action.
+ * Newer functions that write, reach files or other sessions (`pg_restore_relation_stats`,
+ * `pg_sync_replication_slots`, `pg_ls_summariesdir`, …) are deliberately absent.
+ */
+export const newerBuiltinFunctions: Readonly<Record<string, string>> = {
+  any_value: 'PostgreSQL 16: aggregate returning any input value',
+  array_sample: 'PostgreSQL 16: random sample of an array; reads only the random source',
+  array_shuffle: 'PostgreSQL 16: shuffled array; reads only the random source',
+  date_add: 'PostgreSQL 16: timestamptz plus interval',
+  date_subtract: 'PostgreSQL 16: timestamptz minus interval',
+  erf: 'PostgreSQL 16: error function',
+  erfc: 'PostgreSQL 16: complementary error function',
+  to_bin: 'PostgreSQL 16: integer as binary text',
+  to_oct: 'PostgreSQL 16: integer as octal text',
+  pg_input_is_valid: 'PostgreSQL 16: whether text is valid input for a type',
+  pg_input_error_info: 'PostgreSQL 16: why text is not valid input for a type',
+  json_object_agg_strict: 'PostgreSQL 16: JSON object aggregate skipping nulls',
+  json_object_agg_unique: 'PostgreSQL 16: JSON object aggregate rejecting duplicate keys',
+  json_object_agg_unique_strict: 'PostgreSQL 16: both of the above',
+  jsonb_object_agg_strict: 'PostgreSQL 16: jsonb object aggregate skipping nulls',
+  jsonb_object_agg_unique: 'PostgreSQL 16: jsonb object aggregate rejecting duplicate keys',
+  jsonb_object_agg_unique_strict: 'PostgreSQL 16: both of the above',
+  to_regtypemod: 'PostgreSQL 17: type modifier of a type name',
+  pg_basetype: 'PostgreSQL 17: base type of a domain',
+  uuid_extract_timestamp: 'PostgreSQL 17: timestamp field of a UUID',
+  uuid_extract_version: 'PostgreSQL 17: version field of a UUID',
+  unicode_assigned: 'PostgreSQL 17: whether every character is assigned in Unicode',
+  xmltext: 'PostgreSQL 17: text as an XML text node',
+  casefold: 'PostgreSQL 18: case folding of text',
+  array_reverse: 'PostgreSQL 18: array in reverse order',
+  array_sort: 'PostgreSQL 18: sorted array',
+  crc32: 'PostgreSQL 18: CRC-32 of bytea',
+  crc32c: 'PostgreSQL 18: CRC-32C of bytea',
+  gamma: 'PostgreSQL 18: gamma function',
+  lgamma: 'PostgreSQL 18: log of the gamma function',
+  uuidv7: 'PostgreSQL 18: time-ordered random UUID; reads only the clock and random source',
+  pg_get_acl: 'PostgreSQL 18: an object’s access privileges, from the catalog',
+  has_largeobject_privilege: 'PostgreSQL 18: privilege check, from the catalog',
+};
+
+/**
  * Built-in functions that must always be a `function` action, whatever their declared
  * volatility: they run SQL given as text, read whole tables or schemas outside the statement's
  * visible relations, touch server files or other sessions, or change settings and sequences.

@@ -1,11 +1,16 @@
 // Which function and operator names are known to be free of side effects: the generated
 // volatility table (pg-functions.json, from a real pg_proc) adjusted by the reviewed lists.
 import table from '../data/pg-functions.json' with { type: 'json' };
-import { dangerousFunctions, harmlessVolatileFunctions } from '../data/pg-function-review.js';
+import {
+  dangerousFunctions,
+  harmlessVolatileFunctions,
+  newerBuiltinFunctions,
+} from '../data/pg-function-review.js';
 
 const safeFunctions: ReadonlySet<string> = (() => {
   const names = new Set<string>(table.sideEffectFree);
   for (const name of Object.keys(harmlessVolatileFunctions)) names.add(name);
+  for (const name of Object.keys(newerBuiltinFunctions)) names.add(name);
   for (const name of Object.keys(dangerousFunctions)) names.delete(name);
   return names;
 })();

@@ -123,3 +123,21 @@ export function objectName(value: unknown): string | undefined {
       return undefined;
   }
 }
+
+// A rendered name's parts: a quoted part (with "" inside) or a run without dots and quotes.
+const namePart = /"(?:[^"]|"")*"|[^."]+/g;
+
+/**
+ * The bare name of a `pg_catalog`-qualified name (`pg_catalog.set_config` → `set_config`,
+ * `db.pg_catalog.pg_authid` → `pg_authid`), or undefined. `pg_catalog` is on every search path,
+ * ahead of the schemas a path lists unless it names `pg_catalog` later (which the classifier
+ * reports as `unknown`), so the bare name is the object a rule naming it means.
+ */
+export function catalogBareName(rendered: string): string | undefined {
+  if (!rendered.includes('pg_catalog.')) return undefined;
+  const parts = rendered.match(namePart);
+  if (parts === null || parts.join('.') !== rendered) return undefined;
+  if (parts.length !== 2 && parts.length !== 3) return undefined;
+  const bare = parts[parts.length - 1];
+  return parts[parts.length - 2] === 'pg_catalog' && bare !== undefined && bare !== '*' ? bare : undefined;
+}

@@ -5,6 +5,7 @@
 // rule's actions) is classified too.
 import type { Handler, Scope, Walker } from './sql-walk.js';
 import { explainItems } from './sql-explain.js';
+import { isSafeFunction } from './sql-functions.js';
 import {
   isObj,
   list,
@@ -81,6 +82,16 @@ function simple(operation: string, name?: Name, skip: readonly string[] = []): H
     w.emit(operation, resource);
     w.fields(body, scope, skip);
   };
+}
+
+/**
+ * A function a DDL statement attaches to be run implicitly later (a trigger's or a cast's
+ * function): a `function` action now, since the statements that fire it will not name it.
+ */
+function attachedFunction(w: Walker, funcname: unknown): void {
+  const parts = nameParts(funcname);
+  if (parts === undefined) w.unknown();
+  else if (!isSafeFunction(parts)) w.emit('function', renderName(parts));
 }
 
 /** One operation per element of a list of objects. */
@@ -171,10 +182,53 @@ function variableSet(w: Walker, body: SqlObj, scope: Scope | undefined): void {
     w.emit('set', 'all');
   } else if (name !== undefined) {
     w.emit('set', name);
+    if (kind === 'VAR_SET_VALUE' && changesLaterReading(name, list(body['args']))) w.unknown();
   } else {
     w.unknown();
   }
   w.fields(body, scope);
+}
+
+/** The string (or number) value of a SET argument, or undefined for anything else. */
+function settingValue(arg: unknown): string | undefined {
+  const node = unwrap(arg);
+  if (node?.[0] !== 'A_Const') return undefined;
+  for (const key of ['sval', 'ival', 'fval']) {
+    const value = node[1][key];
+    if (!isObj(value)) continue;
+    const v = value[key];
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number') return String(v);
+  }
+  return undefined;
+}
+
+// Client encodings under which the server reads the bytes the driver sends (UTF-8) as written.
+const faithfulEncodings: ReadonlySet<string> = new Set(['utf8', 'unicode']);
+
+/**
+ * Whether a `SET name = args` makes the server read later texts differently from how the
+ * classifier reads them, so that no later classification can be trusted:
+ * - `search_path` naming any schema before `pg_catalog`: an unqualified built-in name
+ *   (`lower`, `+`) may then run a function from that schema, which the classifier takes for the
+ *   built-in (`pg_catalog` is otherwise searched first; `pg_temp` is never searched for
+ *   functions or operators);
+ * - `client_encoding` (also `SET NAMES`) other than UTF8: the server decodes the UTF-8 bytes
+ *   the driver sends as another encoding, where a multi-byte character can swallow a following
+ *   backslash or quote and so move where a literal ends.
+ */
+function changesLaterReading(name: string, args: readonly unknown[]): boolean {
+  if (name !== 'search_path' && name !== 'client_encoding') return false;
+  const values = args.map(settingValue);
+  if (values.some((v) => v === undefined)) return true;
+  if (name === 'search_path') {
+    // Each argument is one schema name (a string argument is quoted as one identifier).
+    const at = values.indexOf('pg_catalog');
+    return at > 0 && values.slice(0, at).some((v) => v !== 'pg_temp');
+  }
+  // client_encoding: PostgreSQL ignores case and punctuation in encoding names (UTF-8, Unicode).
+  const value = (values[0] ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
+  return values.length !== 1 || !faithfulEncodings.has(value);
 }
 
 function grantStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
@@ -298,8 +352,76 @@ function discardStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
     ?.replace(/^DISCARD_/, '')
     .toLowerCase();
   w.emit('other', target === undefined ? undefined : `discard ${target}`);
-  // DISCARD ALL also deallocates every prepared statement.
-  if (target === 'all') w.meta = { kind: 'deallocate', all: true };
+  if (target === 'all') {
+    // DISCARD ALL runs SET SESSION AUTHORIZATION DEFAULT, which ends any SET ROLE or SET
+    // SESSION AUTHORIZATION: a role change, as RESET ROLE is.
+    w.emit('role');
+    // It also deallocates every prepared statement.
+    w.meta = { kind: 'deallocate', all: true };
+  }
+  w.fields(body, scope);
+}
+
+// Objects that belong to a table, named `table.name` as DROP names them.
+const tableMembers: ReadonlySet<string> = new Set(['OBJECT_TRIGGER', 'OBJECT_RULE', 'OBJECT_POLICY']);
+
+function renameStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
+  const type = str(body['renameType']);
+  if (type === 'OBJECT_ROLE') {
+    // ALTER ROLE/USER/GROUP … RENAME is role administration, like the other ALTER ROLE forms.
+    w.emit('role', ident('subname')(body));
+  } else if (type !== undefined && tableMembers.has(type)) {
+    w.emit('alter', onTable('relation', 'subname')(body));
+  } else {
+    w.emit('alter', either(relation('relation'), object('object'), ident('subname'))(body));
+  }
+  w.fields(body, scope, ['relation', 'object']);
+}
+
+/** The role names of a DefElem's list argument (`IN ROLE a, b`, `ADD USER u`). */
+function optionRoles(option: unknown, defname: string): string[] | undefined {
+  const node = unwrap(option);
+  if (node?.[0] !== 'DefElem' || node[1]['defname'] !== defname) return undefined;
+  const arg = unwrap(node[1]['arg']);
+  const items = arg?.[0] === 'List' ? list(arg[1]['items']) : [];
+  return items.map((item) => roleSpecNode(item) ?? '');
+}
+
+/**
+ * Role membership granted inside CREATE ROLE or ALTER GROUP: the same `grant`/`revoke` and
+ * `role` actions as the GRANT/REVOKE statement that does the same (`GRANT admin TO r`).
+ */
+function memberships(w: Walker, body: SqlObj, role: string | undefined, revoke: boolean): void {
+  const op = revoke ? 'revoke' : 'grant';
+  const membership = (granted: string | undefined): void => {
+    if (granted === undefined || granted === '') {
+      w.unknown();
+      return;
+    }
+    w.emit(op, granted);
+    w.emit('role', granted);
+  };
+  for (const option of list(body['options'])) {
+    // IN ROLE a: the new role joins a. ROLE m / ADMIN m (USER m): m joins the new role.
+    for (const granted of optionRoles(option, 'addroleto') ?? []) membership(granted);
+    for (const key of ['rolemembers', 'adminmembers']) {
+      if (optionRoles(option, key) !== undefined) membership(role);
+    }
+  }
+}
+
+function createRoleStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
+  const role = ident('role')(body);
+  w.emit('role', role);
+  memberships(w, body, role, false);
+  w.fields(body, scope);
+}
+
+function alterRoleStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
+  const role = roleSpecName(body['role']);
+  w.emit('role', role);
+  // ALTER GROUP g ADD USER u (action 1) / DROP USER u (action -1).
+  if (body['action'] === 1 || body['action'] === -1) memberships(w, body, role, body['action'] === -1);
   w.fields(body, scope);
 }
 
@@ -369,7 +491,12 @@ export const utilityHandlers: Readonly<Record<string, Handler>> = {
   ListenStmt: simple('listen', ident('conditionname')),
   UnlistenStmt: simple('listen', ident('conditionname')),
   // Loading a shared library runs its initialisation code: a call to code the policy cannot see.
-  LoadStmt: simple('function', (b) => str(b['filename'])),
+  LoadStmt: (w, body, scope) => {
+    // The resource is a file path, not a name: pushed as written (no pg_catalog alias).
+    const file = str(body['filename']);
+    w.items.push(file === undefined ? { operation: 'function' } : { operation: 'function', resource: file });
+    w.fields(body, scope);
+  },
 
   // sessions, transactions, prepared statements
   VariableSetStmt: variableSet,
@@ -395,8 +522,8 @@ export const utilityHandlers: Readonly<Record<string, Handler>> = {
   GrantStmt: grantStmt,
   GrantRoleStmt: grantRoleStmt,
   AlterDefaultPrivilegesStmt: alterDefaultPrivileges,
-  CreateRoleStmt: simple('role', ident('role')),
-  AlterRoleStmt: simple('role', (b) => roleSpecName(b['role'])),
+  CreateRoleStmt: createRoleStmt,
+  AlterRoleStmt: alterRoleStmt,
   AlterRoleSetStmt: simple('role', (b) => (b['role'] === undefined ? 'all' : roleSpecName(b['role']))),
   DropRoleStmt: each('role', 'roles', roleSpecNode),
   DropOwnedStmt: simple('drop'),
@@ -429,10 +556,18 @@ export const utilityHandlers: Readonly<Record<string, Handler>> = {
   IndexStmt: simple('create', either(ident('idxname'), relation('relation')), ['relation']),
   CreateStatsStmt: simple('create', dotted('defnames'), ['relations']),
   CreateFunctionStmt: simple('create', dotted('funcname'), ['funcname', 'options', 'returnType']),
-  CreateTrigStmt: simple('create', onTable('relation', 'trigname'), ['relation', 'funcname', 'args']),
+  CreateTrigStmt: (w, body, scope) => {
+    w.emit('create', onTable('relation', 'trigname')(body));
+    attachedFunction(w, body['funcname']);
+    w.fields(body, scope, ['relation', 'funcname', 'args']);
+  },
   RuleStmt: simple('create', onTable('relation', 'rulename'), ['relation']),
   CreatePolicyStmt: simple('create', onTable('table', 'policy_name'), ['table']),
-  CreateEventTrigStmt: simple('create', ident('trigname'), ['funcname']),
+  CreateEventTrigStmt: (w, body, scope) => {
+    w.emit('create', ident('trigname')(body));
+    attachedFunction(w, body['funcname']);
+    w.fields(body, scope, ['funcname']);
+  },
   CompositeTypeStmt: simple('create', relation('typevar')),
   CreateEnumStmt: simple('create', dotted('typeName')),
   CreateRangeStmt: simple('create', dotted('typeName')),
@@ -441,7 +576,13 @@ export const utilityHandlers: Readonly<Record<string, Handler>> = {
   CreateOpClassStmt: simple('create', dotted('opclassname')),
   CreateOpFamilyStmt: simple('create', dotted('opfamilyname')),
   CreateConversionStmt: simple('create', dotted('conversion_name')),
-  CreateCastStmt: simple('create'),
+  CreateCastStmt: (w, body, scope) => {
+    w.emit('create');
+    // CREATE CAST … WITH FUNCTION f: every later cast between the two types calls f unnamed.
+    const func = body['func'];
+    if (isObj(func)) attachedFunction(w, func['objname']);
+    w.fields(body, scope, ['func']);
+  },
   CreateTransformStmt: simple('create'),
   CreateExtensionStmt: simple('create', ident('extname')),
   CreateFdwStmt: simple('create', ident('fdwname')),
@@ -483,10 +624,7 @@ export const utilityHandlers: Readonly<Record<string, Handler>> = {
   AlterTSConfigurationStmt: simple('alter', dotted('cfgname')),
   AlterPublicationStmt: simple('alter', ident('pubname')),
   AlterSubscriptionStmt: simple('alter', ident('subname')),
-  RenameStmt: simple('alter', either(relation('relation'), object('object'), ident('subname')), [
-    'relation',
-    'object',
-  ]),
+  RenameStmt: renameStmt,
   AlterObjectSchemaStmt: simple('alter', either(relation('relation'), object('object')), [
     'relation',
     'object',

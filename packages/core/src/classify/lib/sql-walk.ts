@@ -5,7 +5,17 @@
 // call or a data-modifying statement is found wherever the grammar lets it appear.
 import type { Action } from '../../types.js';
 import { isSafeFunction, isSafeOperator, isSafeSampleMethod } from './sql-functions.js';
-import { isObj, list, nameParts, rangeVarName, renderName, str, unwrap, type SqlObj } from './sql-names.js';
+import {
+  catalogBareName,
+  isObj,
+  list,
+  nameParts,
+  rangeVarName,
+  renderName,
+  str,
+  unwrap,
+  type SqlObj,
+} from './sql-names.js';
 import { utilityHandlers } from './sql-utility.js';
 
 /** `EXECUTE name`: resolved against the session's prepared statements at classification time. */
@@ -49,9 +59,19 @@ export class Walker {
   items: SqlItem[] = [];
   meta: StatementMeta = { kind: 'statement' };
 
-  /** Adds an action. */
+  /**
+   * Adds an action. A relation or routine qualified with `pg_catalog` also adds its bare name,
+   * so a rule naming `set_config` or `pg_authid` sees `pg_catalog.set_config(…)` too.
+   */
   emit(operation: string, resource?: string): void {
-    this.items.push(resource === undefined ? { operation } : { operation, resource });
+    if (resource === undefined) {
+      this.items.push({ operation });
+      return;
+    }
+    this.items.push({ operation, resource });
+    if (!objectOperations.has(operation)) return;
+    const bare = catalogBareName(resource);
+    if (bare !== undefined) this.items.push({ operation, resource: bare });
   }
 
   /** Adds `unknown`: something here could not be resolved. */
@@ -133,6 +153,12 @@ export class Walker {
     return all;
   }
 }
+
+/** Operations whose resource is a relation or routine name (not a path, setting or channel). */
+const objectOperations: ReadonlySet<string> = new Set([
+  'select', 'insert', 'update', 'delete', 'merge', 'copy_to', 'copy_from', 'create', 'alter', 'drop',
+  'truncate', 'grant', 'revoke', 'lock', 'call', 'function', 'explain', 'maintenance',
+]); // prettier-ignore
 
 /** Whether an unqualified relation name refers to a CTE in scope. */
 function isCte(name: string, scope: Scope | undefined): boolean {
