@@ -136,4 +136,44 @@ describe('classifyKubeRequest properties', () => {
       }),
     );
   });
+  it('headers give the same actions as a record, a Map or a fetch Headers object', () => {
+    const name = fc.constantFrom(
+      'Impersonate-User',
+      'impersonate-group',
+      'Impersonate-Uid',
+      'Accept',
+      'X-Trace',
+    );
+    const value = fc.stringMatching(/^[a-z][a-z0-9:-]{0,12}$/);
+    fc.assert(
+      fc.property(fc.dictionary(name, value, { maxKeys: 4 }), (record) => {
+        const base = { type: 'kube', method: 'GET', path: '/api/v1/pods' } as const;
+        // Headers lower-cases names and joins repeats; the record has unique keys, so only order
+        // can differ.
+        const sorted = (r: unknown) =>
+          [...classifyKubeRequest({ ...base, headers: r } as unknown as KubeRequest)].sort((a, b) =>
+            JSON.stringify(a).localeCompare(JSON.stringify(b)),
+          );
+        const expected = sorted(record);
+        expect(sorted(new Map(Object.entries(record)))).toEqual(expected);
+        expect(sorted(new Headers(record))).toEqual(expected);
+      }),
+    );
+  });
+
+  it('a method override header always makes the request itself unknown', () => {
+    const override = fc.constantFrom('X-HTTP-Method-Override', 'x-http-method', 'X-Method-Override');
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...METHODS),
+        fc.tuple(randomPath, query).map(([p, q]) => p + q),
+        override,
+        fc.constantFrom(...METHODS),
+        (method, path, header, other) => {
+          const actions = classifyKubeRequest({ type: 'kube', method, path, headers: { [header]: other } });
+          expect(actions).toEqual([{ operation: 'unknown' }]);
+        },
+      ),
+    );
+  });
 });

@@ -190,8 +190,72 @@ const unresolvable: readonly Case[] = [
   ['GET', '/api/v1/namespaces/prod/pods/wéb', ['unknown']],
 ];
 
+/** Red-team cases: path and header tricks, and the subresources that mint or reach credentials. */
+const evasions: readonly Case[] = [
+  // A proxy in front of the API server may honour a method override: the verb is not known.
+  ['GET', '/api/v1/namespaces/prod/pods/web', ['unknown'], { 'X-HTTP-Method-Override': 'DELETE' }],
+  ['POST', '/api/v1/namespaces/prod/pods', ['unknown'], { 'x-http-method': 'DELETE' }],
+  [
+    'GET',
+    '/api/v1/pods',
+    ['unknown', 'impersonate users/admin'],
+    { 'X-Method-Override': 'DELETE', 'Impersonate-User': 'admin' },
+  ],
+  // OPTIONS is proxied to the backend; it is a proxy like any other method there.
+  ['OPTIONS', '/api/v1/nodes/n1/proxy/configz', ['proxy nodes/n1/proxy']],
+  ['OPTIONS', '/api/v1/proxy/namespaces/prod/services/web/x', ['proxy namespaces/prod/services/web/proxy']],
+  ['OPTIONS', '/api/v1/namespaces/prod/pods/web/exec', ['unknown']],
+  ['options', '/healthz', ['unknown']],
+  ['HEAD', '/api/v1/namespaces/prod/secrets', ['list namespaces/prod/secrets']],
+  // Subresources a policy must be able to name: minting a token, debugging, evicting, binding.
+  [
+    'POST',
+    '/api/v1/namespaces/prod/serviceaccounts/default/token',
+    ['create namespaces/prod/serviceaccounts/default/token'],
+  ],
+  [
+    'PATCH',
+    '/api/v1/namespaces/prod/pods/web/ephemeralcontainers',
+    ['patch namespaces/prod/pods/web/ephemeralcontainers'],
+  ],
+  ['POST', '/api/v1/namespaces/prod/pods/web/eviction', ['create namespaces/prod/pods/web/eviction']],
+  ['POST', '/api/v1/namespaces/prod/pods/web/binding', ['create namespaces/prod/pods/web/binding']],
+  ['GET', '/api/v1/namespaces/prod/pods/web/log?follow=true', ['get namespaces/prod/pods/web/log']],
+  ['GET', '/api/v1/nodes/n1/proxy/exec/prod/web/app?command=sh', ['proxy nodes/n1/proxy']],
+  [
+    'PUT',
+    '/apis/apps/v1/namespaces/prod/deployments/web/scale',
+    ['update namespaces/prod/deployments.apps/web/scale'],
+  ],
+  [
+    'PUT',
+    '/apis/certificates.k8s.io/v1/certificatesigningrequests/c1/approval',
+    ['update certificatesigningrequests.certificates.k8s.io/c1/approval'],
+  ],
+  // Path spellings the API server resolves to the same object.
+  ['GET', '/api/v1/namespaces/prod/pods/web/exec/', ['exec namespaces/prod/pods/web/exec']],
+  ['GET', '/api/v1/namespaces/prod/pods/web/%65xec', ['exec namespaces/prod/pods/web/exec']],
+  ['GET', '/api/v1/namespaces/prod/pods?watch=1&watch=false', ['watch namespaces/prod/pods']],
+  ['GET', '/apis/apps/v1beta1/namespaces/prod/deployments/web', ['get namespaces/prod/deployments.apps/web']],
+  [
+    'GET',
+    '/apis/stable.example.com/v1/namespaces/prod/crontabs/c',
+    ['get namespaces/prod/crontabs.stable.example.com/c'],
+  ],
+  ['GET', '/api/v1/namespaces/pods/pods/pods', ['get namespaces/pods/pods/pods']],
+  ['GET', '/api/v1/namespaces/secrets/pods', ['list namespaces/secrets/pods']],
+  // Shapes where a proxy and the server could disagree.
+  ['GET', '/api/v1/namespaces/prod/secrets;x=y/db', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods/web%2Fexec', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods/web/exec%3Fcommand=sh', ['unknown']],
+  ['GET', '/api/V1/pods', ['unknown']],
+  ['GET', '//evil.example/api/v1/pods', ['unknown']],
+  ['GET', '/api/v1/namespaces/prod/pods/web/exec\t', ['unknown']],
+  ['GET', '/api/v1/pods', ['list pods', 'impersonate users/x'], { ' Impersonate-User ': 'x' }],
+];
+
 describe('classifyKubeRequest', () => {
-  const groups = { resources, verbs, subresources, nonResource, impersonation, unresolvable };
+  const groups = { resources, verbs, subresources, nonResource, impersonation, unresolvable, evasions };
   for (const [group, cases] of Object.entries(groups)) {
     describe(group, () => {
       for (const [method, path, expected, headers] of cases) {
@@ -212,6 +276,22 @@ describe('classifyKubeRequest', () => {
     expect(
       classifyKubeRequest({ type: 'kube', method: 'GET', path: '/api/v1/namespaces/prod/secret%73/db' }),
     ).toEqual([{ operation: 'get', resource: 'namespaces/prod/secrets/db' }]);
+  });
+
+  it('reads impersonation from a Map or a fetch Headers object, and fails closed on arrays', () => {
+    const path = '/api/v1/nodes';
+    const expected = [
+      { operation: 'list', resource: 'nodes' },
+      { operation: 'impersonate', resource: 'users/admin' },
+    ];
+    const map = new Map([['Impersonate-User', 'admin']]);
+    const fetchHeaders = new Headers({ 'Impersonate-User': 'admin' });
+    for (const headers of [map, fetchHeaders]) {
+      const request = { type: 'kube', method: 'GET', path, headers } as unknown as KubeRequest;
+      expect(classifyKubeRequest(request)).toEqual(expected);
+    }
+    const array = { type: 'kube', method: 'GET', path, headers: [['Impersonate-User', 'admin']] };
+    expect(classifyKubeRequest(array as unknown as KubeRequest)).toEqual([{ operation: 'unknown' }]);
   });
 
   it('fails closed on malformed request objects', () => {

@@ -3,6 +3,7 @@
 // so a policy sees the verb and object the server will authorize, and refuses every path shape
 // where a proxy and the server could disagree.
 import type { Action, KubeRequest } from '../types.js';
+import { hasMethodOverride, headerEntries } from './lib/kube-headers.js';
 import { impersonationActions } from './lib/kube-impersonation.js';
 import { parseKubeTarget } from './lib/kube-url.js';
 
@@ -47,8 +48,11 @@ const GROUP = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
  */
 export function classifyKubeRequest(request: KubeRequest): readonly Action[] {
   try {
-    const main = mainAction(request);
-    const impersonation = impersonationActions((request as { headers?: unknown }).headers);
+    const headers = headerEntries((request as { headers?: unknown }).headers);
+    if (headers === undefined) return [UNKNOWN];
+    // A proxy honouring a method override would run another verb than the one classified.
+    const main = hasMethodOverride(headers) ? UNKNOWN : mainAction(request);
+    const impersonation = impersonationActions(headers);
     const out: Action[] = [];
     const seen = new Set<string>();
     for (const action of [main, ...impersonation]) {
@@ -67,8 +71,11 @@ export function classifyKubeRequest(request: KubeRequest): readonly Action[] {
 function mainAction(request: KubeRequest): Action {
   const { method, path } = request as { method?: unknown; path?: unknown };
   if (typeof method !== 'string' || typeof path !== 'string') return UNKNOWN;
-  const methodVerb = METHOD_VERBS[method.toUpperCase()];
-  if (methodVerb === undefined) return UNKNOWN;
+  const upper = method.toUpperCase();
+  // OPTIONS reaches the API server only through a proxy subresource (it proxies OPTIONS to the
+  // backend); anywhere else it is no verb the server knows.
+  const methodVerb = METHOD_VERBS[upper];
+  if (methodVerb === undefined && upper !== 'OPTIONS') return UNKNOWN;
   const target = parseKubeTarget(path);
   if (target === undefined) return UNKNOWN;
   let parts = target.segments;
@@ -78,6 +85,7 @@ function mainAction(request: KubeRequest): Action {
   const prefix = parts[0];
   const groupless = prefix === 'api';
   if ((prefix !== 'api' && prefix !== 'apis') || parts.length < (groupless ? 3 : 4)) {
+    if (methodVerb === undefined) return UNKNOWN;
     return { operation: methodVerb, resource: parts.length === 0 ? '/' : `/${parts.join('/')}` };
   }
   const group = groupless ? '' : (parts[1] ?? '');
@@ -117,8 +125,10 @@ function mainAction(request: KubeRequest): Action {
   const resourcePath = shown.join('/');
 
   if (subresource !== undefined && OWN_OPERATION_SUBRESOURCES.has(subresource)) {
+    if (methodVerb === undefined && subresource !== 'proxy') return UNKNOWN;
     return { operation: subresource, resource: resourcePath };
   }
+  if (methodVerb === undefined) return UNKNOWN;
   if (pathVerb === 'watch') return { operation: 'watch', resource: resourcePath };
   let verb = methodVerb;
   if (name === undefined && verb === 'get') {

@@ -1,6 +1,7 @@
 // Impersonation headers (https://kubernetes.io/docs/reference/access-authn-authz/authentication/#user-impersonation):
 // each one asks the API server to act as someone else, which is an action of its own.
 import type { Action } from '../../types.js';
+import type { HeaderEntry } from './kube-headers.js';
 import { percentDecode } from './kube-url.js';
 
 const UNKNOWN: Action = { operation: 'unknown' };
@@ -20,11 +21,9 @@ const EXTRA_PREFIX = 'impersonate-extra-';
  * that was possibly several headers joined with commas also yields each part. An empty or
  * malformed value is `unknown`.
  */
-export function impersonationActions(headers: unknown): Action[] {
-  if (headers === undefined || headers === null) return [];
-  if (typeof headers !== 'object') return [UNKNOWN];
+export function impersonationActions(headers: readonly HeaderEntry[]): Action[] {
   const out: Action[] = [];
-  for (const [rawName, rawValue] of Object.entries(headers as Record<string, unknown>)) {
+  for (const [rawName, rawValue] of headers) {
     const name = rawName.trim().toLowerCase();
     if (!name.startsWith('impersonate-')) continue;
     const values = headerValues(rawValue);
