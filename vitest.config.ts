@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^@portcullis\/k8s$/, replacement: src('./packages/adapters-k8s/src/index.ts') },
       { find: /^@portcullis\/cli$/, replacement: src('./packages/cli/src/index.ts') },
       { find: /^@portcullis\/testing$/, replacement: src('./packages/testing/src/index.ts') },
+      { find: /^@portcullis\/conformance$/, replacement: src('./packages/conformance/src/index.ts') },
     ],
   },
   test: {
