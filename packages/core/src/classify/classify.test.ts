@@ -85,6 +85,16 @@ describe('classifyRequest', () => {
     ['127.0.0.1', 22, '127.0.0.1:22'],
     ['::1', 8080, '[::1]:8080'],
     ['[fe80::1]', 443, '[fe80::1]:443'],
+    // Spellings the server's resolver reads as the same address.
+    ['127.1', 22, '127.0.0.1:22'],
+    ['0x7f.0.0.1', 22, '127.0.0.1:22'],
+    ['2130706433', 22, '127.0.0.1:22'],
+    ['0177.0.0.1', 22, '127.0.0.1:22'],
+    ['169.254.43518', 80, '169.254.169.254:80'],
+    ['::ffff:169.254.169.254', 80, '169.254.169.254:80'],
+    ['0:0:0:0:0:0:0:1', 22, '[::1]:22'],
+    ['LOCALHOST.', 22, 'localhost:22'],
+    ['bücher.example', 443, 'xn--bcher-kva.example:443'],
   ] as const)('forward %s %d', (host, port, resource) => {
     expect(classifyRequest({ type: 'forward', host, port })).toEqual([{ operation: 'forward', resource }]);
   });
@@ -96,6 +106,9 @@ describe('classifyRequest', () => {
     ['db', 22.5],
     ['db/x', 22],
     ['user@db', 22],
+    ['local%68ost', 22],
+    ['08.1.1.1', 22],
+    ['.', 22],
   ] as const)('forward %j %d is unknown', (host, port) => {
     expect(classifyRequest({ type: 'forward', host, port })).toEqual(UNKNOWN);
   });

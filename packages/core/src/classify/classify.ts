@@ -107,12 +107,41 @@ function normalizeSftpPath(raw: string): string | undefined {
   return p;
 }
 
-/** `host:port`, with the host lower-cased and an IPv6 address in brackets. */
+/**
+ * `host:port`, with the host in the one spelling a rule can match: lower-cased, IPv4 in
+ * dotted-quad whatever form the server's resolver would accept (`127.1`, `0x7f.1`,
+ * `2130706433` and `::ffff:127.0.0.1` are all `127.0.0.1`), IPv6 compressed and in brackets,
+ * no trailing dot, international names in punycode. A deny on `169.254.169.254:*` must not be
+ * dodged by `169.254.43518`.
+ */
 function forwardTarget(host: unknown, port: unknown): string | undefined {
   if (typeof host !== 'string' || typeof port !== 'number') return undefined;
   if (!Number.isInteger(port) || port < 0 || port > 65535) return undefined;
   let h = host.trim().toLowerCase();
   if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
-  if (h === '' || /[\s/?#@[\]\\]/.test(h)) return undefined;
-  return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
+  if (h === '' || /[\s/?#@[\]\\%]/.test(h)) return undefined;
+  const canonical = canonicalHost(h);
+  if (canonical === undefined) return undefined;
+  return canonical.includes(':') ? `[${canonical}]:${port}` : `${canonical}:${port}`;
+}
+
+/** The WHATWG host parser: inet_aton-style IPv4 forms, IPv6 compression, IDNA. */
+function canonicalHost(host: string): string | undefined {
+  let parsed: string;
+  try {
+    parsed = new URL(`http://${host.includes(':') ? `[${host}]` : host}/`).hostname;
+  } catch {
+    return undefined;
+  }
+  if (parsed.startsWith('[')) {
+    const v6 = parsed.slice(1, -1);
+    // An IPv4-mapped IPv6 address connects to the IPv4 address.
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+    if (mapped === null) return v6;
+    const hi = parseInt(mapped[1] ?? '0', 16);
+    const lo = parseInt(mapped[2] ?? '0', 16);
+    return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
+  }
+  const trimmed = parsed.endsWith('.') ? parsed.slice(0, -1) : parsed;
+  return trimmed === '' ? undefined : trimmed;
 }
