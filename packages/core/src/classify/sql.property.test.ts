@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { loadModule, parseSync } from 'libpg-query';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../types.js';
+import table from './data/pg-functions.json' with { type: 'json' };
+import { dangerousFunctions } from './data/pg-function-review.js';
 import { analyzeSql, classifySql, loadSqlClassifier } from './sql.js';
 
 const vocabulary = new Set([
@@ -157,6 +159,35 @@ describe('classifySql properties', () => {
         for (const action of each) expect(whole).toContainEqual(action);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('qualifying a built-in with pg_catalog never drops an action of the bare call', () => {
+    const names = [...table.volatile, ...table.sideEffectFree, ...Object.keys(dangerousFunctions)];
+    fc.assert(
+      fc.property(fc.constantFrom(...names), fc.constantFrom('', 'mydb.'), (name, catalog) => {
+        const bare = classifySql(`SELECT ${name}(1)`);
+        if (bare.length === 1 && bare[0]!.operation === 'unknown') return;
+        const qualified = classifySql(`SELECT ${catalog}pg_catalog.${name}(1)`);
+        for (const action of bare) expect(qualified).toContainEqual(action);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('case and quoting of a name fold as PostgreSQL folds them', () => {
+    const ident = fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/);
+    const casing = fc.array(fc.boolean(), { minLength: 21, maxLength: 21 });
+    fc.assert(
+      fc.property(ident, casing, (name, upper) => {
+        const mixed = name.replace(/./g, (c, i: number) => (upper[i] === true ? c.toUpperCase() : c));
+        const quoted = classifySql(`SELECT * FROM "${name}"`);
+        expect(quoted).toEqual([{ operation: 'select', resource: name }]);
+        // Reserved words do not parse unquoted; every other spelling is the same table.
+        const plain = classifySql(`SELECT * FROM ${mixed}`);
+        if (plain[0]?.operation !== 'unknown') expect(plain).toEqual(quoted);
+      }),
+      { numRuns: 500 },
     );
   });
 });

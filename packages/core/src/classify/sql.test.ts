@@ -456,6 +456,22 @@ describe('analyzeSql', () => {
     expect(result.actions).toEqual([a('select'), a('drop:t')]);
     expect(analyzeSql("SELECT '\\d'").ambiguousStrings).toBe(false);
   });
+
+  it('marks a prepared statement unknown when the other reading prepares something else', () => {
+    // With standard_conforming_strings off the server deallocates p and prepares a DELETE as p.
+    const swapped = analyzeSql("PREPARE p AS SELECT 'a\\'' ; DEALLOCATE p; PREPARE p AS DELETE FROM t; --'");
+    expect(swapped.actions).toEqual([a('select'), a('other:p'), a('delete:t')]);
+    expect(swapped.statements).toMatchObject([
+      { kind: 'prepare', name: 'p', actions: [a('select'), a('unknown')] },
+    ]);
+    // Both readings prepare the same p: nothing to mark.
+    const same = analyzeSql("PREPARE p AS SELECT 'a\\'' ; DROP TABLE t; --'");
+    expect(same.actions).toEqual([a('select'), a('drop:t')]);
+    expect(same.statements).toMatchObject([{ kind: 'prepare', name: 'p', actions: [a('select')] }]);
+    expect(analyzeSql("PREPARE p AS SELECT * FROM t WHERE a ~ '\\d'").statements).toMatchObject([
+      { kind: 'prepare', actions: [a('select:t')] },
+    ]);
+  });
 });
 
 describe('parse cache', () => {

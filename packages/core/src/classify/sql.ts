@@ -8,7 +8,7 @@ import { byteToIndex } from './lib/sql-offsets.js';
 import { unreadableText } from './lib/sql-input.js';
 import { loadParser, parseSql, parserLoaded, scanSql } from './lib/sql-parser.js';
 import { offSettingReading } from './lib/sql-strings.js';
-import { walkParseTree, type SqlItem, type StatementMeta } from './lib/sql-walk.js';
+import { walkParseTree, type SqlItem, type StatementMeta, type WalkedStatement } from './lib/sql-walk.js';
 
 /** Why a whole SQL text classified as `unknown`. */
 export type SqlFailure =
@@ -86,6 +86,8 @@ interface Entry {
   readonly statements: readonly CachedStatement[];
   /** Items of the standard_conforming_strings=off reading, when it differs from the default. */
   readonly alternate: readonly SqlItem[] | undefined;
+  /** Whether that reading prepares other statements than the default one (see {@link toStatement}). */
+  readonly alternatePrepares: boolean;
   readonly failure: SqlFailure | undefined;
   readonly message: string | undefined;
   /** The flat result when nothing depends on the context (no EXECUTE), computed once. */
@@ -173,9 +175,12 @@ export function analyzeSql(sql: string, context?: ClassifyContext): SqlAnalysis 
   const entry = lookup(sql);
   const text = typeof sql === 'string' ? sql : '';
   try {
-    const statements = entry.statements.map((s) => toStatement(s, text, context));
+    const statements = entry.statements.map((s) => toStatement(s, text, context, entry.alternatePrepares));
     const actions = entry.fixed ?? flatActions(entry, context);
-    const primary = dedupe(statements.flatMap((s) => s.actions));
+    const primary = resolve(
+      entry.statements.flatMap((s) => s.items),
+      context,
+    );
     return {
       actions,
       statements,
@@ -199,7 +204,14 @@ function lookup(sql: string): Entry {
 }
 
 function failed(failure: SqlFailure, message?: string): Entry {
-  return { statements: [], alternate: undefined, failure, message, fixed: UNKNOWN_ONLY };
+  return {
+    statements: [],
+    alternate: undefined,
+    alternatePrepares: false,
+    failure,
+    message,
+    fixed: UNKNOWN_ONLY,
+  };
 }
 
 function compute(sql: string): Entry {
@@ -222,8 +234,16 @@ function compute(sql: string): Entry {
       meta: deepFreeze(s.meta),
       items: deepFreeze(s.items),
     }));
-    const alternate = otherReading(sql);
-    const entry: Entry = { statements, alternate, failure: undefined, message: undefined, fixed: undefined };
+    const other = otherReading(sql);
+    const alternate = other?.items;
+    const entry: Entry = {
+      statements,
+      alternate,
+      alternatePrepares: other !== undefined && other.prepares !== preparedSignature(walked),
+      failure: undefined,
+      message: undefined,
+      fixed: undefined,
+    };
     const dependsOnContext = [...statements.flatMap((s) => s.items), ...(alternate ?? [])].some(
       (i) => 'ref' in i,
     );
@@ -233,11 +253,14 @@ function compute(sql: string): Entry {
   }
 }
 
-/** The items of the standard_conforming_strings=off reading, if it differs (see sql-strings.ts). */
-function otherReading(sql: string): readonly SqlItem[] | undefined {
+/** The standard_conforming_strings=off reading, if it differs (see sql-strings.ts). */
+function otherReading(
+  sql: string,
+): { readonly items: readonly SqlItem[]; readonly prepares: string } | undefined {
   const other = offSettingReading(sql, scanSql);
   if (other === undefined) return undefined;
-  if (other === null) return [UNKNOWN];
+  // Not worked out: nothing is known about what it prepares either.
+  if (other === null) return { items: [UNKNOWN], prepares: '' };
   let tree: unknown;
   try {
     tree = parseSql(other);
@@ -245,16 +268,33 @@ function otherReading(sql: string): readonly SqlItem[] | undefined {
     // That reading does not parse, so a server with the setting off rejects the whole text.
     return undefined;
   }
-  return deepFreeze(walkParseTree(tree).flatMap((s) => s.items));
+  const walked = walkParseTree(tree);
+  return {
+    items: deepFreeze(walked.flatMap((s) => s.items)),
+    prepares: preparedSignature(walked),
+  };
 }
 
-function toStatement(s: CachedStatement, text: string, context: ClassifyContext | undefined): SqlStatement {
-  const base = {
-    start: s.start,
-    end: s.end,
-    text: text.slice(s.start, s.end),
-    actions: resolve(s.items, context),
-  };
+/** What a reading prepares, in order (name and items), as one comparable string. */
+function preparedSignature(walked: readonly WalkedStatement[]): string {
+  return JSON.stringify(walked.filter((s) => s.meta.kind === 'prepare').map((s) => [s.meta, s.items]));
+}
+
+/**
+ * One statement for {@link analyzeSql}. When the other reading of the text prepares other
+ * statements than this one, a server with standard_conforming_strings off may prepare something else under
+ * this name (`PREPARE p AS SELECT 'a\'' ; DEALLOCATE p; PREPARE p AS DELETE …`), so what an
+ * adapter remembers for it carries `unknown`, and a later `EXECUTE p` fails closed.
+ */
+function toStatement(
+  s: CachedStatement,
+  text: string,
+  context: ClassifyContext | undefined,
+  alternatePrepares: boolean,
+): SqlStatement {
+  const actions = resolve(s.items, context);
+  if (alternatePrepares && s.meta.kind === 'prepare') actions.push(UNKNOWN);
+  const base = { start: s.start, end: s.end, text: text.slice(s.start, s.end), actions: dedupe(actions) };
   return { ...base, ...s.meta };
 }
 
