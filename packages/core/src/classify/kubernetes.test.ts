@@ -294,6 +294,11 @@ describe('classifyKubeRequest', () => {
     expect(classifyKubeRequest(array as unknown as KubeRequest)).toEqual([{ operation: 'unknown' }]);
   });
 
+  it('refuses request targets longer than 64 KiB', () => {
+    const path = `/api/v1/namespaces/${'a'.repeat(64 * 1024)}/pods`;
+    expect(classifyKubeRequest({ type: 'kube', method: 'GET', path })).toEqual([{ operation: 'unknown' }]);
+  });
+
   it('fails closed on malformed request objects', () => {
     const bad = [
       { type: 'kube', method: 1, path: '/api/v1/pods' },

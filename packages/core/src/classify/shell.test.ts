@@ -754,6 +754,25 @@ describe('classifyShellCommand', () => {
     expect(result.at(-1)).toEqual({ operation: 'unknown' });
   });
 
+  it('a command line longer than 64 KiB is unknown without parsing', () => {
+    expect(classifyShellCommand('ls;'.repeat(22_000))).toEqual([{ operation: 'unknown' }]);
+    expect(classifyShellCommand(`ls ${'a'.repeat(64 * 1024 - 3)}`)).toEqual([
+      { operation: 'exec', resource: `ls ${'a'.repeat(64 * 1024 - 3)}` },
+    ]);
+  });
+
+  it('bounds pathological nesting of every kind: unknown, never a crash', () => {
+    const lines = [
+      '$('.repeat(5000),
+      `${'('.repeat(10_000)}id${')'.repeat(10_000)}`,
+      `${'{ '.repeat(5000)}id; ${'}; '.repeat(5000)}`,
+      `echo ${'$(('.repeat(3000)}1${'))'.repeat(3000)}`,
+      `${'if true; then '.repeat(2000)}id; ${'fi; '.repeat(2000)}`,
+      `[[ ${'( '.repeat(3000)}-n x${' )'.repeat(3000)} ]]`,
+    ];
+    for (const line of lines) expect(classifyShellCommand(line)).toContainEqual({ operation: 'unknown' });
+  });
+
   it('treats a non-string as unknown', () => {
     expect(classifyShellCommand(42 as unknown as string)).toEqual([{ operation: 'unknown' }]);
   });

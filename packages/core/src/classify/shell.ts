@@ -21,6 +21,11 @@ const MAX_NESTING = 16;
 const MAX_TREE_DEPTH = 400;
 /** More distinct actions than this and the request counts as unresolvable. */
 const MAX_ACTIONS = 1000;
+/**
+ * Longer command lines are unknown without parsing: classification is synchronous, and a
+ * megabyte of `ls;ls;…` would hold the event loop for seconds.
+ */
+const MAX_COMMAND_LENGTH = 64 * 1024;
 
 const UNKNOWN: Action = { operation: 'unknown' };
 
@@ -146,7 +151,7 @@ export function classifyShellCommand(command: string): readonly Action[] {
   if (bashParser() === undefined) {
     throw new TypeError('The shell classifier is not loaded: await loadShellClassifier() first.');
   }
-  if (typeof command !== 'string') return [UNKNOWN];
+  if (typeof command !== 'string' || command.length > MAX_COMMAND_LENGTH) return [UNKNOWN];
   const out = new Actions();
   // bash never sees past a NUL (exec arguments are C strings): the text classified is not the
   // text that would run.

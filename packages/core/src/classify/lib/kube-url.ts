@@ -18,14 +18,20 @@ export interface KubeTarget {
  */
 const SEGMENT = /^[A-Za-z0-9._~:@+=,!$'()-]+$/;
 
+/** No API request needs a longer target; longer ones are refused rather than parsed. */
+const MAX_TARGET_LENGTH = 64 * 1024;
+
+const UTF8 = new TextEncoder();
+
 /**
  * Parses `path` (with optional `?query`) or returns `undefined` when the API server might
  * resolve it differently from its face value: not starting with `/`, a fragment, empty or
  * dot segments, percent-encoded `/`, `.` or `%` (double encoding), invalid escapes, or
- * characters outside {@link SEGMENT}. A single trailing `/` is allowed (Go trims it).
+ * characters outside {@link SEGMENT}, longer than 64 KiB. A single trailing `/` is allowed (Go
+ * trims it).
  */
 export function parseKubeTarget(target: string): KubeTarget | undefined {
-  if (!target.startsWith('/') || target.includes('#')) return undefined;
+  if (!target.startsWith('/') || target.includes('#') || target.length > MAX_TARGET_LENGTH) return undefined;
   const q = target.indexOf('?');
   const rawPath = q === -1 ? target : target.slice(0, q);
   const rawQuery = q === -1 ? '' : target.slice(q + 1);
@@ -79,7 +85,7 @@ export function percentDecode(text: string, plusIsSpace: boolean): string | unde
     } else if (plusIsSpace && c === 0x2b) {
       bytes.push(0x20);
     } else {
-      bytes.push(...new TextEncoder().encode(text.charAt(i)));
+      bytes.push(...UTF8.encode(text.charAt(i)));
     }
   }
   try {
