@@ -704,6 +704,26 @@ const evasions: readonly Case[] = [
     ['exec bash /proc/self/fd/0', 'unknown'],
   ],
   ['source of a file is its argv', 'source ~/.profile', ['exec source ~/.profile']],
+  [
+    'escaped backquotes nest a substitution',
+    'echo `echo \\`rm -rf /\\``',
+    ['exec rm -rf /', 'exec echo `rm -rf /`', 'exec echo `echo \\`rm -rf /\\``'],
+  ],
+  [
+    'escaped backquotes in an assignment',
+    'x=`echo \\`rm -rf /\\``',
+    ['exec rm -rf /', 'exec echo `rm -rf /`'],
+  ],
+  [
+    'escaped backquotes inside double quotes',
+    'echo "`echo \\"\\`rm -rf /\\`\\"`"',
+    ['exec rm -rf /', 'exec echo "`rm -rf /`"', 'exec echo "`echo \\"\\`rm -rf /\\`\\"`"'],
+  ],
+  [
+    'an escaped dollar inside backquotes is a substitution',
+    'echo `echo \\$(rm -rf /)`',
+    ['unknown', 'exec rm -rf /', 'exec echo $(rm -rf /)', 'exec echo `echo \\$(rm -rf /)`'],
+  ],
 ];
 
 describe('classifyShellCommand', () => {

@@ -244,7 +244,13 @@ function visit(node: Node, walk: Walk, depth: number): void {
     visitLeaf(node, walk);
     return;
   }
-  if (type === 'command_substitution') deferred.source = true;
+  if (type === 'command_substitution') {
+    deferred.source = true;
+    if (node.text.startsWith('`') && node.text.includes('\\')) {
+      visitBackquoted(node, walk);
+      return;
+    }
+  }
   switch (type) {
     case 'command':
       visitCommand(node, walk, depth, []);
@@ -278,6 +284,21 @@ function visit(node: Node, walk: Walk, depth: number): void {
       }
       for (const child of node.namedChildren) visit(child, walk, depth + 1);
   }
+}
+
+/**
+ * Inside backquotes bash removes the backslash before `\``, `$` and `\` (and `"` within double
+ * quotes) and parses the result again, so `` `echo \`id\`` `` runs id. The grammar keeps the
+ * escapes; classify the text bash would parse instead.
+ */
+function visitBackquoted(node: Node, walk: Walk): void {
+  let inString = false;
+  for (let p = node.parent; p !== null && !inString; p = p.parent) {
+    if (p.type === 'string') inString = true;
+    else if (p.type === 'command_substitution' || p.type === 'program') break;
+  }
+  const escaped = inString ? /\\([`$\\"])/g : /\\([`$\\])/g;
+  classifyScript(node.text.slice(1, -1).replace(escaped, '$1'), walk.out, walk.nesting + 1);
 }
 
 /**
