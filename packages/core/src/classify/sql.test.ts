@@ -333,6 +333,18 @@ describe('red-team evasions', () => {
     expect(classifySql(sql)).toEqual(expected.map(a));
   });
 
+  it('gives up on the other string reading when re-lexing would cost more than three lexes', () => {
+    // Each literal whose end moves with standard_conforming_strings off makes the classifier
+    // lex the rest of the text again; spread through a long text, they are `unknown`.
+    const moving = "SELECT 'a\\'' ; DELETE FROM t; --';\n";
+    const filler = 'SELECT 1;'.repeat(6000);
+    expect(classifySql(moving + filler)).toEqual([a('select'), a('delete:t')]);
+    expect(classifySql(Array.from({ length: 4 }, () => moving + filler).join('\n'))).toEqual([
+      a('select'),
+      a('unknown'),
+    ]);
+  });
+
   it('says why an unreadable text is unknown', () => {
     expect(analyzeSql('SELECT 1 ' + '+'.repeat(300) + '1')).toMatchObject({
       failure: 'parse',

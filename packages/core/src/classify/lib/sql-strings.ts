@@ -20,6 +20,15 @@ import type { SqlToken } from './sql-parser.js';
 const MAX_RESCANS = 64;
 
 /**
+ * How many characters all passes together may lex, as a multiple of the text's length (plus a
+ * little for short texts). Each pass lexes the rest of the text, so literals whose end moves,
+ * spread through a long text, would otherwise cost up to 64 lexes of it: 450 kB with ten of
+ * them took 4.5 seconds. One such literal anywhere fits; a text needing more is ambiguous.
+ */
+const SCAN_BUDGET_FACTOR = 3;
+const SCAN_BUDGET_MINIMUM = 10_000;
+
+/**
  * The other reading of `sql`: `undefined` when both settings read it the same way, the text
  * rewritten so that the default lexer reads it as the server would with
  * standard_conforming_strings off, or `null` when that could not be worked out (fail closed).
@@ -33,8 +42,11 @@ export function offSettingReading(
   let from = 0;
   let changed = false;
   let rescans = 0;
+  let budget = SCAN_BUDGET_FACTOR * sql.length + SCAN_BUDGET_MINIMUM;
   for (;;) {
     const suffix = text.slice(from);
+    budget -= suffix.length;
+    if (budget < 0) return null;
     let tokens: readonly SqlToken[];
     try {
       tokens = scan(suffix);
