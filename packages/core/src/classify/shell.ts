@@ -209,6 +209,21 @@ interface Walk {
   readonly source: string;
   /** How many command lines deep this walk is (`sh -c`, `eval`, wrappers). */
   readonly nesting: number;
+  /** The text can hold a node that evaluates values again (`[`, `((`, `${`): checking is needed. */
+  readonly mayHaveSink: boolean;
+  /** The text can hold quoted `$(…)` or a backquote: leaves need a look. */
+  readonly mayCarry: boolean;
+}
+
+/** A walk over `text`, with the cheap text checks that let most nodes skip the deferred checks. */
+function newWalk(out: Actions, text: string, nesting: number): Walk {
+  return {
+    out,
+    source: text,
+    nesting,
+    mayHaveSink: /\[|\(\(|\$\{/.test(text),
+    mayCarry: text.includes('$') || text.includes('`'),
+  };
 }
 
 function classifyScript(text: string, out: Actions, nesting: number): void {
@@ -226,7 +241,7 @@ function classifyScript(text: string, out: Actions, nesting: number): void {
     // Error recovery may have dropped or misread part of the line: whatever it still found
     // is reported too (it can only make the decision stricter), plus `unknown`.
     if (root.hasError) out.unknown();
-    visit(root, { out, source: text, nesting }, 0);
+    visit(root, newWalk(out, text, nesting), 0);
   } finally {
     tree.delete();
   }
@@ -239,9 +254,9 @@ function visit(node: Node, walk: Walk, depth: number): void {
   }
   const type = node.type;
   const deferred = walk.out.deferred;
-  if (!deferred.sink && nodeIsSink(node)) deferred.sink = true;
+  if (walk.mayHaveSink && !deferred.sink && nodeIsSink(node, type, walk.source)) deferred.sink = true;
   if (LEAVES.has(type)) {
-    visitLeaf(node, walk);
+    if (walk.mayCarry) visitLeaf(node, walk);
     return;
   }
   if (type === 'command_substitution') {
@@ -418,7 +433,7 @@ function runArgv(words: readonly ShellWord[], walk: Walk, stdin: Stdin): void {
   }
   const args = words.slice(1).map((w) => w.text);
   walk.out.add({ operation: 'exec', resource: [name.text, ...args].join(' ') });
-  const inner: Walk = { out: walk.out, source: walk.source, nesting: walk.nesting + 1 };
+  const inner: Walk = { ...walk, nesting: walk.nesting + 1 };
   const base = name.text.slice(name.text.lastIndexOf('/') + 1);
   // `/bin/rm -rf /` is rm: report it by name too, so a rule on `rm -rf *` sees it.
   if (base !== name.text && base !== '')

@@ -49,33 +49,34 @@ export function leafCarriesSubstitution(node: Node): boolean {
  * Whether a syntax node evaluates values a second time: arithmetic (`$((…))`, `$[…]`, `((…))`,
  * C-style `for`), an array subscript other than `[@]`/`[*]`, a substring offset `${x:n}`,
  * indirection `${!x}`, prompt expansion `${x@P}`, or an arithmetic or name test in `[[ … ]]`.
+ * `type` is the node's type and `source` the text its offsets index (cheaper than asking the
+ * node for its children or text).
  */
-export function nodeIsSink(node: Node): boolean {
-  switch (node.type) {
+export function nodeIsSink(node: Node, type: string, source: string): boolean {
+  switch (type) {
     case 'arithmetic_expansion':
     case 'c_style_for_statement':
       return true;
     case 'compound_statement':
-      return node.firstChild?.type === '((';
+      return source.startsWith('((', node.startIndex);
     case 'subscript': {
-      const index = node.childForFieldName('index');
-      return !(index !== null && (index.text === '@' || index.text === '*'));
+      const text = source.slice(node.startIndex, node.endIndex);
+      return !/\[[@*]\]$/.test(text);
     }
-    case 'expansion': {
-      for (const [i, child] of node.children.entries()) {
-        if (child.type === '!' && i === 1) return true;
-        if (child.type === ':') return true;
-        if (child.type === '@' && node.children[i + 1]?.text === 'P') return true;
-      }
-      return false;
-    }
-    case 'test_operator':
+    case 'expansion':
+      return EVALUATING_EXPANSION.test(source.slice(node.startIndex, node.endIndex));
+    case 'test_operator': {
+      const op = source.slice(node.startIndex, node.endIndex);
       // Only `[[ … ]]` evaluates operands as arithmetic; the `[` builtin parses plain integers.
-      return NAME_TESTS.has(node.text) || (ARITHMETIC_TESTS.has(node.text) && inDoubleBracket(node));
+      return NAME_TESTS.has(op) || (ARITHMETIC_TESTS.has(op) && inDoubleBracket(node));
+    }
     default:
       return false;
   }
 }
+
+/** `${!x}`, `${x@P}`, or a substring `${x:n}` / `${a[i]:n}` (`:-`, `:=`, `:?`, `:+` are not). */
+const EVALUATING_EXPANSION = /^\$\{!|@P\}$|^\$\{#?[\w@*]+(?:\[[^\]]*\])?:(?![-=?+])/;
 
 function inDoubleBracket(node: Node): boolean {
   for (let p = node.parent; p !== null; p = p.parent) {
