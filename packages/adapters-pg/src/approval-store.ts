@@ -292,10 +292,10 @@ export function createPgApprovalStore(pool: Pool, options: PgApprovalStoreOption
   return {
     schema,
 
-    create(input: CreateApprovalInput) {
+    async create(input: CreateApprovalInput) {
       // Builds (and checks) the record before touching the database: misuse is a TypeError.
       const fresh = newApprovalRequest(input, newId());
-      return guard(fresh.id, () =>
+      return await guard(fresh.id, () =>
         inTransaction(pool, async (client, after) => {
           // Serialises creators of the same request in every process, so they share one approval.
           await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
@@ -319,9 +319,9 @@ export function createPgApprovalStore(pool: Pool, options: PgApprovalStoreOption
       );
     },
 
-    get(id: string, at: Date) {
+    async get(id: string, at: Date) {
       assertId(id);
-      return guard(id, async () => {
+      return await guard(id, async () => {
         const record = await readRow(pool, id);
         if (record === undefined || settleApproval(record, at) === record) return record;
         return persistSettled(id, at);
@@ -358,9 +358,9 @@ export function createPgApprovalStore(pool: Pool, options: PgApprovalStoreOption
       });
     },
 
-    vote(id: string, vote: ApprovalVoteInput, at: Date) {
+    async vote(id: string, vote: ApprovalVoteInput, at: Date) {
       assertId(id);
-      return guard(id, async () => {
+      return await guard(id, async () => {
         const outcome = await inTransaction(pool, async (client, after) => {
           const locked = await readRow(client, id, true);
           if (locked === undefined) {

@@ -2,6 +2,7 @@
 // (both run the same pure rules), exactly-once consumption under contention, fail-closed
 // enforcement when storage fails, and waits woken from another process through LISTEN/NOTIFY.
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import {
   ApprovalError,
@@ -27,7 +28,7 @@ import {
 } from '@portcullis/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgApprovalStore, type PgApprovalStore } from '../src/index.js';
+import { createPgApprovalStore, type ListenConnection, type PgApprovalStore } from '../src/index.js';
 import {
   agent,
   alice,
@@ -224,6 +225,49 @@ describe('the PostgreSQL approval store', () => {
     const aborted = store.waitFor(other.id, controller.signal);
     controller.abort(new Error('gave up'));
     await expect(aborted).rejects.toThrow('gave up');
+  });
+
+  it('fails a wait closed when the listening connection cannot be opened, or drops and cannot come back', async () => {
+    const input = (text: string) => ({
+      requester: alice,
+      target: 'warehouse',
+      request: sql(text),
+      actions: [{ operation: 'update', resource: 't' }],
+      requirements: [requirement()],
+      at: new Date(),
+    });
+    const refusing = await pgStore({
+      pollIntervalMs: 0,
+      listenConnection: () => Promise.reject(new Error('connection refused')),
+    });
+    const first = await refusing.create(input('UPDATE t SET d = 1'));
+    await expect(refusing.waitFor(first.id)).rejects.toMatchObject({
+      code: 'ERR_APPROVAL_STORE',
+      message: 'the PostgreSQL approval store failed: connection refused',
+    });
+
+    // A connection that works once, then drops; every reconnect is refused.
+    let opened = 0;
+    const live = new EventEmitter();
+    const connection = Object.assign(live, {
+      query: () => Promise.resolve(),
+      end: () => Promise.resolve(),
+    }) as unknown as ListenConnection;
+    const flaky = await pgStore({
+      pollIntervalMs: 0,
+      reconnectAttempts: 2,
+      listenConnection: () =>
+        opened++ === 0 ? Promise.resolve(connection) : Promise.reject(new Error('server gone')),
+    });
+    const second = await flaky.create(input('UPDATE t SET d = 2'));
+    const waiting = flaky.waitFor(second.id);
+    while (live.listenerCount('end') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    live.emit('end');
+    await expect(waiting).rejects.toMatchObject({
+      code: 'ERR_APPROVAL_STORE',
+      message: 'the PostgreSQL approval store lost its listening connection: server gone',
+    });
+    expect(opened).toBe(3);
   });
 
   it('of 100 concurrent consumers of one once-grant, exactly one gets it', async () => {
