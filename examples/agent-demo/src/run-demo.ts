@@ -23,7 +23,7 @@ import {
 } from '@portcullis/pg';
 import pg from 'pg';
 import { parseDocument } from 'yaml';
-import { startEmbeddedDatabase } from './embedded-database.js';
+import { startEmbeddedPostgres } from '@portcullis/testing';
 import type { DemoStep } from './format-table.js';
 import { startLocalIssuer } from './local-issuer.js';
 import { seedShop, type ShopSecrets } from './seed-shop.js';
@@ -96,7 +96,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     );
 
     // --- the database, the shared state and the gate ---
-    const db = await startEmbeddedDatabase();
+    const db = await startEmbeddedPostgres({ maxConnections: 64 });
     cleanup.push(() => db.close());
     const pool = new pg.Pool({ connectionString: db.url, max: 4 });
     pool.on('error', () => undefined);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import pg from 'pg';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 /** A PostgreSQL database that belongs to one test file. */
 export interface TestDatabase {
@@ -100,49 +100,6 @@ async function createOnServer(serverUrl: string): Promise<TestDatabase> {
 }
 
 async function startPglite(): Promise<TestDatabase> {
-  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('@electric-sql/pglite-socket'),
-  ]);
-  const db = await PGlite.create();
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 256 });
-    try {
-      await server.start();
-    } catch (err) {
-      // Another process took the port between probing and binding: probe again.
-      lastError = err;
-      continue;
-    }
-    let closed = false;
-    return {
-      url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
-      kind: 'pglite',
-      multiSession: false,
-      async close() {
-        if (closed) return;
-        closed = true;
-        await server.stop();
-        await db.close();
-      },
-    };
-  }
-  await db.close();
-  throw new Error('could not bind an embedded PGlite server to a loopback port', { cause: lastError });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port from the loopback probe'));
-      });
-    });
-  });
+  const server = await startEmbeddedPostgres();
+  return { url: server.url, kind: 'pglite', multiSession: false, close: () => server.close() };
 }

@@ -1,24 +1,28 @@
 import { createServer } from 'node:net';
 
-/** The demo's database: embedded PGlite behind a PostgreSQL socket on 127.0.0.1. */
-export interface EmbeddedDatabase {
-  /** A `postgres://` URL `pg` connects to. */
+/** An embedded PGlite database served over the PostgreSQL protocol on 127.0.0.1. */
+export interface EmbeddedPostgres {
+  /** A `postgres://` URL the ordinary `pg` driver connects to. */
   readonly url: string;
+  /** Stops the server and the database. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
  * Starts PGlite (PostgreSQL compiled to WebAssembly, in memory) and serves it on a free loopback
- * port, so the demo talks to it with the ordinary `pg` driver and needs no server.
+ * port, so code talks to it with the ordinary `pg` driver and no server is installed. PGlite has
+ * one backend session shared by every connection (see `NEEDS_MULTI_SESSION`).
  *
  * @example
  * ```ts
- * const db = await startEmbeddedDatabase();
+ * const db = await startEmbeddedPostgres();
  * const pool = new pg.Pool({ connectionString: db.url });
  * ```
  * @throws Error when no loopback port can be bound.
  */
-export async function startEmbeddedDatabase(): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  options: { maxConnections?: number } = {},
+): Promise<EmbeddedPostgres> {
   const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('@electric-sql/pglite-socket'),
@@ -27,23 +31,32 @@ export async function startEmbeddedDatabase(): Promise<EmbeddedDatabase> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 64 });
+    const server = new PGLiteSocketServer({
+      db,
+      host: '127.0.0.1',
+      port,
+      maxConnections: options.maxConnections ?? 256,
+    });
     try {
       await server.start();
     } catch (err) {
+      // Another process took the port between probing and binding: probe again.
       lastError = err;
       continue;
     }
+    let closed = false;
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
       async close() {
+        if (closed) return;
+        closed = true;
         await server.stop();
         await db.close();
       },
     };
   }
   await db.close();
-  throw new Error('could not bind the embedded database to a loopback port', { cause: lastError });
+  throw new Error('could not bind an embedded PGlite server to a loopback port', { cause: lastError });
 }
 
 function freePort(): Promise<number> {
