@@ -320,7 +320,13 @@ const evasions: readonly (readonly [string, readonly string[]])[] = [
   ["SELECT '\uDC00'; DROP TABLE t", ['unknown']],
   ['SELECT 1 ' + '/*'.repeat(200) + '*/'.repeat(200), ['unknown']],
   ['SELECT 1 ' + '+'.repeat(300) + '1', ['unknown']],
-  ['SELECT 1 -- ' + '-'.repeat(250), ['select']],
+  ['SELECT 1 ' + '+-'.repeat(150) + ' 1', ['unknown']],
+  ['SELECT 1 /* a */ /*' + '*/*'.repeat(150) + ' */', ['unknown']],
+  ['SELECT 1 -- ' + '-'.repeat(1000), ['select']],
+  ['SELECT 1 /* ' + '*'.repeat(1000) + ' */', ['select']],
+  ["SELECT '" + '='.repeat(1000) + "'", ['select']],
+  ["SELECT decode('" + '/'.repeat(400) + "w==', 'base64')", ['select']],
+  ['SELECT 1 /* ' + '/* x */ '.repeat(500) + '*/', ['select']],
   ["SELECT '\uD83D\uDE00' AS smile", ['select']],
   // benign: built-ins newer than the generated table are not functions with side effects
   ["SELECT any_value(name), casefold(name), date_add(now(), interval '1 day') FROM t", ['select:t']],
@@ -348,8 +354,11 @@ describe('red-team evasions', () => {
   it('says why an unreadable text is unknown', () => {
     expect(analyzeSql('SELECT 1 ' + '+'.repeat(300) + '1')).toMatchObject({
       failure: 'parse',
-      message: 'the text holds more than 256 operator characters in a row',
+      message: 'the text holds more than 256 + and - in a row',
     });
+    expect(analyzeSql('SELECT 1 ' + '/*'.repeat(200)).message).toBe(
+      'the text holds more than 128 comment openers in one run of operator characters',
+    );
     expect(analyzeSql("SELECT '\uD800'").message).toBe('the text contains a lone UTF-16 surrogate');
     expect(analyzeSql('SELECT 1\u0000').message).toBe('the text contains a NUL character');
   });

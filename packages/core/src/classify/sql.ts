@@ -14,7 +14,7 @@ import { walkParseTree, type SqlItem, type StatementMeta, type WalkedStatement }
 export type SqlFailure =
   /**
    * The text does not parse (or is not a string, or contains a NUL character, a lone UTF-16
-   * surrogate or an overlong run of operator characters).
+   * surrogate or a run of operator characters the parser would take seconds to read).
    */
   | 'parse'
   /** The text holds no statement: empty, whitespace, comments or bare semicolons. */
