@@ -2,6 +2,7 @@ import { ApprovalError } from '../errors.js';
 import { checkApprover } from './check-approver.js';
 import { grantTerms } from './grant-terms.js';
 import { approverMatches } from './match-approver.js';
+import { personKey } from './person-key.js';
 import { settleApproval } from './settle-approval.js';
 import type { ApprovalRequest, ApprovalVote, ApprovalVoteInput } from './types.js';
 
@@ -12,7 +13,8 @@ import type { ApprovalRequest, ApprovalVote, ApprovalVoteInput } from './types.j
  * - Only a `pending`, unexpired request takes votes.
  * - The approver must pass {@link checkApprover} (separation of duties, eligibility).
  * - A denial by any eligible approver ends the request: `denied`.
- * - Approvals count distinct people (by subject) per requirement, each approver counting for
+ * - Approvals count distinct people (by subject, folded with {@link personKey} so `Bob` and
+ *   `bob` are one person) per requirement, each approver counting for
  *   every requirement whose approvers they match; when every requirement has its
  *   `minApprovals`, the request is `approved` and its grant lasts until `at` plus the shortest
  *   requirement ttl.
@@ -44,7 +46,7 @@ export function applyVote(approval: ApprovalRequest, vote: ApprovalVoteInput, at
       current.id,
     );
   }
-  checkApprover(current, vote.approver);
+  checkApprover(current, vote.approver, at);
   const when = at.toISOString();
   const recorded: ApprovalVote = {
     subject: vote.approver.subject,
@@ -56,7 +58,8 @@ export function applyVote(approval: ApprovalRequest, vote: ApprovalVoteInput, at
   if (vote.verdict === 'deny') {
     return { ...current, status: 'denied', votes: [...current.votes, recorded], decidedAt: when };
   }
-  if (current.votes.some((v) => v.verdict === 'approve' && v.subject === vote.approver.subject)) {
+  const person = personKey(vote.approver.subject);
+  if (current.votes.some((v) => v.verdict === 'approve' && personKey(v.subject) === person)) {
     return current;
   }
   const votes = [...current.votes, recorded];
@@ -76,7 +79,8 @@ function requirementsMet(approval: ApprovalRequest, votes: readonly ApprovalVote
   return approval.requirements.every((requirement, index) => {
     const people = new Set<string>();
     for (const v of votes) {
-      if (v.verdict === 'approve' && approverMatches(requirement.approvers, v)) people.add(v.subject);
+      if (v.verdict === 'approve' && approverMatches(requirement.approvers, v))
+        people.add(personKey(v.subject));
     }
     return people.size >= (needed[index] ?? 1);
   });

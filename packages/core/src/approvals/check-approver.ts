@@ -2,6 +2,7 @@ import { ApprovalError } from '../errors.js';
 import type { Principal } from '../types.js';
 import { actorsOf } from './hash-request.js';
 import { approverMatches } from './match-approver.js';
+import { samePerson } from './person-key.js';
 import type { ApprovalRequest } from './types.js';
 
 /**
@@ -11,36 +12,50 @@ import type { ApprovalRequest } from './types.js';
  * Refused, with `ERR_APPROVAL_FORBIDDEN`:
  * - the requesting subject (no self-approval);
  * - anyone in the requester's actor chain (the agent that asked cannot approve);
- * - any approval made through an agent — a principal with an actor, or of kind `agent` —
- *   because an approval is a person's judgement: an agent holding a manager's token must not be
- *   able to wave through what another agent asked for. The manager approves directly;
+ * - any approval made through an agent — a principal with an actor, or of any kind but
+ *   `human` (an agent, a service account, a principal with no kind) — because an approval is a
+ *   person's judgement: an agent holding a manager's token must not be able to wave through
+ *   what another agent asked for. The manager approves directly;
+ * - an approver whose own credential has expired at `at` (or whose expiry is not a number);
  * - anyone not matching the approvers of at least one requirement.
  *
- * Subjects are compared exactly, as the identity provider issues them.
+ * The requester and the actors are compared with {@link samePerson} (case, width, whitespace
+ * and invisible characters folded) and regardless of issuer, so a second spelling of the
+ * requester's subject, or the same `sub` from another accepted issuer, cannot approve.
  *
  * @example
  * ```ts
- * checkApprover(pending, { subject: 'bob', groups: ['managers'], kind: 'human' }); // [0]
+ * checkApprover(pending, { subject: 'bob', groups: ['managers'], kind: 'human' }, new Date()); // [0]
  * ```
  * @throws ApprovalError `ERR_APPROVAL_FORBIDDEN` as above.
  */
-export function checkApprover(approval: ApprovalRequest, approver: Principal): readonly number[] {
+export function checkApprover(approval: ApprovalRequest, approver: Principal, at?: Date): readonly number[] {
   const via = actorsOf(approver);
-  if (via.length > 0 || approver.kind === 'agent') {
+  if (via.length > 0 || approver.kind !== 'human') {
     throw new ApprovalError(
       'ERR_APPROVAL_FORBIDDEN',
       `${approver.subject} cannot approve through an agent${via.length > 0 ? ` (${via.join(' → ')})` : ''}; approvals must be made by a person directly`,
       approval.id,
     );
   }
-  if (approver.subject === approval.requester.subject) {
+  if (at !== undefined && approver.expiresAt !== undefined) {
+    const expiresAt: unknown = approver.expiresAt;
+    if (typeof expiresAt !== 'number' || !(expiresAt * 1000 > at.getTime())) {
+      throw new ApprovalError(
+        'ERR_APPROVAL_FORBIDDEN',
+        `the credential of ${approver.subject} has expired; approve with a fresh token`,
+        approval.id,
+      );
+    }
+  }
+  if (samePerson(approver.subject, approval.requester.subject)) {
     throw new ApprovalError(
       'ERR_APPROVAL_FORBIDDEN',
       `${approver.subject} cannot approve their own request; ask one of ${describeApprovers(approval)}`,
       approval.id,
     );
   }
-  if (approval.actors.includes(approver.subject)) {
+  if (approval.actors.some((actor) => samePerson(actor, approver.subject))) {
     throw new ApprovalError(
       'ERR_APPROVAL_FORBIDDEN',
       `${approver.subject} made this request as an agent and cannot approve it; ask one of ${describeApprovers(approval)}`,

@@ -21,7 +21,7 @@ function requirementKey(r: ReviewRequirement): string {
  * `query` at `query.at`:
  *
  * - it is `approved` and its grant has not expired;
- * - it was asked by the same subject through the same actor chain;
+ * - it was asked by the same subject, from the same issuer, through the same actor chain;
  * - `once`: it is a `once` grant for exactly `query.requestHash` (a `window` approval is never
  *   consumed);
  * - `window`: it is a `window` grant for `query.scopeHash` (same subject, actors and target) —
@@ -43,6 +43,9 @@ export function grantCovers(approval: ApprovalRequest, query: GrantQuery, use: A
     return false;
   }
   if (current.requester.subject !== query.principal.subject) return false;
+  // The hashes bind the subject, not the issuer: with several accepted issuers the same `sub`
+  // can be two people, so the grant is only for the issuer it was asked from.
+  if (current.requester.issuer !== query.principal.issuer) return false;
   const actors = actorsOf(query.principal);
   if (actors.length !== current.actors.length || actors.some((a, i) => a !== current.actors[i])) return false;
   if (query.requirements.length === 0) return false;
