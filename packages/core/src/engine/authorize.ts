@@ -1,8 +1,9 @@
+import { grantCovers } from '../approvals/consume-grant.js';
 import { hashRequest, hashScope } from '../approvals/hash-request.js';
 import type { ApprovalRequest, ApprovalStore, GrantQuery } from '../approvals/types.js';
 import { ApprovalError, DeniedError, ReviewRequiredError } from '../errors.js';
 import type { PortcullisError } from '../errors.js';
-import type { Action, Decision, ReviewRequirement, Target } from '../types.js';
+import type { Action, Decision, Principal, ReviewRequirement, Target } from '../types.js';
 import { decideRequest, messageOf } from './decide-request.js';
 import type { DecideDeps } from './decide-request.js';
 import { denyDecision } from './deny-decision.js';
@@ -98,12 +99,8 @@ export async function authorizeRequest(deps: AuthorizeDeps, input: AuthorizeInpu
       const why = decision.reasons.length > 0 ? decision.reasons.join('; ') : 'no rule allows it';
       return await deny(`${operationsOf(decision, 'deny')} on ${target} is denied: ${why}`, decision);
     }
-    const nowMs = deps.now().getTime();
-    if (principal.expiresAt !== undefined && principal.expiresAt * 1000 <= nowMs) {
-      return await failed(
-        `the credential of ${principal.subject} expired at ${new Date(principal.expiresAt * 1000).toISOString()}; resolve a fresh token`,
-      );
-    }
+    const expired = credentialExpired(principal, deps.now().getTime());
+    if (expired !== undefined) return await failed(expired);
     if (required && session === undefined) {
       return await failed(
         `recording is required for ${target} and no recording session was given; configure a recorder and pass the session from startSession()`,
@@ -212,12 +209,29 @@ async function obtainGrant(
 
   for (;;) {
     const at = deps.now();
+    // The credential may have run out while the request waited for approval: checked before a
+    // grant is consumed, so an expired caller neither runs nor uses up the approval.
+    const expired = credentialExpired(principal, at.getTime());
+    if (expired !== undefined) {
+      throw new DeniedError(
+        `${operationsOf(decision)} on ${target} is denied: ${expired}`,
+        denyDecision(expired, actions, decision.recordingRequired, decision),
+      );
+    }
     const query: GrantQuery = { principal, requestHash, scopeHash, requirements, at };
+    // What the store hands back is checked against the same rules it was meant to apply: a
+    // faulty or foreign store answering with any record must not turn into an allow.
     const once = await fromStore(() => store.consume(query));
-    if (once !== undefined) return once;
+    if (once !== undefined) {
+      if (!isGrantFor(once, query, 'once')) throw malformed('consume()', once);
+      return once;
+    }
     if (anyWindow) {
       const window = await fromStore(() => store.findWindowGrant(query));
-      if (window !== undefined) return window;
+      if (window !== undefined) {
+        if (!isGrantFor(window, query, 'window')) throw malformed('findWindowGrant()', window);
+        return window;
+      }
     }
     const pending = await fromStore(() =>
       store.create({
@@ -354,6 +368,45 @@ async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
     );
     throw new StoreFailure(error, messageOf(cause));
   }
+}
+
+// Whether a store's answer is a grant this query may use: a `once` grant must come back
+// consumed, and must have been usable (approved, unexpired) for exactly this request; a window
+// must cover it now. Any malformed record makes the rules throw, which is a "no" too.
+function isGrantFor(value: unknown, query: GrantQuery, use: 'once' | 'window'): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as ApprovalRequest;
+  try {
+    if (use === 'window') return grantCovers(record, query, 'window');
+    return (
+      record.status === 'consumed' &&
+      typeof record.id === 'string' &&
+      grantCovers({ ...record, status: 'approved' }, query, 'once')
+    );
+  } catch {
+    return false;
+  }
+}
+
+function malformed(operation: string, value: unknown): StoreFailure {
+  const id = (value as { id?: unknown } | null)?.id;
+  const detail = `${operation} returned a record that is not a usable grant for this request${typeof id === 'string' ? ` (${id})` : ''}`;
+  return new StoreFailure(
+    new ApprovalError('ERR_APPROVAL_STORE', detail, typeof id === 'string' ? id : undefined),
+    detail,
+  );
+}
+
+// Why the principal's credential can no longer be used at `nowMs`, or undefined while it can. An
+// expiry that is not a finite number of seconds counts as expired (fail closed).
+function credentialExpired(principal: Principal, nowMs: number): string | undefined {
+  const expiresAt: unknown = principal.expiresAt;
+  if (expiresAt === undefined) return undefined;
+  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
+    return `the credential of ${principal.subject} has no valid expiry; resolve a fresh token`;
+  }
+  if (expiresAt * 1000 > nowMs) return undefined;
+  return `the credential of ${principal.subject} expired at ${new Date(expiresAt * 1000).toISOString()}; resolve a fresh token`;
 }
 
 function approvers(approval: ApprovalRequest): readonly string[] {
