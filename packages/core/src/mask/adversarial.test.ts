@@ -42,6 +42,17 @@ const ADVERSARIAL: readonly (readonly [string, string])[] = [
   ['ESC[1', fill('\x1b[1;')],
   ['backslashes', fill('\\')],
   ['quotes', fill('"\\"')],
+  ['escaped JSON keys', fill('{\\"password\\":\\"')],
+  ['escaped quotes', fill('\\\\\\"')],
+  ['JSON \\n escapes', fill('\\n')],
+  ['JSON \\n before keys', fill('\\npwd=')],
+  ['percent escapes', fill('%3D')],
+  ['table separators', fill('SecretAccessKey|  ')],
+  ['table padding', fill('|                ')],
+  ['@ and %40', fill('a%40b@')],
+  ['non-ASCII local parts', fill('é@é.')],
+  ['SQL PASSWORD', fill("PASSWORD '")],
+  ['SQL IDENTIFIED BY', fill('IDENTIFIED BY ')],
 ];
 
 describe('adversarial input', () => {

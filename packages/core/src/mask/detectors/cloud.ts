@@ -24,9 +24,12 @@ export const cloudDetectors: readonly DetectorDefinition[] = [
     keywords: ['secret_access_key', 'secretaccesskey', 'secret-access-key', 'aws_secret', 'aws-secret'],
     key: /secret_?access_?key|aws_?secret(?:_?key)?$/,
     value: '[A-Za-z0-9/+]{40}',
+    table: true,
     positives: [
       assigned('aws_secret_access_key', ' = ', (r) => r.b64(40)),
       assigned('"SecretAccessKey"', ': ', (r) => r.b64(40), '"'),
+      assigned('||  SecretAccessKey', '|  ', (r) => r.b64(40)),
+      assigned('{"log": "{\\"SecretAccessKey\\"', ':', (r) => r.b64(40), '\\"'),
       assigned('AWS_SECRET_ACCESS_KEY', '=', (r) => r.b64(40)),
     ],
     negatives: [

@@ -2,7 +2,7 @@
 // headers, cookies and session ids, and password/secret/token assignments.
 import { Buffer } from 'node:buffer';
 import type { DetectorDefinition } from '../lib/definition.js';
-import { assigned, assignment, isPlaceholderValue, token } from '../lib/definition.js';
+import { assigned, assignment, boundaryBefore, isPlaceholderValue, token } from '../lib/definition.js';
 
 const DOTTED_CODE = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 
@@ -19,6 +19,7 @@ function viableWith(prefix: RegExp): (tail: string) => number {
 const NOT_SECRET_KEY =
   /(?:^|_)(?:file|path|dir|url|uri|endpoint|name|type|length|len|min|max|size|count|limit|ttl|expiry|expires(?:_at|_in)?|timeout|duration|policy|hint|prompt|label|field|header|format|version|enabled|disabled|required|regex|pattern|algorithm|alg|mode|provider|ref|arn|location|strength|reset|rotation|complexity|history|manager|store|flow|grant|input|less|env|var)$|(?:key|token)_?id$|(?:^|_)(?:max|min|num|total|prompt|completion|input|output|context)_tokens?(?:_|$)|tokens?_(?:count|used|limit|total|usage|per|remaining)|tokeniz|secretary|(?:^|_)keys$/;
 
+const NSS_SOURCE = /^(?:files|compat|systemd|sss|ldap|nis|nisplus|winbind|altfiles|hesiod|cache)$/;
 const PASSWORD_KEY = /password|passwd|passphrase|(?:^|_)(?:pass|pwd|pw|passcode)(?:_|$)/;
 const SECRET_KEY =
   /secret|token|(?:api|access|private|signing|encryption|master|license|app|application|client|account|auth|webhook|service)_?key|credential/;
@@ -70,7 +71,7 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       'Credentials in Authorization / Proxy-Authorization headers (Bearer, Basic, Token, Digest, …), as headers, JSON or YAML.',
     keywords: ['authorization'],
     ignoreCase: true,
-    pre: '(?<![A-Za-z0-9_])',
+    pre: boundaryBefore('A-Za-z0-9_'),
     body: '["\']?[ \\t]{0,4}[:=][ \\t]{0,4}["\']?(?:(?:bearer|basic|token|bot|digest|negotiate|ntlm|apikey|dpop|sso-key|ssws)[ \\t]{1,4})?(?<secret>[A-Za-z0-9._~+/=:,-]{8,4096})',
     bodyMax: 4 + 4 + 1 + 4 + 1 + 10 + 4 + 4096,
     secretInBody: true,
@@ -103,7 +104,7 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     description: 'Bearer tokens outside an Authorization header ("Bearer <token>", at least 16 characters).',
     keywords: ['bearer'],
     ignoreCase: true,
-    pre: '(?<![A-Za-z0-9_])',
+    pre: boundaryBefore('A-Za-z0-9_'),
     body: '[ \\t]{1,4}(?<secret>[A-Za-z0-9._~+/-]{16,4096}={0,3})',
     bodyMax: 4 + 4096 + 3,
     secretInBody: true,
@@ -124,8 +125,8 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     description: 'Cookie and Set-Cookie header values (session cookies), as headers, JSON or YAML.',
     keywords: ['cookie'],
     ignoreCase: true,
-    pre: '(?<![A-Za-z0-9_])',
-    body: '["\']?[ \\t]{0,4}[:=][ \\t]{0,4}["\']?(?<secret>[^\\r\\n"\']{1,4096})',
+    pre: boundaryBefore('A-Za-z0-9_'),
+    body: '["\']?[ \\t]{0,4}[:=][ \\t]{0,4}["\']?(?<secret>(?:[^\\r\\n"\'\\\\]|\\\\(?![rn"])){1,4096})',
     bodyMax: 4 + 4 + 1 + 4 + 1 + 4096,
     secretInBody: true,
     charset: /./,
@@ -136,6 +137,10 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       (r) => {
         const secret = `sessionid=${r.base62(32)}; csrftoken=${r.base62(32)}`;
         return { text: `GET / HTTP/1.1\r\nCookie: ${secret}\r\nHost: example.com`, secret };
+      },
+      (r) => {
+        const secret = `sid=${r.base62(32)}`;
+        return { text: `{"req": "GET / HTTP/1.1\\r\\nCookie: ${secret}\\r\\nHost: api"}`, secret };
       },
       (r) => {
         const secret = `JSESSIONID=${r.hex(32).toUpperCase()}; Path=/; HttpOnly`;
@@ -164,7 +169,8 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     keywords: ['pass', 'pwd'],
     key: PASSWORD_KEY,
     notKey: NOT_SECRET_KEY,
-    valueCheck: (v) => v.length >= 3,
+    // nsswitch.conf lines (`passwd: files systemd`) name lookup sources, not passwords.
+    valueCheck: (v) => v.length >= 3 && !NSS_SOURCE.test(v),
     positives: [
       assigned('DB_PASSWORD', '=', (r) => r.base62(16)),
       assigned('"password"', ': ', (r) => r.base62(12) + '!\\"#', '"'),
@@ -184,6 +190,11 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       'passwordless: true',
       '[sudo] password for alice: ',
       'compass_heading=270',
+      'passwd:         files systemd',
+      'password: REDACTED',
+      '"password": "***masked***"',
+      'password=xxxxxxxx',
+      'set PGPASSWORD=%DB_PASSWORD%',
     ],
   }),
   assignment({
@@ -229,6 +240,8 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       assigned('  api_token', ': ', (r) => r.hex(40)),
       assigned('app.secret_key', ' = ', (r) => r.b64(24), "'"),
       assigned('COHERE_API_KEY', '=', (r) => r.base62(40)),
+      assigned('{"log": "{\\"client_secret\\"', ': ', (r) => r.base62(32), '\\"'),
+      assigned('{"env": "A=1\\napi_token', '=', (r) => r.base62(32)),
     ],
     negatives: [
       'max_tokens: 1024',

@@ -2,7 +2,7 @@
 import { Buffer } from 'node:buffer';
 import type { ExampleRng } from '../lib/example-rng.js';
 import type { DetectorDefinition } from '../lib/definition.js';
-import { LOOKAHEAD, plain, token } from '../lib/definition.js';
+import { boundaryBefore, LOOKAHEAD, plain, token } from '../lib/definition.js';
 
 /** The longest PEM body a match covers; a BEGIN with no END within it is masked to here. */
 export const PEM_BODY_CAP = 16384;
@@ -118,7 +118,7 @@ export const keyDetectors: readonly DetectorDefinition[] = [
     id: 'jwt',
     description: 'JSON Web Tokens and JWEs (eyJ… base64url header, payload and signature, dot-separated).',
     keywords: ['eyJ'],
-    pre: '(?<![A-Za-z0-9_-])',
+    pre: boundaryBefore('A-Za-z0-9_-'),
     body: '[A-Za-z0-9_-]{7,2000}\\.[A-Za-z0-9_-]{2,8000}\\.[A-Za-z0-9_-]{0,2000}(?:\\.[A-Za-z0-9_-]{0,2000}\\.[A-Za-z0-9_-]{0,4000})?',
     bodyMax: 18005,
     charset: /[A-Za-z0-9_.-]/,

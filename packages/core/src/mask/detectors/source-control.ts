@@ -16,6 +16,15 @@ export const sourceControlDetectors: readonly DetectorDefinition[] = [
       plain((r) => githubStyleToken(r, 'ghp_')),
       plain((r) => githubStyleToken(r, 'ghs_')),
       plain((r) => githubStyleToken(r, 'gho_')),
+      // After a JSON escape or a percent-encoded `=`: a boundary in the decoded text.
+      (r) => {
+        const secret = githubStyleToken(r, 'ghp_');
+        return { text: `{"msg":"token:\\n${secret}"}`, secret };
+      },
+      (r) => {
+        const secret = githubStyleToken(r, 'ghs_');
+        return { text: `GET /cb?q=token%3D${secret}%26n=1`, secret };
+      },
     ],
     negatives: ['ghp_ tokens expire', 'ghp_0123456789'],
   }),

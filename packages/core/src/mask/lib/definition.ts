@@ -94,6 +94,19 @@ export const ALNUM = charTest(/[A-Za-z0-9]/);
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
+// The end of an escape sequence: percent-encoding (`%3D`) and JSON/C string escapes (`\n`,
+// `\t`, `\u003d`). A token right after one is at a word boundary in the decoded text.
+const ESCAPE_END = '(?<=%[0-9A-Fa-f]{2}|\\\\[nrtbf]|\\\\u[0-9A-Fa-f]{4})';
+
+/**
+ * Regex source for "not preceded by a character of `cls`" (a class body such as `A-Za-z0-9_`),
+ * where the last character of an escape (`%3D`, `\n`, `\u003d`) does not count: tokens in
+ * URL-encoded query strings and JSON-escaped log lines start right after such an escape.
+ */
+export function boundaryBefore(cls: string): string {
+  return `(?:(?<![${cls}])|${ESCAPE_END})`;
+}
+
 /** Wraps a bare secret as a positive example in neutral surrounding text. */
 export function plain(make: (rng: ExampleRng) => string): PositiveExample {
   return (rng) => {
@@ -134,7 +147,7 @@ interface TokenSpec {
 export function token(spec: TokenSpec): KeywordDefinition {
   const keywords = [...spec.keywords].sort((a, b) => b.length - a.length);
   const alternation = keywords.map(escapeRegExp).join('|');
-  const pre = spec.pre ?? '(?<![A-Za-z0-9])';
+  const pre = spec.pre ?? boundaryBefore('A-Za-z0-9');
   const post = spec.post ?? '(?![A-Za-z0-9])';
   const body = spec.bodyOnly === true ? `(?<secret>${spec.body})` : spec.body;
   const flags = spec.ignoreCase === true ? 'ydi' : 'yd';
@@ -191,12 +204,16 @@ export function scan(spec: {
 
 const KEY_CHARS = /[A-Za-z0-9_.-]/;
 const GENERIC_QUOTED = (q: string): string => `(?:[^${q}\\\\\\r\\n]|\\\\.){1,1024}`;
-const GENERIC_BARE = '[^\\s"\'`,;&<>()\\[\\]]{1,1024}';
+// A bare value ends before a JSON escape (`\n`, `\"`): in a JSON-escaped log line the next
+// characters are the next line or the closing quote, not the secret.
+const GENERIC_BARE = '(?:[^\\s"\'`,;&<>()\\[\\]\\\\]|\\\\(?![nrt"])){1,1024}';
+// A value quoted with escaped quotes, as in JSON inside a JSON string (`{\"password\":\"…\"}`).
+const ESCAPED_QUOTED = '(?:[^"\\\\\\r\\n]|\\\\(?!")){1,1024}';
 
 // A string is a viable prefix of an assignment when it could still grow into one; group `v`
 // marks where the value (the secret) would begin. Unbounded counts over-approximate.
 const ASSIGNMENT_PREFIX =
-  /^[A-Za-z0-9_.-]*["']?[ \t]*(?:(?:=>?|:=?)[ \t]*(?<v>)(?:"(?:[^"\\\r\n]|\\.)*\\?|'(?:[^'\\\r\n]|\\.)*\\?|[^\s"'`,;&<>()[\]]*))?$/d;
+  /^[A-Za-z0-9_.-]*(?:\\?["']?)?[ \t]*(?:(?:=>?|:=?|\|)[ \t]*(?<v>)(?:"(?:[^"\\\r\n]|\\.)*\\?|'(?:[^'\\\r\n]|\\.)*\\?|\\(?:"(?:[^"\\\r\n]|\\(?!"))*\\?)?|[^\s"'`,;&<>()[\]]*))?$/d;
 
 /** The idle-flush viability of an assignment: where its value could start, or -1. */
 export function assignmentViable(tail: string): number {
@@ -217,6 +234,10 @@ export function normaliseKey(key: string): string {
 const PLACEHOLDER =
   /^(?:null|nil|none|undefined|true|false|yes|no|on|off|n\/a|\*+|•+|-+|\.+|\?|\$\d+|:[A-Za-z_]\w*|@[A-Za-z_]\w*|\$[A-Za-z_]\w*|%\([^)]*\)s|<[^>]*>)$/i;
 const TEMPLATE = /^(?:\$\{|\$\(|\{\{|\{%|\[redacted|\[hash:|#\{)/i;
+// Words that say a value was taken out (`REDACTED`, `***masked***`, `<hidden>`), runs of x
+// (`xxxxxxxx`) and Windows environment references (`%DB_PASSWORD%`).
+const REMOVED =
+  /^(?:[*[<(]{0,3}(?:redacted|hidden|masked|removed|omitted|filtered|sanitized|scrubbed)[*\]>)]{0,3}|x{3,64}|%[A-Za-z_]\w{0,63}%)$/i;
 const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 const TYPE_WORDS = new Set([
   'string',
@@ -254,7 +275,8 @@ const TYPE_WORDS = new Set([
 
 /** Whether an assignment's value is a placeholder, a reference or code rather than a secret. */
 export function isPlaceholderValue(value: string, bare: boolean): boolean {
-  if (value.length === 0 || PLACEHOLDER.test(value) || TEMPLATE.test(value)) return true;
+  if (value.length === 0 || PLACEHOLDER.test(value) || TEMPLATE.test(value) || REMOVED.test(value))
+    return true;
   if (bare && (DOTTED_IDENTIFIER.test(value) || TYPE_WORDS.has(value))) return true;
   return false;
 }
@@ -272,6 +294,8 @@ interface AssignmentSpec {
   readonly value?: string;
   /** A check on the value (after placeholders are excluded). */
   readonly valueCheck?: (value: string) => boolean;
+  /** Also accept `key | value` (CLI table output), with up to 40 spaces of padding. */
+  readonly table?: boolean;
   readonly positives: readonly PositiveExample[];
   readonly negatives: readonly string[];
 }
@@ -281,9 +305,16 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
   const dq = spec.value ?? GENERIC_QUOTED('"');
   const sq = spec.value ?? GENERIC_QUOTED("'");
   const bare = spec.value === undefined ? GENERIC_BARE : `${spec.value}(?![A-Za-z0-9/+=_-])`;
+  const eq = spec.value ?? ESCAPED_QUOTED;
+  const separator =
+    '[ \\t]{0,4}(?:=>|:=|[:=])[ \\t]{0,4}' + (spec.table === true ? '|[ \\t]{0,40}\\|[ \\t]{0,40}' : '');
+  // The key: not part of a longer word (a key right after `\n` in a JSON-escaped line starts
+  // after the `n`), and not a URL's user name (`https://user:token@…` is url-credentials').
+  // Its closing quote may be escaped (`\"password\":`), and so may the value's quotes.
   const source =
-    '(?<![A-Za-z0-9_.-])(?<key>[A-Za-z0-9_.-]{1,80})["\']?[ \\t]{0,4}(?:=>|:=|[:=])[ \\t]{0,4}' +
-    `(?:"(?<dq>${dq})"|'(?<sq>${sq})'|(?<bare>${bare}))`;
+    '(?<![A-Za-z0-9_.-]|://)(?:(?<=\\\\)[nrt])?(?<key>[A-Za-z0-9_.-]{1,80})(?:\\\\?["\'])?' +
+    `(?:${separator})` +
+    `(?:"(?<dq>${dq})"|'(?<sq>${sq})'|\\\\"(?<eq>${eq})\\\\"|(?<bare>${bare}))`;
   const valuePattern = spec.value === undefined ? undefined : new RegExp(`^(?:${spec.value})$`);
   const keyOk = (key: string): boolean => {
     const k = normaliseKey(key);
@@ -301,8 +332,9 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
     back: { max: 40, chars: charTest(KEY_CHARS) },
     maskBack: 0,
     pattern: new RegExp(source, 'yd'),
-    secretGroups: ['dq', 'sq', 'bare'],
-    maxLength: 80 + 1 + 4 + 2 + 4 + 2 + 2048,
+    secretGroups: ['dq', 'sq', 'eq', 'bare'],
+    // escape letter, key, escaped quote, separator (table: 40 + | + 40), quotes, value
+    maxLength: 1 + 80 + 2 + 81 + 4 + 2048,
     charset: () => true,
     viable: assignmentViable,
     validate: (secret, m) => {

@@ -1,0 +1,177 @@
+// Findings of the masking red-team: secrets in shapes the detectors once missed (or over-masked),
+// each with the exact output. Secrets are assembled at run time from a seeded generator, never
+// written as literals.
+import { describe, expect, it } from 'vitest';
+import { createMasker } from './create-masker.js';
+import { exampleJwt } from './detectors/keys.js';
+import type { ExampleRng } from './lib/example-rng.js';
+import { createExampleRng, githubStyleToken } from './lib/example-rng.js';
+
+const masker = createMasker();
+
+/** A case: the input text and the exact masked output, built from a generator. */
+type Case = (r: ExampleRng) => { readonly text: string; readonly expected: string };
+
+const awsSecret = (r: ExampleRng): string =>
+  r.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+', 40);
+const akid = (r: ExampleRng): string => 'AK' + 'IA' + r.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16);
+
+const FALSE_NEGATIVES: readonly (readonly [string, Case])[] = [
+  [
+    'a token after a JSON \\n escape',
+    (r) => {
+      const gh = githubStyleToken(r, 'ghp_');
+      return { text: `{"msg":"line one\\n${gh}"}`, expected: '{"msg":"line one\\n[REDACTED:github-token]"}' };
+    },
+  ],
+  [
+    'a token after a JSON \\t escape',
+    (r) => {
+      const gh = githubStyleToken(r, 'ghs_');
+      return { text: `{"msg":"token\\t${gh}\\n"}`, expected: '{"msg":"token\\t[REDACTED:github-token]\\n"}' };
+    },
+  ],
+  [
+    'a token after a JSON \\u003d escape',
+    (r) => {
+      const gh = githubStyleToken(r, 'ghp_');
+      return {
+        text: `{"msg":"token\\u003d${gh}"}`,
+        expected: '{"msg":"token\\u003d[REDACTED:github-token]"}',
+      };
+    },
+  ],
+  [
+    'a token after a percent-encoded =',
+    (r) => {
+      const gh = githubStyleToken(r, 'gho_');
+      return {
+        text: `GET /cb?q=token%3D${gh}%26x=1`,
+        expected: 'GET /cb?q=token%3D[REDACTED:github-token]%26x=1',
+      };
+    },
+  ],
+  [
+    'an AWS key id after a JSON \\n escape',
+    (r) => ({ text: `{"m":"key\\n${akid(r)}"}`, expected: '{"m":"key\\n[REDACTED:aws-access-key-id]"}' }),
+  ],
+  [
+    'a JWT after a JSON \\n escape',
+    (r) => ({ text: `{"msg":"token:\\n${exampleJwt(r)}"}`, expected: '{"msg":"token:\\n[REDACTED:jwt]"}' }),
+  ],
+  [
+    'a bearer token after a JSON \\n escape',
+    (r) => ({
+      text: `{"msg":"retry\\nBearer ${r.b64url(40)}"}`,
+      expected: '{"msg":"retry\\nBearer [REDACTED:bearer-token]"}',
+    }),
+  ],
+  [
+    'an HTTP request dumped into a JSON string',
+    (r) => ({
+      text: `{"req":"GET / HTTP/1.1\\r\\nAuthorization: Bearer ${r.b64url(40)}\\r\\nHost: api"}`,
+      expected:
+        '{"req":"GET / HTTP/1.1\\r\\nAuthorization: Bearer [REDACTED:authorization-header]\\r\\nHost: api"}',
+    }),
+  ],
+  [
+    'a Cookie header dumped into a JSON string (the next header is kept)',
+    (r) => ({
+      text: `{"req":"GET / HTTP/1.1\\r\\nCookie: sid=${r.base62(32)}\\r\\nHost: api"}`,
+      expected: '{"req":"GET / HTTP/1.1\\r\\nCookie: [REDACTED:cookie-header]\\r\\nHost: api"}',
+    }),
+  ],
+  [
+    'a password after a JSON \\n escape (pwd=)',
+    (r) => ({
+      text: `{"env":"A=1\\npwd=${r.base62(12)}"}`,
+      expected: '{"env":"A=1\\npwd=[REDACTED:password-assignment]"}',
+    }),
+  ],
+  [
+    'a bare value ends at the JSON escape after it',
+    (r) => ({
+      text: `{"env":"DB_PASSWORD=${r.base62(12)}\\nDB_HOST=db"}`,
+      expected: '{"env":"DB_PASSWORD=[REDACTED:password-assignment]\\nDB_HOST=db"}',
+    }),
+  ],
+  [
+    'JSON inside a JSON string (escaped quotes): api_key',
+    (r) => ({
+      text: `{"log":"{\\"api_key\\":\\"${r.base62(32)}\\",\\"n\\":1}"}`,
+      expected: '{"log":"{\\"api_key\\":\\"[REDACTED:secret-assignment]\\",\\"n\\":1}"}',
+    }),
+  ],
+  [
+    'JSON inside a JSON string (escaped quotes): password',
+    (r) => ({
+      text: `{"log":"{\\"password\\": \\"${r.base62(14)}\\"}"}`,
+      expected: '{"log":"{\\"password\\": \\"[REDACTED:password-assignment]\\"}"}',
+    }),
+  ],
+  [
+    'AWS CLI table output',
+    (r) => ({
+      text: `||  AccessKeyId    |  ${akid(r)}  ||\n||  SecretAccessKey|  ${awsSecret(r)}  ||\n`,
+      expected:
+        '||  AccessKeyId    |  [REDACTED:aws-access-key-id]  ||\n||  SecretAccessKey|  [REDACTED:aws-secret-access-key]  ||\n',
+    }),
+  ],
+];
+
+const OVER_MASKING: readonly (readonly [string, Case])[] = [
+  [
+    'a token as a URL user name keeps the host (x-access-token)',
+    (r) => {
+      const gh = githubStyleToken(r, 'ghs_');
+      return {
+        text: `git clone https://x-access-token:${gh}@github.com/org/repo.git`,
+        expected: 'git clone https://x-access-token:[REDACTED:github-token]@github.com/org/repo.git',
+      };
+    },
+  ],
+];
+
+const BENIGN: readonly string[] = [
+  'password: REDACTED',
+  'password: <redacted>',
+  'password: [REDACTED]',
+  '"password": "***masked***"',
+  'password: ****',
+  'password: ',
+  'password: ${DB_PASSWORD}',
+  'password=xxxxxxxx',
+  'set PGPASSWORD=%DB_PASSWORD%',
+  'passwd:         files systemd',
+  'shadow:         files',
+  'https://github.com/org/repo/blob/main/src/index.ts?plain=1#L10',
+  'https://example.com:8443/path?token_type=bearer',
+  'getUserAccountPasswordResetTokenExpirationTimestampForOrganization',
+  '{"log":"{\\"password\\":\\"\\"}"}',
+  '{"log":"{\\"token_type\\":\\"Bearer\\"}"}',
+  '{"msg":"line one\\nline two"}',
+];
+
+describe('red-team: secrets in shapes once missed', () => {
+  it.each(FALSE_NEGATIVES)('%s', (_name, make) => {
+    for (const seed of [11, 12, 13]) {
+      const { text, expected } = make(createExampleRng(seed));
+      expect(masker.maskText(text).text).toBe(expected);
+    }
+  });
+});
+
+describe('red-team: masking stops where the secret does', () => {
+  it.each(OVER_MASKING)('%s', (_name, make) => {
+    for (const seed of [21, 22, 23]) {
+      const { text, expected } = make(createExampleRng(seed));
+      expect(masker.maskText(text).text).toBe(expected);
+    }
+  });
+});
+
+describe('red-team: benign text stays as it is', () => {
+  it.each(BENIGN.map((t) => [t] as const))('%j', (text) => {
+    expect(masker.maskText(text)).toEqual({ text, findings: [] });
+  });
+});
