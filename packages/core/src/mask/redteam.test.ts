@@ -117,6 +117,62 @@ const FALSE_NEGATIVES: readonly (readonly [string, Case])[] = [
         '||  AccessKeyId    |  [REDACTED:aws-access-key-id]  ||\n||  SecretAccessKey|  [REDACTED:aws-secret-access-key]  ||\n',
     }),
   ],
+  [
+    'PostgreSQL ALTER ROLE … PASSWORD',
+    (r) => ({
+      text: `ALTER ROLE app WITH LOGIN PASSWORD '${r.base62(16)}' VALID UNTIL 'infinity';`,
+      expected: "ALTER ROLE app WITH LOGIN PASSWORD '[REDACTED:sql-password]' VALID UNTIL 'infinity';",
+    }),
+  ],
+  [
+    'PostgreSQL CREATE USER … ENCRYPTED PASSWORD with a doubled quote',
+    (r) => ({
+      text: `CREATE USER report ENCRYPTED PASSWORD '${r.base62(8)}''${r.base62(4)}';`,
+      expected: "CREATE USER report ENCRYPTED PASSWORD '[REDACTED:sql-password]';",
+    }),
+  ],
+  [
+    'MySQL IDENTIFIED WITH plugin BY',
+    (r) => ({
+      text: `CREATE USER 'app'@'%' IDENTIFIED WITH caching_sha2_password BY '${r.base62(14)}';`,
+      expected: "CREATE USER 'app'@'%' IDENTIFIED WITH caching_sha2_password BY '[REDACTED:sql-password]';",
+    }),
+  ],
+  [
+    'MySQL IDENTIFIED BY PASSWORD (a hash)',
+    (r) => ({
+      text: `GRANT USAGE ON *.* TO 'a'@'%' IDENTIFIED BY PASSWORD '*${r.hex(40).toUpperCase()}'`,
+      expected: "GRANT USAGE ON *.* TO 'a'@'%' IDENTIFIED BY PASSWORD '[REDACTED:sql-password]'",
+    }),
+  ],
+  [
+    'Oracle IDENTIFIED BY, unquoted',
+    (r) => ({
+      text: `CREATE USER scott IDENTIFIED BY ${r.base62(12)};`,
+      expected: 'CREATE USER scott IDENTIFIED BY [REDACTED:sql-password];',
+    }),
+  ],
+  [
+    'an internationalised email address (whole, not just its ASCII tail)',
+    (r) => ({
+      text: `Kontakt: j\u00f6rg.${r.lower(4)}@b\u00fccher.de.`,
+      expected: 'Kontakt: [REDACTED:email].',
+    }),
+  ],
+  [
+    'a Cyrillic local part after a full-width colon',
+    (r) => ({
+      text: `\u8054\u7cfb\uff1a\u0438\u0432\u0430\u043d.${r.lower(3)}@example.ru`,
+      expected: '\u8054\u7cfb\uff1a[REDACTED:email]',
+    }),
+  ],
+  [
+    'a URL-encoded email address in a query string',
+    (r) => ({
+      text: `GET /invite?email=${r.lower(6)}%40example.org&ref=1 HTTP/1.1`,
+      expected: 'GET /invite?email=[REDACTED:email]&ref=1 HTTP/1.1',
+    }),
+  ],
 ];
 
 const OVER_MASKING: readonly (readonly [string, Case])[] = [
@@ -150,6 +206,12 @@ const BENIGN: readonly string[] = [
   '{"log":"{\\"password\\":\\"\\"}"}',
   '{"log":"{\\"token_type\\":\\"Bearer\\"}"}',
   '{"msg":"line one\\nline two"}',
+  'Accepted password for alice from 10.0.0.1 port 22 ssh2',
+  'ALTER ROLE app PASSWORD NULL;',
+  "CREATE ROLE app PASSWORD '${APP_PASSWORD}';",
+  'CREATE USER ops IDENTIFIED EXTERNALLY;',
+  'https://registry.npmjs.org/%40scope%2fpkg',
+  'icon@2x.png',
 ];
 
 describe('red-team: secrets in shapes once missed', () => {

@@ -19,6 +19,10 @@ function viableWith(prefix: RegExp): (tail: string) => number {
 const NOT_SECRET_KEY =
   /(?:^|_)(?:file|path|dir|url|uri|endpoint|name|type|length|len|min|max|size|count|limit|ttl|expiry|expires(?:_at|_in)?|timeout|duration|policy|hint|prompt|label|field|header|format|version|enabled|disabled|required|regex|pattern|algorithm|alg|mode|provider|ref|arn|location|strength|reset|rotation|complexity|history|manager|store|flow|grant|input|less|env|var)$|(?:key|token)_?id$|(?:^|_)(?:max|min|num|total|prompt|completion|input|output|context)_tokens?(?:_|$)|tokens?_(?:count|used|limit|total|usage|per|remaining)|tokeniz|secretary|(?:^|_)keys$/;
 
+// What could still grow into an SQL password clause (over-approximate: held from its start).
+const SQL_PASSWORD_PREFIX =
+  /^(?:password[ \t\r\n]*(?:['"][^\r\n]*)?|identified[A-Za-z0-9_ \t\r\n]*(?:['"][^\r\n]*|[A-Za-z0-9_$#!%^&*+.~@-]*)?)$/i;
+
 const NSS_SOURCE = /^(?:files|compat|systemd|sss|ldap|nis|nisplus|winbind|altfiles|hesiod|cache)$/;
 const PASSWORD_KEY = /password|passwd|passphrase|(?:^|_)(?:pass|pwd|pw|passcode)(?:_|$)/;
 const SECRET_KEY =
@@ -197,6 +201,55 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       'set PGPASSWORD=%DB_PASSWORD%',
     ],
   }),
+  {
+    ...token({
+      id: 'sql-password',
+      description:
+        "Passwords in SQL statements: PASSWORD 'x' in CREATE/ALTER ROLE and USER, IDENTIFIED [WITH plugin] BY 'x' (MySQL, Oracle).",
+      keywords: ['password', 'identified'],
+      ignoreCase: true,
+      pre: boundaryBefore('A-Za-z0-9_'),
+      body:
+        '(?:(?<=password)[ \\t\\r\\n]{1,8}(?:(?<q>[\'"])(?<secret>(?:(?!\\k<q>)[^\\\\\\r\\n]|\\\\[^\\r\\n]|\'\'|""){1,1024})\\k<q>)' +
+        '|(?<=identified)(?:[ \\t\\r\\n]{1,8}with[ \\t\\r\\n]{1,8}[A-Za-z0-9_]{1,64})?[ \\t\\r\\n]{1,8}by[ \\t\\r\\n]{1,8}' +
+        '(?:(?<q2>[\'"])(?<secret2>(?:(?!\\k<q2>)[^\\\\\\r\\n]|\\\\[^\\r\\n]|\'\'|""){1,1024})\\k<q2>|(?!(?:values|password)[ \\t\\r\\n])(?<bare>[A-Za-z0-9_$#!%^&*+.~@-]{1,128})(?![A-Za-z0-9_$#!%^&*+.~@-])))',
+      bodyMax: 8 + 1 + 2048 + 1 + 8 + 4 + 8 + 64 + 8 + 2 + 8,
+      charset: /[\s\S]/,
+      post: '',
+      viable: (tail) => (SQL_PASSWORD_PREFIX.test(tail) ? 0 : -1),
+      validate: (secret) => !isPlaceholderValue(secret, false),
+      positives: [
+        (r) => {
+          const secret = r.base62(16);
+          return { text: `ALTER ROLE app WITH LOGIN PASSWORD '${secret}' VALID UNTIL 'infinity';`, secret };
+        },
+        (r) => {
+          const secret = r.base62(10) + "''" + r.base62(4);
+          return { text: `CREATE USER report ENCRYPTED PASSWORD\n  '${secret}';`, secret };
+        },
+        (r) => {
+          const secret = r.base62(14);
+          return {
+            text: `CREATE USER 'app'@'%' IDENTIFIED WITH caching_sha2_password BY "${secret}";`,
+            secret,
+          };
+        },
+        (r) => {
+          const secret = r.base62(12);
+          return { text: `CREATE USER scott IDENTIFIED BY ${secret};`, secret };
+        },
+      ],
+      negatives: [
+        'Accepted password for alice from 10.0.0.1 port 22 ssh2',
+        'ALTER ROLE app PASSWORD NULL;',
+        "CREATE ROLE app PASSWORD '${APP_PASSWORD}';",
+        'CREATE USER ops IDENTIFIED EXTERNALLY;',
+        'Enter password: ',
+      ],
+    }),
+    // Either form's group is the secret.
+    secretGroups: ['secret', 'secret2', 'bare'],
+  },
   assignment({
     id: 'secret-assignment',
     description:

@@ -10,13 +10,16 @@ export const piiDetectors: readonly DetectorDefinition[] = [
     category: 'pii',
     description:
       'Email addresses (local part, @, a dotted domain with a letter TLD; not scp-style user@host:path or file names such as icon@2x.png).',
-    keywords: ['@'],
-    back: { max: 64, chars: /[A-Za-z0-9._%+-]/ },
-    pre: '(?<![A-Za-z0-9._%+-]|://(?:[^\\s/@:]{0,20}:)?)[A-Za-z0-9._%+-]{1,64}',
-    body: '[A-Za-z0-9.-]{1,253}\\.[A-Za-z]{2,24}',
+    // `%40` is the @ of a URL-encoded address (`?email=alice%40example.com`). Letters and
+    // digits of any script: internationalised addresses (`jörg@bücher.de`).
+    keywords: ['@', '%40'],
+    unicode: true,
+    back: { max: 64, chars: /[\p{L}\p{M}\p{N}._%+-]/u },
+    pre: '(?<![\\p{L}\\p{M}\\p{N}._%+-]|://(?:[^\\s/@:]{0,20}:)?)[\\p{L}\\p{M}\\p{N}._%+-]{1,64}',
+    body: '[\\p{L}\\p{M}\\p{N}.-]{1,253}\\.(?:[A-Za-z]{2,24}|xn--[A-Za-z0-9-]{1,59}|[\\p{L}\\p{M}]{2,24})',
     bodyMax: 278,
-    charset: /[A-Za-z0-9.-]/,
-    post: '(?![A-Za-z0-9-]|:[^\\s])',
+    charset: /[A-Za-z0-9.\u00e9-]/,
+    post: '(?![\\p{L}\\p{M}\\p{N}-]|:[^\\s])',
     ahead: 2,
     validate: emailValid,
     positives: [
@@ -25,6 +28,14 @@ export const piiDetectors: readonly DetectorDefinition[] = [
         const secret = `${r.lower(5)}+tag@mail.${r.lower(6)}.co.uk`;
         return { text: `To: "Jo" <${secret}>`, secret };
       },
+      (r) => {
+        const secret = `j\u00f6rg.${r.lower(4)}@b\u00fccher.de`;
+        return { text: `Kontakt: ${secret}`, secret };
+      },
+      (r) => {
+        const secret = `${r.lower(6)}%40example.org`;
+        return { text: `GET /invite?email=${secret}&ref=1 HTTP/1.1`, secret };
+      },
     ],
     negatives: [
       'git@github.com:org/repo.git',
@@ -32,6 +43,8 @@ export const piiDetectors: readonly DetectorDefinition[] = [
       'npm install @scope/pkg@1.2.3',
       'ssh deploy@10.0.0.5',
       'alice@host:~$ ',
+      'https://registry.npmjs.org/%40scope%2fpkg',
+      '\u8054\u7cfb\uff1a',
       'docker pull nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
     ],
   }),

@@ -203,8 +203,9 @@ const FILE_EXTENSIONS = new Set([
 /** Whether an `a@b.c` match is plausibly an email address. */
 export function emailValid(address: string): boolean {
   const at = address.lastIndexOf('@');
-  const local = address.slice(0, at);
-  const domain = address.slice(at + 1);
+  const encoded = at === -1 ? address.lastIndexOf('%40') : -1;
+  const local = at === -1 ? address.slice(0, encoded) : address.slice(0, at);
+  const domain = at === -1 ? address.slice(encoded + 3) : address.slice(at + 1);
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return false;
   const labels = domain.split('.');
   for (const label of labels) {
