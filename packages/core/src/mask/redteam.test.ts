@@ -3,7 +3,8 @@
 // written as literals.
 import { describe, expect, it } from 'vitest';
 import { createMasker } from './create-masker.js';
-import { exampleJwt } from './detectors/keys.js';
+import { Buffer } from 'node:buffer';
+import { examplePem, exampleJwt } from './detectors/keys.js';
 import type { ExampleRng } from './lib/example-rng.js';
 import { createExampleRng, githubStyleToken } from './lib/example-rng.js';
 
@@ -173,6 +174,88 @@ const FALSE_NEGATIVES: readonly (readonly [string, Case])[] = [
       expected: 'GET /invite?email=[REDACTED:email]&ref=1 HTTP/1.1',
     }),
   ],
+  [
+    'a Kubernetes TLS Secret: base64 private key in tls.key',
+    (r) => {
+      const key = Buffer.from(examplePem(r, 'EC ', 3)).toString('base64');
+      const crt = Buffer.from(examplePem(r, 'EC ', 3).replace(/PRIVATE KEY/g, 'CERTIFICATE')).toString(
+        'base64',
+      );
+      return {
+        text: `apiVersion: v1\ndata:\n  tls.crt: ${crt}\n  tls.key: ${key}\nkind: Secret\n`,
+        expected: `apiVersion: v1\ndata:\n  tls.crt: ${crt}\n  tls.key: [REDACTED:private-key-base64]\nkind: Secret\n`,
+      };
+    },
+  ],
+  [
+    'kubeconfig client-key-data',
+    (r) => ({
+      text: `    client-key-data: ${Buffer.from(examplePem(r, 'RSA ', 6)).toString('base64')}\n`,
+      expected: '    client-key-data: [REDACTED:private-key-base64]\n',
+    }),
+  ],
+  [
+    'a PGP SECRET KEY BLOCK',
+    (r) => ({
+      text: `key:\n${examplePem(r, 'PGP ', 4).replace(/PRIVATE KEY-----/g, 'SECRET KEY BLOCK-----')}\n`,
+      expected: 'key:\n[REDACTED:private-key]\n',
+    }),
+  ],
+  [
+    'a .dockerconfigjson Secret',
+    (r) => {
+      const auth = Buffer.from(`bob:${r.base62(16)}`).toString('base64');
+      const doc = Buffer.from(JSON.stringify({ auths: { 'ghcr.io': { auth } } })).toString('base64');
+      return {
+        text: `data:\n  .dockerconfigjson: ${doc}\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\n`,
+        expected:
+          'data:\n  .dockerconfigjson: [REDACTED:docker-config-auth]\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\n',
+      };
+    },
+  ],
+  [
+    'a docker config.json auth entry',
+    (r) => ({
+      text: `{"auths":{"ghcr.io":{"auth":"${Buffer.from(`bob:${r.base62(16)}`).toString('base64')}"}}}`,
+      expected: '{"auths":{"ghcr.io":{"auth":"[REDACTED:docker-config-auth]"}}}',
+    }),
+  ],
+  [
+    'curl -u user:password',
+    (r) => ({
+      text: `curl -sS -u admin:${r.base62(14)} https://api.example.com/v1`,
+      expected: 'curl -sS -u admin:[REDACTED:cli-password] https://api.example.com/v1',
+    }),
+  ],
+  [
+    'sshpass -p',
+    (r) => ({
+      text: `sshpass -p '${r.base62(14)}' ssh deploy@10.0.0.5 uptime`,
+      expected: "sshpass -p '[REDACTED:cli-password]' ssh deploy@10.0.0.5 uptime",
+    }),
+  ],
+  [
+    'mysql -pPASSWORD (and -P port kept)',
+    (r) => ({
+      text: `mysql -h db -P 3306 -u root -p${r.base62(12)} app`,
+      expected: 'mysql -h db -P 3306 -u root -p[REDACTED:cli-password] app',
+    }),
+  ],
+  [
+    'docker login -p and redis-cli -a',
+    (r) => ({
+      text: `docker login -u bob -p ${r.base62(16)} ghcr.io && redis-cli -h cache -a "${r.base62(16)}" ping`,
+      expected:
+        'docker login -u bob -p [REDACTED:cli-password] ghcr.io && redis-cli -h cache -a "[REDACTED:cli-password]" ping',
+    }),
+  ],
+  [
+    'a .netrc line',
+    (r) => ({
+      text: `machine api.github.com login bob password ${r.base62(20)}\n`,
+      expected: 'machine api.github.com login bob password [REDACTED:cli-password]\n',
+    }),
+  ],
 ];
 
 const OVER_MASKING: readonly (readonly [string, Case])[] = [
@@ -212,6 +295,11 @@ const BENIGN: readonly string[] = [
   'CREATE USER ops IDENTIFIED EXTERNALLY;',
   'https://registry.npmjs.org/%40scope%2fpkg',
   'icon@2x.png',
+  'curl -u $USER:$TOKEN https://api.example.com',
+  'docker run -u 1000:1000 alpine id',
+  'mysql -h db -P 3306 -u root -p app',
+  'machine learning password reset',
+  '{"auth": "c2VydmljZQ=="}',
 ];
 
 describe('red-team: secrets in shapes once missed', () => {

@@ -23,6 +23,12 @@ const NOT_SECRET_KEY =
 const SQL_PASSWORD_PREFIX =
   /^(?:password[ \t\r\n]*(?:['"][^\r\n]*)?|identified[A-Za-z0-9_ \t\r\n]*(?:['"][^\r\n]*|[A-Za-z0-9_$#!%^&*+.~@-]*)?)$/i;
 
+// Options between a command name and its password flag (one line, one command).
+const CLI_ARGS = `(?:[ \\t][^\\r\\n|;&]{0,200}?)?[ \\t]`;
+/** A flag's value: single-quoted, double-quoted or bare, in groups <g>1, <g>2, <g>3. */
+const cliValue = (g: string): string =>
+  `(?:'(?<${g}1>[^'\\r\\n]{1,256})'|"(?<${g}2>[^"\\r\\n]{1,256})"|(?<${g}3>[^\\s'"]{1,256}))`;
+
 const NSS_SOURCE = /^(?:files|compat|systemd|sss|ldap|nis|nisplus|winbind|altfiles|hesiod|cache)$/;
 const PASSWORD_KEY = /password|passwd|passphrase|(?:^|_)(?:pass|pwd|pw|passcode)(?:_|$)/;
 const SECRET_KEY =
@@ -153,6 +159,41 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     ],
     negatives: ['cookies: true', 'cookie: none'],
   }),
+  {
+    ...token({
+      id: 'docker-config-auth',
+      description:
+        'Docker registry credentials: the base64 auths document of a .dockerconfigjson Secret (eyJhdXRocyI6…) and "auth": base64 user:password entries of config.json.',
+      keywords: ['eyJhdXRocyI6', '"auth"'],
+      pre: boundaryBefore('A-Za-z0-9+/'),
+      body: '(?:(?<=eyJhdXRocyI6)[A-Za-z0-9+/]{4,16384}={0,2}|(?<="auth")[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})")',
+      bodyMax: 16386,
+      charset: /[A-Za-z0-9+/=: \t"]/,
+      post: '(?![A-Za-z0-9+/=])',
+      validate: (secret, m) =>
+        m.groups?.['secret'] === undefined ||
+        /^[^:\s]{1,256}:\S{1,512}$/.test(Buffer.from(secret, 'base64').toString('utf8')),
+      positives: [
+        (r) => {
+          const auth = Buffer.from(`bob:${r.base62(16)}`).toString('base64');
+          const secret = Buffer.from(JSON.stringify({ auths: { 'ghcr.io': { auth } } })).toString('base64');
+          return { text: `data:\n  .dockerconfigjson: ${secret}\nkind: Secret\n`, secret };
+        },
+        (r) => {
+          const secret = Buffer.from(`bob:${r.base62(16)}`).toString('base64');
+          return { text: `{"auths": {"https://index.docker.io/v1/": {"auth": "${secret}"}}}`, secret };
+        },
+      ],
+      negatives: ['{"auth": "none"}', '"auth": "c2VydmljZQ=="'],
+    }),
+    // The auths document is masked whole (keyword included); of an "auth" entry, the value.
+    pattern: new RegExp(
+      `(?:${boundaryBefore('A-Za-z0-9+/')}(?<whole>eyJhdXRocyI6[A-Za-z0-9+/]{4,16384}={0,2})` +
+        '|"auth"[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})")(?![A-Za-z0-9+/=])',
+      'yd',
+    ),
+    secretGroups: ['whole', 'secret'],
+  },
   assignment({
     id: 'session-id',
     description:
@@ -249,6 +290,95 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     }),
     // Either form's group is the secret.
     secretGroups: ['secret', 'secret2', 'bare'],
+  },
+  {
+    ...token({
+      id: 'cli-password',
+      description:
+        'Passwords on command lines and in .netrc: curl -u/--user user:password, sshpass -p, redis-cli -a, docker/podman login -p, mysql -pPASSWORD / --password PASSWORD, netrc machine … password.',
+      keywords: [
+        'curl',
+        'sshpass',
+        'redis-cli',
+        'docker',
+        'podman',
+        'nerdctl',
+        'mysql',
+        'mysqldump',
+        'mysqladmin',
+        'machine',
+      ],
+      pre: boundaryBefore('A-Za-z0-9_-'),
+      body: [
+        `(?<=curl)${CLI_ARGS}(?:-u|--user|-U|--proxy-user)(?:[ \\t]{1,4}|=)(?<uq>['"]?)[^\\s:'"]{1,128}:(?<curl>[^\\s'"]{1,256})\\k<uq>(?![^\\s'"])`,
+        `(?<=sshpass)[ \\t]{1,4}-p[ \\t]{0,4}${cliValue('sp')}`,
+        `(?<=redis-cli)${CLI_ARGS}(?:-a|--pass)[ \\t]{1,4}${cliValue('rc')}`,
+        `(?<=docker|podman|nerdctl)[ \\t]{1,4}login${CLI_ARGS}(?:-p|--password)[ \\t]{1,4}${cliValue('dl')}`,
+        `(?<=mysql|mysqldump|mysqladmin)${CLI_ARGS}(?:-p(?<my>[^\\s'"-][^\\s'"]{0,255})|--password[ \\t]{1,4}${cliValue('mp')})`,
+        // netrc: a login is required, so prose ("machine learning password reset") is not read as one
+        '(?<=machine)[ \\t]{1,4}[^\\s]{1,253}(?:[ \\t]{1,4}(?:account|port)[ \\t]{1,4}[^\\s]{1,64})?[ \\t]{1,4}login[ \\t]{1,4}[^\\s]{1,256}(?:[ \\t]{1,4}(?:account|port)[ \\t]{1,4}[^\\s]{1,64})?[ \\t]{1,4}password[ \\t]{1,4}(?<nrc>[^\\s]{1,256})',
+      ]
+        .map((alt) => `(?:${alt})`)
+        .join('|')
+        .replace(/^/, '(?:')
+        .concat(')'),
+      bodyMax: 1400,
+      charset: /[^\r\n]/,
+      post: '',
+      viable: (tail) => (/[\r\n]/.test(tail) ? -1 : 0),
+      validate: (secret) => !isPlaceholderValue(secret, false) && !/^[0-9]{1,10}$/.test(secret),
+      positives: [
+        (r) => {
+          const secret = r.base62(14);
+          return { text: `$ curl -sS -u admin:${secret} https://api.example.com/v1\n`, secret };
+        },
+        (r) => {
+          const secret = r.base62(14);
+          return { text: `sshpass -p '${secret}' ssh deploy@10.0.0.5 uptime\n`, secret };
+        },
+        (r) => {
+          const secret = r.base62(16);
+          return { text: `redis-cli -h cache -a ${secret} --no-auth-warning ping\n`, secret };
+        },
+        (r) => {
+          const secret = r.base62(16);
+          return { text: `docker login -u bob -p ${secret} ghcr.io\n`, secret };
+        },
+        (r) => {
+          const secret = r.base62(12);
+          return { text: `mysql -h db -P 3306 -u root -p${secret} app < dump.sql\n`, secret };
+        },
+        (r) => {
+          const secret = r.base62(20);
+          return { text: `machine api.github.com login bob password ${secret}\n`, secret };
+        },
+      ],
+      negatives: [
+        'curl -u $USER:$TOKEN https://api.example.com',
+        'docker run -u 1000:1000 alpine id',
+        'mysql -u root -p app',
+        'mysql -h db -P 3306 -u app',
+        'docker login ghcr.io',
+        'machine learning password reset',
+      ],
+    }),
+    secretGroups: [
+      'curl',
+      'sp1',
+      'sp2',
+      'sp3',
+      'rc1',
+      'rc2',
+      'rc3',
+      'dl1',
+      'dl2',
+      'dl3',
+      'my',
+      'mp1',
+      'mp2',
+      'mp3',
+      'nrc',
+    ],
   },
   assignment({
     id: 'secret-assignment',

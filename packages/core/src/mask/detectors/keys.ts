@@ -7,9 +7,9 @@ import { boundaryBefore, LOOKAHEAD, plain, token } from '../lib/definition.js';
 /** The longest PEM body a match covers; a BEGIN with no END within it is masked to here. */
 export const PEM_BODY_CAP = 16384;
 
-const HEADER = /^-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/;
+const HEADER = /^-----BEGIN [A-Z0-9 ]{0,40}(?:PRIVATE|SECRET) KEY(?: BLOCK)?-----/;
 const HEADER_PREFIX = /^-----BEGIN(?: [A-Z0-9 ]{0,52}-{0,5})?$/;
-const END = /^-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/;
+const END = /^-----END [A-Z0-9 ]{0,40}(?:PRIVATE|SECRET) KEY(?: BLOCK)?-----/;
 const END_PREFIX = /^-----(?:E(?:N(?:D(?: [A-Z0-9 ]{0,52}-{0,5})?)?)?)?$/;
 
 // Idle-flush viability of a PEM block: undecided until the header fails, the END marker (or
@@ -49,10 +49,10 @@ export const keyDetectors: readonly DetectorDefinition[] = [
   token({
     id: 'private-key',
     description:
-      'PEM private keys (PKCS#1, PKCS#8, EC, DSA, encrypted), OpenSSH and PGP private key blocks, also inside JSON strings with escaped newlines; a BEGIN without END is masked for 16 KiB.',
+      'PEM private keys (PKCS#1, PKCS#8, EC, DSA, encrypted), OpenSSH and PGP private (and legacy SECRET) key blocks, also inside JSON strings with escaped newlines; a BEGIN without END is masked for 16 KiB.',
     keywords: ['-----BEGIN'],
     pre: '(?<!-)',
-    body: `[ ][A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){0,${PEM_BODY_CAP}}(?:-----END[ ][A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?`,
+    body: `[ ][A-Z0-9 ]{0,40}(?:PRIVATE|SECRET) KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){0,${PEM_BODY_CAP}}(?:-----END[ ][A-Z0-9 ]{0,40}(?:PRIVATE|SECRET) KEY(?: BLOCK)?-----)?`,
     bodyMax: 1 + 40 + 17 + PEM_BODY_CAP + 9 + 40 + 17,
     charset: /./,
     post: '',
@@ -63,6 +63,7 @@ export const keyDetectors: readonly DetectorDefinition[] = [
       plain((r) => examplePem(r, '', 6)),
       plain((r) => examplePem(r, 'EC ', 3)),
       plain((r) => examplePem(r, 'PGP ').replace(/KEY-----/g, 'KEY BLOCK-----')),
+      plain((r) => examplePem(r, 'PGP ').replace(/PRIVATE KEY-----/g, 'SECRET KEY BLOCK-----')),
       (r) => {
         const secret = examplePem(r, '', 25).replace(/\n/g, '\\n');
         return {
@@ -81,6 +82,39 @@ export const keyDetectors: readonly DetectorDefinition[] = [
       '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZ3\n-----END CERTIFICATE-----',
       '-----BEGIN PUBLIC KEY-----',
       '---------------------------------------- section ----',
+    ],
+  }),
+  token({
+    id: 'private-key-base64',
+    description:
+      'Base64-encoded PEM private keys, as in Kubernetes TLS Secrets (tls.key) and kubeconfig client-key-data (LS0tLS1CRUdJTi…, checked by decoding the header); 16 KiB at most.',
+    // base64 of `-----BEGIN`: the blob starts with the PEM header, so its encoding is aligned.
+    keywords: ['LS0tLS1CRUdJTi'],
+    pre: boundaryBefore('A-Za-z0-9+/'),
+    body: '[A-Za-z0-9+/]{16,16370}={0,2}',
+    bodyMax: 16372,
+    charset: /[A-Za-z0-9+/=]/,
+    post: '(?![A-Za-z0-9+/=])',
+    validate: (secret) =>
+      /^-----BEGIN [A-Z0-9 ]{0,40}(?:PRIVATE|SECRET) KEY/.test(
+        Buffer.from(secret.slice(0, 80), 'base64').toString('latin1'),
+      ),
+    positives: [
+      (r) => {
+        const secret = Buffer.from(examplePem(r, 'RSA ', 8)).toString('base64');
+        return {
+          text: `data:\n  tls.crt: ${Buffer.from('-'.repeat(5) + 'BEGIN CERTIFICATE').toString('base64')}\n  tls.key: ${secret}\n`,
+          secret,
+        };
+      },
+      (r) => {
+        const secret = Buffer.from(examplePem(r, 'EC ', 3)).toString('base64');
+        return { text: `    client-key-data: ${secret}\n`, secret };
+      },
+    ],
+    negatives: [
+      `tls.crt: ${Buffer.from('-'.repeat(5) + 'BEGIN CERTIFICATE' + '-'.repeat(5) + '\nMIIBszCCAVmgAwIBAgIUZ3').toString('base64')}`,
+      `ca.crt: ${Buffer.from('-'.repeat(5) + 'BEGIN PUBLIC KEY' + '-'.repeat(5) + '\nMIIBszCCAVmgAwIBAgIUZ3').toString('base64')}`,
     ],
   }),
   token({
