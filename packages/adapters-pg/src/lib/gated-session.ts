@@ -514,6 +514,11 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
     issueTickets(client, tickets);
     try {
       const result: unknown = await client.query(config);
+      // The server can report, within the same reply, a change the gate closes the connection
+      // for (a client_encoding other than UTF8): the request did run, but its success would
+      // hide that the connection is gone, so the caller gets the reason instead.
+      const closed = bypassOf(client);
+      if (closed !== undefined) throw closed;
       return result as RawResult | RawResult[];
     } finally {
       revokeTickets(client);

@@ -151,6 +151,46 @@ describe('the backstop', () => {
     expect(transactionStatus(client)).toBe('T');
   });
 
+  it.each([
+    ['UTF8', false],
+    ['utf-8', false],
+    ['SJIS', true],
+    ['BIG5', true],
+    ['LATIN1', true],
+    [undefined, true],
+  ])('a reported client_encoding of %s closes the connection: %s', async (value, closes) => {
+    const { client, written, errors, bypasses } = fakeClient();
+    client.connection.emit('parameterStatus', { parameterName: 'client_encoding', parameterValue: value });
+    if (closes) {
+      // No request can be let through a closed connection.
+      expect(() => {
+        issueTickets(client, queryTickets({ text: 'SELECT 1' }));
+      }).toThrow(BypassError);
+    } else {
+      issueTickets(client, queryTickets({ text: 'SELECT 1' }));
+    }
+    client.connection.stream.write(message('Q', 'SELECT 1'));
+    await tick();
+    expect(bypasses.length).toBe(closes ? 1 : 0);
+    expect(bypassOf(client) !== undefined).toBe(closes);
+    expect(written.length).toBe(closes ? 0 : 1);
+    if (closes) {
+      expect(bypasses[0]?.message).toMatch(/^client_encoding changed to /);
+      expect(errors[0]).toBe(bypasses[0]);
+    }
+  });
+
+  it('other reported settings change nothing', async () => {
+    const { client, bypasses } = fakeClient();
+    client.connection.emit('parameterStatus', {
+      parameterName: 'standard_conforming_strings',
+      parameterValue: 'off',
+    });
+    client.connection.emit('parameterStatus', { parameterName: 'application_name', parameterValue: 'x' });
+    await tick();
+    expect(bypasses).toEqual([]);
+  });
+
   it('refuses a client without a JavaScript connection (pg.native)', () => {
     const native = Object.assign(new EventEmitter(), { connection: undefined as unknown as object });
     expect(() => {

@@ -119,6 +119,21 @@ export function armClient(client: GuardedClient, onBypass: (error: BypassError) 
   events.prependListener('readyForQuery', (msg) => {
     state.txStatus = typeof msg.status === 'string' ? msg.status : '?';
   });
+  // The server reports these settings whenever they change. Either one changed away from how
+  // the classifier reads SQL means later texts could run as other statements than the ones
+  // decided (an SJIS character swallowing a backslash ends an E'' literal early), whatever
+  // route changed it (set_config(), a function's SET clause, RESET to a role default): the
+  // connection is closed before it can take another request.
+  const reports = connection as unknown as {
+    prependListener(
+      event: string,
+      listener: (msg: { parameterName?: unknown; parameterValue?: unknown }) => void,
+    ): void;
+  };
+  reports.prependListener('parameterStatus', (msg) => {
+    const why = unfaithfulSetting(msg.parameterName, msg.parameterValue);
+    if (why !== undefined) close(stream, state, why);
+  });
   client.on('error', () => {
     // Errors reach the query they belong to through pg; this listener only keeps an error on a
     // checked-out client from becoming an uncaught exception.
@@ -262,6 +277,28 @@ function describeTicket(ticket: Ticket): string {
     default:
       return 'a prepared statement run the gate did not allow';
   }
+}
+
+/**
+ * Why a reported setting makes the server read SQL text differently from the classifier, or
+ * `undefined` when it does not: a `client_encoding` other than UTF8 (the driver always sends
+ * UTF-8). `standard_conforming_strings` is not here: the classifier reads every text both ways.
+ */
+export function unfaithfulSetting(name: unknown, value: unknown): string | undefined {
+  if (name !== 'client_encoding') return undefined;
+  const normalized = typeof value === 'string' ? value.toLowerCase().replace(/[^a-z0-9]/g, '') : '';
+  if (normalized === 'utf8' || normalized === 'unicode') return undefined;
+  return `client_encoding changed to ${typeof value === 'string' ? value : 'an unknown value'}: the gate reads SQL as UTF-8, so the connection was closed; keep client_encoding UTF8`;
+}
+
+// Closes the connection because of what the server reported (not a write the gate refused).
+function close(stream: WritableInternals, state: GuardState, why: string): void {
+  if (state.tripped === undefined) {
+    state.tripped = new BypassError(why);
+    state.tickets.clear();
+    state.onBypass(state.tripped);
+  }
+  stream.destroy(state.tripped);
 }
 
 function trip(stream: WritableInternals, state: GuardState, why: string): void {
