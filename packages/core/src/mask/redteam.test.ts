@@ -256,6 +256,27 @@ const FALSE_NEGATIVES: readonly (readonly [string, Case])[] = [
       expected: 'machine api.github.com login bob password [REDACTED:cli-password]\n',
     }),
   ],
+  [
+    'Maven settings.xml <password> element',
+    (r) => ({
+      text: `<server>\n  <id>repo</id>\n  <password>${r.base62(14)}</password>\n</server>`,
+      expected: '<server>\n  <id>repo</id>\n  <password>[REDACTED:password-assignment]</password>\n</server>',
+    }),
+  ],
+  [
+    'an XML <client_secret> element',
+    (r) => ({
+      text: `<client_secret>${r.base62(24)}</client_secret>`,
+      expected: '<client_secret>[REDACTED:secret-assignment]</client_secret>',
+    }),
+  ],
+  [
+    'a connection string with JSON-escaped slashes',
+    (r) => ({
+      text: `{"dsn":"postgres:\\/\\/app:${r.base62(14)}@db:5432\\/app"}`,
+      expected: '{"dsn":"postgres:\\/\\/app:[REDACTED:url-credentials]@db:5432\\/app"}',
+    }),
+  ],
 ];
 
 const OVER_MASKING: readonly (readonly [string, Case])[] = [
@@ -300,6 +321,9 @@ const BENIGN: readonly string[] = [
   'mysql -h db -P 3306 -u root -p app',
   'machine learning password reset',
   '{"auth": "c2VydmljZQ=="}',
+  '<password>${env.DB_PASSWORD}</password>',
+  '<passwordPolicy>strict</passwordPolicy>',
+  '<password></password>',
 ];
 
 describe('red-team: secrets in shapes once missed', () => {

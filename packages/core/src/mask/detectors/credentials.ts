@@ -41,7 +41,8 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     id: 'url-credentials',
     description:
       'Passwords in URLs and connection strings (scheme://user:password@host: postgres, mysql, mongodb+srv, redis, amqp, https, …).',
-    keywords: ['://'],
+    // `:\/\/` is how PHP's json_encode and some Java serialisers write `://`.
+    keywords: ['://', ':\\/\\/'],
     back: { max: 32, chars: /[A-Za-z0-9+.-]/ },
     pre: '(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}',
     body: '[^\\s:@/?#"\'<>]{0,128}:(?<secret>[^\\s/?#"\'<>]{1,256})@(?=[A-Za-z0-9\\[._-])',
@@ -66,6 +67,10 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       (r) => {
         const secret = r.base62(8) + '@' + r.base62(4);
         return { text: `mysql://root:${secret}@localhost/db`, secret };
+      },
+      (r) => {
+        const secret = r.base62(14);
+        return { text: `{"dsn":"postgres:\\/\\/app:${secret}@db:5432\\/app"}`, secret };
       },
     ],
     negatives: [
@@ -221,6 +226,10 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       assigned('"password"', ': ', (r) => r.base62(12) + '!\\"#', '"'),
       assigned('  password', ': ', (r) => r.lower(10)),
       assigned('mysql --user=root --password', '=', (r) => r.base62(14)),
+      (r) => {
+        const secret = r.base62(14);
+        return { text: `<server>\n  <id>repo</id>\n  <password>${secret}</password>\n</server>`, secret };
+      },
       (r) => {
         const secret = r.base62(14);
         return { text: `Server=db;Database=app;User Id=sa;Password=${secret};Encrypt=true`, secret };

@@ -220,13 +220,13 @@ const ESCAPED_QUOTED = '(?:[^"\\\\\\r\\n]|\\\\(?!")){1,1024}';
 // A string is a viable prefix of an assignment when it could still grow into one; group `v`
 // marks where the value (the secret) would begin. Unbounded counts over-approximate.
 const ASSIGNMENT_PREFIX =
-  /^[A-Za-z0-9_.-]*(?:\\?["']?)?[ \t]*(?:(?:=>?|:=?|\|)[ \t]*(?<v>)(?:"(?:[^"\\\r\n]|\\.)*\\?|'(?:[^'\\\r\n]|\\.)*\\?|\\(?:"(?:[^"\\\r\n]|\\(?!"))*\\?)?|[^\s"'`,;&<>()[\]]*))?$/d;
+  /^[A-Za-z0-9_.-]*(?:(?:\\?["']?)?[ \t]*(?:(?:=>?|:=?|\|)[ \t]*(?<v>)(?:"(?:[^"\\\r\n]|\\.)*\\?|'(?:[^'\\\r\n]|\\.)*\\?|\\(?:"(?:[^"\\\r\n]|\\(?!"))*\\?)?|[^\s"'`,;&<>()[\]]*))?|>(?<w>)[^<\r\n]*(?:<(?:\/[A-Za-z0-9_.-]*)?)?)$/d;
 
 /** The idle-flush viability of an assignment: where its value could start, or -1. */
 export function assignmentViable(tail: string): number {
   const m = ASSIGNMENT_PREFIX.exec(tail);
   if (m === null) return -1;
-  const v = m.indices?.groups?.['v'];
+  const v = m.indices?.groups?.['v'] ?? m.indices?.groups?.['w'];
   return v === undefined ? tail.length : v[0];
 }
 
@@ -313,6 +313,7 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
   const sq = spec.value ?? GENERIC_QUOTED("'");
   const bare = spec.value === undefined ? GENERIC_BARE : `${spec.value}(?![A-Za-z0-9/+=_-])`;
   const eq = spec.value ?? ESCAPED_QUOTED;
+  const xml = spec.value ?? '[^<\\r\\n]{1,1024}';
   const separator =
     '[ \\t]{0,4}(?:=>|:=|[:=])[ \\t]{0,4}' + (spec.table === true ? '|[ \\t]{0,40}\\|[ \\t]{0,40}' : '');
   // The key: not part of a longer word (a key right after `\n` in a JSON-escaped line starts
@@ -320,8 +321,10 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
   // Its closing quote may be escaped (`\"password\":`), and so may the value's quotes.
   const source =
     '(?<![A-Za-z0-9_.-]|://)(?:(?<=\\\\)[nrt])?(?<key>[A-Za-z0-9_.-]{1,80})(?:\\\\?["\'])?' +
-    `(?:${separator})` +
-    `(?:"(?<dq>${dq})"|'(?<sq>${sq})'|\\\\"(?<eq>${eq})\\\\"|(?<bare>${bare}))`;
+    `(?:(?:${separator})` +
+    `(?:"(?<dq>${dq})"|'(?<sq>${sq})'|\\\\"(?<eq>${eq})\\\\"|(?<bare>${bare}))` +
+    // …or an XML element: <password>…</password> (Maven settings.xml, app configs)
+    `|(?<=<[A-Za-z0-9_.-]{1,80})>(?<xml>${xml})</\\k<key>>)`;
   const valuePattern = spec.value === undefined ? undefined : new RegExp(`^(?:${spec.value})$`);
   const keyOk = (key: string): boolean => {
     const k = normaliseKey(key);
@@ -339,7 +342,7 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
     back: { max: 40, chars: charTest(KEY_CHARS) },
     maskBack: 0,
     pattern: new RegExp(source, 'yd'),
-    secretGroups: ['dq', 'sq', 'eq', 'bare'],
+    secretGroups: ['dq', 'sq', 'eq', 'bare', 'xml'],
     // escape letter, key, escaped quote, separator (table: 40 + | + 40), quotes, value
     maxLength: 1 + 80 + 2 + 81 + 4 + 2048,
     charset: () => true,
