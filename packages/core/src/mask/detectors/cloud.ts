@@ -20,7 +20,7 @@ export const cloudDetectors: readonly DetectorDefinition[] = [
   assignment({
     id: 'aws-secret-access-key',
     description:
-      'AWS secret access keys (40 base64 characters) assigned to a key named like aws_secret_access_key / SecretAccessKey.',
+      'AWS secret access keys (40 base64 characters) assigned to a key named like aws_secret_access_key / SecretAccessKey, also in AWS CLI table output.',
     keywords: ['secret_access_key', 'secretaccesskey', 'secret-access-key', 'aws_secret', 'aws-secret'],
     key: /secret_?access_?key|aws_?secret(?:_?key)?$/,
     value: '[A-Za-z0-9/+]{40}',

@@ -40,7 +40,7 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
   token({
     id: 'url-credentials',
     description:
-      'Passwords in URLs and connection strings (scheme://user:password@host: postgres, mysql, mongodb+srv, redis, amqp, https, …).',
+      'Passwords in URLs and connection strings (scheme://user:password@host: postgres, mysql, mongodb+srv, redis, amqp, https, …), also with JSON-escaped slashes (:\\/\\/).',
     // `:\/\/` is how PHP's json_encode and some Java serialisers write `://`.
     keywords: ['://', ':\\/\\/'],
     back: { max: 32, chars: /[A-Za-z0-9+.-]/ },
@@ -215,7 +215,7 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
   assignment({
     id: 'password-assignment',
     description:
-      'Passwords assigned in env files, JSON, YAML, TOML, code, CLI flags and connection strings (password=, "passwd":, pwd:, --password=, Password=…;).',
+      'Passwords assigned in env files, JSON (also JSON inside JSON strings), YAML, TOML, XML elements, code, CLI flags and connection strings (password=, "passwd":, pwd:, --password=, Password=…;, <password>…</password>).',
     keywords: ['pass', 'pwd'],
     key: PASSWORD_KEY,
     notKey: NOT_SECRET_KEY,
@@ -392,7 +392,7 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
   assignment({
     id: 'secret-assignment',
     description:
-      'Secrets, tokens, API keys, private keys and credentials assigned in env files, JSON, YAML, TOML and code (client_secret=, "apiKey":, TOKEN=…; at least 8 characters).',
+      'Secrets, tokens, API keys, private keys and credentials assigned in env files, JSON (also JSON inside JSON strings), YAML, TOML, XML elements and code (client_secret=, "apiKey":, TOKEN=…; at least 8 characters).',
     keywords: [
       'secret',
       'token',

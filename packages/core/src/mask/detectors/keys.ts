@@ -118,6 +118,25 @@ export const keyDetectors: readonly DetectorDefinition[] = [
     ],
   }),
   token({
+    id: 'ssh2-private-key',
+    description:
+      'SSH.COM / RFC 4716-style private key files (---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----), headers and body; 8 KiB at most.',
+    keywords: ['---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----'],
+    pre: '(?<!-)',
+    body: '(?:[^-]|-(?!--- END SSH2 ))' + '{0,8192}(?:---- END SSH2 ENCRYPTED PRIVATE KEY ----)?',
+    bodyMax: 8192 + 39,
+    charset: /[\s\S]/,
+    post: '',
+    positives: [
+      (r) => {
+        const dashes = '-'.repeat(4);
+        const secret = `${dashes} BEGIN SSH2 ENCRYPTED PRIVATE KEY ${dashes}\nComment: "2048-bit rsa"\n${r.b64(64)}\n${r.b64(40)}\n${dashes} END SSH2 ENCRYPTED PRIVATE KEY ${dashes}`;
+        return { text: `$ cat id_ssh2\n${secret}\n$ `, secret };
+      },
+    ],
+    negatives: ['---- BEGIN SSH2 PUBLIC KEY ----\nAAAAB3NzaC1yc2E\n---- END SSH2 PUBLIC KEY ----'],
+  }),
+  token({
     id: 'putty-private-key',
     description: 'The private lines of PuTTY .ppk key files.',
     keywords: ['Private-Lines:'],

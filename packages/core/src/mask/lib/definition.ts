@@ -83,14 +83,15 @@ export interface ScanDefinition extends DefinitionBase {
 export type DetectorDefinition = KeywordDefinition | ScanDefinition;
 
 /**
- * Builds a {@link CharTest} from a RegExp character class such as `/[A-Za-z0-9_-]/`. Without
- * the `u` flag every non-ASCII code unit counts as in the class when `é` or `中` is (an
- * over-approximation, as the idle flush needs); with it, each code unit is tested exactly.
+ * Builds a {@link CharTest} from a RegExp character class such as `/[A-Za-z0-9_-]/`. By default
+ * every non-ASCII code unit counts as in the class when `é` or `中` is (an over-approximation,
+ * as the idle flush needs); with `exact`, each code unit is tested (for the run before a
+ * keyword, which must stop where the pattern's class does).
  */
-export function charTest(cls: RegExp): CharTest {
+export function charTest(cls: RegExp, exact = false): CharTest {
   const table = new Uint8Array(128);
   for (let c = 0; c < 128; c++) table[c] = cls.test(String.fromCharCode(c)) ? 1 : 0;
-  if (cls.unicode) return (code) => (code < 128 ? table[code] === 1 : cls.test(String.fromCharCode(code)));
+  if (exact) return (code) => (code < 128 ? table[code] === 1 : cls.test(String.fromCharCode(code)));
   const nonAscii = cls.test('\u00e9') || cls.test('\u4e2d');
   return (code) => (code < 128 ? table[code] === 1 : nonAscii);
 }
@@ -126,8 +127,6 @@ interface TokenSpec {
   readonly description: string;
   readonly keywords: readonly string[];
   readonly ignoreCase?: boolean;
-  /** Compile with the `u` flag (for `\\p{L}` classes). */
-  readonly unicode?: boolean;
   /** Regex source after the keyword. */
   readonly body: string;
   /** The most characters `body` can match. */
@@ -157,7 +156,7 @@ export function token(spec: TokenSpec): KeywordDefinition {
   const pre = spec.pre ?? boundaryBefore('A-Za-z0-9');
   const post = spec.post ?? '(?![A-Za-z0-9])';
   const body = spec.bodyOnly === true ? `(?<secret>${spec.body})` : spec.body;
-  const flags = (spec.ignoreCase === true ? 'ydi' : 'yd') + (spec.unicode === true ? 'u' : '');
+  const flags = spec.ignoreCase === true ? 'ydi' : 'yd';
   const backMax = spec.back?.max ?? 0;
   const longestKeyword = Math.max(...keywords.map((k) => k.length));
   return {
@@ -167,7 +166,9 @@ export function token(spec: TokenSpec): KeywordDefinition {
     description: spec.description,
     keywords,
     ignoreCase: spec.ignoreCase === true,
-    ...(spec.back === undefined ? {} : { back: { max: spec.back.max, chars: charTest(spec.back.chars) } }),
+    ...(spec.back === undefined
+      ? {}
+      : { back: { max: spec.back.max, chars: charTest(spec.back.chars, true) } }),
     maskBack: spec.bodyOnly === true || spec.secretInBody === true ? 0 : backMax,
     pattern: new RegExp(`${pre}(?:${alternation})${body}${post}`, flags),
     ...(spec.bodyOnly === true || spec.secretInBody === true ? { secretGroups: ['secret'] } : {}),
