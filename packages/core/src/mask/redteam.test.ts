@@ -7,6 +7,9 @@ import { Buffer } from 'node:buffer';
 import { examplePem, exampleJwt } from './detectors/keys.js';
 import type { ExampleRng } from './lib/example-rng.js';
 import { createExampleRng, githubStyleToken } from './lib/example-rng.js';
+import { compileDetectors } from './lib/compile-detectors.js';
+import { MaskEngine } from './lib/engine.js';
+import { renderMasked } from './lib/render.js';
 
 const masker = createMasker();
 
@@ -347,5 +350,25 @@ describe('red-team: masking stops where the secret does', () => {
 describe('red-team: benign text stays as it is', () => {
   it.each(BENIGN.map((t) => [t] as const))('%j', (text) => {
     expect(masker.maskText(text)).toEqual({ text, findings: [] });
+  });
+});
+
+describe('red-team: interactive prompts are not held by the new detectors', () => {
+  const set = compileDetectors(masker.detectors);
+  const render = (det: number, text: string): string =>
+    renderMasked('redact', set.defs[det]?.id ?? '?', text, undefined);
+  it.each([
+    ['mysql> ', 'mysql> '],
+    ['mysql> SELECT 1;\n', 'mysql> SELECT 1;\n'],
+    ['$ docker-compose up -d\n', '$ docker-compose up -d\n'],
+    ['machine:~$ ', 'machine:~$ '],
+    ['Enter password: ', 'Enter password: '],
+    ['PASSWORD for app: ', 'PASSWORD for app: '],
+    ['$ curl -u admin:', '$ '],
+    ["sshpass -p 'abc", ''],
+  ])('on %j emits %j at an idle flush', (text, emitted) => {
+    const engine = new MaskEngine(set, render);
+    expect(engine.write(text) + engine.idle()).toBe(emitted);
+    expect(engine.pending).toBe(text.length - emitted.length);
   });
 });

@@ -25,6 +25,8 @@ const SQL_PASSWORD_PREFIX =
 
 // Options between a command name and its password flag (one line, one command).
 const CLI_ARGS = `(?:[ \\t][^\\r\\n|;&]{0,200}?)?[ \\t]`;
+const CLI_PREFIX =
+  /^(?:curl|sshpass|redis-cli|docker|podman|nerdctl|mysql|mysqldump|mysqladmin|machine)(?:[ \t][^\r\n]*)?$/;
 /** A flag's value: single-quoted, double-quoted or bare, in groups <g>1, <g>2, <g>3. */
 const cliValue = (g: string): string =>
   `(?:'(?<${g}1>[^'\\r\\n]{1,256})'|"(?<${g}2>[^"\\r\\n]{1,256})"|(?<${g}3>[^\\s'"]{1,256}))`;
@@ -334,7 +336,9 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       bodyMax: 1400,
       charset: /[^\r\n]/,
       post: '',
-      viable: (tail) => (/[\r\n]/.test(tail) ? -1 : 0),
+      // Held (from the command name) only while the line can still become one of the forms:
+      // a `mysql> ` or `docker-compose` prompt is not held.
+      viable: (tail) => (CLI_PREFIX.test(tail) ? 0 : -1),
       validate: (secret) => !isPlaceholderValue(secret, false) && !/^[0-9]{1,10}$/.test(secret),
       positives: [
         (r) => {
