@@ -37,7 +37,8 @@ export interface QueryStreamLike {
 
 /** The options every row-returning call shape shares. */
 interface CallOptions {
-  readonly values: readonly unknown[] | undefined;
+  /** The values as they are sent: converted once to text (see toRequest). */
+  readonly values: readonly (string | null)[] | undefined;
   readonly rowMode: 'array' | undefined;
   readonly types: TypeParsers | undefined;
 }

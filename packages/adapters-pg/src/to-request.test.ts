@@ -17,7 +17,7 @@ describe('toRequest: every pg call shape', () => {
     readonly callback?: boolean;
   }[] = [
     { name: 'text', args: ['SELECT 1'], text: 'SELECT 1' },
-    { name: 'text + values', args: ['SELECT $1', [1]], text: 'SELECT $1', values: [1] },
+    { name: 'text + values', args: ['SELECT $1', [1]], text: 'SELECT $1', values: ['1'] },
     { name: 'text + callback', args: ['SELECT 1', noop], text: 'SELECT 1', callback: true },
     {
       name: 'text + values + callback',
@@ -31,13 +31,13 @@ describe('toRequest: every pg call shape', () => {
       name: 'config with values',
       args: [{ text: 'SELECT $1', values: [2] }],
       text: 'SELECT $1',
-      values: [2],
+      values: ['2'],
     },
     {
       name: 'values argument overrides config.values',
       args: [{ text: 'SELECT $1', values: [2] }, [3]],
       text: 'SELECT $1',
-      values: [3],
+      values: ['3'],
     },
     { name: 'config + callback', args: [{ text: 'SELECT 1' }, noop], text: 'SELECT 1', callback: true },
     {
@@ -71,7 +71,11 @@ describe('toRequest: every pg call shape', () => {
     expect(call.name).toBe(statement);
     expect(call.rowMode).toBe(rowMode);
     expect(call.callback !== undefined).toBe(callback === true);
-    expect(call.request).toEqual(text === undefined ? undefined : { type: 'sql', sql: text });
+    expect(call.request).toEqual(
+      text === undefined
+        ? undefined
+        : { type: 'sql', sql: text, ...(values === undefined ? {} : { params: values }) },
+    );
     expect(Object.isFrozen(call)).toBe(true);
   });
 
@@ -93,7 +97,7 @@ describe('toRequest: every pg call shape', () => {
     const values: unknown[] = [1];
     const call = toRequest('SELECT $1', values);
     values[0] = 2;
-    expect(call.values).toEqual([1]);
+    expect(call.values).toEqual(['1']);
   });
 
   it('keeps custom type parsers bound to their object', () => {
@@ -117,7 +121,25 @@ describe('toRequest: every pg call shape', () => {
       values: ['1'],
       rowMode: 'array',
     });
-    expect(call.request).toEqual({ type: 'sql', sql: 'SELECT $1::int AS n' });
+    expect(call.request).toEqual({ type: 'sql', sql: 'SELECT $1::int AS n', params: ['1'] });
+  });
+
+  it('converts values once to the text pg sends, so an approval binds exactly what runs', () => {
+    let reads = 0;
+    const shifty = { toPostgres: () => String(++reads) };
+    const call = toRequest('SELECT $1, $2, $3, $4, $5', [
+      shifty,
+      null,
+      Buffer.from([1, 255]),
+      { a: 1 },
+      true,
+    ]);
+    expect(call.values).toEqual(['1', null, '\\x01ff', '{"a":1}', 'true']);
+    expect(call.request).toEqual({ type: 'sql', sql: 'SELECT $1, $2, $3, $4, $5', params: call.values });
+    expect(reads).toBe(1);
+    const circular: Record<string, unknown> = {};
+    circular['self'] = circular;
+    expect(() => toRequest('SELECT $1', [circular])).toThrow(TypeError);
   });
 
   it('recognises pg-query-stream', () => {

@@ -1,5 +1,11 @@
+import { createRequire } from 'node:module';
 import type { SqlRequest } from '@portcullis/core';
 import type { CursorLike, PgCall, QueryCall, QueryStreamLike, TypeParsers } from './internal-types.js';
+
+// pg's own conversion of a value to what it sends (dates, arrays, JSON, `toPostgres`).
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as {
+  readonly prepareValue: (value: unknown) => unknown;
+};
 
 const NOT_A_QUERY =
   'query() takes an SQL text, a config object { text, values, name, rowMode, types }, a pg-cursor or a pg-query-stream';
@@ -82,12 +88,13 @@ function plainQuery(config: object, valuesArg: unknown, callbackArg: unknown): P
   if (callback !== undefined && typeof callback !== 'function') {
     throw new TypeError('callback is not a function');
   }
-  const request: SqlRequest | undefined = text === undefined ? undefined : { type: 'sql', sql: text };
+  const copied = copyValues(values);
+  const request: SqlRequest | undefined = text === undefined ? undefined : sqlRequestOf(text, copied);
   return Object.freeze({
     kind: 'query',
     text,
     name,
-    values: copyValues(values),
+    values: copied,
     rowMode: checkRowMode(rowMode),
     types: checkTypes(types),
     queryMode,
@@ -112,7 +119,7 @@ function submittable(config: object, valuesArg: unknown, callbackArg: unknown): 
       ...fields,
       stream: config as QueryStreamLike,
       cursor: inner,
-      request: { type: 'sql' as const, sql: fields.text },
+      request: sqlRequestOf(fields.text, fields.values),
     });
   }
   if (!isCursor(config)) {
@@ -123,13 +130,13 @@ function submittable(config: object, valuesArg: unknown, callbackArg: unknown): 
     kind: 'cursor' as const,
     ...fields,
     cursor: config,
-    request: { type: 'sql' as const, sql: fields.text },
+    request: sqlRequestOf(fields.text, fields.values),
   });
 }
 
 function cursorFields(cursor: CursorLike): {
   readonly text: string;
-  readonly values: readonly unknown[] | undefined;
+  readonly values: readonly (string | null)[] | undefined;
   readonly rowMode: 'array' | undefined;
   readonly types: TypeParsers | undefined;
 } {
@@ -188,10 +195,43 @@ function readOnce(object: object, key: string): unknown {
   return (object as Record<string, unknown>)[key];
 }
 
-function copyValues(values: unknown): readonly unknown[] | undefined {
+// Converts every value, once, to the text the wire will carry (pg's prepareValue; bytes as
+// bytea hex text), so the values an approval binds are exactly the ones sent, and a value
+// object (`toPostgres`, a getter) cannot answer differently when pg reads it later.
+function copyValues(values: unknown): readonly (string | null)[] | undefined {
   if (values === undefined || values === null) return undefined;
   if (!Array.isArray(values)) throw new TypeError('query values must be an array');
-  return Object.freeze([...(values as unknown[])]);
+  return Object.freeze(
+    [...(values as unknown[])].map((value, i): string | null => {
+      let prepared: unknown;
+      try {
+        prepared = prepareValue(value);
+      } catch (cause) {
+        throw new TypeError(
+          `query value ${String(i + 1)} cannot be sent: ${cause instanceof Error ? cause.message : String(cause)}`,
+          { cause },
+        );
+      }
+      if (prepared === null || prepared === undefined) return null;
+      if (typeof prepared === 'string') return prepared;
+      if (Buffer.isBuffer(prepared)) return `\\x${prepared.toString('hex')}`;
+      throw new TypeError(`query value ${String(i + 1)} cannot be sent as text`);
+    }),
+  );
+}
+
+/**
+ * The request the engine decides (and an approval binds) for an SQL text and its values.
+ *
+ * @example
+ * ```ts
+ * sqlRequestOf('SELECT $1::int', ['7']); // { type: 'sql', sql: 'SELECT $1::int', params: ['7'] }
+ * ```
+ */
+export function sqlRequestOf(text: string, values: readonly (string | null)[] | undefined): SqlRequest {
+  return values === undefined || values.length === 0
+    ? { type: 'sql', sql: text }
+    : { type: 'sql', sql: text, params: [...values] };
 }
 
 function checkRowMode(rowMode: unknown): 'array' | undefined {

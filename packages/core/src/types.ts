@@ -53,6 +53,11 @@ export interface Target {
 export interface SqlRequest {
   readonly type: 'sql';
   readonly sql: string;
+  /**
+   * The values of `$1`, `$2`, … as they are sent (text form; `null` for SQL NULL), when the
+   * request has any. An approval binds them: the same text with other values is another request.
+   */
+  readonly params?: readonly (string | null)[];
 }
 
 /** A shell command line to run over SSH exec. */

@@ -11,7 +11,7 @@ import {
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PoolClient, QueryConfig } from 'pg';
 import type { CursorCall, PgCall, QueryCall, StreamCall } from '../internal-types.js';
-import { toRequest } from '../to-request.js';
+import { sqlRequestOf, toRequest } from '../to-request.js';
 import type {
   GatedNotice,
   GatedQueryResult,
@@ -238,7 +238,7 @@ export class GatedSessionImpl implements GatedSession, BypassListener {
     txClient: PoolClient | undefined,
   ): Promise<GatedQueryResult | GatedQueryResult[]> {
     const { text, name } = await this.#statement(call);
-    const step = await this.#authorize({ type: 'sql', sql: text });
+    const step = await this.#authorize(sqlRequestOf(text, call.values));
     const client = txClient ?? (await this.#acquireOrThrow(step));
     let broken = false;
     try {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Principal, Request } from '../types.js';
 import { canonicalJson } from '../record/canonical-json.js';
-import { canonicalRequest, hashRequest, hashScope } from './hash-request.js';
+import { canonicalRequest, hashRequest, hashScope, shownRequest } from './hash-request.js';
 
 const alice: Principal = { subject: 'alice', groups: ['analysts'], kind: 'human' };
 const aliceViaCopilot: Principal = { ...alice, kind: 'agent', actor: 'copilot' };
@@ -156,5 +156,29 @@ describe('hashScope', () => {
     expect(scope).not.toBe(
       hashRequest({ principal: alice, target: 'warehouse', request: { type: 'shell' } }),
     );
+  });
+});
+
+describe('SQL parameter values', () => {
+  const base = { principal: alice, target: 'warehouse' };
+  it('bind the approval: other values hash differently; none and [] hash as before', () => {
+    const text = 'DELETE FROM t WHERE id = $1';
+    const plain = hashRequest({ ...base, request: { type: 'sql', sql: text } });
+    expect(hashRequest({ ...base, request: { type: 'sql', sql: text, params: [] } })).toBe(plain);
+    const one = hashRequest({ ...base, request: { type: 'sql', sql: text, params: ['1'] } });
+    expect(one).not.toBe(plain);
+    expect(hashRequest({ ...base, request: { type: 'sql', sql: text, params: ['2'] } })).not.toBe(one);
+    expect(hashRequest({ ...base, request: { type: 'sql', sql: text, params: [null] } })).not.toBe(
+      hashRequest({ ...base, request: { type: 'sql', sql: text, params: ['null'] } }),
+    );
+  });
+
+  it('are not shown or kept', () => {
+    expect(shownRequest({ type: 'sql', sql: 'SELECT $1', params: ['x'] })).toEqual({
+      type: 'sql',
+      sql: 'SELECT $1',
+    });
+    const command = { type: 'command', command: 'ls' } as const;
+    expect(shownRequest(command)).toBe(command);
   });
 });

@@ -24,8 +24,8 @@ export function actorsOf(principal: Principal): readonly string[] {
 }
 
 /**
- * The part of a request that decides what it does, in a fixed shape: SQL text and command lines
- * exactly as given; Kubernetes method upper-cased, path as given, the `Impersonate-*`
+ * The part of a request that decides what it does, in a fixed shape: SQL text (with its
+ * parameter values when it has any) and command lines exactly as given; Kubernetes method upper-cased, path as given, the `Impersonate-*`
  * headers (names lower-cased, sorted; values sorted) and the SHA-256 of the body when there is
  * one; SFTP mode and path; forward `host:port`.
  * Other Kubernetes headers (user agent, content type, tracing) do not change what the call does
@@ -41,7 +41,10 @@ export function actorsOf(principal: Principal): readonly string[] {
 export function canonicalRequest(request: Request): Readonly<Record<string, unknown>> {
   switch (request.type) {
     case 'sql':
-      return { type: 'sql', sql: request.sql };
+      // Without values the form (and so every earlier hash) is unchanged.
+      return request.params === undefined || request.params.length === 0
+        ? { type: 'sql', sql: request.sql }
+        : { type: 'sql', sql: request.sql, params: [...request.params] };
     case 'command':
       return { type: 'command', command: request.command };
     case 'shell':
@@ -124,4 +127,19 @@ export function hashScope(scope: { readonly principal: Principal; readonly targe
       target: scope.target,
     }),
   );
+}
+
+/**
+ * The request as it is shown and kept (in recordings and approval records): an SQL request's
+ * parameter values are left out, because they may hold secrets the recording must not; the
+ * approval still binds them through {@link hashRequest}.
+ *
+ * @example
+ * ```ts
+ * shownRequest({ type: 'sql', sql: 'SELECT $1', params: ['x'] }); // { type: 'sql', sql: 'SELECT $1' }
+ * ```
+ */
+export function shownRequest(request: Request): Request {
+  if (request.type !== 'sql' || request.params === undefined) return request;
+  return { type: 'sql', sql: request.sql };
 }

@@ -1,6 +1,6 @@
 import type { Principal } from '../types.js';
 import { grantTerms } from './grant-terms.js';
-import { actorsOf, hashRequest, hashScope } from './hash-request.js';
+import { actorsOf, hashRequest, hashScope, shownRequest } from './hash-request.js';
 import type { ApprovalRequest, CreateApprovalInput } from './types.js';
 
 /**
@@ -34,7 +34,7 @@ export function newApprovalRequest(input: CreateApprovalInput, id: string): Appr
     requester,
     actors: [...actorsOf(requester)],
     target: input.target,
-    request: structuredClone(input.request),
+    request: structuredClone(shownRequest(input.request)),
     actions: input.actions.map((a) => ({ ...a })),
     requirements: structuredClone(input.requirements),
     grant: terms.grant,

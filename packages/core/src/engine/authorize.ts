@@ -1,5 +1,5 @@
 import { grantCovers } from '../approvals/consume-grant.js';
-import { hashRequest, hashScope } from '../approvals/hash-request.js';
+import { hashRequest, hashScope, shownRequest } from '../approvals/hash-request.js';
 import type { ApprovalRequest, ApprovalStore, GrantQuery } from '../approvals/types.js';
 import { ApprovalError, DeniedError, ReviewRequiredError } from '../errors.js';
 import type { PortcullisError } from '../errors.js';
@@ -73,7 +73,7 @@ export async function authorizeRequest(deps: AuthorizeDeps, input: AuthorizeInpu
     );
   };
   const requestData = (): Record<string, unknown> => {
-    const data: Record<string, unknown> = { request: input.request, actions };
+    const data: Record<string, unknown> = { request: shownRequest(input.request), actions };
     if (session === undefined || deps.sessionTargets.get(session) !== target) {
       const known: Target | undefined = deps.policy.targets.get(target);
       data['target'] = known ?? { name: target };
