@@ -372,3 +372,22 @@ describe('red-team: interactive prompts are not held by the new detectors', () =
     expect(engine.pending).toBe(text.length - emitted.length);
   });
 });
+
+describe('red-team: parsed documents', () => {
+  it('masks the auth entry of a parsed Docker config.json by its key', () => {
+    const r = createExampleRng(31);
+    const auth = Buffer.from(`bob:${r.base62(16)}`).toString('base64');
+    expect(masker.maskJson({ auths: { 'ghcr.io': { auth }, other: { auth: 'c2VydmljZQ==' } } })).toEqual({
+      auths: { 'ghcr.io': { auth: '[REDACTED:docker-config-auth]' }, other: { auth: 'c2VydmljZQ==' } },
+    });
+  });
+
+  it('masks an SQL password inside a row value', () => {
+    const r = createExampleRng(32);
+    expect(masker.maskRow({ query: `ALTER ROLE x PASSWORD '${r.base62(14)}'` }, [{ name: 'query' }])).toEqual(
+      {
+        query: "ALTER ROLE x PASSWORD '[REDACTED:sql-password]'",
+      },
+    );
+  });
+});

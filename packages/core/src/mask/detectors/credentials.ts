@@ -25,6 +25,11 @@ const SQL_PASSWORD_PREFIX =
 
 // Options between a command name and its password flag (one line, one command).
 const CLI_ARGS = `(?:[ \\t][^\\r\\n|;&]{0,200}?)?[ \\t]`;
+/** Whether a base64 string decodes to `user:password` (a Docker `auth` entry, HTTP Basic). */
+const isBasicCredential = (value: string): boolean =>
+  /^[A-Za-z0-9+/]{4,1024}={0,2}$/.test(value) &&
+  /^[^:\s]{1,256}:\S{1,512}$/.test(Buffer.from(value, 'base64').toString('utf8'));
+
 const CLI_PREFIX =
   /^(?:curl|sshpass|redis-cli|docker|podman|nerdctl|mysql|mysqldump|mysqladmin|machine)(?:[ \t][^\r\n]*)?$/;
 /** A flag's value: single-quoted, double-quoted or bare, in groups <g>1, <g>2, <g>3. */
@@ -177,9 +182,7 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       bodyMax: 16386,
       charset: /[A-Za-z0-9+/=: \t"]/,
       post: '(?![A-Za-z0-9+/=])',
-      validate: (secret, m) =>
-        m.groups?.['secret'] === undefined ||
-        /^[^:\s]{1,256}:\S{1,512}$/.test(Buffer.from(secret, 'base64').toString('utf8')),
+      validate: (secret, m) => m.groups?.['secret'] === undefined || isBasicCredential(secret),
       positives: [
         (r) => {
           const auth = Buffer.from(`bob:${r.base62(16)}`).toString('base64');
@@ -200,6 +203,8 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       'yd',
     ),
     secretGroups: ['whole', 'secret'],
+    // In a parsed config.json (maskJson), the value under an `auth` key.
+    keyValue: { acceptsKey: (key) => key === 'auth', acceptsValue: isBasicCredential },
   },
   assignment({
     id: 'session-id',
