@@ -176,9 +176,10 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       id: 'docker-config-auth',
       description:
         'Docker registry credentials: the base64 auths document of a .dockerconfigjson Secret (eyJhdXRocyI6…) and "auth": base64 user:password entries of config.json.',
-      keywords: ['eyJhdXRocyI6', '"auth"'],
+      // `auth"`, not `"auth"`: a keyword starting with `"` slows the prefilter on all JSON.
+      keywords: ['eyJhdXRocyI6', 'auth"'],
       pre: boundaryBefore('A-Za-z0-9+/'),
-      body: '(?:(?<=eyJhdXRocyI6)[A-Za-z0-9+/]{4,16384}={0,2}|(?<="auth")[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})")',
+      body: '(?:(?<=eyJhdXRocyI6)[A-Za-z0-9+/]{4,16384}={0,2}|(?<=auth")[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})")',
       bodyMax: 16386,
       charset: /[A-Za-z0-9+/=: \t"]/,
       post: '(?![A-Za-z0-9+/=])',
@@ -199,7 +200,7 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     // The auths document is masked whole (keyword included); of an "auth" entry, the value.
     pattern: new RegExp(
       `(?:${boundaryBefore('A-Za-z0-9+/')}(?<whole>eyJhdXRocyI6[A-Za-z0-9+/]{4,16384}={0,2})` +
-        '|"auth"[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})")(?![A-Za-z0-9+/=])',
+        '|(?<=")auth"[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})")(?![A-Za-z0-9+/=])',
       'yd',
     ),
     secretGroups: ['whole', 'secret'],
