@@ -2,16 +2,8 @@ import type { TypeParsers } from '../internal-types.js';
 import type { GatedField, GatedQueryResult } from '../types.js';
 import type { MaskColumn, Masking } from './masking.js';
 
-/** A field of pg's RowDescription, as pg's `Result` keeps it. */
-export interface RawField {
-  readonly name: string;
-  readonly tableID: number;
-  readonly columnID: number;
-  readonly dataTypeID: number;
-  readonly dataTypeSize: number;
-  readonly dataTypeModifier: number;
-  readonly format: string;
-}
+/** A field of pg's RowDescription, as pg's `Result` keeps it: a gated field before its source is known. */
+export type RawField = Omit<GatedField, 'source'>;
 
 /** The parts of pg's `Result` the gate reads. */
 export interface RawResult {

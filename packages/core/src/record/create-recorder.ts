@@ -4,6 +4,7 @@ import type { Recorder, RecordEvent, RecordEventType, RecordingSink, SessionReco
 import { genesisHash } from './hash-event.js';
 import { createBatcher } from './lib/batcher.js';
 import { buildEvent, canonicalData, eventText, sha256Hex } from './lib/event-text.js';
+import { EVENT_TYPES } from './lib/parse-event.js';
 import { keyIdOf, signSeal, toSigningKey } from './lib/seal.js';
 
 /** Options of {@link createRecorder}. */
@@ -21,15 +22,10 @@ export interface CreateRecorderOptions {
   readonly newSessionId?: () => string;
 }
 
-type MidType = Exclude<RecordEventType, 'session.start' | 'session.end'>;
-const midTypes: ReadonlySet<string> = new Set<MidType>([
-  'request',
-  'decision',
-  'approval',
-  'result',
-  'output',
-  'error',
-]);
+/** The event types `record()` writes: every type but the session's start and end. */
+const midTypes: ReadonlySet<string> = new Set(
+  [...EVENT_TYPES].filter((type) => type !== 'session.start' && type !== 'session.end'),
+);
 
 /**
  * Creates a recorder: each session it starts is a hash chain of events (SPEC.md §7) handed to
