@@ -1,24 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KubeRequest } from '../types.js';
+import { OPERATION_VOCABULARY } from '../policy/vocabulary.js';
 import { classifyKubeRequest } from './kubernetes.js';
 
-const OPERATIONS = new Set([
-  'get',
-  'list',
-  'watch',
-  'create',
-  'update',
-  'patch',
-  'delete',
-  'deletecollection',
-  'exec',
-  'attach',
-  'portforward',
-  'proxy',
-  'impersonate',
-  'unknown',
-]);
+// Every action must use the policy vocabulary: a name outside it could never be matched by a rule.
+const OPERATIONS = new Set(OPERATION_VOCABULARY.kubernetes);
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 const segment = fc.oneof(

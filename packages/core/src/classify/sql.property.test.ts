@@ -3,14 +3,12 @@ import { loadModule, parseSync } from 'libpg-query';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../types.js';
 import table from './data/pg-functions.json' with { type: 'json' };
+import { OPERATION_VOCABULARY } from '../policy/vocabulary.js';
 import { dangerousFunctions } from './data/pg-function-review.js';
 import { analyzeSql, classifySql, loadSqlClassifier } from './sql.js';
 
-const vocabulary = new Set([
-  'select', 'insert', 'update', 'delete', 'merge', 'copy_to', 'copy_from', 'copy_program', 'copy_file',
-  'create', 'alter', 'drop', 'truncate', 'grant', 'revoke', 'role', 'set', 'show', 'transaction', 'lock',
-  'call', 'do', 'function', 'explain', 'maintenance', 'listen', 'notify', 'other', 'unknown',
-]); // prettier-ignore
+// Every action must use the policy vocabulary: a name outside it could never be matched by a rule.
+const vocabulary = new Set(OPERATION_VOCABULARY.postgres);
 
 const UNKNOWN: readonly Action[] = [{ operation: 'unknown' }];
 
