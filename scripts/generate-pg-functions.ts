@@ -1,4 +1,4 @@
-// Regenerates packages/core/src/classify/data/pg-functions.json from a real PostgreSQL's catalog:
+// Regenerates packages/core/src/classify/sql/data/pg-functions.json from a real PostgreSQL's catalog:
 // which built-in (pg_catalog) function names are free of side effects by their declared
 // volatility, and which built-in operator names are implemented only by such functions.
 //
@@ -7,12 +7,12 @@
 // Connects with psql (no driver dependency at the workspace root) to PORTCULLIS_PG_URL, or to
 // the server the standard PG* variables name, or to postgres@127.0.0.1:5432/postgres.
 // The reviewed exceptions (harmless volatile functions, dangerous non-volatile ones) are not
-// applied here; they live in packages/core/src/classify/data/pg-function-review.ts so a review
+// applied here; they live in packages/core/src/classify/sql/data/pg-function-review.ts so a review
 // needs no regeneration.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
-const out = new URL('../packages/core/src/classify/data/pg-functions.json', import.meta.url);
+const out = new URL('../packages/core/src/classify/sql/data/pg-functions.json', import.meta.url);
 
 function psql(query: string): string {
   const args = ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', query];

@@ -3,9 +3,9 @@
 // so a policy sees the verb and object the server will authorize, and refuses every path shape
 // where a proxy and the server could disagree.
 import type { Action, KubeRequest } from '../types.js';
-import { hasMethodOverride, headerEntries } from './lib/kube-headers.js';
-import { impersonationActions } from './lib/kube-impersonation.js';
-import { parseKubeTarget } from './lib/kube-url.js';
+import { hasMethodOverride, headerEntries } from './kubernetes/headers.js';
+import { impersonationActions } from './kubernetes/impersonation.js';
+import { parseKubeTarget } from './kubernetes/url.js';
 
 const UNKNOWN: Action = { operation: 'unknown' };
 

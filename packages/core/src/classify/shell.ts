@@ -3,17 +3,17 @@
 // not recognise is `unknown`, so a new grammar construct fails closed.
 import type { Node } from 'web-tree-sitter';
 import type { Action } from '../types.js';
-import { bashParser, loadBashParser } from './lib/shell-parser.js';
+import { bashParser, loadBashParser } from './shell/parser.js';
 import {
   commandDeferred,
   leafCarriesSubstitution,
   nodeIsSink,
   quotesAreNotQuoting,
   type DeferredState,
-} from './lib/shell-deferred.js';
-import { variableEffect } from './lib/shell-env.js';
-import { literalValue, unescapeHeredoc, wordsOf, wordsOfParts, type ShellWord } from './lib/shell-words.js';
-import { wrapperEffects } from './lib/shell-wrappers.js';
+} from './shell/deferred.js';
+import { variableEffect } from './shell/env.js';
+import { literalValue, unescapeHeredoc, wordsOf, wordsOfParts, type ShellWord } from './shell/words.js';
+import { wrapperEffects } from './shell/wrappers.js';
 
 /** How many command lines deep `sh -c "sh -c …"`, `eval` and wrappers may nest. */
 const MAX_NESTING = 16;

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { loadModule, parseSync } from 'libpg-query';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../types.js';
-import table from './data/pg-functions.json' with { type: 'json' };
+import table from './sql/data/pg-functions.json' with { type: 'json' };
 import { OPERATION_VOCABULARY } from '../policy/vocabulary.js';
-import { dangerousFunctions } from './data/pg-function-review.js';
+import { dangerousFunctions } from './sql/data/pg-function-review.js';
 import { analyzeSql, classifySql, loadSqlClassifier } from './sql.js';
 
 // Every action must use the policy vocabulary: a name outside it could never be matched by a rule.

@@ -2,13 +2,13 @@
 // an SQL text into a parse tree, and a generic walk of that tree turns it into actions. What it
 // cannot resolve is `unknown`; docs/classification-sql.md lists exactly what that is.
 import type { Action, ClassifyContext } from '../types.js';
-import { LruCache } from './lib/sql-cache.js';
-import { explainItems } from './lib/sql-explain.js';
-import { byteToIndex } from './lib/sql-offsets.js';
-import { unreadableText } from './lib/sql-input.js';
-import { loadParser, parseSql, parserLoaded, scanSql } from './lib/sql-parser.js';
-import { offSettingReading } from './lib/sql-strings.js';
-import { walkParseTree, type SqlItem, type StatementMeta, type WalkedStatement } from './lib/sql-walk.js';
+import { LruCache } from './sql/cache.js';
+import { explainItems } from './sql/explain.js';
+import { byteToIndex } from './sql/offsets.js';
+import { unreadableText } from './sql/input.js';
+import { loadParser, parseSql, parserLoaded, scanSql } from './sql/parser.js';
+import { offSettingReading } from './sql/strings.js';
+import { walkParseTree, type SqlItem, type StatementMeta, type WalkedStatement } from './sql/walk.js';
 
 /** Why a whole SQL text classified as `unknown`. */
 export type SqlFailure =

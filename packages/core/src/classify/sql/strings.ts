@@ -10,8 +10,8 @@
 // always a backslash inside a plain '…' literal (as the default lexer sees it). Turning that
 // literal into E'…' makes the default lexer read it as the other setting would; repeating from
 // there until no such literal remains yields the whole text as the other setting reads it.
-import { byteToIndex } from './sql-offsets.js';
-import type { SqlToken } from './sql-parser.js';
+import { byteToIndex } from './offsets.js';
+import type { SqlToken } from './parser.js';
 
 /**
  * How many times the text may be lexed again (once per literal whose end moves) before it is

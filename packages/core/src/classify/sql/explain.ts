@@ -1,4 +1,4 @@
-import type { SqlItem } from './sql-walk.js';
+import type { SqlItem } from './walk-types.js';
 
 /**
  * What EXPLAIN without ANALYZE does with a statement's items: it only plans, so each relation

@@ -2,9 +2,9 @@
 // arguments (awk's system(), sed's e and -i, tar --to-command, ssh -o ProxyCommand, git -c,
 // cp/mv targets, curl -o, …). Their command strings are classified and their targets are writes,
 // so an allowed `tar` or `sed` cannot smuggle a command or a write past the policy.
-import { hasOption, optionValue, parseOptions, type OptionSpec } from './shell-options.js';
-import type { ShellWord } from './shell-words.js';
-import type { WrapperEffect } from './shell-wrappers.js';
+import { hasOption, optionValue, parseOptions, type OptionSpec } from './options.js';
+import type { ShellWord } from './words.js';
+import type { WrapperEffect } from './effects.js';
 
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
 

@@ -3,9 +3,9 @@
 // Each emits its operation and resource, then walks the statement's remaining fields
 // generically, so an expression anywhere in it (a DEFAULT, a CHECK, an index expression, a
 // rule's actions) is classified too.
-import type { Handler, Scope, Walker } from './sql-walk.js';
-import { explainItems } from './sql-explain.js';
-import { isSafeFunction } from './sql-functions.js';
+import type { Handler, Scope, WalkerApi as Walker } from './walk-types.js';
+import { explainItems } from './explain.js';
+import { isSafeFunction } from './functions.js';
 import {
   isObj,
   list,
@@ -18,7 +18,7 @@ import {
   str,
   unwrap,
   type SqlObj,
-} from './sql-names.js';
+} from './names.js';
 
 type Name = (body: SqlObj) => string | undefined;
 

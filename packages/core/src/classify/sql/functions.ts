@@ -1,11 +1,11 @@
 // Which function and operator names are known to be free of side effects: the generated
 // volatility table (pg-functions.json, from a real pg_proc) adjusted by the reviewed lists.
-import table from '../data/pg-functions.json' with { type: 'json' };
+import table from './data/pg-functions.json' with { type: 'json' };
 import {
   dangerousFunctions,
   harmlessVolatileFunctions,
   newerBuiltinFunctions,
-} from '../data/pg-function-review.js';
+} from './data/pg-function-review.js';
 
 const safeFunctions: ReadonlySet<string> = (() => {
   const names = new Set<string>(table.sideEffectFree);

@@ -1,6 +1,6 @@
 // getopt-style option parsing for wrapper commands, so the classifier finds the command a
 // wrapper runs where the wrapper itself would (`sudo -u root -- rm` runs `rm`, not `root`).
-import type { ShellWord } from './shell-words.js';
+import type { ShellWord } from './words.js';
 
 /** Which options of a command take a value. Options not named here are flags. */
 export interface OptionSpec {

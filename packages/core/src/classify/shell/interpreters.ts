@@ -2,9 +2,9 @@
 // gdb -ex, vim -c, sqlite3 .shell, …) and wrappers SPEC.md does not name but attackers use
 // (unbuffer, fakeroot, the dynamic loader, …). Code in another language cannot be classified,
 // so running any is `unknown`; a wrapper's command is classified like any other.
-import { hasOption, parseOptions, type OptionSpec } from './shell-options.js';
-import type { ShellWord } from './shell-words.js';
-import type { WrapperEffect } from './shell-wrappers.js';
+import { hasOption, parseOptions, type OptionSpec } from './options.js';
+import type { ShellWord } from './words.js';
+import type { WrapperEffect } from './effects.js';
 
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
 

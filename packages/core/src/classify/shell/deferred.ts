@@ -6,8 +6,8 @@
 // shell (a quoted `$(…)`, a command substitution, `read`, …) and whether anything evaluates
 // values a second time. A request with both is unknown.
 import type { Node } from 'web-tree-sitter';
-import { decodeAnsiC } from './shell-words.js';
-import type { ShellWord } from './shell-words.js';
+import { decodeAnsiC } from './words.js';
+import type { ShellWord } from './words.js';
 
 /** What a request does with deferred text, collected over the whole request (all nesting levels). */
 export interface DeferredState {

@@ -3,8 +3,7 @@
 // children are walked generically), or not recognised — and then it is `unknown`, never
 // silently nothing. Walking is generic: every field of every node is visited, so a subquery, a
 // call or a data-modifying statement is found wherever the grammar lets it appear.
-import type { Action } from '../../types.js';
-import { isSafeFunction, isSafeOperator, isSafeSampleMethod } from './sql-functions.js';
+import { isSafeFunction, isSafeOperator, isSafeSampleMethod } from './functions.js';
 import {
   catalogBareName,
   isObj,
@@ -15,47 +14,14 @@ import {
   str,
   unwrap,
   type SqlObj,
-} from './sql-names.js';
-import { utilityHandlers } from './sql-utility.js';
+} from './names.js';
+import { utilityHandlers } from './utility.js';
+import type { Handler, Scope, SqlItem, StatementMeta, WalkedStatement, WalkerApi } from './walk-types.js';
 
-/** `EXECUTE name`: resolved against the session's prepared statements at classification time. */
-export interface SqlRef {
-  readonly ref: string;
-  /** Inside EXPLAIN without ANALYZE: only planned, so mapped as {@link explainItems} does. */
-  readonly explain: boolean;
-}
-
-/** A context-free classification item: an action, or a reference to a prepared statement. */
-export type SqlItem = Action | SqlRef;
-
-/** What kind of statement a top-level statement is, for adapters that track session state. */
-export type StatementMeta =
-  | { readonly kind: 'statement' }
-  | { readonly kind: 'prepare'; readonly name: string }
-  | { readonly kind: 'execute'; readonly name: string }
-  | { readonly kind: 'deallocate'; readonly name?: string; readonly all: boolean }
-  | { readonly kind: 'transaction'; readonly transaction: string };
-
-/** One top-level statement: its byte span and its items. */
-export interface WalkedStatement {
-  readonly startByte: number;
-  /** Exclusive; undefined means "to the end of the text". */
-  readonly endByte: number | undefined;
-  readonly meta: StatementMeta;
-  readonly items: readonly SqlItem[];
-}
-
-/** CTE names visible at a point of the tree, innermost first. */
-export interface Scope {
-  readonly names: ReadonlySet<string>;
-  readonly parent: Scope | undefined;
-}
-
-/** Handles one node kind. */
-export type Handler = (w: Walker, body: SqlObj, scope: Scope | undefined) => void;
+export type { SqlItem, StatementMeta, WalkedStatement } from './walk-types.js';
 
 /** Collects the items of one top-level statement. */
-export class Walker {
+export class Walker implements WalkerApi {
   items: SqlItem[] = [];
   meta: StatementMeta = { kind: 'statement' };
 
@@ -167,7 +133,7 @@ function isCte(name: string, scope: Scope | undefined): boolean {
 }
 
 /** A RangeVar in a position where it is read (FROM, USING, MERGE source, …). */
-function readRelation(w: Walker, rv: SqlObj, scope: Scope | undefined): void {
+function readRelation(w: WalkerApi, rv: SqlObj, scope: Scope | undefined): void {
   const relname = str(rv['relname']);
   const qualified = str(rv['schemaname']) !== undefined || str(rv['catalogname']) !== undefined;
   if (relname !== undefined && !qualified && isCte(relname, scope)) return;
@@ -177,13 +143,13 @@ function readRelation(w: Walker, rv: SqlObj, scope: Scope | undefined): void {
 }
 
 /** The name of a DML target (never a CTE), or unknown. */
-function target(w: Walker, rv: unknown): string | undefined {
+function target(w: WalkerApi, rv: unknown): string | undefined {
   const name = rangeVarName(rv);
   if (name === undefined) w.unknown();
   return name;
 }
 
-function returning(w: Walker, body: SqlObj, scope: Scope | undefined, name: string | undefined): void {
+function returning(w: WalkerApi, body: SqlObj, scope: Scope | undefined, name: string | undefined): void {
   const clause = body['returningClause'];
   if (!isObj(clause)) return;
   // RETURNING hands the caller the rows' values: PostgreSQL itself requires SELECT on them.
@@ -191,7 +157,7 @@ function returning(w: Walker, body: SqlObj, scope: Scope | undefined, name: stri
   w.fields(clause, scope);
 }
 
-function selectStmt(w: Walker, body: SqlObj, scope: Scope | undefined, root: boolean): void {
+function selectStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined, root: boolean): void {
   const mark = w.items.length;
   const s = w.withClause(body['withClause'], scope);
   const into = body['intoClause'];
@@ -212,7 +178,7 @@ function selectStmt(w: Walker, body: SqlObj, scope: Scope | undefined, root: boo
 }
 
 /** FOR UPDATE/SHARE: `lock` on each relation of this query level (or of those named by OF). */
-function lockingClauses(w: Walker, body: SqlObj, scope: Scope | undefined): void {
+function lockingClauses(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const clauses = list(body['lockingClause']);
   if (clauses.length === 0) return;
   const sources = fromSources(body['fromClause'], scope);
@@ -293,7 +259,7 @@ function fromSources(fromClause: unknown, scope: Scope | undefined): FromSource[
   return out;
 }
 
-function insertStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
+function insertStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const s = w.withClause(body['withClause'], scope);
   const name = target(w, body['relation']);
   if (name !== undefined) w.emit('insert', name);
@@ -307,7 +273,7 @@ function insertStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
   w.fields(body, s, ['withClause', 'relation', 'selectStmt', 'onConflictClause', 'returningClause']);
 }
 
-function updateStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
+function updateStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const s = w.withClause(body['withClause'], scope);
   const name = target(w, body['relation']);
   if (name !== undefined) w.emit('update', name);
@@ -315,7 +281,7 @@ function updateStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
   returning(w, body, s, name);
 }
 
-function deleteStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
+function deleteStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const s = w.withClause(body['withClause'], scope);
   const name = target(w, body['relation']);
   if (name !== undefined) w.emit('delete', name);
@@ -330,7 +296,7 @@ const mergeCommands: Readonly<Record<string, string | null>> = {
   CMD_NOTHING: null,
 };
 
-function mergeStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
+function mergeStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const s = w.withClause(body['withClause'], scope);
   const name = target(w, body['relation']);
   if (name !== undefined) w.emit('merge', name);
@@ -345,7 +311,7 @@ function mergeStmt(w: Walker, body: SqlObj, scope: Scope | undefined): void {
   returning(w, body, s, name);
 }
 
-function funcCall(w: Walker, body: SqlObj, scope: Scope | undefined): void {
+function funcCall(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const parts = nameParts(body['funcname']);
   if (parts === undefined) w.unknown();
   else if (!isSafeFunction(parts)) w.emit('function', renderName(parts));
@@ -353,7 +319,7 @@ function funcCall(w: Walker, body: SqlObj, scope: Scope | undefined): void {
 }
 
 /** An operator name list: a user-defined operator is a call to its (unknown) function. */
-function checkOperator(w: Walker, name: unknown): void {
+function checkOperator(w: WalkerApi, name: unknown): void {
   if (list(name).length === 0) return;
   const parts = nameParts(name);
   if (parts === undefined) w.unknown();

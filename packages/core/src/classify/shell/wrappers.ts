@@ -1,34 +1,11 @@
 // Commands that run another command (sudo, env, xargs, find -exec, sh -c, eval, …) and the
 // commands that write files without a redirection (tee, dd of=). Each entry reads a simple
 // command's argv the way that program does and says what else it runs or writes.
-import {
-  hasOption,
-  optionValue,
-  parseOptions,
-  type OptionSpec,
-  type ParsedOptions,
-} from './shell-options.js';
-import { otherProgramHandler } from './shell-interpreters.js';
-import { PROGRAM_HANDLERS } from './shell-programs.js';
-import type { ShellWord } from './shell-words.js';
-
-/** Something a command does besides being executed itself. */
-export type WrapperEffect =
-  /** Runs this argv as a command (`sudo rm x` runs `rm x`). */
-  | { readonly kind: 'argv'; readonly words: readonly ShellWord[] }
-  /** Runs this text as a shell command line (`sh -c 'rm x'`, `eval`, `watch`). */
-  | { readonly kind: 'script'; readonly text: string }
-  /** Starts a shell that reads its commands from standard input. */
-  | { readonly kind: 'stdin' }
-  /** Writes this file. */
-  | { readonly kind: 'write'; readonly path: ShellWord }
-  /**
-   * Sets `NAME=value` (`env X=1 cmd`, `printf -v X`); a word that is not literal sets NAME to a
-   * value that is not known.
-   */
-  | { readonly kind: 'assign'; readonly word: ShellWord }
-  /** Does something that cannot be resolved statically. */
-  | { readonly kind: 'unknown' };
+import { hasOption, optionValue, parseOptions, type OptionSpec, type ParsedOptions } from './options.js';
+import { otherProgramHandler } from './interpreters.js';
+import { PROGRAM_HANDLERS } from './programs.js';
+import type { ShellWord } from './words.js';
+import type { WrapperEffect } from './effects.js';
 
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
 

@@ -1,8 +1,8 @@
 // Impersonation headers (https://kubernetes.io/docs/reference/access-authn-authz/authentication/#user-impersonation):
 // each one asks the API server to act as someone else, which is an action of its own.
 import type { Action } from '../../types.js';
-import type { HeaderEntry } from './kube-headers.js';
-import { percentDecode } from './kube-url.js';
+import type { HeaderEntry } from './headers.js';
+import { percentDecode } from './url.js';
 
 const UNKNOWN: Action = { operation: 'unknown' };
 
