@@ -18,6 +18,7 @@ export default defineConfig({
       { find: /^@portcullis\/cli$/, replacement: src('./packages/cli/src/index.ts') },
       { find: /^@portcullis\/testing$/, replacement: src('./packages/testing/src/index.ts') },
       { find: /^@portcullis\/conformance$/, replacement: src('./packages/conformance/src/index.ts') },
+      { find: /^@portcullis\/approvals$/, replacement: src('./packages/approvals/src/index.ts') },
     ],
   },
   test: {
