@@ -55,9 +55,9 @@ export interface ApprovalConsoleOptions {
 /** A mountable approval console (see {@link createApprovalConsole}). */
 export interface ApprovalConsole {
   /** A fetch-style handler (Hono, Bun, Deno, undici servers): one `Request` in, one `Response` out. */
-  fetch(request: Request): Promise<Response>;
+  readonly fetch: (request: Request) => Promise<Response>;
   /** A Node `http` handler (`http.createServer(console.node)`, Express `app.use('/approvals', …)`). */
-  node(req: IncomingMessage, res: ServerResponse): void;
+  readonly node: (req: IncomingMessage, res: ServerResponse) => void;
   /** Ends live event streams and stops listening to the store. */
   close(): void;
 }
@@ -457,14 +457,18 @@ function soleIssuer(issuer: string | readonly string[] | undefined): string | un
   return issuer?.length === 1 ? issuer[0] : undefined;
 }
 
-/** Headers on every answer: nothing from elsewhere, no inline code, no framing, no caching. */
+/**
+ * Headers on every answer: nothing from elsewhere, no inline code, no framing, no caching.
+ * `Referrer-Policy: same-origin`, not `no-referrer`: under `no-referrer` Chromium sends
+ * `Origin: null` with form posts, which the origin check must refuse.
+ */
 function securityHeaders(): Record<string, string> {
   return {
     'content-security-policy':
       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
-    'referrer-policy': 'no-referrer',
+    'referrer-policy': 'same-origin',
     'cache-control': 'no-store',
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',

@@ -1,6 +1,7 @@
 import type { Command } from '../lib/command.js';
 import { approvalsCommand } from './approvals.js';
 import { checkCommand } from './check.js';
+import { consoleCommand } from './console.js';
 import { lintCommand } from './lint.js';
 import { maskCommand } from './mask.js';
 import { replayCommand } from './replay.js';
@@ -15,6 +16,7 @@ export const commands: readonly Command[] = [
   checkCommand,
   whoamiCommand,
   approvalsCommand,
+  consoleCommand,
   maskCommand,
   verifyCommand,
   replayCommand,
