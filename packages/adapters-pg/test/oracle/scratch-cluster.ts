@@ -4,9 +4,9 @@
 // cluster runs as an unprivileged user (postgres, else nobody).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '@portcullis/testing';
 import pg from 'pg';
 
 /** Where Debian and the PGDG packages put the PostgreSQL 15 server binaries. */
@@ -47,20 +47,6 @@ function runAs(): User | undefined {
       return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
   }
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address === null || typeof address === 'string') reject(new Error('no port'));
-        else resolve(address.port);
-      });
-    });
-  });
 }
 
 /**

@@ -368,6 +368,21 @@ const fieldSelectors: readonly Case[] = [
   ],
 ];
 
+/** One test per case: the request's exact actions. */
+function runCases(cases: readonly Case[]): void {
+  for (const [method, path, expected, headers] of cases) {
+    it(`${method} ${path}`, () => {
+      const request: KubeRequest = {
+        type: 'kube',
+        method,
+        path,
+        ...(headers === undefined ? {} : { headers }),
+      };
+      expect(classifyKubeRequest(request)).toEqual(actions(expected));
+    });
+  }
+}
+
 // exec/attach read their argv with the shell classifier.
 beforeAll(async () => {
   await loadShellClassifier();
@@ -387,17 +402,7 @@ describe('classifyKubeRequest', () => {
   };
   for (const [group, cases] of Object.entries(groups)) {
     describe(group, () => {
-      for (const [method, path, expected, headers] of cases) {
-        it(`${method} ${path}`, () => {
-          const request: KubeRequest = {
-            type: 'kube',
-            method,
-            path,
-            ...(headers === undefined ? {} : { headers }),
-          };
-          expect(classifyKubeRequest(request)).toEqual(actions(expected));
-        });
-      }
+      runCases(cases);
     });
   }
 
@@ -567,17 +572,7 @@ describe('classifyKubeRequest exec and attach', () => {
       { 'Impersonate-User': 'admin' },
     ],
   ];
-  for (const [method, path, expected, headers] of cases) {
-    it(`${method} ${path}`, () => {
-      const request: KubeRequest = {
-        type: 'kube',
-        method,
-        path,
-        ...(headers === undefined ? {} : { headers }),
-      };
-      expect(classifyKubeRequest(request)).toEqual(actions(expected));
-    });
-  }
+  runCases(cases);
 });
 
 describe('a policy over exec commands and interactive shells (docs/classification.md)', () => {
