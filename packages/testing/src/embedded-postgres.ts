@@ -59,7 +59,16 @@ export async function startEmbeddedPostgres(
   throw new Error('could not bind an embedded PGlite server to a loopback port', { cause: lastError });
 }
 
-function freePort(): Promise<number> {
+/**
+ * A loopback TCP port that was free a moment ago (another process may still take it: bind and
+ * retry).
+ *
+ * @example
+ * ```ts
+ * const port = await freePort();
+ * ```
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

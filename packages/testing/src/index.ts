@@ -1,5 +1,5 @@
 // Private test helpers shared by the Portcullis packages. Re-exports only.
 export { configuredServerUrl, createTestDatabase, NEEDS_MULTI_SESSION } from './test-database.js';
 export type { TestDatabase } from './test-database.js';
-export { startEmbeddedPostgres } from './embedded-postgres.js';
+export { freePort, startEmbeddedPostgres } from './embedded-postgres.js';
 export type { EmbeddedPostgres } from './embedded-postgres.js';

@@ -332,6 +332,20 @@ const evasions: readonly (readonly [string, readonly string[]])[] = [
   ["SELECT any_value(name), casefold(name), date_add(now(), interval '1 day') FROM t", ['select:t']],
   ['SELECT uuidv7(), array_shuffle(ARRAY[1, 2]), erf(0.5), gamma(3), to_bin(5)', ['select']],
   ["SELECT pg_clear_relation_stats('public', 't')", ['select', 'function:pg_clear_relation_stats']],
+  // STABLE, yet they give the transaction an id: a write the function table must not hide
+  ['SELECT txid_current()', ['select', 'function:txid_current']],
+  ['SELECT pg_current_xact_id()', ['select', 'function:pg_current_xact_id']],
+  [
+    'SELECT pg_catalog.txid_current()',
+    ['select', 'function:pg_catalog.txid_current', 'function:txid_current'],
+  ],
+  // large objects are granted and revoked like any object
+  ['GRANT SELECT ON LARGE OBJECT 16402 TO bob', ['grant:16402']],
+  ['GRANT SELECT, UPDATE ON LARGE OBJECT 1, 2 TO bob WITH GRANT OPTION', ['grant:1', 'grant:2']],
+  ['REVOKE ALL ON LARGE OBJECT 16402 FROM bob', ['revoke:16402']],
+  ['GRANT UPDATE ON LARGE OBJECT 0, 3000000000 TO bob', ['grant:0', 'grant:3000000000']],
+  ['ALTER LARGE OBJECT 16402 OWNER TO bob', ['alter:16402']],
+  ["COMMENT ON LARGE OBJECT 16402 IS 'x'", ['alter:16402']],
 ];
 
 describe('red-team evasions', () => {

@@ -1,17 +1,22 @@
-// Which function and operator names are known to be free of side effects: the generated
-// volatility table (pg-functions.json, from a real pg_proc) adjusted by the reviewed lists.
+// Which function and operator names are known to be free of side effects: the generated table
+// (pg-functions.json: declared non-volatile in a real pg_proc and run there in a READ ONLY
+// transaction without writing) adjusted by the reviewed lists. A name the probe saw write is
+// never safe, whatever a list says.
 import table from './data/pg-functions.json' with { type: 'json' };
 import {
   dangerousFunctions,
   harmlessVolatileFunctions,
   newerBuiltinFunctions,
+  reviewedUnprovenFunctions,
 } from './data/pg-function-review.js';
 
 const safeFunctions: ReadonlySet<string> = (() => {
   const names = new Set<string>(table.sideEffectFree);
   for (const name of Object.keys(harmlessVolatileFunctions)) names.add(name);
   for (const name of Object.keys(newerBuiltinFunctions)) names.add(name);
+  for (const name of Object.keys(reviewedUnprovenFunctions)) names.add(name);
   for (const name of Object.keys(dangerousFunctions)) names.delete(name);
+  for (const name of Object.keys(table.writes)) names.delete(name);
   return names;
 })();
 

@@ -119,6 +119,17 @@ export function objectName(value: unknown): string | undefined {
     }
     case 'RoleSpec':
       return roleSpecName(body);
+    // A large object is named by its OID (`GRANT … ON LARGE OBJECT 16402`, `ALTER LARGE OBJECT
+    // 16402 OWNER TO …`): an Integer (0 is an empty node), or a Float above 2^31 - 1.
+    case 'Integer': {
+      const ival = body['ival'];
+      if (ival === undefined) return '0';
+      return typeof ival === 'number' && Number.isSafeInteger(ival) && ival >= 0 ? String(ival) : undefined;
+    }
+    case 'Float': {
+      const fval = str(body['fval']);
+      return fval !== undefined && /^\d+$/.test(fval) ? fval : undefined;
+    }
     default:
       return undefined;
   }

@@ -72,6 +72,32 @@ export const newerBuiltinFunctions: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Built-in functions declared IMMUTABLE or STABLE that the generator's side-effect probe could not
+ * run to completion with its sample arguments (it needs a column definition list, an existing
+ * object of a kind a fresh cluster lacks, or a value it does not guess), reviewed one by one: each
+ * only computes from its arguments or reads the catalog, like its neighbours in the table.
+ * Without this list `SELECT * FROM json_to_record(…) AS x(a int)` would be a `function` action.
+ */
+export const reviewedUnprovenFunctions: Readonly<Record<string, string>> = {
+  json_to_record: 'builds a row from JSON; needs a column definition list the probe cannot write',
+  json_to_recordset: 'builds rows from JSON; needs a column definition list',
+  jsonb_to_record: 'builds a row from jsonb; needs a column definition list',
+  jsonb_to_recordset: 'builds rows from jsonb; needs a column definition list',
+  json_to_tsvector: 'text search vector of JSON values; needs a valid filter argument',
+  jsonb_to_tsvector: 'text search vector of jsonb values; needs a valid filter argument',
+  has_database_privilege: 'privilege check, from the catalog (needs an existing database and privilege name)',
+  has_function_privilege: 'privilege check, from the catalog (needs an existing function signature)',
+  has_parameter_privilege: 'privilege check, from the catalog (needs a parameter and privilege name)',
+  has_tablespace_privilege: 'privilege check, from the catalog (needs an existing tablespace)',
+  pg_get_expr: 'deparses a stored expression, from the catalog',
+  pg_get_serial_sequence: 'names the sequence behind a column, from the catalog',
+  pg_get_object_address: 'resolves an object address, from the catalog',
+  pg_sequence_parameters: 'reads a sequence’s definition, from the catalog',
+  to_ascii: 'converts text to ASCII from a named encoding',
+  line: 'constructs a geometric line from two points',
+};
+
+/**
  * Built-in functions that must always be a `function` action, whatever their declared
  * volatility: they run SQL given as text, read whole tables or schemas outside the statement's
  * visible relations, touch server files or other sessions, or change settings and sequences.
@@ -96,6 +122,8 @@ export const dangerousFunctions: Readonly<Record<string, string>> = {
   ts_rewrite: 'one overload runs the SQL text it is given',
   set_config: 'changes a setting (including role-related ones) from inside a query',
   nextval: 'advances a sequence',
+  txid_current: 'STABLE, yet assigns the transaction an id (a write); the side-effect probe sees it',
+  pg_current_xact_id: 'STABLE, yet assigns the transaction an id (a write); the side-effect probe sees it',
   setval: 'sets a sequence',
   pg_read_file: 'reads a server file',
   pg_read_binary_file: 'reads a server file',
