@@ -254,7 +254,7 @@ async function readLimited(
 ): Promise<string> {
   const body = response.body;
   if (body === null) return '';
-  const reader = body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
