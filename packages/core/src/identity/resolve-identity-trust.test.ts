@@ -1,5 +1,8 @@
-// Each accepted issuer verifies only with its own keys: with several issuers sharing one key
-// set, issuer B's key validated a token claiming to come from issuer A. Keys are generated here.
+// Which tokens resolve at all: each accepted issuer verifies only with its own keys (with
+// several issuers sharing one key set, issuer B's key validated a token claiming issuer A), and
+// exp/nbf/iat must be whole seconds in range (`1e400` parses to Infinity: such a token was
+// accepted, never expired, and crashed `portcullis whoami`). Keys are generated here.
+import { webcrypto } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TokenError } from '../errors.js';
@@ -98,5 +101,41 @@ describe('one key source per issuer', () => {
   it('a single issuer in a list keeps working with the shared jwks field', async () => {
     const identity = resolver({ issuer: [A], jwks: { keys: [a.jwk] } });
     expect((await identity.resolve(await token(A, a))).subject).toBe('alice');
+  });
+});
+
+/** Signs a payload given as JSON *text*, so numbers like 1e400 reach the verifier verbatim. */
+async function signJsonText(payloadJson: string, key: CryptoKey = a.privateKey): Promise<string> {
+  const enc = (s: string): string => Buffer.from(s).toString('base64url');
+  const input = `${enc(JSON.stringify({ alg: 'ES256', kid: 'a-1' }))}.${enc(payloadJson)}`;
+  const sig = await webcrypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, Buffer.from(input));
+  return `${input}.${Buffer.from(sig).toString('base64url')}`;
+}
+
+const payload = (times: string): string => `{"iss":"${A}","aud":"${AUD}","sub":"alice",${times}}`;
+
+const resolve = (token: string) => resolver({ issuer: A, jwks: { keys: [a.jwk] } }).resolve(token);
+
+describe('exp, nbf and iat are whole seconds in range', () => {
+  it.each([
+    ['exp', `"iat":${T},"exp":1e400`],
+    ['exp', `"iat":${T},"exp":${T + 60}.5`],
+    ['exp', `"iat":${T},"exp":1e300`],
+    ['exp', `"iat":${T},"exp":253402300800`],
+    ['nbf', `"iat":${T},"exp":${T + 60},"nbf":-1e400`],
+    ['nbf', `"iat":${T},"exp":${T + 60},"nbf":-1`],
+    ['iat', `"iat":-1e400,"exp":${T + 60}`],
+    ['iat', `"iat":${T}.25,"exp":${T + 60}`],
+  ])('rejects %s in %s with ERR_TOKEN_CLAIM and a message naming the claim', async (claim, times) => {
+    const err = await rejection(resolve(await signJsonText(payload(times))));
+    expect(err.code).toBe('ERR_TOKEN_CLAIM');
+    expect(err.message).toContain(`token claim ${claim} is not a whole number of seconds`);
+  });
+
+  it('accepts ordinary values and the year-9999 edge', async () => {
+    const ok = await resolve(await signJsonText(payload(`"iat":${T},"nbf":${T - 5},"exp":${T + 60}`)));
+    expect(ok.expiresAt).toBe(T + 60);
+    const edge = await resolve(await signJsonText(payload(`"iat":${T},"exp":253402300799`)));
+    expect(edge.expiresAt).toBe(253402300799);
   });
 });
