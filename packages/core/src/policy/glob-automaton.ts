@@ -56,7 +56,7 @@ interface DfaState {
 /** A compiled automaton with reusable simulation buffers. */
 export interface GlobAutomaton {
   /** Whether the whole input matches. `steps`, when given, counts state visits. */
-  run(input: string, steps?: { count: number }): boolean;
+  run(input: string, steps?: { count: number }, from?: number): boolean;
   /** Number of NFA states (for the linear bound: steps ≤ 2 × states × (input + 1)). */
   readonly states: number;
 }
@@ -240,10 +240,10 @@ export function buildAutomaton(
   generation++;
   const initial = intern(nxt, close(start, nxt, 0, undefined));
 
-  const run = (input: string, steps?: { count: number }): boolean => {
+  const run = (input: string, steps?: { count: number }, from = 0): boolean => {
     let d = initial;
     if (steps !== undefined) steps.count += d.set.length;
-    for (let i = 0; i < input.length; i++) {
+    for (let i = from; i < input.length; i++) {
       if (d.set.length === 0) return false;
       const c = input.charCodeAt(i);
       const known = c < 128 ? d.ascii?.[c] : d.other?.get(c);

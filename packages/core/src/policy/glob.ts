@@ -69,7 +69,7 @@ export function isLiteralPattern(pattern: string, flavour: GlobFlavour): boolean
 export function compileGlob(pattern: string, flavour: GlobFlavour): Matcher {
   const { nodes, negated } = parseGlob(pattern, flavour);
   const fast = negated ? undefined : fastPath(nodes, flavour);
-  const m = fast ?? automatonMatcher(buildAutomaton([nodes], LIMITS[flavour]));
+  const m = fast ?? automatonMatcher(nodes, flavour);
   return negated ? (input) => !m(input) : m;
 }
 
@@ -100,11 +100,9 @@ export function compileGlobList(patterns: readonly string[], flavour: GlobFlavou
   const globs: Matcher[] = [...negatedMatchers];
   const [onlyPositive] = positive;
   if (positive.length === 1 && onlyPositive !== undefined) {
-    globs.push(
-      fastPath(onlyPositive, flavour) ?? automatonMatcher(buildAutomaton(positive, LIMITS[flavour])),
-    );
+    globs.push(fastPath(onlyPositive, flavour) ?? automatonMatcher(onlyPositive, flavour));
   } else if (positive.length > 1) {
-    globs.push(automatonMatcher(buildAutomaton(positive, LIMITS[flavour])));
+    globs.push(listMatcher(buildAutomaton(positive, LIMITS[flavour])));
   }
   if (globs.length === 0) {
     if (literals.size === 1) {
@@ -138,8 +136,19 @@ export function countGlobSteps(
   return { matched, steps: steps.count, states: automaton.states };
 }
 
-function automatonMatcher(a: GlobAutomaton): Matcher {
+function listMatcher(a: GlobAutomaton): Matcher {
   return (input) => a.run(input);
+}
+
+// Most patterns start with literal text (`namespaces/`, `public.`): one startsWith answers it,
+// and the automaton only runs over the rest.
+function automatonMatcher(nodes: readonly GlobNode[], flavour: GlobFlavour): Matcher {
+  let k = 0;
+  while (nodes[k]?.t === 'char') k++;
+  const a = buildAutomaton([nodes.slice(k)], LIMITS[flavour]);
+  if (k === 0) return (input) => a.run(input);
+  const prefix = String.fromCharCode(...nodes.slice(0, k).map((n) => (n.t === 'char' ? n.code : 0)));
+  return (input) => input.startsWith(prefix) && a.run(input, undefined, k);
 }
 
 // Patterns made only of literal characters and `*` in the shapes policies use most are answered
