@@ -164,6 +164,15 @@ describe('path globs (Kubernetes resources)', () => {
 });
 
 describe('lists and literals', () => {
+  it('a path list means the same as its patterns one by one', () => {
+    const m = compileGlobList(['./namespaces/prod', 'namespaces/*/pods/*', '!namespaces/x/**'], 'path');
+    expect(m('namespaces/prod')).toBe(true);
+    expect(m('namespaces/a/pods/b')).toBe(true);
+    expect(m('namespaces/x/pods/b')).toBe(true); // the second pattern matches
+    expect(m('namespaces/y/secrets/b')).toBe(true); // only the negation matches
+    expect(m('namespaces/x/secrets/b')).toBe(false); // none matches
+  });
+
   it('a list matches when any pattern matches', () => {
     const m = compileGlobList(['analysts', 'sre-*', 'ops'], 'flat');
     expect(['analysts', 'sre-oncall', 'ops'].map(m)).toEqual([true, true, true]);
@@ -178,6 +187,7 @@ describe('lists and literals', () => {
     ['namespaces/prod', 'path', true],
     ['namespaces/*', 'path', false],
     ['+(a|b)', 'path', false],
+    ['./namespaces/prod', 'path', false], // the leading ./ is dropped when compiled
   ] as const)('isLiteralPattern(%j, %s) is %s', (p, flavour, expected) => {
     expect(isLiteralPattern(p, flavour)).toBe(expected);
   });

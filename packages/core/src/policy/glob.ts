@@ -42,7 +42,9 @@ const MAX_BRACE_DEPTH = 32;
  */
 export function isLiteralPattern(pattern: string, flavour: GlobFlavour): boolean {
   const special = flavour === 'path' ? /[*?[\]{}\\()|]/ : /[*?[\]{}\\]/;
-  return !special.test(pattern) && !pattern.startsWith('!');
+  return (
+    !special.test(pattern) && !pattern.startsWith('!') && !(flavour === 'path' && pattern.startsWith('./'))
+  );
 }
 
 /**
