@@ -1,6 +1,6 @@
-// The DPoP replay cache is shared by every token a resolver sees. Today one token's flood of
-// proofs fills it and every other token's proofs are refused ("the cache is full"): one client
-// locks all others out. Each key now has its own quota, and nothing is ever evicted.
+// The DPoP replay cache is shared by every token a resolver sees. One token's flood of proofs
+// filled it and every other token's proofs were refused ("the cache is full"): one client locked
+// all others out. Each access token now has its own quota, and nothing is ever evicted.
 import { createHash, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -57,13 +57,13 @@ async function outcome(p: Promise<unknown>): Promise<string> {
   }
 }
 
-describe('the DPoP replay cache is partitioned by key', () => {
+describe('the DPoP replay cache is partitioned by access token', () => {
   it('a flood of proofs for one token cannot lock another token out', async () => {
     const identity = createIdentityResolver(
       { issuer: ISS, audience: AUD, jwks: { keys: [{ ...idp.jwk, kid: 'idp-1' }] } },
       {
         now: () => new Date(T * 1000),
-        dpopReplayCache: createMemoryDpopReplayCache({ maxEntries: 40, maxEntriesPerKey: 10 }),
+        dpopReplayCache: createMemoryDpopReplayCache({ maxEntries: 40, maxEntriesPerToken: 10 }),
       },
     );
     const malloryToken = await accessToken('mallory', mallory);
@@ -91,7 +91,7 @@ describe('the DPoP replay cache is partitioned by key', () => {
   });
 
   it('a flood in one partition never evicts (reopens) another partition’s used ids', () => {
-    const cache = createMemoryDpopReplayCache({ maxEntries: 100, maxEntriesPerKey: 5 });
+    const cache = createMemoryDpopReplayCache({ maxEntries: 100, maxEntriesPerToken: 5 });
     expect(cache.useOnce('alice:1', 10_000, 0, 'alice')).toBe(true);
     for (let i = 0; i < 1000; i++) {
       try {
@@ -105,14 +105,43 @@ describe('the DPoP replay cache is partitioned by key', () => {
   });
 
   it('quotas free up as proofs expire', () => {
-    const cache = createMemoryDpopReplayCache({ maxEntries: 100, maxEntriesPerKey: 2 });
+    const cache = createMemoryDpopReplayCache({ maxEntries: 100, maxEntriesPerToken: 2 });
     expect(cache.useOnce('k:1', 1_000, 0, 'k')).toBe(true);
     expect(cache.useOnce('k:2', 5_000, 0, 'k')).toBe(true);
     expect(() => cache.useOnce('k:3', 5_000, 10, 'k')).toThrow(/quota/);
     expect(cache.useOnce('k:3', 5_000, 1_000, 'k')).toBe(true);
   });
 
-  it('rejects a bad per-key quota', () => {
-    expect(() => createMemoryDpopReplayCache({ maxEntriesPerKey: 0 })).toThrow(TypeError);
+  it('an unbound token cannot escape its quota by signing each proof with a fresh key', async () => {
+    const identity = createIdentityResolver(
+      { issuer: ISS, audience: AUD, jwks: { keys: [{ ...idp.jwk, kid: 'idp-1' }] } },
+      {
+        now: () => new Date(T * 1000),
+        dpopReplayCache: createMemoryDpopReplayCache({ maxEntries: 40, maxEntriesPerToken: 10 }),
+      },
+    );
+    const unbound = await new SignJWT({ iss: ISS, aud: AUD, sub: 'mallory', iat: T - 5, exp: T + 300 })
+      .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+      .sign(idp.privateKey);
+    const results: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const { publicKey, privateKey } = await generateKeyPair('ES256');
+      const fresh = { privateKey, jwk: await exportJWK(publicKey), jkt: '' };
+      results.push(
+        await outcome(
+          identity.resolve(unbound, {
+            dpop: { proof: await proof(unbound, fresh), method: 'POST', url: URL_ },
+          }),
+        ),
+      );
+    }
+    expect(results.filter((r) => r === 'accepted')).toHaveLength(10);
+    const aliceToken = await accessToken('alice', alice);
+    const dpop = { proof: await proof(aliceToken, alice), method: 'POST', url: URL_ };
+    expect(await outcome(identity.resolve(aliceToken, { dpop }))).toBe('accepted');
+  });
+
+  it('rejects a bad per-token quota', () => {
+    expect(() => createMemoryDpopReplayCache({ maxEntriesPerToken: 0 })).toThrow(TypeError);
   });
 });
