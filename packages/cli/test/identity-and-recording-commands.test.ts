@@ -1,7 +1,7 @@
 import { readFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, webcrypto } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import {
   createFileSink,
@@ -17,6 +17,7 @@ let dir: string;
 let token: string;
 let expired: string;
 let agentToken: string;
+let foreverToken: string;
 
 const issuer = 'https://idp.test/';
 
@@ -55,6 +56,19 @@ rules:
     '10m',
   );
   expired = await sign({}, Math.floor(Date.now() / 1000) - 3600);
+  // exp written as the JSON number 1e400 (Infinity once parsed): jose cannot produce it, so the
+  // token is assembled and signed by hand.
+  const enc = (text: string): string => Buffer.from(text).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${enc(JSON.stringify({ alg: 'ES256', kid: 'k1' }))}.${enc(
+    `{"iss":"${issuer}","aud":"portcullis","sub":"alice","iat":${now},"exp":1e400}`,
+  )}`;
+  const signature = await webcrypto.subtle.sign(
+    { name: 'ECDSA', hash: 'SHA-256' },
+    privateKey,
+    Buffer.from(input),
+  );
+  foreverToken = `${input}.${Buffer.from(signature).toString('base64url')}`;
 });
 
 describe('portcullis whoami', () => {
@@ -90,6 +104,15 @@ describe('portcullis whoami', () => {
     const garbage = await run(['whoami', '--policy', 'policy.yaml', '--token', 'not-a-jwt'], { cwd: dir });
     expect(garbage.code).toBe(1);
     expect(garbage.stdout).toMatch(/^rejected: ERR_TOKEN_INVALID: /);
+  });
+
+  it('rejects a token whose exp is 1e400 with a clean token error (it crashed before)', async () => {
+    const result = await run(['whoami', '--policy', 'policy.yaml', '--token', foreverToken], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^rejected: ERR_TOKEN_CLAIM: token claim exp is not a whole number of seconds/,
+    );
+    expect(result.stderr).toBe('');
   });
 
   it('decides with a token in check', async () => {

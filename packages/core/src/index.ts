@@ -12,6 +12,7 @@ export type {
   Effect,
   ForwardRequest,
   IdentityConfig,
+  IssuerKeys,
   JwksSource,
   KubeRequest,
   MaskingProfileConfig,

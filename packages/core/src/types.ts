@@ -251,15 +251,29 @@ export type JwksSource =
   /** A JWKS URI, fetched and cached (`createRemoteJWKSet`). */
   | { readonly uri: string };
 
+/** One accepted issuer and the only keys its tokens are verified with. */
+export interface IssuerKeys {
+  /** The exact `iss` value. */
+  readonly issuer: string;
+  readonly jwks: JwksSource;
+}
+
 /**
  * How bearer tokens become principals (a policy file's `identity` section, after loading).
  * Durations are seconds or strings such as `90s`, `30m`, `1h`.
  */
 export interface IdentityConfig {
-  /** Accepted `iss` value(s). */
-  readonly issuer: string | readonly string[];
+  /**
+   * Accepted `iss` value, verified with `jwks` (or `hmacSecret`). A list is accepted only with
+   * one entry: several issuers sharing one key set would let each sign for the others — give
+   * each its own keys with `issuers`. Exactly one of `issuer` and `issuers` is set.
+   */
+  readonly issuer?: string | readonly string[];
+  /** Several accepted issuers, each verified only with its own key set. */
+  readonly issuers?: readonly IssuerKeys[];
   /** Accepted `aud` value(s). */
   readonly audience: string | readonly string[];
+  /** The key set of `issuer` (not allowed with `issuers`, whose entries carry their own). */
   readonly jwks?: JwksSource;
   /** Accepted JWS algorithms. Default: the asymmetric ones (RS*, PS*, ES*, EdDSA). `none` is never accepted. */
   readonly algorithms?: readonly string[];

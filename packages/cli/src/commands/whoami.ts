@@ -57,6 +57,11 @@ function formatPrincipal(p: Principal): string {
     lines.push(`on behalf via: ${p.actorChain.join(' → ')}`);
   if (p.issuer !== undefined) lines.push(`issuer:   ${p.issuer}`);
   if (p.tokenId !== undefined) lines.push(`token id: ${p.tokenId}`);
-  if (p.expiresAt !== undefined) lines.push(`expires:  ${new Date(p.expiresAt * 1000).toISOString()}`);
+  if (p.expiresAt !== undefined) {
+    // The resolver only passes whole seconds up to the year 9999; a principal built elsewhere
+    // may not, and printing must not throw on it.
+    const date = new Date(p.expiresAt * 1000);
+    lines.push(`expires:  ${Number.isNaN(date.getTime()) ? String(p.expiresAt) : date.toISOString()}`);
+  }
   return lines.join('\n');
 }

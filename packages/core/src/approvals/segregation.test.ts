@@ -61,8 +61,30 @@ describe('personKey', () => {
     ['alice\u200b', 'alice'],
     ['\ufeffALICE', 'alice'],
     ['Straße', 'strasse'],
+    // Default-ignorable code points that are not format characters (Cf): invisible, so they
+    // must not make a second person out of one spelling.
+    ['ali\u034fce', 'alice'], // combining grapheme joiner (Mn)
+    ['alice\ufe0f', 'alice'], // variation selector 16 (Mn)
+    ['alice\u{e0100}', 'alice'], // variation selector 17 (Mn, supplementary plane)
+    ['ali\u180bce', 'alice'], // Mongolian free variation selector (Mn)
+    ['\u115falice', 'alice'], // Hangul choseong filler (Lo)
+    ['ali\u3164ce', 'alice'], // Hangul filler (Lo)
+    ['alice\uffa0', 'alice'], // half-width Hangul filler (Lo)
+    ['ali\u17b4ce', 'alice'], // Khmer vowel inherent aq (Mn)
+    ['alice\u2065', 'alice'], // reserved default-ignorable (unassigned)
   ])('folds %j to %j', (subject, key) => {
     expect(personKey(subject)).toBe(key);
+  });
+
+  it('folds away every Default_Ignorable_Code_Point (all of Unicode, not a list)', () => {
+    const ignorable = /^\p{Default_Ignorable_Code_Point}$/u;
+    const found: string[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const ch = String.fromCodePoint(cp);
+      if (ignorable.test(ch) && personKey(`a${ch}b`) !== 'ab') found.push(cp.toString(16));
+    }
+    expect(found).toEqual([]);
   });
 });
 

@@ -101,11 +101,18 @@ export async function verifyDpopProof(check: DpopCheck): Promise<void> {
     throw invalid('its key is not the key the token is bound to (cnf.jkt)');
   }
 
-  // Scoped by key: two clients' random ids never collide, and one client cannot burn another's.
+  // Scoped by key: two clients' random ids never collide and one client cannot burn another's.
+  // Partitioned by access token (its SHA-256): a flood of proofs for one token — even each with
+  // a fresh key, which an unbound token allows — uses up only that token's quota.
   const expiresAt = (iat + check.maxAgeSeconds + check.toleranceSeconds) * 1000 + 1000;
   let fresh: boolean;
   try {
-    fresh = await check.replayCache.useOnce(`${thumbprint}:${jti}`, expiresAt, check.nowMs);
+    fresh = await check.replayCache.useOnce(
+      `${thumbprint}:${jti}`,
+      expiresAt,
+      check.nowMs,
+      check.accessTokenHash,
+    );
   } catch (cause) {
     throw new TokenError('ERR_DPOP_INVALID', 'DPoP proof rejected: the replay cache could not record it', {
       cause,

@@ -127,45 +127,46 @@ function remoteKeySource(url: URL, options: JwksOptions): KeySource {
   const nowMs = (): number => options.now().getTime();
 
   const fetchOnce = async (): Promise<KeySource> => {
-    let response: Response;
+    // One controller for the timeout and for stopping at the size limit: aborting it cancels the
+    // connection, so the rest of an oversized body is never received.
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      controller.abort(new Error(`timed out after ${options.timeoutMs} ms`));
+    }, options.timeoutMs);
     try {
-      response = await options.fetch(href, {
-        method: 'GET',
-        redirect: 'manual',
-        headers: { accept: 'application/jwk-set+json, application/json' },
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
-    } catch (cause) {
-      throw new TokenError('ERR_JWKS_UNAVAILABLE', `the JWKS at ${href} could not be fetched`, { cause });
+      let response: Response;
+      try {
+        response = await options.fetch(href, {
+          method: 'GET',
+          redirect: 'manual',
+          // Ask for the bytes as they are: then bytes received and bytes read are the same.
+          headers: { accept: 'application/jwk-set+json, application/json', 'accept-encoding': 'identity' },
+          signal: controller.signal,
+        });
+      } catch (cause) {
+        throw new TokenError('ERR_JWKS_UNAVAILABLE', `the JWKS at ${href} could not be fetched`, { cause });
+      }
+      const refuse = (reason: string): TokenError => {
+        controller.abort(new Error(reason));
+        return new TokenError('ERR_JWKS_UNAVAILABLE', `the JWKS at ${href} ${reason}`);
+      };
+      if (response.status !== 200) throw refuse(`answered HTTP ${response.status}, expected 200`);
+      const tooLarge = `is larger than ${MAX_JWKS_BYTES} bytes`;
+      const length = response.headers.get('content-length');
+      const declared = length === null ? undefined : Number(length);
+      if (declared !== undefined && !(declared <= MAX_JWKS_BYTES)) throw refuse(tooLarge);
+      const encoding = (response.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+      // fetch decompresses by itself and shows only the decompressed bytes, so the bytes
+      // received of a compressed body are bounded by its Content-Length, and the decompressed
+      // bytes by counting what is read below.
+      if (encoding !== 'identity' && declared === undefined) {
+        throw refuse('sent a compressed body without a Content-Length, so its size cannot be bounded');
+      }
+      const text = await readLimited(response, MAX_JWKS_BYTES, () => refuse(tooLarge), href);
+      return localFromJson(text, `the JWKS at ${href}`);
+    } finally {
+      clearTimeout(timer);
     }
-    if (response.status !== 200) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new TokenError(
-        'ERR_JWKS_UNAVAILABLE',
-        `the JWKS at ${href} answered HTTP ${response.status}, expected 200`,
-      );
-    }
-    const declared = Number(response.headers.get('content-length') ?? '0');
-    if (declared > MAX_JWKS_BYTES) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new TokenError(
-        'ERR_JWKS_UNAVAILABLE',
-        `the JWKS at ${href} is larger than ${MAX_JWKS_BYTES} bytes`,
-      );
-    }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (cause) {
-      throw new TokenError('ERR_JWKS_UNAVAILABLE', `the JWKS at ${href} could not be read`, { cause });
-    }
-    if (text.length > MAX_JWKS_BYTES) {
-      throw new TokenError(
-        'ERR_JWKS_UNAVAILABLE',
-        `the JWKS at ${href} is larger than ${MAX_JWKS_BYTES} bytes`,
-      );
-    }
-    return localFromJson(text, `the JWKS at ${href}`);
   };
 
   const refresh = (): Promise<void> => {
@@ -238,4 +239,36 @@ function noKey(): TokenError {
     'ERR_TOKEN_KEY_NOT_FOUND',
     'no key in the configured key set matches the token (kid and alg)',
   );
+}
+
+/**
+ * Reads a response body as UTF-8, counting bytes as they arrive and stopping at `limit`: the
+ * body is never buffered beyond the limit (an endless or decompression-bomb body costs at most
+ * `limit` bytes of memory).
+ */
+async function readLimited(
+  response: Response,
+  limit: number,
+  tooLarge: () => TokenError,
+  href: string,
+): Promise<string> {
+  const body = response.body;
+  if (body === null) return '';
+  const reader: ReadableStreamDefaultReader<Uint8Array> = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) throw tooLarge();
+      chunks.push(value);
+    }
+  } catch (err) {
+    await reader.cancel().catch(() => undefined);
+    if (err instanceof TokenError) throw err;
+    throw new TokenError('ERR_JWKS_UNAVAILABLE', `the JWKS at ${href} could not be read`, { cause: err });
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }

@@ -154,3 +154,17 @@ describe('readClaim', () => {
     expect(readClaim(claims, 'constructor')).toBeUndefined();
   });
 });
+
+describe('a single-string groups claim splits on ASCII whitespace only', () => {
+  it.each([
+    ['contractors\u00a0admins', ['contractors\u00a0admins']], // no-break space: one group
+    ['contractors\u2003admins', ['contractors\u2003admins']], // em space
+    ['contractors\u3000admins', ['contractors\u3000admins']], // ideographic space
+    ['contractors\u2028admins', ['contractors\u2028admins']], // line separator
+    ['contractors\u0085admins', ['contractors\u0085admins']], // next line (C1)
+    ['a b\tc\nd\re\ff', ['a', 'b', 'c', 'd', 'e', 'f']], // space, tab, LF, CR, FF
+    ['  a   b  ', ['a', 'b']],
+  ])('%j → %j', (groups, expected) => {
+    expect(principalFromClaims({ sub: 'alice', groups }, defaults).groups).toEqual(expected);
+  });
+});

@@ -19,7 +19,8 @@ const KINDS: readonly string[] = ['human', 'agent', 'service'];
  * is cached and shared between requests.
  *
  * - `subject`: the `subjectClaim` (default `sub`), a non-empty string.
- * - `groups`: the `groupsClaim` path, an array of strings or a space-separated string; absent or
+ * - `groups`: the `groupsClaim` path, an array of strings or a string of names separated by ASCII
+ *   whitespace (other spaces, such as U+00A0, are part of a name); absent or
  *   `null` is no groups. Anything else is rejected, since a deny rule on a group must not be
  *   skipped because the claim had an unexpected shape.
  * - `actor`/`actorChain`: RFC 8693 `act.sub`, then `act.act.sub`, …, current actor first.
@@ -88,7 +89,10 @@ function readGroups(claims: Readonly<Record<string, unknown>>, path: string): re
   if (value === undefined || value === null) return Object.freeze([]);
   let names: string[];
   if (typeof value === 'string') {
-    names = value.split(/\s+/);
+    // ASCII whitespace only (space, tab, LF, FF, CR — the separators of OAuth's `scope`, RFC
+    // 6749 §3.3, and of HTML). JavaScript's \s also splits on no-break and other Unicode
+    // spaces, which made "contractors\u00a0admins" two groups, `admins` among them.
+    names = value.split(/[\t\n\f\r ]+/);
   } else if (Array.isArray(value) && value.every((g): g is string => typeof g === 'string')) {
     names = value;
   } else {

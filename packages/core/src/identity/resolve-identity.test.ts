@@ -163,12 +163,18 @@ describe('createIdentityResolver: valid tokens', () => {
     });
   });
 
-  it('accepts any of several issuers and audiences', async () => {
+  it('accepts any of several issuers (each with its own key set) and audiences', async () => {
     const token = await sign(claims({ iss: 'https://other.test/', aud: ['x', 'api'] }));
-    const principal = await resolver({
-      issuer: [ISS, 'https://other.test/'],
-      audience: ['portcullis', 'api'],
-    }).resolve(token);
+    const principal = await createIdentityResolver(
+      {
+        issuers: [
+          { issuer: ISS, jwks: { keys } },
+          { issuer: 'https://other.test/', jwks: { keys } },
+        ],
+        audience: ['portcullis', 'api'],
+      },
+      { now: at() },
+    ).resolve(token);
     expect(principal.issuer).toBe('https://other.test/');
   });
 

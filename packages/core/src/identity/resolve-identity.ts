@@ -9,13 +9,13 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import { TokenError } from '../errors.js';
-import type { IdentityConfig, Principal, PrincipalKind } from '../types.js';
+import type { IdentityConfig, IssuerKeys, JwksSource, Principal, PrincipalKind } from '../types.js';
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, isHmacAlgorithm } from './algorithms.js';
 import { parseCompactJws } from './compact-jws.js';
 import { verifyDpopProof, type DpopRequest } from './dpop.js';
 import { createMemoryDpopReplayCache, type DpopReplayCache } from './dpop-replay-cache.js';
 import { parseDurationSeconds } from './duration.js';
-import { createKeySource } from './jwks.js';
+import { createKeySource, type KeySource } from './jwks.js';
 import { principalFromClaims, type ClaimMapping } from './principal-from-claims.js';
 import { TokenCache, type VerifiedToken } from './token-cache.js';
 import { toTokenError, type TokenErrorContext } from './token-errors.js';
@@ -100,7 +100,17 @@ export function createIdentityResolver(
   if (typeof (config as unknown) !== 'object' || (config as unknown) === null)
     throw new TypeError('identity config must be an object');
   const now = options.now ?? ((): Date => new Date());
-  const issuers = stringList(config.issuer, 'identity.issuer');
+  const secret = config.hmacSecret === undefined ? undefined : hmacSecret(config.hmacSecret);
+  const jwksOptions = {
+    now,
+    fetch: options.fetch ?? globalThis.fetch,
+    cooldownMs: nonNegative(options.jwksCooldownMs ?? 30_000, 'jwksCooldownMs'),
+    cacheMaxAgeMs: nonNegative(options.jwksCacheMaxAgeMs ?? 600_000, 'jwksCacheMaxAgeMs'),
+    timeoutMs: nonNegative(options.jwksTimeoutMs ?? 5000, 'jwksTimeoutMs'),
+  };
+  const trusted = trustedIssuers(config, secret, (source) => createKeySource(source, jwksOptions));
+  const issuers = Object.freeze([...trusted.keys()]);
+  const algorithms = Object.freeze([...new Set([...trusted.values()].flatMap((t) => t.algorithms))]);
   const audiences = stringList(config.audience, 'identity.audience');
   const toleranceSeconds = parseDurationSeconds(config.clockTolerance ?? 30, 'identity.clockTolerance');
   const maxTokenAgeSeconds =
@@ -111,18 +121,6 @@ export function createIdentityResolver(
   if (!Number.isInteger(maxTokenBytes) || maxTokenBytes < 1) {
     throw new TypeError('identity.maxTokenBytes must be a positive integer');
   }
-  const secret = config.hmacSecret === undefined ? undefined : hmacSecret(config.hmacSecret);
-  const keySource =
-    config.jwks === undefined
-      ? undefined
-      : createKeySource(config.jwks, {
-          now,
-          fetch: options.fetch ?? globalThis.fetch,
-          cooldownMs: nonNegative(options.jwksCooldownMs ?? 30_000, 'jwksCooldownMs'),
-          cacheMaxAgeMs: nonNegative(options.jwksCacheMaxAgeMs ?? 600_000, 'jwksCacheMaxAgeMs'),
-          timeoutMs: nonNegative(options.jwksTimeoutMs ?? 5000, 'jwksTimeoutMs'),
-        });
-  const algorithms = acceptedAlgorithms(config.algorithms, keySource !== undefined, secret !== undefined);
   const mapping = claimMapping(config);
   const dpopRequired = config.dpop?.required ?? false;
   if (typeof dpopRequired !== 'boolean') throw new TypeError('identity.dpop.required must be a boolean');
@@ -133,33 +131,23 @@ export function createIdentityResolver(
 
   const errorContext: TokenErrorContext = { toleranceSeconds, maxTokenAgeSeconds, issuers, audiences };
 
-  const getKey = async (
-    header: JWSHeaderParameters,
-    token: FlattenedJWSInput,
-  ): Promise<CryptoKey | Uint8Array> => {
-    // The HMAC secret and the public keys never stand in for each other: an HS token verified
-    // with a public key is the classic algorithm-confusion forgery.
-    if (header.alg !== undefined && isHmacAlgorithm(header.alg)) {
-      if (secret === undefined) throw algorithmError(header.alg);
-      return secret;
-    }
-    if (keySource === undefined) throw algorithmError(header.alg ?? '');
-    return keySource(header, token);
-  };
-
   const verifyOptions: JWTVerifyOptions = {
-    issuer: [...issuers],
     audience: [...audiences],
-    algorithms: [...algorithms],
     clockTolerance: toleranceSeconds,
     requiredClaims: ['exp'],
     ...(maxTokenAgeSeconds === undefined ? {} : { maxTokenAge: maxTokenAgeSeconds }),
   };
 
-  const verifySignedJwt = async (token: string, currentDate: Date): Promise<JWTPayload> => {
-    const opts = { ...verifyOptions, currentDate };
+  const verifySignedJwt = async (
+    token: string,
+    currentDate: Date,
+    issuer: string,
+    trust: TrustedIssuer,
+  ): Promise<JWTPayload> => {
+    // Only this issuer's keys, and the issuer checked again by jose against the verified claims.
+    const opts = { ...verifyOptions, issuer, algorithms: [...trust.algorithms], currentDate };
     try {
-      return (await jwtVerify(token, getKey, opts)).payload;
+      return (await jwtVerify(token, trust.getKey, opts)).payload;
     } catch (err) {
       if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err;
       // A token without `kid` and several keys of its type: try each (jose leaves this to us).
@@ -177,12 +165,19 @@ export function createIdentityResolver(
   const verify = async (token: string, nowDate: Date): Promise<VerifiedToken> => {
     const { header, alg } = parseCompactJws(token, maxTokenBytes, 'token', 'ERR_TOKEN_INVALID');
     checkHeader(header, alg, algorithms);
+    // The issuer picks the key set, so it is read (unverified) before any key lookup; the
+    // signature is then checked with that issuer's keys only.
+    const issuer = unverifiedIssuer(token, errorContext);
+    const trust = trusted.get(issuer);
+    if (trust === undefined) throw issuerError(errorContext);
+    if (!trust.algorithms.includes(alg)) throw algorithmError(alg);
     let claims: JWTPayload;
     try {
-      claims = await verifySignedJwt(token, nowDate);
+      claims = await verifySignedJwt(token, nowDate, issuer, trust);
     } catch (err) {
       throw toTokenError(err, errorContext);
     }
+    checkNumericDates(claims);
     const nowSeconds = Math.floor(nowDate.getTime() / 1000);
     // jose checks iat only with maxTokenAge; a token issued in the future is suspect anyway.
     if (typeof claims.iat === 'number' && claims.iat > nowSeconds + toleranceSeconds) {
@@ -403,4 +398,124 @@ function claimMapping(config: IdentityConfig): ClaimMapping {
     ...(kindClaim === undefined ? {} : { kindClaim }),
     ...(config.defaultKind === undefined ? {} : { defaultKind: config.defaultKind }),
   };
+}
+
+/** One accepted issuer: how its keys are found and which algorithms it may sign with. */
+interface TrustedIssuer {
+  readonly getKey: (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey | Uint8Array>;
+  readonly algorithms: readonly string[];
+}
+
+/**
+ * The accepted issuers, each with its own key source. Several issuers never share one: a key
+ * set (or HMAC secret) trusted for two issuers lets either sign tokens claiming to be the other.
+ */
+function trustedIssuers(
+  config: IdentityConfig,
+  secret: Uint8Array | undefined,
+  keySource: (source: JwksSource) => KeySource,
+): ReadonlyMap<string, TrustedIssuer> {
+  const entries: { issuer: string; jwks: JwksSource | undefined }[] = [];
+  if (config.issuers !== undefined) {
+    if (config.issuer !== undefined || config.jwks !== undefined) {
+      throw new TypeError(
+        'identity: set either identity.issuer (with identity.jwks) or identity.issuers (each with its own jwks), not both',
+      );
+    }
+    if (!Array.isArray(config.issuers) || config.issuers.length === 0) {
+      throw new TypeError('identity.issuers must be a non-empty list of { issuer, jwks }');
+    }
+    for (const [i, entry] of config.issuers.entries()) {
+      const e = entry as Partial<IssuerKeys> | null;
+      if (typeof e !== 'object' || e === null || typeof e.issuer !== 'string' || e.issuer === '') {
+        throw new TypeError(`identity.issuers[${i}].issuer must be a non-empty string`);
+      }
+      if (e.jwks === undefined && !(secret !== undefined && config.issuers.length === 1)) {
+        throw new TypeError(`identity.issuers[${i}] (${e.issuer}) needs jwks: its own key set`);
+      }
+      entries.push({ issuer: e.issuer, jwks: e.jwks });
+    }
+  } else {
+    if (config.issuer === undefined) throw new TypeError('identity needs issuer (or issuers)');
+    const list = stringList(config.issuer, 'identity.issuer');
+    if (list.length > 1) {
+      throw new TypeError(
+        `identity.issuer lists ${list.length} issuers that would share one key set, so each could sign tokens for the others: give each its own with identity.issuers: [{ issuer, jwks }, …]`,
+      );
+    }
+    entries.push({ issuer: list[0] as string, jwks: config.jwks });
+  }
+  if (secret !== undefined && entries.length > 1) {
+    throw new TypeError('identity.hmacSecret belongs to one issuer: it cannot be used with several issuers');
+  }
+  const out = new Map<string, TrustedIssuer>();
+  for (const { issuer, jwks } of entries) {
+    if (out.has(issuer)) throw new TypeError(`identity.issuers names ${issuer} more than once`);
+    const keys = jwks === undefined ? undefined : keySource(jwks);
+    const getKey = async (
+      header: JWSHeaderParameters,
+      token: FlattenedJWSInput,
+    ): Promise<CryptoKey | Uint8Array> => {
+      // The HMAC secret and the public keys never stand in for each other: an HS token verified
+      // with a public key is the classic algorithm-confusion forgery.
+      if (header.alg !== undefined && isHmacAlgorithm(header.alg)) {
+        if (secret === undefined) throw algorithmError(header.alg);
+        return secret;
+      }
+      if (keys === undefined) throw algorithmError(header.alg ?? '');
+      return keys(header, token);
+    };
+    const algorithms = acceptedAlgorithms(config.algorithms, keys !== undefined, secret !== undefined);
+    out.set(issuer, { getKey, algorithms });
+  }
+  return out;
+}
+
+/** The `iss` of a compact JWS whose shape was already checked, read without verifying it. */
+function unverifiedIssuer(token: string, context: TokenErrorContext): string {
+  const start = token.indexOf('.') + 1;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(
+      Buffer.from(token.slice(start, token.indexOf('.', start)), 'base64url').toString('utf8'),
+    );
+  } catch {
+    throw new TokenError('ERR_TOKEN_INVALID', 'token is not a well-formed signed JWT');
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new TokenError('ERR_TOKEN_INVALID', 'token is not a well-formed signed JWT');
+  }
+  const iss = (payload as Record<string, unknown>)['iss'];
+  if (iss === undefined) throw new TokenError('ERR_TOKEN_ISSUER', 'token has no issuer (iss)');
+  if (typeof iss !== 'string') throw issuerError(context);
+  return iss;
+}
+
+function issuerError(context: TokenErrorContext): TokenError {
+  const expected =
+    context.issuers.length === 1
+      ? JSON.stringify(context.issuers[0])
+      : `one of ${context.issuers.map((v) => JSON.stringify(v)).join(', ')}`;
+  return new TokenError('ERR_TOKEN_ISSUER', `token issuer is not accepted (expected ${expected})`);
+}
+
+/** 9999-12-31T23:59:59Z: later times are not dates any identity provider issues. */
+const MAX_NUMERIC_DATE = 253_402_300_799;
+
+/**
+ * `exp`, `nbf` and `iat` must be whole seconds between 1970 and the year 9999. JSON `1e400`
+ * parses to Infinity, which jose accepts (a token that never expires) and which breaks every
+ * later date computation.
+ */
+function checkNumericDates(claims: JWTPayload): void {
+  for (const name of ['exp', 'nbf', 'iat'] as const) {
+    const value: unknown = claims[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_NUMERIC_DATE) {
+      throw new TokenError(
+        'ERR_TOKEN_CLAIM',
+        `token claim ${name} is not a whole number of seconds between 0 and ${MAX_NUMERIC_DATE} (the year 9999)`,
+      );
+    }
+  }
 }

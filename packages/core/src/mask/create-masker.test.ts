@@ -230,3 +230,28 @@ describe('maskJson', () => {
     });
   });
 });
+
+describe('column and field globs match in linear time', () => {
+  // Column names and JSON keys come from query results, which an agent shapes (`AS "…"`), so a
+  // backtracking glob against a long name would stall the process. The rule compiler is the
+  // policy's linear-time automaton; this would not finish with a backtracking regex.
+  it('a many-star rule against a 20,000-character column name or key answers at once', () => {
+    const m = createMasker({
+      columns: { '*_*_*_*_*_*token': 'redact' },
+      fields: { '*_*_*_*_*_*key': 'redact' },
+    });
+    const long = 'a_'.repeat(10_000);
+    expect(m.maskValue('x', { column: long })).toBe('x');
+    expect(m.maskValue('x', { column: `${long}TOKEN` })).toBe('[REDACTED:column]');
+    expect(m.maskJson({ [long]: 'x', [`${long}Key`]: 'y' })).toEqual({
+      [long]: 'x',
+      [`${long}Key`]: '[REDACTED:field]',
+    });
+  });
+
+  it('matching stays case-insensitive, and * does not cross a /', () => {
+    const m = createMasker({ columns: { 'Public.*.EMAIL': 'redact', 'a/*': 'redact' } });
+    expect(m.maskValue('x', { column: 'public.users.email' })).toBe('[REDACTED:column]');
+    expect(m.maskValue('x', { column: 'a/b/c' })).toBe('x');
+  });
+});

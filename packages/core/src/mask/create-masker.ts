@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
-import picomatch from 'picomatch';
 import type { MaskingProfileConfig, MaskStyle } from '../types.js';
+import { compileGlob } from '../policy/glob.js';
 import { compileDetectors, maxHoldBack } from './lib/compile-detectors.js';
 import type { RenderSpan } from './lib/engine.js';
 import { MaskEngine, mayContainFinding } from './lib/engine.js';
@@ -290,7 +290,11 @@ function compileRules(rules: Readonly<Record<string, MaskStyle>> | undefined, wh
     checkStyle(style, `${where}.${glob}`);
     if (glob.length === 0) throw new TypeError(`${where}: empty glob`);
     try {
-      return { match: picomatch(glob, { nocase: true, dot: true }), style };
+      // The policy's linear-time glob automaton (path flavour: `*` stays between `/`), matched
+      // case-insensitively by lower-casing both sides; column names and JSON keys come from
+      // query results an agent can shape, so a backtracking matcher would be a stall.
+      const matcher = compileGlob(glob.toLowerCase(), 'path');
+      return { match: (name: string) => matcher(name.toLowerCase()), style };
     } catch (err) {
       throw new TypeError(`${where}: invalid glob "${glob}"`, { cause: err });
     }

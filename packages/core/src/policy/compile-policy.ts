@@ -1,5 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { IdentityConfig, MaskingProfileConfig, Protocol, ReviewRequirement, Target } from '../types.js';
+import type {
+  IdentityConfig,
+  JwksSource,
+  MaskingProfileConfig,
+  Protocol,
+  ReviewRequirement,
+  Target,
+} from '../types.js';
 import {
   isPathProtocol,
   registerInternals,
@@ -389,16 +396,16 @@ function compileIdentity(
 ): IdentityConfig {
   const id = document.identity;
   if (id === undefined) throw new TypeError('compileIdentity: no identity section');
-  const out: { -readonly [K in keyof IdentityConfig]?: IdentityConfig[K] } = {
-    issuer: id.issuer,
-    audience: id.audience,
-  };
-  if (id.jwks !== undefined) {
-    out.jwks =
-      'file' in id.jwks && options.baseDir !== undefined && !isAbsolute(id.jwks.file)
-        ? { file: resolve(options.baseDir, id.jwks.file) }
-        : id.jwks;
+  const out: { -readonly [K in keyof IdentityConfig]?: IdentityConfig[K] } = { audience: id.audience };
+  const keysAt = (jwks: JwksSource): JwksSource =>
+    'file' in jwks && options.baseDir !== undefined && !isAbsolute(jwks.file)
+      ? { file: resolve(options.baseDir, jwks.file) }
+      : jwks;
+  if (id.issuer !== undefined) out.issuer = id.issuer;
+  if (id.issuers !== undefined) {
+    out.issuers = id.issuers.map((entry) => ({ issuer: entry.issuer, jwks: keysAt(entry.jwks) }));
   }
+  if (id.jwks !== undefined) out.jwks = keysAt(id.jwks);
   if (id.algorithms !== undefined) out.algorithms = id.algorithms;
   if (id.subjectClaim !== undefined) out.subjectClaim = id.subjectClaim;
   if (id.groupsClaim !== undefined) out.groupsClaim = id.groupsClaim;

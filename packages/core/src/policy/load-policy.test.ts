@@ -476,3 +476,35 @@ describe('compilePolicy (documents built in code)', () => {
     expect(p.ruleIds).toEqual(['r']);
   });
 });
+
+describe('identity: one key set per issuer', () => {
+  const policy = (identity: string): string =>
+    `version: 1\nidentity:\n${identity}\ntargets: { db: { protocol: postgres } }\n`;
+
+  it('refuses several issuers sharing one jwks, pointing at issuers', () => {
+    expect(() =>
+      parsePolicy(
+        policy(
+          '  issuer: [https://a.test/, https://b.test/]\n  audience: x\n  jwks: { uri: https://a.test/jwks }',
+        ),
+      ),
+    ).toThrow(/identity\.issuer.*2 issuers would share one key set/s);
+  });
+
+  it('accepts issuers, each with its own jwks, and refuses a shared jwks beside them', () => {
+    const ok = parsePolicy(
+      policy(
+        '  audience: x\n  issuers:\n    - { issuer: https://a.test/, jwks: { uri: https://a.test/jwks } }\n    - { issuer: https://b.test/, jwks: { file: ./b.json } }',
+      ),
+    );
+    expect(ok.identity?.issuers?.map((i) => i.issuer)).toEqual(['https://a.test/', 'https://b.test/']);
+    expect(() =>
+      parsePolicy(
+        policy(
+          '  audience: x\n  jwks: { uri: https://a.test/jwks }\n  issuers:\n    - { issuer: https://a.test/, jwks: { uri: https://a.test/jwks } }',
+        ),
+      ),
+    ).toThrow(/identity\.jwks.*each entry carries its own jwks/s);
+    expect(() => parsePolicy(policy('  audience: x'))).toThrow(/exactly one of issuer/);
+  });
+});

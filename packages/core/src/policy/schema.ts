@@ -114,40 +114,95 @@ const jwks = z
   )
   .meta({ description: 'Where verification keys come from: exactly one of file, uri or keys.' });
 
-const identity = z.strictObject({
-  issuer: stringOrList.meta({ description: 'Accepted iss value(s).' }),
-  audience: stringOrList.meta({ description: 'Accepted aud value(s).' }),
-  jwks: jwks.optional(),
-  algorithms: z
-    .array(nonEmpty)
-    .min(1)
-    .refine((a) => !a.some((x) => x.toLowerCase() === 'none'), {
-      error: '"none" is never accepted — remove it',
-    })
-    .optional(),
-  hmacSecret: z
-    .strictObject(
-      {
-        env: z.string().regex(ENV_NAME_PATTERN, {
-          error: 'expected an environment variable name such as PORTCULLIS_HMAC_SECRET',
-        }),
-      },
-      {
-        error:
-          'write hmacSecret as { env: NAME } — a secret never goes in a policy file; put it in an environment variable and name that variable here',
-      },
-    )
-    .optional()
-    .meta({ description: 'The environment variable holding the HS256/384/512 secret.' }),
-  subjectClaim: nonEmpty.optional(),
-  groupsClaim: nonEmpty.optional().meta({ description: 'Dotted path, e.g. realm_access.roles.' }),
-  kindClaim: nonEmpty.optional(),
-  defaultKind: z.enum(['human', 'agent', 'service']).optional(),
-  maxTokenAge: duration.optional(),
-  clockTolerance: duration.optional(),
-  maxTokenBytes: z.int().positive().optional(),
-  dpop: z.strictObject({ required: z.boolean().optional(), maxAge: duration.optional() }).optional(),
-});
+const issuerKeys = z
+  .strictObject({ issuer: nonEmpty.meta({ description: 'The exact iss value.' }), jwks })
+  .meta({ description: 'One accepted issuer and the only keys its tokens are verified with.' });
+
+const identity = z
+  .strictObject({
+    issuer: stringOrList
+      .optional()
+      .meta({ description: 'The accepted iss value (verified with jwks). For several issuers use issuers.' }),
+    issuers: z
+      .array(issuerKeys)
+      .min(1)
+      .optional()
+      .meta({ description: 'Several accepted issuers, each with its own jwks.' }),
+    audience: stringOrList.meta({ description: 'Accepted aud value(s).' }),
+    jwks: jwks.optional(),
+    algorithms: z
+      .array(nonEmpty)
+      .min(1)
+      .refine((a) => !a.some((x) => x.toLowerCase() === 'none'), {
+        error: '"none" is never accepted — remove it',
+      })
+      .optional(),
+    hmacSecret: z
+      .strictObject(
+        {
+          env: z.string().regex(ENV_NAME_PATTERN, {
+            error: 'expected an environment variable name such as PORTCULLIS_HMAC_SECRET',
+          }),
+        },
+        {
+          error:
+            'write hmacSecret as { env: NAME } — a secret never goes in a policy file; put it in an environment variable and name that variable here',
+        },
+      )
+      .optional()
+      .meta({ description: 'The environment variable holding the HS256/384/512 secret.' }),
+    subjectClaim: nonEmpty.optional(),
+    groupsClaim: nonEmpty.optional().meta({ description: 'Dotted path, e.g. realm_access.roles.' }),
+    kindClaim: nonEmpty.optional(),
+    defaultKind: z.enum(['human', 'agent', 'service']).optional(),
+    maxTokenAge: duration.optional(),
+    clockTolerance: duration.optional(),
+    maxTokenBytes: z.int().positive().optional(),
+    dpop: z.strictObject({ required: z.boolean().optional(), maxAge: duration.optional() }).optional(),
+  })
+  .superRefine((id, ctx) => {
+    // One key source per issuer: a key set trusted for two issuers lets either sign for the other.
+    if ((id.issuer === undefined) === (id.issuers === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: id.issuer === undefined ? [] : ['issuers'],
+        message: 'set exactly one of issuer (with jwks) or issuers (each with its own jwks)',
+      });
+    }
+    if (Array.isArray(id.issuer) && id.issuer.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['issuer'],
+        message: `${id.issuer.length} issuers would share one key set, so each could sign tokens for the others — list them under issuers: [{ issuer, jwks }, …], each with its own jwks`,
+      });
+    }
+    if (id.issuers !== undefined && id.jwks !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jwks'],
+        message:
+          'with issuers, each entry carries its own jwks — move this key set into the issuer it belongs to',
+      });
+    }
+    if (id.issuers !== undefined && id.issuers.length > 1 && id.hmacSecret !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hmacSecret'],
+        message: 'an HMAC secret belongs to one issuer and cannot be used with several issuers',
+      });
+    }
+    const seen = new Set<string>();
+    for (const [i, entry] of (id.issuers ?? []).entries()) {
+      if (seen.has(entry.issuer)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['issuers', i, 'issuer'],
+          message: `${entry.issuer} is listed twice`,
+        });
+      }
+      seen.add(entry.issuer);
+    }
+  });
 
 const profile = z
   .strictObject({
