@@ -132,7 +132,7 @@ export function relayChannels(
     }
   });
 
-  return new Promise<RelaySummary>((resolve, reject) => {
+  const settled = new Promise<RelaySummary>((resolve, reject) => {
     let open = 2;
     const closed = (): void => {
       if (--open > 0) return;
@@ -163,6 +163,8 @@ export function relayChannels(
     upstream.on('error', () => upstream.terminate());
     client.on('error', () => client.terminate());
   });
+  upstream.resume();
+  return settled;
 }
 
 /**
@@ -192,7 +194,7 @@ export function relayTunnel(
     bytesToPod += data.length;
     if (upstream.readyState === upstream.OPEN) upstream.send(data, { binary: isBinary });
   });
-  return new Promise((resolve) => {
+  const settled = new Promise<{ bytesToPod: number; bytesFromPod: number; durationMs: number }>((resolve) => {
     let open = 2;
     const closed = (): void => {
       if (--open === 0) resolve({ bytesToPod, bytesFromPod, durationMs: Date.now() - started });
@@ -208,4 +210,6 @@ export function relayTunnel(
     upstream.on('error', () => upstream.terminate());
     client.on('error', () => client.terminate());
   });
+  upstream.resume();
+  return settled;
 }

@@ -54,6 +54,8 @@ export function kubeAdapter(upstream: Upstream): GateAdapter<KubeCall, KubeRaw, 
         record: {
           summary,
           ...(raw.body === undefined ? {} : { body: raw.body }),
+          ...(raw.tunnel === undefined ? {} : { body: raw.tunnel }),
+          ...(raw.mode === 'exec' ? { body: { exit: raw.exit ?? null, outputBytes: raw.bytes } } : {}),
           ...(raw.events === undefined ? {} : { rowCount: raw.events }),
         },
       };
@@ -122,17 +124,7 @@ async function forwardHttp(call: KubeHttpCall, run: GateRun, upstream: Upstream)
     }
     res.writeHead(status, out);
     res.flushHeaders();
-    const output = run.output('body');
-    let bytes = 0;
-    for await (const chunk of response as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      run.count(0, chunk.length);
-      const shown = await output.write(chunk);
-      if (shown !== '') res.write(shown);
-    }
-    const rest = await output.end();
-    res.end(rest);
-    return { status, mode: 'text', bytes };
+    return { status, mode: 'text', bytes: await relayText(response, res, run.output('body'), run) };
   } finally {
     res.off('close', destroy);
   }
@@ -183,6 +175,42 @@ async function relayWatch(
   return { status, mode: 'watch', bytes, events };
 }
 
+// A followed log pauses between lines: after this long without input, what can no longer be
+// part of a secret is shown.
+const IDLE_FLUSH_MS = 40;
+
+/** Streams a text response (logs, proxied pages) through the masked output, flushing when it pauses. */
+async function relayText(
+  response: IncomingMessage,
+  res: KubeHttpCall['response'],
+  output: ReturnType<GateRun['output']>,
+  run: GateRun,
+): Promise<number> {
+  let bytes = 0;
+  let chain: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const show = (text: string): void => {
+    if (text !== '') res.write(text);
+  };
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      run.count(0, chunk.length);
+      clearTimeout(timer);
+      chain = chain.then(async () => show(await output.write(chunk)));
+      await chain;
+      timer = setTimeout(() => {
+        chain = chain.then(async () => show(await output.idle())).catch(() => undefined);
+      }, IDLE_FLUSH_MS);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  await chain;
+  res.end(await output.end());
+  return bytes;
+}
+
 async function readAll(response: IncomingMessage, run: GateRun): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of response as AsyncIterable<Buffer>) {
@@ -205,7 +233,11 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
   });
   const opened = await new Promise<{ ok: true } | { ok: false; status: number; contentType: string; body: string }>(
     (resolve, reject) => {
-      socket.once('open', () => resolve({ ok: true }));
+      socket.once('open', () => {
+        // Hold what the API server sends until the relay listens (ws drops unheard messages).
+        socket.pause();
+        resolve({ ok: true });
+      });
       socket.once('unexpected-response', (_req, res: IncomingMessage) => {
         void readAll(res, run).then(
           (body) =>

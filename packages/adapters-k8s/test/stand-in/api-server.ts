@@ -411,6 +411,7 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     const label = query.get('labelSelector');
     const prefix = `${type.group}/${type.name}/${type.namespaced && namespace !== undefined ? `${namespace}/` : ''}`;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
     const send = (event: WatchEvent | { type: 'ERROR'; object: unknown }): void => {
       res.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
     };
@@ -447,6 +448,7 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     }
     const log = logOf(namespace, name);
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
     let initial = log.text;
     const tail = query.get('tailLines');
     if (tail !== null) initial = initial.split('\n').slice(-Number(tail) - 1).join('\n');
