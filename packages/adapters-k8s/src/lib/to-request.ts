@@ -3,7 +3,7 @@ import type { KubeCall } from './kube-call.js';
 
 /**
  * The request the policy decides on for a call at the gate: its method, its target exactly as
- * received, the headers that go upstream (repeats kept), and its body. An upgrade whose target
+ * received, the headers that go upstream (repeats kept), and its exact body bytes. An upgrade whose target
  * a WebSocket client library would normalise before sending (dot segments, characters it
  * escapes) is refused, so what is classified is always what goes upstream.
  *
@@ -19,24 +19,12 @@ export function toRequest(call: KubeCall): GateRequest {
     method: call.method,
     path: call.path,
     headers: call.headers,
-    ...(call.kind === 'http' && call.body.length > 0 ? { body: bodyText(call.body) } : {}),
+    ...(call.kind === 'http' && call.body.length > 0 ? { body: new Uint8Array(call.body) } : {}),
   };
   if (call.kind === 'upgrade' && !sentAsIs(call.path)) {
     return { request, refuse: 'the upgrade target is not in the canonical form a WebSocket client would send' };
   }
   return { request };
-}
-
-/**
- * The body as the request carries it: UTF-8 text when it is valid UTF-8 (JSON, YAML, patches),
- * else each byte as one character (protobuf), prefixed so the two can never be confused.
- */
-function bodyText(body: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    return `\u0000binary:${body.toString('latin1')}`;
-  }
 }
 
 /** Whether a URL library would send `path` unchanged. */
