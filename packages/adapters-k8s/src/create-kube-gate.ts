@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createGate, createGateQueue, type GateSession, type Principal } from '@portcullis/core';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -9,6 +10,7 @@ import { kubeAdapter, type KubeRaw } from './lib/kube-adapter.js';
 import { forwardedHeaders } from './lib/request-headers.js';
 import { createSessionClient, OUTCOME_HEADER } from './lib/session-client.js';
 import { failureStatus, outcomeStatus, type KubeStatus } from './lib/status.js';
+import { createTlsIdentity } from './lib/self-signed.js';
 import { createUpstream } from './lib/upstream.js';
 import type { CreateKubeGateOptions, KubeConfigLike, KubeGate, KubeSession, KubeSessionOptions } from './types.js';
 
@@ -95,7 +97,8 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
     return match === null ? undefined : sessions.get(tokenKey(match[1] as string));
   };
 
-  const server = createServer({ maxHeaderSize: 32 << 10, requestTimeout: 0, headersTimeout: 30_000 });
+  const tls = createTlsIdentity();
+  const server = createServer({ ...tls, maxHeaderSize: 32 << 10, requestTimeout: 0, headersTimeout: 30_000 });
   server.keepAliveTimeout = 30_000;
   server.maxConnections = 1024;
   server.on('connection', (socket: Socket) => {
@@ -103,6 +106,7 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
     socket.once('close', () => sockets.delete(socket));
   });
   server.on('clientError', (_error, socket: Socket) => socket.destroy());
+  server.on('tlsClientError', (_error, socket: Socket) => socket.destroy());
   server.on('connect', (req: IncomingMessage, socket: Socket) => {
     const status = authenticate(req) === undefined ? unauthorized() : failureStatus(405, 'MethodNotAllowed', 'CONNECT is not served by the Portcullis gate');
     writeRaw(socket, status, {});
@@ -186,7 +190,8 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const caData = Buffer.from(tls.cert).toString('base64');
 
   const open = (principal: Principal, sessionOptions: KubeSessionOptions = {}): KubeSession<K> => {
     const token = randomBytes(32).toString('base64url');
@@ -196,12 +201,12 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
       outcomes: new Map(),
     };
     sessions.set(key, entry);
-    const client = createSessionClient({ url, token, outcome: (id) => entry.outcomes.get(id) });
+    const client = createSessionClient({ url, ca: tls.cert, token, outcome: (id) => entry.outcomes.get(id) });
     const namespace = sessionOptions.namespace;
     const config = (): Record<string, unknown> => ({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'portcullis', cluster: { server: url } }],
+      clusters: [{ name: 'portcullis', cluster: { server: url, 'certificate-authority-data': caData } }],
       users: [{ name: 'portcullis-session', user: { token } }],
       contexts: [{ name: 'portcullis', context: { cluster: 'portcullis', user: 'portcullis-session', ...(namespace === undefined ? {} : { namespace }) } }],
       'current-context': 'portcullis',
@@ -213,9 +218,7 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
       kubeConfig(): K {
         const kc = new KubeConfigClass();
         kc.loadFromOptions({
-          // client-node refuses http:// unless TLS verification is off; the gate is plain HTTP on
-          // loopback, so there is no TLS to verify (docs/adapters/kubernetes.md).
-          clusters: [{ name: 'portcullis', server: url, skipTLSVerify: true }],
+          clusters: [{ name: 'portcullis', server: url, caData, skipTLSVerify: false }],
           users: [{ name: 'portcullis-session', token }],
           contexts: [{ name: 'portcullis', cluster: 'portcullis', user: 'portcullis-session', ...(namespace === undefined ? {} : { namespace }) }],
           currentContext: 'portcullis',
@@ -243,6 +246,7 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
 
   return Object.freeze({
     url,
+    ca: tls.cert,
     target,
     as: open,
     async withToken(token: string, sessionOptions?: KubeSessionOptions): Promise<KubeSession<K>> {

@@ -49,8 +49,13 @@ export interface KubeSessionOptions {
 
 /** A running gate: a loopback HTTP/WebSocket listener in the host process. */
 export interface KubeGate<K extends KubeConfigLike> {
-  /** `http://127.0.0.1:<port>`: only session tokens are accepted there. */
+  /** `https://127.0.0.1:<port>`: only session tokens are accepted there. */
   readonly url: string;
+  /**
+   * The PEM certificate of the gate's listener, made fresh when it started (session KubeConfigs
+   * and kubeconfig files carry it, so clients verify the gate without turning TLS checks off).
+   */
+  readonly ca: string;
   readonly target: string;
   /** A session for a principal the host has already authenticated. */
   as(principal: Principal, options?: KubeSessionOptions): KubeSession<K>;

@@ -2,7 +2,7 @@
 // WebSocket requests to the gate with the session token, like any other client, so they take
 // the same path through classification, decision, masking and recording. Their calls keep
 // their order: each starts when the previous one settled (even while one waits for approval).
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:https';
 import { createGateQueue } from '@portcullis/core';
 import { WebSocket } from 'ws';
 import { KubeApiError } from '../kube-api-error.js';
@@ -27,6 +27,8 @@ const MAX_RESPONSE = 64 << 20;
 /** What a session's helpers need from the gate. */
 export interface SessionClientDeps {
   readonly url: string;
+  /** The gate's certificate, the only one trusted. */
+  readonly ca: string;
   readonly token: string;
   /** The enforcement error the gate answered with, by the id in {@link OUTCOME_HEADER}. */
   outcome(id: string): Error | undefined;
@@ -35,7 +37,7 @@ export interface SessionClientDeps {
 /** The helpers, bound to one session. */
 export function createSessionClient(deps: SessionClientDeps) {
   const origin = new URL(deps.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const agent = new Agent({ keepAlive: true, maxSockets: 8, ca: deps.ca });
   const queue = createGateQueue();
 
   const call = (
@@ -183,8 +185,9 @@ export function createSessionClient(deps: SessionClientDeps) {
     params.set('stderr', 'true');
     if (options.stdin !== undefined) params.set('stdin', 'true');
     const path = `${objectPath({ resource: 'pods', namespace: options.namespace, name: options.pod })}/exec?${params.toString()}`;
-    const ws = new WebSocket(`ws://${origin.host}${path}`, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
+    const ws = new WebSocket(`wss://${origin.host}${path}`, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
       headers: { authorization: `Bearer ${deps.token}` },
+      ca: deps.ca,
       perMessageDeflate: false,
       followRedirects: false,
     });
