@@ -30,9 +30,17 @@ interface Entry {
   readonly session: GateSession<KubeCall, KubeRaw>;
   /** Enforcement errors answered to this session, by id, for its own helpers (the last few). */
   readonly outcomes: Map<string, Error>;
+  /**
+   * The Status each recently refused WebSocket upgrade was answered with, by target: kubectl
+   * retries a refused WebSocket upgrade over SPDY, which the gate does not serve, and should
+   * print why the upgrade was refused (the denial, or the review's approval id) rather than
+   * that SPDY is not served. Only the answer is reused; nothing is forwarded.
+   */
+  readonly refusals: Map<string, { readonly status: KubeStatus; readonly at: number }>;
 }
 
 const MAX_OUTCOMES = 64;
+const REFUSAL_MS = 30_000;
 const DEFAULT_MAX_BODY = 3 << 20;
 
 /**
@@ -154,11 +162,7 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const entry = authenticate(req);
     if (entry === undefined) return writeRaw(socket, unauthorized(), {});
-    const refusal =
-      refuseTarget(req) ??
-      ((req.headers.upgrade ?? '').toLowerCase() === 'websocket'
-        ? undefined
-        : failureStatus(400, 'BadRequest', `${req.headers.upgrade ?? 'this'} upgrade is not served by the Portcullis gate: SPDY clients are not served; use a client that speaks WebSocket (kubectl 1.30 or newer, @kubernetes/client-node)`));
+    const refusal = refuseTarget(req) ?? ((req.headers.upgrade ?? '').toLowerCase() === 'websocket' ? undefined : spdyRefusal(entry, req));
     if (refusal !== undefined) return writeRaw(socket, refusal, {});
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
     const protocols = offered.filter((p) => RELAYED_PROTOCOLS.has(p));
@@ -181,8 +185,11 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
       },
     };
     void entry.session.run(call, { queue: createGateQueue() }).catch((error: unknown) => {
-      if (!settled) writeRaw(socket, outcomeStatus(error), outcomeHeader(entry, error));
-      else socket.destroy();
+      if (settled) return socket.destroy();
+      const status = outcomeStatus(error);
+      entry.refusals.set(req.url ?? '', { status, at: Date.now() });
+      if (entry.refusals.size > MAX_OUTCOMES) entry.refusals.delete(entry.refusals.keys().next().value as string);
+      writeRaw(socket, status, outcomeHeader(entry, error));
     });
   });
 
@@ -199,6 +206,7 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
     const entry: Entry = {
       session: gate.open(principal, sessionOptions.review === undefined ? {} : { review: sessionOptions.review }),
       outcomes: new Map(),
+      refusals: new Map(),
     };
     sessions.set(key, entry);
     const client = createSessionClient({ url, ca: tls.cert, token, outcome: (id) => entry.outcomes.get(id) });
@@ -280,6 +288,17 @@ function refuseTarget(req: IncomingMessage): KubeStatus | undefined {
     return failureStatus(400, 'BadRequest', 'the Portcullis gate serves only origin-form request targets (a path), not absolute URLs');
   }
   return undefined;
+}
+
+/** The answer to an upgrade other than WebSocket (SPDY): refused, saying why. */
+function spdyRefusal(entry: Entry, req: IncomingMessage): KubeStatus {
+  const recent = entry.refusals.get(req.url ?? '');
+  if (recent !== undefined && Date.now() - recent.at < REFUSAL_MS) return recent.status;
+  return failureStatus(
+    400,
+    'BadRequest',
+    `${req.headers.upgrade ?? 'this'} upgrade is not served by the Portcullis gate: SPDY clients are not served; use a client that speaks WebSocket (kubectl 1.30 or newer, @kubernetes/client-node)`,
+  );
 }
 
 function outcomeHeader(entry: Entry, error: unknown): Record<string, string> {

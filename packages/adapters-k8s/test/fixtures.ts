@@ -133,6 +133,8 @@ export async function startWorld(
     type: 'Opaque',
   });
   api.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'prod' }, data: { 'settings.ini': `token=${secrets.token}\nowner=${secrets.email}\n`, mode: 'fast' } });
+  api.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
+  api.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'prod' }, spec: { ports: [{ port: 80 }] } });
   api.files('prod', 'web-1').set('var/log/app.log', Buffer.from(`started with ${secrets.token}\n`));
   const sink = createMemorySink();
   const portcullis = await createPortcullis({
