@@ -44,6 +44,9 @@ const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', '
 const CHANNEL_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** Test hook: reads of an object with this annotation fail with its value as the message. */
+export const FAIL_ANNOTATION = 'stand-in.portcullis.dev/fail-with';
+
 /** What the stand-in received: every request and upgrade, before authentication. */
 export interface ReceivedRequest {
   readonly method: string;
@@ -307,6 +310,10 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
       });
     if (method === 'GET') {
       if (existing === undefined) return notFound();
+      // Test hook: an object annotated with FAIL_ANNOTATION fails every read with that message,
+      // as an API server failing mid-request would (a 500 Status naming what went wrong).
+      const failure = ((existing['metadata'] as { annotations?: Record<string, string> }).annotations ?? {})[FAIL_ANNOTATION];
+      if (failure !== undefined) return status(res, 500, 'InternalError', failure);
       return json(res, 200, wantsTable(req) ? tableOf(type, [existing]) : existing);
     }
     if (method === 'DELETE') {
