@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createPlainServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createGate, createGateQueue, type GateSession, type Principal } from '@portcullis/core';
@@ -106,21 +106,31 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
   };
 
   const tls = createTlsIdentity();
-  const server = createServer({ ...tls, maxHeaderSize: 32 << 10, requestTimeout: 0, headersTimeout: 30_000 });
-  server.keepAliveTimeout = 30_000;
-  server.maxConnections = 1024;
-  server.on('connection', (socket: Socket) => {
+  const serverOptions = { maxHeaderSize: 32 << 10, requestTimeout: 0, headersTimeout: 30_000 };
+  // Two listeners with the same handlers: HTTPS for kubeconfig files (client-go sends bearer
+  // tokens only over TLS), plain HTTP for the in-process KubeConfigs of `kubeConfig()` (client-node
+  // makes a new connection pool per request, so a TLS handshake on every call would dominate;
+  // loopback traffic is readable only by root, who can read the host process anyway).
+  const secure = createServer({ ...tls, ...serverOptions });
+  const plain = createPlainServer(serverOptions);
+  for (const s of [secure, plain]) {
+    s.keepAliveTimeout = 30_000;
+    s.maxConnections = 1024;
+  }
+  secure.on('tlsClientError', (_error, socket: Socket) => socket.destroy());
+  const onConnection = (socket: Socket): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-  });
-  server.on('clientError', (_error, socket: Socket) => socket.destroy());
-  server.on('tlsClientError', (_error, socket: Socket) => socket.destroy());
-  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+  };
+  const onClientError = (_error: Error, socket: Socket): void => {
+    socket.destroy();
+  };
+  const onConnect = (req: IncomingMessage, socket: Socket): void => {
     const status = authenticate(req) === undefined ? unauthorized() : failureStatus(405, 'MethodNotAllowed', 'CONNECT is not served by the Portcullis gate');
     writeRaw(socket, status, {});
-  });
+  };
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const entry = authenticate(req);
     if (entry === undefined) {
       sendStatus(res, unauthorized(), { connection: 'close' });
@@ -157,9 +167,9 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
       },
       () => res.destroy(),
     );
-  });
+  };
 
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     const entry = authenticate(req);
     if (entry === undefined) return writeRaw(socket, unauthorized(), {});
     const refusal = refuseTarget(req) ?? ((req.headers.upgrade ?? '').toLowerCase() === 'websocket' ? undefined : spdyRefusal(entry, req));
@@ -191,13 +201,23 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
       if (entry.refusals.size > MAX_OUTCOMES) entry.refusals.delete(entry.refusals.keys().next().value as string);
       writeRaw(socket, status, outcomeHeader(entry, error));
     });
-  });
+  };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  for (const listener of [secure, plain]) {
+    listener.on('connection', onConnection);
+    listener.on('clientError', onClientError);
+    listener.on('connect', onConnect);
+    listener.on('request', onRequest);
+    listener.on('upgrade', onUpgrade);
+  }
+
+  const listen = (listener: Server, port: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(port, '127.0.0.1', () => resolve((listener.address() as AddressInfo).port));
+    });
+  const url = `https://127.0.0.1:${await listen(secure, options.port ?? 0)}`;
+  const plainUrl = `http://127.0.0.1:${await listen(plain, 0)}`;
   const caData = Buffer.from(tls.cert).toString('base64');
 
   const open = (principal: Principal, sessionOptions: KubeSessionOptions = {}): KubeSession<K> => {
@@ -226,7 +246,9 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
       kubeConfig(): K {
         const kc = new KubeConfigClass();
         kc.loadFromOptions({
-          clusters: [{ name: 'portcullis', server: url, caData, skipTLSVerify: false }],
+          // client-node refuses http:// unless told to skip TLS verification; there is no TLS to
+          // verify on the plain loopback listener.
+          clusters: [{ name: 'portcullis', server: plainUrl, skipTLSVerify: true }],
           users: [{ name: 'portcullis-session', token }],
           contexts: [{ name: 'portcullis', cluster: 'portcullis', user: 'portcullis-session', ...(namespace === undefined ? {} : { namespace }) }],
           currentContext: 'portcullis',
@@ -265,7 +287,7 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
       sessions.clear();
       for (const socket of sockets) socket.destroy();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([secure, plain].map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
       await Promise.all(ending);
       upstream.close();
     },

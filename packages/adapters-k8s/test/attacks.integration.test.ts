@@ -92,6 +92,8 @@ describe('credentials', () => {
       get(`${world.gate.url}/api/v1/namespaces/prod/pods`, { authorization: [`Bearer ${good}`, 'Bearer other'] }),
       get(`${world.gate.url}/api/v1/namespaces/prod/pods`, { authorization: `Basic ${Buffer.from(`a:${good}`).toString('base64')}` }),
       ...Array.from({ length: 200 }, (_, i) => get(`${world.gate.url}/api/v1/namespaces/prod/secrets`, { authorization: `Bearer guess-${i}` })),
+      // The plain loopback listener of in-process KubeConfigs answers the same way.
+      ...Array.from({ length: 100 }, (_, i) => get(`${session.kubeConfig().getCurrentCluster()?.server ?? ''}/api/v1/namespaces/prod/secrets`, { authorization: `Bearer guess-${i}` })),
     ];
     const answers = await Promise.all(attempts);
     for (const answer of answers) {
@@ -158,7 +160,7 @@ describe('client-node call paths', () => {
     const core = kc.makeApiClient(CoreV1Api);
     // The middleware swaps the URL and the connection pool (a plain-HTTP agent for the stand-in).
     const swapUrl = middleware((ctx) => {
-      ctx.setUrl(ctx.getUrl().replace(world.gate.url, world.api.url));
+      ctx.setUrl(ctx.getUrl().replace(/^https?:\/\/127\.0\.0\.1:\d+/, world.api.url));
       ctx.setAgent(new HttpAgent());
     });
     for (const strategy of ['replace', 'append', 'prepend'] as const) {
@@ -184,16 +186,11 @@ describe('client-node call paths', () => {
     const kc = world.gate.as(agent).kubeConfig();
     const core = kc.makeApiClient(CoreV1Api);
     const baseServer = new ServerConfiguration(`http://127.0.0.1:${(other.address() as AddressInfo).port}`, {});
-    // With the session's own TLS settings the other host is not even reached (it is not the gate's certificate)…
     await core.readNamespacedPod({ namespace: 'prod', name: 'web-1' }, { baseServer } as never).catch(() => undefined);
-    expect(seen).toEqual([]);
-    // …and with a plain-HTTP pool swapped in by middleware, it receives only the session token.
-    await core
-      .readNamespacedPod({ namespace: 'prod', name: 'web-1' }, { baseServer, middleware: [middleware((ctx) => ctx.setAgent(new HttpAgent()))] } as never)
-      .catch(() => undefined);
     other.close();
     expect(seen.length).toBe(1);
     expect(seen[0]?.authorization).toBe(`Bearer ${tokenOf(kc)}`);
+    expect(JSON.stringify(seen)).not.toContain(world.api.token);
     const there = await get(`${world.api.url}/api/v1/namespaces/prod/secrets/db-creds`, { authorization: `Bearer ${tokenOf(kc)}` });
     expect(there.status).toBe(401);
   });

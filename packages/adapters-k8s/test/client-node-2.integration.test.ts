@@ -73,7 +73,7 @@ describe('client-node 2.x through the gate', () => {
     expect(pod.metadata?.name).toBe('web-1');
     const swap: ObservableMiddleware = {
       pre: (ctx: RequestContext) => {
-        ctx.setUrl(ctx.getUrl().replace(/^https:\/\/127\.0\.0\.1:\d+/, world.api.url));
+        ctx.setUrl(ctx.getUrl().replace(/^https?:\/\/127\.0\.0\.1:\d+/, world.api.url));
         ctx.setDispatcher(new Agent());
         return new Observable(Promise.resolve(ctx));
       },

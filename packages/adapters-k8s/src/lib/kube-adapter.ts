@@ -154,7 +154,7 @@ async function relayWatch(
     events++;
     run.count(1, 0);
     const visible = await output.write(`${shown}\n`);
-    if (visible !== '') res.write(visible);
+    if (visible !== '' && !res.write(visible)) await drained(res);
   };
   for await (const chunk of response as AsyncIterable<Buffer>) {
     bytes += chunk.length;
@@ -190,8 +190,8 @@ async function relayText(
   let bytes = 0;
   let chain: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
-  const show = (text: string): void => {
-    if (text !== '') res.write(text);
+  const show = async (text: string): Promise<void> => {
+    if (text !== '' && !res.write(text)) await drained(res);
   };
   try {
     for await (const chunk of response as AsyncIterable<Buffer>) {
@@ -210,6 +210,20 @@ async function relayText(
   await chain;
   res.end(await output.end());
   return bytes;
+}
+
+/** Resolves when `res` can take more (or is gone): backpressure from the client to the API server. */
+function drained(res: KubeHttpCall['response']): Promise<void> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 async function readAll(response: IncomingMessage, run: GateRun): Promise<string> {

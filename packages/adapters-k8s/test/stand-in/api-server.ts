@@ -88,6 +88,11 @@ export interface StandInApiServer {
   object(resource: string, namespace: string | undefined, name: string): Record<string, unknown> | undefined;
   /** Appends text to a pod's log (followers see it at once). */
   appendLog(namespace: string, pod: string, text: string): void;
+  /**
+   * Makes a pod's log `bytes` long, generated as it is sent (written with backpressure, never
+   * held in memory), by repeating `line`.
+   */
+  generateLog(namespace: string, pod: string, bytes: number, line: string): void;
   /** Files in a pod's (only) container. */
   files(namespace: string, pod: string): Map<string, Buffer>;
   /** Registers a program for exec (`argv[0]`). */
@@ -128,6 +133,7 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
   const podFiles = new Map<string, Map<string, Buffer>>();
   const programs = new Map<string, StandInProgram>();
   const forwarded = new Map<string, Buffer[]>();
+  const generated = new Map<string, { bytes: number; line: string }>();
   const sockets = new Set<Socket>();
   let resourceVersion = 1000;
 
@@ -194,6 +200,9 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
       const log = logOf(namespace, pod);
       log.text += text;
       for (const follower of log.followers) follower(text);
+    },
+    generateLog(namespace, pod, bytes, line) {
+      generated.set(`${namespace}/${pod}`, { bytes, line });
     },
     files(namespace, pod) {
       let files = podFiles.get(`${namespace}/${pod}`);
@@ -453,6 +462,8 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     if (!store.has(keyOf(RESOURCES[0] as ResourceType, namespace, name))) {
       return status(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
     }
+    const spec = generated.get(`${namespace}/${name}`);
+    if (spec !== undefined) return streamGenerated(res, spec.bytes, spec.line);
     const log = logOf(namespace, name);
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
@@ -590,6 +601,24 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   (api as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return api;
+}
+
+function streamGenerated(res: ServerResponse, bytes: number, line: string): void {
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+  const block = Buffer.from(line.repeat(Math.max(1, Math.floor(65536 / line.length))));
+  let left = bytes;
+  const pump = (): void => {
+    while (left > 0) {
+      const chunk = left >= block.length ? block : block.subarray(0, left);
+      left -= chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
 }
 
 function installPrograms(programs: Map<string, StandInProgram>): void {
