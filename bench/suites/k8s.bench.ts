@@ -6,9 +6,18 @@
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { createPortcullis, createRecorder, parsePolicy, type Principal, type RecordingSink } from '@portcullis/core';
+import {
+  createPortcullis,
+  createRecorder,
+  parsePolicy,
+  type Principal,
+  type RecordingSink,
+} from '@portcullis/core';
 import { createKubeGate, type KubeGate } from '@portcullis/k8s';
-import { startStandInApiServer, type StandInApiServer } from '../../packages/adapters-k8s/test/stand-in/api-server.js';
+import {
+  startStandInApiServer,
+  type StandInApiServer,
+} from '../../packages/adapters-k8s/test/stand-in/api-server.js';
 import type { BenchSuite } from '../harness.js';
 
 const POLICY = `
@@ -40,13 +49,22 @@ let users = 0;
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 4 });
 let httpsAgent: HttpsAgent | undefined;
 const memory: Record<string, string | number> = {};
-const nullSink: RecordingSink = { append: async () => undefined, flush: async () => undefined, close: async () => undefined };
+const nullSink: RecordingSink = {
+  append: () => Promise.resolve(),
+  flush: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
 
 async function setup(): Promise<() => Promise<void>> {
   users++;
   if (api === undefined) {
     api = await startStandInApiServer();
-    api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'prod', labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } });
+    api.put({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-1', namespace: 'prod', labels: { app: 'web' } },
+      spec: { containers: [{ name: 'app', image: 'nginx' }] },
+    });
     api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'logger', namespace: 'prod' } });
     api.generateLog('prod', 'logger', LOG_BYTES, logLine);
     const host = new KubeConfig();
@@ -58,7 +76,10 @@ async function setup(): Promise<() => Promise<void>> {
     });
     // Every request and output chunk is recorded (hash-chained); the sink drops the lines, so
     // the figures are the gate's, not a sink's storage.
-    const portcullis = await createPortcullis({ policy: parsePolicy(POLICY), recorder: createRecorder({ sink: nullSink }) });
+    const portcullis = await createPortcullis({
+      policy: parsePolicy(POLICY),
+      recorder: createRecorder({ sink: nullSink }),
+    });
     gate = await createKubeGate({ kubeConfig: host, portcullis, target: 'prod-cluster' });
     const session = gate.as(sre);
     const kc = session.kubeConfig();
@@ -86,14 +107,23 @@ function fetchAll(viaGate: boolean, path: string, onChunk?: () => void): Promise
   return new Promise((resolve, reject) => {
     const req = send(
       url,
-      { agent: viaGate ? httpsAgent : httpAgent, headers: { authorization: `Bearer ${viaGate ? sessionToken : server.token}`, accept: 'application/json' } },
+      {
+        agent: viaGate ? httpsAgent : httpAgent,
+        headers: {
+          authorization: `Bearer ${viaGate ? sessionToken : server.token}`,
+          accept: 'application/json',
+        },
+      },
       (res) => {
         let n = 0;
         res.on('data', (c: Buffer) => {
           n += c.length;
           onChunk?.();
         });
-        res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`status ${res.statusCode}`))));
+        res.on('end', () => {
+          if (res.statusCode === 200) resolve(n);
+          else reject(new Error(`status ${String(res.statusCode)}`));
+        });
         res.on('error', reject);
       },
     );
@@ -105,7 +135,10 @@ function fetchAll(viaGate: boolean, path: string, onChunk?: () => void): Promise
 /** Peak heap growth while 8 MiB and then 64 MiB of log stream through the gate: flat memory means the two are alike. */
 async function measureMemory(): Promise<void> {
   const server = api as StandInApiServer;
-  for (const [label, bytes] of [['8 MiB', 8 << 20], ['64 MiB', 64 << 20]] as const) {
+  for (const [label, bytes] of [
+    ['8 MiB', 8 << 20],
+    ['64 MiB', 64 << 20],
+  ] as const) {
     server.generateLog('prod', 'big', bytes, logLine);
     server.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'big', namespace: 'prod' } });
     global.gc?.();
@@ -115,30 +148,53 @@ async function measureMemory(): Promise<void> {
     await fetchAll(true, '/api/v1/namespaces/prod/pods/big/log', () => {
       if (++chunks % 16 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
     });
-    memory[`peak heap growth streaming ${label} of log through the gate`] = `${((peak - before) / (1 << 20)).toFixed(1)} MiB`;
+    memory[`peak heap growth streaming ${label} of log through the gate`] =
+      `${((peak - before) / (1 << 20)).toFixed(1)} MiB`;
   }
 }
 
 export const suites: readonly BenchSuite[] = [
   {
     name: 'k8s get pod',
-    description: 'GET one pod: straight to the stand-in vs through the gate (bare HTTP client, then client-node CoreV1Api)',
+    description:
+      'GET one pod: straight to the stand-in vs through the gate (bare HTTP client, then client-node CoreV1Api)',
     setup,
-    baseline: { name: 'http client → stand-in (direct)', fn: () => fetchAll(false, '/api/v1/namespaces/prod/pods/web-1') },
+    baseline: {
+      name: 'http client → stand-in (direct)',
+      fn: () => fetchAll(false, '/api/v1/namespaces/prod/pods/web-1'),
+    },
     tasks: [
-      { name: 'http client → gate → stand-in', fn: () => fetchAll(true, '/api/v1/namespaces/prod/pods/web-1') },
-      { name: 'client-node → stand-in (direct)', fn: () => (direct as CoreV1Api).readNamespacedPod({ namespace: 'prod', name: 'web-1' }) },
-      { name: 'client-node → gate → stand-in', fn: () => (gated as CoreV1Api).readNamespacedPod({ namespace: 'prod', name: 'web-1' }) },
+      {
+        name: 'http client → gate → stand-in',
+        fn: () => fetchAll(true, '/api/v1/namespaces/prod/pods/web-1'),
+      },
+      {
+        name: 'client-node → stand-in (direct)',
+        fn: () => (direct as CoreV1Api).readNamespacedPod({ namespace: 'prod', name: 'web-1' }),
+      },
+      {
+        name: 'client-node → gate → stand-in',
+        fn: () => (gated as CoreV1Api).readNamespacedPod({ namespace: 'prod', name: 'web-1' }),
+      },
     ],
   },
   {
     name: 'k8s log streaming',
-    description: 'an 8 MiB container log (a GitHub token in every 50th line): raw from the stand-in vs masked through the gate',
+    description:
+      'an 8 MiB container log (a GitHub token in every 50th line): raw from the stand-in vs masked through the gate',
     setup,
     bytesPerOp: LOG_BYTES,
     timeMs: 3000,
     notes: memory,
-    baseline: { name: 'raw log (direct)', fn: () => fetchAll(false, '/api/v1/namespaces/prod/pods/logger/log') },
-    tasks: [{ name: 'masked log through the gate', fn: () => fetchAll(true, '/api/v1/namespaces/prod/pods/logger/log') }],
+    baseline: {
+      name: 'raw log (direct)',
+      fn: () => fetchAll(false, '/api/v1/namespaces/prod/pods/logger/log'),
+    },
+    tasks: [
+      {
+        name: 'masked log through the gate',
+        fn: () => fetchAll(true, '/api/v1/namespaces/prod/pods/logger/log'),
+      },
+    ],
   },
 ];

@@ -1,6 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
-import { createServer as createPlainServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createPlainServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createGate, createGateQueue, type GateSession, type Principal } from '@portcullis/core';
@@ -12,7 +17,13 @@ import { createSessionClient, OUTCOME_HEADER } from './lib/session-client.js';
 import { failureStatus, outcomeStatus, type KubeStatus } from './lib/status.js';
 import { createTlsIdentity } from './lib/self-signed.js';
 import { createUpstream } from './lib/upstream.js';
-import type { CreateKubeGateOptions, KubeConfigLike, KubeGate, KubeSession, KubeSessionOptions } from './types.js';
+import type {
+  CreateKubeGateOptions,
+  KubeConfigLike,
+  KubeGate,
+  KubeSession,
+  KubeSessionOptions,
+} from './types.js';
 
 /** Subprotocols the gate relays: the binary channel protocols and port-forward's. */
 const RELAYED_PROTOCOLS: ReadonlySet<string> = new Set([
@@ -61,15 +72,21 @@ const DEFAULT_MAX_BODY = 3 << 20;
  * @throws TypeError when the engine, target or KubeConfig is missing, the target is not a
  * `kubernetes` target of the policy, or the KubeConfig has no usable current cluster.
  */
-export async function createKubeGate<K extends KubeConfigLike>(options: CreateKubeGateOptions<K>): Promise<KubeGate<K>> {
-  if (typeof options !== 'object' || options === null) {
+export async function createKubeGate<K extends KubeConfigLike>(
+  options: CreateKubeGateOptions<K>,
+): Promise<KubeGate<K>> {
+  // Checked at run time too: JavaScript callers are not held to the types.
+  const given = options as Partial<CreateKubeGateOptions<K>> | null;
+  if (typeof given !== 'object' || given === null) {
     throw new TypeError('createKubeGate() takes { kubeConfig, portcullis, target }');
   }
   const { kubeConfig, portcullis, target } = options;
-  if (typeof kubeConfig?.applyToHTTPSOptions !== 'function' || typeof kubeConfig.loadFromOptions !== 'function') {
+  const config = given.kubeConfig as Partial<KubeConfigLike> | undefined;
+  if (typeof config?.applyToHTTPSOptions !== 'function' || typeof config.loadFromOptions !== 'function') {
     throw new TypeError('createKubeGate() needs a @kubernetes/client-node KubeConfig as kubeConfig');
   }
-  if (portcullis?.policy?.targets.get(target)?.protocol !== 'kubernetes') {
+  const engine = given.portcullis as Partial<typeof portcullis> | undefined;
+  if (engine?.policy?.targets.get(target)?.protocol !== 'kubernetes') {
     throw new TypeError(`target ${JSON.stringify(target)} is not a kubernetes target of the policy`);
   }
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
@@ -83,7 +100,7 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
     ...(options.review === undefined ? {} : { review: options.review }),
     ...(options.hashKey === undefined ? {} : { hashKey: options.hashKey }),
   });
-  const KubeConfigClass = Object.getPrototypeOf(kubeConfig).constructor as new () => K;
+  const KubeConfigClass = (Object.getPrototypeOf(kubeConfig) as { constructor: new () => K }).constructor;
   const sessions = new Map<string, Entry>();
   const sockets = new Set<Socket>();
   const chosen = new WeakMap<IncomingMessage, string>();
@@ -126,7 +143,10 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
     socket.destroy();
   };
   const onConnect = (req: IncomingMessage, socket: Socket): void => {
-    const status = authenticate(req) === undefined ? unauthorized() : failureStatus(405, 'MethodNotAllowed', 'CONNECT is not served by the Portcullis gate');
+    const status =
+      authenticate(req) === undefined
+        ? unauthorized()
+        : failureStatus(405, 'MethodNotAllowed', 'CONNECT is not served by the Portcullis gate');
     writeRaw(socket, status, {});
   };
 
@@ -145,7 +165,11 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
     void readBody(req, maxBody).then(
       async (body) => {
         if (body === undefined) {
-          sendStatus(res, failureStatus(413, 'RequestEntityTooLarge', `the request body is larger than ${maxBody} bytes`), { connection: 'close' });
+          sendStatus(
+            res,
+            failureStatus(413, 'RequestEntityTooLarge', `the request body is larger than ${maxBody} bytes`),
+            { connection: 'close' },
+          );
           return;
         }
         const call: KubeCall = {
@@ -171,10 +195,21 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
 
   const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     const entry = authenticate(req);
-    if (entry === undefined) return writeRaw(socket, unauthorized(), {});
-    const refusal = refuseTarget(req) ?? ((req.headers.upgrade ?? '').toLowerCase() === 'websocket' ? undefined : spdyRefusal(entry, req));
-    if (refusal !== undefined) return writeRaw(socket, refusal, {});
-    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+    if (entry === undefined) {
+      writeRaw(socket, unauthorized(), {});
+      return;
+    }
+    const refusal =
+      refuseTarget(req) ??
+      ((req.headers.upgrade ?? '').toLowerCase() === 'websocket' ? undefined : spdyRefusal(entry, req));
+    if (refusal !== undefined) {
+      writeRaw(socket, refusal, {});
+      return;
+    }
+    const offered = (req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
     const protocols = offered.filter((p) => RELAYED_PROTOCOLS.has(p));
     let settled = false;
     const call: KubeCall = {
@@ -191,14 +226,17 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
         }),
       refuse: (code, contentType, body) => {
         settled = true;
-        socket.end(`HTTP/1.1 ${code} ${code < 500 ? 'Refused' : 'Failed'}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${code} ${code < 500 ? 'Refused' : 'Failed'}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
       },
     };
     void entry.session.run(call, { queue: createGateQueue() }).catch((error: unknown) => {
       if (settled) return socket.destroy();
       const status = outcomeStatus(error);
       entry.refusals.set(req.url ?? '', { status, at: Date.now() });
-      if (entry.refusals.size > MAX_OUTCOMES) entry.refusals.delete(entry.refusals.keys().next().value as string);
+      if (entry.refusals.size > MAX_OUTCOMES)
+        entry.refusals.delete(entry.refusals.keys().next().value as string);
       writeRaw(socket, status, outcomeHeader(entry, error));
     });
   };
@@ -214,7 +252,9 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
   const listen = (listener: Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {
       listener.once('error', reject);
-      listener.listen(port, '127.0.0.1', () => resolve((listener.address() as AddressInfo).port));
+      listener.listen(port, '127.0.0.1', () => {
+        resolve((listener.address() as AddressInfo).port);
+      });
     });
   const url = `https://127.0.0.1:${await listen(secure, options.port ?? 0)}`;
   const plainUrl = `http://127.0.0.1:${await listen(plain, 0)}`;
@@ -224,7 +264,10 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
     const token = randomBytes(32).toString('base64url');
     const key = tokenKey(token);
     const entry: Entry = {
-      session: gate.open(principal, sessionOptions.review === undefined ? {} : { review: sessionOptions.review }),
+      session: gate.open(
+        principal,
+        sessionOptions.review === undefined ? {} : { review: sessionOptions.review },
+      ),
       outcomes: new Map(),
       refusals: new Map(),
     };
@@ -236,7 +279,16 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
       kind: 'Config',
       clusters: [{ name: 'portcullis', cluster: { server: url, 'certificate-authority-data': caData } }],
       users: [{ name: 'portcullis-session', user: { token } }],
-      contexts: [{ name: 'portcullis', context: { cluster: 'portcullis', user: 'portcullis-session', ...(namespace === undefined ? {} : { namespace }) } }],
+      contexts: [
+        {
+          name: 'portcullis',
+          context: {
+            cluster: 'portcullis',
+            user: 'portcullis-session',
+            ...(namespace === undefined ? {} : { namespace }),
+          },
+        },
+      ],
       'current-context': 'portcullis',
       preferences: {},
     });
@@ -250,7 +302,14 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
           // verify on the plain loopback listener.
           clusters: [{ name: 'portcullis', server: plainUrl, skipTLSVerify: true }],
           users: [{ name: 'portcullis-session', token }],
-          contexts: [{ name: 'portcullis', cluster: 'portcullis', user: 'portcullis-session', ...(namespace === undefined ? {} : { namespace }) }],
+          contexts: [
+            {
+              name: 'portcullis',
+              cluster: 'portcullis',
+              user: 'portcullis-session',
+              ...(namespace === undefined ? {} : { namespace }),
+            },
+          ],
           currentContext: 'portcullis',
         });
         return kc;
@@ -287,7 +346,16 @@ export async function createKubeGate<K extends KubeConfigLike>(options: CreateKu
       sessions.clear();
       for (const socket of sockets) socket.destroy();
       wss.close();
-      await Promise.all([secure, plain].map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+      await Promise.all(
+        [secure, plain].map(
+          (l) =>
+            new Promise<void>((resolve) =>
+              l.close(() => {
+                resolve();
+              }),
+            ),
+        ),
+      );
       await Promise.all(ending);
       upstream.close();
     },
@@ -300,14 +368,22 @@ function tokenKey(token: string): string {
 }
 
 function unauthorized(): KubeStatus {
-  return failureStatus(401, 'Unauthorized', 'Unauthorized: the Portcullis gate accepts only its session tokens');
+  return failureStatus(
+    401,
+    'Unauthorized',
+    'Unauthorized: the Portcullis gate accepts only its session tokens',
+  );
 }
 
 /** Only origin-form targets (`/path?query`) are served: no absolute-form, no `*`. */
 function refuseTarget(req: IncomingMessage): KubeStatus | undefined {
   const url = req.url ?? '';
   if (!url.startsWith('/') || url.startsWith('//')) {
-    return failureStatus(400, 'BadRequest', 'the Portcullis gate serves only origin-form request targets (a path), not absolute URLs');
+    return failureStatus(
+      400,
+      'BadRequest',
+      'the Portcullis gate serves only origin-form request targets (a path), not absolute URLs',
+    );
   }
   return undefined;
 }
@@ -333,14 +409,22 @@ function outcomeHeader(entry: Entry, error: unknown): Record<string, string> {
 
 function sendStatus(res: ServerResponse, status: KubeStatus, headers: Record<string, string>): void {
   const body = JSON.stringify(status);
-  res.writeHead(status.code, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+  res.writeHead(status.code, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+  });
   res.end(body);
 }
 
 function writeRaw(socket: Socket, status: KubeStatus, headers: Record<string, string>): void {
   const body = JSON.stringify(status);
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`);
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(
+    `HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
+  );
 }
 
 /** The request body, or `undefined` when it is longer than `max` bytes. */

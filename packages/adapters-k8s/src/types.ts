@@ -151,7 +151,10 @@ export interface KubeSession<K extends KubeConfigLike> {
    * Creates the object, or when it exists, merge-patches it with the object (each step is a
    * request of its own, classified and decided). `resource` defaults to the kind's plural.
    */
-  apply(object: Readonly<Record<string, unknown>>, options?: { readonly resource?: string }): Promise<unknown>;
+  apply(
+    object: Readonly<Record<string, unknown>>,
+    options?: { readonly resource?: string },
+  ): Promise<unknown>;
   /** Deletes one object. */
   delete(ref: KubeObjectRef): Promise<unknown>;
   /** Runs a program in a container (over WebSocket) and returns its masked output. */

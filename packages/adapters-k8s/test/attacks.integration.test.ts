@@ -1,14 +1,19 @@
 // Every way around the gate that client-node, kubectl habits or a hostile agent could try:
 // each either goes through the gate (classified, decided, masked) or reaches nothing that
 // holds a credential.
-import { Agent as HttpAgent, createServer, request as httpRequestPlain, type IncomingHttpHeaders } from 'node:http';
+import {
+  Agent as HttpAgent,
+  createServer,
+  request as httpRequestPlain,
+  type IncomingHttpHeaders,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { inspect } from 'node:util';
+import type { ApiException } from '@kubernetes/client-node';
 import {
-  ApiException,
   AppsV1Api,
   Attach,
   CoreV1Api,
@@ -37,7 +42,12 @@ afterEach(async () => {
   await world.close();
 });
 
-const discard = (): Writable => new Writable({ write: (_c, _e, done) => done() });
+const discard = (): Writable =>
+  new Writable({
+    write: (_c, _e, done) => {
+      done();
+    },
+  });
 
 /** Raw bytes to the gate, and the raw answer. */
 function raw(port: number, text: string): Promise<string> {
@@ -45,20 +55,34 @@ function raw(port: number, text: string): Promise<string> {
     const socket = connect({ port, host: '127.0.0.1', ca: world.gate.ca }, () => socket.write(text));
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('end', () => {
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    socket.on('close', () => {
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     socket.on('error', reject);
     setTimeout(() => socket.destroy(), 2000);
   });
 }
 
-function get(url: string, headers: Record<string, string | string[]>, method = 'GET'): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
+function get(
+  url: string,
+  headers: Record<string, string | string[]>,
+  method = 'GET',
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const send = url.startsWith('https:') ? httpsRequest : (httpRequestPlain as typeof httpsRequest);
+    const send = url.startsWith('https:') ? httpsRequest : httpRequestPlain;
     const req = send(url, { method, headers, ca: world.gate.ca }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('end', () => {
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          headers: res.headers,
+        });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -89,18 +113,31 @@ describe('credentials', () => {
       get(`${world.gate.url}/api/v1/namespaces/prod/pods`, {}),
       get(`${world.gate.url}/api/v1/namespaces/prod/pods`, { authorization: `Bearer ${world.api.token}` }),
       get(`${world.gate.url}/api/v1/namespaces/prod/pods`, { authorization: `Bearer ${good}x` }),
-      get(`${world.gate.url}/api/v1/namespaces/prod/pods`, { authorization: [`Bearer ${good}`, 'Bearer other'] }),
-      get(`${world.gate.url}/api/v1/namespaces/prod/pods`, { authorization: `Basic ${Buffer.from(`a:${good}`).toString('base64')}` }),
-      ...Array.from({ length: 200 }, (_, i) => get(`${world.gate.url}/api/v1/namespaces/prod/secrets`, { authorization: `Bearer guess-${i}` })),
+      get(`${world.gate.url}/api/v1/namespaces/prod/pods`, {
+        authorization: [`Bearer ${good}`, 'Bearer other'],
+      }),
+      get(`${world.gate.url}/api/v1/namespaces/prod/pods`, {
+        authorization: `Basic ${Buffer.from(`a:${good}`).toString('base64')}`,
+      }),
+      ...Array.from({ length: 200 }, (_, i) =>
+        get(`${world.gate.url}/api/v1/namespaces/prod/secrets`, { authorization: `Bearer guess-${i}` }),
+      ),
       // The plain loopback listener of in-process KubeConfigs answers the same way.
-      ...Array.from({ length: 100 }, (_, i) => get(`${session.kubeConfig().getCurrentCluster()?.server ?? ''}/api/v1/namespaces/prod/secrets`, { authorization: `Bearer guess-${i}` })),
+      ...Array.from({ length: 100 }, (_, i) =>
+        get(`${session.kubeConfig().getCurrentCluster()?.server ?? ''}/api/v1/namespaces/prod/secrets`, {
+          authorization: `Bearer guess-${i}`,
+        }),
+      ),
     ];
     const answers = await Promise.all(attempts);
     for (const answer of answers) {
       expect(answer.status).toBe(401);
       expect(JSON.parse(answer.body)).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
     }
-    const upgrade = await raw(port, 'GET /api/v1/namespaces/prod/pods/web-1/exec?command=ls HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    const upgrade = await raw(
+      port,
+      'GET /api/v1/namespaces/prod/pods/web-1/exec?command=ls HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
     expect(upgrade).toMatch(/^HTTP\/1\.1 401/);
     expect(world.api.received).toEqual([]);
   });
@@ -110,7 +147,9 @@ describe('credentials', () => {
     const core = session.kubeConfig().makeApiClient(CoreV1Api);
     await core.readNamespacedPod({ namespace: 'prod', name: 'web-1' });
     await session.end();
-    const err = (await core.readNamespacedPod({ namespace: 'prod', name: 'web-1' }).catch((e: unknown) => e)) as ApiException<string>;
+    const err = (await core
+      .readNamespacedPod({ namespace: 'prod', name: 'web-1' })
+      .catch((e: unknown) => e)) as ApiException<string>;
     expect(err.code).toBe(401);
   });
 
@@ -133,7 +172,9 @@ describe('credentials', () => {
     await session.get({ resource: 'pods', namespace: 'prod', name: 'web-1' });
     const real = world.api.token;
     const needles = [real, Buffer.from(real).toString('base64'), Buffer.from(real).toString('hex')];
-    expect(findLeaks(reachable, { strings: needles, classes: [KubeConfig].filter((c) => c !== kc.constructor) })).toEqual([]);
+    expect(
+      findLeaks(reachable, { strings: needles, classes: [KubeConfig].filter((c) => c !== kc.constructor) }),
+    ).toEqual([]);
     expect(inspect(reachable, { showHidden: true, depth: 12, getters: true })).not.toContain(real);
     // Nor the host's KubeConfig itself.
     expect(findLeaks(reachable, { strings: [], classes: [] })).toEqual([]);
@@ -165,14 +206,23 @@ describe('client-node call paths', () => {
     });
     for (const strategy of ['replace', 'append', 'prepend'] as const) {
       const err = (await core
-        .readNamespacedSecret({ namespace: 'prod', name: 'db-creds' }, { middleware: [swapUrl], middlewareMergeStrategy: strategy } as never)
+        .readNamespacedSecret(
+          { namespace: 'prod', name: 'db-creds' },
+          {
+            middleware: [swapUrl],
+            middlewareMergeStrategy: strategy,
+          },
+        )
         .catch((e: unknown) => e)) as ApiException<string>;
       expect(err.code, inspect(err)).toBe(401);
     }
     expect(world.api.received.length).toBeGreaterThan(0);
     for (const r of world.api.received) expect(r.headers.authorization).not.toBe(`Bearer ${world.api.token}`);
     // And with per-call options that carry no middleware at all, the call still goes through the gate.
-    const pod = await core.readNamespacedPod({ namespace: 'prod', name: 'web-1' }, { middleware: [], middlewareMergeStrategy: 'replace' } as never);
+    const pod = await core.readNamespacedPod({ namespace: 'prod', name: 'web-1' }, {
+      middleware: [],
+      middlewareMergeStrategy: 'replace',
+    } as never);
     expect(pod.metadata?.name).toBe('web-1');
   });
 
@@ -185,25 +235,38 @@ describe('client-node call paths', () => {
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
     const kc = world.gate.as(agent).kubeConfig();
     const core = kc.makeApiClient(CoreV1Api);
-    const baseServer = new ServerConfiguration(`http://127.0.0.1:${(other.address() as AddressInfo).port}`, {});
-    await core.readNamespacedPod({ namespace: 'prod', name: 'web-1' }, { baseServer } as never).catch(() => undefined);
+    const baseServer = new ServerConfiguration(
+      `http://127.0.0.1:${(other.address() as AddressInfo).port}`,
+      {},
+    );
+    await core.readNamespacedPod({ namespace: 'prod', name: 'web-1' }, { baseServer }).catch(() => undefined);
     other.close();
     expect(seen.length).toBe(1);
     expect(seen[0]?.authorization).toBe(`Bearer ${tokenOf(kc)}`);
     expect(JSON.stringify(seen)).not.toContain(world.api.token);
-    const there = await get(`${world.api.url}/api/v1/namespaces/prod/secrets/db-creds`, { authorization: `Bearer ${tokenOf(kc)}` });
+    const there = await get(`${world.api.url}/api/v1/namespaces/prod/secrets/db-creds`, {
+      authorization: `Bearer ${tokenOf(kc)}`,
+    });
     expect(there.status).toBe(401);
   });
 
   it('middleware that adds impersonation headers is classified: an impersonation the policy does not allow is denied', async () => {
     const core = world.gate.as(agent).kubeConfig().makeApiClient(CoreV1Api);
-    const as = (user: string) => middleware((ctx) => ctx.setHeaderParam('Impersonate-User', user));
+    const as = (user: string) =>
+      middleware((ctx) => {
+        ctx.setHeaderParam('Impersonate-User', user);
+      });
     const err = (await core
-      .readNamespacedPod({ namespace: 'prod', name: 'web-1' }, { middleware: [as('system:admin')] } as never)
+      .readNamespacedPod({ namespace: 'prod', name: 'web-1' }, { middleware: [as('system:admin')] })
       .catch((e: unknown) => e)) as ApiException<string>;
     expect(err.code, inspect(err)).toBe(403);
-    expect(JSON.parse(err.body).message).toMatch(/impersonate users\/system:admin/);
-    const ok = await core.readNamespacedPod({ namespace: 'prod', name: 'web-1' }, { middleware: [as('viewer')] } as never);
+    expect((JSON.parse(err.body) as { message: string }).message).toMatch(/impersonate users\/system:admin/);
+    const ok = await core.readNamespacedPod(
+      { namespace: 'prod', name: 'web-1' },
+      {
+        middleware: [as('viewer')],
+      },
+    );
     expect(ok.metadata?.name).toBe('web-1');
     const forwarded = world.api.received.at(-1);
     expect(forwarded?.headers['impersonate-user']).toBe('viewer');
@@ -213,7 +276,10 @@ describe('client-node call paths', () => {
     const kc = world.gate.as(agent).kubeConfig();
     const user = kc.getCurrentUser() as { impersonateUser?: string };
     user.impersonateUser = 'system:admin';
-    const err = (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'prod' }).catch((e: unknown) => e)) as ApiException<string>;
+    const err = (await kc
+      .makeApiClient(CoreV1Api)
+      .listNamespacedPod({ namespace: 'prod' })
+      .catch((e: unknown) => e)) as ApiException<string>;
     expect(err.code).toBe(403);
   });
 
@@ -221,7 +287,10 @@ describe('client-node call paths', () => {
     const token = tokenOf(world.gate.as(agent).kubeConfig());
     const before = upstreamCalls(world.api).length;
     for (const header of ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override']) {
-      const answer = await get(`${world.gate.url}/api/v1/namespaces/prod/configmaps/app`, { authorization: `Bearer ${token}`, [header]: 'DELETE' });
+      const answer = await get(`${world.gate.url}/api/v1/namespaces/prod/configmaps/app`, {
+        authorization: `Bearer ${token}`,
+        [header]: 'DELETE',
+      });
       expect(answer.status).toBe(403);
     }
     expect(upstreamCalls(world.api).length).toBe(before);
@@ -229,7 +298,15 @@ describe('client-node call paths', () => {
 });
 
 describe('names that try to change the path', () => {
-  const hostile = ['x/../../secrets/db-creds?', 'x/../../secrets/db-creds#', '..', 'web-1%2F..%2F..%2Fsecrets%2Fdb-creds', 'web-1/exec?command=rm&command=-rf&x=', 'web-1?command=sh&', 'web-1#frag'];
+  const hostile = [
+    'x/../../secrets/db-creds?',
+    'x/../../secrets/db-creds#',
+    '..',
+    'web-1%2F..%2F..%2Fsecrets%2Fdb-creds',
+    'web-1/exec?command=rm&command=-rf&x=',
+    'web-1?command=sh&',
+    'web-1#frag',
+  ];
 
   it('Log with such names reads no Secret for an agent that may only read logs', async () => {
     const kc = world.gate.as(logReader).kubeConfig();
@@ -237,9 +314,14 @@ describe('names that try to change the path', () => {
       const out = new PassThrough();
       const chunks: Buffer[] = [];
       out.on('data', (c: Buffer) => chunks.push(c));
-      const err = await new Log(kc).log('prod', name, 'app', out, {}).then(() => undefined, (e: unknown) => e);
+      const err = await new Log(kc).log('prod', name, 'app', out, {}).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       await new Promise((r) => setTimeout(r, 20));
-      expect(Buffer.concat(chunks).toString()).not.toContain(Buffer.from(world.secrets.token).toString('base64'));
+      expect(Buffer.concat(chunks).toString()).not.toContain(
+        Buffer.from(world.secrets.token).toString('base64'),
+      );
       if (err !== undefined) expect((err as ApiException<string>).code).toBeGreaterThanOrEqual(400);
     }
     for (const call of upstreamCalls(world.api)) expect(call.url).not.toMatch(/secrets/);
@@ -257,7 +339,10 @@ describe('names that try to change the path', () => {
         new PortForward(kc).portForward('prod', name, [80], discard(), null, new PassThrough()),
       ];
       for (const attempt of attempts) {
-        const ws = await attempt.then((w) => w as { close(): void }, () => undefined);
+        const ws = await attempt.then(
+          (w) => w as { close(): void },
+          () => undefined,
+        );
         ws?.close();
       }
     }
@@ -268,14 +353,21 @@ describe('names that try to change the path', () => {
     // Some hostile names became a plain `get` of the Secret (allowed for this agent): that is
     // what was classified, and the gate relays WebSocket upgrades only for exec, attach and
     // portforward, so nothing went upstream for them either.
-    const allowed = world.sink.events.filter((e) => e.type === 'decision' && (e.data as { effect: string }).effect === 'allow');
+    const allowed = world.sink.events.filter(
+      (e) => e.type === 'decision' && (e.data as { effect: string }).effect === 'allow',
+    );
     for (const d of allowed) expect(JSON.stringify(d.data)).not.toMatch(/command rm|"operation":"attach"/);
   });
 
   it('Watch of a path with dot segments is classified as what it becomes, and masked', async () => {
     const kc = world.gate.as(agent).kubeConfig();
     const events: unknown[] = [];
-    const req = await new Watch(kc).watch('/api/v1/namespaces/prod/pods/../secrets', {}, (_t, o) => events.push(o), () => undefined);
+    const req = await new Watch(kc).watch(
+      '/api/v1/namespaces/prod/pods/../secrets',
+      {},
+      (_t, o) => events.push(o),
+      () => undefined,
+    );
     await eventually(() => events.length > 0);
     req.abort();
     expect(JSON.stringify(events)).not.toContain(Buffer.from(world.secrets.token).toString('base64'));
@@ -287,11 +379,20 @@ describe('the listener', () => {
   it('refuses absolute-form targets, CONNECT and SPDY upgrades', async () => {
     const token = tokenOf(world.gate.as(agent).kubeConfig());
     const port = Number(new URL(world.gate.url).port);
-    const absolute = await raw(port, `GET ${world.api.url}/api/v1/namespaces/prod/secrets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    const absolute = await raw(
+      port,
+      `GET ${world.api.url}/api/v1/namespaces/prod/secrets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+    );
     expect(absolute).toMatch(/^HTTP\/1\.1 400/);
-    const tunnel = await raw(port, `CONNECT 127.0.0.1:${new URL(world.api.url).port} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    const tunnel = await raw(
+      port,
+      `CONNECT 127.0.0.1:${new URL(world.api.url).port} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+    );
     expect(tunnel).toMatch(/^HTTP\/1\.1 405/);
-    const spdy = await raw(port, `POST /api/v1/namespaces/prod/pods/web-1/exec?command=ls HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n`);
+    const spdy = await raw(
+      port,
+      `POST /api/v1/namespaces/prod/pods/web-1/exec?command=ls HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n`,
+    );
     expect(spdy).toMatch(/^HTTP\/1\.1 400/);
     expect(spdy).toMatch(/SPDY clients are not served/);
     expect(world.api.received).toEqual([]);
@@ -299,20 +400,30 @@ describe('the listener', () => {
 
   it('a non-upgrade GET of …/exec (kubectl get --raw) is still exec, with its command', async () => {
     const token = tokenOf(world.gate.as(agent).kubeConfig());
-    const answer = await get(`${world.gate.url}/api/v1/namespaces/prod/pods/web-1/exec?command=sh&command=-c&command=rm%20-rf%20/`, { authorization: `Bearer ${token}` });
+    const answer = await get(
+      `${world.gate.url}/api/v1/namespaces/prod/pods/web-1/exec?command=sh&command=-c&command=rm%20-rf%20/`,
+      { authorization: `Bearer ${token}` },
+    );
     expect(answer.status).toBe(403);
-    expect(JSON.parse(answer.body).message).toMatch(/rm -rf \//);
+    expect((JSON.parse(answer.body) as { message: string }).message).toMatch(/rm -rf \//);
     expect(upstreamCalls(world.api)).toEqual([]);
   });
 
   it('proxy subresources are gated and masked, and redirects from the proxied service are not followed', async () => {
     const session = world.gate.as(logReader);
-    const denied = await get(`${world.gate.url}/api/v1/namespaces/prod/pods/web-1/proxy/`, { authorization: `Bearer ${tokenOf(session.kubeConfig())}` });
+    const denied = await get(`${world.gate.url}/api/v1/namespaces/prod/pods/web-1/proxy/`, {
+      authorization: `Bearer ${tokenOf(session.kubeConfig())}`,
+    });
     expect(denied.status).toBe(403);
     const token = tokenOf(world.gate.as(agent).kubeConfig());
-    const page = await get(`${world.gate.url}/api/v1/namespaces/prod/services/web/proxy/echo?k=${world.secrets.token}`, { authorization: `Bearer ${token}` });
+    const page = await get(
+      `${world.gate.url}/api/v1/namespaces/prod/services/web/proxy/echo?k=${world.secrets.token}`,
+      { authorization: `Bearer ${token}` },
+    );
     expect(page.status).toBe(200);
-    const moved = await get(`${world.gate.url}/api/v1/namespaces/prod/pods/web-1/proxy/redirect`, { authorization: `Bearer ${token}` });
+    const moved = await get(`${world.gate.url}/api/v1/namespaces/prod/pods/web-1/proxy/redirect`, {
+      authorization: `Bearer ${token}`,
+    });
     expect(moved.status).toBe(302);
     expect(moved.headers.location).toBe('http://127.0.0.1:9/elsewhere');
     expect(upstreamCalls(world.api).map((c) => c.url)).toEqual([
@@ -325,8 +436,9 @@ describe('the listener', () => {
     const session = world.gate.as(agent);
     const token = tokenOf(session.kubeConfig());
     for (let i = 0; i < 3; i++) {
-      const r = await get(`${world.gate.url}/api/v1/namespaces/prod/pods?watch=true&timeoutSeconds=1`, { authorization: `Bearer ${token}` }).catch(() => undefined);
-      void r;
+      await get(`${world.gate.url}/api/v1/namespaces/prod/pods?watch=true&timeoutSeconds=1`, {
+        authorization: `Bearer ${token}`,
+      }).catch(() => undefined);
     }
     const requests = world.sink.events.filter((e) => e.type === 'request');
     expect(requests.length).toBeGreaterThanOrEqual(3);

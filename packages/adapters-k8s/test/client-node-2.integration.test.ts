@@ -4,7 +4,18 @@
 // nothing that holds a credential.
 import { Writable } from 'node:stream';
 import { Agent } from 'undici';
-import { ApiException, CoreV1Api, Exec, KubeConfig, Log, Observable, makeInformer, type ObservableMiddleware, type RequestContext, type V1Pod } from 'client-node-2';
+import {
+  ApiException,
+  CoreV1Api,
+  Exec,
+  KubeConfig,
+  Log,
+  Observable,
+  makeInformer,
+  type ObservableMiddleware,
+  type RequestContext,
+  type V1Pod,
+} from 'client-node-2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agent, eventually, startWorld, upstreamCalls, type World } from './fixtures.js';
 
@@ -26,7 +37,11 @@ async function sessionConfig(): Promise<KubeConfig> {
     contexts: [{ name: 'host', cluster: 'stand-in', user: 'host' }],
     currentContext: 'host',
   });
-  const gate = await createKubeGate({ kubeConfig: host, portcullis: world.portcullis, target: 'prod-cluster' });
+  const gate = await createKubeGate({
+    kubeConfig: host,
+    portcullis: world.portcullis,
+    target: 'prod-cluster',
+  });
   closers.push(() => gate.close());
   const kc = gate.as(agent).kubeConfig();
   expect(kc).toBeInstanceOf(KubeConfig);
@@ -60,7 +75,9 @@ describe('client-node 2.x through the gate', () => {
 
   it('a denial is an ApiException with the Status 403', async () => {
     const core = (await sessionConfig()).makeApiClient(CoreV1Api);
-    const err = (await core.deleteNamespacedConfigMap({ namespace: 'prod', name: 'app' }).catch((e: unknown) => e)) as ApiException<string>;
+    const err = (await core
+      .deleteNamespacedConfigMap({ namespace: 'prod', name: 'app' })
+      .catch((e: unknown) => e)) as ApiException<string>;
     expect(err).toBeInstanceOf(ApiException);
     expect(err.code).toBe(403);
     expect(JSON.parse(err.body)).toMatchObject({ kind: 'Status', reason: 'Forbidden' });
@@ -69,7 +86,10 @@ describe('client-node 2.x through the gate', () => {
   it('per-call { middleware: [] } and a swapped dispatcher still reach only the gate or nothing useful', async () => {
     const kc = await sessionConfig();
     const core = kc.makeApiClient(CoreV1Api);
-    const pod = await core.readNamespacedPod({ namespace: 'prod', name: 'web-1' }, { middleware: [], middlewareMergeStrategy: 'replace' } as never);
+    const pod = await core.readNamespacedPod({ namespace: 'prod', name: 'web-1' }, {
+      middleware: [],
+      middlewareMergeStrategy: 'replace',
+    } as never);
     expect(pod.metadata?.name).toBe('web-1');
     const swap: ObservableMiddleware = {
       pre: (ctx: RequestContext) => {
@@ -80,15 +100,27 @@ describe('client-node 2.x through the gate', () => {
       post: (ctx) => new Observable(Promise.resolve(ctx)),
     };
     const before = world.api.received.length;
-    const err = (await core.readNamespacedSecret({ namespace: 'prod', name: 'db-creds' }, { middleware: [swap] } as never).catch((e: unknown) => e)) as ApiException<string>;
+    const err = (await core
+      .readNamespacedSecret({ namespace: 'prod', name: 'db-creds' }, { middleware: [swap] })
+      .catch((e: unknown) => e)) as ApiException<string>;
     expect(err.code).toBe(401);
-    for (const r of world.api.received.slice(before)) expect(r.headers.authorization).not.toBe(`Bearer ${world.api.token}`);
+    for (const r of world.api.received.slice(before))
+      expect(r.headers.authorization).not.toBe(`Bearer ${world.api.token}`);
   });
 
   it('Exec and Log work, masked', async () => {
     const kc = await sessionConfig();
     const out = text();
-    const ws = await new Exec(kc).exec('prod', 'web-1', 'app', ['cat', '/var/log/app.log'], out.stream, null, null, false);
+    const ws = await new Exec(kc).exec(
+      'prod',
+      'web-1',
+      'app',
+      ['cat', '/var/log/app.log'],
+      out.stream,
+      null,
+      null,
+      false,
+    );
     await new Promise((resolve) => ws.on('close', resolve));
     expect(out.read()).toBe('started with [REDACTED:github-token]\n');
     world.api.appendLog('prod', 'web-1', `k ${world.secrets.token}\n`);
@@ -101,7 +133,9 @@ describe('client-node 2.x through the gate', () => {
   it('an informer lists and watches through the gate; each of its requests is decided', async () => {
     const kc = await sessionConfig();
     const core = kc.makeApiClient(CoreV1Api);
-    const informer = makeInformer<V1Pod>(kc, '/api/v1/namespaces/prod/pods', () => core.listNamespacedPod({ namespace: 'prod' }));
+    const informer = makeInformer<V1Pod>(kc, '/api/v1/namespaces/prod/pods', () =>
+      core.listNamespacedPod({ namespace: 'prod' }),
+    );
     const seen: string[] = [];
     informer.on('add', (pod) => seen.push(pod.metadata?.name ?? ''));
     await informer.start();
@@ -109,7 +143,9 @@ describe('client-node 2.x through the gate', () => {
     await eventually(() => seen.includes('web-2'));
     await informer.stop();
     expect(seen).toContain('web-1');
-    const listsAndWatches = upstreamCalls(world.api).filter((c) => c.url.startsWith('/api/v1/namespaces/prod/pods'));
+    const listsAndWatches = upstreamCalls(world.api).filter((c) =>
+      c.url.startsWith('/api/v1/namespaces/prod/pods'),
+    );
     const decided = world.sink.events.filter((e) => e.type === 'decision');
     expect(decided.length).toBeGreaterThanOrEqual(listsAndWatches.length);
   });

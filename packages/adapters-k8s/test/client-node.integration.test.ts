@@ -3,7 +3,17 @@
 // receive is masked.
 import { PassThrough, Writable } from 'node:stream';
 import { inspect } from 'node:util';
-import { ApiException, Attach, CoreV1Api, Exec, Log, PortForward, Watch, type V1Status } from '@kubernetes/client-node';
+import {
+  ApiException,
+  Attach,
+  CoreV1Api,
+  Exec,
+  Log,
+  PortForward,
+  V1ConfigMap,
+  Watch,
+  type V1Status,
+} from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agent, eventually, manager, startWorld, upstreamCalls, type World } from './fixtures.js';
 
@@ -43,7 +53,9 @@ describe('generated API clients through the gate', () => {
     const core = world.gate.as(agent).kubeConfig().makeApiClient(CoreV1Api);
     const secret = await core.readNamespacedSecret({ namespace: 'prod', name: 'db-creds' });
     expect(secret.data).toEqual({ password: '[REDACTED:kubernetes-secret]' });
-    expect(secret.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toBe('[REDACTED:kubernetes-secret]');
+    expect(secret.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toBe(
+      '[REDACTED:kubernetes-secret]',
+    );
     const list = await core.listNamespacedSecret({ namespace: 'prod' });
     expect(JSON.stringify(list)).not.toContain(world.secrets.token);
     expect(JSON.stringify(list)).not.toContain(Buffer.from(world.secrets.token).toString('base64'));
@@ -56,7 +68,9 @@ describe('generated API clients through the gate', () => {
   it('answers a denial as a Kubernetes Status 403 and sends nothing upstream', async () => {
     const core = world.gate.as(agent).kubeConfig().makeApiClient(CoreV1Api);
     const before = upstreamCalls(world.api).length;
-    const err = await core.deleteNamespacedConfigMap({ namespace: 'prod', name: 'app' }).catch((e: unknown) => e);
+    const err = await core
+      .deleteNamespacedConfigMap({ namespace: 'prod', name: 'app' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiException);
     expect((err as ApiException<string>).code).toBe(403);
     const status = JSON.parse((err as ApiException<string>).body) as V1Status;
@@ -68,8 +82,13 @@ describe('generated API clients through the gate', () => {
 
   it('answers a review with the approval id, and the approved exact request runs once', async () => {
     const core = world.gate.as(agent).kubeConfig().makeApiClient(CoreV1Api);
-    const body = { metadata: { name: 'feature-flags', namespace: 'prod' }, data: { beta: 'on' } };
-    const err = (await core.createNamespacedConfigMap({ namespace: 'prod', body }).catch((e: unknown) => e)) as ApiException<string>;
+    const body = Object.assign(new V1ConfigMap(), {
+      metadata: { name: 'feature-flags', namespace: 'prod' },
+      data: { beta: 'on' },
+    });
+    const err = (await core
+      .createNamespacedConfigMap({ namespace: 'prod', body })
+      .catch((e: unknown) => e)) as ApiException<string>;
     expect(err.code).toBe(403);
     const status = JSON.parse(err.body) as V1Status;
     const id = status.details?.causes?.find((c) => c.field === 'approvalId')?.message;
@@ -103,16 +122,27 @@ describe('streams through the gate', () => {
     const events: { type: string; object: { data?: Record<string, string> } }[] = [];
     const watch = new Watch(kc);
     const done = new Promise<void>((resolve) => {
-      void watch.watch('/api/v1/namespaces/prod/secrets', {}, (type, object) => {
-        events.push({ type, object: object as { data?: Record<string, string> } });
-        if (events.length === 2) resolve();
-      }, () => undefined);
+      void watch.watch(
+        '/api/v1/namespaces/prod/secrets',
+        {},
+        (type, object) => {
+          events.push({ type, object: object as { data?: Record<string, string> } });
+          if (events.length === 2) resolve();
+        },
+        () => undefined,
+      );
     });
     await eventually(() => events.length === 1);
-    world.api.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'more', namespace: 'prod' }, data: { k: Buffer.from(world.secrets.token).toString('base64') } });
+    world.api.put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'more', namespace: 'prod' },
+      data: { k: Buffer.from(world.secrets.token).toString('base64') },
+    });
     await done;
     expect(events.map((e) => e.type)).toEqual(['ADDED', 'ADDED']);
-    for (const e of events) expect(Object.values(e.object.data ?? {})).toEqual(['[REDACTED:kubernetes-secret]']);
+    for (const e of events)
+      expect(Object.values(e.object.data ?? {})).toEqual(['[REDACTED:kubernetes-secret]']);
     const watches = upstreamCalls(world.api).filter((c) => c.url.includes('watch=true'));
     expect(watches.length).toBe(1);
   });
@@ -130,9 +160,19 @@ describe('streams through the gate', () => {
     const out = sink();
     const err = sink();
     let status: V1Status | undefined;
-    const ws = await new Exec(kc).exec('prod', 'web-1', 'app', ['cat', '/var/log/app.log'], out.stream, err.stream, null, false, (s) => {
-      status = s;
-    });
+    const ws = await new Exec(kc).exec(
+      'prod',
+      'web-1',
+      'app',
+      ['cat', '/var/log/app.log'],
+      out.stream,
+      err.stream,
+      null,
+      false,
+      (s) => {
+        status = s;
+      },
+    );
     await new Promise((resolve) => ws.on('close', resolve));
     expect(out.text()).toBe('started with [REDACTED:github-token]\n');
     expect(status?.status).toBe('Success');
@@ -146,16 +186,21 @@ describe('streams through the gate', () => {
     input.write('hello');
     await eventually(() => out.text().includes('HELLO'));
     (ws as { close(): void }).close();
-    await eventually(() => world.sink.events.some((e) => e.type === 'result' && JSON.stringify(e.data).includes('tunnel')));
-    const result = world.sink.events.find((e) => e.type === 'result' && JSON.stringify(e.data).includes('tunnel'));
+    await eventually(() =>
+      world.sink.events.some((e) => e.type === 'result' && JSON.stringify(e.data).includes('tunnel')),
+    );
+    const result = world.sink.events.find(
+      (e) => e.type === 'result' && JSON.stringify(e.data).includes('tunnel'),
+    );
     expect(JSON.stringify(result?.data)).toMatch(/bytesToPod/);
   });
 
   it('Attach needs its own allow: an exec allow does not cover it', async () => {
     const kc = world.gate.as(agent).kubeConfig();
-    const err = await new Attach(kc)
-      .attach('prod', 'web-1', 'app', sink().stream, null, null, false)
-      .then(() => undefined, (e: unknown) => e);
+    const err = await new Attach(kc).attach('prod', 'web-1', 'app', sink().stream, null, null, false).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(inspect(err)).toMatch(/403/);
     expect(upstreamCalls(world.api).some((c) => c.url.includes('/attach'))).toBe(false);
   });

@@ -12,7 +12,13 @@ describeAdapterConformance(
     world.api.put({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'broken', namespace: 'prod', annotations: { [FAIL_ANNOTATION]: `etcd read failed for owner ${world.secrets.email} with key ${world.secrets.token}` } },
+      metadata: {
+        name: 'broken',
+        namespace: 'prod',
+        annotations: {
+          [FAIL_ANNOTATION]: `etcd read failed for owner ${world.secrets.email} with key ${world.secrets.token}`,
+        },
+      },
     });
     const sessions: { end(): Promise<void> }[] = [];
     return {
@@ -22,11 +28,16 @@ describeAdapterConformance(
       secrets: [world.secrets.token, world.secrets.email],
       credentials: [world.api.token],
       driverClasses: [KubeConfig],
-      async open(review) {
+      open(review) {
         const session = world.gate.as(agent, { review });
         sessions.push(session);
-        const flags = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flags', namespace: 'prod' }, data: { beta: 'on' } };
-        return {
+        const flags = {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'flags', namespace: 'prod' },
+          data: { beta: 'on' },
+        };
+        return Promise.resolve({
           handle: session,
           read: () => session.get({ resource: 'pods', namespace: 'prod', name: 'web-1' }),
           write: () => session.apply(flags),
@@ -34,10 +45,12 @@ describeAdapterConformance(
           secretRead: () => session.get({ resource: 'configmaps', namespace: 'prod', name: 'app' }),
           secretError: () => session.get({ resource: 'pods', namespace: 'prod', name: 'broken' }),
           end: () => session.end(),
-        };
+        });
       },
-      async writes() {
-        return upstreamCalls(world.api).filter((c) => c.method !== 'GET' && c.url.includes('/configmaps')).length;
+      writes() {
+        return Promise.resolve(
+          upstreamCalls(world.api).filter((c) => c.method !== 'GET' && c.url.includes('/configmaps')).length,
+        );
       },
       async close() {
         await Promise.allSettled(sessions.map((s) => s.end()));

@@ -79,7 +79,10 @@ export const manager: Principal = { subject: 'bob', groups: ['managers'], kind: 
 
 const alnum = (n: number): string => {
   let out = '';
-  while (out.length < n) out += randomBytes(n).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+  while (out.length < n)
+    out += randomBytes(n)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, '');
   return out.slice(0, n);
 };
 
@@ -118,7 +121,12 @@ export async function startWorld(
   const api = await startStandInApiServer();
   const secrets = makeSecrets();
   api.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } });
-  api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'prod', labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } });
+  api.put({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web-1', namespace: 'prod', labels: { app: 'web' } },
+    spec: { containers: [{ name: 'app', image: 'nginx' }] },
+  });
   api.put({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -126,15 +134,27 @@ export async function startWorld(
       name: 'db-creds',
       namespace: 'prod',
       annotations: {
-        'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ stringData: { password: secrets.token } }),
+        'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({
+          stringData: { password: secrets.token },
+        }),
       },
     },
     data: { password: Buffer.from(secrets.token).toString('base64') },
     type: 'Opaque',
   });
-  api.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'prod' }, data: { 'settings.ini': `token=${secrets.token}\nowner=${secrets.email}\n`, mode: 'fast' } });
+  api.put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'app', namespace: 'prod' },
+    data: { 'settings.ini': `token=${secrets.token}\nowner=${secrets.email}\n`, mode: 'fast' },
+  });
   api.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
-  api.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'prod' }, spec: { ports: [{ port: 80 }] } });
+  api.put({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'prod' },
+    spec: { ports: [{ port: 80 }] },
+  });
   api.files('prod', 'web-1').set('var/log/app.log', Buffer.from(`started with ${secrets.token}\n`));
   const sink = createMemorySink();
   const portcullis = await createPortcullis({
@@ -160,7 +180,9 @@ export async function startWorld(
 
 /** Requests the stand-in received that carried the gate's real credential (went upstream). */
 export function upstreamCalls(api: StandInApiServer): { method: string; url: string }[] {
-  return api.received.filter((r) => r.headers.authorization === `Bearer ${api.token}`).map((r) => ({ method: r.method, url: r.url }));
+  return api.received
+    .filter((r) => r.headers.authorization === `Bearer ${api.token}`)
+    .map((r) => ({ method: r.method, url: r.url }));
 }
 
 /** Polls until `check` holds (for events that arrive asynchronously). */

@@ -28,9 +28,14 @@ afterEach(async () => {
 /** Runs kubectl with only the session's kubeconfig (no KUBECONFIG or home config of the machine). */
 function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000, env: { PATH: process.env['PATH'] ?? '', HOME: dir } }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? 1), stdout, stderr });
-    });
+    execFile(
+      'kubectl',
+      ['--kubeconfig', kubeconfig, ...args],
+      { timeout: 30_000, env: { PATH: process.env['PATH'] ?? '', HOME: dir } },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? 1), stdout, stderr });
+      },
+    );
   });
 }
 
@@ -49,7 +54,10 @@ describe.skipIf(!KUBECTL)(`kubectl through the gate${SKIP}`, () => {
 
   it('apply is held for review with the approval id; once approved the same apply runs', async () => {
     const file = join(dir, 'cm.yaml');
-    await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n  namespace: prod\ndata:\n  beta: "on"\n');
+    await writeFile(
+      file,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n  namespace: prod\ndata:\n  beta: "on"\n',
+    );
     const held = await kubectl('apply', '--validate=false', '-f', file);
     expect(held.code).not.toBe(0);
     const id = /approval id (\S+?)[;,.\s]/.exec(held.stderr)?.[1];
@@ -63,15 +71,28 @@ describe.skipIf(!KUBECTL)(`kubectl through the gate${SKIP}`, () => {
   });
 
   it('patch and delete of what the policy allows', async () => {
-    const patched = await kubectl('patch', 'service', 'web', '-n', 'prod', '--type=merge', '-p', '{"metadata":{"labels":{"tier":"front"}}}');
+    const patched = await kubectl(
+      'patch',
+      'service',
+      'web',
+      '-n',
+      'prod',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"labels":{"tier":"front"}}}',
+    );
     expect(patched.stdout, patched.stderr).toMatch(/patched/);
-    expect((world.api.object('services', 'prod', 'web')?.['metadata'] as { labels?: unknown }).labels).toEqual({ tier: 'front' });
+    expect(
+      (world.api.object('services', 'prod', 'web')?.['metadata'] as { labels?: unknown }).labels,
+    ).toEqual({ tier: 'front' });
     const deleted = await kubectl('delete', 'service', 'web', '-n', 'prod');
     expect(deleted.stdout, deleted.stderr).toMatch(/deleted/);
   });
 
   it('logs -f streams, masked', async () => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, 'logs', '-f', '-n', 'prod', 'web-1'], { env: { PATH: process.env['PATH'] ?? '', HOME: dir } });
+    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, 'logs', '-f', '-n', 'prod', 'web-1'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: dir },
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     await eventually(() => upstreamCalls(world.api).some((c) => c.url.includes('follow=true')), 15_000);
@@ -102,7 +123,11 @@ describe.skipIf(!KUBECTL)(`kubectl through the gate${SKIP}`, () => {
     // Sending files in needs stdin: an interactive exec, which this policy reviews.
     expect(to.stderr).toMatch(/Forbidden|403/);
     expect(world.api.files('prod', 'web-1').has('tmp/note.txt')).toBe(false);
-    expect(upstreamCalls(world.api).filter((c) => c.url.includes('/exec')).every((c) => c.url.includes('command=tar'))).toBe(true);
+    expect(
+      upstreamCalls(world.api)
+        .filter((c) => c.url.includes('/exec'))
+        .every((c) => c.url.includes('command=tar')),
+    ).toBe(true);
   });
 
   it('impersonation from --as, --as-group and the kubeconfig is classified', async () => {
@@ -111,7 +136,16 @@ describe.skipIf(!KUBECTL)(`kubectl through the gate${SKIP}`, () => {
     expect(world.api.received.at(-1)?.headers['impersonate-user']).toBe('viewer');
     const admin = await kubectl('--as', 'system:admin', 'get', 'pods', '-n', 'prod');
     expect(admin.stderr).toMatch(/Forbidden/);
-    const group = await kubectl('--as', 'viewer', '--as-group', 'system:masters', 'get', 'pods', '-n', 'prod');
+    const group = await kubectl(
+      '--as',
+      'viewer',
+      '--as-group',
+      'system:masters',
+      'get',
+      'pods',
+      '-n',
+      'prod',
+    );
     expect(group.stderr).toMatch(/Forbidden/);
     const text = await readFile(kubeconfig, 'utf8');
     const config = JSON.parse(text) as { users: { user: Record<string, unknown> }[] };
@@ -125,7 +159,18 @@ describe.skipIf(!KUBECTL)(`kubectl through the gate${SKIP}`, () => {
   it('attach, run -it, debug and debug node each need their own allow', async () => {
     const attach = await kubectl('attach', '-n', 'prod', 'web-1');
     expect(attach.stderr).toMatch(/Forbidden|403/);
-    const run = await kubectl('run', '-it', '--rm', '-n', 'prod', 'tmp', '--image=busybox', '--restart=Never', '--', 'sh');
+    const run = await kubectl(
+      'run',
+      '-it',
+      '--rm',
+      '-n',
+      'prod',
+      'tmp',
+      '--image=busybox',
+      '--restart=Never',
+      '--',
+      'sh',
+    );
     expect(run.stderr).toMatch(/Forbidden/);
     const debug = await kubectl('debug', '-n', 'prod', 'web-1', '-it', '--image=busybox');
     expect(debug.stderr).toMatch(/Forbidden/);
@@ -137,28 +182,45 @@ describe.skipIf(!KUBECTL)(`kubectl through the gate${SKIP}`, () => {
   });
 
   it('get --raw of …/exec is exec with its command', async () => {
-    const raw = await kubectl('get', '--raw', '/api/v1/namespaces/prod/pods/web-1/exec?command=sh&command=-c&command=id');
+    const raw = await kubectl(
+      'get',
+      '--raw',
+      '/api/v1/namespaces/prod/pods/web-1/exec?command=sh&command=-c&command=id',
+    );
     expect(raw.stderr).toMatch(/Forbidden/);
     expect(upstreamCalls(world.api).filter((c) => c.url.includes('/exec'))).toEqual([]);
   });
 
   it('port-forward is gated: a principal without the allow gets Forbidden', async () => {
-    await world.gate.as({ subject: 'dave', groups: ['log-readers'], kind: 'agent', actor: 'copilot' }).writeKubeconfig(kubeconfig);
-    const forwarded = await kubectl('port-forward', '-n', 'prod', 'pod/web-1', '18080:80', '--pod-running-timeout=2s');
+    await world.gate
+      .as({ subject: 'dave', groups: ['log-readers'], kind: 'agent', actor: 'copilot' })
+      .writeKubeconfig(kubeconfig);
+    const forwarded = await kubectl(
+      'port-forward',
+      '-n',
+      'prod',
+      'pod/web-1',
+      '18080:80',
+      '--pod-running-timeout=2s',
+    );
     expect(forwarded.code).not.toBe(0);
     expect(forwarded.stderr).toMatch(/Forbidden|403/);
     expect(upstreamCalls(world.api).filter((c) => c.url.includes('portforward'))).toEqual([]);
   });
 
   it('kubectl proxy still goes through the gate', async () => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, 'proxy', '--port=0'], { env: { PATH: process.env['PATH'] ?? '', HOME: dir } });
+    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, 'proxy', '--port=0'], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: dir },
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     await eventually(() => /Starting to serve on 127\.0\.0\.1:\d+/.test(out), 15_000);
     const port = /127\.0\.0\.1:(\d+)/.exec(out)?.[1];
     const secret = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/prod/secrets/db-creds`);
     expect(await secret.text()).toContain('[REDACTED:kubernetes-secret]');
-    const del = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/prod/configmaps/app`, { method: 'DELETE' });
+    const del = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/prod/configmaps/app`, {
+      method: 'DELETE',
+    });
     expect(del.status).toBe(403);
     child.kill();
     expect(world.api.object('configmaps', 'prod', 'app')).toBeDefined();

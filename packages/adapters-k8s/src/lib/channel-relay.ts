@@ -77,9 +77,11 @@ export function relayChannels(
     clearTimeout(timers.get(channel));
     timers.set(
       channel,
-      setTimeout(() => later(async () => {
-        if (!ended.has(channel)) send(channel, await outputOf(channel).idle());
-      }), IDLE_FLUSH_MS),
+      setTimeout(() => {
+        later(async () => {
+          if (!ended.has(channel)) send(channel, await outputOf(channel).idle());
+        });
+      }, IDLE_FLUSH_MS),
     );
   };
 
@@ -143,7 +145,7 @@ export function relayChannels(
       });
       void chain.then(() => {
         for (const timer of timers.values()) clearTimeout(timer);
-        if (failed !== undefined) reject(failed instanceof Error ? failed : new Error(String(failed)));
+        if (failed !== undefined) reject(failed instanceof Error ? failed : new Error('the relay failed'));
         else resolve({ status, stdinBytes, outputBytes, ...(closeCode === undefined ? {} : { closeCode }) });
       });
     };
@@ -157,11 +159,16 @@ export function relayChannels(
       closed();
     });
     client.on('close', () => {
-      if (upstream.readyState === upstream.OPEN || upstream.readyState === upstream.CONNECTING) upstream.close(1000);
+      if (upstream.readyState === upstream.OPEN || upstream.readyState === upstream.CONNECTING)
+        upstream.close(1000);
       closed();
     });
-    upstream.on('error', () => upstream.terminate());
-    client.on('error', () => client.terminate());
+    upstream.on('error', () => {
+      upstream.terminate();
+    });
+    client.on('error', () => {
+      client.terminate();
+    });
   });
   upstream.resume();
   return settled;
@@ -207,8 +214,12 @@ export function relayTunnel(
       if (upstream.readyState === upstream.OPEN) upstream.close(1000);
       closed();
     });
-    upstream.on('error', () => upstream.terminate());
-    client.on('error', () => client.terminate());
+    upstream.on('error', () => {
+      upstream.terminate();
+    });
+    client.on('error', () => {
+      client.terminate();
+    });
   });
   upstream.resume();
   return settled;

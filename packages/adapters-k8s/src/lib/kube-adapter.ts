@@ -26,11 +26,24 @@ export interface KubeRaw {
   /** The exit status of an exec or attach, as the API server sent it. */
   readonly exit?: unknown;
   /** Port-forward byte counts and duration. */
-  readonly tunnel?: { readonly bytesToPod: number; readonly bytesFromPod: number; readonly durationMs: number };
+  readonly tunnel?: {
+    readonly bytesToPod: number;
+    readonly bytesFromPod: number;
+    readonly durationMs: number;
+  };
 }
 
 /** Response headers worth passing on (all others are the API server's transport details). */
-const PASSED_HEADERS = ['content-type', 'cache-control', 'audit-id', 'warning', 'location', 'retry-after', 'x-kubernetes-pf-flowschema-uid', 'x-kubernetes-pf-prioritylevel-uid'];
+const PASSED_HEADERS = [
+  'content-type',
+  'cache-control',
+  'audit-id',
+  'warning',
+  'location',
+  'retry-after',
+  'x-kubernetes-pf-flowschema-uid',
+  'x-kubernetes-pf-prioritylevel-uid',
+];
 
 /** The longest line of a watch stream the gate holds while waiting for its end. */
 const MAX_WATCH_LINE = 16 << 20;
@@ -42,7 +55,8 @@ const MAX_WATCH_LINE = 16 << 20;
 export function kubeAdapter(upstream: Upstream): GateAdapter<KubeCall, KubeRaw, KubeRaw> {
   return {
     toRequest,
-    execute: (call, run) => (call.kind === 'http' ? forwardHttp(call, run, upstream) : forwardUpgrade(call, run, upstream)),
+    execute: (call, run) =>
+      call.kind === 'http' ? forwardHttp(call, run, upstream) : forwardUpgrade(call, run, upstream),
     shape(raw): GateShaped<KubeRaw> {
       const summary =
         raw.mode === 'exec'
@@ -95,7 +109,7 @@ async function forwardHttp(call: KubeHttpCall, run: GateRun, upstream: Upstream)
   };
   res.on('close', destroy);
   try {
-    const contentType = String(response.headers['content-type'] ?? '');
+    const contentType = response.headers['content-type'] ?? '';
     const out: Record<string, string> = {};
     for (const name of PASSED_HEADERS) {
       const value = response.headers[name];
@@ -113,7 +127,7 @@ async function forwardHttp(call: KubeHttpCall, run: GateRun, upstream: Upstream)
       let body: unknown;
       let shown: string;
       try {
-        body = maskKubeJson(JSON.parse(text) as unknown, run.masking.json, secrets);
+        body = maskKubeJson(JSON.parse(text) as unknown, (d) => run.masking.json(d), secrets);
         shown = JSON.stringify(body);
       } catch {
         body = undefined;
@@ -121,7 +135,12 @@ async function forwardHttp(call: KubeHttpCall, run: GateRun, upstream: Upstream)
       }
       res.writeHead(status, { ...out, 'content-length': String(Buffer.byteLength(shown)) });
       res.end(shown);
-      return { status, mode: 'json', bytes: Buffer.byteLength(text), ...(body === undefined ? {} : { body }) };
+      return {
+        status,
+        mode: 'json',
+        bytes: Buffer.byteLength(text),
+        ...(body === undefined ? {} : { body }),
+      };
     }
     res.writeHead(status, out);
     res.flushHeaders();
@@ -147,7 +166,7 @@ async function relayWatch(
     if (text.trim() === '') return;
     let shown: string;
     try {
-      shown = JSON.stringify(maskKubeJson(JSON.parse(text) as unknown, run.masking.json, secrets));
+      shown = JSON.stringify(maskKubeJson(JSON.parse(text) as unknown, (d) => run.masking.json(d), secrets));
     } catch {
       shown = text;
     }
@@ -242,14 +261,21 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
   const tunnel = operations.has('portforward');
   if (!tunnel && !operations.has('exec') && !operations.has('attach')) {
     const body = JSON.stringify(
-      failureStatus(400, 'BadRequest', 'the Portcullis gate relays WebSocket upgrades only for exec, attach and portforward'),
+      failureStatus(
+        400,
+        'BadRequest',
+        'the Portcullis gate relays WebSocket upgrades only for exec, attach and portforward',
+      ),
     );
     call.refuse(400, 'application/json', body);
     return { status: 400, mode: 'refused', bytes: 0 };
   }
   const target = await upstream.target();
   const scheme = target.origin.protocol === 'https:' ? 'wss:' : 'ws:';
-  const headers: Record<string, string | string[]> = { ...call.headers, ...target.headers } as Record<string, string | string[]>;
+  const headers: Record<string, string | string[]> = { ...call.headers, ...target.headers } as Record<
+    string,
+    string | string[]
+  >;
   const socket = new WebSocket(`${scheme}//${target.origin.host}${call.path}`, [...call.protocols], {
     ...target.tls,
     headers,
@@ -257,28 +283,39 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
     followRedirects: false,
     maxPayload: 16 << 20,
   });
-  const opened = await new Promise<{ ok: true } | { ok: false; status: number; contentType: string; body: string }>(
-    (resolve, reject) => {
-      socket.once('open', () => {
-        // Hold what the API server sends until the relay listens (ws drops unheard messages).
-        socket.pause();
-        resolve({ ok: true });
-      });
-      socket.once('unexpected-response', (_req, res: IncomingMessage) => {
-        void readAll(res, run).then(
-          (body) =>
-            resolve({ ok: false, status: res.statusCode ?? 502, contentType: String(res.headers['content-type'] ?? 'text/plain'), body }),
-          reject,
-        );
-      });
-      socket.once('error', reject);
-      run.signal.addEventListener('abort', () => reject(run.signal.reason as Error), { once: true });
-    },
-  );
+  const opened = await new Promise<
+    { ok: true } | { ok: false; status: number; contentType: string; body: string }
+  >((resolve, reject) => {
+    socket.once('open', () => {
+      // Hold what the API server sends until the relay listens (ws drops unheard messages).
+      socket.pause();
+      resolve({ ok: true });
+    });
+    socket.once('unexpected-response', (_req, res: IncomingMessage) => {
+      void readAll(res, run).then((body) => {
+        resolve({
+          ok: false,
+          status: res.statusCode ?? 502,
+          contentType: res.headers['content-type'] ?? 'text/plain',
+          body,
+        });
+      }, reject);
+    });
+    socket.once('error', reject);
+    run.signal.addEventListener(
+      'abort',
+      () => {
+        reject(run.signal.reason as Error);
+      },
+      { once: true },
+    );
+  });
   if (!opened.ok) {
     let shown: string;
     try {
-      shown = JSON.stringify(maskKubeJson(JSON.parse(opened.body) as unknown, run.masking.json, false));
+      shown = JSON.stringify(
+        maskKubeJson(JSON.parse(opened.body) as unknown, (d) => run.masking.json(d), false),
+      );
     } catch {
       shown = run.masking.text(opened.body);
     }
@@ -293,7 +330,9 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
   run.signal.addEventListener('abort', abort, { once: true });
   try {
     if (tunnel) {
-      const tunnel = await relayTunnel(client, socket, (bytes) => run.count(0, bytes));
+      const tunnel = await relayTunnel(client, socket, (bytes) => {
+        run.count(0, bytes);
+      });
       return { status: 101, mode: 'tunnel', bytes: tunnel.bytesFromPod, tunnel };
     }
     const summary = await relayChannels(client, socket, {

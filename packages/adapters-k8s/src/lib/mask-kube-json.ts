@@ -24,7 +24,11 @@ type Json = Record<string, unknown>;
  * // → { kind: 'Secret', data: { password: '[REDACTED:kubernetes-secret]' } }
  * ```
  */
-export function maskKubeJson(document: unknown, json: (document: unknown) => unknown, secrets: boolean): unknown {
+export function maskKubeJson(
+  document: unknown,
+  json: (document: unknown) => unknown,
+  secrets: boolean,
+): unknown {
   return json(hideSecrets(document, secrets, 0));
 }
 
@@ -54,6 +58,7 @@ function hideValues(values: unknown): unknown {
 function hideLastApplied(metadata: unknown): unknown {
   if (typeof metadata !== 'object' || metadata === null) return metadata;
   const annotations = (metadata as Json)['annotations'];
-  if (typeof annotations !== 'object' || annotations === null || !(LAST_APPLIED in annotations)) return metadata;
+  if (typeof annotations !== 'object' || annotations === null || !(LAST_APPLIED in annotations))
+    return metadata;
   return { ...(metadata as Json), annotations: { ...(annotations as Json), [LAST_APPLIED]: SECRET_VALUE } };
 }

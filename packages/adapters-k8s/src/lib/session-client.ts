@@ -72,7 +72,10 @@ export function createSessionClient(deps: SessionClientDeps) {
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString('utf8');
-            if (status < 300 || accept?.(status) === true) return resolve({ status, text });
+            if (status < 300 || accept?.(status) === true) {
+              resolve({ status, text });
+              return;
+            }
             reject(failure(status, text, res.headers[OUTCOME_HEADER]));
           });
         },
@@ -94,8 +97,11 @@ export function createSessionClient(deps: SessionClientDeps) {
     return new KubeApiError(typeof message === 'string' ? message : text.slice(0, 500), status, parsed);
   };
 
-  const json = async (method: string, path: string, body?: { type: string; data: string }): Promise<unknown> =>
-    JSON.parse((await call(method, path, body)).text) as unknown;
+  const json = async (
+    method: string,
+    path: string,
+    body?: { type: string; data: string },
+  ): Promise<unknown> => JSON.parse((await call(method, path, body)).text) as unknown;
 
   const inOrder =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
@@ -104,46 +110,71 @@ export function createSessionClient(deps: SessionClientDeps) {
 
   return {
     get: inOrder((ref: KubeObjectRef) => json('GET', objectPath(ref))),
-    list: inOrder((options: KubeListOptions) => json('GET', collectionPath(options) + query(listQuery(options)))),
+    list: inOrder((options: KubeListOptions) =>
+      json('GET', collectionPath(options) + query(listQuery(options))),
+    ),
     delete: inOrder((ref: KubeObjectRef) => json('DELETE', objectPath(ref))),
-    apply: inOrder(async (object: Readonly<Record<string, unknown>>, options?: { readonly resource?: string }) => {
-      const ref = refOf(object, options?.resource);
-      const data = JSON.stringify(object);
-      const created = await call('POST', collectionPath(ref), { type: 'application/json', data }, (s) => s === 409);
-      if (created.status !== 409) return JSON.parse(created.text) as unknown;
-      return json('PATCH', objectPath(ref), { type: 'application/merge-patch+json', data });
-    }),
+    apply: inOrder(
+      async (object: Readonly<Record<string, unknown>>, options?: { readonly resource?: string }) => {
+        const ref = refOf(object, options?.resource);
+        const data = JSON.stringify(object);
+        const created = await call(
+          'POST',
+          collectionPath(ref),
+          { type: 'application/json', data },
+          (s) => s === 409,
+        );
+        if (created.status !== 409) return JSON.parse(created.text) as unknown;
+        return json('PATCH', objectPath(ref), { type: 'application/merge-patch+json', data });
+      },
+    ),
     logs: inOrder(async (options: KubeLogsOptions) => {
       const q: Record<string, string> = {};
       if (options.container !== undefined) q['container'] = segment(options.container, 'container');
       if (options.tailLines !== undefined) q['tailLines'] = String(whole(options.tailLines, 'tailLines'));
-      if (options.sinceSeconds !== undefined) q['sinceSeconds'] = String(whole(options.sinceSeconds, 'sinceSeconds'));
+      if (options.sinceSeconds !== undefined)
+        q['sinceSeconds'] = String(whole(options.sinceSeconds, 'sinceSeconds'));
       if (options.previous === true) q['previous'] = 'true';
       const path = `${objectPath({ resource: 'pods', namespace: options.namespace, name: options.pod })}/log${query(q)}`;
       return (await call('GET', path)).text;
     }),
     watch: inOrder((options: KubeWatchOptions) => watch(options)),
     exec: inOrder((options: KubeExecOptions) => exec(options)),
-    close: () => agent.destroy(),
+    close: () => {
+      agent.destroy();
+    },
   };
 
   async function watch(options: KubeWatchOptions): Promise<readonly KubeWatchEvent[]> {
     const timeout = options.timeoutSeconds ?? 5;
     const max = options.maxEvents ?? 100;
-    const q: Record<string, string> = { ...listQuery(options), watch: 'true', timeoutSeconds: String(whole(timeout, 'timeoutSeconds')) };
+    const q: Record<string, string> = {
+      ...listQuery(options),
+      watch: 'true',
+      timeoutSeconds: String(whole(timeout, 'timeoutSeconds')),
+    };
     if (options.resourceVersion !== undefined) q['resourceVersion'] = options.resourceVersion;
     const path = collectionPath(options) + query(q);
     return new Promise((resolve, reject) => {
       const events: KubeWatchEvent[] = [];
       let pending = '';
       const req = httpRequest(
-        { hostname: origin.hostname, port: origin.port, method: 'GET', path, agent, headers: { authorization: `Bearer ${deps.token}`, accept: 'application/json' } },
+        {
+          hostname: origin.hostname,
+          port: origin.port,
+          method: 'GET',
+          path,
+          agent,
+          headers: { authorization: `Bearer ${deps.token}`, accept: 'application/json' },
+        },
         (res) => {
           const status = res.statusCode ?? 0;
           if (status >= 300) {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => reject(failure(status, Buffer.concat(chunks).toString('utf8'), res.headers[OUTCOME_HEADER])));
+            res.on('end', () => {
+              reject(failure(status, Buffer.concat(chunks).toString('utf8'), res.headers[OUTCOME_HEADER]));
+            });
             return;
           }
           res.setEncoding('utf8');
@@ -164,9 +195,15 @@ export function createSessionClient(deps: SessionClientDeps) {
               resolve(events);
             }
           });
-          res.on('end', () => resolve(events));
-          res.on('close', () => resolve(events));
-          res.on('error', () => resolve(events));
+          res.on('end', () => {
+            resolve(events);
+          });
+          res.on('close', () => {
+            resolve(events);
+          });
+          res.on('error', () => {
+            resolve(events);
+          });
         },
       );
       req.on('error', reject);
@@ -175,7 +212,11 @@ export function createSessionClient(deps: SessionClientDeps) {
   }
 
   async function exec(options: KubeExecOptions): Promise<KubeExecResult> {
-    if (!Array.isArray(options.command) || options.command.length === 0 || !options.command.every((a) => typeof a === 'string')) {
+    if (
+      !Array.isArray(options.command) ||
+      options.command.length === 0 ||
+      !options.command.every((a) => typeof a === 'string')
+    ) {
       throw new TypeError('exec: command is a non-empty array of strings');
     }
     const params = new URLSearchParams();
@@ -194,11 +235,16 @@ export function createSessionClient(deps: SessionClientDeps) {
     return new Promise<KubeExecResult>((resolve, reject) => {
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
-      let status: { status?: string; details?: { causes?: { reason?: string; message?: string }[] } } | undefined;
+      let status:
+        { status?: string; details?: { causes?: { reason?: string; message?: string }[] } } | undefined;
       ws.on('unexpected-response', (_req, res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => reject(failure(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers[OUTCOME_HEADER])));
+        res.on('end', () => {
+          reject(
+            failure(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers[OUTCOME_HEADER]),
+          );
+        });
       });
       ws.on('error', reject);
       ws.on('open', () => {
@@ -226,7 +272,11 @@ export function createSessionClient(deps: SessionClientDeps) {
           const cause = status?.details?.causes?.find((c) => c.reason === 'ExitCode');
           if (cause?.message !== undefined) exitCode = Number(cause.message);
         }
-        resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), exitCode });
+        resolve({
+          stdout: Buffer.concat(stdout).toString('utf8'),
+          stderr: Buffer.concat(stderr).toString('utf8'),
+          exitCode,
+        });
       });
     });
   }
@@ -235,7 +285,8 @@ export function createSessionClient(deps: SessionClientDeps) {
 /** `/api/v1` or `/apis/<group>/<version>`. */
 function versionPath(apiVersion: string | undefined): string {
   const version = apiVersion ?? 'v1';
-  if (!API_VERSION.test(version)) throw new TypeError(`apiVersion ${JSON.stringify(version)} is not a Kubernetes API version`);
+  if (!API_VERSION.test(version))
+    throw new TypeError(`apiVersion ${JSON.stringify(version)} is not a Kubernetes API version`);
   return version.includes('/') ? `/apis/${version}` : `/api/${version}`;
 }
 
@@ -247,12 +298,14 @@ function segment(value: unknown, what: string): string {
 }
 
 function whole(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new TypeError(`${what} is a whole number`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    throw new TypeError(`${what} is a whole number`);
   return value;
 }
 
 function collectionPath(options: { apiVersion?: string; resource: string; namespace?: string }): string {
-  const namespace = options.namespace === undefined ? '' : `/namespaces/${segment(options.namespace, 'namespace')}`;
+  const namespace =
+    options.namespace === undefined ? '' : `/namespaces/${segment(options.namespace, 'namespace')}`;
   return `${versionPath(options.apiVersion)}${namespace}/${segment(options.resource, 'resource')}`;
 }
 
@@ -262,8 +315,8 @@ function objectPath(ref: KubeObjectRef): string {
 
 function listQuery(options: KubeListOptions): Record<string, string> {
   const q: Record<string, string> = {};
-  if (options.labelSelector !== undefined) q['labelSelector'] = String(options.labelSelector);
-  if (options.fieldSelector !== undefined) q['fieldSelector'] = String(options.fieldSelector);
+  if (options.labelSelector !== undefined) q['labelSelector'] = options.labelSelector;
+  if (options.fieldSelector !== undefined) q['fieldSelector'] = options.fieldSelector;
   if (options.limit !== undefined) q['limit'] = String(whole(options.limit, 'limit'));
   return q;
 }
@@ -291,7 +344,8 @@ function refOf(object: Readonly<Record<string, unknown>>, resource: string | und
 /** The plural resource name Kubernetes derives from a kind (`Pod` → `pods`, `NetworkPolicy` → `networkpolicies`). */
 function pluralOf(kind: string): string {
   const lower = kind.toLowerCase();
-  if (lower.endsWith('s') || lower.endsWith('x') || lower.endsWith('ch') || lower.endsWith('sh')) return `${lower}es`;
+  if (lower.endsWith('s') || lower.endsWith('x') || lower.endsWith('ch') || lower.endsWith('sh'))
+    return `${lower}es`;
   if (lower.endsWith('y') && !/[aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`;
   return `${lower}s`;
 }

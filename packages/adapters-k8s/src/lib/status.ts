@@ -13,7 +13,11 @@ export interface KubeStatus {
   readonly reason: string;
   readonly code: number;
   readonly details?: {
-    readonly causes?: readonly { readonly reason: string; readonly message: string; readonly field?: string }[];
+    readonly causes?: readonly {
+      readonly reason: string;
+      readonly message: string;
+      readonly field?: string;
+    }[];
   };
 }
 
@@ -32,9 +36,7 @@ export function outcomeStatus(error: unknown): KubeStatus {
     return {
       ...failureStatus(403, 'Forbidden', error.message),
       details: {
-        causes: [
-          { reason: error.code, message: error.approvalId, field: 'approvalId' },
-        ],
+        causes: [{ reason: error.code, message: error.approvalId, field: 'approvalId' }],
       },
     };
   }

@@ -22,7 +22,10 @@ export function toRequest(call: KubeCall): GateRequest {
     ...(call.kind === 'http' && call.body.length > 0 ? { body: new Uint8Array(call.body) } : {}),
   };
   if (call.kind === 'upgrade' && !sentAsIs(call.path)) {
-    return { request, refuse: 'the upgrade target is not in the canonical form a WebSocket client would send' };
+    return {
+      request,
+      refuse: 'the upgrade target is not in the canonical form a WebSocket client would send',
+    };
   }
   return { request };
 }

@@ -63,14 +63,18 @@ export function createUpstream(kubeConfig: KubeConfigLike): Upstream {
       for (const [name, value] of Object.entries(opts.headers ?? {})) {
         if (typeof value === 'string') headers[name] = value;
       }
-      if (typeof opts.auth === 'string') headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+      if (typeof opts.auth === 'string')
+        headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
       const tls: Record<string, unknown> = {};
       const fingerprint = createHash('sha256');
       for (const key of TLS_KEYS) {
         const value = opts[key];
         if (value === undefined) continue;
         tls[key] = value;
-        fingerprint.update(`${key}=`).update(Buffer.isBuffer(value) ? value : String(value)).update('\0');
+        fingerprint
+          .update(`${key}=`)
+          .update(Buffer.isBuffer(value) ? value : JSON.stringify(value))
+          .update('\0');
       }
       const id = fingerprint.digest('hex');
       let agent = agents.get(id);
@@ -82,7 +86,7 @@ export function createUpstream(kubeConfig: KubeConfigLike): Upstream {
           : new HttpAgent({ keepAlive: true, maxSockets: 64 });
         agents.set(id, agent);
       }
-      return { origin, headers, tls: tls as AgentOptions, agent };
+      return { origin, headers, tls: tls, agent };
     },
     close() {
       for (const agent of agents.values()) agent.destroy();

@@ -29,7 +29,14 @@ const RESOURCES: readonly ResourceType[] = [
   { group: '', version: 'v1', name: 'services', kind: 'Service', namespaced: true, short: ['svc'] },
   { group: '', version: 'v1', name: 'namespaces', kind: 'Namespace', namespaced: false, short: ['ns'] },
   { group: '', version: 'v1', name: 'nodes', kind: 'Node', namespaced: false, short: ['no'] },
-  { group: 'apps', version: 'v1', name: 'deployments', kind: 'Deployment', namespaced: true, short: ['deploy'] },
+  {
+    group: 'apps',
+    version: 'v1',
+    name: 'deployments',
+    kind: 'Deployment',
+    namespaced: true,
+    short: ['deploy'],
+  },
 ];
 
 const SUBRESOURCES: Readonly<Record<string, readonly string[]>> = {
@@ -147,10 +154,15 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     for (const watcher of watchers) watcher(event);
   };
 
-  const save = (type: ResourceType, object: Record<string, unknown>, isNew: boolean): Record<string, unknown> => {
+  const save = (
+    type: ResourceType,
+    object: Record<string, unknown>,
+    isNew: boolean,
+  ): Record<string, unknown> => {
     const metadata = (object['metadata'] ?? {}) as Record<string, unknown>;
     const name = String(metadata['name']);
-    const namespace = type.namespaced ? String(metadata['namespace'] ?? 'default') : undefined;
+    const given = metadata['namespace'];
+    const namespace = type.namespaced ? (typeof given === 'string' ? given : 'default') : undefined;
     const key = keyOf(type, namespace, name);
     const previous = store.get(key)?.object['metadata'] as Record<string, unknown> | undefined;
     resourceVersion++;
@@ -162,7 +174,8 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
         ...metadata,
         ...(namespace === undefined ? {} : { namespace }),
         uid: previous?.['uid'] ?? randomUUID(),
-        creationTimestamp: previous?.['creationTimestamp'] ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        creationTimestamp:
+          previous?.['creationTimestamp'] ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
         resourceVersion: String(resourceVersion),
       },
     };
@@ -183,8 +196,8 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     received,
     forwarded,
     put(object) {
-      const apiVersion = String(object['apiVersion'] ?? 'v1');
-      const group = apiVersion.includes('/') ? apiVersion.split('/')[0] ?? '' : '';
+      const apiVersion = typeof object['apiVersion'] === 'string' ? object['apiVersion'] : 'v1';
+      const group = apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
       const type = RESOURCES.find((r) => r.group === group && r.kind === object['kind']);
       if (type === undefined) throw new TypeError(`the stand-in does not serve ${String(object['kind'])}`);
       const metadata = object['metadata'] as Record<string, unknown>;
@@ -206,7 +219,7 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     },
     files(namespace, pod) {
       let files = podFiles.get(`${namespace}/${pod}`);
-      if (files === undefined) podFiles.set(`${namespace}/${pod}`, (files = new Map()));
+      if (files === undefined) podFiles.set(`${namespace}/${pod}`, (files = new Map<string, Buffer>()));
       return files;
     },
     program(name, run) {
@@ -215,11 +228,18 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     async close() {
       for (const socket of sockets) socket.destroy();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 
-  const logOf = (namespace: string, pod: string): { text: string; followers: Set<(text: string) => void> } => {
+  const logOf = (
+    namespace: string,
+    pod: string,
+  ): { text: string; followers: Set<(text: string) => void> } => {
     let log = logs.get(`${namespace}/${pod}`);
     if (log === undefined) logs.set(`${namespace}/${pod}`, (log = { text: '', followers: new Set() }));
     return log;
@@ -259,16 +279,24 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     const refuse = (code: number, text: string): void => {
       socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     };
-    if (req.headers.authorization !== `Bearer ${token}`) return refuse(401, 'Unauthorized');
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return refuse(400, 'Bad Request');
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      refuse(401, 'Unauthorized');
+      return;
+    }
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      refuse(400, 'Bad Request');
+      return;
+    }
     const route = parseRoute(req.url ?? '');
     const pod = route?.type?.name === 'pods' && route.name !== undefined ? route : undefined;
     const sub = pod?.subresource;
     if (pod === undefined || (sub !== 'exec' && sub !== 'attach' && sub !== 'portforward')) {
-      return refuse(400, 'Bad Request');
+      refuse(400, 'Bad Request');
+      return;
     }
     if (!store.has(keyOf(pod.type as ResourceType, pod.namespace, pod.name as string))) {
-      return refuse(404, 'Not Found');
+      refuse(404, 'Not Found');
+      return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const target = { namespace: pod.namespace ?? 'default', name: pod.name as string };
@@ -281,88 +309,202 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     const url = req.url ?? '/';
     const path = url.split('?')[0] ?? '/';
     const method = req.method ?? 'GET';
-    if (path === '/version') return json(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-stand-in', platform: 'linux/amd64' });
-    if (path === '/healthz' || path === '/livez' || path === '/readyz') return text(res, 200, 'ok');
-    if (path === '/api') return json(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] });
-    if (path === '/apis') return json(res, 200, groupList());
-    if (path === '/api/v1') return json(res, 200, resourceList('', 'v1'));
-    if (path === '/apis/apps') return json(res, 200, groupOf('apps'));
-    if (path === '/apis/apps/v1') return json(res, 200, resourceList('apps', 'v1'));
+    if (path === '/version') {
+      json(res, 200, {
+        major: '1',
+        minor: '32',
+        gitVersion: 'v1.32.0-stand-in',
+        platform: 'linux/amd64',
+      });
+      return;
+    }
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      text(res, 200, 'ok');
+      return;
+    }
+    if (path === '/api') {
+      json(res, 200, {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }],
+      });
+      return;
+    }
+    if (path === '/apis') {
+      json(res, 200, groupList());
+      return;
+    }
+    if (path === '/api/v1') {
+      json(res, 200, resourceList('', 'v1'));
+      return;
+    }
+    if (path === '/apis/apps') {
+      json(res, 200, groupOf('apps'));
+      return;
+    }
+    if (path === '/apis/apps/v1') {
+      json(res, 200, resourceList('apps', 'v1'));
+      return;
+    }
     const route = parseRoute(url);
     if (route === undefined || route.type === undefined) {
-      return status(res, 404, 'NotFound', 'the server could not find the requested resource');
+      status(res, 404, 'NotFound', 'the server could not find the requested resource');
+      return;
     }
     const { type, namespace, name, subresource, query } = route;
     if (subresource === 'exec' || subresource === 'attach' || subresource === 'portforward') {
-      return status(res, 400, 'BadRequest', 'Upgrade request required');
+      status(res, 400, 'BadRequest', 'Upgrade request required');
+      return;
     }
-    if (subresource === 'log') return serveLog(req, res, namespace ?? 'default', name ?? '', query);
-    if (subresource === 'proxy') return serveProxy(res, route.rest, name ?? '');
+    if (subresource === 'log') {
+      serveLog(req, res, namespace ?? 'default', name ?? '', query);
+      return;
+    }
+    if (subresource === 'proxy') {
+      serveProxy(res, route.rest, name ?? '');
+      return;
+    }
     if (name === undefined) {
-      if (method === 'GET' && isTrue(query.get('watch'))) return serveWatch(req, res, type, namespace, query);
-      if (method === 'GET') return json(res, 200, listOf(req, type, namespace, query));
-      if (method === 'POST') return create(res, type, namespace, body);
+      if (method === 'GET' && isTrue(query.get('watch'))) {
+        serveWatch(req, res, type, namespace, query);
+        return;
+      }
+      if (method === 'GET') {
+        json(res, 200, listOf(req, type, namespace, query));
+        return;
+      }
+      if (method === 'POST') {
+        create(res, type, namespace, body);
+        return;
+      }
       if (method === 'DELETE') {
         const list = listOf(req, type, namespace, query) as { items: Record<string, unknown>[] };
         for (const item of list.items) remove(type, namespace, nameOf(item));
-        return json(res, 200, list);
+        json(res, 200, list);
+        return;
       }
-      return status(res, 405, 'MethodNotAllowed', `${method} is not supported`);
+      status(res, 405, 'MethodNotAllowed', `${method} is not supported`);
+      return;
     }
     const key = keyOf(type, namespace, name);
     const existing = store.get(key)?.object;
-    const notFound = (): void =>
-      status(res, 404, 'NotFound', `${type.name}${type.group === '' ? '' : `.${type.group}`} "${name}" not found`, {
-        name,
-        group: type.group,
-        kind: type.name,
-      });
+    const notFound = (): void => {
+      status(
+        res,
+        404,
+        'NotFound',
+        `${type.name}${type.group === '' ? '' : `.${type.group}`} "${name}" not found`,
+        {
+          name,
+          group: type.group,
+          kind: type.name,
+        },
+      );
+    };
     if (method === 'GET') {
-      if (existing === undefined) return notFound();
+      if (existing === undefined) {
+        notFound();
+        return;
+      }
       // Test hook: an object annotated with FAIL_ANNOTATION fails every read with that message,
       // as an API server failing mid-request would (a 500 Status naming what went wrong).
-      const failure = ((existing['metadata'] as { annotations?: Record<string, string> }).annotations ?? {})[FAIL_ANNOTATION];
-      if (failure !== undefined) return status(res, 500, 'InternalError', failure);
-      return json(res, 200, wantsTable(req) ? tableOf(type, [existing]) : existing);
+      const failure = ((existing['metadata'] as { annotations?: Record<string, string> }).annotations ?? {})[
+        FAIL_ANNOTATION
+      ];
+      if (failure !== undefined) {
+        status(res, 500, 'InternalError', failure);
+        return;
+      }
+      json(res, 200, wantsTable(req) ? tableOf(type, [existing]) : existing);
+      return;
     }
     if (method === 'DELETE') {
-      if (existing === undefined) return notFound();
+      if (existing === undefined) {
+        notFound();
+        return;
+      }
       remove(type, namespace, name);
-      return json(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: type.group, kind: type.name, uid: (existing['metadata'] as Record<string, unknown>)['uid'] } });
+      json(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: {
+          name,
+          group: type.group,
+          kind: type.name,
+          uid: (existing['metadata'] as Record<string, unknown>)['uid'],
+        },
+      });
+      return;
     }
     if (method === 'PUT') {
       const object = parseBody(res, body);
       if (object === undefined) return;
       const rv = (object['metadata'] as Record<string, unknown> | undefined)?.['resourceVersion'];
-      if (existing === undefined) return notFound();
+      if (existing === undefined) {
+        notFound();
+        return;
+      }
       const current = (existing['metadata'] as Record<string, unknown>)['resourceVersion'];
       if (rv !== undefined && rv !== current) {
-        return status(res, 409, 'Conflict', `Operation cannot be fulfilled on ${type.name} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: type.group, kind: type.name });
+        status(
+          res,
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${type.name} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+          { name, group: type.group, kind: type.name },
+        );
+        return;
       }
-      return json(res, 200, save(type, { ...object, metadata: { ...(object['metadata'] as object), name, namespace } }, false));
+      json(
+        res,
+        200,
+        save(type, { ...object, metadata: { ...(object['metadata'] as object), name, namespace } }, false),
+      );
+      return;
     }
     if (method === 'PATCH') {
-      if (existing === undefined) return notFound();
-      const contentType = String(req.headers['content-type'] ?? '');
+      if (existing === undefined) {
+        notFound();
+        return;
+      }
+      const contentType = req.headers['content-type'] ?? '';
       const patch = parseBody(res, body);
       if (patch === undefined) return;
       let next: Record<string, unknown>;
       if (contentType.startsWith('application/json-patch+json')) {
         next = jsonPatch(existing, patch as unknown as { op: string; path: string; value?: unknown }[]);
-      } else if (contentType.startsWith('application/merge-patch+json') || contentType.startsWith('application/strategic-merge-patch+json')) {
+      } else if (
+        contentType.startsWith('application/merge-patch+json') ||
+        contentType.startsWith('application/strategic-merge-patch+json')
+      ) {
         next = mergePatch(existing, patch) as Record<string, unknown>;
       } else {
-        return status(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+        status(
+          res,
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+        );
+        return;
       }
       if (subresource === 'ephemeralcontainers' || subresource === 'status' || subresource === undefined) {
-        return json(res, 200, save(type, next, false));
+        json(res, 200, save(type, next, false));
+        return;
       }
-      return status(res, 404, 'NotFound', 'the server could not find the requested resource');
+      status(res, 404, 'NotFound', 'the server could not find the requested resource');
+      return;
     }
-    return status(res, 405, 'MethodNotAllowed', `${method} is not supported`);
+    status(res, 405, 'MethodNotAllowed', `${method} is not supported`);
   }
 
-  function create(res: ServerResponse, type: ResourceType, namespace: string | undefined, body: string): void {
+  function create(
+    res: ServerResponse,
+    type: ResourceType,
+    namespace: string | undefined,
+    body: string,
+  ): void {
     const object = parseBody(res, body);
     if (object === undefined) return;
     const metadata = { ...((object['metadata'] ?? {}) as Record<string, unknown>) };
@@ -371,11 +513,17 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     }
     const name = metadata['name'];
     if (typeof name !== 'string' || !DNS_SUBDOMAIN.test(name)) {
-      return status(res, 422, 'Invalid', `${type.kind} "${String(name)}" is invalid: metadata.name: Invalid value`);
+      status(res, 422, 'Invalid', `${type.kind} "${String(name)}" is invalid: metadata.name: Invalid value`);
+      return;
     }
     if (type.namespaced) metadata['namespace'] = namespace ?? metadata['namespace'] ?? 'default';
     if (store.has(keyOf(type, metadata['namespace'] as string | undefined, name))) {
-      return status(res, 409, 'AlreadyExists', `${type.name} "${name}" already exists`, { name, group: type.group, kind: type.name });
+      status(res, 409, 'AlreadyExists', `${type.name} "${name}" already exists`, {
+        name,
+        group: type.group,
+        kind: type.name,
+      });
+      return;
     }
     json(res, 201, save(type, { ...object, metadata }, true));
   }
@@ -386,7 +534,10 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     if (stored === undefined) return;
     store.delete(key);
     resourceVersion++;
-    const object = { ...stored.object, metadata: { ...(stored.object['metadata'] as object), resourceVersion: String(resourceVersion) } };
+    const object = {
+      ...stored.object,
+      metadata: { ...(stored.object['metadata'] as object), resourceVersion: String(resourceVersion) },
+    };
     emit('DELETED', key, object);
     if (type.name === 'pods') {
       const log = logs.get(`${namespace ?? 'default'}/${name}`);
@@ -394,20 +545,34 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     }
   }
 
-  function matching(type: ResourceType, namespace: string | undefined, query: URLSearchParams): Record<string, unknown>[] {
+  function matching(
+    type: ResourceType,
+    namespace: string | undefined,
+    query: URLSearchParams,
+  ): Record<string, unknown>[] {
     const field = query.get('fieldSelector');
     const label = query.get('labelSelector');
     const out: Record<string, unknown>[] = [];
     for (const [key, stored] of store) {
       if (stored.type !== type) continue;
-      if (type.namespaced && namespace !== undefined && !key.startsWith(`${type.group}/${type.name}/${namespace}/`)) continue;
+      if (
+        type.namespaced &&
+        namespace !== undefined &&
+        !key.startsWith(`${type.group}/${type.name}/${namespace}/`)
+      )
+        continue;
       if (!selects(stored.object, field, label)) continue;
       out.push(stored.object);
     }
     return out;
   }
 
-  function listOf(req: IncomingMessage, type: ResourceType, namespace: string | undefined, query: URLSearchParams): unknown {
+  function listOf(
+    req: IncomingMessage,
+    type: ResourceType,
+    namespace: string | undefined,
+    query: URLSearchParams,
+  ): unknown {
     const items = matching(type, namespace, query);
     if (wantsTable(req)) return tableOf(type, items);
     return {
@@ -421,7 +586,13 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     };
   }
 
-  function serveWatch(req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, query: URLSearchParams): void {
+  function serveWatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    type: ResourceType,
+    namespace: string | undefined,
+    query: URLSearchParams,
+  ): void {
     const since = query.get('resourceVersion');
     const field = query.get('fieldSelector');
     const label = query.get('labelSelector');
@@ -431,14 +602,18 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     const send = (event: WatchEvent | { type: 'ERROR'; object: unknown }): void => {
       res.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
     };
-    const relevant = (event: WatchEvent): boolean => event.key.startsWith(prefix) && selects(event.object, field, label);
+    const relevant = (event: WatchEvent): boolean =>
+      event.key.startsWith(prefix) && selects(event.object, field, label);
     if (since === null || since === '' || since === '0') {
       for (const object of matching(type, namespace, query)) send({ rv: 0, type: 'ADDED', key: '', object });
     } else {
       const from = Number(since);
       const oldest = history[0]?.rv ?? resourceVersion;
       if (!Number.isFinite(from) || from < oldest - 1) {
-        send({ type: 'ERROR', object: statusBody(410, 'Expired', `too old resource version: ${since} (${oldest})`) });
+        send({
+          type: 'ERROR',
+          object: statusBody(410, 'Expired', `too old resource version: ${since} (${oldest})`),
+        });
         res.end();
         return;
       }
@@ -458,18 +633,32 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     res.on('finish', stop);
   }
 
-  function serveLog(req: IncomingMessage, res: ServerResponse, namespace: string, name: string, query: URLSearchParams): void {
+  function serveLog(
+    req: IncomingMessage,
+    res: ServerResponse,
+    namespace: string,
+    name: string,
+    query: URLSearchParams,
+  ): void {
     if (!store.has(keyOf(RESOURCES[0] as ResourceType, namespace, name))) {
-      return status(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
+      status(res, 404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
+      return;
     }
     const spec = generated.get(`${namespace}/${name}`);
-    if (spec !== undefined) return streamGenerated(res, spec.bytes, spec.line);
+    if (spec !== undefined) {
+      streamGenerated(res, spec.bytes, spec.line);
+      return;
+    }
     const log = logOf(namespace, name);
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     let initial = log.text;
     const tail = query.get('tailLines');
-    if (tail !== null) initial = initial.split('\n').slice(-Number(tail) - 1).join('\n');
+    if (tail !== null)
+      initial = initial
+        .split('\n')
+        .slice(-Number(tail) - 1)
+        .join('\n');
     if (initial !== '') res.write(initial);
     if (!isTrue(query.get('follow'))) {
       res.end();
@@ -494,7 +683,12 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     text(res, 200, `proxied to ${name}: /${path}\n`);
   }
 
-  function serveStreams(ws: WebSocket, pod: { namespace: string; name: string }, sub: 'exec' | 'attach', query: URLSearchParams): void {
+  function serveStreams(
+    ws: WebSocket,
+    pod: { namespace: string; name: string },
+    sub: 'exec' | 'attach',
+    query: URLSearchParams,
+  ): void {
     const v5 = ws.protocol === 'v5.channel.k8s.io';
     const argv = sub === 'exec' ? query.getAll('command') : ['__attach__'];
     const stdinChunks: Buffer[] = [];
@@ -530,8 +724,12 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
       files: api.files(pod.namespace, pod.name),
       tty: isTrue(query.get('tty')),
       resizes,
-      stdout: (data) => frame(1, data),
-      stderr: (data) => frame(2, data),
+      stdout: (data) => {
+        frame(1, data);
+      },
+      stderr: (data) => {
+        frame(2, data);
+      },
       async stdin() {
         const parts: Buffer[] = [];
         for await (const chunk of io.stdinChunks()) parts.push(chunk);
@@ -574,7 +772,11 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     })();
   }
 
-  function servePortForward(ws: WebSocket, pod: { namespace: string; name: string }, query: URLSearchParams): void {
+  function servePortForward(
+    ws: WebSocket,
+    pod: { namespace: string; name: string },
+    query: URLSearchParams,
+  ): void {
     const ports = (query.get('ports') ?? '').split(',').map(Number);
     const key = `${pod.namespace}/${pod.name}`;
     const seen: Buffer[] = forwarded.get(key) ?? [];
@@ -675,7 +877,8 @@ function installPrograms(programs: Map<string, StandInProgram>): void {
     for (const path of paths) {
       const want = inDir(path.replace(/^\/+/, ''));
       for (const [name, data] of io.files) {
-        if (name === want || name.startsWith(`${want}/`)) out.set(name.slice(dir === '' ? 0 : dir.length + 1), data);
+        if (name === want || name.startsWith(`${want}/`))
+          out.set(name.slice(dir === '' ? 0 : dir.length + 1), data);
       }
     }
     if (out.size === 0) {
@@ -702,7 +905,10 @@ function parseRoute(url: string): Route | undefined {
   const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
   let segments: string[];
   try {
-    segments = (q === -1 ? url : url.slice(0, q)).split('/').slice(1).map((s) => decodeURIComponent(s));
+    segments = (q === -1 ? url : url.slice(0, q))
+      .split('/')
+      .slice(1)
+      .map((s) => decodeURIComponent(s));
   } catch {
     return undefined;
   }
@@ -788,19 +994,57 @@ function groupList(): unknown {
 function resourceList(group: string, version: string): unknown {
   const resources: unknown[] = [];
   for (const r of RESOURCES.filter((x) => x.group === group)) {
-    resources.push({ name: r.name, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: VERBS, ...(r.short === undefined ? {} : { shortNames: r.short }) });
+    resources.push({
+      name: r.name,
+      singularName: r.kind.toLowerCase(),
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: VERBS,
+      ...(r.short === undefined ? {} : { shortNames: r.short }),
+    });
     for (const sub of SUBRESOURCES[r.name] ?? []) {
-      resources.push({ name: `${r.name}/${sub}`, singularName: '', namespaced: r.namespaced, kind: sub === 'log' ? r.kind : sub === 'ephemeralcontainers' ? r.kind : `${r.kind}${sub}Options`, verbs: sub === 'log' ? ['get'] : ['create', 'get'] });
+      resources.push({
+        name: `${r.name}/${sub}`,
+        singularName: '',
+        namespaced: r.namespaced,
+        kind: sub === 'log' ? r.kind : sub === 'ephemeralcontainers' ? r.kind : `${r.kind}${sub}Options`,
+        verbs: sub === 'log' ? ['get'] : ['create', 'get'],
+      });
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group === '' ? version : `${group}/${version}`,
+    resources,
+  };
 }
 
-function statusBody(code: number, reason: string, message: string, details?: Record<string, unknown>): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details === undefined ? {} : { details }), code };
+function statusBody(
+  code: number,
+  reason: string,
+  message: string,
+  details?: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details === undefined ? {} : { details }),
+    code,
+  };
 }
 
-function status(res: ServerResponse, code: number, reason: string, message: string, details?: Record<string, unknown>): void {
+function status(
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  details?: Record<string, unknown>,
+): void {
   json(res, code, statusBody(code, reason, message, details));
 }
 
@@ -811,7 +1055,10 @@ function json(res: ServerResponse, code: number, body: unknown): void {
 }
 
 function text(res: ServerResponse, code: number, body: string): void {
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(code, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -833,22 +1080,30 @@ function isTrue(value: string | null): boolean {
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
   const out: Record<string, unknown> =
-    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+    typeof target === 'object' && target !== null && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
+    if (v === null) Reflect.deleteProperty(out, k);
     else out[k] = mergePatch(out[k], v);
   }
   return out;
 }
 
-function jsonPatch(target: Record<string, unknown>, ops: readonly { op: string; path: string; value?: unknown }[]): Record<string, unknown> {
+function jsonPatch(
+  target: Record<string, unknown>,
+  ops: readonly { op: string; path: string; value?: unknown }[],
+): Record<string, unknown> {
   const out = structuredClone(target);
   for (const { op, path, value } of ops) {
-    const keys = path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const keys = path
+      .split('/')
+      .slice(1)
+      .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = keys.pop() ?? '';
-    let node = out as Record<string, unknown>;
+    let node = out;
     for (const k of keys) node = node[k] as Record<string, unknown>;
-    if (op === 'remove') delete node[last];
+    if (op === 'remove') Reflect.deleteProperty(node, last);
     else if (Array.isArray(node) && last === '-') (node as unknown[]).push(value);
     else node[last] = value;
   }

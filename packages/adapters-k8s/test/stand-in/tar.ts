@@ -13,7 +13,13 @@ export function writeTar(files: ReadonlyMap<string, Buffer>): Buffer {
     header.write('0000000\0', 108, 'ascii');
     header.write('0000000\0', 116, 'ascii');
     header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 'ascii');
-    header.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`, 136, 'ascii');
+    header.write(
+      `${Math.floor(Date.now() / 1000)
+        .toString(8)
+        .padStart(11, '0')}\0`,
+      136,
+      'ascii',
+    );
     header.write('        ', 148, 'ascii');
     header.write('0', 156, 'ascii');
     header.write('ustar\u000000', 257, 'ascii');
@@ -39,7 +45,10 @@ export function readTar(archive: Buffer): Map<string, Buffer> {
     const type = String.fromCharCode(header[156] ?? 0x30);
     offset += BLOCK;
     if (type === '0' || type === '\0') {
-      files.set(prefix === '' ? name : `${prefix}/${name}`, Buffer.from(archive.subarray(offset, offset + size)));
+      files.set(
+        prefix === '' ? name : `${prefix}/${name}`,
+        Buffer.from(archive.subarray(offset, offset + size)),
+      );
     }
     offset += Math.ceil(size / BLOCK) * BLOCK;
   }

@@ -199,7 +199,11 @@ rules:
 `);
     const bypass = found.filter((f) => f.endsWith('[exec-review-bypassed]'));
     expect(bypass).toHaveLength(2);
-    expect(bypass[0]).toMatch(/rule attach-ok allows attach \(kubectl attach, run -it\) on prod-cluster, while review rule exec-needs-review/);
-    expect(bypass[1]).toMatch(/rule pods-ok allows creating pods \(kubectl run, debug node\), ephemeral containers \(kubectl debug\)/);
+    expect(bypass[0]).toMatch(
+      /rule attach-ok allows attach \(kubectl attach, run -it\) on prod-cluster, while review rule exec-needs-review/,
+    );
+    expect(bypass[1]).toMatch(
+      /rule pods-ok allows creating pods \(kubectl run, debug node\), ephemeral containers \(kubectl debug\)/,
+    );
   });
 });

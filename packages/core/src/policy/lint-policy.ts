@@ -292,12 +292,18 @@ function execBypasses(
         if (rule.effect !== 'allow' || !mayShareRequesters(rule, holder)) continue;
         const ops = rule.applies.get(name);
         if (ops === undefined) continue;
-        const matches = (resource: string): boolean => rule.resourcesPath === undefined || rule.resourcesPath(resource);
+        const matches = (resource: string): boolean =>
+          rule.resourcesPath === undefined || rule.resourcesPath(resource);
         const opened: string[] = [];
         for (const ns of namespaces) {
-          if (ops.has('attach') && matches(`namespaces/${ns}/pods/p/attach`)) opened.push('attach (kubectl attach, run -it)');
-          if (ops.has('create') && matches(`namespaces/${ns}/pods`)) opened.push('creating pods (kubectl run, debug node)');
-          if ((ops.has('patch') || ops.has('update')) && matches(`namespaces/${ns}/pods/p/ephemeralcontainers`)) {
+          if (ops.has('attach') && matches(`namespaces/${ns}/pods/p/attach`))
+            opened.push('attach (kubectl attach, run -it)');
+          if (ops.has('create') && matches(`namespaces/${ns}/pods`))
+            opened.push('creating pods (kubectl run, debug node)');
+          if (
+            (ops.has('patch') || ops.has('update')) &&
+            matches(`namespaces/${ns}/pods/p/ephemeralcontainers`)
+          ) {
             opened.push('ephemeral containers (kubectl debug)');
           }
         }
@@ -318,7 +324,8 @@ function mayShareRequesters(a: CompiledRule, b: CompiledRule): boolean {
     const x = a.source.when?.[field];
     const y = b.source.when?.[field];
     if (x === undefined || y === undefined) continue;
-    if (!x.every((p) => isLiteralPattern(p, 'flat')) || !y.every((p) => isLiteralPattern(p, 'flat'))) continue;
+    if (!x.every((p) => isLiteralPattern(p, 'flat')) || !y.every((p) => isLiteralPattern(p, 'flat')))
+      continue;
     if (!x.some((p) => y.includes(p))) return false;
   }
   return true;
