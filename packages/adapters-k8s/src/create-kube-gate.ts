@@ -174,9 +174,7 @@ export async function createKubeGate<K extends KubeConfigLike>(
         }
         const call: KubeCall = {
           kind: 'http',
-          method: req.method ?? 'GET',
-          path: req.url ?? '/',
-          headers: forwardedHeaders(req.rawHeaders),
+          ...requestParts(req),
           body,
           response: res,
         };
@@ -214,9 +212,7 @@ export async function createKubeGate<K extends KubeConfigLike>(
     let settled = false;
     const call: KubeCall = {
       kind: 'upgrade',
-      method: req.method ?? 'GET',
-      path: req.url ?? '/',
-      headers: forwardedHeaders(req.rawHeaders),
+      ...requestParts(req),
       protocols,
       accept: (protocol) =>
         new Promise<WebSocket>((resolve) => {
@@ -360,6 +356,15 @@ export async function createKubeGate<K extends KubeConfigLike>(
       upstream.close();
     },
   });
+}
+
+/** What is classified and forwarded of a request: its method, target as received, and forwarded headers. */
+function requestParts(req: IncomingMessage): {
+  method: string;
+  path: string;
+  headers: Record<string, string[]>;
+} {
+  return { method: req.method ?? 'GET', path: req.url ?? '/', headers: forwardedHeaders(req.rawHeaders) };
 }
 
 /** Session tokens are kept only as their SHA-256, so a lookup reveals nothing by its timing. */

@@ -29,17 +29,14 @@ import {
   type RequestContext,
 } from '@kubernetes/client-node';
 import { findLeaks } from '@portcullis/conformance';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agent, eventually, startWorld, upstreamCalls, type World } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { agent, eventually, upstreamCalls, useWorld, type World } from './fixtures.js';
 
 /** May read pod logs and nothing else. */
 const logReader = { subject: 'carol', groups: ['log-readers'], kind: 'agent', actor: 'copilot' } as const;
-let world: World;
-beforeEach(async () => {
-  world = await startWorld();
-});
-afterEach(async () => {
-  await world.close();
+let world!: World;
+useWorld((w) => {
+  world = w;
 });
 
 const discard = (): Writable =>

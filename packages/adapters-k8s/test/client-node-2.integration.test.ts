@@ -2,7 +2,6 @@
 // 20 it needs the root `pnpm.overrides` entry `undici: ^7`) through the gate: the same calls
 // work, and its own bypasses (per-call `{ middleware: [] }`, a swapped dispatcher) reach
 // nothing that holds a credential.
-import { Writable } from 'node:stream';
 import { Agent } from 'undici';
 import {
   ApiException,
@@ -16,15 +15,12 @@ import {
   type RequestContext,
   type V1Pod,
 } from 'client-node-2';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agent, eventually, startWorld, upstreamCalls, type World } from './fixtures.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { agent, collect, eventually, upstreamCalls, useWorld, type World } from './fixtures.js';
 
-let world: World;
-beforeEach(async () => {
-  world = await startWorld();
-});
-afterEach(async () => {
-  await world.close();
+let world!: World;
+useWorld((w) => {
+  world = w;
 });
 
 /** A session KubeConfig of the 2.x class: the gate makes session KubeConfigs of the host's class. */
@@ -51,19 +47,6 @@ const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
-
-function text(): { stream: Writable; read: () => string } {
-  let out = '';
-  return {
-    stream: new Writable({
-      write(c: Buffer, _e, done) {
-        out += c.toString();
-        done();
-      },
-    }),
-    read: () => out,
-  };
-}
 
 describe('client-node 2.x through the gate', () => {
   it('reads a pod and a masked Secret', async () => {
@@ -110,7 +93,7 @@ describe('client-node 2.x through the gate', () => {
 
   it('Exec and Log work, masked', async () => {
     const kc = await sessionConfig();
-    const out = text();
+    const out = collect();
     const ws = await new Exec(kc).exec(
       'prod',
       'web-1',
@@ -122,12 +105,12 @@ describe('client-node 2.x through the gate', () => {
       false,
     );
     await new Promise((resolve) => ws.on('close', resolve));
-    expect(out.read()).toBe('started with [REDACTED:github-token]\n');
+    expect(out.text()).toBe('started with [REDACTED:github-token]\n');
     world.api.appendLog('prod', 'web-1', `k ${world.secrets.token}\n`);
-    const log = text();
+    const log = collect();
     await new Log(kc).log('prod', 'web-1', 'app', log.stream, {});
-    await eventually(() => log.read().includes('\n'));
-    expect(log.read()).toBe('k [REDACTED:github-token]\n');
+    await eventually(() => log.text().includes('\n'));
+    expect(log.text()).toBe('k [REDACTED:github-token]\n');
   });
 
   it('an informer lists and watches through the gate; each of its requests is decided', async () => {

@@ -1,7 +1,7 @@
 // @kubernetes/client-node 1.x against the gate in front of the API server stand-in: generated
 // API clients, Watch, Log, Exec, Attach and PortForward all go through the gate, and what they
 // receive is masked.
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { inspect } from 'node:util';
 import {
   ApiException,
@@ -14,27 +14,13 @@ import {
   Watch,
   type V1Status,
 } from '@kubernetes/client-node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agent, eventually, manager, startWorld, upstreamCalls, type World } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { agent, collect, eventually, manager, upstreamCalls, useWorld, type World } from './fixtures.js';
 
-let world: World;
-beforeEach(async () => {
-  world = await startWorld();
+let world!: World;
+useWorld((w) => {
+  world = w;
 });
-afterEach(async () => {
-  await world.close();
-});
-
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(Buffer.from(chunk));
-      done();
-    },
-  });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
 
 describe('generated API clients through the gate', () => {
   it('reads a pod; the agent KubeConfig holds only the session token', async () => {
@@ -104,7 +90,7 @@ describe('generated API clients through the gate', () => {
 describe('streams through the gate', () => {
   it('Log follows a container log and masks a secret split across chunks', async () => {
     const kc = world.gate.as(agent).kubeConfig();
-    const out = sink();
+    const out = collect();
     const req = await new Log(kc).log('prod', 'web-1', 'app', out.stream, { follow: true });
     const { token } = world.secrets;
     world.api.appendLog('prod', 'web-1', `line one\nkey=${token.slice(0, 12)}`);
@@ -157,8 +143,8 @@ describe('streams through the gate', () => {
       return 3;
     });
     // The policy allows `exec` on this pod; `leak` is a program of the stand-in.
-    const out = sink();
-    const err = sink();
+    const out = collect();
+    const err = collect();
     let status: V1Status | undefined;
     const ws = await new Exec(kc).exec(
       'prod',
@@ -181,7 +167,7 @@ describe('streams through the gate', () => {
   it('PortForward is a tunnel, recorded with byte counts', async () => {
     const kc = world.gate.as(agent).kubeConfig();
     const input = new PassThrough();
-    const out = sink();
+    const out = collect();
     const ws = await new PortForward(kc).portForward('prod', 'web-1', [8080], out.stream, null, input);
     input.write('hello');
     await eventually(() => out.text().includes('HELLO'));
@@ -197,7 +183,7 @@ describe('streams through the gate', () => {
 
   it('Attach needs its own allow: an exec allow does not cover it', async () => {
     const kc = world.gate.as(agent).kubeConfig();
-    const err = await new Attach(kc).attach('prod', 'web-1', 'app', sink().stream, null, null, false).then(
+    const err = await new Attach(kc).attach('prod', 'web-1', 'app', collect().stream, null, null, false).then(
       () => undefined,
       (e: unknown) => e,
     );

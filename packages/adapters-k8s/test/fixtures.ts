@@ -2,6 +2,7 @@
 // token, an engine with a policy for the `prod-cluster` target, and secrets generated at run
 // time.
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   createMemoryApprovalStore,
@@ -15,6 +16,7 @@ import {
   type Principal,
   type Recorder,
 } from '@portcullis/core';
+import { afterEach, beforeEach } from 'vitest';
 import { createKubeGate, type KubeGate } from '../src/index.js';
 import { startStandInApiServer, type StandInApiServer } from './stand-in/api-server.js';
 
@@ -192,4 +194,28 @@ export async function eventually(check: () => boolean, ms = 5000): Promise<void>
     if (Date.now() > end) throw new Error('condition not reached in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Starts a fresh world before each test of the calling file and closes it after. */
+export function useWorld(set: (world: World) => void): void {
+  let current: World | undefined;
+  beforeEach(async () => {
+    current = await startWorld();
+    set(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+  });
+}
+
+/** A Writable that keeps what it is given, as text. */
+export function collect(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }

@@ -115,8 +115,8 @@ describe.skipIf(!KUBECTL)(`kubectl through the gate${SKIP}`, () => {
     world.api.files('prod', 'web-1').set('etc/motd', Buffer.from('hello from the pod\n'));
     const local = join(dir, 'motd');
     const from = await kubectl('cp', 'prod/web-1:/etc/motd', local);
-    expect(from.stderr).not.toMatch(/error/i);
-    expect(await readFile(local, 'utf8')).toBe('hello from the pod\n');
+    expect(from.stderr, from.stderr).not.toMatch(/error/i);
+    expect(await readFile(local, 'utf8'), from.stderr).toBe('hello from the pod\n');
     const up = join(dir, 'note.txt');
     await writeFile(up, 'a note\n');
     const to = await kubectl('cp', up, 'prod/web-1:/tmp/note.txt');

@@ -135,9 +135,15 @@ export function relayChannels(
   });
 
   const settled = new Promise<RelaySummary>((resolve, reject) => {
-    let open = 2;
-    const closed = (): void => {
-      if (--open > 0) return;
+    const closeClient = (code: number): void => {
+      closeCode = code;
+      later(async () => {
+        await endChannel(STDOUT);
+        await endChannel(STDERR);
+        client.close(code);
+      });
+    };
+    linkSockets(client, upstream, closeClient, () => {
       later(async () => {
         await endChannel(STDOUT);
         await endChannel(STDERR);
@@ -148,26 +154,6 @@ export function relayChannels(
         if (failed !== undefined) reject(failed instanceof Error ? failed : new Error('the relay failed'));
         else resolve({ status, stdinBytes, outputBytes, ...(closeCode === undefined ? {} : { closeCode }) });
       });
-    };
-    upstream.on('close', (code: number) => {
-      closeCode = code;
-      later(async () => {
-        await endChannel(STDOUT);
-        await endChannel(STDERR);
-        client.close(code === 1005 || code === 1006 ? 1000 : code);
-      });
-      closed();
-    });
-    client.on('close', () => {
-      if (upstream.readyState === upstream.OPEN || upstream.readyState === upstream.CONNECTING)
-        upstream.close(1000);
-      closed();
-    });
-    upstream.on('error', () => {
-      upstream.terminate();
-    });
-    client.on('error', () => {
-      client.terminate();
     });
   });
   upstream.resume();
@@ -202,25 +188,45 @@ export function relayTunnel(
     if (upstream.readyState === upstream.OPEN) upstream.send(data, { binary: isBinary });
   });
   const settled = new Promise<{ bytesToPod: number; bytesFromPod: number; durationMs: number }>((resolve) => {
-    let open = 2;
-    const closed = (): void => {
-      if (--open === 0) resolve({ bytesToPod, bytesFromPod, durationMs: Date.now() - started });
+    const closeClient = (code: number): void => {
+      if (client.readyState === client.OPEN) client.close(code);
     };
-    upstream.on('close', (code: number) => {
-      if (client.readyState === client.OPEN) client.close(code === 1005 || code === 1006 ? 1000 : code);
-      closed();
-    });
-    client.on('close', () => {
-      if (upstream.readyState === upstream.OPEN) upstream.close(1000);
-      closed();
-    });
-    upstream.on('error', () => {
-      upstream.terminate();
-    });
-    client.on('error', () => {
-      client.terminate();
+    linkSockets(client, upstream, closeClient, () => {
+      resolve({ bytesToPod, bytesFromPod, durationMs: Date.now() - started });
     });
   });
   upstream.resume();
   return settled;
+}
+
+/**
+ * Ties the two sockets' lives together: when the API server closes, `closeClient` gets its code
+ * (1000 for an abnormal end without one); when the client closes, the API server's socket is
+ * closed; an error terminates the socket it happened on; `done` runs once both have closed.
+ */
+function linkSockets(
+  client: WebSocket,
+  upstream: WebSocket,
+  closeClient: (code: number) => void,
+  done: () => void,
+): void {
+  let open = 2;
+  const closed = (): void => {
+    if (--open === 0) done();
+  };
+  upstream.on('close', (code: number) => {
+    closeClient(code === 1005 || code === 1006 ? 1000 : code);
+    closed();
+  });
+  client.on('close', () => {
+    if (upstream.readyState === upstream.OPEN || upstream.readyState === upstream.CONNECTING)
+      upstream.close(1000);
+    closed();
+  });
+  upstream.on('error', () => {
+    upstream.terminate();
+  });
+  client.on('error', () => {
+    client.terminate();
+  });
 }
