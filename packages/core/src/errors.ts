@@ -33,7 +33,9 @@ export type PortcullisErrorCode =
   // recording
   | 'ERR_RECORDING_FAILED'
   // adapters
-  | 'ERR_BYPASS';
+  | 'ERR_BYPASS'
+  // gate runtime
+  | 'ERR_RESULT_TOO_LARGE';
 
 /** Options every Portcullis error accepts. */
 export interface PortcullisErrorOptions {
@@ -170,6 +172,35 @@ export class BypassError extends PortcullisError {
   }
 }
 
+/** Which result cap a request ran into (see `ResultCaps`). */
+export type ResultCap = 'maxRows' | 'maxBytes' | 'maxDurationMs';
+
+/**
+ * A result passed one of the gate's caps (rows, bytes or duration) while it streamed: the
+ * request was stopped there and nothing more was read. The message names the cap and how to
+ * raise it.
+ */
+export class ResultTooLargeError extends PortcullisError {
+  declare readonly code: 'ERR_RESULT_TOO_LARGE';
+  /** The cap that was passed. */
+  readonly cap: ResultCap;
+  /** Its value (rows, bytes or milliseconds). */
+  readonly limit: number;
+
+  constructor(message: string, cap: ResultCap, limit: number, options?: PortcullisErrorOptions) {
+    super('ERR_RESULT_TOO_LARGE', message, options);
+    this.cap = cap;
+    this.limit = limit;
+  }
+}
+
 /** The discriminated union of every Portcullis error, for `switch (err.code)`. */
 export type AnyPortcullisError =
-  DeniedError | ReviewRequiredError | TokenError | PolicyError | ApprovalError | RecordingError | BypassError;
+  | DeniedError
+  | ReviewRequiredError
+  | TokenError
+  | PolicyError
+  | ApprovalError
+  | RecordingError
+  | BypassError
+  | ResultTooLargeError;
