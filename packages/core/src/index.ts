@@ -177,6 +177,8 @@ export { readRecordingFile } from './record/read-recording-file.js';
 export { formatSession } from './record/format-session.js';
 export type { FormatSessionOptions } from './record/format-session.js';
 export { toAsciicast } from './record/to-asciicast.js';
+export { escapeTerminalText, terminalSafeJson } from './record/terminal-text.js';
+export type { EscapeTerminalTextOptions } from './record/terminal-text.js';
 export type { AsciicastOptions } from './record/to-asciicast.js';
 export { formatRedecide, redecide } from './record/redecide.js';
 export type {

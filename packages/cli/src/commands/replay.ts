@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   createPortcullis,
+  escapeTerminalText,
   formatRedecide,
   formatSession,
   loadPolicyFile,
@@ -46,7 +47,8 @@ export const replayCommand: Command = {
       throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
     }
     const { sessions, skipped } = readRecording(text);
-    for (const s of skipped) writeLine(io.stderr, `${file}:${s.line}: skipped: ${s.reason}`);
+    for (const s of skipped)
+      writeLine(io.stderr, escapeTerminalText(`${file}:${s.line}: skipped: ${s.reason}`));
     const chosen = pick(sessions, values.session, format === 'asciicast');
 
     if (format === 'asciicast') {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatVerifyReport, readRecordingFile, verifyRecording } from '@portcullis/core';
+import { formatVerifyReport, readRecordingFile, terminalSafeJson, verifyRecording } from '@portcullis/core';
 import { EXIT_FAILED, EXIT_OK, writeLine } from '../lib/cli-io.js';
 import type { Command } from '../lib/command.js';
 import { parseFlags } from '../lib/parse-flags.js';
@@ -40,7 +40,7 @@ export const verifyCommand: Command = {
       if (values.json === true) reports.push({ file, ...report });
       else writeLine(io.stdout, formatVerifyReport(report, { file }));
     }
-    if (values.json === true) writeLine(io.stdout, JSON.stringify({ ok, files: reports }, null, 2));
+    if (values.json === true) writeLine(io.stdout, terminalSafeJson({ ok, files: reports }, 2));
     return ok ? EXIT_OK : EXIT_FAILED;
   },
 };
