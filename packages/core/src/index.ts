@@ -169,6 +169,8 @@ export type {
   VerifyWarning,
   VerifyWarningKind,
 } from './record/verify.js';
+export { verifyRecordingFile } from './record/verify-file.js';
+export type { VerifyFileOptions } from './record/verify-file.js';
 export { formatVerifyReport } from './record/format-verify-report.js';
 export type { FormatVerifyReportOptions } from './record/format-verify-report.js';
 export { readRecording } from './record/read-recording.js';

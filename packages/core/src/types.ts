@@ -197,7 +197,16 @@ export interface MaskingProfileConfig {
 
 /** The type of a recording event (SPEC.md §7). */
 export type RecordEventType =
-  'session.start' | 'request' | 'decision' | 'approval' | 'result' | 'output' | 'error' | 'session.end';
+  | 'session.start'
+  | 'request'
+  | 'decision'
+  | 'approval'
+  | 'result'
+  | 'output'
+  | 'error'
+  | 'session.end'
+  /** Written by the recorder: a signed checkpoint of the chain so far (docs/recording.md). */
+  | 'checkpoint';
 
 /** One recorded event, as stored: one line of JSON Lines (SPEC.md §7). */
 export interface RecordEvent {
@@ -228,7 +237,7 @@ export interface SessionRecorder {
   readonly session: string;
   /** Appends one event; rejects if the sink fails. */
   record(
-    type: Exclude<RecordEventType, 'session.start' | 'session.end'>,
+    type: Exclude<RecordEventType, 'session.start' | 'session.end' | 'checkpoint'>,
     data: unknown,
   ): Promise<RecordEvent>;
   /** Writes `session.end` (signed when a sealing key is configured) and flushes. */
