@@ -267,7 +267,11 @@ export class RecordingVerifier {
 
   #parseLine(input: VerifyLine, first: boolean): Entry | undefined {
     const { line, text, terminated } = input;
-    const report = first ? (message: string): void => this.#malformed(line, message) : (): void => {};
+    const report = first
+      ? (message: string): void => {
+          this.#malformed(line, message);
+        }
+      : (): void => {};
     if (first) this.#lines = line;
     if (input.tooLong !== undefined) {
       report(`line ${line} is longer than ${input.tooLong} bytes: not read`);
@@ -349,7 +353,7 @@ export class RecordingVerifier {
     let verified = false;
     if (key !== undefined && entry.hashOk) {
       const where = `checkpoint at seq ${entry.event.seq} (line ${entry.line})`;
-      const bad = (message: string): void =>
+      const bad = (message: string): void => {
         this.#problem({
           kind: 'bad-signature',
           line: entry.line,
@@ -357,6 +361,7 @@ export class RecordingVerifier {
           seq: entry.event.seq,
           message,
         });
+      };
       if (seal?.signature === undefined) bad(`the ${where} carries no signature`);
       else if (startSeal !== undefined && seal.keyId !== startSeal.keyId)
         bad(`the ${where} names key ${seal.keyId} but the start names ${startSeal.keyId}`);
@@ -376,7 +381,9 @@ export class RecordingVerifier {
     const env: SessionEnv = {
       key: this.#key,
       keyId: this.#keyId,
-      report: (p) => this.#problem(p),
+      report: (p) => {
+        this.#problem(p);
+      },
       warn: (w) => warnings.push(w),
     };
     const results: Omit<VerifiedSession, 'intact'>[] = [];
@@ -441,8 +448,13 @@ export class RecordingVerifier {
 export function verifyRecording(input: RecordingInput, options: VerifyOptions = {}): VerifyReport {
   const verifier = new RecordingVerifier(options);
   if (isEventArray(input)) {
-    input.forEach((value, index) => verifier.value(index, value));
-    if (verifier.needsSecondPass) input.forEach((value, index) => verifier.valueAgain(index, value));
+    input.forEach((value, index) => {
+      verifier.value(index, value);
+    });
+    if (verifier.needsSecondPass)
+      input.forEach((value, index) => {
+        verifier.valueAgain(index, value);
+      });
     return verifier.report();
   }
   if (typeof input === 'string') {
