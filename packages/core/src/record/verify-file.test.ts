@@ -42,7 +42,8 @@ async function writeLarge(file: string, megabytes: number, tamperAt?: number): P
   }
   await new Promise<void>((resolve, reject) =>
     out.end((err?: Error | null) => {
-      err ? reject(err) : resolve();
+      if (err) reject(err);
+      else resolve();
     }),
   );
   return count + 1;
