@@ -118,7 +118,8 @@ export function createPgRecordingSink(pool: Pool, options: PgRecordingSinkOption
   };
 }
 
-interface Row {
+/** One event and its stored line. */
+export interface Row {
   readonly event: RecordEvent;
   readonly line: string;
 }
@@ -156,14 +157,16 @@ async function insertRows(pool: Pool, table: string, rows: readonly Row[]): Prom
   }
 }
 
-function insertText(table: string): string {
+/** The INSERT of a batch of rows (with {@link columns}); shared with `pruneRecording`. */
+export function insertText(table: string): string {
   // A function scan yields the arrays in order and identity values are drawn row by row as
   // they arrive. No ORDER BY: PostgreSQL may draw them below a sort, out of order.
   return `INSERT INTO ${table} (session, seq, ts, type, hash, line)
     SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[], $5::text[], $6::text[])`;
 }
 
-function columns(rows: readonly Row[]): unknown[] {
+/** The parameters of {@link insertText} for `rows`. */
+export function columns(rows: readonly Row[]): unknown[] {
   return [
     rows.map((r) => r.event.session),
     rows.map((r) => r.event.seq),

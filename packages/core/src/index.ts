@@ -168,8 +168,14 @@ export type {
   VerifyReport,
   VerifyWarning,
   VerifyWarningKind,
+  PruneSummary,
 } from './record/verify.js';
 export { verifyRecordingFile } from './record/verify-file.js';
+export { pruneRecordingFile } from './record/prune-recording-file.js';
+export type { PruneOptions, PruneResult } from './record/prune-recording-file.js';
+export { buildTombstones } from './record/tombstone.js';
+export type { PrunedSession, PruneRecord, TombstoneOptions } from './record/tombstone.js';
+export type { CheckpointOptions } from './record/create-recorder.js';
 export type { VerifyFileOptions } from './record/verify-file.js';
 export { formatVerifyReport } from './record/format-verify-report.js';
 export type { FormatVerifyReportOptions } from './record/format-verify-report.js';

@@ -3,6 +3,7 @@ import { approvalsCommand } from './approvals.js';
 import { checkCommand } from './check.js';
 import { lintCommand } from './lint.js';
 import { maskCommand } from './mask.js';
+import { recordingsCommand } from './recordings.js';
 import { replayCommand } from './replay.js';
 import { schemaCommand } from './schema.js';
 import { testCommand } from './test.js';
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
   maskCommand,
   verifyCommand,
   replayCommand,
+  recordingsCommand,
   schemaCommand,
   lintCommand,
 ];

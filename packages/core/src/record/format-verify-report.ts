@@ -45,7 +45,20 @@ export function formatVerifyReport(report: VerifyReport, options: FormatVerifyRe
       out.push(`  ${locate(p)}: ${p.kind}: ${oneLine(p.message)}`);
     if (report.problems.length > max) out.push(`  … and ${report.problems.length - max} more`);
   }
+  if (report.omittedProblems !== undefined) out.push(`  … and ${report.omittedProblems} more not kept`);
   for (const w of report.warnings) out.push(`  warning: ${w.kind}: ${oneLine(w.message)}`);
+  for (const p of report.pruned ?? []) {
+    const check =
+      report.keyId === undefined
+        ? 'tombstone seal not checked: no public key given'
+        : p.verified
+          ? 'tombstone seal verified'
+          : 'TOMBSTONE DOES NOT VERIFY';
+    out.push(
+      `  pruned: ${p.sessions} session${p.sessions === 1 ? '' : 's'} (${p.events} events) last active before ${oneLine(p.before)}` +
+        `${p.olderThan === undefined ? '' : ` (older than ${oneLine(p.olderThan)})`}, at ${oneLine(p.at)}, by ${oneLine(p.tombstone)}; ${check}`,
+    );
+  }
   // Session ids and key ids come from the recording: escaped where shown, and guarded here.
   return safeLines(out);
 }

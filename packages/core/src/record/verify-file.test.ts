@@ -38,7 +38,12 @@ async function writeLarge(file: string, megabytes: number, tamperAt?: number): P
     const event = buildEvent({ v: 1, session: 'big', seq, ts: '2026-01-05T10:00:00.000Z', type, data, prev });
     prev = event.hash;
     const line = seq === tamperAt ? lineOf(event).replace('xxxx', 'yyyy') : lineOf(event);
-    if (!out.write(`${line}\n`)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(`${line}\n`))
+      await new Promise<void>((resolve) =>
+        out.once('drain', () => {
+          resolve();
+        }),
+      );
   }
   await new Promise<void>((resolve, reject) =>
     out.end((err?: Error | null) => {

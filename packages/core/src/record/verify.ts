@@ -4,6 +4,7 @@ import { genesisHash } from './hash-event.js';
 import { canonicalData, eventText, sha256Hex } from './lib/event-text.js';
 import { eventShapeProblem, isEventArray, linesOfIterable, linesOfText } from './lib/parse-event.js';
 import { checkSeal, keyIdOf, sealOf, toVerifyKey } from './lib/seal.js';
+import { pruneRecordOf } from './tombstone.js';
 
 /** What is wrong with a recording. Every kind makes the report not ok. */
 export type VerifyProblemKind =
@@ -107,6 +108,23 @@ export interface VerifyReport {
   readonly firstProblem?: VerifyProblem;
   /** Problems found beyond the 10,000 kept in `problems`. */
   readonly omittedProblems?: number;
+  /** What earlier prunes removed, from the tombstones in the recording (docs/recording.md). */
+  readonly pruned?: readonly PruneSummary[];
+}
+
+/** One tombstone: what a prune removed from the recording. */
+export interface PruneSummary {
+  /** The tombstone's session id. */
+  readonly tombstone: string;
+  /** Sessions whose last event was before this were removed. */
+  readonly before: string;
+  readonly at: string;
+  readonly olderThan?: string;
+  /** How many sessions and events were removed. */
+  readonly sessions: number;
+  readonly events: number;
+  /** Whether the tombstone is intact and its seal verified with the given key. */
+  readonly verified: boolean;
 }
 
 /** Options of {@link verifyRecording}. */
@@ -407,7 +425,22 @@ export class RecordingVerifier {
       if (result !== undefined) results.push(result);
     }
     const damaged = new Set(problems.map((p) => p.session));
-    for (const result of results) sessions.push({ ...result, intact: !damaged.has(result.session) });
+    const pruned: PruneSummary[] = [];
+    for (const result of results) {
+      const intact = !damaged.has(result.session);
+      sessions.push({ ...result, intact });
+      const prune = pruneRecordOf(this.#tracks.get(result.session)?.start?.event.data);
+      if (prune === undefined) continue;
+      pruned.push({
+        tombstone: result.session,
+        before: prune.before,
+        at: typeof prune.at === 'string' ? prune.at : '?',
+        ...(typeof prune.olderThan === 'string' ? { olderThan: prune.olderThan } : {}),
+        sessions: prune.sessions.length,
+        events: prune.sessions.reduce((n, p) => n + (typeof p.events === 'number' ? p.events : 0), 0),
+        verified: intact && result.sealVerified,
+      });
+    }
     if (this.#events === 0 && problems.length === 0) {
       warnings.push({ kind: 'empty', line: 0, message: 'the recording holds no events' });
     }
@@ -424,6 +457,7 @@ export class RecordingVerifier {
       warnings,
       ...(firstProblem === undefined ? {} : { firstProblem }),
       ...(this.#omitted === 0 ? {} : { omittedProblems: this.#omitted }),
+      ...(pruned.length === 0 ? {} : { pruned }),
     };
   }
 }
