@@ -58,7 +58,6 @@ type Values = ReturnType<typeof parseFlags<typeof flags>>['values'];
 /** `portcullis approvals`: list, show, approve and deny approval requests in a shared store. */
 export const approvalsCommand: Command = {
   name: 'approvals',
-  summary: 'list, show, approve or deny approval requests in a PostgreSQL store',
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(args, flags, usage);

@@ -26,7 +26,6 @@ Exit 0 when done, 1 when the recording does not verify or the store fails, 2 on 
 /** `portcullis recordings prune`: retention for recording files and the PostgreSQL sink. */
 export const recordingsCommand: Command = {
   name: 'recordings',
-  summary: 'prune old sessions from a recording, leaving a signed tombstone',
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(

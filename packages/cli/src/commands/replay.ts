@@ -27,7 +27,6 @@ under another policy and shows what would change. Replay does not verify: run
 /** `portcullis replay`: show a recorded session, export it, or re-decide it under another policy. */
 export const replayCommand: Command = {
   name: 'replay',
-  summary: 'show a recorded session; with --policy, what another policy would decide',
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(

@@ -18,7 +18,6 @@ usage or input errors (an invalid suite or policy names its file and line).`;
 /** `portcullis test`: run policy test suites. */
 export const testCommand: Command = {
   name: 'test',
-  summary: 'run policy test suites',
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(args, { reporter: { type: 'string' } }, usage);

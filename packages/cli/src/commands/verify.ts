@@ -22,7 +22,6 @@ usage errors or unreadable files.`;
 /** `portcullis verify`: check recordings' hash chains and seals. */
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: "check a recording's hash chain (and seal); exit 1 if tampered",
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(
