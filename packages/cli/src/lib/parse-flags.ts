@@ -43,7 +43,7 @@ export function parseFlags<T extends Options>(
     seen.add(token.name);
   }
   const { values, positionals } = parsed;
-  return { values, positionals } as ParsedFlags<T>;
+  return { values, positionals };
 }
 
 /** The value of a required string flag. @throws UsageError when it is missing. */
