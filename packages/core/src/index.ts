@@ -208,3 +208,15 @@ export type {
   SessionStartData,
 } from './record/event-data.js';
 export type { KeyInput, RecordingInput } from './record/types.js';
+
+// telemetry (operations)
+export { createTelemetry } from './telemetry/telemetry.js';
+export type {
+  AuthorizationSpan,
+  ExecutionSpan,
+  ExecutionSpanInput,
+  Telemetry,
+  TelemetryOptions,
+} from './telemetry/telemetry.js';
+export { silentLogger } from './telemetry/logger.js';
+export type { PortcullisLogger } from './telemetry/logger.js';

@@ -6,6 +6,7 @@ import { authorizeRequest } from './authorize.js';
 import { decideRequest, messageOf } from './decide-request.js';
 import type { DecideDeps } from './decide-request.js';
 import type { Portcullis } from './types.js';
+import { createTelemetry } from '../telemetry/telemetry.js';
 
 /** Everything the engine runs on, with every default already chosen. */
 export interface EngineDeps extends DecideDeps {
@@ -44,8 +45,10 @@ export function buildPortcullis(deps: EngineDeps): Portcullis {
     );
   };
 
+  const telemetry = deps.telemetry ?? createTelemetry();
   return {
     policy,
+    telemetry,
 
     async resolvePrincipal(token, options) {
       if (deps.identity === undefined) {

@@ -58,7 +58,10 @@ describe('pruneRecordingFile', () => {
     expect(result.tombstones).toHaveLength(1);
 
     const text = await readFile(file, 'utf8');
-    const sessions = text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { session: string }).session);
+    const sessions = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { session: string }).session);
     expect(new Set(sessions)).toEqual(new Set(['mar', 'jun', result.tombstones[0]]));
     const report = await verifyRecordingFile(file, { publicKey: keys.publicKey });
     expect(report.ok).toBe(true);
