@@ -4,7 +4,7 @@ import type { Effect, Principal, PrincipalKind, Request } from '@portcullis/core
 import { isAlias, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { UsageError } from './usage-error.js';
 
-/** One case of a policy test suite (SPEC.md §5). */
+/** One case of a policy test suite (docs/ §5). */
 export interface PolicyTestCase {
   readonly name: string;
   readonly principal: Principal;

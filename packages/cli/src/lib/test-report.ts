@@ -69,7 +69,7 @@ export function formatVerbose(report: TestReport): string {
   return lines.join('\n');
 }
 
-/** Totals and every case, as `--reporter json` prints them (SPEC.md §5). */
+/** Totals and every case, as `--reporter json` prints them (docs/ §5). */
 export interface TestReport {
   readonly passed: number;
   readonly failed: number;

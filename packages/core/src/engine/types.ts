@@ -18,7 +18,7 @@ import type {
   SessionRecorder,
 } from '../types.js';
 
-/** Turns a request into actions (SPEC.md §3). Must be synchronous and pure; a throw denies. */
+/** Turns a request into actions (docs/ §3). Must be synchronous and pure; a throw denies. */
 export type Classify = (request: Request, context?: ClassifyContext) => readonly Action[];
 
 /** Options of {@link createPortcullis}. Everything but the policy has a default. */

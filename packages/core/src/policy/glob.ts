@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 
 /**
- * How `*` behaves in a pattern (SPEC.md §4).
+ * How `*` behaves in a pattern (docs/ §4).
  *
  * - `flat`: shell command lines, SQL names, identities, target and operation names. `*` matches
  *   any run of characters, including `/`, `.`, spaces and newlines; `?` any one character.

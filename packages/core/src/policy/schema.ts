@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DURATION_TEXT } from '../identity/duration.js';
 
 /**
- * The shape of a policy file (SPEC.md §4, version 1) as a zod schema. Every object is strict:
+ * The shape of a policy file (docs/ §4, version 1) as a zod schema. Every object is strict:
  * an unknown key is an error, because a misspelt key must not silently do nothing. Semantic
  * checks (rule ids, operations per protocol, target names, profile names) happen in
  * `compile-policy.ts`; this file only says what is well-formed, and is what `portcullis schema`
@@ -62,7 +62,7 @@ const when = z
     ),
     targets: globList('The target name'),
     operations: globList(
-      'The action operation (SPEC §3 vocabulary of the target protocol); `unknown` only matches when written literally',
+      'The action operation (docs/classification.md vocabulary of the target protocol); `unknown` only matches when written literally',
     ),
     resources: globList('The action resource; an action without a resource never matches'),
   })

@@ -45,7 +45,7 @@ const midTypes: ReadonlySet<string> = new Set(
 );
 
 /**
- * Creates a recorder: each session it starts is a hash chain of events (SPEC.md §7) handed to
+ * Creates a recorder: each session it starts is a hash chain of events (docs/ §7) handed to
  * `sink` in order. `record()` resolves once the sink accepted the event and rejects with a
  * {@link RecordingError} (`ERR_RECORDING_FAILED`, the sink's error as `cause`) when it did not,
  * so a required recording fails closed. After one failure the session is broken: every later
