@@ -1,6 +1,7 @@
 import { buildTombstones, serializeEvent, type PrunedSession } from '@portcullis/core';
 import type { KeyObject } from 'node:crypto';
 import type { Pool } from 'pg';
+import { inTransaction } from './lib/in-transaction.js';
 import { checkSchemaName } from './lib/migrate-schema-name.js';
 import { columns, insertText } from './recording-sink.js';
 
@@ -43,61 +44,45 @@ export interface PgPruneResult {
 export async function pruneRecording(pool: Pool, options: PgPruneOptions): Promise<PgPruneResult> {
   const schema = checkSchemaName(options.schema);
   const table = `${schema}.recording`;
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    try {
-      await client.query("SET LOCAL portcullis.pruning = 'on'");
-      // Lock out writers of the sessions being judged, so none gains an event mid-prune.
-      await client.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`);
-      const found = await client.query<{
-        session: string;
-        events: string;
-        last_seq: number;
-        last_hash: string;
-        first_ts: string;
-        last_ts: string;
-      }>(
-        `SELECT session, count(*)::text AS events, max(seq) AS last_seq,
-                (array_agg(hash ORDER BY seq DESC))[1] AS last_hash,
-                (array_agg(line::json->>'ts' ORDER BY seq))[1] AS first_ts,
-                (array_agg(line::json->>'ts' ORDER BY seq DESC))[1] AS last_ts
-           FROM ${table} GROUP BY session HAVING max(ts) < $1 ORDER BY min(id)`,
-        [options.before.toISOString()],
-      );
-      const pruned: PrunedSession[] = found.rows.map((r) => ({
-        session: r.session,
-        events: Number(r.events),
-        lastSeq: r.last_seq,
-        lastHash: r.last_hash,
-        firstTs: r.first_ts,
-        lastTs: r.last_ts,
-      }));
-      if (pruned.length === 0) {
-        await client.query('ROLLBACK');
-        return { pruned, tombstones: [] };
-      }
-      await client.query(`DELETE FROM ${table} WHERE session = ANY($1::text[])`, [
-        pruned.map((p) => p.session),
-      ]);
-      const events = await buildTombstones(pruned, {
-        before: options.before,
-        at: (options.now ?? ((): Date => new Date()))(),
-        sealingKey: options.sealingKey,
-        ...(options.olderThan === undefined ? {} : { olderThan: options.olderThan }),
-      });
-      const rows = events.map((event) => ({ event, line: serializeEvent(event) }));
-      await client.query(insertText(table), columns(rows));
-      await client.query('COMMIT');
-      return { pruned, tombstones: [...new Set(events.map((e) => e.session))] };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
-    }
-  } finally {
-    client.release(broken);
-  }
+  return inTransaction(pool, async (client) => {
+    await client.query("SET LOCAL portcullis.pruning = 'on'");
+    // Lock out writers of the sessions being judged, so none gains an event mid-prune.
+    await client.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`);
+    const found = await client.query<{
+      session: string;
+      events: string;
+      last_seq: number;
+      last_hash: string;
+      first_ts: string;
+      last_ts: string;
+    }>(
+      `SELECT session, count(*)::text AS events, max(seq) AS last_seq,
+              (array_agg(hash ORDER BY seq DESC))[1] AS last_hash,
+              (array_agg(line::json->>'ts' ORDER BY seq))[1] AS first_ts,
+              (array_agg(line::json->>'ts' ORDER BY seq DESC))[1] AS last_ts
+         FROM ${table} GROUP BY session HAVING max(ts) < $1 ORDER BY min(id)`,
+      [options.before.toISOString()],
+    );
+    const pruned: PrunedSession[] = found.rows.map((r) => ({
+      session: r.session,
+      events: Number(r.events),
+      lastSeq: r.last_seq,
+      lastHash: r.last_hash,
+      firstTs: r.first_ts,
+      lastTs: r.last_ts,
+    }));
+    if (pruned.length === 0) return { pruned, tombstones: [] };
+    await client.query(`DELETE FROM ${table} WHERE session = ANY($1::text[])`, [
+      pruned.map((p) => p.session),
+    ]);
+    const events = await buildTombstones(pruned, {
+      before: options.before,
+      at: (options.now ?? ((): Date => new Date()))(),
+      sealingKey: options.sealingKey,
+      ...(options.olderThan === undefined ? {} : { olderThan: options.olderThan }),
+    });
+    const rows = events.map((event) => ({ event, line: serializeEvent(event) }));
+    await client.query(insertText(table), columns(rows));
+    return { pruned, tombstones: [...new Set(events.map((e) => e.session))] };
+  });
 }

@@ -1,5 +1,6 @@
 import { RecordingError, serializeEvent, type RecordEvent, type RecordingSink } from '@portcullis/core';
 import type { Pool } from 'pg';
+import { inTransaction } from './lib/in-transaction.js';
 import { checkSchemaName } from './lib/migrate-schema-name.js';
 
 /** Options of {@link createPgRecordingSink}. */
@@ -137,24 +138,11 @@ async function insertRows(pool: Pool, table: string, rows: readonly Row[]): Prom
     await pool.query(insertText(table), columns(rows));
     return;
   }
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    try {
-      for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
-        await client.query(insertText(table), columns(rows.slice(start, start + MAX_ROWS_PER_INSERT)));
-      }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
+  await inTransaction(pool, async (client) => {
+    for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
+      await client.query(insertText(table), columns(rows.slice(start, start + MAX_ROWS_PER_INSERT)));
     }
-  } finally {
-    client.release(broken);
-  }
+  });
 }
 
 /** The INSERT of a batch of rows (with {@link columns}); shared with `pruneRecording`. */
