@@ -116,7 +116,7 @@ function cedarDecide(req: BenchRequest): string {
   return worst;
 }
 
-// SPEC §4 transcribed directly: walk every rule, compile every glob on each use.
+// docs/policy.md transcribed directly: walk every rule, compile every glob on each use.
 function naiveDecide(doc: PolicyDocument, req: BenchRequest): string {
   const protocol = doc.targets[req.target]?.protocol;
   if (protocol === undefined || req.actions.length === 0) return 'deny';

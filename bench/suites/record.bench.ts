@@ -20,7 +20,7 @@ import {
 import type { BenchSuite } from '../harness.js';
 
 const EVENTS = 100;
-type MidType = Exclude<RecordEventType, 'session.start' | 'session.end'>;
+type MidType = Exclude<RecordEventType, 'session.start' | 'session.end' | 'checkpoint'>;
 
 const principal = { subject: 'alice', groups: ['analysts'], kind: 'agent', actor: 'copilot' };
 const target = { name: 'warehouse', protocol: 'postgres' };

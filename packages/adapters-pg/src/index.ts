@@ -32,3 +32,5 @@ export { createPgRecordingSink } from './recording-sink.js';
 export type { PgRecordingSink, PgRecordingSinkOptions } from './recording-sink.js';
 export { exportRecording } from './recording-sink-export.js';
 export type { ExportRecordingOptions } from './recording-sink-export.js';
+export { pruneRecording } from './recording-sink-prune.js';
+export type { PgPruneOptions, PgPruneResult } from './recording-sink-prune.js';

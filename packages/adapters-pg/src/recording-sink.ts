@@ -1,5 +1,6 @@
 import { RecordingError, serializeEvent, type RecordEvent, type RecordingSink } from '@portcullis/core';
 import type { Pool } from 'pg';
+import { inTransaction } from './lib/in-transaction.js';
 import { checkSchemaName } from './lib/migrate-schema-name.js';
 
 /** Options of {@link createPgRecordingSink}. */
@@ -118,7 +119,8 @@ export function createPgRecordingSink(pool: Pool, options: PgRecordingSinkOption
   };
 }
 
-interface Row {
+/** One event and its stored line. */
+export interface Row {
   readonly event: RecordEvent;
   readonly line: string;
 }
@@ -136,34 +138,23 @@ async function insertRows(pool: Pool, table: string, rows: readonly Row[]): Prom
     await pool.query(insertText(table), columns(rows));
     return;
   }
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    try {
-      for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
-        await client.query(insertText(table), columns(rows.slice(start, start + MAX_ROWS_PER_INSERT)));
-      }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
+  await inTransaction(pool, async (client) => {
+    for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
+      await client.query(insertText(table), columns(rows.slice(start, start + MAX_ROWS_PER_INSERT)));
     }
-  } finally {
-    client.release(broken);
-  }
+  });
 }
 
-function insertText(table: string): string {
+/** The INSERT of a batch of rows (with {@link columns}); shared with `pruneRecording`. */
+export function insertText(table: string): string {
   // A function scan yields the arrays in order and identity values are drawn row by row as
   // they arrive. No ORDER BY: PostgreSQL may draw them below a sort, out of order.
   return `INSERT INTO ${table} (session, seq, ts, type, hash, line)
     SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[], $5::text[], $6::text[])`;
 }
 
-function columns(rows: readonly Row[]): unknown[] {
+/** The parameters of {@link insertText} for `rows`. */
+export function columns(rows: readonly Row[]): unknown[] {
   return [
     rows.map((r) => r.event.session),
     rows.map((r) => r.event.seq),

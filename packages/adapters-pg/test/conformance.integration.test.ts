@@ -1,4 +1,4 @@
-// The pg adapter runs the shared adapter conformance suite (SPEC.md §8), once with the default
+// The pg adapter runs the shared adapter conformance suite (docs/ §8), once with the default
 // in-memory approval store and once with the PostgreSQL approval store.
 import { randomBytes } from 'node:crypto';
 import { createPortcullis, parsePolicy, type Principal } from '@portcullis/core';

@@ -37,18 +37,21 @@ describe('migrate', () => {
   });
 
   it('creates the tables and the version table, then does nothing the second time', async () => {
-    expect(await migrate(pool)).toEqual({ schema: 'portcullis', version: 1, applied: [1] });
+    expect(await migrate(pool)).toEqual({ schema: 'portcullis', version: 2, applied: [1, 2] });
     expect(await tables('portcullis')).toEqual(['approvals', 'recording', 'schema_version']);
-    expect(await migrate(pool)).toEqual({ schema: 'portcullis', version: 1, applied: [] });
+    expect(await migrate(pool)).toEqual({ schema: 'portcullis', version: 2, applied: [] });
     const versions = await pool.query<{ version: number; description: string }>(
       'SELECT version, description FROM portcullis.schema_version',
     );
-    expect(versions.rows).toEqual([{ version: 1, description: 'approvals and the append-only recording' }]);
+    expect(versions.rows).toEqual([
+      { version: 1, description: 'approvals and the append-only recording' },
+      { version: 2, description: 'recording retention: pruning whole sessions, with a tombstone' },
+    ]);
   });
 
   it('keeps schemas apart and applies each once when several callers race', async () => {
     const results = await Promise.all([1, 2, 3, 4].map(() => migrate(pool, { schema: 'audit_2' })));
-    expect(results.map((r) => r.applied).sort()).toEqual([[], [], [], [1]]);
+    expect(results.map((r) => r.applied).sort()).toEqual([[], [], [], [1, 2]]);
     expect(await tables('audit_2')).toEqual(['approvals', 'recording', 'schema_version']);
   });
 
@@ -58,7 +61,7 @@ describe('migrate', () => {
       "INSERT INTO future.schema_version (version, description) VALUES (99, 'from the future')",
     );
     await expect(migrate(pool, { schema: 'future' })).rejects.toThrow(
-      'schema future is at version 99, newer than this @portcullis/pg knows (1); upgrade the library',
+      'schema future is at version 99, newer than this @portcullis/pg knows (2); upgrade the library',
     );
   });
 

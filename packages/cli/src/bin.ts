@@ -8,6 +8,15 @@ const cwd =
     ? process.env['INIT_CWD']
     : process.cwd();
 
+// A reader that went away (`portcullis mask --list-detectors | head`) is not an error worth a
+// stack trace: stop quietly, as other command-line tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

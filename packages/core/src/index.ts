@@ -169,7 +169,15 @@ export type {
   VerifyReport,
   VerifyWarning,
   VerifyWarningKind,
+  PruneSummary,
 } from './record/verify.js';
+export { verifyRecordingFile } from './record/verify-file.js';
+export { pruneRecordingFile } from './record/prune-recording-file.js';
+export type { PruneOptions, PruneResult } from './record/prune-recording-file.js';
+export { buildTombstones } from './record/tombstone.js';
+export type { PrunedSession, PruneRecord, TombstoneOptions } from './record/tombstone.js';
+export type { CheckpointOptions } from './record/create-recorder.js';
+export type { VerifyFileOptions } from './record/verify-file.js';
 export { formatVerifyReport } from './record/format-verify-report.js';
 export type { FormatVerifyReportOptions } from './record/format-verify-report.js';
 export { readRecording } from './record/read-recording.js';
@@ -178,6 +186,8 @@ export { readRecordingFile } from './record/read-recording-file.js';
 export { formatSession } from './record/format-session.js';
 export type { FormatSessionOptions } from './record/format-session.js';
 export { toAsciicast } from './record/to-asciicast.js';
+export { escapeTerminalText, terminalSafeJson } from './record/terminal-text.js';
+export type { EscapeTerminalTextOptions } from './record/terminal-text.js';
 export type { AsciicastOptions } from './record/to-asciicast.js';
 export { formatRedecide, redecide } from './record/redecide.js';
 export type {
@@ -229,3 +239,14 @@ export type {
   MaskingPlan,
   ResultCaps,
 } from './gate/types.js';
+// telemetry (operations)
+export { createTelemetry } from './telemetry/telemetry.js';
+export type {
+  AuthorizationSpan,
+  ExecutionSpan,
+  ExecutionSpanInput,
+  Telemetry,
+  TelemetryOptions,
+} from './telemetry/telemetry.js';
+export { silentLogger } from './telemetry/logger.js';
+export type { PortcullisLogger } from './telemetry/logger.js';

@@ -1,5 +1,5 @@
 /**
- * Public types shared by every part of Portcullis (SPEC.md §2). Plain, serialisable data:
+ * Public types shared by every part of Portcullis (docs/ §2). Plain, serialisable data:
  * no classes, no functions, so decisions and recordings can be stored and compared.
  *
  * @packageDocumentation
@@ -100,12 +100,12 @@ export interface KubeRequest {
   readonly body?: string | Uint8Array;
 }
 
-/** One thing a caller wants done on a target (SPEC.md §2). */
+/** One thing a caller wants done on a target (docs/ §2). */
 export type Request = SqlRequest | CommandRequest | ShellRequest | SftpRequest | ForwardRequest | KubeRequest;
 
 /**
  * The unit a request classifies into. Operation names are the normative vocabulary of
- * SPEC.md §3; `unknown` means the classifier could not resolve the request (fail closed).
+ * docs/ §3; `unknown` means the classifier could not resolve the request (fail closed).
  */
 export interface Action {
   readonly operation: string;
@@ -145,7 +145,7 @@ export interface ActionDecision {
 }
 
 /**
- * A decision (SPEC.md §2): the strictest effect over the request's actions, the rules that
+ * A decision (docs/ §2): the strictest effect over the request's actions, the rules that
  * produced it and reasons a person can read. For `review`, what approval is needed; for
  * `allow`, which masking profile applies and whether recording is required.
  */
@@ -196,11 +196,20 @@ export interface MaskingProfileConfig {
   readonly fields?: Readonly<Record<string, MaskStyle>>;
 }
 
-/** The type of a recording event (SPEC.md §7). */
+/** The type of a recording event (docs/ §7). */
 export type RecordEventType =
-  'session.start' | 'request' | 'decision' | 'approval' | 'result' | 'output' | 'error' | 'session.end';
+  | 'session.start'
+  | 'request'
+  | 'decision'
+  | 'approval'
+  | 'result'
+  | 'output'
+  | 'error'
+  | 'session.end'
+  /** Written by the recorder: a signed checkpoint of the chain so far (docs/recording.md). */
+  | 'checkpoint';
 
-/** One recorded event, as stored: one line of JSON Lines (SPEC.md §7). */
+/** One recorded event, as stored: one line of JSON Lines (docs/ §7). */
 export interface RecordEvent {
   readonly v: 1;
   readonly session: string;
@@ -229,7 +238,7 @@ export interface SessionRecorder {
   readonly session: string;
   /** Appends one event; rejects if the sink fails. */
   record(
-    type: Exclude<RecordEventType, 'session.start' | 'session.end'>,
+    type: Exclude<RecordEventType, 'session.start' | 'session.end' | 'checkpoint'>,
     data: unknown,
   ): Promise<RecordEvent>;
   /** Writes `session.end` (signed when a sealing key is configured) and flushes. */

@@ -60,4 +60,24 @@ export const MIGRATION_STEPS: readonly MigrationStep[] = [
       REVOKE UPDATE, DELETE, TRUNCATE ON ${s}.recording FROM PUBLIC;
     `,
   },
+  {
+    version: 2,
+    description: 'recording retention: pruning whole sessions, with a tombstone',
+    // Deleting stays refused unless the transaction says it is a prune (pruneRecording sets
+    // the flag with SET LOCAL and writes the tombstone in the same transaction). The flag is a
+    // guard against accidents, not a permission: DELETE is still revoked from PUBLIC, so only
+    // roles the host grants DELETE to (the owner) can prune.
+    sql: (s) => `
+      CREATE OR REPLACE FUNCTION ${s}.recording_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF TG_OP = 'DELETE' AND current_setting('portcullis.pruning', true) = 'on' THEN
+          RETURN OLD;
+        END IF;
+        RAISE EXCEPTION 'the Portcullis recording is append-only: % is not allowed', TG_OP
+          USING ERRCODE = 'insufficient_privilege';
+      END
+      $fn$;
+      CREATE INDEX recording_by_session_ts ON ${s}.recording (session, ts);
+    `,
+  },
 ];

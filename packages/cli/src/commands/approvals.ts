@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  escapeTerminalText,
   ApprovalError,
   approverMatches,
   createPortcullis,
@@ -57,7 +58,6 @@ type Values = ReturnType<typeof parseFlags<typeof flags>>['values'];
 /** `portcullis approvals`: list, show, approve and deny approval requests in a shared store. */
 export const approvalsCommand: Command = {
   name: 'approvals',
-  summary: 'list, show, approve or deny approval requests in a PostgreSQL store',
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(args, flags, usage);
@@ -313,19 +313,7 @@ function joined(items: readonly string[]): string {
  * cursor, recolour, hide text or reorder what the approver reads.
  */
 function safe(text: string): string {
-  let out = '';
-  for (const c of text) {
-    const code = c.codePointAt(0) ?? 0;
-    const hidden =
-      (code < 0x20 && c !== '\n' && c !== '\t') ||
-      (code >= 0x7f && code <= 0x9f) ||
-      code === 0x200e ||
-      code === 0x200f ||
-      (code >= 0x202a && code <= 0x202e) ||
-      (code >= 0x2066 && code <= 0x2069);
-    out += hidden ? `\\u${code.toString(16).padStart(4, '0')}` : c;
-  }
-  return out;
+  return escapeTerminalText(text, { multiline: true });
 }
 
 function oneLine(text: string): string {

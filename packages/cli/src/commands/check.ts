@@ -11,6 +11,7 @@ import { EXIT_FAILED, EXIT_OK, writeLine } from '../lib/cli-io.js';
 import type { Command } from '../lib/command.js';
 import { parseFlags, required } from '../lib/parse-flags.js';
 import { principalFrom } from '../lib/principal-arg.js';
+import { didYouMean } from '../lib/did-you-mean.js';
 import { UsageError } from '../lib/usage-error.js';
 
 const usage = `usage: portcullis check --policy POLICY --target TARGET
@@ -24,7 +25,6 @@ Exit 0 when the request is allowed, 1 when it is denied or needs review, 2 on us
 /** `portcullis check`: one decision, explained. */
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'one decision, explained',
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(
@@ -46,6 +46,15 @@ export const checkCommand: Command = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}\n\n${usage}`);
     const policy = await loadPolicyFile(path.resolve(io.cwd, required(values.policy, '--policy', usage)));
     const target = required(values.target, '--target', usage);
+    if (!policy.targets.has(target)) {
+      // A mistyped target is the caller's mistake, not a denial: say so, with the names it could be.
+      const names = [...policy.targets.keys()];
+      const guess = didYouMean(target, names);
+      throw new UsageError(
+        `unknown target ${JSON.stringify(target)}${guess === undefined ? '' : ` (did you mean ${guess}?)`}; ` +
+          `the policy names ${names.length === 0 ? 'no targets' : names.join(', ')}`,
+      );
+    }
     const request = requestFrom(values);
     const engine = await createPortcullis({ policy });
     let principal: Principal;

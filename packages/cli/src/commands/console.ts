@@ -39,7 +39,6 @@ const flags = {
 /** `portcullis console`: the approval console on its own HTTP server. */
 export const consoleCommand: Command = {
   name: 'console',
-  summary: 'serve the approval console (sign in with the policy’s issuer, approve or deny)',
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(args, flags, usage);

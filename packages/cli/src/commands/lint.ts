@@ -14,7 +14,6 @@ be the requester. Exit 1 when a finding is an error (or, with --strict, a warnin
 /** `portcullis lint`: validate policies and report rules that can never matter. */
 export const lintCommand: Command = {
   name: 'lint',
-  summary: 'validate a policy; warn about rules that can never match or are shadowed',
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(

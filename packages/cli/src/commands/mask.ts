@@ -22,7 +22,6 @@ policy's profile NAME (default: its masking.default, else every detector).
 /** `portcullis mask`: stdin → stdout with secrets masked. */
 export const maskCommand: Command = {
   name: 'mask',
-  summary: 'stdin → stdout with secrets and PII masked, streaming as input arrives',
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(

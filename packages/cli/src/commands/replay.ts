@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   createPortcullis,
+  escapeTerminalText,
   formatRedecide,
   formatSession,
   loadPolicyFile,
@@ -26,7 +27,6 @@ under another policy and shows what would change. Replay does not verify: run
 /** `portcullis replay`: show a recorded session, export it, or re-decide it under another policy. */
 export const replayCommand: Command = {
   name: 'replay',
-  summary: 'show a recorded session; with --policy, what another policy would decide',
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(
@@ -46,7 +46,8 @@ export const replayCommand: Command = {
       throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
     }
     const { sessions, skipped } = readRecording(text);
-    for (const s of skipped) writeLine(io.stderr, `${file}:${s.line}: skipped: ${s.reason}`);
+    for (const s of skipped)
+      writeLine(io.stderr, escapeTerminalText(`${file}:${s.line}: skipped: ${s.reason}`));
     const chosen = pick(sessions, values.session, format === 'asciicast');
 
     if (format === 'asciicast') {

@@ -12,7 +12,6 @@ Prints the policy file's JSON Schema, for editors to complete and check policy f
 /** `portcullis schema`: the policy file's JSON Schema. */
 export const schemaCommand: Command = {
   name: 'schema',
-  summary: "print the policy file's JSON Schema",
   usage,
   run(args, io) {
     const { positionals } = parseFlags(args, {}, usage);

@@ -1,41 +1,144 @@
+import { watch } from 'node:fs';
 import path from 'node:path';
-import { EXIT_FAILED, EXIT_OK, writeLine } from '../lib/cli-io.js';
+import { EXIT_FAILED, EXIT_OK, writeLine, type CliIo } from '../lib/cli-io.js';
 import type { Command } from '../lib/command.js';
 import { expandGlobs } from '../lib/expand-globs.js';
 import { parseFlags } from '../lib/parse-flags.js';
-import { runPolicyTests } from '../lib/run-policy-tests.js';
-import { formatHuman, formatJson, formatJunit, summarize } from '../lib/test-report.js';
+import { runPolicySuites } from '../lib/run-policy-tests.js';
+import {
+  coveragePercent,
+  formatCoverage,
+  formatHuman,
+  formatJson,
+  formatJunit,
+  formatVerbose,
+  summarize,
+} from '../lib/test-report.js';
 import { UsageError } from '../lib/usage-error.js';
 
-const usage = `usage: portcullis test [--reporter human|json|junit] FILE|GLOB…
+const usage = `usage: portcullis test [--reporter human|json|junit] [--filter REGEX] [--verbose]
+                       [--coverage] [--threshold PERCENT] [--watch] FILE|GLOB…
 
 Runs policy test suites. Each suite names its policy (relative to the suite) and cases with a
-principal, a target, one of sql | command | kube, and the expected decision (and optionally the
-rule that decides it). Prints each failure with its file, name, expected and actual decision and
-the reasons, then \`N passed, N failed\`. Exit 0 when every case passes, 1 when one fails, 2 on
-usage or input errors (an invalid suite or policy names its file and line).`;
+principal, a target, one of sql | command | kube, and the expected decision; optionally the rule
+that decides it (expectRule), the masking profile (expectMask), the review asked for
+(expectReview: { approvers: { groups, subjects }, minApprovals }) and whether recording is
+required (expectRecording). Top-level \`x-…\` keys hold YAML anchors the cases can use.
+Prints each failure with its file, name, expected and actual decision and the reasons, then
+\`N passed, N failed\`.
 
-/** `portcullis test`: run policy test suites. */
+  --filter REGEX      only cases whose name matches (case-insensitive)
+  --verbose           every case, and per action the rules that matched
+  --coverage          per rule: exercised (how many actions matched it) or never
+  --threshold PERCENT fail (exit 1) when fewer rules than this were exercised; implies --coverage
+  --watch             run again whenever a suite or policy changes (until interrupted)
+
+Exit 0 when every case passes (and coverage meets the threshold), 1 when not, 2 on usage or
+input errors (an invalid suite or policy names its file and line).`;
+
+/** \`portcullis test\`: run policy test suites. */
 export const testCommand: Command = {
   name: 'test',
-  summary: 'run policy test suites',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseFlags(args, { reporter: { type: 'string' } }, usage);
+    const { values, positionals } = parseFlags(
+      args,
+      {
+        reporter: { type: 'string' },
+        filter: { type: 'string' },
+        verbose: { type: 'boolean' },
+        coverage: { type: 'boolean' },
+        threshold: { type: 'string' },
+        watch: { type: 'boolean' },
+      },
+      usage,
+    );
     const reporter = values.reporter ?? 'human';
     if (reporter !== 'human' && reporter !== 'json' && reporter !== 'junit')
       throw new UsageError(`--reporter must be human, json or junit\n\n${usage}`);
     if (positionals.length === 0) throw new UsageError(`name at least one suite file or glob\n\n${usage}`);
-    const files = await expandGlobs(positionals, io.cwd);
-    const results = await runPolicyTests(files);
-    const report = summarize(results.map((r) => ({ ...r, file: path.relative(io.cwd, r.file) || r.file })));
-    const out =
-      reporter === 'json'
-        ? formatJson(report)
-        : reporter === 'junit'
-          ? formatJunit(report)
-          : formatHuman(report);
-    writeLine(io.stdout, out);
-    return report.failed === 0 ? EXIT_OK : EXIT_FAILED;
+    let filter: RegExp | undefined;
+    if (values.filter !== undefined) {
+      try {
+        filter = new RegExp(values.filter, 'i');
+      } catch (err) {
+        throw new UsageError(`--filter: ${(err as Error).message}\n\n${usage}`);
+      }
+    }
+    const threshold = values.threshold === undefined ? undefined : Number(values.threshold.replace(/%$/, ''));
+    if (threshold !== undefined && (!Number.isFinite(threshold) || threshold < 0 || threshold > 100))
+      throw new UsageError(`--threshold must be a percentage from 0 to 100\n\n${usage}`);
+    const once = async (): Promise<{ code: number; watched: string[] }> => {
+      const files = await expandGlobs(positionals, io.cwd);
+      const { cases, coverage } = await runPolicySuites(files, filter === undefined ? {} : { filter });
+      const relative = (file: string): string => path.relative(io.cwd, file) || file;
+      const report = summarize(cases.map((r) => ({ ...r, file: relative(r.file) })));
+      const showCoverage = values.coverage === true || threshold !== undefined;
+      const percent = coveragePercent(coverage);
+      const belowThreshold = threshold !== undefined && percent < threshold;
+      if (reporter === 'json') {
+        const json = JSON.parse(formatJson(report)) as Record<string, unknown>;
+        if (showCoverage)
+          json['coverage'] = {
+            percent,
+            policies: coverage.map((c) => ({ ...c, policy: relative(c.policy) })),
+          };
+        writeLine(io.stdout, JSON.stringify(json, null, 2));
+      } else if (reporter === 'junit') {
+        writeLine(io.stdout, formatJunit(report));
+      } else {
+        if (values.verbose === true) writeLine(io.stdout, formatVerbose(report));
+        if (showCoverage) writeLine(io.stdout, formatCoverage(coverage, relative));
+        writeLine(io.stdout, formatHuman(report));
+        if (belowThreshold)
+          writeLine(
+            io.stdout,
+            `rule coverage ${percent.toFixed(1)}% is below the threshold of ${threshold}%`,
+          );
+      }
+      return {
+        code: report.failed === 0 && !belowThreshold ? EXIT_OK : EXIT_FAILED,
+        watched: [...files, ...coverage.map((c) => c.policy)],
+      };
+    };
+    if (values.watch !== true) return (await once()).code;
+    return watchLoop(once, io);
   },
 };
+
+/** Runs again whenever a watched file changes; ends (exit of the last run) on SIGINT. */
+async function watchLoop(
+  once: () => Promise<{ code: number; watched: string[] }>,
+  io: CliIo,
+): Promise<number> {
+  let last = EXIT_OK;
+  for (;;) {
+    let watched: string[] = [];
+    try {
+      ({ code: last, watched } = await once());
+    } catch (err) {
+      // In watch mode an invalid suite or policy is reported and waited out, not fatal.
+      writeLine(io.stderr, `portcullis test: ${(err as Error).message}`);
+    }
+    writeLine(io.stderr, '(watching for changes; Ctrl-C to stop)');
+    const changed = await new Promise<boolean>((resolve) => {
+      const watchers = watched.map((file) =>
+        watch(file, () => {
+          done(true);
+        }),
+      );
+      const stop = (): void => {
+        done(false);
+      };
+      const done = (again: boolean): void => {
+        for (const w of watchers) w.close();
+        process.off('SIGINT', stop);
+        resolve(again);
+      };
+      process.once('SIGINT', stop);
+    });
+    if (!changed) return last;
+    // Editors write in several steps: let them finish.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatVerifyReport, readRecordingFile, verifyRecording } from '@portcullis/core';
+import {
+  escapeTerminalText,
+  formatVerifyReport,
+  terminalSafeJson,
+  verifyRecordingFile,
+  type VerifyReport,
+} from '@portcullis/core';
 import { EXIT_FAILED, EXIT_OK, writeLine } from '../lib/cli-io.js';
 import type { Command } from '../lib/command.js';
 import { parseFlags } from '../lib/parse-flags.js';
@@ -16,7 +22,6 @@ usage errors or unreadable files.`;
 /** `portcullis verify`: check recordings' hash chains and seals. */
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: "check a recording's hash chain (and seal); exit 1 if tampered",
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(
@@ -29,18 +34,21 @@ export const verifyCommand: Command = {
     let ok = true;
     const reports = [];
     for (const file of positionals) {
-      let text: string;
+      let report: VerifyReport;
       try {
-        text = await readRecordingFile(path.resolve(io.cwd, file));
+        report = await verifyRecordingFile(
+          path.resolve(io.cwd, file),
+          publicKey === undefined ? {} : { publicKey },
+        );
       } catch (err) {
-        throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
+        if (err instanceof TypeError) throw err;
+        throw new UsageError(escapeTerminalText(`${file}: cannot read: ${(err as Error).message}`));
       }
-      const report = verifyRecording(text, publicKey === undefined ? {} : { publicKey });
       ok &&= report.ok;
       if (values.json === true) reports.push({ file, ...report });
       else writeLine(io.stdout, formatVerifyReport(report, { file }));
     }
-    if (values.json === true) writeLine(io.stdout, JSON.stringify({ ok, files: reports }, null, 2));
+    if (values.json === true) writeLine(io.stdout, terminalSafeJson({ ok, files: reports }, 2));
     return ok ? EXIT_OK : EXIT_FAILED;
   },
 };

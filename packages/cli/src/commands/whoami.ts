@@ -14,7 +14,6 @@ to (subject, groups, kind, actor chain), or why it is rejected (exit 1).`;
 /** `portcullis whoami`: the principal a token resolves to, or why it is rejected. */
 export const whoamiCommand: Command = {
   name: 'whoami',
-  summary: 'the principal a token resolves to, or why it is rejected',
   usage,
   async run(args, io) {
     const { values, positionals } = parseFlags(

@@ -10,7 +10,7 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** Exit codes (SPEC.md §6): 0 success, 1 a check failed, 2 usage or input error. */
+/** Exit codes (docs/ §6): 0 success, 1 a check failed, 2 usage or input error. */
 export const EXIT_OK = 0;
 /** A check failed: a test failure, a tampered recording, a rejected token. */
 export const EXIT_FAILED = 1;

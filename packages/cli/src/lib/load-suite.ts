@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Effect, Principal, PrincipalKind, Request } from '@portcullis/core';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isAlias, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { UsageError } from './usage-error.js';
 
-/** One case of a policy test suite (SPEC.md §5). */
+/** One case of a policy test suite (docs/ §5). */
 export interface PolicyTestCase {
   readonly name: string;
   readonly principal: Principal;
@@ -12,8 +12,20 @@ export interface PolicyTestCase {
   readonly request: Request;
   readonly expect: Effect;
   readonly expectRule?: string;
+  /** The masking profile the decision must name (`null`: none). */
+  readonly expectMask?: string | null;
+  /** What review the decision must ask for. */
+  readonly expectReview?: ExpectedReview;
+  /** Whether the decision must require recording. */
+  readonly expectRecording?: boolean;
   /** 1-based line of the case in its file. */
   readonly line: number;
+}
+
+/** `expectReview`: the approvers and how many, as the review rule says them. */
+export interface ExpectedReview {
+  readonly approvers?: { readonly groups?: readonly string[]; readonly subjects?: readonly string[] };
+  readonly minApprovals?: number;
 }
 
 /** A parsed suite file. */
@@ -26,7 +38,19 @@ export interface PolicyTestSuite {
 
 const EFFECTS: readonly Effect[] = ['allow', 'deny', 'review'];
 const KINDS: readonly PrincipalKind[] = ['human', 'agent', 'service'];
-const CASE_KEYS = new Set(['name', 'principal', 'target', 'sql', 'command', 'kube', 'expect', 'expectRule']);
+const CASE_KEYS = new Set([
+  'name',
+  'principal',
+  'target',
+  'sql',
+  'command',
+  'kube',
+  'expect',
+  'expectRule',
+  'expectMask',
+  'expectReview',
+  'expectRecording',
+]);
 const PRINCIPAL_KEYS = new Set(['subject', 'groups', 'kind', 'actor']);
 const KUBE_KEYS = new Set(['method', 'path', 'headers']);
 
@@ -56,7 +80,8 @@ export async function loadSuite(file: string): Promise<PolicyTestSuite> {
  */
 export function parseSuite(text: string, file: string): PolicyTestSuite {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // `merge`: `<<: *base` merge keys, so cases can share a principal or a request through anchors.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   const lineOf = (node: Node | null | undefined): number =>
     node?.range ? lines.linePos(node.range[0]).line : 1;
   const fail = (node: Node | null | undefined, where: string, message: string): never => {
@@ -71,8 +96,9 @@ export function parseSuite(text: string, file: string): PolicyTestSuite {
   if (!isMap(root)) return fail(root, 'suite', 'expected a mapping with `policy` and `cases`');
   for (const pair of root.items) {
     const key = String((pair.key as { value?: unknown } | null)?.value);
-    if (key !== 'policy' && key !== 'cases')
-      fail(pair.key, key, 'unknown key; a suite has `policy` and `cases`');
+    // `x-…` keys hold anchors for the cases to refer to (`x-analyst: &analyst { … }`).
+    if (key !== 'policy' && key !== 'cases' && !key.startsWith('x-'))
+      fail(pair.key, key, 'unknown key; a suite has `policy`, `cases` and `x-…` keys for anchors');
   }
   const policyNode = root.get('policy', true) as Node | undefined;
   const policy: unknown = root.get('policy');
@@ -85,9 +111,9 @@ export function parseSuite(text: string, file: string): PolicyTestSuite {
   const names = new Set<string>();
   casesNode.items.forEach((item, index) => {
     const where = `cases[${index}]`;
-    const node = item as Node;
+    const node = (isAlias(item) ? item.resolve(doc) : item) as Node;
     if (!isMap(node)) return fail(node, where, 'expected a mapping');
-    const value = node.toJSON() as Record<string, unknown>;
+    const value = node.toJS(doc) as Record<string, unknown>;
     for (const key of Object.keys(value)) {
       if (!CASE_KEYS.has(key))
         fail(
@@ -110,6 +136,22 @@ export function parseSuite(text: string, file: string): PolicyTestSuite {
     const expectRule = value['expectRule'];
     if (expectRule !== undefined && typeof expectRule !== 'string')
       return fail(at('expectRule'), `${where}.expectRule`, 'expected a rule id');
+    const expectMask = value['expectMask'];
+    if (expectMask !== undefined && expectMask !== null && typeof expectMask !== 'string')
+      return fail(
+        at('expectMask'),
+        `${where}.expectMask`,
+        'expected a masking profile name, or null for none',
+      );
+    const expectRecording = value['expectRecording'];
+    if (expectRecording !== undefined && typeof expectRecording !== 'boolean')
+      return fail(at('expectRecording'), `${where}.expectRecording`, 'expected true or false');
+    const expectReview =
+      value['expectReview'] === undefined
+        ? undefined
+        : toExpectedReview(value['expectReview'], (m) =>
+            fail(at('expectReview'), `${where}.expectReview`, m),
+          );
     cases.push({
       name,
       principal: toPrincipal(value['principal'], (m) => fail(at('principal'), `${where}.principal`, m)),
@@ -117,10 +159,39 @@ export function parseSuite(text: string, file: string): PolicyTestSuite {
       request: toRequest(value, (key, m) => fail(at(key), `${where}${key ? `.${key}` : ''}`, m)),
       expect: expectValue as Effect,
       ...(expectRule === undefined ? {} : { expectRule }),
+      ...(expectMask === undefined ? {} : { expectMask }),
+      ...(expectReview === undefined ? {} : { expectReview }),
+      ...(expectRecording === undefined ? {} : { expectRecording }),
       line: lineOf(node),
     });
   });
   return { file, policy: path.resolve(path.dirname(file), policy), cases };
+}
+
+function toExpectedReview(value: unknown, fail: (message: string) => never): ExpectedReview {
+  const shape = 'expected { approvers?: { groups?, subjects? }, minApprovals? }';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(shape);
+  const r = value as Record<string, unknown>;
+  for (const key of Object.keys(r))
+    if (key !== 'approvers' && key !== 'minApprovals') fail(`unknown key "${key}"; ${shape}`);
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  const { approvers, minApprovals } = r;
+  if (minApprovals !== undefined && (!Number.isSafeInteger(minApprovals) || (minApprovals as number) < 1))
+    fail('minApprovals: expected an integer ≥ 1');
+  if (approvers === undefined)
+    return minApprovals === undefined ? {} : { minApprovals: minApprovals as number };
+  if (typeof approvers !== 'object' || approvers === null || Array.isArray(approvers)) return fail(shape);
+  const a = approvers as Record<string, unknown>;
+  for (const key of Object.keys(a))
+    if (key !== 'groups' && key !== 'subjects') fail(`approvers: unknown key "${key}"`);
+  if (a['groups'] !== undefined && !strings(a['groups']))
+    fail('approvers.groups: expected a list of strings');
+  if (a['subjects'] !== undefined && !strings(a['subjects']))
+    fail('approvers.subjects: expected a list of strings');
+  return {
+    approvers: a,
+    ...(minApprovals === undefined ? {} : { minApprovals: minApprovals as number }),
+  };
 }
 
 /** Validates a principal given as data (a suite case, `--principal JSON`). */

@@ -13,9 +13,63 @@ export interface CaseResult {
   readonly rules: readonly string[];
   readonly passed: boolean;
   readonly reasons: readonly string[];
+  /** What differs from the expectations, when the case failed. */
+  readonly failures?: readonly string[];
+  /** Each action of the request, its effect and the rules that matched it (for `--verbose`). */
+  readonly actions?: readonly {
+    readonly action: string;
+    readonly effect: Effect;
+    readonly rules: readonly string[];
+  }[];
 }
 
-/** Totals and every case, as `--reporter json` prints them (SPEC.md §5). */
+/** How often the cases' actions matched each rule of one policy. */
+export interface RuleCoverage {
+  readonly policy: string;
+  readonly rules: readonly { readonly id: string; readonly matched: number }[];
+}
+
+/** The share of rules matched at least once, in percent (100 when a policy has no rules). */
+export function coveragePercent(coverage: readonly RuleCoverage[]): number {
+  const all = coverage.flatMap((c) => c.rules);
+  if (all.length === 0) return 100;
+  return (100 * all.filter((r) => r.matched > 0).length) / all.length;
+}
+
+/** Human coverage: each rule exercised (with how many actions matched it) or never, then the total. */
+export function formatCoverage(
+  coverage: readonly RuleCoverage[],
+  relative: (file: string) => string,
+): string {
+  const lines: string[] = [];
+  for (const c of coverage) {
+    lines.push(`coverage of ${relative(c.policy)}:`);
+    const width = Math.max(0, ...c.rules.map((r) => r.id.length));
+    for (const r of c.rules) {
+      lines.push(
+        `  ${r.id.padEnd(width)}  ${r.matched > 0 ? `exercised (${r.matched} action${r.matched === 1 ? '' : 's'})` : 'never'}`,
+      );
+    }
+  }
+  lines.push(`rule coverage: ${coveragePercent(coverage).toFixed(1)}%`);
+  return lines.join('\n');
+}
+
+/** `--verbose`: every case, and per action the rules that matched. */
+export function formatVerbose(report: TestReport): string {
+  const lines: string[] = [];
+  for (const c of report.cases) {
+    lines.push(`${c.passed ? 'ok  ' : 'FAIL'} ${c.file}:${c.line} ${c.name}: ${c.actual}`);
+    for (const a of c.actions ?? []) {
+      lines.push(
+        `       ${a.action}: ${a.effect}${a.rules.length > 0 ? ` by ${a.rules.join(', ')}` : ' (no rule matched)'}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Totals and every case, as `--reporter json` prints them (docs/ §5). */
 export interface TestReport {
   readonly passed: number;
   readonly failed: number;
@@ -38,6 +92,7 @@ export function formatHuman(report: TestReport): string {
       `  expected: ${c.expected}${c.expectedRule === undefined ? '' : ` by rule ${c.expectedRule}`}`,
     );
     lines.push(`  actual:   ${c.actual}${c.rules.length > 0 ? ` by ${c.rules.join(', ')}` : ''}`);
+    for (const failure of c.failures ?? []) lines.push(`  failed:   ${failure}`);
     for (const reason of c.reasons) lines.push(`  reason:   ${reason}`);
     lines.push('');
   }
@@ -60,6 +115,8 @@ export function formatJson(report: TestReport): string {
         reasons: c.reasons,
         rules: c.rules,
         ...(c.expectedRule === undefined ? {} : { expectedRule: c.expectedRule }),
+        ...(c.failures === undefined ? {} : { failures: c.failures }),
+        ...(c.actions === undefined ? {} : { actions: c.actions }),
       })),
     },
     null,

@@ -1,5 +1,5 @@
 /**
- * The approval model (SPEC.md §2 "Approval", §4 item 5): plain, serialisable data, so a store
+ * The approval model (docs/ §2 "Approval", §4 item 5): plain, serialisable data, so a store
  * can keep it in memory, in PostgreSQL rows or in JSON.
  *
  * @packageDocumentation

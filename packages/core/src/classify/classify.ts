@@ -1,4 +1,4 @@
-// The classifier dispatcher: one entry point from any request to its actions (SPEC.md §3).
+// The classifier dispatcher: one entry point from any request to its actions (docs/ §3).
 import path from 'node:path';
 import type { Action, ClassifyContext, KubeRequest, Request } from '../types.js';
 import { classifyKubeRequest } from './kubernetes.js';
@@ -36,7 +36,7 @@ export function loadClassifiers(): Promise<void> {
 }
 
 /**
- * Classifies any request into the actions of SPEC.md §3: SQL through the PostgreSQL parser,
+ * Classifies any request into the actions of docs/ §3: SQL through the PostgreSQL parser,
  * SSH exec command lines through the bash grammar, interactive shells as `shell`, SFTP as
  * `sftp_read`/`sftp_write` on the path with dot segments resolved, port forwards as `forward`
  * on `host:port`, Kubernetes calls through the API server's request-info rules. Synchronous

@@ -1,4 +1,4 @@
-// Kubernetes API requests → actions (SPEC.md §3 "Kubernetes API requests"). Mirrors the API
+// Kubernetes API requests → actions (docs/ §3 "Kubernetes API requests"). Mirrors the API
 // server's own request-info resolution (k8s.io/apiserver, RequestInfoFactory.NewRequestInfo)
 // so a policy sees the verb and object the server will authorize, and refuses every path shape
 // where a proxy and the server could disagree.
@@ -21,7 +21,7 @@ const METHOD_VERBS: Readonly<Record<string, string>> = {
   DELETE: 'delete',
 };
 
-/** Subresources that are an operation of their own whatever the method (SPEC.md §3). */
+/** Subresources that are an operation of their own whatever the method (docs/ §3). */
 const OWN_OPERATION_SUBRESOURCES: ReadonlySet<string> = new Set(['exec', 'attach', 'portforward', 'proxy']);
 
 /** Subresources of a namespace object, not resources inside it (`namespaces/x/status`). */
@@ -36,7 +36,7 @@ const VERSION = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 const GROUP = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
 
 /**
- * Classifies one Kubernetes API call (SPEC.md §3): the API server's verb for it (`get`, `list`,
+ * Classifies one Kubernetes API call (docs/ §3): the API server's verb for it (`get`, `list`,
  * `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`; `exec`, `attach`,
  * `portforward` and `proxy` subresources are their own operation whatever the method) on the
  * path without its `/api/v1` or `/apis/<group>/<version>` prefix, with the group appended to

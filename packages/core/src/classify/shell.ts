@@ -1,4 +1,4 @@
-// Shell command lines → actions (SPEC.md §3 "Shell command lines"). Parses with the real bash
+// Shell command lines → actions (docs/ §3 "Shell command lines"). Parses with the real bash
 // grammar (tree-sitter-bash) and walks every place a command can run. Anything the walker does
 // not recognise is `unknown`, so a new grammar construct fails closed.
 import type { Node } from 'web-tree-sitter';
@@ -132,7 +132,7 @@ export function loadShellClassifier(): Promise<void> {
 }
 
 /**
- * Classifies a shell command line into the actions it would take (SPEC.md §3): an `exec` for
+ * Classifies a shell command line into the actions it would take (docs/ §3): an `exec` for
  * every simple command that would run (argv after quote removal, joined by single spaces),
  * including commands inside substitutions, control structures, function bodies and wrappers
  * (`sudo`, `xargs`, `sh -c`, …); a `write` for every output redirection to a file; `unknown`

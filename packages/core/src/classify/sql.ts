@@ -1,4 +1,4 @@
-// PostgreSQL classification (SPEC.md §3): the real PostgreSQL parser (libpg-query, WASM) turns
+// PostgreSQL classification (docs/ §3): the real PostgreSQL parser (libpg-query, WASM) turns
 // an SQL text into a parse tree, and a generic walk of that tree turns it into actions. What it
 // cannot resolve is `unknown`; docs/classification-sql.md lists exactly what that is.
 import type { Action, ClassifyContext } from '../types.js';
@@ -136,7 +136,7 @@ export function configureSqlClassifier(options: SqlClassifierOptions): void {
 }
 
 /**
- * Classifies an SQL text (any number of statements) into actions (SPEC.md §3). Synchronous once
+ * Classifies an SQL text (any number of statements) into actions (docs/ §3). Synchronous once
  * {@link loadSqlClassifier} has resolved. Never throws for any input: text that does not parse,
  * holds no statement, or contains anything the classifier does not recognise yields an
  * `unknown` action. `EXECUTE p` is the actions of `p` in `context.preparedStatements`, else

@@ -9,6 +9,7 @@ import type { Decided, DecideDeps } from './decide-request.js';
 import { denyDecision } from './deny-decision.js';
 import { approvalsNeeded, operationsOf } from './messages.js';
 import { recordStep } from './record-step.js';
+import type { AuthorizationSpan } from '../telemetry/telemetry.js';
 import type { Authorization, AuthorizeInput } from './types.js';
 
 /** What {@link authorizeRequest} needs besides deciding. */
@@ -66,6 +67,51 @@ export async function authorizeDecided(
   decided: Decided,
 ): Promise<Authorization> {
   assertAuthorizeInput(input);
+  const telemetry = deps.telemetry;
+  if (telemetry === undefined) return authorizeTraced(deps, input, decided, undefined);
+  const span = telemetry.startAuthorization(input.target);
+  const log = { target: input.target, subject: input.principal.subject };
+  try {
+    const granted = await authorizeTraced(deps, input, decided, span);
+    span.end(granted.decision, 'allowed');
+    telemetry.logger.debug({ ...log, ...summary(granted.decision) }, 'portcullis: request authorized');
+    return granted;
+  } catch (err) {
+    const decision =
+      err instanceof DeniedError || err instanceof ReviewRequiredError ? err.decision : undefined;
+    const outcome = err instanceof ReviewRequiredError ? 'review-pending' : 'denied';
+    span.end(decision, outcome);
+    const fields = {
+      ...log,
+      ...(decision === undefined ? {} : summary(decision)),
+      code: (err as { code?: unknown }).code,
+    };
+    // A denial that a failure caused (store, recording, classifier) is worth an operator's look.
+    if (err instanceof DeniedError && err.cause !== undefined)
+      telemetry.logger.warn(
+        { ...fields, cause: messageOf(err.cause) },
+        'portcullis: request denied by a failure',
+      );
+    else telemetry.logger.info(fields, `portcullis: request ${outcome}`);
+    throw err;
+  }
+}
+
+/** What a log line says about a decision: effect, operations and rule ids (never request values). */
+function summary(decision: Decision): Record<string, unknown> {
+  return {
+    effect: decision.effect,
+    operations: [...new Set(decision.actions.map((a) => a.action.operation))],
+    rules: decision.rules,
+  };
+}
+
+async function authorizeTraced(
+  deps: AuthorizeDeps,
+  input: AuthorizeInput,
+  decided: Decided,
+  span: AuthorizationSpan | undefined,
+): Promise<Authorization> {
   const { actions } = decided;
   const { decision } = decided;
   const { session, target, principal } = input;
@@ -148,6 +194,10 @@ export async function authorizeDecided(
     }
 
     let grant: ApprovalRequest;
+    const waitStarted = deps.now().getTime();
+    const waited = (outcome: string): void => {
+      span?.approvalWait((deps.now().getTime() - waitStarted) / 1000, outcome);
+    };
     try {
       grant = await obtainGrant(deps, input, decision, actions, async (event) => {
         await recordStep(
@@ -157,7 +207,11 @@ export async function authorizeDecided(
           false,
         );
       });
+      waited('granted');
     } catch (err) {
+      waited(
+        err instanceof ReviewRequiredError ? 'pending' : err instanceof DeniedError ? 'denied' : 'failed',
+      );
       if (err instanceof StoreFailure) {
         return await failed(
           `the approval store failed (${err.detail}); nothing ran — check the approval store and try again`,

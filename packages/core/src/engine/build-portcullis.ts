@@ -7,6 +7,7 @@ import { decideRequest, messageOf } from './decide-request.js';
 import type { DecideDeps } from './decide-request.js';
 import { registerEngine } from './engine-registry.js';
 import type { Portcullis } from './types.js';
+import { createTelemetry } from '../telemetry/telemetry.js';
 
 /** Everything the engine runs on, with every default already chosen. */
 export interface EngineDeps extends DecideDeps {
@@ -45,8 +46,10 @@ export function buildPortcullis(deps: EngineDeps): Portcullis {
     );
   };
 
+  const telemetry = deps.telemetry ?? createTelemetry();
   const portcullis: Portcullis = {
     policy,
+    telemetry,
 
     async resolvePrincipal(token, options) {
       if (deps.identity === undefined) {

@@ -1,3 +1,4 @@
+import { createTelemetry } from '../telemetry/telemetry.js';
 import { createMemoryApprovalStore } from '../approvals/memory-store.js';
 import { classifyRequest, loadClassifiers } from '../classify/classify.js';
 import { createIdentityResolver } from '../identity/resolve-identity.js';
@@ -65,5 +66,6 @@ export async function createPortcullis(options: PortcullisOptions): Promise<Port
     ...(identity === undefined ? {} : { identity }),
     ...(options.recorder === undefined ? {} : { recorder: options.recorder }),
     ...(options.pendingTtlMs === undefined ? {} : { pendingTtlMs: options.pendingTtlMs }),
+    telemetry: createTelemetry(options.telemetry),
   });
 }

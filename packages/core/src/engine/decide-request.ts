@@ -2,6 +2,7 @@ import type { CompiledPolicy } from '../policy/policy-types.js';
 import type { Action, Decision, Principal } from '../types.js';
 import { denyDecision } from './deny-decision.js';
 import { protocolOf } from './protocol-of.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Classify, DecideInput } from './types.js';
 
 /** The policy evaluator's shape (`evaluate` of the policy module). */
@@ -15,6 +16,8 @@ export interface DecideDeps {
   readonly policy: CompiledPolicy;
   readonly classify: Classify;
   readonly evaluate: Evaluate;
+  /** Spans, metrics and logs (absent: none). */
+  readonly telemetry?: Telemetry;
 }
 
 /** A decision with the actions it was made on and, when it is a failure's deny, why. */
@@ -65,7 +68,9 @@ export function decideRequest(deps: DecideDeps, input: DecideInput): Decided {
 
   let actions: readonly Action[];
   try {
+    const started = performance.now();
     actions = deps.classify(request, input.context);
+    deps.telemetry?.classified(protocol, performance.now() - started);
     if (!Array.isArray(actions)) throw new TypeError('the classifier did not return a list of actions');
   } catch (cause) {
     return fail(`the request could not be classified (${messageOf(cause)}); nothing ran`, [], cause);

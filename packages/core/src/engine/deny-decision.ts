@@ -2,7 +2,7 @@ import type { Action, Decision } from '../types.js';
 
 /**
  * A `deny` decision for a request that could not be decided or may not run because something
- * failed (fail closed, SPEC.md §4 item 4): every action denied for `reason`, no rule named.
+ * failed (fail closed, docs/ §4 item 4): every action denied for `reason`, no rule named.
  * When an earlier decision exists, its rules and actions are kept so the record shows what the
  * policy said before the failure.
  *

@@ -2,7 +2,7 @@ import { RecordingError } from '../errors.js';
 import type { RecordEvent, RecordEventType, SessionRecorder } from '../types.js';
 import { messageOf } from './decide-request.js';
 
-type EventType = Exclude<RecordEventType, 'session.start' | 'session.end'>;
+type EventType = Exclude<RecordEventType, 'session.start' | 'session.end' | 'checkpoint'>;
 
 /**
  * Writes one event of a request to its session. When `required`, a failure rejects with a

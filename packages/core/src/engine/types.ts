@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import type { Telemetry, TelemetryOptions } from '../telemetry/telemetry.js';
 import type { ApprovalFilter, ApprovalRequest, ApprovalStore } from '../approvals/types.js';
 import type { IdentityResolver, ResolveOptions } from '../identity/resolve-identity.js';
 import type { CompiledPolicy } from '../policy/policy-types.js';
@@ -17,7 +18,7 @@ import type {
   SessionRecorder,
 } from '../types.js';
 
-/** Turns a request into actions (SPEC.md §3). Must be synchronous and pure; a throw denies. */
+/** Turns a request into actions (docs/ §3). Must be synchronous and pure; a throw denies. */
 export type Classify = (request: Request, context?: ClassifyContext) => readonly Action[];
 
 /** Options of {@link createPortcullis}. Everything but the policy has a default. */
@@ -48,6 +49,11 @@ export interface PortcullisOptions {
    * longest ttl of the review rules that asked for it.
    */
   readonly pendingTtlMs?: number;
+  /**
+   * OpenTelemetry providers and a logger (docs/operations.md). Default: the global providers of
+   * `@opentelemetry/api` (a no-op unless the host registered an SDK) and a silent logger.
+   */
+  readonly telemetry?: TelemetryOptions;
 }
 
 /** What is decided: who asks, on which target, for what. */
@@ -167,6 +173,12 @@ export interface Portcullis {
    * @throws TypeError when the input is malformed.
    */
   authorize(input: AuthorizeInput): Promise<Authorization>;
+  /**
+   * The engine's telemetry, for the code that executes authorised requests: call
+   * `startExecution({ target, decision })` after `authorize` resolved and `end()` it when the
+   * driver answered, and `findings(byDetector)` after masking a result.
+   */
+  readonly telemetry: Telemetry;
   /** Approve, deny, inspect approval requests. */
   readonly approvals: PortcullisApprovals;
   /**

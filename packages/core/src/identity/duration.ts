@@ -9,7 +9,9 @@ const UNIT_SECONDS: Readonly<Record<string, number>> = {
 
 // One or more `<number><unit>` parts, e.g. `90s`, `1h30m`, `1.5h`, or a bare number of seconds.
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
-const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
+/** A duration as text: one or more `<number><unit>` parts (`90s`, `1h30m`, `1w`). */
+export const DURATION_TEXT = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
+const WHOLE = DURATION_TEXT;
 const BARE = /^\d+(?:\.\d+)?$/;
 
 /**

@@ -15,7 +15,7 @@ export const MAX_ACTOR_DEPTH = 16;
 const KINDS: readonly string[] = ['human', 'agent', 'service'];
 
 /**
- * Maps a verified JWT claims set to a {@link Principal} (SPEC.md §2). The result is frozen: it
+ * Maps a verified JWT claims set to a {@link Principal} (docs/ §2). The result is frozen: it
  * is cached and shared between requests.
  *
  * - `subject`: the `subjectClaim` (default `sub`), a non-empty string.

@@ -327,7 +327,7 @@ function compileRule(
         continue;
       }
       for (const m of opMatchers) {
-        // SPEC §4.3: only a literal `unknown` matches `unknown`; no glob does.
+        // docs/policy.md: only a literal `unknown` matches `unknown`; no glob does.
         if (typeof m === 'string' ? m === op : op !== UNKNOWN_OPERATION && m(op)) {
           ops.add(op);
           break;

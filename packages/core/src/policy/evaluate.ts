@@ -17,7 +17,7 @@ const RANK: Readonly<Record<Effect, number>> = { allow: 0, review: 1, deny: 2 };
 const MAX_SHOWN_RESOURCE = 160;
 
 /**
- * Decides a request (SPEC.md §4): for each action, any matching `deny` rule denies it; else
+ * Decides a request (docs/ §4): for each action, any matching `deny` rule denies it; else
  * every matching `review` rule must be satisfied; else any matching `allow` rule allows it;
  * else it is denied. The request's effect is the strictest of its actions'. `unknown` is only
  * matched by rules that name it literally.

@@ -1,7 +1,7 @@
 import { buildAutomaton, type GlobAutomaton, type GlobNode, type WildcardLimits } from './glob-automaton.js';
 
 /**
- * How `*` behaves in a pattern (SPEC.md §4).
+ * How `*` behaves in a pattern (docs/ §4).
  *
  * - `flat`: shell command lines, SQL names, identities, target and operation names. `*` matches
  *   any run of characters, including `/`, `.`, spaces and newlines; `?` any one character.

@@ -390,7 +390,7 @@ describe('identity', () => {
       failure(() => parsePolicy(ID.replace('maxTokenAge: 1h', 'maxTokenAge: 1 hour'), { file: 'p.yaml' }))
         .message,
     ).toBe(
-      'p.yaml:11:16: identity.maxTokenAge: expected a duration: seconds, or a number with a unit such as 90s, 30m, 1h or 2d',
+      'p.yaml:11:16: identity.maxTokenAge: expected a duration: seconds, or numbers with units such as 90s, 30m, 1h, 2d, 1w or 1h30m',
     );
     expect(
       failure(() =>
@@ -506,5 +506,21 @@ describe('identity: one key set per issuer', () => {
       ),
     ).toThrow(/identity\.jwks.*each entry carries its own jwks/s);
     expect(() => parsePolicy(policy('  audience: x'))).toThrow(/exactly one of issuer/);
+  });
+});
+
+describe('durations: the loader reads what docs/identity.md and docs/policy.md show', () => {
+  it('accepts compound durations and weeks in review ttl and identity settings', async () => {
+    const { parsePolicy: parse } = await import('./load-policy.js');
+    const policy = parse(`version: 1
+identity: { issuer: https://idp.test/, audience: a, jwks: { keys: [] }, maxTokenAge: 1w, clockTolerance: 1m30s }
+targets: { db: { protocol: postgres } }
+rules:
+  - id: r
+    effect: review
+    when: { operations: [delete] }
+    review: { approvers: { groups: [managers] }, ttl: 1h30m }
+`);
+    expect(policy.document.rules?.[0]?.review?.ttl).toBe('1h30m');
   });
 });

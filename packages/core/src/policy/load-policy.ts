@@ -16,7 +16,7 @@ export interface ParsePolicyOptions extends CompilePolicyOptions {
 export type LoadPolicyFileOptions = Omit<CompilePolicyOptions, 'file' | 'baseDir'>;
 
 /**
- * Parses policy text (YAML or JSON, SPEC.md §4), validates it and compiles it. Every problem
+ * Parses policy text (YAML or JSON, docs/ §4), validates it and compiles it. Every problem
  * is reported at once, each with its line and column.
  *
  * @example

@@ -3,7 +3,7 @@ import type { Effect, IdentityConfig, MaskingProfileConfig, Protocol, Target } f
 /** A duration as written in a policy: seconds, or a string such as `90s`, `30m`, `1h`, `2d`. */
 export type PolicyDuration = string | number;
 
-/** `when`: every field is a list of globs; an absent field matches anything (SPEC.md §4). */
+/** `when`: every field is a list of globs; an absent field matches anything (docs/ §4). */
 export interface PolicyWhen {
   readonly subjects?: readonly string[];
   readonly groups?: readonly string[];
@@ -50,7 +50,7 @@ export interface PolicyIdentity extends Omit<IdentityConfig, 'hmacSecret' | 'jwk
   readonly hmacSecret?: { readonly env: string };
 }
 
-/** A policy document (SPEC.md §4, version 1), as written in YAML/JSON or built in code. */
+/** A policy document (docs/ §4, version 1), as written in YAML/JSON or built in code. */
 export interface PolicyDocument {
   /** A JSON Schema reference for editors; ignored. */
   readonly $schema?: string;

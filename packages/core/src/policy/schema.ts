@@ -1,15 +1,19 @@
 import { z } from 'zod';
+import { DURATION_TEXT } from '../identity/duration.js';
 
 /**
- * The shape of a policy file (SPEC.md §4, version 1) as a zod schema. Every object is strict:
+ * The shape of a policy file (docs/ §4, version 1) as a zod schema. Every object is strict:
  * an unknown key is an error, because a misspelt key must not silently do nothing. Semantic
  * checks (rule ids, operations per protocol, target names, profile names) happen in
  * `compile-policy.ts`; this file only says what is well-formed, and is what `portcullis schema`
  * prints as JSON Schema.
  */
 
-/** A duration: seconds, or a number with a unit (`500ms`, `90s`, `30m`, `1h`, `2d`). */
-export const DURATION_PATTERN = /^\d+(\.\d+)?(ms|s|m|h|d)$/;
+/**
+ * A duration: seconds, or one or more numbers with a unit (`500ms`, `90s`, `30m`, `1h`, `2d`,
+ * `1w`, `1h30m`): the same form `parseDurationSeconds` reads, so docs and loader agree.
+ */
+export const DURATION_PATTERN = DURATION_TEXT;
 
 /** Environment variable names accepted by `hmacSecret: { env: NAME }`. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -17,7 +21,8 @@ export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Target names: no whitespace and none of the characters globs give meaning to. */
 export const TARGET_NAME_PATTERN = /^[^\s*?[\]{}()!,|+@\\]+$/;
 
-const DURATION_ERROR = 'expected a duration: seconds, or a number with a unit such as 90s, 30m, 1h or 2d';
+const DURATION_ERROR =
+  'expected a duration: seconds, or numbers with units such as 90s, 30m, 1h, 2d, 1w or 1h30m';
 const duration = z
   .union(
     [
@@ -26,7 +31,7 @@ const duration = z
     ],
     { error: DURATION_ERROR },
   )
-  .meta({ description: 'Seconds, or a number with a unit: 500ms, 90s, 30m, 1h, 2d.' });
+  .meta({ description: 'Seconds, or numbers with units: 500ms, 90s, 30m, 1h, 2d, 1w, 1h30m.' });
 
 const nonEmpty = z.string().min(1, { error: 'must not be empty' });
 
@@ -57,7 +62,7 @@ const when = z
     ),
     targets: globList('The target name'),
     operations: globList(
-      'The action operation (SPEC §3 vocabulary of the target protocol); `unknown` only matches when written literally',
+      'The action operation (docs/classification.md vocabulary of the target protocol); `unknown` only matches when written literally',
     ),
     resources: globList('The action resource; an action without a resource never matches'),
   })

@@ -1,7 +1,7 @@
 import type { PrincipalKind, Protocol } from '../types.js';
 
 /**
- * The operation vocabulary of each protocol (SPEC.md §3), as data. Policies are checked
+ * The operation vocabulary of each protocol (docs/ §3), as data. Policies are checked
  * against it at load so that a misspelt operation is an error, not a rule that silently never
  * matches. `unknown` is in every list: the classifiers emit it for anything they cannot
  * resolve, and only a rule naming it literally matches it.
@@ -73,5 +73,5 @@ export const PROTOCOLS: readonly Protocol[] = Object.freeze(['postgres', 'ssh', 
 /** Every principal kind, in a fixed order. */
 export const PRINCIPAL_KINDS: readonly PrincipalKind[] = Object.freeze(['human', 'agent', 'service']);
 
-/** The operation classifiers emit when they cannot resolve a request; see SPEC.md §4 item 3. */
+/** The operation classifiers emit when they cannot resolve a request; see docs/ §4 item 3. */
 export const UNKNOWN_OPERATION = 'unknown';

@@ -238,7 +238,7 @@ describe('createRecorder', () => {
     });
 
     it('a request that must be recorded does not run when recording fails', async () => {
-      // The engine's rule (SPEC.md §4.4): run only after the request is recorded.
+      // The engine's rule (docs/policy.md): run only after the request is recorded.
       let ran = false;
       const session = await createRecorder({ sink: scriptedSink((n) => n > 1) }).start({}, { session: 's' });
       const runRecorded = async (): Promise<'ran' | 'denied'> => {

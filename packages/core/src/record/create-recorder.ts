@@ -20,15 +20,32 @@ export interface CreateRecorderOptions {
   readonly sealingKey?: KeyObject | string;
   /** Makes session ids when `start()` is not given one (default: `crypto.randomUUID`). */
   readonly newSessionId?: () => string;
+  /**
+   * Signed checkpoints in sealed sessions, so a crash or a cut loses at most what came after the
+   * last one (docs/recording.md): one after every `everyEvents` events (default 1000) and, while
+   * events are waiting for one, at most `everySeconds` after the first of them (default 60).
+   * Needs `sealingKey`; `false` turns them off.
+   */
+  readonly checkpoints?: CheckpointOptions | false;
+}
+
+/** When a sealed session writes a signed checkpoint. */
+export interface CheckpointOptions {
+  /** Events (of any type) after which a checkpoint is written (default 1000). */
+  readonly everyEvents?: number;
+  /** Seconds after the first event not yet covered by a checkpoint (default 60). */
+  readonly everySeconds?: number;
 }
 
 /** The event types `record()` writes: every type but the session's start and end. */
 const midTypes: ReadonlySet<string> = new Set(
-  [...EVENT_TYPES].filter((type) => type !== 'session.start' && type !== 'session.end'),
+  [...EVENT_TYPES].filter(
+    (type) => type !== 'session.start' && type !== 'session.end' && type !== 'checkpoint',
+  ),
 );
 
 /**
- * Creates a recorder: each session it starts is a hash chain of events (SPEC.md §7) handed to
+ * Creates a recorder: each session it starts is a hash chain of events (docs/ §7) handed to
  * `sink` in order. `record()` resolves once the sink accepted the event and rejects with a
  * {@link RecordingError} (`ERR_RECORDING_FAILED`, the sink's error as `cause`) when it did not,
  * so a required recording fails closed. After one failure the session is broken: every later
@@ -56,6 +73,7 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
   const key = options.sealingKey === undefined ? undefined : toSigningKey(options.sealingKey);
   const keyId = key === undefined ? undefined : keyIdOf(key);
   const active = new Set<string>();
+  const checkpointing = checkpointPlan(options.checkpoints, key !== undefined);
 
   const timestamp = (): string => {
     const date = now();
@@ -118,6 +136,52 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
       return event;
     };
 
+    /** Builds `type` with `data.seal` signed over the event's own hash without the signature. */
+    const signed = (type: 'session.end' | 'checkpoint', unsigned: Record<string, unknown>): RecordEvent => {
+      const seal = { alg: 'Ed25519' as const, keyId: keyId ?? '' };
+      const data = { ...unsigned, seal };
+      const fields = { v: 1 as const, session, seq, ts: timestamp(), type, prev };
+      const unsignedHash = sha256Hex(eventText({ ...fields, data }, canonicalData(data)));
+      if (key === undefined) throw new TypeError('signing needs a sealing key');
+      const event = buildEvent({
+        ...fields,
+        data: { ...data, seal: { ...seal, signature: signSeal(key, unsignedHash) } },
+      });
+      seq += 1;
+      prev = event.hash;
+      return event;
+    };
+
+    // Checkpoints: how many events since the last one, and a timer for the time bound.
+    let uncovered = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const checkpoint = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      if (uncovered === 0 || state !== 'open' || failure !== undefined) return;
+      uncovered = 0;
+      let event: RecordEvent;
+      try {
+        event = signed('checkpoint', { events: seq });
+      } catch (err) {
+        failure = err;
+        return;
+      }
+      // A failed checkpoint breaks the session like any failed event: the next record() says so.
+      batcher.push(event).catch((err: unknown) => {
+        failure ??= err;
+      });
+    };
+    const covered = (): void => {
+      if (checkpointing === undefined) return;
+      uncovered += 1;
+      if (uncovered >= checkpointing.everyEvents) checkpoint();
+      else if (timer === undefined) {
+        timer = setTimeout(checkpoint, checkpointing.everySeconds * 1000);
+        timer.unref();
+      }
+    };
+
     return {
       session,
       // Not `async`: the event is built and queued synchronously, so call order is chain order.
@@ -133,7 +197,9 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
         } catch (err) {
           return Promise.reject(err instanceof Error ? err : new TypeError(String(err)));
         }
-        return batcher.push(event).then(
+        const written = batcher.push(event);
+        covered();
+        return written.then(
           () => event,
           (err: unknown) => {
             throw failed(`${type} event ${event.seq}`, err);
@@ -143,20 +209,15 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
       async end(data) {
         if (state !== 'open') throw new TypeError(`session ${session} has already ended`);
         if (failure !== undefined) throw failed('the end', failure);
-        const seal = keyId === undefined ? undefined : { alg: 'Ed25519' as const, keyId };
-        const unsigned = withSeal(data, 'end', seal);
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
         let event: RecordEvent;
-        if (key !== undefined && seal !== undefined) {
-          // Sign the hash of this very event computed without the signature, so the seal
+        if (key !== undefined) {
+          // Signed over the hash of this very event computed without the signature, so the seal
           // covers the whole chain and the end event's own data.
-          const fields = { v: 1 as const, session, seq, ts: timestamp(), type: 'session.end' as const, prev };
-          const unsignedHash = sha256Hex(eventText({ ...fields, data: unsigned }, canonicalData(unsigned)));
-          const signed = { ...unsigned, seal: { ...seal, signature: signSeal(key, unsignedHash) } };
-          event = buildEvent({ ...fields, data: signed });
-          seq += 1;
-          prev = event.hash;
+          event = signed('session.end', withSeal(data, 'end', undefined));
         } else {
-          event = next('session.end', unsigned);
+          event = next('session.end', withSeal(data, 'end', undefined));
         }
         state = 'ended';
         active.delete(session);
@@ -171,6 +232,22 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
       },
     };
   }
+}
+
+function checkpointPlan(
+  option: CheckpointOptions | false | undefined,
+  sealed: boolean,
+): { everyEvents: number; everySeconds: number } | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined && !sealed) throw new TypeError('checkpoints need a sealingKey');
+  if (!sealed) return undefined;
+  const everyEvents = option?.everyEvents ?? 1000;
+  const everySeconds = option?.everySeconds ?? 60;
+  if (!Number.isSafeInteger(everyEvents) || everyEvents < 1)
+    throw new TypeError('checkpoints.everyEvents must be an integer ≥ 1');
+  if (!Number.isFinite(everySeconds) || everySeconds <= 0)
+    throw new TypeError('checkpoints.everySeconds must be a number > 0');
+  return { everyEvents, everySeconds };
 }
 
 function withSeal(

@@ -1,5 +1,5 @@
 /**
- * The `data` of each recording event type (SPEC.md §7), so the engine, the adapters and replay
+ * The `data` of each recording event type (docs/ §7), so the engine, the adapters and replay
  * write and read them the same way. Every shape may carry extra members; replay shows the ones
  * named here. Results and output are stored masked: a recording never holds a secret the
  * caller was not shown.

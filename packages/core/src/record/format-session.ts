@@ -4,8 +4,10 @@ import {
   describeRequest,
   describeTarget,
   isObject,
+  oneLine,
   preview,
   requestSeqOf,
+  safeLines,
   secondsBetween,
   text,
 } from './lib/describe.js';
@@ -43,15 +45,19 @@ export function formatSession(session: RecordedSession, options: FormatSessionOp
   const endEvent = events.findLast((e) => e.type === 'session.end');
   const seal = sealOf(session.start);
 
-  const head = [`session ${session.session}: started ${startTs}`];
+  const head = [`session ${oneLine(session.session)}: started ${oneLine(startTs)}`];
   if (endEvent !== undefined) {
     const reason =
-      isObject(session.end) && typeof session.end.reason === 'string' ? `, ${session.end.reason}` : '';
-    head.push(`, ended ${endEvent.ts} (${secondsBetween(startTs, endEvent.ts).toFixed(1)} s${reason})`);
+      isObject(session.end) && typeof session.end.reason === 'string'
+        ? `, ${oneLine(session.end.reason)}`
+        : '';
+    head.push(
+      `, ended ${oneLine(endEvent.ts)} (${secondsBetween(startTs, endEvent.ts).toFixed(1)} s${reason})`,
+    );
   } else {
     head.push(', no end recorded');
   }
-  head.push(seal === undefined ? ', not sealed' : `, sealed with key ${seal.keyId}`);
+  head.push(seal === undefined ? ', not sealed' : `, sealed with key ${oneLine(seal.keyId)}`);
   const out = [head.join('')];
   out.push(`who:    ${describePrincipal(session.start?.principal)}`);
   out.push(`target: ${describeTarget(session.start?.target)}`);
@@ -61,7 +67,7 @@ export function formatSession(session: RecordedSession, options: FormatSessionOp
   const byRequest = new Map<number, Block>();
   const at = (e: RecordEvent): string => {
     const s = secondsBetween(startTs, e.ts);
-    return Number.isFinite(s) ? `+${s.toFixed(3)}s` : e.ts;
+    return Number.isFinite(s) ? `+${s.toFixed(3)}s` : oneLine(e.ts);
   };
 
   for (const e of events) {
@@ -99,7 +105,7 @@ export function formatSession(session: RecordedSession, options: FormatSessionOp
       while (block.lines.at(-1)?.startsWith('  │') === true) block.lines.pop();
       block.output = (block.output ?? '') + chunk;
       block.lines.push(
-        ...preview(block.output.replace(/\n$/, ''), max)
+        ...preview(block.output.replace(/\r?\n$/, ''), max)
           .split('\n')
           .map((l) => `  │ ${l}`),
       );
@@ -112,7 +118,8 @@ export function formatSession(session: RecordedSession, options: FormatSessionOp
   for (const block of blocks) {
     out.push('', block.head, ...block.lines);
   }
-  return out.join('\n');
+  // Every field was escaped where it was rendered; this guards against one that was not.
+  return safeLines(out);
 }
 
 interface Block {
@@ -124,13 +131,13 @@ interface Block {
 }
 
 function describeAction(action: unknown): string {
-  if (!isObject(action)) return String(action);
+  if (!isObject(action)) return text(action);
   const op = typeof action['operation'] === 'string' ? action['operation'] : '?';
-  return typeof action['resource'] === 'string' ? `${op} ${action['resource']}` : op;
+  return oneLine(typeof action['resource'] === 'string' ? `${op} ${action['resource']}` : op);
 }
 
 function list(value: unknown): string[] {
-  return Array.isArray(value) ? value.map(String) : [];
+  return Array.isArray(value) ? value.map((v) => oneLine(String(v))) : [];
 }
 
 function indent(text: string, prefix: string): string {
@@ -144,7 +151,7 @@ function describeEvent(e: RecordEvent, max: number): string[] {
       const rules = list(d['rules']);
       const reasons = list(d['reasons']);
       const extras: string[] = [];
-      if (typeof d['mask'] === 'string') extras.push(`mask ${d['mask']}`);
+      if (typeof d['mask'] === 'string') extras.push(`mask ${oneLine(d['mask'])}`);
       if (d['recordingRequired'] === true) extras.push('recording required');
       const review = Array.isArray(d['review']) ? (d['review'] as unknown[]) : [];
       for (const r of review) {
@@ -165,7 +172,7 @@ function describeEvent(e: RecordEvent, max: number): string[] {
     }
     case 'approval': {
       const by = list(d['by']);
-      const comment = typeof d['comment'] === 'string' ? `: ${d['comment']}` : '';
+      const comment = typeof d['comment'] === 'string' ? `: ${oneLine(d['comment'])}` : '';
       return [
         `  approval: ${text(d['status'])}${by.length > 0 ? ` by ${by.join(', ')}` : ''}` +
           ` (approval ${text(d['approvalId'])})${comment}`,
@@ -173,11 +180,11 @@ function describeEvent(e: RecordEvent, max: number): string[] {
     }
     case 'result': {
       const parts: string[] = [];
-      if (typeof d['summary'] === 'string') parts.push(d['summary']);
+      if (typeof d['summary'] === 'string') parts.push(oneLine(d['summary']));
       if (typeof d['rowCount'] === 'number')
         parts.push(`${d['rowCount']} row${d['rowCount'] === 1 ? '' : 's'}`);
       if (typeof d['exitCode'] === 'number') parts.push(`exit ${d['exitCode']}`);
-      if (typeof d['signal'] === 'string') parts.push(`signal ${d['signal']}`);
+      if (typeof d['signal'] === 'string') parts.push(`signal ${oneLine(d['signal'])}`);
       if (typeof d['masked'] === 'number' && d['masked'] > 0) parts.push(`${d['masked']} value(s) masked`);
       if (typeof d['durationMs'] === 'number') parts.push(`${d['durationMs']} ms`);
       const lines = [`  result:   ${parts.join(', ') || 'done'}`];

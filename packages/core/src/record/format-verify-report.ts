@@ -1,3 +1,4 @@
+import { oneLine, safeLines } from './lib/describe.js';
 import type { VerifyProblem, VerifyReport } from './verify.js';
 
 /** Options of {@link formatVerifyReport}. */
@@ -19,7 +20,7 @@ export interface FormatVerifyReportOptions {
  * ```
  */
 export function formatVerifyReport(report: VerifyReport, options: FormatVerifyReportOptions = {}): string {
-  const prefix = options.file === undefined ? '' : `${options.file}: `;
+  const prefix = options.file === undefined ? '' : `${oneLine(options.file)}: `;
   const max = options.maxProblems ?? 20;
   const sealed = report.sessions.filter((s) => s.sealed);
   const verified = sealed.filter((s) => s.sealVerified);
@@ -40,16 +41,31 @@ export function formatVerifyReport(report: VerifyReport, options: FormatVerifyRe
       `${prefix}FAILED: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}; ` +
         `first bad event: ${locate(report.firstProblem)}; ${sessions}, ${events}${seals}`,
     );
-    for (const p of report.problems.slice(0, max)) out.push(`  ${locate(p)}: ${p.kind}: ${p.message}`);
+    for (const p of report.problems.slice(0, max))
+      out.push(`  ${locate(p)}: ${p.kind}: ${oneLine(p.message)}`);
     if (report.problems.length > max) out.push(`  … and ${report.problems.length - max} more`);
   }
-  for (const w of report.warnings) out.push(`  warning: ${w.kind}: ${w.message}`);
-  return out.join('\n');
+  if (report.omittedProblems !== undefined) out.push(`  … and ${report.omittedProblems} more not kept`);
+  for (const w of report.warnings) out.push(`  warning: ${w.kind}: ${oneLine(w.message)}`);
+  for (const p of report.pruned ?? []) {
+    const check =
+      report.keyId === undefined
+        ? 'tombstone seal not checked: no public key given'
+        : p.verified
+          ? 'tombstone seal verified'
+          : 'TOMBSTONE DOES NOT VERIFY';
+    out.push(
+      `  pruned: ${p.sessions} session${p.sessions === 1 ? '' : 's'} (${p.events} events) last active before ${oneLine(p.before)}` +
+        `${p.olderThan === undefined ? '' : ` (older than ${oneLine(p.olderThan)})`}, at ${oneLine(p.at)}, by ${oneLine(p.tombstone)}; ${check}`,
+    );
+  }
+  // Session ids and key ids come from the recording: escaped where shown, and guarded here.
+  return safeLines(out);
 }
 
 function locate(p: VerifyProblem): string {
   const parts = [`line ${p.line}`];
-  if (p.session !== undefined) parts.push(`session ${p.session}`);
+  if (p.session !== undefined) parts.push(`session ${oneLine(p.session)}`);
   if (p.seq !== undefined) parts.push(`seq ${p.seq}`);
   return parts.join(', ');
 }

@@ -3,7 +3,7 @@ import { canonicalData, eventText, FORMAT_TAG, sha256Hex } from './lib/event-tex
 
 /**
  * The hash of an event: lower-case hex SHA-256 over the RFC 8785 canonical form of the event
- * without its `hash` member (SPEC.md §7). A `hash` member on the argument is ignored.
+ * without its `hash` member (docs/ §7). A `hash` member on the argument is ignored.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 import type { Action, Decision, Effect, Principal, Request, Target } from '../types.js';
-import { describeRequest, isObject, requestSeqOf } from './lib/describe.js';
+import { describeRequest, isObject, oneLine, requestSeqOf, safeLines } from './lib/describe.js';
 import type { RecordedSession } from './read-recording.js';
 
 /** What {@link redecide} hands the decision function for one recorded request. */
@@ -138,22 +138,22 @@ export async function redecide(session: RecordedSession, decide: RedecideFunctio
 export function formatRedecide(result: RedecideResult): string {
   const n = result.entries.length;
   const out = [
-    `session ${result.session}: ${result.changed} of ${n} request${n === 1 ? '' : 's'} would be decided differently`,
+    `session ${oneLine(result.session)}: ${result.changed} of ${n} request${n === 1 ? '' : 's'} would be decided differently`,
   ];
   for (const entry of result.entries) {
     if (!entry.changed) continue;
     const was = entry.recorded === undefined ? 'no recorded decision' : describeDecision(entry.recorded);
-    const reasons = entry.now.reasons.length > 0 ? `: ${entry.now.reasons.join('; ')}` : '';
+    const reasons = entry.now.reasons.length > 0 ? `: ${oneLine(entry.now.reasons.join('; '))}` : '';
     out.push(
       `  #${entry.seq} ${describeRequest(entry.request)}: ${was} → ${describeDecision(entry.now)}${reasons}`,
     );
   }
-  return out.join('\n');
+  return safeLines(out);
 }
 
 function describeDecision(d: DecisionSummary): string {
   if (d.rules.length === 0) return `${d.effect} (no rule)`;
-  return `${d.effect} (rule${d.rules.length === 1 ? '' : 's'} ${d.rules.join(', ')})`;
+  return `${d.effect} (rule${d.rules.length === 1 ? '' : 's'} ${oneLine(d.rules.join(', '))})`;
 }
 
 function denied(reason: string): DecisionSummary {

@@ -147,7 +147,7 @@ describe('formatSession', () => {
         '+11.250s #9 on bastion (ssh) $ tail -n 2 /var/log/app.log',
         '  stdout:',
         '  │ first line',
-        '  │ second line\r',
+        '  │ second line\\r',
         '  stderr:',
         '  │ ',
         '  │ warning: x',

@@ -1,4 +1,5 @@
-import { isObject, requestSeqOf, secondsBetween } from './lib/describe.js';
+import { isObject, oneLine, requestSeqOf, secondsBetween } from './lib/describe.js';
+import { createTerminalOutputFilter } from './lib/terminal-output-filter.js';
 import type { RecordedSession } from './read-recording.js';
 
 /** Options of {@link toAsciicast}. */
@@ -24,7 +25,10 @@ export interface AsciicastOptions {
  * `[time, "o", text]` line per chunk), playable with `asciinema play`. Times are each event's
  * `elapsed` seconds (falling back to its `ts` relative to the session start), kept
  * non-decreasing as players require. stderr is written to the same terminal stream as stdout,
- * as a terminal would show it. The text is what was recorded, which is already masked.
+ * as a terminal would show it. The text is what was recorded (already masked), with the escape
+ * sequences that could act on the viewer's terminal neutralised: colours and screen drawing are
+ * kept; OSC (clipboard, title, hyperlinks), DCS/APC/PM/SOS, status queries, mouse reporting and
+ * other controls are shown as inert text (docs/recording.md lists both).
  *
  * @example
  * ```ts
@@ -42,10 +46,11 @@ export function toAsciicast(session: RecordedSession, options: AsciicastOptions 
   const startMs = startTs === undefined ? NaN : Date.parse(startTs);
   const header: Record<string, unknown> = { version: 2, width, height };
   if (Number.isFinite(startMs)) header['timestamp'] = Math.floor(startMs / 1000);
-  header['title'] = options.title ?? `portcullis session ${session.session}`;
+  header['title'] = oneLine(options.title ?? `portcullis session ${session.session}`);
 
   const crlf = options.crlf ?? true;
   const frames: [number, 'o', string][] = [];
+  const filter = createTerminalOutputFilter();
   let last = 0;
   let endsWithCr = false;
   let base: number | undefined;
@@ -74,8 +79,10 @@ export function toAsciicast(session: RecordedSession, options: AsciicastOptions 
       time -= base;
     }
     last = Math.max(last, Math.round(time * 1e6) / 1e6);
-    frames.push([last, 'o', text]);
+    frames.push([last, 'o', filter.push(text)]);
   }
+  const rest = filter.end();
+  if (rest !== '') frames.push([last, 'o', rest]);
   if (frames.length > 0) header['duration'] = last;
   return [JSON.stringify(header), ...frames.map((f) => JSON.stringify(f))].join('\n') + '\n';
 }

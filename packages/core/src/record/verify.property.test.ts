@@ -12,7 +12,7 @@ import { createMemorySink } from './memory-sink.js';
 import { verifyRecording } from './verify.js';
 
 const keys = generateKeyPairSync('ed25519');
-type MidType = Exclude<RecordEventType, 'session.start' | 'session.end'>;
+type MidType = Exclude<RecordEventType, 'session.start' | 'session.end' | 'checkpoint'>;
 
 interface Plan {
   readonly sealed: boolean;

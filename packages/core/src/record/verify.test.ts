@@ -85,6 +85,7 @@ describe('verifyRecording', () => {
           sealVerified: false,
           ended: true,
           intact: true,
+          checkpoints: 0,
         },
       ],
       problems: [],

@@ -1,5 +1,5 @@
 // Programs whose input is a program in a language other than bash (python -c, perl -e, node -e,
-// gdb -ex, vim -c, sqlite3 .shell, …) and wrappers SPEC.md does not name but attackers use
+// gdb -ex, vim -c, sqlite3 .shell, …) and wrappers docs/ does not name but attackers use
 // (unbuffer, fakeroot, the dynamic loader, …). Code in another language cannot be classified,
 // so running any is `unknown`; a wrapper's command is classified like any other.
 import { hasOption, parseOptions, type OptionSpec } from './options.js';
@@ -167,7 +167,7 @@ function commandOption(names: readonly string[]): Handler {
   };
 }
 
-/** Programs not in SPEC.md's wrapper list that run another command or code, by basename. */
+/** Programs not in docs/'s wrapper list that run another command or code, by basename. */
 const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['unbuffer', wrapper({ short: '' })],
   ['fakeroot', wrapper({ short: 'lsi', long: ['lib', 'faked', 'unknown-is-real', 'fd-base'] })],

@@ -1,4 +1,4 @@
-// Names as SPEC.md §3 wants them: as written, unquoted identifiers already folded to lower case
+// Names as docs/ §3 wants them: as written, unquoted identifiers already folded to lower case
 // by the parser, schema-qualified only where the SQL qualifies them.
 
 /** A parse-tree object (the body of a node, or a plain struct field). */

@@ -1,5 +1,6 @@
 // Short human-readable renderings of recorded values, shared by the replay formatters.
 import type { Principal, Request, Target } from '../../types.js';
+import { escapeTerminalText } from '../terminal-text.js';
 
 /** `JSON.stringify`, which returns undefined for undefined, functions and symbols. */
 export function jsonText(value: unknown): string {
@@ -7,18 +8,32 @@ export function jsonText(value: unknown): string {
   return t === 'undefined' || t === 'function' || t === 'symbol' ? String(value) : JSON.stringify(value);
 }
 
-/** A member of recorded data as text: strings as they are, anything else as JSON. */
+/** A member of recorded data as one line of terminal-safe text: strings as they are, anything else as JSON. */
 export function text(value: unknown, fallback = '?'): string {
   if (value === undefined) return fallback;
-  return typeof value === 'string' ? value : jsonText(value);
+  return oneLine(typeof value === 'string' ? value : jsonText(value));
+}
+
+/** Text on one terminal-safe line: every control character (newlines too) escaped. */
+export function oneLine(value: string): string {
+  return escapeTerminalText(value);
+}
+
+/** Lines of formatted output with anything still unsafe escaped: the last guard before a terminal. */
+export function safeLines(lines: readonly string[]): string {
+  return lines.map((line) => line.split('\n').map(oneLine).join('\n')).join('\n');
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** One request as a person would write it. */
+/** One request as a person would write it, on one terminal-safe line. */
 export function describeRequest(request: unknown): string {
+  return oneLine(requestText(request));
+}
+
+function requestText(request: unknown): string {
   if (!isObject(request)) return jsonText(request);
   const r = request as unknown as Request;
   switch (r.type) {
@@ -43,8 +58,12 @@ export function describeRequest(request: unknown): string {
   }
 }
 
-/** Who acted, and on whose behalf. */
+/** Who acted, and on whose behalf, on one terminal-safe line. */
 export function describePrincipal(principal: unknown): string {
+  return oneLine(principalText(principal));
+}
+
+function principalText(principal: unknown): string {
   if (!isObject(principal) || typeof principal['subject'] !== 'string')
     return 'unknown (no principal recorded)';
   const p = principal as unknown as Principal;
@@ -60,16 +79,21 @@ export function describePrincipal(principal: unknown): string {
   return `${p.subject} (${p.kind})${groups}${issuer}`;
 }
 
+/** A target's name and protocol, on one terminal-safe line. */
 export function describeTarget(target: unknown): string {
   if (!isObject(target) || typeof target['name'] !== 'string') return 'unknown';
   const t = target as unknown as Target;
-  return typeof t.protocol === 'string' ? `${t.name} (${t.protocol})` : t.name;
+  return oneLine(typeof t.protocol === 'string' ? `${t.name} (${t.protocol})` : t.name);
 }
 
-/** JSON of a value, cut to `max` characters. */
+/**
+ * A value as terminal-safe text that may span lines (strings as they are with CR-LF read as a
+ * line end, anything else as JSON), cut to `max` characters.
+ */
 export function preview(value: unknown, max: number): string {
-  const text = typeof value === 'string' ? value : jsonText(value);
-  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
+  const raw = typeof value === 'string' ? value.replace(/\r\n/g, '\n') : jsonText(value);
+  const cut = raw.length > max ? `${raw.slice(0, max)}… (${raw.length - max} more characters)` : raw;
+  return escapeTerminalText(cut, { multiline: true });
 }
 
 /** The `requestSeq` member of event data, when it is a number. */

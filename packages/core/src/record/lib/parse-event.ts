@@ -21,6 +21,7 @@ export const EVENT_TYPES: ReadonlySet<string> = new Set<RecordEventType>([
   'output',
   'error',
   'session.end',
+  'checkpoint',
 ]);
 
 const KEYS = ['data', 'hash', 'prev', 'seq', 'session', 'ts', 'type', 'v'];

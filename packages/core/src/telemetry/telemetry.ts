@@ -1,0 +1,211 @@
+// Spans, metrics and logs for operators, through @opentelemetry/api only: with no SDK
+// registered by the host (and no providers passed in), every call is the API's no-op.
+// Observers may fail; enforcement must not: every call here swallows its own errors, the
+// opposite of the gate, which fails closed.
+import {
+  metrics,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type MeterProvider,
+  type Span,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import type { Decision } from '../types.js';
+import { silentLogger, type PortcullisLogger } from './logger.js';
+
+/** Where telemetry goes; every member is optional (default: the global OpenTelemetry providers). */
+export interface TelemetryOptions {
+  /** Default: the global tracer provider (a no-op unless the host registered an SDK). */
+  readonly tracerProvider?: TracerProvider;
+  /** Default: the global meter provider (a no-op unless the host registered an SDK). */
+  readonly meterProvider?: MeterProvider;
+  /** Default: silent. */
+  readonly logger?: PortcullisLogger;
+}
+
+/** What an execution span is told when it starts (never request values or results). */
+export interface ExecutionSpanInput {
+  readonly target: string;
+  /** The protocol of the target (`postgres`, `ssh`, `kubernetes`). */
+  readonly protocol?: string;
+  /** The decision the request was authorised with. */
+  readonly decision: Decision;
+}
+
+/** An execution in progress; `end()` it exactly once. */
+export interface ExecutionSpan {
+  /** Ends the span: `error` is a stable code (`ERR_RESULT_TOO_LARGE`, a driver's `42P01`), never a message. */
+  end(outcome?: { readonly error?: string; readonly rows?: number }): void;
+}
+
+/** The instruments the engine and the gate report to. */
+export interface Telemetry {
+  readonly logger: PortcullisLogger;
+  /** Starts the span of one authorization; the engine calls it. */
+  startAuthorization(target: string): AuthorizationSpan;
+  /** Records one classification's duration in milliseconds. */
+  classified(protocol: string, ms: number): void;
+  /** Starts the span of one execution; the gate calls it after `authorize` resolved. */
+  startExecution(input: ExecutionSpanInput): ExecutionSpan;
+  /** Counts masking findings by detector id (`{ 'aws-access-key': 2 }`); the gate calls it after masking. */
+  findings(byDetector: Readonly<Record<string, number>>, target?: string): void;
+}
+
+/** An authorization in progress. */
+export interface AuthorizationSpan {
+  /** How long the request waited for approval, in seconds, and how the wait ended. */
+  approvalWait(seconds: number, outcome: string): void;
+  /** Ends the span with the decision (and the outcome: `allowed`, `denied`, `review-pending`). */
+  end(decision: Decision | undefined, outcome: string): void;
+}
+
+const NAME = '@portcullis/core';
+
+/** Calls an observer, dropping anything it throws: telemetry never changes a decision. */
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // An observer failed: ignore it (see the note at the top).
+  }
+}
+
+/** The operations of a decision's actions, without duplicates, in order. */
+function operationsOf(decision: Decision): string[] {
+  return [...new Set(decision.actions.map((a) => a.action.operation))];
+}
+
+/** Attributes that describe a decision: target, operations, effect, rule ids. No request values. */
+function decisionAttributes(target: string, decision: Decision | undefined): Attributes {
+  const attributes: Attributes = { 'portcullis.target': target };
+  if (decision !== undefined) {
+    attributes['portcullis.operations'] = operationsOf(decision);
+    attributes['portcullis.effect'] = decision.effect;
+    attributes['portcullis.rules'] = [...decision.rules];
+  }
+  return attributes;
+}
+
+/**
+ * Creates the telemetry the engine reports to: a span per authorization (`portcullis.authorize`)
+ * and per execution (`portcullis.execute`) with target, operations, effect and rule ids; metrics
+ * `portcullis.decisions` (by effect and target), `portcullis.approval.wait` (seconds),
+ * `portcullis.mask.findings` (by detector) and `portcullis.classify.duration` (milliseconds).
+ * Never records request text, parameters or results.
+ *
+ * @example
+ * ```ts
+ * const engine = await createPortcullis({ policy, telemetry: { logger: pino() } });
+ * ```
+ */
+export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
+  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(NAME);
+  const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(NAME);
+  const logger = options.logger ?? silentLogger;
+  const decisions: Counter = meter.createCounter('portcullis.decisions', {
+    description: 'Decisions made by authorize(), by effect and target',
+  });
+  const approvalWait: Histogram = meter.createHistogram('portcullis.approval.wait', {
+    description: 'How long requests waited for approval',
+    unit: 's',
+  });
+  const findings: Counter = meter.createCounter('portcullis.mask.findings', {
+    description: 'Values masked, by detector',
+  });
+  const classifyTime: Histogram = meter.createHistogram('portcullis.classify.duration', {
+    description: 'Time to classify a request into actions',
+    unit: 'ms',
+  });
+
+  const safeLogger: PortcullisLogger = {
+    debug: (obj, msg) => {
+      quietly(() => {
+        logger.debug(obj, msg);
+      });
+    },
+    info: (obj, msg) => {
+      quietly(() => {
+        logger.info(obj, msg);
+      });
+    },
+    warn: (obj, msg) => {
+      quietly(() => {
+        logger.warn(obj, msg);
+      });
+    },
+    error: (obj, msg) => {
+      quietly(() => {
+        logger.error(obj, msg);
+      });
+    },
+  };
+
+  return {
+    logger: safeLogger,
+    startAuthorization(target) {
+      let span: Span | undefined;
+      quietly(() => {
+        span = tracer.startSpan('portcullis.authorize', { attributes: { 'portcullis.target': target } });
+      });
+      return {
+        approvalWait(seconds, outcome) {
+          quietly(() => {
+            approvalWait.record(seconds, { 'portcullis.target': target, 'portcullis.outcome': outcome });
+          });
+        },
+        end(decision, outcome) {
+          quietly(() => {
+            const attributes = { ...decisionAttributes(target, decision), 'portcullis.outcome': outcome };
+            span?.setAttributes(attributes);
+            span?.end();
+            if (decision !== undefined) {
+              decisions.add(1, { 'portcullis.effect': decision.effect, 'portcullis.target': target });
+            }
+          });
+        },
+      };
+    },
+    classified(protocol, ms) {
+      quietly(() => {
+        classifyTime.record(ms, { 'portcullis.protocol': protocol });
+      });
+    },
+    startExecution(input) {
+      let span: Span | undefined;
+      quietly(() => {
+        const attributes = decisionAttributes(input.target, input.decision);
+        if (input.protocol !== undefined) attributes['portcullis.protocol'] = input.protocol;
+        span = tracer.startSpan('portcullis.execute', { attributes });
+      });
+      let ended = false;
+      return {
+        end(outcome = {}) {
+          if (ended) return;
+          ended = true;
+          quietly(() => {
+            if (outcome.rows !== undefined) span?.setAttribute('portcullis.rows', outcome.rows);
+            if (outcome.error !== undefined) {
+              span?.setAttribute('portcullis.error', outcome.error);
+              span?.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+            }
+            span?.end();
+          });
+        },
+      };
+    },
+    findings(byDetector, target) {
+      quietly(() => {
+        for (const [detector, count] of Object.entries(byDetector)) {
+          if (count > 0)
+            findings.add(count, {
+              'portcullis.detector': detector,
+              ...(target === undefined ? {} : { 'portcullis.target': target }),
+            });
+        }
+      });
+    },
+  };
+}
