@@ -23,15 +23,16 @@ const NOT_SECRET_KEY =
 const SQL_PASSWORD_PREFIX =
   /^(?:password[ \t\r\n]*(?:['"][^\r\n]*)?|identified[A-Za-z0-9_ \t\r\n]*(?:['"][^\r\n]*|[A-Za-z0-9_$#!%^&*+.~@-]*)?)$/i;
 
-// Options between a command name and its password flag (one line, one command).
-const CLI_ARGS = `(?:[ \\t][^\\r\\n|;&]{0,200}?)?[ \\t]`;
+// Options between a command name and its password flag (one command; a line may continue
+// after a backslash).
+const CLI_ARGS = `(?:[ \\t](?:[^\\r\\n|;&\\\\]|\\\\\\r?\\n|\\\\[^\\r\\n]){0,200}?)?[ \\t]`;
 /** Whether a base64 string decodes to `user:password` (a Docker `auth` entry, HTTP Basic). */
 const isBasicCredential = (value: string): boolean =>
   /^[A-Za-z0-9+/]{4,1024}={0,2}$/.test(value) &&
   /^[^:\s]{1,256}:\S{1,512}$/.test(Buffer.from(value, 'base64').toString('utf8'));
 
 const CLI_PREFIX =
-  /^(?:curl|sshpass|redis-cli|docker|podman|nerdctl|mysql|mysqldump|mysqladmin|machine)(?:[ \t][^\r\n]*)?$/;
+  /^(?:curl|sshpass|redis-cli|docker|podman|nerdctl|mysql|mysqldump|mysqladmin|machine)(?:[ \t](?:[^\r\n]|\\\r?\n|\\\r$)*)?$/;
 /** A flag's value: single-quoted, double-quoted or bare, in groups <g>1, <g>2, <g>3. */
 const cliValue = (g: string): string =>
   `(?:'(?<${g}1>[^'\\r\\n]{1,256})'|"(?<${g}2>[^"\\r\\n]{1,256})"|(?<${g}3>[^\\s'"]{1,256}))`;
@@ -177,13 +178,15 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       description:
         'Docker registry credentials: the base64 auths document of a .dockerconfigjson Secret (eyJhdXRocyI6…) and "auth": base64 user:password entries of config.json.',
       // `auth"`, not `"auth"`: a keyword starting with `"` slows the prefilter on all JSON.
-      keywords: ['eyJhdXRocyI6', 'auth"'],
+      keywords: ['eyJhdXRocyI6', 'auth"', 'auth\\"'],
       pre: boundaryBefore('A-Za-z0-9+/'),
       body: '(?:(?<=eyJhdXRocyI6)[A-Za-z0-9+/]{4,16384}={0,2}|(?<=auth")[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})")',
       bodyMax: 16386,
-      charset: /[A-Za-z0-9+/=: \t"]/,
+      charset: /[A-Za-z0-9+/=: \t"\\]/,
       post: '(?![A-Za-z0-9+/=])',
-      validate: (secret, m) => m.groups?.['secret'] === undefined || isBasicCredential(secret),
+      validate: (secret, m) =>
+        (m.groups?.['secret'] === undefined && m.groups?.['escaped'] === undefined) ||
+        isBasicCredential(secret),
       positives: [
         (r) => {
           const auth = Buffer.from(`bob:${r.base62(16)}`).toString('base64');
@@ -200,10 +203,12 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     // The auths document is masked whole (keyword included); of an "auth" entry, the value.
     pattern: new RegExp(
       `(?:${boundaryBefore('A-Za-z0-9+/')}(?<whole>eyJhdXRocyI6[A-Za-z0-9+/]{4,16384}={0,2})` +
-        '|(?<=")auth"[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})")(?![A-Za-z0-9+/=])',
+        '|(?<=")auth"[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})"' +
+        // …and the same inside a JSON string: {\"auth\":\"…\"}
+        '|(?<=\\\\")auth\\\\"[ \\t]{0,4}:[ \\t]{0,4}\\\\"(?<escaped>[A-Za-z0-9+/]{4,1024}={0,2})\\\\")(?![A-Za-z0-9+/=])',
       'yd',
     ),
-    secretGroups: ['whole', 'secret'],
+    secretGroups: ['whole', 'secret', 'escaped'],
     // In a parsed config.json (maskJson), the value under an `auth` key.
     keyValue: { acceptsKey: (key) => key === 'auth', acceptsValue: isBasicCredential },
   },

@@ -1,7 +1,7 @@
 // Personal data: email addresses, payment card numbers, IBANs, US social security numbers.
 import { ibanFor, withLuhnDigit } from '../lib/example-rng.js';
 import type { DetectorDefinition } from '../lib/definition.js';
-import { plain, scan, token } from '../lib/definition.js';
+import { boundaryBefore, plain, scan, token } from '../lib/definition.js';
 import { cardSchemeValid, emailValid, ibanValid, luhnValid } from '../lib/validators.js';
 
 // Letters of the scripts used in internationalised addresses (Latin, Greek, Cyrillic, Armenian,
@@ -117,5 +117,30 @@ export const piiDetectors: readonly DetectorDefinition[] = [
       plain((r) => `${String(100 + r.int(565))}-${String(10 + r.int(89))}-${String(1000 + r.int(8999))}`),
     ],
     negatives: ['000-12-3456', '666-12-3456', '123-00-4567', '2024-01-15', '555-1234'],
+  }),
+  token({
+    id: 'us-ssn-labelled',
+    category: 'pii',
+    description:
+      'US social security numbers written without dashes (123456789, 123 45 6789) where a label says so (SSN, social security number).',
+    keywords: ['ssn', 'social security', 'social_security', 'socialsecurity', 'social-security'],
+    ignoreCase: true,
+    pre: boundaryBefore('A-Za-z0-9'),
+    body: '(?:[ _-]?(?:number|num|no\\.?|nr|#))?["\']?[ \\t]{0,4}[:=#]?[ \\t]{0,4}["\']?(?<secret>(?!000|666|9)[0-9]{3}(?<gap>[ ]?)(?!00)[0-9]{2}\\k<gap>(?!0000)[0-9]{4})(?![0-9-])',
+    bodyMax: 10 + 2 + 10 + 2 + 11,
+    secretInBody: true,
+    charset: /[0-9 :=#"'A-Za-z_.-]/,
+    post: '',
+    positives: [
+      (r) => {
+        const secret = `${100 + r.int(565)}${10 + r.int(89)}${1000 + r.int(8999)}`;
+        return { text: `employee ssn: ${secret}`, secret };
+      },
+      (r) => {
+        const secret = `${100 + r.int(565)} ${10 + r.int(89)} ${1000 + r.int(8999)}`;
+        return { text: `{"social_security_number": "${secret}"}`, secret };
+      },
+    ],
+    negatives: ['ssn: 000123456', 'SSN field is required', 'ssn_last4: 1234', 'assn 123456789'],
   }),
 ];

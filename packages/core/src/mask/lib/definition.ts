@@ -214,20 +214,29 @@ const KEY_CHARS = /[A-Za-z0-9_.-]/;
 const GENERIC_QUOTED = (q: string): string => `(?:[^${q}\\\\\\r\\n]|\\\\.){1,1024}`;
 // A bare value ends before a JSON escape (`\n`, `\"`): in a JSON-escaped log line the next
 // characters are the next line or the closing quote, not the secret.
+// Words of a line-start INI value with spaces (`password = correct horse battery`): no quotes,
+// brackets or separators, so code (`password = get(x)`) is not read as one.
+const INI_WORDS = '[^\\s"\'`()\\[\\]{}=;,<>]{1,256}(?:[ \\t]{1,4}[^\\s"\'`()\\[\\]{}=;,<>]{1,256}){1,16}';
+// The lines of a YAML block scalar: the first up to 1024 characters, then up to 15 more lines
+// at the same indentation.
+const YAML_BLOCK =
+  '[^\\s](?:[^\\r\\n]{0,1022}[^\\s])?(?:\\r?\\n\\k<ind>[^\\s](?:[^\\r\\n]{0,254}[^\\s])?){0,15}';
 const GENERIC_BARE = '(?:[^\\s"\'`,;&<>()\\[\\]\\\\]|\\\\(?![nrt"])){1,1024}';
 // A value quoted with escaped quotes, as in JSON inside a JSON string (`{\"password\":\"…\"}`).
 const ESCAPED_QUOTED = '(?:[^"\\\\\\r\\n]|\\\\(?!")){1,1024}';
 
 // A string is a viable prefix of an assignment when it could still grow into one; group `v`
-// marks where the value (the secret) would begin. Unbounded counts over-approximate.
+// marks where the value (the secret) would begin. Unbounded counts over-approximate. The type
+// annotation is lazy so that `password: abc` is read as a separator and a value first.
 const ASSIGNMENT_PREFIX =
-  /^[A-Za-z0-9_.-]*(?:(?:\\?["']?)?[ \t]*(?:(?:=>?|:=?|\|)[ \t]*(?<v>)(?:"(?:[^"\\\r\n]|\\.)*\\?|'(?:[^'\\\r\n]|\\.)*\\?|\\(?:"(?:[^"\\\r\n]|\\(?!"))*\\?)?|[^\s"'`,;&<>()[\]]*))?|>(?<w>)[^<\r\n]*(?:<(?:\/[A-Za-z0-9_.-]*)?)?)$/d;
+  /^[A-Za-z0-9_.-]*(?:\\?["'`]?\]?)?(?:(?:[ \t]*:[ \t]*|[ \t]+)(?:&(?:'static[ \t]*)?)?[A-Za-z]*)??[ \t]*(?:(?:=>?|::?=?|\?=?|\.=?|\+=?|\||,)[ \t]*(?<v>)(?:[|>][-+0-9]*[ \t]*(?:\r?\n[\s\S]*)?|[^\r\n]*)|>(?<w>)[\s\S]*|[ \t]+v(?:a(?:l(?:u(?:e(?:=(?<x>)[^\r\n]*)?)?)?)?)?|[ \t]*\{(?<h>)[\s\S]*)?$/d;
 
 /** The idle-flush viability of an assignment: where its value could start, or -1. */
 export function assignmentViable(tail: string): number {
   const m = ASSIGNMENT_PREFIX.exec(tail);
   if (m === null) return -1;
-  const v = m.indices?.groups?.['v'] ?? m.indices?.groups?.['w'];
+  const g = m.indices?.groups;
+  const v = g?.['v'] ?? g?.['w'] ?? g?.['x'] ?? g?.['h'];
   return v === undefined ? tail.length : v[0];
 }
 
@@ -240,12 +249,37 @@ export function normaliseKey(key: string): string {
 }
 
 const PLACEHOLDER =
-  /^(?:null|nil|none|undefined|true|false|yes|no|on|off|n\/a|\*+|•+|-+|\.+|\?|\$\d+|:[A-Za-z_]\w*|@[A-Za-z_]\w*|\$[A-Za-z_]\w*|%\([^)]*\)s|<[^>]*>)$/i;
+  /^(?:null|nil|none|undefined|true|false|yes|no|on|off|n\/a|\*+|•+|-+|\.+|\?|~|\$\d+|:[A-Za-z_]\w*|@[A-Za-z_]\w*|\$[A-Za-z_]\w*|%\([^)]*\)s|<[^>]*>|\{[A-Za-z_][\w.-]*\}|\[[A-Za-z_][\w .-]*\]|@@[\w.-]+@@|__[A-Za-z][\w.-]*__|![A-Za-z]\w*(?:[ \t]+[|>][-+]?)?)$/i;
 const TEMPLATE = /^(?:\$\{|\$\(|\{\{|\{%|\[redacted|\[hash:|#\{)/i;
 // Words that say a value was taken out (`REDACTED`, `***masked***`, `<hidden>`), runs of x
 // (`xxxxxxxx`) and Windows environment references (`%DB_PASSWORD%`).
 const REMOVED =
   /^(?:[*[<(]{0,3}(?:redacted|hidden|masked|removed|omitted|filtered|sanitized|scrubbed)[*\]>)]{0,3}|x{3,64}|%[A-Za-z_]\w{0,63}%)$/i;
+// Words people write where a value goes: `changeme`, `password`, `your_api_key`, `replace-me`.
+const STAND_IN =
+  /^(?:password|passwd|pass|secret|token|changeme|changeit|foobar|username|user|admin|root|default|example|sample|dummy|fake|test|testing|demo|placeholder|todo|tbd|fixme|empty|blank|unset|notset|nothing)$|^(?:your|my|some|the|an?|enter|insert|put|add|replace|example|sample|dummy|fake|placeholder|fill|set)(?:[-_ .]?[A-Za-z]+){0,6}$/i;
+// Upper-case identifiers (`K8S_CRED`, `DB_PASSWORD`): names of variables and credentials.
+const CONSTANT_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
+
+/**
+ * Whether a token is a documentation example or a placeholder rather than a secret: it says
+ * EXAMPLE, is a run of one character (`xxxxxx`, `00000000`), counts up (`12345678`,
+ * `abcdefgh`), was cut short (`sk-...`), or holds a stand-in word set off by `-`, `_` or `.`
+ * (`your-token-here`, `not_a_real_key`), which random tokens of letters and digits cannot.
+ */
+export function isExampleToken(token: string): boolean {
+  if (token.length > 512) return false;
+  if (/EXAMPLE|[Ee]xample|\.\.\.|…|[xX*]{6}|([A-Za-z0-9])\1{7}/.test(token)) return true;
+  let run = 1;
+  for (let i = 1; i < token.length; i++) {
+    run = token.charCodeAt(i) === token.charCodeAt(i - 1) + 1 ? run + 1 : 1;
+    if (run >= 8) return true;
+  }
+  return /(?:^|[-_.])(?:your|not[-_]?a[-_]?real|fake|dummy|placeholder|sample|changeme|insert|replace)(?:[-_.]|$)|[-_](?:here|goes[-_]?here)$/i.test(
+    token,
+  );
+}
+
 const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 const TYPE_WORDS = new Set([
   'string',
@@ -285,7 +319,8 @@ const TYPE_WORDS = new Set([
 export function isPlaceholderValue(value: string, bare: boolean): boolean {
   if (value.length === 0 || PLACEHOLDER.test(value) || TEMPLATE.test(value) || REMOVED.test(value))
     return true;
-  if (bare && (DOTTED_IDENTIFIER.test(value) || TYPE_WORDS.has(value))) return true;
+  if (STAND_IN.test(value) || CONSTANT_NAME.test(value) || isExampleToken(value)) return true;
+  if (bare && (DOTTED_IDENTIFIER.test(value) || TYPE_WORDS.has(value.toLowerCase()))) return true;
   return false;
 }
 
@@ -314,18 +349,41 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
   const sq = spec.value ?? GENERIC_QUOTED("'");
   const bare = spec.value === undefined ? GENERIC_BARE : `${spec.value}(?![A-Za-z0-9/+=_-])`;
   const eq = spec.value ?? ESCAPED_QUOTED;
-  const xml = spec.value ?? '[^<\\r\\n]{1,1024}';
+  const xml = spec.value ?? '[^<\\s](?:[^<\\r\\n]{0,1022}[^<\\s])?';
   const separator =
-    '[ \\t]{0,4}(?:=>|:=|[:=])[ \\t]{0,4}' + (spec.table === true ? '|[ \\t]{0,40}\\|[ \\t]{0,40}' : '');
+    '[ \\t]{0,4}(?:=>|::=|:=|\\?=|\\.=|\\+=|[:=])[ \\t]{0,4}' +
+    (spec.table === true ? '|[ \\t]{0,40}\\|[ \\t]{0,40}' : '') +
+    // a call's first two arguments: setProperty("X_TOKEN", "…"), define('DB_PASSWORD', '…')
+    '|(?<=\\([ \\t]{0,4}["\'][A-Za-z0-9_.-]{1,80}["\'])[ \\t]{0,4},[ \\t]{0,4}';
+  const value =
+    `(?:"""(?<tq>${spec.value ?? '(?:[^"\\\\\\r\\n]|\\\\.){1,1024}'})"""` +
+    `|'''(?<tsq>${spec.value ?? "[^'\\r\\n]{1,1024}"})'''` +
+    `|"(?<dq>${dq})"|'(?<sq>${sq})'|\\\\"(?<eq>${eq})\\\\"` +
+    `|\`(?<bq>${spec.value ?? '[^`\\r\\n]{1,1024}'})\`` +
+    // a YAML block scalar (`key: |` or `key: >-`): its first lines at one indentation
+    `|[|>][-+0-9]{0,2}[ \\t]{0,40}\\r?\\n(?<ind>[ \\t]{1,40})(?<yb>${spec.value ?? YAML_BLOCK})(?![^\\r\\n])` +
+    // a line-start INI / properties / YAML value with spaces, to the end of the line
+    (spec.value === undefined
+      ? `|(?<=(?:^|[\\r\\n])[ \\t]{0,16}[A-Za-z0-9_.-]{1,80}(?:[ \\t]{1,4}=|[ \\t]{0,4}:)[ \\t]{1,4})(?<ini>${INI_WORDS})(?=[ \\t]{0,16}(?:[\\r\\n]|$))`
+      : '') +
+    `|(?<bare>${bare}))`;
   // The key: not part of a longer word (a key right after `\n` in a JSON-escaped line starts
   // after the `n`), and not a URL's user name (`https://user:token@…` is url-credentials').
-  // Its closing quote may be escaped (`\"password\":`), and so may the value's quotes.
+  // Its closing quote may be escaped (`\"password\":`), and so may the value's quotes; it may
+  // close an index (`$cfg['db_password'] =`, `ENV['API_TOKEN'] =`) or carry a type
+  // (`var apiToken string =`, `val token: String =`, `const KEY: &str =`).
   const source =
-    '(?<![A-Za-z0-9_.-]|://)(?:(?<=\\\\)[nrt])?(?<key>[A-Za-z0-9_.-]{1,80})(?:\\\\?["\'])?' +
-    `(?:(?:${separator})` +
-    `(?:"(?<dq>${dq})"|'(?<sq>${sq})'|\\\\"(?<eq>${eq})\\\\"|(?<bare>${bare}))` +
-    // …or an XML element: <password>…</password> (Maven settings.xml, app configs)
-    `|(?<=<[A-Za-z0-9_.-]{1,80})>(?<xml>${xml})</\\k<key>>)`;
+    '(?<![A-Za-z0-9_.-]|://)(?:(?<=\\\\)[nrt])?(?<key>[A-Za-z0-9_.-]{1,80})(?:\\\\?["\']\\]?)?' +
+    `(?:(?:[ \\t]{0,4}:[ \\t]{0,4}|[ \\t]{1,4})(?:&(?:'static[ \\t])?str|[Ss]tring|str)(?![A-Za-z0-9_]))?` +
+    // a Spring default first: @Value("\${db.password:…}")
+    `(?:(?<=\\$\\{[A-Za-z0-9_.-]{1,80}):(?<sd>${spec.value ?? '[^}\\s"\'`]{1,1024}'})\\}` +
+    `|(?:${separator})${value}` +
+    // …or an XML element: <password>…</password> (Maven settings.xml, app configs), also over lines
+    `|(?<=<[A-Za-z0-9_.-]{1,80})>[ \\t\\r\\n]{0,64}(?<xml>${xml})[ \\t\\r\\n]{0,64}</\\k<key>>` +
+    // …or an XML key/value pair: <add key="ApiKey" value="…" />
+    `|(?<=key=\\\\?["'][A-Za-z0-9_.-]{1,80}["'])[ \\t]{1,8}value=["'](?<xa>${spec.value ?? '[^"\'<>\\r\\n]{1,1024}'})["']` +
+    // …or a Terraform variable's default: variable "db_password" { … default = "…" }
+    `|(?<=variable[ \\t]{1,4}"[A-Za-z0-9_.-]{1,80}")[ \\t]{0,4}\\{[^{}]{0,512}?(?<![A-Za-z0-9_])default[ \\t]{0,4}=[ \\t]{0,4}"(?<hcl>${dq})")`;
   const valuePattern = spec.value === undefined ? undefined : new RegExp(`^(?:${spec.value})$`);
   const keyOk = (key: string): boolean => {
     const k = normaliseKey(key);
@@ -343,14 +401,16 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
     back: { max: 40, chars: charTest(KEY_CHARS) },
     maskBack: 0,
     pattern: new RegExp(source, 'yd'),
-    secretGroups: ['dq', 'sq', 'eq', 'bare', 'xml'],
-    // escape letter, key, escaped quote, separator (table: 40 + | + 40), quotes, value
-    maxLength: 1 + 80 + 2 + 81 + 4 + 2048,
+    secretGroups: ['tq', 'tsq', 'dq', 'sq', 'eq', 'bq', 'yb', 'ini', 'bare', 'xml', 'xa', 'sd', 'hcl'],
+    // escape letter, key, quote and bracket, type, separator (table: 40 + | + 40), then the
+    // longest value form: a YAML block (indicator, 40 spaces, newline, 1024 + 15 lines of
+    // 40 + 256), after a Terraform variable's 512 characters before its default.
+    maxLength: 1 + 80 + 3 + 16 + 81 + 512 + 32 + 48 + 1024 + 15 * 300,
     charset: () => true,
     viable: assignmentViable,
     validate: (secret, m) => {
       const key = m.groups?.['key'] ?? '';
-      const isBare = m.groups?.['bare'] !== undefined;
+      const isBare = m.groups?.['bare'] !== undefined || m.groups?.['ini'] !== undefined;
       if (isBare) {
         // `password = getPassword()` and `token = obj[...]` are code, not values.
         const after = m.input.charCodeAt(m.index + m[0].length);
