@@ -17,7 +17,7 @@ function viableWith(prefix: RegExp): (tail: string) => number {
 
 // Key names that describe a secret rather than hold it (`password_file`, `max_tokens`).
 const NOT_SECRET_KEY =
-  /(?:^|_)(?:file|path|dir|url|uri|endpoint|name|type|length|len|min|max|size|count|limit|ttl|expiry|expires(?:_at|_in)?|timeout|duration|policy|hint|prompt|label|field|header|format|version|enabled|disabled|required|regex|pattern|algorithm|alg|mode|provider|ref|arn|location|strength|reset|rotation|complexity|history|manager|store|flow|grant|input|less|env|var)$|(?:key|token)_?id$|(?:^|_)(?:max|min|num|total|prompt|completion|input|output|context)_tokens?(?:_|$)|tokens?_(?:count|used|limit|total|usage|per|remaining)|tokeniz|secretary|(?:^|_)keys$/;
+  /(?:^|_)(?:file|path|dir|url|uri|endpoint|name|type|length|len|min|max|size|count|limit|ttl|expiry|expires(?:_at|_in)?|timeout|duration|policy|hint|prompt|label|field|header|format|version|enabled|disabled|required|regex|pattern|algorithm|alg|mode|provider|ref|arn|location|strength|reset|rotation|complexity|history|manager|store|flow|grant|input|less|env|var)$|(?:key|token|credentials?|secret_?key)_?ids?$|secrets?_?manager|(?:^|_)(?:max|min|num|total|prompt|completion|input|output|context)_tokens?(?:_|$)|tokens?_(?:count|used|limit|total|usage|per|remaining)|tokeniz|secretary|(?:^|_)keys$/;
 
 // What could still grow into an SQL password clause (over-approximate: held from its start).
 const SQL_PASSWORD_PREFIX =
@@ -53,12 +53,13 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     keywords: ['://', ':\\/\\/'],
     back: { max: 32, chars: /[A-Za-z0-9+.-]/ },
     pre: '(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}',
-    body: '[^\\s:@/?#"\'<>]{0,128}:(?<secret>[^\\s/?#"\'<>]{1,256})@(?=[A-Za-z0-9\\[._-])',
+    body: '(?<user>[^\\s:@/?#"\'<>]{0,128}):(?<secret>[^\\s/?#"\'<>]{1,256})@(?=[A-Za-z0-9\\[._-])',
     bodyMax: 128 + 1 + 256 + 1,
     secretInBody: true,
     charset: /[^\s/?#"'<>]/,
     post: '',
-    validate: (secret) => !isPlaceholderValue(secret, false),
+    // A password equal to the user name (`postgres:postgres@`) tells the reader nothing new.
+    validate: (secret, m) => !isPlaceholderValue(secret, false) && secret !== m.groups?.['user'],
     positives: [
       (r) => {
         const secret = r.base62(20);
@@ -155,7 +156,8 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     charset: /./,
     post: '',
     viable: viableWith(/^cookie["']?[ \t]*(?:[:=][ \t]*["']?(?<v>)[^\r\n"']*)?$/di),
-    validate: (secret) => secret.includes('=') && !isPlaceholderValue(secret, false),
+    // A cookie worth hiding holds a value of 10 characters or more (`theme=dark` does not).
+    validate: (secret) => /=[^;,\s]{10}/.test(secret) && !isPlaceholderValue(secret, false),
     positives: [
       (r) => {
         const secret = `sessionid=${r.base62(32)}; csrftoken=${r.base62(32)}`;
@@ -170,7 +172,7 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
         return { text: `< Set-Cookie: ${secret}\n`, secret };
       },
     ],
-    negatives: ['cookies: true', 'cookie: none'],
+    negatives: ['cookies: true', 'cookie: none', 'Set-Cookie: theme=dark; Path=/'],
   }),
   {
     ...token({

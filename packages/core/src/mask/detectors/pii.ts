@@ -12,6 +12,9 @@ const LETTERS =
   'A-Za-z\\u00AA\\u00B5\\u00BA\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u03FF\\u0400-\\u052F\\u0531-\\u058F\\u05D0-\\u05EA\\u0620-\\u064A\\u0900-\\u0DFF\\u0E00-\\u0E7F\\u1100-\\u11FF\\u1E00-\\u1FFF\\u3040-\\u30FF\\u3400-\\u4DBF\\u4E00-\\u9FFF\\uAC00-\\uD7AF';
 const WORD = `${LETTERS}0-9`;
 
+// Numbers printed on sample cards and in documentation, never issued to a person.
+const SSN_EXAMPLES = new Set(['078051120', '219099999', '123456789']);
+
 export const piiDetectors: readonly DetectorDefinition[] = [
   token({
     id: 'email',
@@ -113,10 +116,11 @@ export const piiDetectors: readonly DetectorDefinition[] = [
     pattern: '(?<![A-Za-z0-9_-])(?!000|666|9)[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![A-Za-z0-9_-])',
     maxLength: 11,
     charset: /[0-9-]/,
+    validate: (secret) => !SSN_EXAMPLES.has(secret.replace(/[ -]/g, '')),
     positives: [
       plain((r) => `${String(100 + r.int(565))}-${String(10 + r.int(89))}-${String(1000 + r.int(8999))}`),
     ],
-    negatives: ['000-12-3456', '666-12-3456', '123-00-4567', '2024-01-15', '555-1234'],
+    negatives: ['000-12-3456', '666-12-3456', '123-00-4567', '2024-01-15', '555-1234', 'e.g. 078-05-1120'],
   }),
   token({
     id: 'us-ssn-labelled',
@@ -130,6 +134,7 @@ export const piiDetectors: readonly DetectorDefinition[] = [
     bodyMax: 10 + 2 + 10 + 2 + 11,
     secretInBody: true,
     charset: /[0-9 :=#"'A-Za-z_.-]/,
+    validate: (secret) => !SSN_EXAMPLES.has(secret.replace(/[ -]/g, '')),
     post: '',
     positives: [
       (r) => {

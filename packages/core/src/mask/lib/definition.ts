@@ -256,8 +256,10 @@ const TEMPLATE = /^(?:\$\{|\$\(|\{\{|\{%|\[redacted|\[hash:|#\{)/i;
 const REMOVED =
   /^(?:[*[<(]{0,3}(?:redacted|hidden|masked|removed|omitted|filtered|sanitized|scrubbed)[*\]>)]{0,3}|x{3,64}|%[A-Za-z_]\w{0,63}%)$/i;
 // Words people write where a value goes: `changeme`, `password`, `your_api_key`, `replace-me`.
-const STAND_IN =
-  /^(?:password|passwd|pass|secret|token|changeme|changeit|foobar|username|user|admin|root|default|example|sample|dummy|fake|test|testing|demo|placeholder|todo|tbd|fixme|empty|blank|unset|notset|nothing)$|^(?:your|my|some|the|an?|enter|insert|put|add|replace|example|sample|dummy|fake|placeholder|fill|set)(?:[-_ .]?[A-Za-z]+){0,6}$/i;
+const STAND_IN_WORD =
+  /^(?:password|passwd|pass|secret|token|changeme|changeit|foobar|username|user|admin|root|default|example|sample|dummy|fake|test|testing|demo|placeholder|todo|tbd|fixme|empty|blank|unset|notset|nothing)$/i;
+const STAND_IN_PHRASE =
+  /^(?:[Yy]our|YOUR|[Mm]y|MY|[Ss]ome|[Tt]he|[Ee]nter|[Ii]nsert|[Pp]ut|[Rr]eplace|REPLACE|[Ee]xample|[Ss]ample|[Dd]ummy|[Ff]ake|[Pp]laceholder)(?:[-_ .][A-Za-z]+|[A-Z][a-z]+){1,6}$/;
 // Upper-case identifiers (`K8S_CRED`, `DB_PASSWORD`): names of variables and credentials.
 const CONSTANT_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 
@@ -319,7 +321,13 @@ const TYPE_WORDS = new Set([
 export function isPlaceholderValue(value: string, bare: boolean): boolean {
   if (value.length === 0 || PLACEHOLDER.test(value) || TEMPLATE.test(value) || REMOVED.test(value))
     return true;
-  if (STAND_IN.test(value) || CONSTANT_NAME.test(value) || isExampleToken(value)) return true;
+  if (
+    STAND_IN_WORD.test(value) ||
+    STAND_IN_PHRASE.test(value) ||
+    CONSTANT_NAME.test(value) ||
+    isExampleToken(value)
+  )
+    return true;
   if (bare && (DOTTED_IDENTIFIER.test(value) || TYPE_WORDS.has(value.toLowerCase()))) return true;
   return false;
 }
@@ -373,7 +381,8 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
   // close an index (`$cfg['db_password'] =`, `ENV['API_TOKEN'] =`) or carry a type
   // (`var apiToken string =`, `val token: String =`, `const KEY: &str =`).
   const source =
-    '(?<![A-Za-z0-9_.-]|://)(?:(?<=\\\\)[nrt])?(?<key>[A-Za-z0-9_.-]{1,80})(?:\\\\?["\']\\]?)?' +
+    // (not a segment of an ARN either: arn:aws:secretsmanager:<region>:<account>:secret:name)
+    '(?<![A-Za-z0-9_.-]|://|:[0-9]{12}:)(?:(?<=\\\\)[nrt])?(?<key>[A-Za-z0-9_.-]{1,80})(?:\\\\?["\']\\]?)?' +
     `(?:(?:[ \\t]{0,4}:[ \\t]{0,4}|[ \\t]{1,4})(?:&(?:'static[ \\t])?str|[Ss]tring|str)(?![A-Za-z0-9_]))?` +
     // a Spring default first: @Value("\${db.password:…}")
     `(?:(?<=\\$\\{[A-Za-z0-9_.-]{1,80}):(?<sd>${spec.value ?? '[^}\\s"\'`]{1,1024}'})\\}` +

@@ -23,7 +23,7 @@
 // the final output: it never changes the output and never emits part of a secret.
 import type { MaskFinding } from '../types.js';
 import type { DetectorDefinition, KeywordDefinition } from './definition.js';
-import { LOOKAHEAD, LOOKBEHIND } from './definition.js';
+import { isExampleToken, LOOKAHEAD, LOOKBEHIND } from './definition.js';
 import type { KeywordIndex } from './keyword-index.js';
 
 /** A compiled selection of detectors. */
@@ -285,7 +285,10 @@ export class MaskEngine {
       if (!found) return false;
     }
     if (end <= start) return false;
-    if (d.validate !== undefined && !d.validate(m.input.slice(start, end), m)) return false;
+    const secret = m.input.slice(start, end);
+    if (d.validate !== undefined && !d.validate(secret, m)) return false;
+    // Documentation examples and placeholders (`…EXAMPLE`, `ghp_xxxx…`, `your-token-here`).
+    if (d.category === 'secret' && isExampleToken(secret)) return false;
     this.cands.push({ start: offset + start, end: offset + end, det });
     return true;
   }
