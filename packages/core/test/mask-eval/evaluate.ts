@@ -4,6 +4,10 @@
 // masked (placeholders, documentation examples, identifiers, hashes, ids, code and logs).
 // Run it with `pnpm eval:masking`; evaluate.test.ts holds the thresholds CI enforces.
 import { aiDetectors } from '../../src/mask/detectors/ai.js';
+import { azureDetectors } from '../../src/mask/detectors/azure.js';
+import { personalDetectors } from '../../src/mask/detectors/personal.js';
+import { vendorKeyDetectors } from '../../src/mask/detectors/vendor-keys.js';
+import { vendorDetectors } from '../../src/mask/detectors/vendors.js';
 import { cloudDetectors } from '../../src/mask/detectors/cloud.js';
 import { credentialDetectors } from '../../src/mask/detectors/credentials.js';
 import { keyDetectors } from '../../src/mask/detectors/keys.js';
@@ -21,14 +25,18 @@ import { NEGATIVES, SHAPES } from './corpus.js';
 /** The detector groups, as the catalog files split them. */
 export const GROUPS: Readonly<Record<string, readonly DetectorDefinition[]>> = {
   keys: keyDetectors,
+  azure: azureDetectors,
   cloud: cloudDetectors,
   'source-control': sourceControlDetectors,
   messaging: messagingDetectors,
   payments: paymentDetectors,
   ai: aiDetectors,
   services: serviceDetectors,
+  vendors: vendorDetectors,
+  'vendor keys': vendorKeyDetectors,
   credentials: credentialDetectors,
   pii: piiDetectors,
+  'personal (context and national ids)': personalDetectors,
 };
 
 // Surroundings a positive is also tried in: as written, and inside a log line.

@@ -448,3 +448,126 @@ export function assigned(
     return { text: `${key}${sep}${quote}${secret}${quote}\n`, secret };
   };
 }
+
+// ---- compact forms for the many vendor formats ----
+
+/** A vendor token with a documented literal prefix, one generated example and literal negatives. */
+export function prefixed(spec: {
+  readonly id: string;
+  readonly description: string;
+  readonly keywords: readonly string[];
+  /** Regex source after the prefix. */
+  readonly body: string;
+  readonly bodyMax: number;
+  readonly charset: RegExp;
+  /** A whole token, generated. */
+  readonly example: (rng: ExampleRng) => string;
+  readonly negatives?: readonly string[];
+  readonly bodyOnly?: boolean;
+  readonly ignoreCase?: boolean;
+  /** Regex source before the prefix (default: no letter or digit just before). */
+  readonly pre?: string;
+}): KeywordDefinition {
+  const first = spec.keywords[0] ?? '';
+  // not followed by a letter, a digit or another character the body may hold
+  const post = `(?![A-Za-z0-9${spec.charset.source.slice(1, -1)}])`;
+  return token({
+    id: spec.id,
+    description: spec.description,
+    keywords: spec.keywords,
+    body: spec.body,
+    bodyMax: spec.bodyMax,
+    charset: spec.charset,
+    post,
+    ...(spec.pre === undefined ? {} : { pre: spec.pre }),
+    ...(spec.bodyOnly === undefined ? {} : { bodyOnly: spec.bodyOnly }),
+    ...(spec.ignoreCase === undefined ? {} : { ignoreCase: spec.ignoreCase }),
+    positives: [
+      spec.bodyOnly === true
+        ? (rng) => {
+            const whole = spec.example(rng);
+            const at = whole.indexOf(first) + first.length;
+            return { text: `found ${whole} here`, secret: whole.slice(at) };
+          }
+        : plain(spec.example),
+    ],
+    negatives: spec.negatives ?? [`the ${first} prefix`, `${first}short`],
+  });
+}
+
+/**
+ * A vendor's key assigned to a key that names the vendor (`TWILIO_AUTH_TOKEN=…`,
+ * `"cloudflareApiToken": "…"`), with the value format the vendor documents.
+ */
+export function keyed(spec: {
+  readonly id: string;
+  readonly description: string;
+  /** Literal words of the key (case-insensitive), such as the vendor's name. */
+  readonly keywords: readonly string[];
+  /** Over the normalised key. */
+  readonly key: RegExp;
+  /** Regex source of the value. */
+  readonly value: string;
+  /** A key name for the examples, and a value generator. */
+  readonly exampleKey: string;
+  readonly example: (rng: ExampleRng) => string;
+}): KeywordDefinition {
+  const camel = spec.exampleKey.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+  return assignment({
+    id: spec.id,
+    description: spec.description,
+    keywords: spec.keywords,
+    key: spec.key,
+    value: spec.value,
+    positives: [
+      assigned(spec.exampleKey, '=', spec.example),
+      assigned(`"${camel}"`, ': ', spec.example, '"'),
+    ],
+    negatives: [`${spec.exampleKey}=\${${spec.exampleKey}}`, `${spec.exampleKey}: changeme`],
+  });
+}
+
+/** What may stand between a label and its value: `SSN: `, `"passport_number": "`, `NINO #`. */
+export const LABEL_GAP =
+  '(?:[ _-]?(?:number|num|no\\.?|nr|#|id|address|addr))?["\']?[ \\t]{0,4}[:=#]?[ \\t]{0,4}["\']?';
+
+/** Personal data recognised by a label before it (`ssn: …`, `phone: …`), with a check. */
+export function labelled(spec: {
+  readonly id: string;
+  readonly description: string;
+  /** Labels (case-insensitive). */
+  readonly labels: readonly string[];
+  /** Regex source of the value. */
+  readonly value: string;
+  readonly valueMax: number;
+  readonly charset: RegExp;
+  readonly validate?: (value: string) => boolean;
+  /** The label used in the examples, and a value generator. */
+  readonly exampleLabel: string;
+  readonly example: (rng: ExampleRng) => string;
+  readonly negatives: readonly string[];
+}): KeywordDefinition {
+  const validate = spec.validate;
+  return token({
+    id: spec.id,
+    category: 'pii',
+    description: spec.description,
+    keywords: spec.labels,
+    ignoreCase: true,
+    pre: boundaryBefore('A-Za-z0-9'),
+    body: `${LABEL_GAP}(?<secret>${spec.value})(?![A-Za-z0-9]|[.-][0-9])`,
+    bodyMax: 30 + spec.valueMax,
+    secretInBody: true,
+    charset: spec.charset,
+    post: '',
+    ...(validate === undefined ? {} : { validate: (secret: string) => validate(secret) }),
+    positives: [
+      assigned(spec.exampleLabel, ': ', spec.example),
+      (rng) => {
+        const secret = spec.example(rng);
+        return { text: `{"${spec.exampleLabel}": "${secret}"}`, secret };
+      },
+    ],
+    negatives: spec.negatives,
+  });
+}
