@@ -156,8 +156,12 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     charset: /./,
     post: '',
     viable: viableWith(/^cookie["']?[ \t]*(?:[:=][ \t]*["']?(?<v>)[^\r\n"']*)?$/di),
-    // A cookie worth hiding holds a value of 10 characters or more (`theme=dark` does not).
-    validate: (secret) => /=[^;,\s]{10}/.test(secret) && !isPlaceholderValue(secret, false),
+    // A cookie worth hiding holds a value of 10 characters or more (`theme=dark` does not);
+    // long headers are taken as they are, so the check stays cheap on every hit.
+    validate: (secret) =>
+      secret.includes('=') &&
+      (secret.length >= 40 || /=[^;,\s]{10}/.test(secret)) &&
+      !isPlaceholderValue(secret, false),
     positives: [
       (r) => {
         const secret = `sessionid=${r.base62(32)}; csrftoken=${r.base62(32)}`;
@@ -193,7 +197,7 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
         (r) => {
           const auth = Buffer.from(`bob:${r.base62(16)}`).toString('base64');
           const secret = Buffer.from(JSON.stringify({ auths: { 'ghcr.io': { auth } } })).toString('base64');
-          return { text: `data:\n  .dockerconfigjson: ${secret}\nkind: Secret\n`, secret };
+          return { text: `{"data": {".dockerconfigjson": "${secret}"}, "kind": "Secret"}`, secret };
         },
         (r) => {
           const secret = Buffer.from(`bob:${r.base62(16)}`).toString('base64');

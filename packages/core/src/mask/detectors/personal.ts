@@ -87,7 +87,7 @@ export const personalDetectors: readonly DetectorDefinition[] = [
     charset: /[0-9A-Fa-f.:, \t"'=#_-]/,
     validate: (v) => v.split(/[ \t]*,[ \t]*/).some(publicIpValid),
     exampleLabel: 'client_ip',
-    example: (r) => `${81 + r.int(100)}.${r.int(256)}.${r.int(256)}.${1 + r.int(254)}`,
+    example: (r) => `${81 + r.int(40)}.${r.int(256)}.${r.int(256)}.${1 + r.int(254)}`,
     negatives: [
       'ip: 10.0.0.1',
       'ip_address: 192.0.2.10',
