@@ -39,7 +39,8 @@ const DIGITS = '0123456789';
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 /** Completes `prefix` with the first check characters (from `checks`) that make it valid. */
 function complete(prefix: string, checks: string, valid: (v: string) => boolean, width = 1): string {
-  const options = width === 1 ? [...checks] : [...checks].flatMap((a) => [...checks].map((b) => a + b));
+  const chars = Array.from(checks);
+  const options = width === 1 ? chars : chars.flatMap((a) => chars.map((b) => a + b));
   for (const c of options) if (valid(prefix + c)) return prefix + c;
   return prefix + (options[0] ?? '');
 }

@@ -217,7 +217,7 @@ export function emailValid(address: string): boolean {
 
 // ---- national identifiers and other personal numbers ----
 
-const digitsOf = (s: string): number[] => [...s.replace(/[^0-9]/g, '')].map(Number);
+const digitsOf = (s: string): number[] => Array.from(s.replace(/[^0-9]/g, ''), Number);
 const weighted = (ds: readonly number[], weights: readonly number[]): number =>
   weights.reduce((sum, w, i) => sum + w * (ds[i] ?? 0), 0);
 
@@ -249,7 +249,7 @@ export function verhoeffValid(value: string): boolean {
   const ds = digitsOf(value).reverse();
   let c = 0;
   ds.forEach((d, i) => {
-    c = VERHOEFF_D[c]![VERHOEFF_P[i % 8]![d]!]!;
+    c = VERHOEFF_D[c]?.[VERHOEFF_P[i % 8]?.[d] ?? 0] ?? 0;
   });
   return ds.length > 0 && c === 0;
 }
