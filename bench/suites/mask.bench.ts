@@ -79,6 +79,7 @@ function mixedText(size: number): string {
 }
 
 const text = mixedText(1 << 20);
+(globalThis as { benchText?: string }).benchText = text;
 const bytes = Buffer.from(text, 'utf8');
 const masker = createMasker();
 const config = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };

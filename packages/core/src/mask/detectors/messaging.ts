@@ -64,6 +64,7 @@ export const messagingDetectors: readonly DetectorDefinition[] = [
       '(?<![A-Za-z0-9_.-])[MNO][A-Za-z0-9_-]{23,27}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_.-])',
     maxLength: 76,
     charset: /[A-Za-z0-9_.-]/,
+    seed: { first: /[MNO]/, notAfter: /[A-Za-z0-9_.-]/, run: /[A-Za-z0-9_-]/, min: 24 },
     positives: [plain((r) => 'M' + r.b64url(25) + '.' + r.b64url(6) + '.' + r.b64url(38))],
     negatives: ['Node.js.v20', 'MANIFEST.in.txt'],
   }),
@@ -74,6 +75,13 @@ export const messagingDetectors: readonly DetectorDefinition[] = [
     pattern: '(?<![0-9_:-])[0-9]{5,16}:[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])',
     maxLength: 52,
     charset: /[A-Za-z0-9_:-]/,
+    seed: {
+      first: /[0-9]/,
+      notAfter: /[0-9_:-]/,
+      run: /[0-9]/,
+      min: 5,
+      accept: (n, next) => n >= 5 && n <= 16 && next === 58,
+    },
     positives: [
       (r) => {
         const secret = r.digits(10) + ':AA' + r.b64url(33);

@@ -191,6 +191,13 @@ export const personalDetectors: readonly DetectorDefinition[] = [
       '(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z](?: ?[0-9]{2}){3} ?[A-D](?![A-Za-z0-9])',
     maxLength: 13,
     charset: /[A-Z0-9 ]/,
+    seed: {
+      first: /[A-Z]/,
+      notAfter: /[A-Za-z0-9]/,
+      run: /[A-Z0-9]/,
+      min: 2,
+      accept: (n, next) => n === 9 || (next === 32 && n >= 2 && n <= 8),
+    },
     positives: [
       plain(
         (r) => r.chars('ABCEHJKLMPRSW', 1) + r.chars('ABCEHJKLMPRSTW', 1) + r.digits(6) + r.chars('ABCD', 1),
@@ -268,6 +275,7 @@ export const personalDetectors: readonly DetectorDefinition[] = [
       '(?<![A-Za-z0-9])[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z](?![A-Za-z0-9])',
     maxLength: 16,
     charset: /[A-Z0-9]/,
+    seed: { first: /[A-Z]/, notAfter: /[A-Za-z0-9]/, run: /[A-Z0-9]/, min: 16, accept: (n) => n === 16 },
     validate: codiceFiscaleValid,
     positives: [
       plain((r) =>
@@ -446,6 +454,7 @@ export const personalDetectors: readonly DetectorDefinition[] = [
       '(?<![A-Za-z0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![A-Za-z0-9])',
     maxLength: 18,
     charset: /[0-9Xx]/,
+    seed: { first: /[1-9]/, notAfter: /[A-Za-z0-9]/, run: /[0-9Xx]/, min: 18, accept: (n) => n === 18 },
     validate: chinaIdValid,
     positives: [
       plain((r) =>
@@ -465,6 +474,7 @@ export const personalDetectors: readonly DetectorDefinition[] = [
     pattern: '(?<![A-Za-z0-9])[STFG][0-9]{7}[A-Z](?![A-Za-z0-9])',
     maxLength: 9,
     charset: /[A-Z0-9]/,
+    seed: { first: /[STFG]/, notAfter: /[A-Za-z0-9]/, run: /[A-Z0-9]/, min: 9, accept: (n) => n === 9 },
     validate: nricValid,
     positives: [plain((r) => complete(r.chars('STFG', 1) + r.digits(7), UPPER, nricValid))],
     negatives: ['S1234567A', 'T0000000Z'],
@@ -478,6 +488,13 @@ export const personalDetectors: readonly DetectorDefinition[] = [
       '(?<![A-Za-z0-9-])[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])-[1-4][0-9]{6}(?![A-Za-z0-9-])',
     maxLength: 14,
     charset: /[0-9-]/,
+    seed: {
+      first: /[0-9]/,
+      notAfter: /[A-Za-z0-9-]/,
+      run: /[0-9]/,
+      min: 6,
+      accept: (n, next) => n === 6 && next === 45,
+    },
     validate: rrnValid,
     positives: [
       plain((r) =>
@@ -537,6 +554,13 @@ export const personalDetectors: readonly DetectorDefinition[] = [
       '(?<![A-Za-z0-9_-])9[0-9]{2}-(?:5[0-9]|6[0-5]|7[0-9]|8[0-8]|9[0-2]|9[4-9])-[0-9]{4}(?![A-Za-z0-9_-])',
     maxLength: 11,
     charset: /[0-9-]/,
+    seed: {
+      first: /9/,
+      notAfter: /[A-Za-z0-9_-]/,
+      run: /[0-9]/,
+      min: 3,
+      accept: (n, next) => n === 3 && next === 45,
+    },
     positives: [plain((r) => `9${r.digits(2)}-${70 + r.int(10)}-${r.digits(4)}`)],
     negatives: ['900-12-3456', '999-93-1234'],
   }),
@@ -581,6 +605,7 @@ export const personalDetectors: readonly DetectorDefinition[] = [
     pattern: '(?<![A-Za-z0-9])[A-Z][AEIOUX][A-Z]{2}[0-9]{6}[HMX][A-Z]{5}[A-Z0-9][0-9](?![A-Za-z0-9])',
     maxLength: 18,
     charset: /[A-Z0-9]/,
+    seed: { first: /[A-Z]/, notAfter: /[A-Za-z0-9]/, run: /[A-Z0-9]/, min: 18, accept: (n) => n === 18 },
     validate: curpValid,
     positives: [
       plain((r) =>
@@ -644,10 +669,9 @@ export const personalDetectors: readonly DetectorDefinition[] = [
   }),
   labelled({
     id: 'us-ein',
-    description:
-      'US employer identification numbers under a label (EIN, FEIN): NN-NNNNNNN with an issued prefix.',
+    description: 'US employer identification numbers under a label (EIN, FEIN): NN-NNNNNNN.',
     labels: ['ein', 'fein', 'employer identification number', 'employer id'],
-    value: '(?:0[1-6]|1[0-6]|2[0-7]|[35][0-9]|[468][0-8]|7[1-7]|9[0-58-9])-[0-9]{7}',
+    value: '(?!00)[0-9]{2}-[0-9]{7}',
     valueMax: 10,
     charset: /[0-9 :#="'_-]/,
     exampleLabel: 'EIN',

@@ -68,6 +68,13 @@ export const piiDetectors: readonly DetectorDefinition[] = [
       '(?<![A-Za-z0-9_.])(?:[0-9]{13,19}|[0-9]{4}([ -])[0-9]{4}\\1[0-9]{4}\\1[0-9]{1,4}(?:\\1[0-9]{1,3})?|[0-9]{4}([ -])[0-9]{6}\\2[0-9]{4,5})(?![A-Za-z0-9_])',
     maxLength: 23,
     charset: /[0-9 -]/,
+    seed: {
+      first: /[0-9]/,
+      notAfter: /[A-Za-z0-9_.]/,
+      run: /[0-9]/,
+      min: 4,
+      accept: (n, next) => n >= 13 || (n === 4 && (next === 32 || next === 45)),
+    },
     validate: (secret) => {
       const digits = secret.replace(/[ -]/g, '');
       return luhnValid(digits) && cardSchemeValid(digits);
@@ -100,6 +107,13 @@ export const piiDetectors: readonly DetectorDefinition[] = [
       '(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?|[A-Z0-9]{11,30})(?![A-Za-z0-9])',
     maxLength: 43,
     charset: /[A-Z0-9 ]/,
+    seed: {
+      first: /[A-Z]/,
+      notAfter: /[A-Za-z0-9]/,
+      run: /[A-Z0-9]/,
+      min: 4,
+      accept: (n, next) => n >= 15 || (n === 4 && next === 32),
+    },
     validate: (secret) => ibanValid(secret.replace(/ /g, '')),
     positives: [
       plain((r) => ibanFor(r, 'DE', 18)),
@@ -116,6 +130,13 @@ export const piiDetectors: readonly DetectorDefinition[] = [
     pattern: '(?<![A-Za-z0-9_-])(?!000|666|9)[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![A-Za-z0-9_-])',
     maxLength: 11,
     charset: /[0-9-]/,
+    seed: {
+      first: /[0-9]/,
+      notAfter: /[A-Za-z0-9_-]/,
+      run: /[0-9]/,
+      min: 3,
+      accept: (n, next) => n === 3 && next === 45,
+    },
     validate: (secret) => !SSN_EXAMPLES.has(secret.replace(/[ -]/g, '')),
     positives: [
       plain((r) => `${String(100 + r.int(565))}-${String(10 + r.int(89))}-${String(1000 + r.int(8999))}`),

@@ -9,6 +9,7 @@
 //   SSNs, …); every attempt reads at most `maxLength` + LOOKAHEAD characters.
 import type { DetectorCategory } from '../types.js';
 import type { ExampleRng } from './example-rng.js';
+import type { SeedSpec } from './seed-index.js';
 
 /** Characters of context a pattern may read before its start (lookbehind). */
 export const LOOKBEHIND = 32;
@@ -73,11 +74,13 @@ export interface KeywordDefinition extends DefinitionBase {
   readonly viable?: (tail: string) => number;
 }
 
-/** A detector run as a global regex over the whole text. */
+/** A detector without a literal anchor, tried where the character-class pre-pass says it may start. */
 export interface ScanDefinition extends DefinitionBase {
   readonly kind: 'scan';
   /** Every character a match may hold. */
   readonly charset: CharTest;
+  /** Where a match can start (see seed-index.ts). */
+  readonly seed: SeedSpec;
 }
 
 export type DetectorDefinition = KeywordDefinition | ScanDefinition;
@@ -191,6 +194,17 @@ export function scan(spec: {
   readonly maxLength: number;
   readonly charset: RegExp;
   readonly validate?: (secret: string, match: RegExpExecArray) => boolean;
+  /**
+   * Where a match can start: its first character, what may not come just before it (the
+   * pattern's lookbehind), and the run of characters every match begins with.
+   */
+  readonly seed: {
+    readonly first: RegExp;
+    readonly notAfter: RegExp;
+    readonly run: RegExp;
+    readonly min: number;
+    readonly accept?: (length: number, next: number) => boolean;
+  };
   readonly positives: readonly PositiveExample[];
   readonly negatives: readonly string[];
 }): ScanDefinition {
@@ -202,6 +216,13 @@ export function scan(spec: {
     pattern: new RegExp(spec.pattern, 'gd'),
     maxLength: spec.maxLength,
     charset: charTest(spec.charset),
+    seed: {
+      first: charTest(spec.seed.first, true),
+      notAfter: charTest(spec.seed.notAfter, true),
+      run: charTest(spec.seed.run),
+      min: spec.seed.min,
+      ...(spec.seed.accept === undefined ? {} : { accept: spec.seed.accept }),
+    },
     ...(spec.validate === undefined ? {} : { validate: spec.validate }),
     positives: spec.positives,
     negatives: spec.negatives,
