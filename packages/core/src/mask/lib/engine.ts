@@ -182,7 +182,7 @@ export class MaskEngine {
     const out: string[] = [];
     const end = this.base + this.view.length;
     const final = mode === 'end';
-    const { keywords, defs } = this.set;
+    const { keywords } = this.set;
 
     const limit = final ? end : end - Math.max(keywords.maxLength, this.set.seeds.maxMin) + 1;
     if (limit > this.kwPos) {
@@ -450,10 +450,6 @@ export class MaskEngine {
       this.gapHead = 0;
     }
   }
-}
-
-function isAlnum(code: number): boolean {
-  return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 122);
 }
 
 function isHighSurrogate(code: number): boolean {

@@ -69,7 +69,7 @@ export class KeywordIndex {
     this.classes = classes;
 
     // The trie, then failure links breadth-first, resolved into a full transition table.
-    const goto: Map<number, number>[] = [new Map()];
+    const goto: Map<number, number>[] = [new Map<number, number>()];
     const own: Entry[][] = [[]];
     for (const e of all) {
       let state = 0;
@@ -78,7 +78,7 @@ export class KeywordIndex {
         let to = goto[state]?.get(cls);
         if (to === undefined) {
           to = goto.length;
-          goto.push(new Map());
+          goto.push(new Map<number, number>());
           own.push([]);
           goto[state]?.set(cls, to);
         }
