@@ -33,6 +33,9 @@ export class SeedIndex {
   readonly maxMin: number;
   private readonly firstMask = new Uint32Array(128);
   private readonly blockMask = new Uint32Array(128);
+  // By ASCII code: which detectors' runs hold the character (non-ASCII: runNonAscii).
+  private readonly runMask = new Uint32Array(128);
+  private readonly runNonAscii: number;
   private readonly blockNonAscii: number;
   private readonly specs: readonly SeedSpec[];
   private readonly owners: readonly number[];
@@ -43,15 +46,19 @@ export class SeedIndex {
     this.owners = seeds.map((s) => s.owner);
     this.maxMin = Math.max(1, ...this.specs.map((s) => (s.accept === undefined ? s.min : RUN_CAP + 1)));
     let blockNonAscii = 0;
+    let runNonAscii = 0;
     this.specs.forEach((s, i) => {
       const bit = 1 << i;
       for (let c = 0; c < 128; c++) {
         if (s.first(c)) this.firstMask[c] = (this.firstMask[c] ?? 0) | bit;
         if (s.notAfter(c)) this.blockMask[c] = (this.blockMask[c] ?? 0) | bit;
+        if (s.run(c)) this.runMask[c] = (this.runMask[c] ?? 0) | bit;
       }
       if (s.notAfter(0xe9)) blockNonAscii |= bit;
+      if (s.run(0xe9) || s.run(0x4e2d)) runNonAscii |= bit;
     });
     this.blockNonAscii = blockNonAscii;
+    this.runNonAscii = runNonAscii;
   }
 
   /**
@@ -59,7 +66,7 @@ export class SeedIndex {
    * counts only when `partial` (an idle flush, which must over-approximate).
    */
   scan(text: string, from: number, to: number, end: number, partial: boolean, onHit: SeedHit): void {
-    const { firstMask, blockMask, specs } = this;
+    const { firstMask, blockMask, runMask, specs } = this;
     for (let p = from; p < to; p++) {
       const c = text.charCodeAt(p);
       if (c >= 128) continue;
@@ -70,23 +77,28 @@ export class SeedIndex {
         mask &= ~(prev < 128 ? (blockMask[prev] ?? 0) : this.blockNonAscii);
         if (mask === 0) continue;
       }
-      const owners: number[] = [];
+      let owners: number[] | undefined;
       for (let i = 0; mask !== 0; i++, mask >>>= 1) {
         if ((mask & 1) === 0) continue;
         const spec = specs[i];
         if (spec === undefined) continue;
         const cap = spec.accept === undefined ? spec.min : RUN_CAP;
+        const bit = 1 << i;
         let n = 1;
-        while (n < cap && p + n < end && spec.run(text.charCodeAt(p + n))) n++;
-        if (partial && p + n >= end) owners.push(this.owners[i] ?? 0);
-        else if (
-          spec.accept === undefined
+        while (n < cap && p + n < end) {
+          const code = text.charCodeAt(p + n);
+          if (((code < 128 ? (runMask[code] ?? 0) : this.runNonAscii) & bit) === 0) break;
+          n++;
+        }
+        if (
+          (partial && p + n >= end) ||
+          (spec.accept === undefined
             ? n >= spec.min
-            : spec.accept(n, p + n < end ? text.charCodeAt(p + n) : -1)
+            : spec.accept(n, p + n < end ? text.charCodeAt(p + n) : -1))
         )
-          owners.push(this.owners[i] ?? 0);
+          (owners ??= []).push(this.owners[i] ?? 0);
       }
-      if (owners.length > 0) onHit(p, owners);
+      if (owners !== undefined) onHit(p, owners);
     }
   }
 
