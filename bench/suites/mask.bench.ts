@@ -10,6 +10,7 @@ import {
   creator as recommended,
   rules as recommendedRules,
 } from '@secretlint/secretlint-rule-preset-recommend';
+import { evaluateMasking } from '../../packages/core/test/mask-eval/evaluate.js';
 import type { BenchSuite } from '../harness.js';
 
 let seed = 0x5eed;
@@ -119,6 +120,9 @@ await new Promise<void>((resolve) => {
 });
 if (!Buffer.concat(streamOut).equals(wholeOut))
   throw new Error('streamed output differs from whole-buffer output');
+// Quality beside speed, in the same run: the masking evaluation (pnpm eval:masking).
+const quality = evaluateMasking(5);
+const worstRecall = quality.recall.reduce((a, b) => (b.recall < a.recall ? b : a));
 const fingerprint = createHmac('sha256', 'bench').update(wholeOut).digest('hex').slice(0, 12);
 
 export const suites: readonly BenchSuite[] = [
@@ -134,6 +138,8 @@ export const suites: readonly BenchSuite[] = [
       'secretlint rules (recommended preset)': recommendedRules.length,
       'portcullis findings': ourFindings,
       'secretlint findings': theirFindings,
+      'eval recall (all / lowest category)': `${(quality.totalRecall * 100).toFixed(2)}% / ${(worstRecall.recall * 100).toFixed(2)}% (${worstRecall.category})`,
+      'eval negatives masked': `${(quality.totalFalsePositiveRate * 100).toFixed(2)}% of ${quality.totalNegatives}`,
     },
     timeMs: 3000,
   },

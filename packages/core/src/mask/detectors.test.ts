@@ -7,9 +7,9 @@ import { listDetectors } from './list-detectors.js';
 const masker = createMasker();
 
 describe('detector catalog', () => {
-  it('has at least 40 detectors with unique ids, a category and a description', () => {
+  it('has at least 150 detectors with unique ids, a category and a description', () => {
     const ids = DETECTORS.map((d) => d.id);
-    expect(ids.length).toBeGreaterThanOrEqual(40);
+    expect(ids.length).toBeGreaterThanOrEqual(150);
     expect(new Set(ids).size).toBe(ids.length);
     for (const d of DETECTORS) {
       expect(d.id).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
@@ -31,7 +31,7 @@ describe('detector catalog', () => {
 
   it('covers the PII categories', () => {
     const pii = DETECTORS.filter((d) => d.category === 'pii').map((d) => d.id);
-    expect(pii).toEqual(['email', 'credit-card', 'iban', 'us-ssn']);
+    for (const id of ['email', 'credit-card', 'iban', 'us-ssn', 'us-ssn-labelled']) expect(pii).toContain(id);
   });
 });
 

@@ -90,7 +90,7 @@ export const cloudDetectors: readonly DetectorDefinition[] = [
       (r) => {
         const secret = r.b64(43) + '=';
         return {
-          text: `Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=${secret}`,
+          text: `Endpoint=sb://ns.servicebus.chinacloudapi.cn/;SharedAccessKeyName=send;SharedAccessKey=${secret}`,
           secret,
         };
       },

@@ -17,21 +17,22 @@ function viableWith(prefix: RegExp): (tail: string) => number {
 
 // Key names that describe a secret rather than hold it (`password_file`, `max_tokens`).
 const NOT_SECRET_KEY =
-  /(?:^|_)(?:file|path|dir|url|uri|endpoint|name|type|length|len|min|max|size|count|limit|ttl|expiry|expires(?:_at|_in)?|timeout|duration|policy|hint|prompt|label|field|header|format|version|enabled|disabled|required|regex|pattern|algorithm|alg|mode|provider|ref|arn|location|strength|reset|rotation|complexity|history|manager|store|flow|grant|input|less|env|var)$|(?:key|token)_?id$|(?:^|_)(?:max|min|num|total|prompt|completion|input|output|context)_tokens?(?:_|$)|tokens?_(?:count|used|limit|total|usage|per|remaining)|tokeniz|secretary|(?:^|_)keys$/;
+  /(?:^|_)(?:file|path|dir|url|uri|endpoint|name|type|length|len|min|max|size|count|limit|ttl|expiry|expires(?:_at|_in)?|timeout|duration|policy|hint|prompt|label|field|header|format|version|enabled|disabled|required|regex|pattern|algorithm|alg|mode|provider|ref|arn|location|strength|reset|rotation|complexity|history|manager|store|flow|grant|input|less|env|var)$|(?:key|token|credentials?|secret_?key)_?ids?$|secrets?_?manager|(?:^|_)(?:max|min|num|total|prompt|completion|input|output|context)_tokens?(?:_|$)|tokens?_(?:count|used|limit|total|usage|per|remaining)|tokeniz|secretary|(?:^|_)keys$/;
 
 // What could still grow into an SQL password clause (over-approximate: held from its start).
 const SQL_PASSWORD_PREFIX =
   /^(?:password[ \t\r\n]*(?:['"][^\r\n]*)?|identified[A-Za-z0-9_ \t\r\n]*(?:['"][^\r\n]*|[A-Za-z0-9_$#!%^&*+.~@-]*)?)$/i;
 
-// Options between a command name and its password flag (one line, one command).
-const CLI_ARGS = `(?:[ \\t][^\\r\\n|;&]{0,200}?)?[ \\t]`;
+// Options between a command name and its password flag (one command; a line may continue
+// after a backslash).
+const CLI_ARGS = `(?:[ \\t](?:[^\\r\\n|;&\\\\]|\\\\\\r?\\n|\\\\[^\\r\\n]){0,200}?)?[ \\t]`;
 /** Whether a base64 string decodes to `user:password` (a Docker `auth` entry, HTTP Basic). */
 const isBasicCredential = (value: string): boolean =>
   /^[A-Za-z0-9+/]{4,1024}={0,2}$/.test(value) &&
   /^[^:\s]{1,256}:\S{1,512}$/.test(Buffer.from(value, 'base64').toString('utf8'));
 
 const CLI_PREFIX =
-  /^(?:curl|sshpass|redis-cli|docker|podman|nerdctl|mysql|mysqldump|mysqladmin|machine)(?:[ \t][^\r\n]*)?$/;
+  /^(?:curl|sshpass|redis-cli|docker|podman|nerdctl|mysql|mysqldump|mysqladmin|machine)(?:[ \t](?:[^\r\n]|\\\r?\n|\\\r$)*)?$/;
 /** A flag's value: single-quoted, double-quoted or bare, in groups <g>1, <g>2, <g>3. */
 const cliValue = (g: string): string =>
   `(?:'(?<${g}1>[^'\\r\\n]{1,256})'|"(?<${g}2>[^"\\r\\n]{1,256})"|(?<${g}3>[^\\s'"]{1,256}))`;
@@ -52,12 +53,13 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     keywords: ['://', ':\\/\\/'],
     back: { max: 32, chars: /[A-Za-z0-9+.-]/ },
     pre: '(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}',
-    body: '[^\\s:@/?#"\'<>]{0,128}:(?<secret>[^\\s/?#"\'<>]{1,256})@(?=[A-Za-z0-9\\[._-])',
+    body: '(?<user>[^\\s:@/?#"\'<>]{0,128}):(?<secret>[^\\s/?#"\'<>]{1,256})@(?=[A-Za-z0-9\\[._-])',
     bodyMax: 128 + 1 + 256 + 1,
     secretInBody: true,
     charset: /[^\s/?#"'<>]/,
     post: '',
-    validate: (secret) => !isPlaceholderValue(secret, false),
+    // A password equal to the user name (`postgres:postgres@`) tells the reader nothing new.
+    validate: (secret, m) => !isPlaceholderValue(secret, false) && secret !== m.groups?.['user'],
     positives: [
       (r) => {
         const secret = r.base62(20);
@@ -154,7 +156,12 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     charset: /./,
     post: '',
     viable: viableWith(/^cookie["']?[ \t]*(?:[:=][ \t]*["']?(?<v>)[^\r\n"']*)?$/di),
-    validate: (secret) => secret.includes('=') && !isPlaceholderValue(secret, false),
+    // A cookie worth hiding holds a value of 10 characters or more (`theme=dark` does not);
+    // long headers are taken as they are, so the check stays cheap on every hit.
+    validate: (secret) =>
+      secret.includes('=') &&
+      (secret.length >= 40 || /=[^;,\s]{10}/.test(secret)) &&
+      !isPlaceholderValue(secret, false),
     positives: [
       (r) => {
         const secret = `sessionid=${r.base62(32)}; csrftoken=${r.base62(32)}`;
@@ -169,7 +176,7 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
         return { text: `< Set-Cookie: ${secret}\n`, secret };
       },
     ],
-    negatives: ['cookies: true', 'cookie: none'],
+    negatives: ['cookies: true', 'cookie: none', 'Set-Cookie: theme=dark; Path=/'],
   }),
   {
     ...token({
@@ -177,18 +184,20 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
       description:
         'Docker registry credentials: the base64 auths document of a .dockerconfigjson Secret (eyJhdXRocyI6…) and "auth": base64 user:password entries of config.json.',
       // `auth"`, not `"auth"`: a keyword starting with `"` slows the prefilter on all JSON.
-      keywords: ['eyJhdXRocyI6', 'auth"'],
+      keywords: ['eyJhdXRocyI6', 'auth"', 'auth\\"'],
       pre: boundaryBefore('A-Za-z0-9+/'),
       body: '(?:(?<=eyJhdXRocyI6)[A-Za-z0-9+/]{4,16384}={0,2}|(?<=auth")[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})")',
       bodyMax: 16386,
-      charset: /[A-Za-z0-9+/=: \t"]/,
+      charset: /[A-Za-z0-9+/=: \t"\\]/,
       post: '(?![A-Za-z0-9+/=])',
-      validate: (secret, m) => m.groups?.['secret'] === undefined || isBasicCredential(secret),
+      validate: (secret, m) =>
+        (m.groups?.['secret'] === undefined && m.groups?.['escaped'] === undefined) ||
+        isBasicCredential(secret),
       positives: [
         (r) => {
           const auth = Buffer.from(`bob:${r.base62(16)}`).toString('base64');
           const secret = Buffer.from(JSON.stringify({ auths: { 'ghcr.io': { auth } } })).toString('base64');
-          return { text: `data:\n  .dockerconfigjson: ${secret}\nkind: Secret\n`, secret };
+          return { text: `{"data": {".dockerconfigjson": "${secret}"}, "kind": "Secret"}`, secret };
         },
         (r) => {
           const secret = Buffer.from(`bob:${r.base62(16)}`).toString('base64');
@@ -200,10 +209,12 @@ export const credentialDetectors: readonly DetectorDefinition[] = [
     // The auths document is masked whole (keyword included); of an "auth" entry, the value.
     pattern: new RegExp(
       `(?:${boundaryBefore('A-Za-z0-9+/')}(?<whole>eyJhdXRocyI6[A-Za-z0-9+/]{4,16384}={0,2})` +
-        '|(?<=")auth"[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})")(?![A-Za-z0-9+/=])',
+        '|(?<=")auth"[ \\t]{0,4}:[ \\t]{0,4}"(?<secret>[A-Za-z0-9+/]{4,1024}={0,2})"' +
+        // …and the same inside a JSON string: {\"auth\":\"…\"}
+        '|(?<=\\\\")auth\\\\"[ \\t]{0,4}:[ \\t]{0,4}\\\\"(?<escaped>[A-Za-z0-9+/]{4,1024}={0,2})\\\\")(?![A-Za-z0-9+/=])',
       'yd',
     ),
-    secretGroups: ['whole', 'secret'],
+    secretGroups: ['whole', 'secret', 'escaped'],
     // In a parsed config.json (maskJson), the value under an `auth` key.
     keyValue: { acceptsKey: (key) => key === 'auth', acceptsValue: isBasicCredential },
   },

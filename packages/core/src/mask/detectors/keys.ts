@@ -45,6 +45,36 @@ export function exampleJwt(rng: ExampleRng): string {
   return `${header}.${payload}.${rng.b64url(43)}`;
 }
 
+/** Whether base64 text decodes to a JWT (`eyJ….….`). */
+function isBase64Jwt(value: string): boolean {
+  return /^eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\./.test(Buffer.from(value, 'base64').toString('latin1'));
+}
+
+// A Secret's `data:` values are base64; a ConfigMap's are plain text, which rarely is valid
+// base64 that decodes to printable text.
+function isSecretData(block: string): boolean {
+  let printable = false;
+  for (const line of block.split(/\r?\n/)) {
+    const m = /^[ \t]+[A-Za-z0-9._-]+:[ \t]*(.*?)[ \t]*$/.exec(line);
+    if (m === null) continue;
+    const value = (m[1] ?? '').replace(/^["']|["']$/g, '');
+    if (value.length === 0) continue;
+    if (value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
+    if (/^[\t\n\r\x20-\x7e]+$/.test(Buffer.from(value, 'base64').toString('latin1'))) printable = true;
+  }
+  return printable;
+}
+
+/** A Secret manifest as `kubectl get secret -o yaml` prints it, values generated. */
+export function exampleSecretYaml(rng: ExampleRng): { readonly text: string; readonly secret: string } {
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  const secret = `  password: ${b64(rng.base62(16))}\n  username: ${b64('app')}`;
+  return {
+    text: `apiVersion: v1\ndata:\n${secret}\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\ntype: Opaque\n`,
+    secret,
+  };
+}
+
 export const keyDetectors: readonly DetectorDefinition[] = [
   token({
     id: 'private-key',
@@ -103,7 +133,7 @@ export const keyDetectors: readonly DetectorDefinition[] = [
       (r) => {
         const secret = Buffer.from(examplePem(r, 'RSA ', 8)).toString('base64');
         return {
-          text: `data:\n  tls.crt: ${Buffer.from('-'.repeat(5) + 'BEGIN CERTIFICATE').toString('base64')}\n  tls.key: ${secret}\n`,
+          text: `tls:\n  tls.crt: ${Buffer.from('-'.repeat(5) + 'BEGIN CERTIFICATE').toString('base64')}\n  tls.key: ${secret}\n`,
           secret,
         };
       },
@@ -185,4 +215,57 @@ export const keyDetectors: readonly DetectorDefinition[] = [
     ],
     negatives: ['eyJhbGciOiJIUzI1NiJ9', 'data:application/json;base64,eyJhIjoxfQ=='],
   }),
+  token({
+    id: 'jwt-base64',
+    description:
+      'Base64-encoded JSON Web Tokens (ZXlK…, checked by decoding), as in Kubernetes Secret data and service-account token files.',
+    // base64 of `eyJ`: the encoded text starts with the token, so its encoding is aligned.
+    keywords: ['ZXlK'],
+    pre: boundaryBefore('A-Za-z0-9+/'),
+    body: '[A-Za-z0-9+/]{40,24000}={0,2}',
+    bodyMax: 24002,
+    charset: /[A-Za-z0-9+/=]/,
+    post: '(?![A-Za-z0-9+/=])',
+    validate: isBase64Jwt,
+    positives: [
+      (r) => {
+        const secret = Buffer.from(exampleJwt(r)).toString('base64');
+        return { text: `{"serviceAccountToken": "${secret}"}`, secret };
+      },
+    ],
+    negatives: [`x: ${Buffer.from('eyJhIjoxfQ is not a token').toString('base64')}`],
+  }),
+  {
+    ...token({
+      id: 'kubernetes-secret-yaml',
+      description:
+        'The data and stringData entries of Kubernetes Secret manifests written as YAML text (kubectl get secret -o yaml, manifests in logs); data: blocks count when every value is base64 and one decodes to text.',
+      keywords: ['data:', 'stringData:'],
+      pre: '(?<![A-Za-z0-9_-])',
+      body: '(?<=(?:string)?[Dd]ata:)[ \\t]{0,8}\\r?\\n(?<block>(?<ind>[ \\t]{1,16})[A-Za-z0-9._-]{1,253}:[^\\r\\n]{0,4096}(?:\\r?\\n\\k<ind>[^\\r\\n]{1,4096}){0,15})',
+      bodyMax: 8 + 2 + 16 * 4400,
+      secretInBody: true,
+      charset: /[\s\S]/,
+      post: '(?![^\\r\\n])',
+      positives: [
+        exampleSecretYaml,
+        (r) => {
+          const secret = `  API_TOKEN: ${r.base62(32)}\n  DB_URL: db.internal`;
+          return { text: `kind: Secret\nstringData:\n${secret}\n`, secret };
+        },
+      ],
+      negatives: [
+        'kind: ConfigMap\ndata:\n  LOG_LEVEL: info\n  FEATURES: search,checkout\n',
+        'data:\n  enabled: true\n',
+        'data:image/png;base64,iVBORw0KGgo=',
+      ],
+    }),
+    pattern: new RegExp(
+      '(?<![A-Za-z0-9_-])(?:(?<sd>stringData)|[Dd]ata):[ \\t]{0,8}\\r?\\n(?<block>(?<ind>[ \\t]{1,16})[A-Za-z0-9._-]{1,253}:[^\\r\\n]{0,4096}(?:\\r?\\n\\k<ind>[^\\r\\n]{1,4096}){0,15})(?![^\\r\\n])',
+      'yd',
+    ),
+    secretGroups: ['block'],
+    // stringData holds plain values and only Secrets have it; data: must look like a Secret's.
+    validate: (block, m) => m.groups?.['sd'] !== undefined || isSecretData(block),
+  },
 ];

@@ -64,20 +64,32 @@ export const messagingDetectors: readonly DetectorDefinition[] = [
       '(?<![A-Za-z0-9_.-])[MNO][A-Za-z0-9_-]{23,27}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_.-])',
     maxLength: 76,
     charset: /[A-Za-z0-9_.-]/,
+    seed: { first: /[MNO]/, notAfter: /[A-Za-z0-9_.-]/, run: /[A-Za-z0-9_-]/, min: 24 },
     positives: [plain((r) => 'M' + r.b64url(25) + '.' + r.b64url(6) + '.' + r.b64url(38))],
     negatives: ['Node.js.v20', 'MANIFEST.in.txt'],
   }),
   scan({
     id: 'telegram-bot-token',
     category: 'secret',
-    description: 'Telegram bot tokens: the bot id, a colon and 35 base64url characters.',
-    pattern: '(?<![0-9_:-])[0-9]{8,10}:[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])',
-    maxLength: 46,
+    description: 'Telegram bot tokens: the bot id (5–16 digits), a colon and 35 base64url characters.',
+    pattern: '(?<![0-9_:-])[0-9]{5,16}:[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])',
+    maxLength: 52,
     charset: /[A-Za-z0-9_:-]/,
+    seed: {
+      first: /[0-9]/,
+      notAfter: /[0-9_:-]/,
+      run: /[0-9]/,
+      min: 5,
+      accept: (n, next) => n >= 5 && n <= 16 && next === 58,
+    },
     positives: [
       (r) => {
         const secret = r.digits(10) + ':AA' + r.b64url(33);
         return { text: `https://api.telegram.org/bot${secret}/getMe`, secret };
+      },
+      (r) => {
+        const secret = String(1 + r.int(9)) + r.digits(11) + ':AA' + r.b64url(33);
+        return { text: `TELEGRAM_BOT=${secret}`, secret };
       },
     ],
     negatives: ['12:30:45', '2024-01-15T10:30:00Z'],

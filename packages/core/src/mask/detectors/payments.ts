@@ -59,10 +59,15 @@ export const paymentDetectors: readonly DetectorDefinition[] = [
     description:
       'Shopify admin API, custom app, private app and shared secret tokens (shpat_, shpca_, shppa_, shpss_).',
     keywords: ['shpat_', 'shpca_', 'shppa_', 'shpss_'],
-    body: '[a-fA-F0-9]{32}',
-    bodyMax: 32,
+    // 32 hex digits, and longer in newer tokens
+    body: '[a-fA-F0-9]{32,96}',
+    bodyMax: 96,
     charset: /[a-fA-F0-9]/,
-    positives: [plain((r) => 'shpat_' + r.hex(32)), plain((r) => 'shpss_' + r.hex(32))],
+    positives: [
+      plain((r) => 'shpat_' + r.hex(32)),
+      plain((r) => 'shpss_' + r.hex(32)),
+      plain((r) => 'shpat_' + r.hex(64)),
+    ],
     negatives: ['shpat_short'],
   }),
 ];

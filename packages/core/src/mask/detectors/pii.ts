@@ -1,7 +1,7 @@
 // Personal data: email addresses, payment card numbers, IBANs, US social security numbers.
 import { ibanFor, withLuhnDigit } from '../lib/example-rng.js';
 import type { DetectorDefinition } from '../lib/definition.js';
-import { plain, scan, token } from '../lib/definition.js';
+import { boundaryBefore, plain, scan, token } from '../lib/definition.js';
 import { cardSchemeValid, emailValid, ibanValid, luhnValid } from '../lib/validators.js';
 
 // Letters of the scripts used in internationalised addresses (Latin, Greek, Cyrillic, Armenian,
@@ -11,6 +11,9 @@ import { cardSchemeValid, emailValid, ibanValid, luhnValid } from '../lib/valida
 const LETTERS =
   'A-Za-z\\u00AA\\u00B5\\u00BA\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u03FF\\u0400-\\u052F\\u0531-\\u058F\\u05D0-\\u05EA\\u0620-\\u064A\\u0900-\\u0DFF\\u0E00-\\u0E7F\\u1100-\\u11FF\\u1E00-\\u1FFF\\u3040-\\u30FF\\u3400-\\u4DBF\\u4E00-\\u9FFF\\uAC00-\\uD7AF';
 const WORD = `${LETTERS}0-9`;
+
+// Numbers printed on sample cards and in documentation, never issued to a person.
+const SSN_EXAMPLES = new Set(['078051120', '219099999', '123456789']);
 
 export const piiDetectors: readonly DetectorDefinition[] = [
   token({
@@ -65,6 +68,13 @@ export const piiDetectors: readonly DetectorDefinition[] = [
       '(?<![A-Za-z0-9_.])(?:[0-9]{13,19}|[0-9]{4}([ -])[0-9]{4}\\1[0-9]{4}\\1[0-9]{1,4}(?:\\1[0-9]{1,3})?|[0-9]{4}([ -])[0-9]{6}\\2[0-9]{4,5})(?![A-Za-z0-9_])',
     maxLength: 23,
     charset: /[0-9 -]/,
+    seed: {
+      first: /[0-9]/,
+      notAfter: /[A-Za-z0-9_.]/,
+      run: /[0-9]/,
+      min: 4,
+      accept: (n, next) => n >= 13 || (n === 4 && (next === 32 || next === 45)),
+    },
     validate: (secret) => {
       const digits = secret.replace(/[ -]/g, '');
       return luhnValid(digits) && cardSchemeValid(digits);
@@ -97,6 +107,13 @@ export const piiDetectors: readonly DetectorDefinition[] = [
       '(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?|[A-Z0-9]{11,30})(?![A-Za-z0-9])',
     maxLength: 43,
     charset: /[A-Z0-9 ]/,
+    seed: {
+      first: /[A-Z]/,
+      notAfter: /[A-Za-z0-9]/,
+      run: /[A-Z0-9]/,
+      min: 4,
+      accept: (n, next) => n >= 15 || (n === 4 && next === 32),
+    },
     validate: (secret) => ibanValid(secret.replace(/ /g, '')),
     positives: [
       plain((r) => ibanFor(r, 'DE', 18)),
@@ -113,9 +130,43 @@ export const piiDetectors: readonly DetectorDefinition[] = [
     pattern: '(?<![A-Za-z0-9_-])(?!000|666|9)[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![A-Za-z0-9_-])',
     maxLength: 11,
     charset: /[0-9-]/,
+    seed: {
+      first: /[0-9]/,
+      notAfter: /[A-Za-z0-9_-]/,
+      run: /[0-9]/,
+      min: 3,
+      accept: (n, next) => n === 3 && next === 45,
+    },
+    validate: (secret) => !SSN_EXAMPLES.has(secret.replace(/[ -]/g, '')),
     positives: [
       plain((r) => `${String(100 + r.int(565))}-${String(10 + r.int(89))}-${String(1000 + r.int(8999))}`),
     ],
-    negatives: ['000-12-3456', '666-12-3456', '123-00-4567', '2024-01-15', '555-1234'],
+    negatives: ['000-12-3456', '666-12-3456', '123-00-4567', '2024-01-15', '555-1234', 'e.g. 078-05-1120'],
+  }),
+  token({
+    id: 'us-ssn-labelled',
+    category: 'pii',
+    description:
+      'US social security numbers written without dashes (123456789, 123 45 6789) where a label says so (SSN, social security number).',
+    keywords: ['ssn', 'social security', 'social_security', 'socialsecurity', 'social-security'],
+    ignoreCase: true,
+    pre: boundaryBefore('A-Za-z0-9'),
+    body: '(?:[ _-]?(?:number|num|no\\.?|nr|#))?["\']?[ \\t]{0,4}[:=#]?[ \\t]{0,4}["\']?(?<secret>(?!000|666|9)[0-9]{3}(?<gap>[ ]?)(?!00)[0-9]{2}\\k<gap>(?!0000)[0-9]{4})(?![0-9-])',
+    bodyMax: 10 + 2 + 10 + 2 + 11,
+    secretInBody: true,
+    charset: /[0-9 :=#"'A-Za-z_.-]/,
+    validate: (secret) => !SSN_EXAMPLES.has(secret.replace(/[ -]/g, '')),
+    post: '',
+    positives: [
+      (r) => {
+        const secret = `${100 + r.int(565)}${10 + r.int(89)}${1000 + r.int(8999)}`;
+        return { text: `employee ssn: ${secret}`, secret };
+      },
+      (r) => {
+        const secret = `${100 + r.int(565)} ${10 + r.int(89)} ${1000 + r.int(8999)}`;
+        return { text: `{"social_security_number": "${secret}"}`, secret };
+      },
+    ],
+    negatives: ['ssn: 000123456', 'SSN field is required', 'ssn_last4: 1234', 'assn 123456789'],
   }),
 ];

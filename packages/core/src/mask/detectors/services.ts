@@ -20,11 +20,12 @@ export const serviceDetectors: readonly DetectorDefinition[] = [
     id: 'newrelic-key',
     description: 'New Relic user API, ingest, browser and insights keys (NRAK-, NRII-, NRJS-, NRAA-, NRIQ-).',
     keywords: ['NRAK-', 'NRII-', 'NRJS-', 'NRAA-', 'NRIQ-', 'NRRA-'],
-    body: '[A-Za-z0-9_-]{20,64}',
+    // browser keys (NRJS-) hold 19 hex digits; the others 27 characters or more
+    body: '[A-Za-z0-9_-]{19,64}',
     bodyMax: 64,
     charset: /[A-Za-z0-9_-]/,
     post: '(?![A-Za-z0-9_-])',
-    positives: [plain((r) => 'NRAK-' + r.upper(27))],
+    positives: [plain((r) => 'NRAK-' + r.upper(27)), plain((r) => 'NRJS-' + r.hex(19))],
     negatives: ['NRAK-short'],
   }),
   token({

@@ -1,4 +1,5 @@
 // Source control, CI/CD, package registries and infrastructure-as-code tokens.
+import { Buffer } from 'node:buffer';
 import { githubStyleToken } from '../lib/example-rng.js';
 import type { DetectorDefinition } from '../lib/definition.js';
 import { plain, token } from '../lib/definition.js';
@@ -7,15 +8,20 @@ export const sourceControlDetectors: readonly DetectorDefinition[] = [
   token({
     id: 'github-token',
     description:
-      'GitHub classic personal access (ghp_), OAuth (gho_), user-to-server (ghu_), server-to-server/app installation (ghs_) and refresh (ghr_) tokens.',
+      'GitHub classic personal access (ghp_), OAuth (gho_), user-to-server (ghu_), server-to-server/app installation (ghs_, also the stateless ghs_<app id>_<JWT> form) and refresh (ghr_) tokens.',
     keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
-    body: '[A-Za-z0-9]{36,251}',
-    bodyMax: 251,
-    charset: /[A-Za-z0-9]/,
+    // Installation tokens may be ghs_<app id>_<JWT> (about 520 characters with dots, `_`, `-`).
+    body: '(?:(?<=ghs_)[0-9]{1,20}_[A-Za-z0-9_-]{4,1024}\\.[A-Za-z0-9_-]{4,2048}\\.[A-Za-z0-9_-]{4,1024}|[A-Za-z0-9]{36,251})',
+    bodyMax: 20 + 1 + 1024 + 1 + 2048 + 1 + 1024,
+    charset: /[A-Za-z0-9_.-]/,
     positives: [
       plain((r) => githubStyleToken(r, 'ghp_')),
       plain((r) => githubStyleToken(r, 'ghs_')),
       plain((r) => githubStyleToken(r, 'gho_')),
+      plain(
+        (r) =>
+          `ghs_${r.digits(7)}_${Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url')}.${r.b64url(300)}.${r.b64url(171)}`,
+      ),
       // After a JSON escape or a percent-encoded `=`: a boundary in the decoded text.
       (r) => {
         const secret = githubStyleToken(r, 'ghp_');

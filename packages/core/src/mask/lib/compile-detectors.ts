@@ -1,8 +1,9 @@
 import { DETECTORS } from '../catalog.js';
-import type { KeywordDefinition } from './definition.js';
+import type { KeywordDefinition, ScanDefinition } from './definition.js';
 import { LOOKAHEAD, LOOKBEHIND } from './definition.js';
 import type { DetectorSet } from './engine.js';
 import { KeywordIndex } from './keyword-index.js';
+import { SeedIndex } from './seed-index.js';
 
 const cache = new Map<string, DetectorSet>();
 
@@ -15,12 +16,17 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
   const defs = DETECTORS.filter((d) => wanted.has(d.id));
   const keywords: { keyword: string; ignoreCase: boolean; owner: number }[] = [];
   const scans: number[] = [];
+  const seeds: { spec: ScanDefinition['seed']; owner: number }[] = [];
+  const anchored: (RegExp | undefined)[] = [];
   const maskBackers: number[] = [];
   let maxBack = 0;
   let maxMaskBack = 0;
   defs.forEach((d, i) => {
     if (d.kind === 'scan') {
       scans.push(i);
+      seeds.push({ spec: d.seed, owner: i });
+      // tried at each possible start, like a keyword detector's pattern at its keyword
+      anchored[i] = new RegExp(d.pattern.source, 'yd');
       return;
     }
     const k: KeywordDefinition = d;
@@ -32,11 +38,12 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
   const set: DetectorSet = {
     defs,
     keywords: new KeywordIndex(keywords),
+    seeds: new SeedIndex(seeds),
+    anchored,
     scans,
     maskBackers,
     maxBack,
     maxMaskBack,
-    quickScans: scans.map((i) => new RegExp(defs[i]?.pattern.source ?? '(?!)', 'g')),
   };
   cache.set(cacheKey, set);
   return set;
@@ -44,7 +51,7 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
 
 /** The most characters a stream over this set may hold back. */
 export function maxHoldBack(set: DetectorSet): number {
-  let longest = set.keywords.maxLength;
+  let longest = Math.max(set.keywords.maxLength, set.seeds.maxMin);
   for (const d of set.defs) longest = Math.max(longest, d.maxLength);
   return LOOKBEHIND + longest + LOOKAHEAD + set.maxBack;
 }

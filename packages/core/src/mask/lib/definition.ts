@@ -9,6 +9,7 @@
 //   SSNs, …); every attempt reads at most `maxLength` + LOOKAHEAD characters.
 import type { DetectorCategory } from '../types.js';
 import type { ExampleRng } from './example-rng.js';
+import type { SeedSpec } from './seed-index.js';
 
 /** Characters of context a pattern may read before its start (lookbehind). */
 export const LOOKBEHIND = 32;
@@ -73,11 +74,13 @@ export interface KeywordDefinition extends DefinitionBase {
   readonly viable?: (tail: string) => number;
 }
 
-/** A detector run as a global regex over the whole text. */
+/** A detector without a literal anchor, tried where the character-class pre-pass says it may start. */
 export interface ScanDefinition extends DefinitionBase {
   readonly kind: 'scan';
   /** Every character a match may hold. */
   readonly charset: CharTest;
+  /** Where a match can start (see seed-index.ts). */
+  readonly seed: SeedSpec;
 }
 
 export type DetectorDefinition = KeywordDefinition | ScanDefinition;
@@ -191,6 +194,17 @@ export function scan(spec: {
   readonly maxLength: number;
   readonly charset: RegExp;
   readonly validate?: (secret: string, match: RegExpExecArray) => boolean;
+  /**
+   * Where a match can start: its first character, what may not come just before it (the
+   * pattern's lookbehind), and the run of characters every match begins with.
+   */
+  readonly seed: {
+    readonly first: RegExp;
+    readonly notAfter: RegExp;
+    readonly run: RegExp;
+    readonly min: number;
+    readonly accept?: (length: number, next: number) => boolean;
+  };
   readonly positives: readonly PositiveExample[];
   readonly negatives: readonly string[];
 }): ScanDefinition {
@@ -202,6 +216,13 @@ export function scan(spec: {
     pattern: new RegExp(spec.pattern, 'gd'),
     maxLength: spec.maxLength,
     charset: charTest(spec.charset),
+    seed: {
+      first: charTest(spec.seed.first, true),
+      notAfter: charTest(spec.seed.notAfter, true),
+      run: charTest(spec.seed.run),
+      min: spec.seed.min,
+      ...(spec.seed.accept === undefined ? {} : { accept: spec.seed.accept }),
+    },
     ...(spec.validate === undefined ? {} : { validate: spec.validate }),
     positives: spec.positives,
     negatives: spec.negatives,
@@ -214,20 +235,29 @@ const KEY_CHARS = /[A-Za-z0-9_.-]/;
 const GENERIC_QUOTED = (q: string): string => `(?:[^${q}\\\\\\r\\n]|\\\\.){1,1024}`;
 // A bare value ends before a JSON escape (`\n`, `\"`): in a JSON-escaped log line the next
 // characters are the next line or the closing quote, not the secret.
+// Words of a line-start INI value with spaces (`password = correct horse battery`): no quotes,
+// brackets or separators, so code (`password = get(x)`) is not read as one.
+const INI_WORDS = '[^\\s"\'`()\\[\\]{}=;,<>]{1,256}(?:[ \\t]{1,4}[^\\s"\'`()\\[\\]{}=;,<>]{1,256}){1,16}';
+// The lines of a YAML block scalar: the first up to 1024 characters, then up to 15 more lines
+// at the same indentation.
+const YAML_BLOCK =
+  '[^\\s](?:[^\\r\\n]{0,1022}[^\\s])?(?:\\r?\\n\\k<ind>[^\\s](?:[^\\r\\n]{0,254}[^\\s])?){0,15}';
 const GENERIC_BARE = '(?:[^\\s"\'`,;&<>()\\[\\]\\\\]|\\\\(?![nrt"])){1,1024}';
 // A value quoted with escaped quotes, as in JSON inside a JSON string (`{\"password\":\"…\"}`).
 const ESCAPED_QUOTED = '(?:[^"\\\\\\r\\n]|\\\\(?!")){1,1024}';
 
 // A string is a viable prefix of an assignment when it could still grow into one; group `v`
-// marks where the value (the secret) would begin. Unbounded counts over-approximate.
+// marks where the value (the secret) would begin. Unbounded counts over-approximate. The type
+// annotation is lazy so that `password: abc` is read as a separator and a value first.
 const ASSIGNMENT_PREFIX =
-  /^[A-Za-z0-9_.-]*(?:(?:\\?["']?)?[ \t]*(?:(?:=>?|:=?|\|)[ \t]*(?<v>)(?:"(?:[^"\\\r\n]|\\.)*\\?|'(?:[^'\\\r\n]|\\.)*\\?|\\(?:"(?:[^"\\\r\n]|\\(?!"))*\\?)?|[^\s"'`,;&<>()[\]]*))?|>(?<w>)[^<\r\n]*(?:<(?:\/[A-Za-z0-9_.-]*)?)?)$/d;
+  /^[A-Za-z0-9_.-]*(?:\\?["'`]?\]?)?(?:(?:[ \t]*:[ \t]*|[ \t]+)(?:&(?:'static[ \t]*)?)?[A-Za-z]*)??[ \t]*(?:(?:=>?|::?=?|\?=?|\.=?|\+=?|\||,)[ \t]*(?<v>)(?:[|>][-+0-9]*[ \t]*(?:\r?\n[\s\S]*)?|[^\r\n]*)|>(?<w>)[\s\S]*|[ \t]+v(?:a(?:l(?:u(?:e(?:=(?<x>)[^\r\n]*)?)?)?)?)?|[ \t]*\{(?<h>)[\s\S]*)?$/d;
 
 /** The idle-flush viability of an assignment: where its value could start, or -1. */
 export function assignmentViable(tail: string): number {
   const m = ASSIGNMENT_PREFIX.exec(tail);
   if (m === null) return -1;
-  const v = m.indices?.groups?.['v'] ?? m.indices?.groups?.['w'];
+  const g = m.indices?.groups;
+  const v = g?.['v'] ?? g?.['w'] ?? g?.['x'] ?? g?.['h'];
   return v === undefined ? tail.length : v[0];
 }
 
@@ -240,12 +270,39 @@ export function normaliseKey(key: string): string {
 }
 
 const PLACEHOLDER =
-  /^(?:null|nil|none|undefined|true|false|yes|no|on|off|n\/a|\*+|•+|-+|\.+|\?|\$\d+|:[A-Za-z_]\w*|@[A-Za-z_]\w*|\$[A-Za-z_]\w*|%\([^)]*\)s|<[^>]*>)$/i;
+  /^(?:null|nil|none|undefined|true|false|yes|no|on|off|n\/a|\*+|•+|-+|\.+|\?|~|\$\d+|:[A-Za-z_]\w*|@[A-Za-z_]\w*|\$[A-Za-z_]\w*|%\([^)]*\)s|<[^>]*>|\{[A-Za-z_][\w.-]*\}|\[[A-Za-z_][\w .-]*\]|@@[\w.-]+@@|__[A-Za-z][\w.-]*__|![A-Za-z]\w*(?:[ \t]+[|>][-+]?)?)$/i;
 const TEMPLATE = /^(?:\$\{|\$\(|\{\{|\{%|\[redacted|\[hash:|#\{)/i;
 // Words that say a value was taken out (`REDACTED`, `***masked***`, `<hidden>`), runs of x
 // (`xxxxxxxx`) and Windows environment references (`%DB_PASSWORD%`).
 const REMOVED =
   /^(?:[*[<(]{0,3}(?:redacted|hidden|masked|removed|omitted|filtered|sanitized|scrubbed)[*\]>)]{0,3}|x{3,64}|%[A-Za-z_]\w{0,63}%)$/i;
+// Words people write where a value goes: `changeme`, `password`, `your_api_key`, `replace-me`.
+const STAND_IN_WORD =
+  /^(?:password|passwd|pass|secret|token|changeme|changeit|foobar|username|user|admin|root|default|example|sample|dummy|fake|test|testing|demo|placeholder|todo|tbd|fixme|empty|blank|unset|notset|nothing)$/i;
+const STAND_IN_PHRASE =
+  /^(?:[Yy]our|YOUR|[Mm]y|MY|[Ss]ome|[Tt]he|[Ee]nter|[Ii]nsert|[Pp]ut|[Rr]eplace|REPLACE|[Ee]xample|[Ss]ample|[Dd]ummy|[Ff]ake|[Pp]laceholder)(?:[-_ .][A-Za-z]+|[A-Z][a-z]+){1,6}$/;
+// Upper-case identifiers (`K8S_CRED`, `DB_PASSWORD`): names of variables and credentials.
+const CONSTANT_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
+
+/**
+ * Whether a token is a documentation example or a placeholder rather than a secret: it says
+ * EXAMPLE, is a run of one character (`xxxxxx`, `00000000`), counts up (`12345678`,
+ * `abcdefgh`), was cut short (`sk-...`), or holds a stand-in word set off by `-`, `_` or `.`
+ * (`your-token-here`, `not_a_real_key`), which random tokens of letters and digits cannot.
+ */
+export function isExampleToken(token: string): boolean {
+  if (token.length > 512) return false;
+  if (/EXAMPLE|[Ee]xample|\.\.\.|…|[xX*]{6}|([A-Za-z0-9])\1{7}/.test(token)) return true;
+  let run = 1;
+  for (let i = 1; i < token.length; i++) {
+    run = token.charCodeAt(i) === token.charCodeAt(i - 1) + 1 ? run + 1 : 1;
+    if (run >= 8) return true;
+  }
+  return /(?:^|[-_.])(?:your|not[-_]?a[-_]?real|fake|dummy|placeholder|sample|changeme|insert|replace)(?:[-_.]|$)|[-_](?:here|goes[-_]?here)$/i.test(
+    token,
+  );
+}
+
 const DOTTED_IDENTIFIER = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 const TYPE_WORDS = new Set([
   'string',
@@ -285,7 +342,14 @@ const TYPE_WORDS = new Set([
 export function isPlaceholderValue(value: string, bare: boolean): boolean {
   if (value.length === 0 || PLACEHOLDER.test(value) || TEMPLATE.test(value) || REMOVED.test(value))
     return true;
-  if (bare && (DOTTED_IDENTIFIER.test(value) || TYPE_WORDS.has(value))) return true;
+  if (
+    STAND_IN_WORD.test(value) ||
+    STAND_IN_PHRASE.test(value) ||
+    CONSTANT_NAME.test(value) ||
+    isExampleToken(value)
+  )
+    return true;
+  if (bare && (DOTTED_IDENTIFIER.test(value) || TYPE_WORDS.has(value.toLowerCase()))) return true;
   return false;
 }
 
@@ -314,18 +378,42 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
   const sq = spec.value ?? GENERIC_QUOTED("'");
   const bare = spec.value === undefined ? GENERIC_BARE : `${spec.value}(?![A-Za-z0-9/+=_-])`;
   const eq = spec.value ?? ESCAPED_QUOTED;
-  const xml = spec.value ?? '[^<\\r\\n]{1,1024}';
+  const xml = spec.value ?? '[^<\\s](?:[^<\\r\\n]{0,1022}[^<\\s])?';
   const separator =
-    '[ \\t]{0,4}(?:=>|:=|[:=])[ \\t]{0,4}' + (spec.table === true ? '|[ \\t]{0,40}\\|[ \\t]{0,40}' : '');
+    '[ \\t]{0,4}(?:=>|::=|:=|\\?=|\\.=|\\+=|[:=])[ \\t]{0,4}' +
+    (spec.table === true ? '|[ \\t]{0,40}\\|[ \\t]{0,40}' : '') +
+    // a call's first two arguments: setProperty("X_TOKEN", "…"), define('DB_PASSWORD', '…')
+    '|(?<=\\([ \\t]{0,4}["\'][A-Za-z0-9_.-]{1,80}["\'])[ \\t]{0,4},[ \\t]{0,4}';
+  const value =
+    `(?:"""(?<tq>${spec.value ?? '(?:[^"\\\\\\r\\n]|\\\\.){1,1024}'})"""` +
+    `|'''(?<tsq>${spec.value ?? "[^'\\r\\n]{1,1024}"})'''` +
+    `|"(?<dq>${dq})"|'(?<sq>${sq})'|\\\\"(?<eq>${eq})\\\\"` +
+    `|\`(?<bq>${spec.value ?? '[^`\\r\\n]{1,1024}'})\`` +
+    // a YAML block scalar (`key: |` or `key: >-`): its first lines at one indentation
+    `|[|>][-+0-9]{0,2}[ \\t]{0,40}\\r?\\n(?<ind>[ \\t]{1,40})(?<yb>${spec.value ?? YAML_BLOCK})(?![^\\r\\n])` +
+    // a line-start INI / properties / YAML value with spaces, to the end of the line
+    (spec.value === undefined
+      ? `|(?<=(?:^|[\\r\\n])[ \\t]{0,16}[A-Za-z0-9_.-]{1,80}(?:[ \\t]{1,4}=|[ \\t]{0,4}:)[ \\t]{1,4})(?<ini>${INI_WORDS})(?=[ \\t]{0,16}(?:[\\r\\n]|$))`
+      : '') +
+    `|(?<bare>${bare}))`;
   // The key: not part of a longer word (a key right after `\n` in a JSON-escaped line starts
   // after the `n`), and not a URL's user name (`https://user:token@…` is url-credentials').
-  // Its closing quote may be escaped (`\"password\":`), and so may the value's quotes.
+  // Its closing quote may be escaped (`\"password\":`), and so may the value's quotes; it may
+  // close an index (`$cfg['db_password'] =`, `ENV['API_TOKEN'] =`) or carry a type
+  // (`var apiToken string =`, `val token: String =`, `const KEY: &str =`).
   const source =
-    '(?<![A-Za-z0-9_.-]|://)(?:(?<=\\\\)[nrt])?(?<key>[A-Za-z0-9_.-]{1,80})(?:\\\\?["\'])?' +
-    `(?:(?:${separator})` +
-    `(?:"(?<dq>${dq})"|'(?<sq>${sq})'|\\\\"(?<eq>${eq})\\\\"|(?<bare>${bare}))` +
-    // …or an XML element: <password>…</password> (Maven settings.xml, app configs)
-    `|(?<=<[A-Za-z0-9_.-]{1,80})>(?<xml>${xml})</\\k<key>>)`;
+    // (not a segment of an ARN either: arn:aws:secretsmanager:<region>:<account>:secret:name)
+    '(?<![A-Za-z0-9_.-]|://|:[0-9]{12}:)(?:(?<=\\\\)[nrt])?(?<key>[A-Za-z0-9_.-]{1,80})(?:\\\\?["\']\\]?)?' +
+    `(?:(?:[ \\t]{0,4}:[ \\t]{0,4}|[ \\t]{1,4})(?:&(?:'static[ \\t])?str|[Ss]tring|str)(?![A-Za-z0-9_]))?` +
+    // a Spring default first: @Value("\${db.password:…}")
+    `(?:(?<=\\$\\{[A-Za-z0-9_.-]{1,80}):(?<sd>${spec.value ?? '[^}\\s"\'`]{1,1024}'})\\}` +
+    `|(?:${separator})${value}` +
+    // …or an XML element: <password>…</password> (Maven settings.xml, app configs), also over lines
+    `|(?<=<[A-Za-z0-9_.-]{1,80})>[ \\t\\r\\n]{0,64}(?<xml>${xml})[ \\t\\r\\n]{0,64}</\\k<key>>` +
+    // …or an XML key/value pair: <add key="ApiKey" value="…" />
+    `|(?<=key=\\\\?["'][A-Za-z0-9_.-]{1,80}["'])[ \\t]{1,8}value=["'](?<xa>${spec.value ?? '[^"\'<>\\r\\n]{1,1024}'})["']` +
+    // …or a Terraform variable's default: variable "db_password" { … default = "…" }
+    `|(?<=variable[ \\t]{1,4}"[A-Za-z0-9_.-]{1,80}")[ \\t]{0,4}\\{[^{}]{0,512}?(?<![A-Za-z0-9_])default[ \\t]{0,4}=[ \\t]{0,4}"(?<hcl>${dq})")`;
   const valuePattern = spec.value === undefined ? undefined : new RegExp(`^(?:${spec.value})$`);
   const keyOk = (key: string): boolean => {
     const k = normaliseKey(key);
@@ -343,14 +431,16 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
     back: { max: 40, chars: charTest(KEY_CHARS) },
     maskBack: 0,
     pattern: new RegExp(source, 'yd'),
-    secretGroups: ['dq', 'sq', 'eq', 'bare', 'xml'],
-    // escape letter, key, escaped quote, separator (table: 40 + | + 40), quotes, value
-    maxLength: 1 + 80 + 2 + 81 + 4 + 2048,
+    secretGroups: ['tq', 'tsq', 'dq', 'sq', 'eq', 'bq', 'yb', 'ini', 'bare', 'xml', 'xa', 'sd', 'hcl'],
+    // escape letter, key, quote and bracket, type, separator (table: 40 + | + 40), then the
+    // longest value form: a YAML block (indicator, 40 spaces, newline, 1024 + 15 lines of
+    // 40 + 256), after a Terraform variable's 512 characters before its default.
+    maxLength: 1 + 80 + 3 + 16 + 81 + 512 + 32 + 48 + 1024 + 15 * 300,
     charset: () => true,
     viable: assignmentViable,
     validate: (secret, m) => {
       const key = m.groups?.['key'] ?? '';
-      const isBare = m.groups?.['bare'] !== undefined;
+      const isBare = m.groups?.['bare'] !== undefined || m.groups?.['ini'] !== undefined;
       if (isBare) {
         // `password = getPassword()` and `token = obj[...]` are code, not values.
         const after = m.input.charCodeAt(m.index + m[0].length);
@@ -378,4 +468,127 @@ export function assigned(
     const secret = make(rng);
     return { text: `${key}${sep}${quote}${secret}${quote}\n`, secret };
   };
+}
+
+// ---- compact forms for the many vendor formats ----
+
+/** A vendor token with a documented literal prefix, one generated example and literal negatives. */
+export function prefixed(spec: {
+  readonly id: string;
+  readonly description: string;
+  readonly keywords: readonly string[];
+  /** Regex source after the prefix. */
+  readonly body: string;
+  readonly bodyMax: number;
+  readonly charset: RegExp;
+  /** A whole token, generated. */
+  readonly example: (rng: ExampleRng) => string;
+  readonly negatives?: readonly string[];
+  readonly bodyOnly?: boolean;
+  readonly ignoreCase?: boolean;
+  /** Regex source before the prefix (default: no letter or digit just before). */
+  readonly pre?: string;
+}): KeywordDefinition {
+  const first = spec.keywords[0] ?? '';
+  // not followed by a letter, a digit or another character the body may hold
+  const post = `(?![A-Za-z0-9${spec.charset.source.slice(1, -1)}])`;
+  return token({
+    id: spec.id,
+    description: spec.description,
+    keywords: spec.keywords,
+    body: spec.body,
+    bodyMax: spec.bodyMax,
+    charset: spec.charset,
+    post,
+    ...(spec.pre === undefined ? {} : { pre: spec.pre }),
+    ...(spec.bodyOnly === undefined ? {} : { bodyOnly: spec.bodyOnly }),
+    ...(spec.ignoreCase === undefined ? {} : { ignoreCase: spec.ignoreCase }),
+    positives: [
+      spec.bodyOnly === true
+        ? (rng) => {
+            const whole = spec.example(rng);
+            const at = whole.indexOf(first) + first.length;
+            return { text: `found ${whole} here`, secret: whole.slice(at) };
+          }
+        : plain(spec.example),
+    ],
+    negatives: spec.negatives ?? [`the ${first} prefix`, `${first}short`],
+  });
+}
+
+/**
+ * A vendor's key assigned to a key that names the vendor (`TWILIO_AUTH_TOKEN=…`,
+ * `"cloudflareApiToken": "…"`), with the value format the vendor documents.
+ */
+export function keyed(spec: {
+  readonly id: string;
+  readonly description: string;
+  /** Literal words of the key (case-insensitive), such as the vendor's name. */
+  readonly keywords: readonly string[];
+  /** Over the normalised key. */
+  readonly key: RegExp;
+  /** Regex source of the value. */
+  readonly value: string;
+  /** A key name for the examples, and a value generator. */
+  readonly exampleKey: string;
+  readonly example: (rng: ExampleRng) => string;
+}): KeywordDefinition {
+  const camel = spec.exampleKey.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+  return assignment({
+    id: spec.id,
+    description: spec.description,
+    keywords: spec.keywords,
+    key: spec.key,
+    value: spec.value,
+    positives: [
+      assigned(spec.exampleKey, '=', spec.example),
+      assigned(`"${camel}"`, ': ', spec.example, '"'),
+    ],
+    negatives: [`${spec.exampleKey}=\${${spec.exampleKey}}`, `${spec.exampleKey}: changeme`],
+  });
+}
+
+/** What may stand between a label and its value: `SSN: `, `"passport_number": "`, `NINO #`. */
+export const LABEL_GAP =
+  '(?:[ _-]?(?:number|num|no\\.?|nr|#|id|address|addr))?["\']?[ \\t]{0,4}[:=#]?[ \\t]{0,4}["\']?';
+
+/** Personal data recognised by a label before it (`ssn: …`, `phone: …`), with a check. */
+export function labelled(spec: {
+  readonly id: string;
+  readonly description: string;
+  /** Labels (case-insensitive). */
+  readonly labels: readonly string[];
+  /** Regex source of the value. */
+  readonly value: string;
+  readonly valueMax: number;
+  readonly charset: RegExp;
+  readonly validate?: (value: string) => boolean;
+  /** The label used in the examples, and a value generator. */
+  readonly exampleLabel: string;
+  readonly example: (rng: ExampleRng) => string;
+  readonly negatives: readonly string[];
+}): KeywordDefinition {
+  const validate = spec.validate;
+  return token({
+    id: spec.id,
+    category: 'pii',
+    description: spec.description,
+    keywords: spec.labels,
+    ignoreCase: true,
+    pre: boundaryBefore('A-Za-z0-9'),
+    body: `${LABEL_GAP}(?<secret>${spec.value})(?![A-Za-z0-9]|[.-][0-9])`,
+    bodyMax: 30 + spec.valueMax,
+    secretInBody: true,
+    charset: spec.charset,
+    post: '',
+    ...(validate === undefined ? {} : { validate: (secret: string) => validate(secret) }),
+    positives: [
+      assigned(spec.exampleLabel, ': ', spec.example),
+      (rng) => {
+        const secret = spec.example(rng);
+        return { text: `{"${spec.exampleLabel}": "${secret}"}`, secret };
+      },
+    ],
+    negatives: spec.negatives,
+  });
 }

@@ -9,8 +9,8 @@
 // - Keyword detectors: a hit at absolute position h is decided only once its whole window
 //   [s - LOOKBEHIND, s + maxLength + LOOKAHEAD) is known (or the input ended); the pattern
 //   sees exactly that window on every path.
-// - Scan detectors: a global regex; a match starting at s is final once s + maxLength +
-//   LOOKAHEAD characters are known.
+// - Scan detectors (no literal anchor): a character-class pre-pass finds where a match could
+//   start; from there on they are decided exactly like keyword hits.
 // - Matches (candidates) that overlap are merged into one masked span; a span is emitted only
 //   when no undecided match can still start inside it. Text is emitted only up to the
 //   frontier below which no undecided match can start.
@@ -23,14 +23,19 @@
 // the final output: it never changes the output and never emits part of a secret.
 import type { MaskFinding } from '../types.js';
 import type { DetectorDefinition, KeywordDefinition } from './definition.js';
-import { LOOKAHEAD, LOOKBEHIND } from './definition.js';
+import { isExampleToken, LOOKAHEAD, LOOKBEHIND } from './definition.js';
 import type { KeywordIndex } from './keyword-index.js';
+import type { SeedIndex } from './seed-index.js';
 
 /** A compiled selection of detectors. */
 export interface DetectorSet {
   /** Selected detectors in priority order; their index is their priority. */
   readonly defs: readonly DetectorDefinition[];
   readonly keywords: KeywordIndex;
+  /** The possible starts of scan detectors' matches. */
+  readonly seeds: SeedIndex;
+  /** By detector index: the sticky pattern of each scan detector. */
+  readonly anchored: readonly (RegExp | undefined)[];
   /** Indexes (into `defs`) of the scan detectors. */
   readonly scans: readonly number[];
   /** Indexes of keyword detectors whose masked part can start before the keyword. */
@@ -38,22 +43,15 @@ export interface DetectorSet {
   /** The largest `back.max` and `maskBack` over keyword detectors. */
   readonly maxBack: number;
   readonly maxMaskBack: number;
-  /** The scan patterns without indices, for a quick test. */
-  readonly quickScans: readonly RegExp[];
 }
 
 /**
  * Whether the engine could find anything in `text`. When false, masking returns `text`
- * unchanged: no keyword means no keyword hit, and no scan pattern match means no scan
- * candidate. Text with ESC always takes the full path (the view differs from the text).
+ * unchanged: no keyword means no keyword hit, and no possible start no scan candidate. Text
+ * with ESC always takes the full path (the view differs from the text).
  */
 export function mayContainFinding(set: DetectorSet, text: string): boolean {
-  if (text.includes('\x1b') || set.keywords.occursIn(text)) return true;
-  for (const re of set.quickScans) {
-    re.lastIndex = 0;
-    if (re.test(text)) return true;
-  }
-  return false;
+  return text.includes('\x1b') || set.keywords.occursIn(text) || set.seeds.occursIn(text);
 }
 
 /** Renders one masked span: the detector's index and the span's text (ANSI removed). */
@@ -101,8 +99,6 @@ export class MaskEngine {
   /** Keyword occurrences starting before this absolute offset have been found. */
   private kwPos = 0;
   private hits: Hit[] = [];
-  /** Per scan detector: matches starting before this offset are decided. */
-  private readonly scanPos: number[];
   private cands: Candidate[] = [];
   /** View text before this absolute offset has been emitted. */
   private emitted = 0;
@@ -117,9 +113,7 @@ export class MaskEngine {
     private readonly set: DetectorSet,
     private readonly render: RenderSpan,
     private readonly findings?: MaskFinding[],
-  ) {
-    this.scanPos = set.scans.map(() => 0);
-  }
+  ) {}
 
   /** Adds text; returns the output that is now final. */
   write(chunk: string): string {
@@ -188,16 +182,17 @@ export class MaskEngine {
     const out: string[] = [];
     const end = this.base + this.view.length;
     const final = mode === 'end';
-    const { keywords, defs } = this.set;
+    const { keywords } = this.set;
 
-    const limit = final ? end : end - keywords.maxLength + 1;
+    const limit = final ? end : end - Math.max(keywords.maxLength, this.set.seeds.maxMin) + 1;
     if (limit > this.kwPos) {
-      this.findKeywords(this.kwPos, limit);
+      this.findKeywords(this.kwPos, limit, false);
       this.kwPos = limit;
     }
-    // An idle flush also looks at complete keywords in the last few characters. If they are
-    // found again later, the duplicate candidates merge into the same spans.
-    if (mode === 'idle' && this.kwPos < end) this.findKeywords(this.kwPos, end);
+    // An idle flush also looks at complete keywords and possible starts (however short their
+    // run so far) in the last few characters. If they are found again later, the duplicate
+    // candidates merge into the same spans.
+    if (mode === 'idle' && this.kwPos < end) this.findKeywords(this.kwPos, end, true);
 
     let frontier = final
       ? Infinity
@@ -224,18 +219,13 @@ export class MaskEngine {
     }
     this.hits = kept;
 
-    this.set.scans.forEach((det, i) => {
-      const d = defs[det];
-      if (d !== undefined) frontier = Math.min(frontier, this.advanceScan(i, det, d, end, mode));
-    });
-
     this.emit(frontier, final, out);
     if (final) this.emitText(this.emitted, end, out);
     this.compact();
     return out.join('');
   }
 
-  private findKeywords(from: number, to: number): void {
+  private findKeywords(from: number, to: number, partial: boolean): void {
     const { defs } = this.set;
     const base = this.base;
     const view = this.view;
@@ -250,16 +240,34 @@ export class MaskEngine {
           while (n < d.back.max && h - n - 1 >= base && d.back.chars(view.charCodeAt(h - n - 1 - base))) n++;
           s = h - n;
         }
-        const key = s * 256 + det;
+        const key = s * 1024 + det;
         if (seen.has(key)) continue;
         seen.add(key);
         this.hits.push({ det, s, kwEnd: h + length, wEnd: s + d.maxLength + LOOKAHEAD });
       }
     });
+    const end = base + view.length;
+    this.set.seeds.scan(view, from - base, to - base, end - base, partial, (p, owners) => {
+      const s = base + p;
+      for (const det of owners) {
+        const d = defs[det];
+        if (d !== undefined) this.hits.push({ det, s, kwEnd: s + 1, wEnd: s + d.maxLength + LOOKAHEAD });
+      }
+    });
   }
 
   private runHit(hit: Hit, windowEnd: number): void {
-    const d = this.set.defs[hit.det] as KeywordDefinition;
+    const d = this.set.defs[hit.det];
+    if (d === undefined) return;
+    const anchored = this.set.anchored[hit.det];
+    if (anchored !== undefined) {
+      // A scan pattern reads at most LOOKBEHIND before and maxLength + LOOKAHEAD after its start,
+      // so the view itself is its window: no copy.
+      anchored.lastIndex = hit.s - this.base;
+      const m = anchored.exec(this.view);
+      if (m !== null) this.accept(d, hit.det, m, this.base);
+      return;
+    }
     const ws = Math.max(0, hit.s - LOOKBEHIND);
     const window = this.view.slice(ws - this.base, windowEnd - this.base);
     const re = d.pattern;
@@ -285,50 +293,12 @@ export class MaskEngine {
       if (!found) return false;
     }
     if (end <= start) return false;
-    if (d.validate !== undefined && !d.validate(m.input.slice(start, end), m)) return false;
+    const secret = m.input.slice(start, end);
+    if (d.validate !== undefined && !d.validate(secret, m)) return false;
+    // Documentation examples and placeholders (`…EXAMPLE`, `ghp_xxxx…`, `your-token-here`).
+    if (d.category === 'secret' && isExampleToken(secret)) return false;
     this.cands.push({ start: offset + start, end: offset + end, det });
     return true;
-  }
-
-  private advanceScan(
-    i: number,
-    det: number,
-    d: DetectorDefinition,
-    end: number,
-    mode: 'normal' | 'idle' | 'end',
-  ): number {
-    const re = d.pattern;
-    let finalLimit = mode === 'end' ? Infinity : end - d.maxLength - LOOKAHEAD + 1;
-    if (mode === 'idle') finalLimit = Math.max(finalLimit, this.trailingStart(d, end));
-    let r = this.scanPos[i] ?? 0;
-    while (r < end) {
-      re.lastIndex = r - this.base;
-      const m = re.exec(this.view);
-      if (m === null) {
-        r = Math.max(r, Math.min(end, finalLimit));
-        break;
-      }
-      const s = this.base + m.index;
-      if (s >= finalLimit) {
-        r = Math.max(r, finalLimit);
-        break;
-      }
-      // Matches are never empty; after a match that fails validation, retry one further on.
-      r = this.accept(d, det, m, this.base) ? s + m[0].length : s + 1;
-    }
-    this.scanPos[i] = r;
-    return r;
-  }
-
-  // Idle: where a scan detector's undecided attempts start. An attempt that starts before the
-  // trailing run of its charset cannot read past the known text; within the run, only a
-  // letter or digit can start a match.
-  private trailingStart(d: DetectorDefinition, end: number): number {
-    const cap = d.maxLength + LOOKAHEAD;
-    let p = end;
-    while (p > this.base && end - p < cap && d.charset(this.view.charCodeAt(p - 1 - this.base))) p--;
-    while (p < end && !isAlnum(this.view.charCodeAt(p - this.base))) p++;
-    return p;
   }
 
   // Idle: the earliest position a keyword hit not yet found could mask: a keyword that may still
@@ -361,14 +331,16 @@ export class MaskEngine {
   // Idle: the earliest position this hit could still mask, or -1 when no more input can change
   // its outcome.
   private viableFrom(hit: Hit, end: number): number {
-    const d = this.set.defs[hit.det] as KeywordDefinition;
-    if (d.viable !== undefined) {
+    const d = this.set.defs[hit.det];
+    if (d === undefined) return -1;
+    if (d.kind === 'keyword' && d.viable !== undefined) {
       const offset = d.viable(this.view.slice(hit.s - this.base, end - this.base));
       return offset < 0 ? -1 : hit.s + offset;
     }
     for (let p = hit.kwEnd; p < end; p++) {
       // The pattern cannot hold p; it may still read `ahead` characters from there.
-      if (!d.charset(this.view.charCodeAt(p - this.base))) return p + (d.ahead ?? 1) <= end ? -1 : hit.s;
+      if (!d.charset(this.view.charCodeAt(p - this.base)))
+        return p + ((d.kind === 'keyword' ? d.ahead : undefined) ?? 1) <= end ? -1 : hit.s;
     }
     return hit.s;
   }
@@ -467,7 +439,6 @@ export class MaskEngine {
   private compact(): void {
     let keep = this.emitted;
     for (const hit of this.hits) keep = Math.min(keep, hit.s - LOOKBEHIND);
-    for (const r of this.scanPos) keep = Math.min(keep, r - LOOKBEHIND);
     keep = Math.min(keep, this.kwPos - this.set.maxBack - LOOKBEHIND);
     const drop = keep - this.base;
     if (drop > 65536 || (drop > 4096 && drop * 2 > this.view.length)) {
@@ -479,10 +450,6 @@ export class MaskEngine {
       this.gapHead = 0;
     }
   }
-}
-
-function isAlnum(code: number): boolean {
-  return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 122);
 }
 
 function isHighSurrogate(code: number): boolean {

@@ -1,6 +1,6 @@
-// The prefilter: one pass of a literal alternation (case-sensitive keywords and, separately,
-// case-insensitive ones) finds every position where some detector's keyword starts. Only
-// there does any detector pattern run.
+// The prefilter: one pass of an Aho-Corasick automaton over the text finds every position where
+// some detector's keyword starts, for all keywords at once (case-sensitive ones are matched
+// case-folded, then checked exactly). Only there does any detector pattern run.
 
 interface Entry {
   readonly keyword: string;
@@ -11,28 +11,6 @@ interface Entry {
   readonly owners: number[];
 }
 
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-
-// A regex source matching any of `words`, shaped as a trie (`A(?:KIA|SIA)|sk-`) so the regex
-// engine rejects most positions after one character. It stops at the shortest word on a path:
-// the scanner only needs where some keyword starts, then checks them all there.
-function trieSource(words: readonly string[]): string {
-  const groups = new Map<string, string[]>();
-  for (const w of words) {
-    if (w.length === 0) return '';
-    const head = w.charAt(0);
-    const list = groups.get(head);
-    if (list === undefined) groups.set(head, [w.slice(1)]);
-    else list.push(w.slice(1));
-  }
-  const parts: string[] = [];
-  for (const [head, rests] of groups) {
-    const rest = rests.some((r) => r.length === 0) ? '' : trieSource(rests);
-    const single = rests.length === 1 || rest === '' ? rest : `(?:${rest})`;
-    parts.push(escapeRegExp(head) + (rests.length === 1 ? escapeRegExp(rests[0] ?? '') : single));
-  }
-  return parts.join('|');
-}
 const fold = (code: number): number => (code >= 65 && code <= 90 ? code | 0x20 : code);
 
 /** Called for each keyword occurrence: position in the scanned text, owners, keyword length. */
@@ -42,9 +20,14 @@ export type KeywordHit = (position: number, owners: readonly number[], length: n
 export class KeywordIndex {
   /** The longest keyword, in characters. */
   readonly maxLength: number;
-  private readonly exact: readonly RegExp[];
-  private readonly folded: RegExp | undefined;
-  // Entries by the (folded) code of their first character.
+  // The automaton: characters map to classes (a character and its case-folded form share one;
+  // characters in no keyword are class 0), states × classes give the next state, and each
+  // state lists the keywords that end there (its own and those of its failure chain).
+  private readonly classOf: Uint16Array;
+  private readonly classes: number;
+  private readonly next: Int32Array;
+  private readonly outputs: readonly (readonly Entry[] | undefined)[];
+  // Entries by the (folded) code of their first character, for partialAt.
   private readonly exactBuckets = new Map<number, Entry[]>();
   private readonly foldedBuckets = new Map<number, Entry[]>();
 
@@ -64,39 +47,104 @@ export class KeywordIndex {
     }
     const all = [...entries.values()];
     this.maxLength = Math.max(1, ...all.map((e) => e.keyword.length));
-    const build = (list: Entry[], flags: string): RegExp | undefined =>
-      list.length === 0
-        ? undefined
-        : new RegExp(trieSource(list.map((e) => (e.ignoreCase ? e.folded : e.keyword))), flags);
-    const exact = all.filter((e) => !e.ignoreCase);
-    const folded = all.filter((e) => e.ignoreCase);
-    // Two alternations (keywords starting with a lower-case letter, and the rest) scan several
-    // times faster than one: each has fewer possible first characters to try at a position.
-    const lowerStart = exact.filter((e) => /^[a-z]/.test(e.keyword));
-    const otherStart = exact.filter((e) => !/^[a-z]/.test(e.keyword));
-    this.exact = [build(lowerStart, 'g'), build(otherStart, 'g')].filter((re) => re !== undefined);
-    this.folded = build(folded, 'gi');
-    for (const e of exact) push(this.exactBuckets, e.keyword.charCodeAt(0), e);
-    for (const e of folded) push(this.foldedBuckets, fold(e.folded.charCodeAt(0)), e);
+    for (const e of all) {
+      if (e.ignoreCase) push(this.foldedBuckets, fold(e.folded.charCodeAt(0)), e);
+      else push(this.exactBuckets, e.keyword.charCodeAt(0), e);
+    }
+
+    // Character classes over the folded keywords.
+    this.classOf = new Uint16Array(65536);
+    let classes = 1;
+    for (const e of all) {
+      for (let i = 0; i < e.folded.length; i++) {
+        const lower = e.folded.charCodeAt(i);
+        if (this.classOf[lower] !== 0) continue;
+        const cls = classes++;
+        this.classOf[lower] = cls;
+        const upper = String.fromCharCode(lower).toUpperCase();
+        if (upper.length === 1 && this.classOf[upper.charCodeAt(0)] === 0)
+          this.classOf[upper.charCodeAt(0)] = cls;
+      }
+    }
+    this.classes = classes;
+
+    // The trie, then failure links breadth-first, resolved into a full transition table.
+    const goto: Map<number, number>[] = [new Map<number, number>()];
+    const own: Entry[][] = [[]];
+    for (const e of all) {
+      let state = 0;
+      for (let i = 0; i < e.folded.length; i++) {
+        const cls = this.classOf[e.folded.charCodeAt(i)] ?? 0;
+        let to = goto[state]?.get(cls);
+        if (to === undefined) {
+          to = goto.length;
+          goto.push(new Map<number, number>());
+          own.push([]);
+          goto[state]?.set(cls, to);
+        }
+        state = to;
+      }
+      own[state]?.push(e);
+    }
+    const next = new Int32Array(goto.length * classes);
+    const fail = new Int32Array(goto.length);
+    const outputs: (Entry[] | undefined)[] = new Array<Entry[] | undefined>(goto.length);
+    const queue: number[] = [];
+    for (const [cls, to] of goto[0] ?? []) {
+      next[cls] = to;
+      queue.push(to);
+    }
+    outputs[0] = undefined;
+    for (let head = 0; head < queue.length; head++) {
+      const state = queue[head] ?? 0;
+      const f = fail[state] ?? 0;
+      const list = [...(own[state] ?? []), ...(outputs[f] ?? [])];
+      outputs[state] = list.length === 0 ? undefined : list;
+      for (let cls = 0; cls < classes; cls++) {
+        const to = goto[state]?.get(cls);
+        if (to === undefined) {
+          next[state * classes + cls] = next[f * classes + cls] ?? 0;
+        } else {
+          next[state * classes + cls] = to;
+          fail[to] = next[f * classes + cls] ?? 0;
+          queue.push(to);
+        }
+      }
+    }
+    this.next = next;
+    this.outputs = outputs;
   }
 
   /** Reports every keyword occurrence that starts in [from, to) and ends within `text`. */
   scan(text: string, from: number, to: number, onHit: KeywordHit): void {
-    for (const re of this.exact) this.run(re, this.exactBuckets, false, text, from, to, onHit);
-    if (this.folded !== undefined) this.run(this.folded, this.foldedBuckets, true, text, from, to, onHit);
+    const { classOf, classes, next, outputs } = this;
+    const stop = Math.min(text.length, to + this.maxLength - 1);
+    let state = 0;
+    for (let i = from; i < stop; i++) {
+      state = next[state * classes + (classOf[text.charCodeAt(i)] ?? 0)] ?? 0;
+      const out = outputs[state];
+      if (out === undefined) continue;
+      for (const e of out) {
+        const p = i + 1 - e.keyword.length;
+        if (p < from || p >= to) continue;
+        if (
+          e.ignoreCase
+            ? matchesAt(text, p, e, e.keyword.length, true)
+            : matchesAt(text, p, e, e.keyword.length, false)
+        ) {
+          onHit(p, e.owners, e.keyword.length);
+        }
+      }
+    }
   }
 
   /** Whether any keyword occurs anywhere in `text`. */
   occursIn(text: string): boolean {
-    for (const re of this.exact) {
-      re.lastIndex = 0;
-      if (re.test(text)) return true;
-    }
-    if (this.folded !== undefined) {
-      this.folded.lastIndex = 0;
-      if (this.folded.test(text)) return true;
-    }
-    return false;
+    let found = false;
+    this.scan(text, 0, text.length, () => {
+      found = true;
+    });
+    return found;
   }
 
   /**
@@ -115,34 +163,6 @@ export class KeywordIndex {
       return false;
     };
     return check(this.exactBuckets.get(first), false) || check(this.foldedBuckets.get(fold(first)), true);
-  }
-
-  private run(
-    re: RegExp,
-    buckets: Map<number, Entry[]>,
-    ignoreCase: boolean,
-    text: string,
-    from: number,
-    to: number,
-    onHit: KeywordHit,
-  ): void {
-    re.lastIndex = from;
-    for (;;) {
-      const m = re.exec(text);
-      if (m === null || m.index >= to) return;
-      const p = m.index;
-      const first = text.charCodeAt(p);
-      const list = buckets.get(ignoreCase ? fold(first) : first);
-      if (list !== undefined) {
-        for (const e of list) {
-          if (p + e.keyword.length <= text.length && matchesAt(text, p, e, e.keyword.length, ignoreCase)) {
-            onHit(p, e.owners, e.keyword.length);
-          }
-        }
-      }
-      // Step one character, not past the match, so overlapping keywords are all seen.
-      re.lastIndex = p + 1;
-    }
   }
 }
 
