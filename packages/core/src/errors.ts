@@ -33,7 +33,8 @@ export type PortcullisErrorCode =
   // recording
   | 'ERR_RECORDING_FAILED'
   // adapters
-  | 'ERR_BYPASS';
+  | 'ERR_BYPASS'
+  | 'ERR_HOST_KEY';
 
 /** Options every Portcullis error accepts. */
 export interface PortcullisErrorOptions {
@@ -170,6 +171,25 @@ export class BypassError extends PortcullisError {
   }
 }
 
+/**
+ * The SSH server did not present the pinned host key: the connection was closed during key
+ * exchange, before any credential was offered.
+ */
+export class HostKeyError extends PortcullisError {
+  declare readonly code: 'ERR_HOST_KEY';
+
+  constructor(message: string, options?: PortcullisErrorOptions) {
+    super('ERR_HOST_KEY', message, options);
+  }
+}
+
 /** The discriminated union of every Portcullis error, for `switch (err.code)`. */
 export type AnyPortcullisError =
-  DeniedError | ReviewRequiredError | TokenError | PolicyError | ApprovalError | RecordingError | BypassError;
+  | DeniedError
+  | ReviewRequiredError
+  | TokenError
+  | PolicyError
+  | ApprovalError
+  | RecordingError
+  | BypassError
+  | HostKeyError;

@@ -36,6 +36,7 @@ export {
   ApprovalError,
   BypassError,
   DeniedError,
+  HostKeyError,
   PolicyError,
   PortcullisError,
   RecordingError,

@@ -103,6 +103,10 @@ export interface SftpRequest {
   readonly operation?: string;
   /** The second path of a rename (also written). */
   readonly to?: string;
+  /** SHA-256 (hex) of the bytes a `writeFile` writes; an approval binds it. */
+  readonly contentSha256?: string;
+  /** The permission bits a `chmod` or `mkdir` sets; an approval binds them. */
+  readonly permissions?: number;
 }
 
 /** A port forward to `host:port`. */

@@ -52,6 +52,24 @@ describe('canonicalRequest', () => {
       { type: 'sftp', mode: 'write', path: '/a', operation: 'rename', to: '/b' },
       { type: 'sftp', mode: 'write', path: '/a', operation: 'rename', to: '/b' },
     ],
+    [
+      {
+        type: 'sftp',
+        mode: 'write',
+        path: '/a',
+        operation: 'writeFile',
+        contentSha256: 'cd',
+        permissions: 0o600,
+      },
+      {
+        type: 'sftp',
+        mode: 'write',
+        path: '/a',
+        operation: 'writeFile',
+        contentSha256: 'cd',
+        permissions: 0o600,
+      },
+    ],
 
     [
       { type: 'sftp', mode: 'write', path: '/etc/x' },

@@ -28,7 +28,7 @@ export function actorsOf(principal: Principal): readonly string[] {
  * parameter values when it has any) and command lines exactly as given (with the environment,
  * the SHA-256 of the stdin and the terminal flag when the request has them); Kubernetes method upper-cased, path as given, the `Impersonate-*`
  * headers (names lower-cased, sorted; values sorted) and the SHA-256 of the body when there is
- * one; SFTP mode, path, operation and rename target; shell terminal flag; forward `host:port`.
+ * one; SFTP mode, path, operation, rename target, content hash and permissions; shell terminal flag; forward `host:port`.
  * Other Kubernetes headers (user agent, content type, tracing) do not change what the call does
  * and are left out so that a retry with a new trace id is still the approved request.
  *
@@ -64,6 +64,8 @@ export function canonicalRequest(request: Request): Readonly<Record<string, unkn
         path: request.path,
         ...(request.operation === undefined ? {} : { operation: request.operation }),
         ...(request.to === undefined ? {} : { to: request.to }),
+        ...(request.contentSha256 === undefined ? {} : { contentSha256: request.contentSha256 }),
+        ...(request.permissions === undefined ? {} : { permissions: request.permissions }),
       };
     case 'forward':
       return { type: 'forward', to: `${request.host}:${String(request.port)}` };
