@@ -83,7 +83,7 @@ export interface ExecResult {
   readonly stderr: string;
   /** The exit status, or `null` when the command was ended by a signal. */
   readonly code: number | null;
-  /** The signal that ended the command (`TERM`, `KILL`), or `null`. */
+  /** The signal that ended the command (`SIGTERM`, `SIGKILL`), or `null`. */
   readonly signal: string | null;
 }
 

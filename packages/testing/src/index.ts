@@ -5,4 +5,4 @@ export { startEmbeddedPostgres } from './embedded-postgres.js';
 export type { EmbeddedPostgres } from './embedded-postgres.js';
 // OpenSSH server for the ssh adapter's tests
 export { sshdUnavailable, startTestSshd } from './test-sshd.js';
-export type { TestSshd } from './test-sshd.js';
+export type { LogMark, TestSshd } from './test-sshd.js';

@@ -3,7 +3,7 @@
 // Its debug log (LogLevel DEBUG3, sftp-server at DEBUG3 too) is kept so a test can show that a
 // request the gate refused never reached the server.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -11,9 +11,16 @@ import path from 'node:path';
 
 /** Where Debian's `openssh-server` puts the daemon. */
 const SSHD = '/usr/sbin/sshd';
+const SFTP_SERVER = '/usr/lib/openssh/sftp-server';
 const KEYGEN_CANDIDATES = ['/usr/bin/ssh-keygen', '/bin/ssh-keygen'];
 /** The unprivileged account the tests log in as when they run as root. */
 const TEST_USER = 'portcullis-ssh';
+
+/** A position in the server's logs (see {@link TestSshd.mark}). */
+export interface LogMark {
+  readonly sshd: number;
+  readonly sftp: number;
+}
 
 /** A running test server. */
 export interface TestSshd {
@@ -29,10 +36,12 @@ export interface TestSshd {
   readonly hostKey: string;
   /** Another host key, for mismatch tests. */
   readonly otherHostKey: string;
-  /** Everything sshd has logged so far. */
+  /** Everything sshd (and its SFTP server) has logged so far. */
   log(): string;
-  /** The log written since `mark` (a value of `log().length`). */
-  logSince(mark: number): string;
+  /** A position in the logs, for {@link TestSshd.logSince}. */
+  mark(): LogMark;
+  /** What sshd and its SFTP server logged since `mark`. */
+  logSince(mark: LogMark): string;
   /** Makes a file or directory belong to the login user. */
   chownToUser(file: string): Promise<void>;
   /** Stops the server and removes its files. */
@@ -108,6 +117,9 @@ export async function startTestSshd(): Promise<TestSshd> {
   await writeFile(path.join(dir, 'authorized_keys'), clientPub, { mode: 0o644 });
 
   if (isRoot) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  const sftpLogPath = path.join(dir, 'sftp-server.log');
+  await writeFile(sftpLogPath, '', { mode: 0o666 });
+  await chmod(sftpLogPath, 0o666);
   const port = await freePort();
   const config = [
     `Port ${port}`,
@@ -130,7 +142,11 @@ export async function startTestSshd(): Promise<TestSshd> {
     'X11Forwarding yes',
     'PermitTTY yes',
     'AcceptEnv LANG LC_* PORTCULLIS_*',
-    'Subsystem sftp internal-sftp -l DEBUG3',
+    // The server's SFTP side logs each operation (open, opendir, realpath, …) to its own file:
+    // sshd runs the subsystem line through the login shell, which does the redirection.
+    existsSync(SFTP_SERVER)
+      ? `Subsystem sftp ${SFTP_SERVER} -e -l DEBUG3 2>>${sftpLogPath}`
+      : 'Subsystem sftp internal-sftp -l DEBUG3',
     'PrintMotd no',
     'PrintLastLog no',
     'MaxSessions 64',
@@ -178,6 +194,13 @@ export async function startTestSshd(): Promise<TestSshd> {
   const hostKey = (await readFile(path.join(dir, 'host_ed25519.pub'), 'utf8')).trim();
   const otherHostKey = (await readFile(path.join(dir, 'other_ed25519.pub'), 'utf8')).trim();
   const privateKey = await readFile(path.join(dir, 'client_ed25519'), 'utf8');
+  const sftpLog = (): string => {
+    try {
+      return readFileSync(sftpLogPath, 'utf8');
+    } catch {
+      return '';
+    }
+  };
   let stopped: Promise<void> | undefined;
   return {
     host: '127.0.0.1',
@@ -187,8 +210,9 @@ export async function startTestSshd(): Promise<TestSshd> {
     privateKey,
     hostKey,
     otherHostKey,
-    log: () => log,
-    logSince: (mark) => log.slice(mark),
+    log: () => `${log}\n${sftpLog()}`,
+    mark: () => ({ sshd: log.length, sftp: sftpLog().length }),
+    logSince: (mark) => `${log.slice(mark.sshd)}\n${sftpLog().slice(mark.sftp)}`,
     chownToUser: async (file) => {
       if (isRoot) {
         const { uid, gid } = account as { uid: number; gid: number };
