@@ -34,6 +34,35 @@ const ops = {
   once: proto.once as (this: Client, event: string, listener: (...args: never[]) => void) => Client,
 };
 
+/**
+ * Every method the Client has (its own class's and EventEmitter's), as they were when this
+ * module loaded. Each client gets them as own properties, so ssh2's internal `this.x()` calls
+ * do not go through a prototype that was patched later.
+ */
+const METHODS: ReadonlyMap<string | symbol, unknown> = (() => {
+  const found = new Map<string | symbol, unknown>();
+  for (
+    let p: object | null = proto;
+    p !== null && p !== Object.prototype;
+    p = Object.getPrototypeOf(p) as object | null
+  ) {
+    for (const key of Reflect.ownKeys(p)) {
+      if (key === 'constructor' || found.has(key)) continue;
+      const d = Object.getOwnPropertyDescriptor(p, key);
+      if (d !== undefined && typeof d.value === 'function') found.set(key, d.value);
+    }
+  }
+  return found;
+})();
+
+function newClient(): Client {
+  const client = new ClientClass();
+  for (const [key, value] of METHODS) {
+    Object.defineProperty(client, key, { value, writable: false, enumerable: false, configurable: false });
+  }
+  return client;
+}
+
 /** What the executor may do on the connection: nothing else of the Client is reachable. */
 export interface SshConnection {
   exec(command: string, env: Readonly<Record<string, string>> | undefined): Promise<ClientChannel>;
@@ -71,7 +100,7 @@ export function createConnection(
   const connect = (): Promise<Client> => {
     if (ended) return Promise.reject(new TypeError('this session has ended'));
     ready ??= new Promise<Client>((resolve, reject) => {
-      const client = new ClientClass();
+      const client = newClient();
       current = client;
       let refused = false;
       const onError = (err: Error): void => {
