@@ -200,3 +200,33 @@ export type {
   SessionStartData,
 } from './record/event-data.js';
 export type { KeyInput, RecordingInput } from './record/types.js';
+
+// gate runtime
+export { createGate } from './gate/create-gate.js';
+export { createGateQueue } from './gate/queue.js';
+export { createMaskingPlan } from './gate/masking-plan.js';
+export { maskerFor } from './gate/masker-for.js';
+export type { MaskerForOptions } from './gate/masker-for.js';
+export { capError, DEFAULT_RESULT_CAPS, resolveCaps } from './gate/result-caps.js';
+export { toSafeError } from './gate/safe-error.js';
+export { ResultTooLargeError } from './errors.js';
+export type { ResultCap } from './errors.js';
+export type { TextStreamMasker } from './mask/types.js';
+export type {
+  ColumnMasking,
+  Gate,
+  GateAdapter,
+  GateColumn,
+  GateOptions,
+  GateOutput,
+  GateQueue,
+  GateRequest,
+  GateResultRecord,
+  GateRun,
+  GateRunOptions,
+  GateSession,
+  GateSessionOptions,
+  GateShaped,
+  MaskingPlan,
+  ResultCaps,
+} from './gate/types.js';
