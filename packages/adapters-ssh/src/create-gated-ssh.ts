@@ -104,7 +104,8 @@ export function createGatedSsh(options: CreateGatedSshOptions): GatedSsh {
       return as(principal, review === undefined ? undefined : { review });
     },
     async end() {
-      await Promise.all([...sessions].map((s) => s.end()));
+      // Each session's own end() reports its recording's failure; this closes them all.
+      await Promise.allSettled([...sessions].map((s) => s.end()));
     },
   });
 }

@@ -63,7 +63,10 @@ export interface GatedSsh {
    * @throws TokenError when the token is rejected.
    */
   withToken(token: string, options?: GatedSshSessionOptions & ResolveOptions): Promise<GatedSshSession>;
-  /** Ends every session and closes their connections. */
+  /**
+   * Ends every session and closes their connections. Never rejects: a session whose recording
+   * cannot be ended says so from its own `end()`.
+   */
   end(): Promise<void>;
 }
 
@@ -195,6 +198,11 @@ export interface GatedSshSession {
   sftp(): GatedSftp;
   /** Opens a TCP connection from the server to `host:port` (operation `forward`). */
   forward(host: string, port: number): Promise<Duplex>;
-  /** Closes everything the session opened and ends its recording. */
+  /**
+   * Closes everything the session opened (shells, forwards, streams, the connection) and ends
+   * its recording.
+   *
+   * @throws RecordingError when the recording's end could not be written.
+   */
   end(): Promise<void>;
 }

@@ -245,10 +245,14 @@ export function createFacade(
       ended = true;
       for (const close of [...open]) close();
       await submitted;
-      await session.end(() => {
+      try {
+        await session.end(() => {
+          conn.end();
+        });
+      } finally {
         conn.end();
-      });
-      onEnd();
+        onEnd();
+      }
     })();
     return endPromise;
   };
