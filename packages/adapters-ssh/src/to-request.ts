@@ -92,7 +92,7 @@ export function toExecPlan(command: unknown, options: unknown = {}): ExecPlan {
     command: text,
     env,
     stdin,
-    timeoutMs: timeoutMs as number | undefined,
+    timeoutMs: timeoutMs,
   };
 }
 
@@ -137,7 +137,7 @@ export function toShellPlan(options: unknown = {}): ShellPlan {
  * @throws TypeError for an unknown operation or a path that is not a plain string.
  */
 export function toSftpPlan(operation: SftpOperation, args: readonly unknown[], home: string): SftpPlan {
-  if (!OPERATIONS.has(operation)) throw new TypeError(`unknown SFTP operation ${String(operation)}`);
+  if (!OPERATIONS.has(operation)) throw new TypeError(`unknown SFTP operation ${JSON.stringify(operation)}`);
   const file = sftpPath(args[0], home, 'path');
   let to: string | undefined;
   let data: Buffer | undefined;

@@ -46,7 +46,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`bypass paths on a real sshd${needs}
     world = await startWorld();
   });
   afterAll(async () => {
-    await world?.close();
+    await world.close();
   });
 
   it('no handle reaches the ssh2 Client or a channel: the facade, results, streams and shells', async () => {

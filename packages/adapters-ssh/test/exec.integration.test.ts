@@ -14,7 +14,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`exec on a real sshd${needs}`, () =>
     world = await startWorld();
   });
   afterAll(async () => {
-    await world?.close();
+    await world.close();
   });
 
   it('returns stdout, stderr, the exit code and no signal', async () => {
@@ -186,7 +186,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`host key pinning on a real sshd${ne
     world = await startWorld();
   });
   afterAll(async () => {
-    await world?.close();
+    await world.close();
   });
 
   it('no pin is a TypeError: no pin, no connection', () => {

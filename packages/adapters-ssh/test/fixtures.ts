@@ -140,7 +140,11 @@ export async function startWorld(
     recordings: () => readRecording(sink.events).sessions,
     close: async () => {
       await ssh.end();
-      await new Promise<void>((resolve) => echo.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        echo.close(() => {
+          resolve();
+        }),
+      );
       await sshd.stop();
     },
   };
@@ -151,6 +155,8 @@ function echoServer(): Promise<Server> {
     const server = createServer((socket) => {
       socket.pipe(socket);
     });
-    server.listen(0, '127.0.0.1', () => resolve(server));
+    server.listen(0, '127.0.0.1', () => {
+      resolve(server);
+    });
   });
 }

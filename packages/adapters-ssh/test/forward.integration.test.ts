@@ -23,7 +23,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`forward on a real sshd${needs}`, ()
     world = await startWorld();
   });
   afterAll(async () => {
-    await world?.close();
+    await world.close();
   });
 
   it('forwards to an allowed host:port and records byte counts and timing', async () => {

@@ -12,7 +12,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`sftp on a real sshd${needs}`, () =>
     world = await startWorld();
   });
   afterAll(async () => {
-    await world?.close();
+    await world.close();
   });
 
   it('reads files as masked text, by absolute, relative and ~ paths', async () => {

@@ -30,7 +30,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`shell on a real sshd${needs}`, () =
     world = await startWorld();
   });
   afterAll(async () => {
-    await world?.close();
+    await world.close();
   });
 
   it('needs review; once approved it is a real terminal whose output is masked and recorded', async () => {

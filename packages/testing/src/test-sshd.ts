@@ -222,7 +222,11 @@ export async function startTestSshd(): Promise<TestSshd> {
     stop: () => {
       stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
-          const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+          const exited = new Promise<void>((resolve) =>
+            child.once('exit', () => {
+              resolve();
+            }),
+          );
           child.kill('SIGTERM');
           await exited;
         }
@@ -263,7 +267,9 @@ function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }

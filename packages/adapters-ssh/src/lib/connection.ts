@@ -1,38 +1,17 @@
 // The session's SSH connection: the only code that holds the ssh2 Client. Opened at the first
 // request that needs the server, with the host key verified during key exchange (before any
-// credential is offered). The Client's methods are taken once, when this module loads, so
-// patching ssh2's prototype later cannot observe the client or its channels.
+// credential is offered). The Client's methods are taken once, when this module loads, and
+// given to each client as its own, so patching ssh2's prototype later cannot observe it.
 import { HostKeyError } from '@portcullis/core';
 import ssh2 from 'ssh2';
-import type { Channel, ClientChannel, ConnectConfig, PseudoTtyOptions, SFTPWrapper } from 'ssh2';
+import { asError } from './text.js';
+import type { Channel, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 
 type Client = InstanceType<typeof ssh2.Client>;
 type Callback<T> = (err: Error | undefined, value: T) => void;
 
 const ClientClass = ssh2.Client;
 const proto = ClientClass.prototype;
-const ops = {
-  connect: proto.connect as (this: Client, config: ConnectConfig) => Client,
-  end: proto.end as (this: Client) => Client,
-  exec: proto.exec as (this: Client, command: string, options: object, cb: Callback<ClientChannel>) => Client,
-  shell: proto.shell as (
-    this: Client,
-    window: PseudoTtyOptions,
-    options: object,
-    cb: Callback<ClientChannel>,
-  ) => Client,
-  sftp: proto.sftp as (this: Client, cb: Callback<SFTPWrapper>) => Client,
-  forwardOut: proto.forwardOut as (
-    this: Client,
-    srcIP: string,
-    srcPort: number,
-    dstIP: string,
-    dstPort: number,
-    cb: Callback<ClientChannel>,
-  ) => Client,
-  on: proto.on as (this: Client, event: string, listener: (...args: never[]) => void) => Client,
-  once: proto.once as (this: Client, event: string, listener: (...args: never[]) => void) => Client,
-};
 
 /**
  * Every method the Client has (its own class's and EventEmitter's), as they were when this
@@ -116,14 +95,14 @@ export function createConnection(
           reject(connectionError(err, target));
         }
       };
-      ops.once.call(client, 'ready', () => {
-        ops.on.call(client, 'error', () => {
+      client.once('ready', () => {
+        client.on('error', () => {
           // After ready, errors end the connection; requests on it fail on their own channels.
         });
         resolve(client);
       });
-      ops.once.call(client, 'error', onError);
-      ops.once.call(client, 'close', () => {
+      client.once('error', onError);
+      client.once('close', () => {
         // A later request reconnects.
         if (current === client) {
           ready = undefined;
@@ -131,14 +110,14 @@ export function createConnection(
         }
         onError(new Error('the connection closed'));
       });
-      ops.connect.call(client, {
+      client.connect({
         ...config,
         hostVerifier: (key: Buffer) => {
           const ok = verify(key);
           if (!ok) refused = true;
           return ok;
         },
-      } as ConnectConfig);
+      });
     });
     return ready;
   };
@@ -149,17 +128,17 @@ export function createConnection(
         new Promise<T>((resolve, reject) => {
           try {
             open(client, (err, value) => {
-              if (err !== undefined && err !== null) reject(err);
+              if (err instanceof Error) reject(err);
               else resolve(value);
             });
           } catch (err) {
-            reject(err as Error);
+            reject(asError(err));
           }
         }),
     );
 
   const openSftp = (): Promise<SFTPWrapper> => {
-    sftp ??= channel<SFTPWrapper>((client, cb) => ops.sftp.call(client, cb));
+    sftp ??= channel<SFTPWrapper>((client, cb) => client.sftp(cb));
     sftp.catch(() => {
       sftp = undefined;
     });
@@ -169,17 +148,17 @@ export function createConnection(
   return Object.freeze({
     exec: (command: string, env: Readonly<Record<string, string>> | undefined) =>
       channel<ClientChannel>((client, cb) =>
-        ops.exec.call(client, command, env === undefined ? {} : { env: { ...env } }, cb),
+        client.exec(command, env === undefined ? {} : { env: { ...env } }, cb),
       ),
     shell: (cols: number, rows: number, term: string) =>
-      channel<ClientChannel>((client, cb) => ops.shell.call(client, { cols, rows, term }, {}, cb)),
+      channel<ClientChannel>((client, cb) => client.shell({ cols, rows, term }, {}, cb)),
     sftp: openSftp,
     home() {
       home ??= openSftp().then(
         (channel) =>
           new Promise<string>((resolve, reject) => {
             channel.realpath('.', (err, resolved) => {
-              if (err !== undefined && err !== null) reject(err);
+              if (err instanceof Error) reject(err);
               else resolve(resolved);
             });
           }),
@@ -190,10 +169,10 @@ export function createConnection(
       return home;
     },
     forwardOut: (host: string, port: number) =>
-      channel<Channel>((client, cb) => ops.forwardOut.call(client, '127.0.0.1', 0, host, port, cb)),
+      channel<Channel>((client, cb) => client.forwardOut('127.0.0.1', 0, host, port, cb)),
     end: () => {
       ended = true;
-      if (current !== undefined) ops.end.call(current);
+      if (current !== undefined) current.end();
       current = undefined;
     },
   });

@@ -16,6 +16,7 @@ import type {
 } from '../types.js';
 import { createChunkQueue } from './chunk-queue.js';
 import type { SshConnection } from './connection.js';
+import { asError } from './text.js';
 
 const noop = (): void => undefined;
 type Exit = { readonly code: number | null; readonly signal: string | null };
@@ -174,7 +175,7 @@ export function createFacade(
         },
       }));
       done.catch((error: unknown) => {
-        if (!opened) reject(error as Error);
+        if (!opened) reject(asError(error));
       });
     });
   };
@@ -200,7 +201,7 @@ export function createFacade(
         },
       }));
       done.catch((error: unknown) => {
-        if (!opened) reject(error as Error);
+        if (!opened) reject(asError(error));
       });
     });
   };
@@ -265,5 +266,5 @@ export function createFacade(
     sftp,
     forward,
     end,
-  }) as GatedSshSession;
+  });
 }

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type { ExecPlan, OutputSink, SshRaw } from '../internal-types.js';
 import type { SshConnection } from './connection.js';
 import { exitOf } from './exit.js';
+import { asError } from './text.js';
 
 /**
  * Runs `plan` on the connection; resolves with the exit once the channel closed and all output
@@ -35,7 +36,7 @@ export async function runExec(
       if (timer !== undefined) clearTimeout(timer);
       run.signal.removeEventListener('abort', onAbort);
       channel.close();
-      reject(error as Error);
+      reject(asError(error));
     };
     const onAbort = (): void => {
       fail(run.signal.reason);
@@ -72,7 +73,7 @@ export async function runExec(
             .then(
               () => readable.resume(),
               (err: unknown) => {
-                stop(err);
+                stop(asError(err));
               },
             );
         });

@@ -5,6 +5,7 @@ import type { GateRun } from '@portcullis/core';
 import { Duplex } from 'node:stream';
 import type { ForwardPlan, SshRaw } from '../internal-types.js';
 import type { SshConnection } from './connection.js';
+import { asError } from './text.js';
 
 /**
  * Opens the forward, hands its Duplex to `opened`, and resolves when it closed.
@@ -61,8 +62,9 @@ export async function runForward(
   });
   run.signal.removeEventListener('abort', onAbort);
   if (failure !== undefined) {
-    stream.destroy(failure as Error);
-    throw failure;
+    const error = asError(failure);
+    stream.destroy(error);
+    throw error;
   }
   stream.push(null);
   return { kind: 'forward', bytesIn, bytesOut };

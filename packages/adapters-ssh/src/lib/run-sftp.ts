@@ -8,6 +8,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import type { SftpPlan, SshRaw } from '../internal-types.js';
 import type { SftpEntry, SftpStat } from '../types.js';
 import type { SshConnection } from './connection.js';
+import { asError } from './text.js';
 
 /** SSH_FX_NO_SUCH_FILE. */
 const NO_SUCH_FILE = 2;
@@ -49,7 +50,7 @@ export async function runSftp(
     }
     case 'writeFile': {
       const data = plan.data ?? Buffer.alloc(0);
-      await call<void>((cb) => {
+      await call<undefined>((cb) => {
         sftp.writeFile(target, data, cb);
       });
       return { kind: 'sftp', value: undefined, summary: `wrote ${data.length} bytes` };
@@ -88,27 +89,27 @@ export async function runSftp(
       return { kind: 'sftp', value: stat, summary: stat.type };
     }
     case 'mkdir':
-      await call<void>((cb) => {
+      await call<undefined>((cb) => {
         sftp.mkdir(target, plan.mode === undefined ? {} : { mode: plan.mode }, cb);
       });
       return { kind: 'sftp', value: undefined, summary: 'created' };
     case 'rmdir':
-      await call<void>((cb) => {
+      await call<undefined>((cb) => {
         sftp.rmdir(target, cb);
       });
       return { kind: 'sftp', value: undefined, summary: 'removed' };
     case 'unlink':
-      await call<void>((cb) => {
+      await call<undefined>((cb) => {
         sftp.unlink(target, cb);
       });
       return { kind: 'sftp', value: undefined, summary: 'removed' };
     case 'rename':
-      await call<void>((cb) => {
+      await call<undefined>((cb) => {
         sftp.rename(target, resolvedTo as string, cb);
       });
       return { kind: 'sftp', value: undefined, summary: 'renamed' };
     case 'chmod':
-      await call<void>((cb) => {
+      await call<undefined>((cb) => {
         sftp.chmod(target, plan.mode as number, cb);
       });
       return { kind: 'sftp', value: undefined, summary: `mode ${(plan.mode as number).toString(8)}` };
@@ -161,7 +162,7 @@ function readText(sftp: SFTPWrapper, file: string, run: GateRun): Promise<string
     const stream = sftp.createReadStream(file);
     const onAbort = (): void => {
       stream.destroy();
-      reject(run.signal.reason as Error);
+      reject(asError(run.signal.reason));
     };
     run.signal.addEventListener('abort', onAbort, { once: true });
     stream.on('data', (chunk: Buffer) => {
@@ -171,7 +172,7 @@ function readText(sftp: SFTPWrapper, file: string, run: GateRun): Promise<string
       } catch (err) {
         stream.destroy();
         run.signal.removeEventListener('abort', onAbort);
-        reject(err as Error);
+        reject(asError(err));
       }
     });
     stream.once('error', (err: Error) => {
@@ -201,11 +202,11 @@ function codeOf(err: unknown): unknown {
   return typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
 }
 
-function call<T>(start: (cb: (err: Error | undefined | null, value: T) => void) => void): Promise<T> {
+function call<T>(start: (cb: (err?: Error | null, value?: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     start((err, value) => {
-      if (err !== undefined && err !== null) reject(err);
-      else resolve(value);
+      if (err instanceof Error) reject(err);
+      else resolve(value as T);
     });
   });
 }

@@ -7,6 +7,7 @@ import { Duplex } from 'node:stream';
 import type { ShellPlan, GatedShellParts, SshRaw } from '../internal-types.js';
 import type { SshConnection } from './connection.js';
 import { exitOf } from './exit.js';
+import { asError } from './text.js';
 
 /** How long output may pause before the held-back part that cannot be a secret is shown. */
 const IDLE_FLUSH_MS = 40;
@@ -121,12 +122,13 @@ export async function runShell(
   if (idleTimer !== undefined) clearTimeout(idleTimer);
   const rest = await Promise.all([stdout.end(), stderr.end(), stdin.end()]).catch((err: unknown) => {
     failure ??= err;
-    return ['', ''];
+    return ['', '', ''] as const;
   });
-  show((rest[0] ?? '') + (rest[1] ?? ''));
+  show(rest[0] + rest[1]);
   if (failure !== undefined) {
-    stream.destroy(failure as Error);
-    throw failure;
+    const error = asError(failure);
+    stream.destroy(error);
+    throw error;
   }
   stream.push(null);
   return { kind: 'shell', ...status };

@@ -17,3 +17,11 @@ export function exactText(value: unknown, what: string): string {
   if (LONE_SURROGATE.test(value)) throw new TypeError(`${what} must not contain lone surrogates`);
   return value;
 }
+
+/**
+ * `value` as an Error: itself when it is one, else an Error saying what was thrown (without
+ * quoting it, since it may hold anything).
+ */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(`the request failed (${typeof value} thrown)`);
+}
