@@ -8,7 +8,7 @@ import path from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll } from 'vitest';
 import { createGatedSsh } from '../src/index.js';
-import { agent, bob, secrets, SSHD_MISSING } from './fixtures.js';
+import { agent, bob, connectTo, secrets, SSHD_MISSING } from './fixtures.js';
 
 let sshd: TestSshd;
 let dir: string;
@@ -56,17 +56,7 @@ describeAdapterConformance(
     const counter = path.join(dir, `counter-${++run}`);
     await rm(counter, { force: true });
     const portcullis = await createPortcullis({ policy: parsePolicy(policy(counter)), approvals, recorder });
-    const ssh = createGatedSsh({
-      connect: {
-        host: sshd.host,
-        port: sshd.port,
-        username: sshd.username,
-        privateKey: sshd.privateKey,
-        hostKey: sshd.hostKey,
-      },
-      portcullis,
-      target: 'bastion',
-    });
+    const ssh = createGatedSsh({ connect: connectTo(sshd), portcullis, target: 'bastion' });
     const keyBody = sshd.privateKey.split('\n').slice(1, -2).join('');
     return {
       portcullis,

@@ -2,7 +2,16 @@
 import { DeniedError, HostKeyError, ReviewRequiredError, toAsciicast } from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatedSsh } from '../src/index.js';
-import { agent, bob, needs, secrets, SSHD_MISSING, startWorld, type SshWorld } from './fixtures.js';
+import {
+  agent,
+  bob,
+  connectTo,
+  needs,
+  secrets,
+  SSHD_MISSING,
+  startWorld,
+  type SshWorld,
+} from './fixtures.js';
 
 /** Command lines whose output carries the secrets, cut so no single chunk holds a whole one. */
 const aws = secrets.awsKey;
@@ -212,13 +221,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`host key pinning on a real sshd${ne
 
   it('a server with another key is refused before authentication', async () => {
     const ssh = createGatedSsh({
-      connect: {
-        host: world.sshd.host,
-        port: world.sshd.port,
-        username: world.sshd.username,
-        privateKey: world.sshd.privateKey,
-        hostKey: world.sshd.otherHostKey,
-      },
+      connect: connectTo(world.sshd, world.sshd.otherHostKey),
       portcullis: world.portcullis,
       target: 'bastion',
     });

@@ -17,7 +17,7 @@ import { startTestSshd, sshdUnavailable, type TestSshd } from '@portcullis/testi
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { createGatedSsh, type GatedSsh } from '../src/index.js';
+import { createGatedSsh, type GatedSsh, type GatedSshConnectOptions } from '../src/index.js';
 
 /** Why these tests cannot run here (shown in their names), or `undefined`. */
 export const SSHD_MISSING = sshdUnavailable();
@@ -74,6 +74,11 @@ masking:
 `;
 }
 
+/** Connect options for the test server, pinned to its host key (or `hostKey` instead). */
+export function connectTo(sshd: TestSshd, hostKey = sshd.hostKey): GatedSshConnectOptions {
+  return { host: sshd.host, port: sshd.port, username: sshd.username, privateKey: sshd.privateKey, hostKey };
+}
+
 /** Everything one test file needs. */
 export interface SshWorld {
   readonly sshd: TestSshd;
@@ -119,17 +124,7 @@ export async function startWorld(
     recorder,
     ...(options.approvals === undefined ? {} : { approvals: options.approvals }),
   });
-  const ssh = createGatedSsh({
-    connect: {
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.username,
-      privateKey: sshd.privateKey,
-      hostKey: sshd.hostKey,
-    },
-    portcullis,
-    target: 'bastion',
-  });
+  const ssh = createGatedSsh({ connect: connectTo(sshd), portcullis, target: 'bastion' });
   return {
     sshd,
     portcullis,

@@ -90,29 +90,19 @@ export async function startTestSshd(): Promise<TestSshd> {
     const r = spawnSync(keygenPath, args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`ssh-keygen ${args.join(' ')} failed: ${r.stderr}`);
   };
-  run(['-q', '-t', 'ed25519', '-N', '', '-C', 'portcullis-test-host', '-f', path.join(dir, 'host_ed25519')]);
-  run([
-    '-q',
-    '-t',
-    'ed25519',
-    '-N',
-    '',
-    '-C',
-    'portcullis-test-other',
-    '-f',
-    path.join(dir, 'other_ed25519'),
-  ]);
-  run([
-    '-q',
-    '-t',
-    'ed25519',
-    '-N',
-    '',
-    '-C',
-    'portcullis-test-client',
-    '-f',
-    path.join(dir, 'client_ed25519'),
-  ]);
+  for (const name of ['host', 'other', 'client']) {
+    run([
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      `portcullis-test-${name}`,
+      '-f',
+      path.join(dir, `${name}_ed25519`),
+    ]);
+  }
   const clientPub = await readFile(path.join(dir, 'client_ed25519.pub'), 'utf8');
   await writeFile(path.join(dir, 'authorized_keys'), clientPub, { mode: 0o644 });
 

@@ -143,67 +143,73 @@ export function createFacade(
     });
   };
 
+  // Opens a shell or a forward: `stream` resolves once it is open (rejects if it never opens),
+  // `done` when it has ended; the stream is closed when the session ends.
+  const opening = (
+    make: (opened: (stream: Duplex) => void) => (started: () => void) => SshCall,
+  ): { readonly stream: Promise<Duplex>; readonly done: Promise<unknown> } => {
+    let opened = false;
+    let resolveStream!: (stream: Duplex) => void;
+    let rejectStream!: (error: Error) => void;
+    const stream = new Promise<Duplex>((resolve, reject) => {
+      resolveStream = resolve;
+      rejectStream = reject;
+    });
+    const done = detached(
+      make((s) => {
+        opened = true;
+        const close = (): void => {
+          s.destroy();
+        };
+        open.add(close);
+        s.once('close', () => open.delete(close));
+        resolveStream(s);
+      }),
+    );
+    done.catch((error: unknown) => {
+      if (!opened) rejectStream(asError(error));
+    });
+    return { stream, done };
+  };
+
   const shell = (options?: unknown): Promise<GatedShell> => {
     assertOpen();
     const plan = toShellPlan(options);
-    return new Promise<GatedShell>((resolve, reject) => {
-      let opened = false;
-      const done = detached((started) => ({
-        kind: 'shell',
-        conn,
-        plan,
-        opened: ({ stream, resize }) => {
-          opened = true;
-          const close = (): void => {
-            stream.destroy();
-          };
-          open.add(close);
-          stream.once('close', () => open.delete(close));
-          const exit = done.then((value) => value as Exit);
-          exit.catch(noop);
-          Object.defineProperties(stream, {
-            resize: {
-              value: (cols: number, rows: number) => {
-                const size = toShellPlan({ cols, rows });
-                resize(size.cols, size.rows);
-              },
+    const { stream, done } = opening((opened) => (started) => ({
+      kind: 'shell',
+      conn,
+      plan,
+      opened: ({ stream: s, resize }) => {
+        const exit = done.then((value) => value as Exit);
+        exit.catch(noop);
+        Object.defineProperties(s, {
+          resize: {
+            value: (cols: number, rows: number) => {
+              const size = toShellPlan({ cols, rows });
+              resize(size.cols, size.rows);
             },
-            exit: { value: exit },
-          });
-          resolve(stream as GatedShell);
-          started();
-        },
-      }));
-      done.catch((error: unknown) => {
-        if (!opened) reject(asError(error));
-      });
-    });
+          },
+          exit: { value: exit },
+        });
+        opened(s);
+        started();
+      },
+    }));
+    return stream as Promise<GatedShell>;
   };
 
   const forward = (host: string, port: number): Promise<Duplex> => {
     assertOpen();
     const plan = toForwardPlan(host, port);
-    return new Promise<Duplex>((resolve, reject) => {
-      let opened = false;
-      const done = detached((started) => ({
-        kind: 'forward',
-        conn,
-        plan,
-        opened: (stream) => {
-          opened = true;
-          const close = (): void => {
-            stream.destroy();
-          };
-          open.add(close);
-          stream.once('close', () => open.delete(close));
-          resolve(stream);
-          started();
-        },
-      }));
-      done.catch((error: unknown) => {
-        if (!opened) reject(asError(error));
-      });
-    });
+    return opening((opened) => (started) => ({
+      kind: 'forward',
+      conn,
+      plan,
+      opened: (s) => {
+        opened(s);
+        started();
+      },
+    })).stream;
   };
 
   const sftpOp = (operation: SftpOperation, args: readonly unknown[]): Promise<unknown> => {

@@ -2,8 +2,9 @@
 // caller gets a Duplex of our own (never the channel). The bytes are not masked (they are a
 // protocol, not text for a person) and not recorded; their counts and the duration are.
 import type { GateRun } from '@portcullis/core';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { ForwardPlan, SshRaw } from '../internal-types.js';
+import { channelStream } from './channel-stream.js';
 import type { SshConnection } from './connection.js';
 import { asError } from './text.js';
 
@@ -26,24 +27,8 @@ export async function runForward(
   let bytesIn = 0;
   let bytesOut = 0;
   let failure: unknown;
-  const stream = new Duplex({
-    read() {
-      channel.resume();
-    },
-    write(chunk: Buffer, _encoding, callback) {
-      bytesOut += chunk.length;
-      channel.write(chunk, (err?: Error | null) => {
-        callback(err ?? null);
-      });
-    },
-    final(callback) {
-      channel.end();
-      callback();
-    },
-    destroy(err, callback) {
-      channel.close();
-      callback(err);
-    },
+  const stream = channelStream(channel, (chunk) => {
+    bytesOut += chunk.length;
   });
   channel.on('data', (chunk: Buffer) => {
     bytesIn += chunk.length;

@@ -3,11 +3,13 @@
 // pause once it cannot); what is typed is recorded (masked) as the `stdin` stream, so the
 // session replays with its input and output timings.
 import type { GateRun } from '@portcullis/core';
-import { Duplex } from 'node:stream';
 import type { ShellPlan, GatedShellParts, SshRaw } from '../internal-types.js';
 import type { SshConnection } from './connection.js';
+import { channelStream } from './channel-stream.js';
 import { exitOf } from './exit.js';
 import { asError } from './text.js';
+
+const noop = (): void => undefined;
 
 /** How long output may pause before the held-back part that cannot be a secret is shown. */
 const IDLE_FLUSH_MS = 40;
@@ -36,34 +38,18 @@ export async function runShell(
   let failure: unknown;
   let wantsMore = true;
 
-  const stream = new Duplex({
-    read() {
+  // The input is recorded (masked) before it is sent; a recording failure ends the shell.
+  const stream = channelStream(
+    channel,
+    (chunk) =>
+      stdin.write(chunk).then(noop, (err: unknown) => {
+        fail(err);
+        throw asError(err);
+      }),
+    () => {
       wantsMore = true;
-      channel.resume();
     },
-    write(chunk: Buffer | string, encoding, callback) {
-      // The input is recorded (masked) before it is sent.
-      stdin
-        .write(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk)
-        .then(() => {
-          channel.write(chunk, encoding, (err?: Error | null) => {
-            callback(err ?? null);
-          });
-        })
-        .catch((err: unknown) => {
-          fail(err);
-          callback(err as Error);
-        });
-    },
-    final(callback) {
-      channel.end();
-      callback();
-    },
-    destroy(err, callback) {
-      channel.close();
-      callback(err);
-    },
-  });
+  );
 
   const show = (text: string): void => {
     if (text.length === 0 || stream.destroyed) return;
