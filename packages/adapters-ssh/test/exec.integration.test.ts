@@ -1,5 +1,11 @@
 // exec and execStream against a real OpenSSH server.
-import { DeniedError, HostKeyError, ReviewRequiredError, toAsciicast } from '@portcullis/core';
+import {
+  DeniedError,
+  HostKeyError,
+  ResultTooLargeError,
+  ReviewRequiredError,
+  toAsciicast,
+} from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatedSsh } from '../src/index.js';
 import {
@@ -164,6 +170,33 @@ describe.skipIf(SSHD_MISSING !== undefined)(`exec on a real sshd${needs}`, () =>
     await Promise.all([waiting, next]);
     expect(order).toEqual(['touch', 'echo']);
     await s.end();
+  });
+
+  it('stops a command at its timeout (signal KILL, channel closed)', async () => {
+    const s = world.ssh.as(agent);
+    const err = await s.exec('sleep 5', { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ETIMEDOUT' });
+    expect((await s.exec('echo next')).stdout).toBe('next\n');
+    await s.end();
+  });
+
+  it('stops a command whose output passes the byte cap', async () => {
+    const capped = createGatedSsh({
+      connect: connectTo(world.sshd),
+      portcullis: world.portcullis,
+      target: 'bastion',
+      caps: { maxBytes: 10_000 },
+    });
+    const s = capped.as(agent);
+    const err = await s.exec('yes | head -c 1000000').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResultTooLargeError);
+    expect((err as ResultTooLargeError).cap).toBe('maxBytes');
+    await capped.end();
+  });
+
+  it('withToken needs the policy identity; as() needs a principal', async () => {
+    await expect(world.ssh.withToken('x.y.z')).rejects.toThrow(TypeError);
+    expect(() => world.ssh.as({ subject: '' } as never)).toThrow(TypeError);
   });
 
   it('records output events with stream and elapsed time, exportable to asciicast v2', async () => {

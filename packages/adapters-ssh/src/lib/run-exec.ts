@@ -67,8 +67,9 @@ export async function runExec(
         readable.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
           readable.pause();
-          out
-            .write(chunk)
+          // write() throws at once past a cap: make that a rejection like the others.
+          Promise.resolve()
+            .then(() => out.write(chunk))
             .then((text) => (text.length > 0 ? sink(stream, text) : undefined))
             .then(
               () => readable.resume(),

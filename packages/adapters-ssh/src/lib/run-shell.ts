@@ -75,17 +75,20 @@ export async function runShell(
     new Promise<void>((done) => {
       readable.on('data', (chunk: Buffer) => {
         readable.pause();
-        out.write(chunk).then(
-          (text) => {
-            show(text);
-            scheduleIdle();
-            if (wantsMore) readable.resume();
-          },
-          (err: unknown) => {
-            fail(err);
-            done();
-          },
-        );
+        // write() throws at once past a cap: make that a rejection like the others.
+        Promise.resolve()
+          .then(() => out.write(chunk))
+          .then(
+            (text) => {
+              show(text);
+              scheduleIdle();
+              if (wantsMore) readable.resume();
+            },
+            (err: unknown) => {
+              fail(err);
+              done();
+            },
+          );
       });
       readable.once('end', () => {
         done();
