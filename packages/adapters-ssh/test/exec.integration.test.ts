@@ -172,6 +172,16 @@ describe.skipIf(SSHD_MISSING !== undefined)(`exec on a real sshd${needs}`, () =>
     await s.end();
   });
 
+  it('delivers long output whole and in order, also when the end arrives while a chunk is still masked', async () => {
+    const s = world.ssh.as(agent);
+    const expected = Array.from({ length: 200_000 }, (_, i) => String(i + 1)).join('\n') + '\n';
+    for (let i = 0; i < 3; i++) expect((await s.exec('seq 1 200000')).stdout).toBe(expected);
+    let streamed = '';
+    for await (const chunk of s.execStream('seq 1 200000')) streamed += chunk.data;
+    expect(streamed).toBe(expected);
+    await s.end();
+  });
+
   it('stops a command at its timeout (signal KILL, channel closed)', async () => {
     const s = world.ssh.as(agent);
     const err = await s.exec('sleep 5', { timeoutMs: 300 }).catch((e: unknown) => e);

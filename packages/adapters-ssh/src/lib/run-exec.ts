@@ -1,10 +1,11 @@
 // Runs one allowed command: no terminal, stdin sent then closed (or closed at once), stdout
 // and stderr each through the gate's masked, recorded, capped output stream.
-import type { GateOutput, GateRun } from '@portcullis/core';
+import type { GateRun } from '@portcullis/core';
 import type { Readable } from 'node:stream';
 import type { ExecPlan, OutputSink, SshRaw } from '../internal-types.js';
 import type { SshConnection } from './connection.js';
 import { exitOf } from './exit.js';
+import { pumpOutput } from './pump.js';
 import { asError } from './text.js';
 
 /**
@@ -62,32 +63,17 @@ export async function runExec(
     }
 
     const exit = exitOf(channel);
-    const pump = (readable: Readable, out: GateOutput, stream: 'stdout' | 'stderr'): Promise<void> =>
-      new Promise<void>((done, stop) => {
-        readable.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          readable.pause();
-          // write() throws at once past a cap: make that a rejection like the others.
-          Promise.resolve()
-            .then(() => out.write(chunk))
-            .then((text) => (text.length > 0 ? sink(stream, text) : undefined))
-            .then(
-              () => readable.resume(),
-              (err: unknown) => {
-                stop(asError(err));
-              },
-            );
-        });
-        readable.once('end', () => {
-          out
-            .end()
-            .then((text) => (text.length > 0 ? sink(stream, text) : undefined))
-            .then(done, stop);
-        });
+    const count = (readable: Readable): Readable =>
+      readable.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
       });
     Promise.all([
-      pump(channel, run.output('stdout'), 'stdout'),
-      pump(channel.stderr, run.output('stderr'), 'stderr'),
+      pumpOutput(count(channel), run.output('stdout'), (text) =>
+        text === '' ? undefined : sink('stdout', text),
+      ),
+      pumpOutput(count(channel.stderr), run.output('stderr'), (text) =>
+        text === '' ? undefined : sink('stderr', text),
+      ),
       exit,
     ]).then(([, , status]) => {
       if (failed) return;

@@ -3,10 +3,12 @@
 // pause once it cannot); what is typed is recorded (masked) as the `stdin` stream, so the
 // session replays with its input and output timings.
 import type { GateRun } from '@portcullis/core';
+import type { Readable } from 'node:stream';
 import type { ShellPlan, GatedShellParts, SshRaw } from '../internal-types.js';
 import type { SshConnection } from './connection.js';
 import { channelStream } from './channel-stream.js';
 import { exitOf } from './exit.js';
+import { pumpOutput } from './pump.js';
 import { asError } from './text.js';
 
 const noop = (): void => undefined;
@@ -71,29 +73,16 @@ export async function runShell(
       }, fail);
     }, IDLE_FLUSH_MS);
   };
-  const pump = (readable: NodeJS.ReadableStream, out: typeof stdout): Promise<void> =>
-    new Promise<void>((done) => {
-      readable.on('data', (chunk: Buffer) => {
-        readable.pause();
-        // write() throws at once past a cap: make that a rejection like the others.
-        Promise.resolve()
-          .then(() => out.write(chunk))
-          .then(
-            (text) => {
-              show(text);
-              scheduleIdle();
-              if (wantsMore) readable.resume();
-            },
-            (err: unknown) => {
-              fail(err);
-              done();
-            },
-          );
-      });
-      readable.once('end', () => {
-        done();
-      });
-    });
+  const pump = (readable: Readable, out: typeof stdout): Promise<void> =>
+    pumpOutput(
+      readable,
+      out,
+      (text) => {
+        show(text);
+        scheduleIdle();
+      },
+      () => wantsMore,
+    ).catch(fail);
   const onAbort = (): void => {
     fail(run.signal.reason);
   };
@@ -109,11 +98,9 @@ export async function runShell(
   const [status] = await Promise.all([exit, pump(channel, stdout), pump(channel.stderr, stderr)]);
   run.signal.removeEventListener('abort', onAbort);
   if (idleTimer !== undefined) clearTimeout(idleTimer);
-  const rest = await Promise.all([stdout.end(), stderr.end(), stdin.end()]).catch((err: unknown) => {
+  await stdin.end().catch((err: unknown) => {
     failure ??= err;
-    return ['', '', ''] as const;
   });
-  show(rest[0] + rest[1]);
   if (failure !== undefined) {
     const error = asError(failure);
     stream.destroy(error);
