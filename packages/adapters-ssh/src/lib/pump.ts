@@ -1,10 +1,14 @@
 // Reads one channel stream through the gate's masked, recorded, capped output, in order, with
-// backpressure: the stream is paused while a chunk is masked, recorded and delivered.
+// backpressure: what arrives while a batch is masked and delivered is read ahead up to a bound,
+// then the stream pauses (and the channel's flow window stops the server).
 import type { GateOutput } from '@portcullis/core';
+import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { asError } from './text.js';
 
 const noop = (): void => undefined;
+/** Bytes read ahead while a batch is masked and delivered. */
+const HIGH_WATER = 1 << 20;
 
 /**
  * Pumps `readable` into `out` and each masked text into `deliver` (also when it is empty:
@@ -45,16 +49,39 @@ export function pumpOutput(
       readable.pause();
       stop(asError(err));
     };
+    // Chunks that arrive while one batch is masked wait here and go as the next batch: fewer,
+    // larger masking steps. Past HIGH_WATER bytes the stream pauses (backpressure).
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let busy = false;
+    let ended = false;
+    const drain = (): void => {
+      if (busy || failed) return;
+      if (pending.length === 0) {
+        if (ended) step(() => out.end()).then(done, fail);
+        return;
+      }
+      busy = true;
+      const batch = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      if (readable.isPaused() && !ended && resume()) readable.resume();
+      step(() => out.write(batch)).then(() => {
+        busy = false;
+        if (readable.isPaused() && !ended && resume()) readable.resume();
+        drain();
+      }, fail);
+    };
     readable.on('data', (chunk: Buffer) => {
       if (failed) return;
-      readable.pause();
-      step(() => out.write(chunk)).then(() => {
-        if (!failed && resume()) readable.resume();
-      }, fail);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= HIGH_WATER) readable.pause();
+      drain();
     });
     readable.once('end', () => {
-      if (failed) return;
-      step(() => out.end()).then(done, fail);
+      ended = true;
+      drain();
     });
   });
 }
