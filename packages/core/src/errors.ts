@@ -34,6 +34,7 @@ export type PortcullisErrorCode =
   | 'ERR_RECORDING_FAILED'
   // adapters
   | 'ERR_BYPASS'
+  | 'ERR_HOST_KEY'
   // gate runtime
   | 'ERR_RESULT_TOO_LARGE';
 
@@ -172,6 +173,18 @@ export class BypassError extends PortcullisError {
   }
 }
 
+/**
+ * The SSH server did not present the pinned host key: the connection was closed during key
+ * exchange, before any credential was offered.
+ */
+export class HostKeyError extends PortcullisError {
+  declare readonly code: 'ERR_HOST_KEY';
+
+  constructor(message: string, options?: PortcullisErrorOptions) {
+    super('ERR_HOST_KEY', message, options);
+  }
+}
+
 /** Which result cap a request ran into (see `ResultCaps`). */
 export type ResultCap = 'maxRows' | 'maxBytes' | 'maxDurationMs';
 
@@ -203,4 +216,5 @@ export type AnyPortcullisError =
   | ApprovalError
   | RecordingError
   | BypassError
+  | HostKeyError
   | ResultTooLargeError;

@@ -8,6 +8,7 @@ export type {
   ApproverSpec,
   ClassifyContext,
   CommandRequest,
+  CommandStdin,
   Decision,
   Effect,
   ForwardRequest,
@@ -36,6 +37,7 @@ export {
   ApprovalError,
   BypassError,
   DeniedError,
+  HostKeyError,
   PolicyError,
   PortcullisError,
   RecordingError,
@@ -66,7 +68,7 @@ export { parseDurationSeconds } from './identity/duration.js';
 // classify
 export { analyzeSql, classifySql, configureSqlClassifier, loadSqlClassifier } from './classify/sql.js';
 export type { SqlAnalysis, SqlClassifierOptions, SqlFailure, SqlStatement } from './classify/sql.js';
-export { classifyRequest, loadClassifiers } from './classify/classify.js';
+export { classifyRequest, loadClassifiers, readsScriptFromStdin } from './classify/classify.js';
 export { classifyShellCommand, loadShellClassifier } from './classify/shell.js';
 export { classifyKubeRequest } from './classify/kubernetes.js';
 
