@@ -198,3 +198,6 @@ export type {
   SessionStartData,
 } from './record/event-data.js';
 export type { KeyInput, RecordingInput } from './record/types.js';
+
+// http
+export { toNodeHandler } from './http/to-node-handler.js';

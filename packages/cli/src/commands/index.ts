@@ -4,6 +4,7 @@ import { checkCommand } from './check.js';
 import { consoleCommand } from './console.js';
 import { lintCommand } from './lint.js';
 import { maskCommand } from './mask.js';
+import { mcpCommand } from './mcp.js';
 import { replayCommand } from './replay.js';
 import { schemaCommand } from './schema.js';
 import { testCommand } from './test.js';
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
   approvalsCommand,
   consoleCommand,
   maskCommand,
+  mcpCommand,
   verifyCommand,
   replayCommand,
   schemaCommand,
