@@ -1,7 +1,7 @@
 // The MCP server over Streamable HTTP, driven by the SDK's own Client: the OAuth 401 discovery
 // flow, tokens for another audience refused, and every postgres tool and approval_status —
 // allowed with masked rows, denied, held for review and run once bob approves.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -16,16 +16,16 @@ let server: Server;
 let resource = '';
 
 beforeAll(async () => {
-  let handler:
-    ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) | undefined;
+  // The endpoint's URL (the token audience) is known only once the server listens.
+  const slot: { handler?: (req: IncomingMessage, res: ServerResponse) => void } = {};
   server = createServer((req, res) => {
-    if (handler === undefined) res.writeHead(503).end();
-    else handler(req, res);
+    if (slot.handler === undefined) res.writeHead(503).end();
+    else slot.handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   resource = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/mcp`;
   f = await startMcpFixture(resource);
-  handler = createMcpHttpHandler({
+  slot.handler = createMcpHttpHandler({
     portcullis: f.portcullis,
     targets: { warehouse: { protocol: 'postgres', gate: f.pool } },
     resourceUrl: resource,
