@@ -24,6 +24,10 @@ export interface BenchSuite {
   readonly setup?: () => Promise<(() => Promise<void>) | undefined>;
   /** Measuring time per task in ms (default 500). */
   readonly timeMs?: number;
+  /** The fewest measured calls per task (default tinybench's 64); lower it for slow calls. */
+  readonly iterations?: number;
+  /** Warm-up calls per task (default tinybench's). */
+  readonly warmupIterations?: number;
 }
 
 /** One task's figures. */
@@ -32,6 +36,8 @@ export interface TaskResult {
   readonly baseline: boolean;
   readonly opsPerSecond: number;
   readonly meanMs: number;
+  /** The median latency. */
+  readonly medianMs: number;
   readonly p99Ms: number;
   readonly samples: number;
   readonly mbPerSecond?: number;
@@ -51,7 +57,12 @@ export interface SuiteResult {
 export async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
   const teardown = suite.setup ? await suite.setup() : undefined;
   try {
-    const bench = new Bench({ time: suite.timeMs ?? 500, warmupTime: 100 });
+    const bench = new Bench({
+      time: suite.timeMs ?? 500,
+      warmupTime: 100,
+      ...(suite.iterations === undefined ? {} : { iterations: suite.iterations }),
+      ...(suite.warmupIterations === undefined ? {} : { warmupIterations: suite.warmupIterations }),
+    });
     const all = [suite.baseline, ...suite.tasks];
     for (const task of all) bench.add(task.name, task.fn);
     await bench.run();
@@ -76,6 +87,7 @@ export async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
           baseline: i === 0,
           opsPerSecond: ops,
           meanMs: result.latency.mean,
+          medianMs: result.latency.p50,
           p99Ms: result.latency.p99,
           samples: result.latency.samplesCount,
           ...(suite.bytesPerOp === undefined ? {} : { mbPerSecond: (ops * suite.bytesPerOp) / 1e6 }),
@@ -92,11 +104,12 @@ export async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
 export function formatSuite(result: SuiteResult): string {
   const lines = [`## ${result.suite}`, result.description];
   for (const [key, value] of Object.entries(result.notes)) lines.push(`  ${key}: ${value}`);
-  const header = ['task', 'ops/s', 'mean', 'p99', 'MB/s', 'vs baseline'];
+  const header = ['task', 'ops/s', 'mean', 'median', 'p99', 'MB/s', 'vs baseline'];
   const body = result.results.map((r) => [
     `${r.baseline ? '(baseline) ' : ''}${r.name}`,
     fmt(r.opsPerSecond),
     `${fmt(r.meanMs * 1000)} µs`,
+    `${fmt(r.medianMs * 1000)} µs`,
     `${fmt(r.p99Ms * 1000)} µs`,
     r.mbPerSecond === undefined ? '' : fmt(r.mbPerSecond),
     r.baseline ? '1.00×' : `${r.vsBaseline.toFixed(2)}×`,

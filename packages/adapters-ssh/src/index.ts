@@ -1,2 +1,18 @@
-// Public entry: re-exports only. Empty until this package gets its issue.
-export {};
+// Public entry of @portcullis/ssh: re-exports only.
+export { createGatedSsh } from './create-gated-ssh.js';
+export type {
+  CreateGatedSshOptions,
+  ExecChunk,
+  ExecOptions,
+  ExecResult,
+  ExecStream,
+  GatedShell,
+  GatedSftp,
+  GatedSsh,
+  GatedSshConnectOptions,
+  GatedSshSession,
+  GatedSshSessionOptions,
+  SftpEntry,
+  SftpStat,
+  ShellOptions,
+} from './types.js';

@@ -33,7 +33,10 @@ export type PortcullisErrorCode =
   // recording
   | 'ERR_RECORDING_FAILED'
   // adapters
-  | 'ERR_BYPASS';
+  | 'ERR_BYPASS'
+  | 'ERR_HOST_KEY'
+  // gate runtime
+  | 'ERR_RESULT_TOO_LARGE';
 
 /** Options every Portcullis error accepts. */
 export interface PortcullisErrorOptions {
@@ -170,6 +173,48 @@ export class BypassError extends PortcullisError {
   }
 }
 
+/**
+ * The SSH server did not present the pinned host key: the connection was closed during key
+ * exchange, before any credential was offered.
+ */
+export class HostKeyError extends PortcullisError {
+  declare readonly code: 'ERR_HOST_KEY';
+
+  constructor(message: string, options?: PortcullisErrorOptions) {
+    super('ERR_HOST_KEY', message, options);
+  }
+}
+
+/** Which result cap a request ran into (see `ResultCaps`). */
+export type ResultCap = 'maxRows' | 'maxBytes' | 'maxDurationMs';
+
+/**
+ * A result passed one of the gate's caps (rows, bytes or duration) while it streamed: the
+ * request was stopped there and nothing more was read. The message names the cap and how to
+ * raise it.
+ */
+export class ResultTooLargeError extends PortcullisError {
+  declare readonly code: 'ERR_RESULT_TOO_LARGE';
+  /** The cap that was passed. */
+  readonly cap: ResultCap;
+  /** Its value (rows, bytes or milliseconds). */
+  readonly limit: number;
+
+  constructor(message: string, cap: ResultCap, limit: number, options?: PortcullisErrorOptions) {
+    super('ERR_RESULT_TOO_LARGE', message, options);
+    this.cap = cap;
+    this.limit = limit;
+  }
+}
+
 /** The discriminated union of every Portcullis error, for `switch (err.code)`. */
 export type AnyPortcullisError =
-  DeniedError | ReviewRequiredError | TokenError | PolicyError | ApprovalError | RecordingError | BypassError;
+  | DeniedError
+  | ReviewRequiredError
+  | TokenError
+  | PolicyError
+  | ApprovalError
+  | RecordingError
+  | BypassError
+  | HostKeyError
+  | ResultTooLargeError;

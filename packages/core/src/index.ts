@@ -8,6 +8,7 @@ export type {
   ApproverSpec,
   ClassifyContext,
   CommandRequest,
+  CommandStdin,
   Decision,
   Effect,
   ForwardRequest,
@@ -35,6 +36,7 @@ export {
   ApprovalError,
   BypassError,
   DeniedError,
+  HostKeyError,
   PolicyError,
   PortcullisError,
   RecordingError,
@@ -65,7 +67,7 @@ export { parseDurationSeconds } from './identity/duration.js';
 // classify
 export { analyzeSql, classifySql, configureSqlClassifier, loadSqlClassifier } from './classify/sql.js';
 export type { SqlAnalysis, SqlClassifierOptions, SqlFailure, SqlStatement } from './classify/sql.js';
-export { classifyRequest, loadClassifiers } from './classify/classify.js';
+export { classifyRequest, loadClassifiers, readsScriptFromStdin } from './classify/classify.js';
 export { classifyShellCommand, loadShellClassifier } from './classify/shell.js';
 export { classifyKubeRequest } from './classify/kubernetes.js';
 
@@ -201,3 +203,32 @@ export type { KeyInput, RecordingInput } from './record/types.js';
 
 // http
 export { toNodeHandler } from './http/to-node-handler.js';
+// gate runtime
+export { createGate } from './gate/create-gate.js';
+export { createGateQueue } from './gate/queue.js';
+export { createMaskingPlan } from './gate/masking-plan.js';
+export { maskerFor } from './gate/masker-for.js';
+export type { MaskerForOptions } from './gate/masker-for.js';
+export { capError, DEFAULT_RESULT_CAPS, resolveCaps } from './gate/result-caps.js';
+export { toSafeError } from './gate/safe-error.js';
+export { ResultTooLargeError } from './errors.js';
+export type { ResultCap } from './errors.js';
+export type { TextStreamMasker } from './mask/types.js';
+export type {
+  ColumnMasking,
+  Gate,
+  GateAdapter,
+  GateColumn,
+  GateOptions,
+  GateOutput,
+  GateQueue,
+  GateRequest,
+  GateResultRecord,
+  GateRun,
+  GateRunOptions,
+  GateSession,
+  GateSessionOptions,
+  GateShaped,
+  MaskingPlan,
+  ResultCaps,
+} from './gate/types.js';

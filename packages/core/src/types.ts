@@ -64,18 +64,49 @@ export interface SqlRequest {
 export interface CommandRequest {
   readonly type: 'command';
   readonly command: string;
+  /**
+   * Environment variables the exec asks the server to set. Classified as if the line began
+   * with `env NAME=VALUE …`; an approval binds them.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The stdin the caller gives the command (absent: stdin is closed at once). */
+  readonly stdin?: CommandStdin;
+  /** Whether the command runs on a pseudo-terminal; an approval binds it. */
+  readonly pty?: boolean;
+}
+
+/** What is known of the stdin given to a command: an approval binds its hash. */
+export interface CommandStdin {
+  /** SHA-256 (hex) of the bytes sent. */
+  readonly sha256: string;
+  readonly bytes: number;
+  /**
+   * The stdin as text, when the command is a shell that reads its commands from stdin
+   * (`bash`, `sh -s`): then it is classified as a command line.
+   */
+  readonly script?: string;
 }
 
 /** An interactive shell session. */
 export interface ShellRequest {
   readonly type: 'shell';
+  /** Whether the shell runs on a pseudo-terminal; an approval binds it. */
+  readonly pty?: boolean;
 }
 
-/** An SFTP read or write of one path. */
+/** An SFTP read or write of one path (a rename: of both paths). */
 export interface SftpRequest {
   readonly type: 'sftp';
   readonly mode: 'read' | 'write';
   readonly path: string;
+  /** The named SFTP operation (`readFile`, `rename`, …); an approval binds it. */
+  readonly operation?: string;
+  /** The second path of a rename (also written). */
+  readonly to?: string;
+  /** SHA-256 (hex) of the bytes a `writeFile` writes; an approval binds it. */
+  readonly contentSha256?: string;
+  /** The permission bits a `chmod` or `mkdir` sets; an approval binds them. */
+  readonly permissions?: number;
 }
 
 /** A port forward to `host:port`. */

@@ -3,3 +3,6 @@ export { configuredServerUrl, createTestDatabase, NEEDS_MULTI_SESSION } from './
 export type { TestDatabase } from './test-database.js';
 export { startEmbeddedPostgres } from './embedded-postgres.js';
 export type { EmbeddedPostgres } from './embedded-postgres.js';
+// OpenSSH server for the ssh adapter's tests
+export { sshdUnavailable, startTestSshd } from './test-sshd.js';
+export type { LogMark, TestSshd } from './test-sshd.js';

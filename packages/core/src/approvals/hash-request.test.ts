@@ -41,6 +41,37 @@ describe('canonicalRequest', () => {
     ],
     [{ type: 'shell' }, { type: 'shell' }],
     [
+      { type: 'command', command: 'bash', env: { A: '1' }, stdin: { sha256: 'ab', bytes: 2 }, pty: false },
+      { type: 'command', command: 'bash', env: { A: '1' }, stdinSha256: 'ab', pty: false },
+    ],
+    [
+      { type: 'shell', pty: true },
+      { type: 'shell', pty: true },
+    ],
+    [
+      { type: 'sftp', mode: 'write', path: '/a', operation: 'rename', to: '/b' },
+      { type: 'sftp', mode: 'write', path: '/a', operation: 'rename', to: '/b' },
+    ],
+    [
+      {
+        type: 'sftp',
+        mode: 'write',
+        path: '/a',
+        operation: 'writeFile',
+        contentSha256: 'cd',
+        permissions: 0o600,
+      },
+      {
+        type: 'sftp',
+        mode: 'write',
+        path: '/a',
+        operation: 'writeFile',
+        contentSha256: 'cd',
+        permissions: 0o600,
+      },
+    ],
+
+    [
       { type: 'sftp', mode: 'write', path: '/etc/x' },
       { type: 'sftp', mode: 'write', path: '/etc/x' },
     ],

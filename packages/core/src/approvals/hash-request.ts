@@ -25,9 +25,10 @@ export function actorsOf(principal: Principal): readonly string[] {
 
 /**
  * The part of a request that decides what it does, in a fixed shape: SQL text (with its
- * parameter values when it has any) and command lines exactly as given; Kubernetes method upper-cased, path as given, the `Impersonate-*`
+ * parameter values when it has any) and command lines exactly as given (with the environment,
+ * the SHA-256 of the stdin and the terminal flag when the request has them); Kubernetes method upper-cased, path as given, the `Impersonate-*`
  * headers (names lower-cased, sorted; values sorted) and the SHA-256 of the body when there is
- * one; SFTP mode and path; forward `host:port`.
+ * one; SFTP mode, path, operation, rename target, content hash and permissions; shell terminal flag; forward `host:port`.
  * Other Kubernetes headers (user agent, content type, tracing) do not change what the call does
  * and are left out so that a retry with a new trace id is still the approved request.
  *
@@ -46,11 +47,26 @@ export function canonicalRequest(request: Request): Readonly<Record<string, unkn
         ? { type: 'sql', sql: request.sql }
         : { type: 'sql', sql: request.sql, params: [...request.params] };
     case 'command':
-      return { type: 'command', command: request.command };
+      // Without env, stdin or pty the form (and so every earlier hash) is unchanged.
+      return {
+        type: 'command',
+        command: request.command,
+        ...(request.env === undefined ? {} : { env: { ...request.env } }),
+        ...(request.stdin === undefined ? {} : { stdinSha256: request.stdin.sha256 }),
+        ...(request.pty === undefined ? {} : { pty: request.pty }),
+      };
     case 'shell':
-      return { type: 'shell' };
+      return request.pty === undefined ? { type: 'shell' } : { type: 'shell', pty: request.pty };
     case 'sftp':
-      return { type: 'sftp', mode: request.mode, path: request.path };
+      return {
+        type: 'sftp',
+        mode: request.mode,
+        path: request.path,
+        ...(request.operation === undefined ? {} : { operation: request.operation }),
+        ...(request.to === undefined ? {} : { to: request.to }),
+        ...(request.contentSha256 === undefined ? {} : { contentSha256: request.contentSha256 }),
+        ...(request.permissions === undefined ? {} : { permissions: request.permissions }),
+      };
     case 'forward':
       return { type: 'forward', to: `${request.host}:${String(request.port)}` };
     case 'kube': {

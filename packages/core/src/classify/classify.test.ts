@@ -57,6 +57,71 @@ describe('classifyRequest', () => {
     ]);
   });
 
+  it.each<[string, Record<string, string>, string[]]>([
+    ['ls', { LANG: 'C' }, ['exec env LANG=C ls', 'exec ls']],
+    ['ls', { A: 'x y', B: "it's" }, ["exec env A=x y B=it's ls", 'exec ls']],
+    ['ls', { LD_PRELOAD: '/tmp/x.so' }, ['exec env LD_PRELOAD=/tmp/x.so ls', 'unknown', 'exec ls']],
+    [
+      'ls; rm -rf /x',
+      { BASH_ENV: '/tmp/x' },
+      ['exec env BASH_ENV=/tmp/x ls', 'unknown', 'exec ls', 'exec rm -rf /x'],
+    ],
+    ['ls', {}, ['exec ls']],
+  ])('exec %j with env %j is classified as an env prefix', (command, env, expected) => {
+    const actions = classifyRequest({ type: 'command', command, env }).map((a) =>
+      a.resource === undefined ? a.operation : `${a.operation} ${a.resource}`,
+    );
+    expect(actions).toEqual(expected);
+  });
+
+  it.each([{ 'A B': 'x' }, { 'A=B': 'x' }, { '1A': 'x' }, { A: 1 }, ['A=x'], 'A=x', null])(
+    'exec with env %j is unknown',
+    (env) => {
+      expect(classifyRequest({ type: 'command', command: 'ls', env } as unknown as Request)).toEqual(UNKNOWN);
+    },
+  );
+
+  it.each<[string, string, string[]]>([
+    ['bash', 'rm -rf /srv', ["exec bash -c 'rm -rf /srv'", 'exec rm -rf /srv']],
+    ['sh -s', 'ls', ['exec sh -c ls', 'exec ls']],
+    [
+      '/bin/bash -e',
+      'cat /etc/shadow',
+      ['exec /bin/bash -c cat /etc/shadow', 'exec bash -c cat /etc/shadow', 'exec cat /etc/shadow'],
+    ],
+  ])('stdin given to %j is classified as a command line', (command, script, expected) => {
+    const stdin = { sha256: '0'.repeat(64), bytes: script.length, script };
+    const actions = classifyRequest({ type: 'command', command, stdin }).map((a) =>
+      a.resource === undefined ? a.operation : `${a.operation} ${a.resource}`,
+    );
+    expect(actions).toEqual(expected.map((e) => e.replaceAll("'", '')));
+  });
+
+  it.each(['bash script.sh', 'python3', 'cat'])(
+    'a script with %j, which does not read one, is unknown',
+    (command) => {
+      const stdin = { sha256: '0'.repeat(64), bytes: 2, script: 'ls' };
+      expect(classifyRequest({ type: 'command', command, stdin })).toEqual(UNKNOWN);
+    },
+  );
+
+  it.each(['bash', 'sh', 'python3', 'perl', 'sudo bash', 'env bash'])(
+    'stdin without a script given to the interpreter %j is unknown',
+    (command) => {
+      const stdin = { sha256: '0'.repeat(64), bytes: 2 };
+      expect(classifyRequest({ type: 'command', command, stdin })).toContainEqual({ operation: 'unknown' });
+    },
+  );
+
+  it('a rename writes both paths; a second path on a read is unknown', () => {
+    expect(classifyRequest({ type: 'sftp', mode: 'write', path: '/a/../b', to: '/c/./d' })).toEqual([
+      { operation: 'sftp_write', resource: '/b' },
+      { operation: 'sftp_write', resource: '/c/d' },
+    ]);
+    expect(classifyRequest({ type: 'sftp', mode: 'read', path: '/a', to: '/b' })).toEqual(UNKNOWN);
+    expect(classifyRequest({ type: 'sftp', mode: 'write', path: '/a', to: '../b' })).toEqual(UNKNOWN);
+  });
+
   it('an interactive shell is one shell action', () => {
     expect(classifyRequest({ type: 'shell' })).toEqual([{ operation: 'shell' }]);
   });

@@ -67,15 +67,25 @@ function dispatch(request: unknown, context: ClassifyContext | undefined): reado
   switch (r['type']) {
     case 'sql':
       return typeof r['sql'] === 'string' ? nonEmpty(classifySql(r['sql'], context)) : UNKNOWN;
-    case 'command':
-      return typeof r['command'] === 'string' ? nonEmpty(classifyShellCommand(r['command'])) : UNKNOWN;
+    case 'command': {
+      const line = commandLine(r);
+      return line === undefined ? UNKNOWN : nonEmpty(classifyShellCommand(line));
+    }
     case 'shell':
       return SHELL;
     case 'sftp': {
       const mode = r['mode'];
       const file = typeof r['path'] === 'string' ? normalizeSftpPath(r['path']) : undefined;
       if (file === undefined || (mode !== 'read' && mode !== 'write')) return UNKNOWN;
-      return [{ operation: mode === 'read' ? 'sftp_read' : 'sftp_write', resource: file }];
+      const operation = mode === 'read' ? 'sftp_read' : 'sftp_write';
+      if (r['to'] === undefined) return [{ operation, resource: file }];
+      // A rename writes both paths.
+      const to = typeof r['to'] === 'string' ? normalizeSftpPath(r['to']) : undefined;
+      if (to === undefined || mode !== 'write') return UNKNOWN;
+      return [
+        { operation, resource: file },
+        { operation, resource: to },
+      ];
     }
     case 'forward': {
       const target = forwardTarget(r['host'], r['port']);
@@ -86,6 +96,67 @@ function dispatch(request: unknown, context: ClassifyContext | undefined): reado
     default:
       return UNKNOWN;
   }
+}
+
+/** Environment variable names an exec may ask for (what `env NAME=VALUE` accepts as a name). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A shell that runs the commands it reads on stdin, with options that do not change what runs. */
+const STDIN_SHELL = /^\s*(?:(?:\/usr)?\/bin\/)?(?:ba|da|k|z)?sh(?:\s+-[esuxv]+)*\s*$/;
+
+/**
+ * The command line to classify (SPEC.md §3): the command exactly as sent, preceded by the
+ * environment it asks for as `env NAME=VALUE …`, so `LD_PRELOAD` and `BASH_ENV` meet the same
+ * rules. When stdin is given to a shell that reads its commands from it (`bash`, `sh -s`), its
+ * text is classified as that shell's `-c` command line; given to any other interpreter it is
+ * code the classifier cannot read, which the shell classifier already reports as `unknown`.
+ */
+function commandLine(r: Record<string, unknown>): string | undefined {
+  const command = r['command'];
+  if (typeof command !== 'string') return undefined;
+  let prefix = '';
+  const env = r['env'];
+  if (env !== undefined) {
+    if (typeof env !== 'object' || env === null || Array.isArray(env)) return undefined;
+    const entries = Object.entries(env as Record<string, unknown>);
+    for (const [name, value] of entries) {
+      if (!ENV_NAME.test(name) || typeof value !== 'string') return undefined;
+    }
+    if (entries.length > 0) {
+      prefix = `env ${entries.map(([name, value]) => `${name}=${shellQuote(value as string)}`).join(' ')} `;
+    }
+  }
+  const stdin = r['stdin'];
+  if (
+    typeof stdin === 'object' &&
+    stdin !== null &&
+    (stdin as Record<string, unknown>)['script'] !== undefined
+  ) {
+    const script = (stdin as Record<string, unknown>)['script'];
+    if (typeof script !== 'string' || !readsScriptFromStdin(command)) return undefined;
+    const shell = command.trim().split(/\s+/)[0] ?? '';
+    return `${prefix}${shell} -c ${shellQuote(script)}`;
+  }
+  return `${prefix}${command}`;
+}
+
+/**
+ * Whether `command` is a shell that reads the commands it runs from stdin (`bash`, `sh -s`,
+ * `/bin/bash -e`): an adapter giving such a command stdin puts its text in the request
+ * (`stdin.script`), where it is classified as a command line.
+ *
+ * @example
+ * ```ts
+ * readsScriptFromStdin('bash'); // true
+ * readsScriptFromStdin('bash deploy.sh'); // false
+ * ```
+ */
+export function readsScriptFromStdin(command: string): boolean {
+  return STDIN_SHELL.test(command);
+}
+
+/** One single-quoted shell word. */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 /** An empty list would let the engine decide on nothing: treat it as unresolvable. */

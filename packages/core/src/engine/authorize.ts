@@ -5,7 +5,7 @@ import { ApprovalError, DeniedError, ReviewRequiredError } from '../errors.js';
 import type { PortcullisError } from '../errors.js';
 import type { Action, Decision, Principal, ReviewRequirement, Target } from '../types.js';
 import { decideRequest, messageOf } from './decide-request.js';
-import type { DecideDeps } from './decide-request.js';
+import type { Decided, DecideDeps } from './decide-request.js';
 import { denyDecision } from './deny-decision.js';
 import { approvalsNeeded, operationsOf } from './messages.js';
 import { recordStep } from './record-step.js';
@@ -46,7 +46,26 @@ class StoreFailure extends Error {
  */
 export async function authorizeRequest(deps: AuthorizeDeps, input: AuthorizeInput): Promise<Authorization> {
   assertAuthorizeInput(input);
-  const decided = decideRequest(deps, input);
+  return authorizeDecided(deps, input, decideRequest(deps, input));
+}
+
+/**
+ * {@link authorizeRequest} for a request whose decision is already made (the gate runtime's
+ * plan cache holds decisions): approvals, expiry and recording, failing closed as there. The
+ * caller vouches that `decided` is `decideRequest(deps, input)` for this exact input.
+ *
+ * @example
+ * ```ts
+ * const auth = await authorizeDecided(deps, input, cached ?? decideRequest(deps, input));
+ * ```
+ * @throws DeniedError, ReviewRequiredError, or TypeError for malformed input.
+ */
+export async function authorizeDecided(
+  deps: AuthorizeDeps,
+  input: AuthorizeInput,
+  decided: Decided,
+): Promise<Authorization> {
+  assertAuthorizeInput(input);
   const { actions } = decided;
   const { decision } = decided;
   const { session, target, principal } = input;

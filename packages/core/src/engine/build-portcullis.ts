@@ -5,6 +5,7 @@ import type { Principal, Recorder } from '../types.js';
 import { authorizeRequest } from './authorize.js';
 import { decideRequest, messageOf } from './decide-request.js';
 import type { DecideDeps } from './decide-request.js';
+import { registerEngine } from './engine-registry.js';
 import type { Portcullis } from './types.js';
 
 /** Everything the engine runs on, with every default already chosen. */
@@ -44,7 +45,7 @@ export function buildPortcullis(deps: EngineDeps): Portcullis {
     );
   };
 
-  return {
+  const portcullis: Portcullis = {
     policy,
 
     async resolvePrincipal(token, options) {
@@ -93,6 +94,8 @@ export function buildPortcullis(deps: EngineDeps): Portcullis {
       }
     },
   };
+  registerEngine(portcullis, { deps: authorizeDeps, recorder: deps.recorder !== undefined });
+  return portcullis;
 }
 
 // Store calls made for people (approve, deny, inspect): rule refusals pass through, anything

@@ -271,6 +271,20 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
     maskRow,
     maskJson: (document) => maskNode(document),
     createStream: (streamOptions) => createMaskTransform(new MaskEngine(set, renderSpan), streamOptions),
+    createTextStream: () => {
+      const engine = new MaskEngine(set, renderSpan);
+      return {
+        write: (text) => engine.write(text),
+        idle: () => engine.idle(),
+        end: () => engine.end(),
+      };
+    },
+    planColumn: (column) => {
+      const byColumn = columnStyle(column.name, column.source);
+      if (byColumn !== undefined) return (value) => applyStyle(byColumn, value, 'column');
+      return (value) => maskContent(value, column.name);
+    },
+    columnRuled: (column) => columnStyle(column.name, column.source) !== undefined,
   };
 }
 

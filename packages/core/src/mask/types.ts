@@ -101,4 +101,26 @@ export interface Masker {
   maskJson(document: unknown): unknown;
   /** A Transform that masks a byte or string stream exactly as {@link Masker.maskText} masks the whole. */
   createStream(options?: MaskStreamOptions): Transform;
+  /**
+   * The same streaming masking without a Node stream: `write` returns the masked text that is
+   * final now (the rest is held back until it can no longer be part of a secret), `idle` emits
+   * what is safe to show while input pauses, `end` the rest. Their concatenation equals
+   * `maskText` of the whole input.
+   */
+  createTextStream(): TextStreamMasker;
+  /**
+   * One column's masking with its rule resolved once: the column rule's style when one
+   * matches its name or source, else content detection (with the column name as the key).
+   * What `maskValue(value, { column, source })` does, without the per-value rule lookup.
+   */
+  planColumn(column: MaskColumn): (value: unknown) => unknown;
+  /** Whether a column rule applies to this column (its values are masked whatever their type). */
+  columnRuled(column: MaskColumn): boolean;
+}
+
+/** Streaming masking of text (see {@link Masker.createTextStream}). */
+export interface TextStreamMasker {
+  write(text: string): string;
+  idle(): string;
+  end(): string;
 }

@@ -66,10 +66,13 @@ export interface ResultEventData {
   readonly durationMs?: number;
 }
 
-/** `output`: a chunk of (masked) terminal output, as SSH exec and shell produce it. */
+/**
+ * `output`: a chunk of (masked) terminal output, as SSH exec and shell produce it; `stdin` is
+ * what was typed into an interactive shell (masked too).
+ */
 export interface OutputEventData {
   readonly requestSeq?: number;
-  readonly stream: 'stdout' | 'stderr';
+  readonly stream: 'stdout' | 'stderr' | 'stdin';
   /** The masked text. */
   readonly data: string;
   /** Seconds since `session.start` (monotonic), the asciicast event time. */

@@ -88,7 +88,7 @@ export function formatSession(session: RecordedSession, options: FormatSessionOp
     }
     if (e.type === 'output' && isObject(data)) {
       // Consecutive chunks of one stream read as one block of output.
-      const stream = data['stream'] === 'stderr' ? 'stderr' : 'stdout';
+      const stream = data['stream'] === 'stderr' || data['stream'] === 'stdin' ? data['stream'] : 'stdout';
       const chunk = typeof data['data'] === 'string' ? data['data'] : '';
       if (block.stream !== stream || block.lines.at(-1)?.startsWith('  │') !== true) {
         block.lines.push(`  ${stream}:`);
@@ -119,7 +119,7 @@ interface Block {
   head: string;
   lines: string[];
   /** The stream of the output block the lines end with, if they do. */
-  stream?: 'stdout' | 'stderr' | undefined;
+  stream?: 'stdout' | 'stderr' | 'stdin' | undefined;
   output?: string;
 }
 

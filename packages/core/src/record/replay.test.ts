@@ -189,6 +189,18 @@ describe('toAsciicast', () => {
     expect(toAsciicast(session, { requestSeq: 1 }).split('\n').length).toBe(2);
   });
 
+  it('exports what was typed into a shell (stream stdin) as input events, as typed', () => {
+    const typed: RecordedSession = {
+      ...session,
+      events: [
+        ...session.events.slice(0, 1),
+        { ...session.events[1]!, type: 'output', data: { stream: 'stdin', data: 'ls\n', elapsed: 1 } },
+        { ...session.events[1]!, type: 'output', data: { stream: 'stdout', data: 'a\n', elapsed: 1.5 } },
+      ],
+    };
+    expect(toAsciicast(typed).split('\n').slice(1, 3)).toEqual(['[1,"i","ls\\n"]', '[1.5,"o","a\\r\\n"]']);
+  });
+
   it('rejects a terminal size that is not a positive integer', () => {
     expect(() => toAsciicast(session, { width: 0 })).toThrow(TypeError);
   });

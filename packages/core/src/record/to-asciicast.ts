@@ -21,7 +21,8 @@ export interface AsciicastOptions {
 
 /**
  * Exports a session's `output` events as an asciicast v2 recording (a header line, then one
- * `[time, "o", text]` line per chunk), playable with `asciinema play`. Times are each event's
+ * `[time, "o", text]` line per chunk, and `[time, "i", text]` for what was typed into a shell:
+ * the `stdin` stream), playable with `asciinema play`. Times are each event's
  * `elapsed` seconds (falling back to its `ts` relative to the session start), kept
  * non-decreasing as players require. stderr is written to the same terminal stream as stdout,
  * as a terminal would show it. The text is what was recorded, which is already masked.
@@ -45,7 +46,7 @@ export function toAsciicast(session: RecordedSession, options: AsciicastOptions 
   header['title'] = options.title ?? `portcullis session ${session.session}`;
 
   const crlf = options.crlf ?? true;
-  const frames: [number, 'o', string][] = [];
+  const frames: [number, 'o' | 'i', string][] = [];
   let last = 0;
   let endsWithCr = false;
   let base: number | undefined;
@@ -54,8 +55,9 @@ export function toAsciicast(session: RecordedSession, options: AsciicastOptions 
     if (options.requestSeq !== undefined && requestSeqOf(e.data) !== options.requestSeq) continue;
     const raw = e.data['data'];
     if (typeof raw !== 'string') continue;
+    const input = e.data['stream'] === 'stdin';
     let text = raw;
-    if (crlf) {
+    if (crlf && !input) {
       // A chunk may end between the \r and the \n of one line end.
       const bare = /(?<!\r)\n/g;
       text = endsWithCr ? `\r${raw}`.replace(bare, '\r\n').slice(1) : raw.replace(bare, '\r\n');
@@ -74,7 +76,7 @@ export function toAsciicast(session: RecordedSession, options: AsciicastOptions 
       time -= base;
     }
     last = Math.max(last, Math.round(time * 1e6) / 1e6);
-    frames.push([last, 'o', text]);
+    frames.push([last, input ? 'i' : 'o', text]);
   }
   if (frames.length > 0) header['duration'] = last;
   return [JSON.stringify(header), ...frames.map((f) => JSON.stringify(f))].join('\n') + '\n';

@@ -1,0 +1,326 @@
+import { describe, expect, it } from 'vitest';
+import { createPortcullis } from '../engine/create-portcullis.js';
+import type { Classify, Portcullis } from '../engine/types.js';
+import { DeniedError, RecordingError, ResultTooLargeError, ReviewRequiredError } from '../errors.js';
+import { createExampleRng, githubStyleToken } from '../mask/lib/example-rng.js';
+import { parsePolicy } from '../policy/load-policy.js';
+import { createRecorder } from '../record/create-recorder.js';
+import { createMemorySink, type MemorySink } from '../record/memory-sink.js';
+import type { Action, CommandRequest, Principal, RecordingSink } from '../types.js';
+import { createGate } from './create-gate.js';
+import type { GateAdapter, GateRun } from './types.js';
+
+const TOKEN = githubStyleToken(createExampleRng(9), 'ghp_');
+
+const POLICY = (required = false): string => `
+version: 1
+targets:
+  bastion: { protocol: ssh }
+rules:
+  - id: ops-run
+    effect: allow
+    when: { groups: [ops], targets: [bastion], operations: [exec], resources: ["echo *", "emit *", "rows *", "hang", "fail", "slow *"] }
+  - id: restarts-reviewed
+    effect: review
+    when: { groups: [ops], targets: [bastion], operations: [exec], resources: ["restart *"] }
+    review: { approvers: { groups: [sre] } }
+  - id: no-rm
+    effect: deny
+    when: { targets: [bastion], operations: [exec], resources: ["rm *"] }
+    reason: never
+${required ? 'recording: { required: true }' : ''}
+`;
+
+const alice: Principal = { subject: 'alice', groups: ['ops'], kind: 'human' };
+const bob: Principal = { subject: 'bob', groups: ['sre'], kind: 'human' };
+
+/** A call of the toy adapter: a command line and what the "driver" should do. */
+interface Call {
+  readonly command: string;
+  readonly chunks?: readonly string[];
+  readonly rows?: number;
+  readonly state?: string;
+}
+
+interface Raw {
+  readonly out: string;
+  readonly rows: number;
+}
+
+/** A toy exec adapter: echoes its chunks through the gate's output stream. */
+function toyAdapter(log: string[]): GateAdapter<Call, Raw, Raw> {
+  return {
+    toRequest: (call) => ({
+      request: { type: 'command', command: call.command },
+      ...(call.state === undefined ? {} : { state: call.state }),
+      ...(call.command === 'nameless' ? { refuse: 'no such statement' } : {}),
+    }),
+    async execute(call: Call, run: GateRun) {
+      log.push(`run ${call.command}`);
+      if (call.command === 'fail') throw new Error(`driver said ${TOKEN}`);
+      if (call.command === 'hang') {
+        await new Promise((resolve) => {
+          run.signal.addEventListener('abort', resolve);
+        });
+        log.push('stopped');
+        return { out: '', rows: 0 };
+      }
+      const out = run.output('stdout');
+      let shown = '';
+      for (const chunk of call.chunks ?? []) shown += await out.write(chunk);
+      shown += await out.end();
+      let rows = 0;
+      for (let i = 0; i < (call.rows ?? 0); i++) {
+        run.count(1, 10);
+        rows++;
+      }
+      return { out: shown, rows };
+    },
+    shape: (raw) => ({ value: raw, record: { summary: `exit 0`, rowCount: raw.rows, exitCode: 0 } }),
+    capsHint: 'createToy({ caps })',
+  };
+}
+
+async function setup(
+  options: { sink?: RecordingSink; required?: boolean; classify?: Classify; recorder?: boolean } = {},
+): Promise<{ portcullis: Portcullis; sink: MemorySink; log: string[]; classified: string[] }> {
+  const sink = createMemorySink();
+  const classified: string[] = [];
+  const classify: Classify =
+    options.classify ??
+    ((request) => {
+      const command = (request as CommandRequest).command;
+      classified.push(command);
+      return [{ operation: 'exec', resource: command } satisfies Action];
+    });
+  const portcullis = await createPortcullis({
+    policy: parsePolicy(POLICY(options.required)),
+    classify,
+    ...(options.recorder === false ? {} : { recorder: createRecorder({ sink: options.sink ?? sink }) }),
+  });
+  return { portcullis, sink, log: [], classified };
+}
+
+describe('createGate', () => {
+  it('runs allowed requests through execute and shape, recording request, decision and result', async () => {
+    const { portcullis, sink, log } = await setup();
+    const gate = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) });
+    const session = gate.open(alice);
+    const result = await session.run({ command: 'echo hi', chunks: ['hi'] });
+    expect(result.out).toBe('hi');
+    await session.end();
+    expect(sink.events.map((e) => e.type)).toEqual([
+      'session.start',
+      'request',
+      'decision',
+      'output',
+      'result',
+      'session.end',
+    ]);
+    const output = sink.events[3]?.data as Record<string, unknown>;
+    expect(output).toMatchObject({ requestSeq: 1, stream: 'stdout', data: 'hi' });
+    expect(typeof output['elapsed']).toBe('number');
+    expect(sink.events[4]?.data).toMatchObject({ requestSeq: 1, summary: 'exit 0', exitCode: 0 });
+  });
+
+  it('denies before execute and records the denial', async () => {
+    const { portcullis, sink, log } = await setup();
+    const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+    await expect(session.run({ command: 'rm -rf /' })).rejects.toBeInstanceOf(DeniedError);
+    expect(log).toEqual([]);
+    expect(sink.events.map((e) => e.type)).toEqual(['session.start', 'request', 'decision', 'error']);
+  });
+
+  it('refuses what toRequest refuses, without deciding', async () => {
+    const { portcullis, log, classified } = await setup();
+    const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+    const err = await session.run({ command: 'nameless' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeniedError);
+    expect((err as DeniedError).decision.reasons).toEqual(['no such statement']);
+    expect(classified).toEqual([]);
+    expect(log).toEqual([]);
+  });
+
+  it('keeps requests in call order while one waits for approval', async () => {
+    const { portcullis, log } = await setup();
+    const session = createGate({
+      portcullis,
+      target: 'bastion',
+      adapter: toyAdapter(log),
+      review: { mode: 'wait', timeoutMs: 5000 },
+    }).open(alice);
+    const first = session.run({ command: 'restart web' });
+    const second = session.run({ command: 'echo after' });
+    for (let i = 0; i < 50 && (await portcullis.approvals.list({ status: 'pending' })).length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(log).toEqual([]);
+    const [pending] = await portcullis.approvals.list({ status: 'pending' });
+    await portcullis.approvals.approve(pending?.id ?? '', bob);
+    await Promise.all([first, second]);
+    expect(log).toEqual(['run restart web', 'run echo after']);
+  });
+
+  it('surfaces a review in defer mode with the approval id', async () => {
+    const { portcullis, log } = await setup();
+    const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+    const err = await session.run({ command: 'restart web' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReviewRequiredError);
+    expect((err as ReviewRequiredError).approvalId).toMatch(/./);
+  });
+
+  it('decides a repeated request once per principal, request and session state', async () => {
+    const { portcullis, log, classified } = await setup();
+    const gate = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) });
+    const a = gate.open(alice);
+    await a.run({ command: 'echo 1' });
+    await a.run({ command: 'echo 1' });
+    await gate.open(alice).run({ command: 'echo 1' });
+    expect(classified).toEqual(['echo 1']);
+    await a.run({ command: 'echo 1', state: 'p=1' });
+    await gate.open({ ...alice, groups: ['ops', 'x'] }).run({ command: 'echo 1' });
+    expect(classified).toEqual(['echo 1', 'echo 1', 'echo 1']);
+    // Approvals are never cached: a reviewed request asks every time.
+    await expect(a.run({ command: 'restart a' })).rejects.toBeInstanceOf(ReviewRequiredError);
+    await expect(a.run({ command: 'restart a' })).rejects.toBeInstanceOf(ReviewRequiredError);
+  });
+
+  it('does not cache a decision whose classification failed', async () => {
+    let calls = 0;
+    const { portcullis, log } = await setup({
+      classify: () => {
+        calls++;
+        if (calls === 1) throw new Error('boom');
+        return [{ operation: 'exec', resource: 'echo x' }];
+      },
+    });
+    const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+    await expect(session.run({ command: 'echo x' })).rejects.toBeInstanceOf(DeniedError);
+    await expect(session.run({ command: 'echo x' })).resolves.toMatchObject({ rows: 0 });
+  });
+
+  it('stops a result at maxRows while it streams, naming the cap and how to raise it', async () => {
+    const { portcullis, log, sink } = await setup();
+    const session = createGate({
+      portcullis,
+      target: 'bastion',
+      adapter: toyAdapter(log),
+      caps: { maxRows: 5 },
+    }).open(alice);
+    const err = await session.run({ command: 'rows many', rows: 1_000_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResultTooLargeError);
+    expect(err).toMatchObject({ code: 'ERR_RESULT_TOO_LARGE', cap: 'maxRows', limit: 5 });
+    expect((err as Error).message).toMatch(/maxRows \(5 rows\).*raise maxRows in createToy\(\{ caps \}\)/);
+    expect(sink.events.at(-1)).toMatchObject({ type: 'error', data: { code: 'ERR_RESULT_TOO_LARGE' } });
+  });
+
+  it('counts output bytes against maxBytes', async () => {
+    const { portcullis, log } = await setup();
+    const session = createGate({
+      portcullis,
+      target: 'bastion',
+      adapter: toyAdapter(log),
+      caps: { maxBytes: 8 },
+    }).open(alice);
+    await expect(session.run({ command: 'emit x', chunks: ['12345', '67890'] })).rejects.toMatchObject({
+      cap: 'maxBytes',
+    });
+  });
+
+  it('stops a request at maxDurationMs through run.signal, and the next request still runs', async () => {
+    const { portcullis, log } = await setup();
+    const session = createGate({
+      portcullis,
+      target: 'bastion',
+      adapter: toyAdapter(log),
+      caps: { maxDurationMs: 20 },
+    }).open(alice);
+    await expect(session.run({ command: 'hang' })).rejects.toMatchObject({ cap: 'maxDurationMs' });
+    await expect(session.run({ command: 'echo next' })).resolves.toBeDefined();
+    expect(log).toEqual(['run hang', 'stopped', 'run echo next']);
+  });
+
+  it('masks output streams across chunk boundaries and records only masked text', async () => {
+    const { portcullis, log, sink } = await setup();
+    const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+    const text = `token=${TOKEN} done`;
+    for (const cut of [1, 7, 12, text.length - 3]) {
+      const result = await session.run({ command: 'emit x', chunks: [text.slice(0, cut), text.slice(cut)] });
+      expect(result.out).toBe('token=[REDACTED:github-token] done');
+    }
+    await session.end();
+    const recorded = JSON.stringify(sink.events);
+    expect(recorded).not.toContain(TOKEN);
+    expect(recorded).toContain('[REDACTED:github-token]');
+  });
+
+  it('masks errors with the same plan as results and keeps no driver cause', async () => {
+    const { portcullis, log, sink } = await setup();
+    const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+    const err = (await session.run({ command: 'fail' }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe('driver said [REDACTED:github-token]');
+    expect(err.cause).toBeUndefined();
+    expect(JSON.stringify(sink.events)).not.toContain(TOKEN);
+  });
+
+  it('starts a recording only at the first request, and never without a recorder', async () => {
+    const { portcullis, log, sink } = await setup();
+    const gate = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) });
+    await gate.open(alice).end();
+    expect(sink.events).toEqual([]);
+    const bare = await setup({ recorder: false });
+    const session = createGate({
+      portcullis: bare.portcullis,
+      target: 'bastion',
+      adapter: toyAdapter(log),
+    }).open(alice);
+    await expect(session.run({ command: 'echo 1' })).resolves.toBeDefined();
+    await session.end();
+  });
+
+  it('withholds a result it could not record when the policy requires recording', async () => {
+    const inner = createMemorySink();
+    let failResults = false;
+    const sink: RecordingSink = {
+      append: (events) => {
+        if (failResults && events.some((e) => e.type === 'result'))
+          return Promise.reject(new Error('disk full'));
+        return inner.append(events);
+      },
+      flush: () => inner.flush(),
+      close: () => inner.close(),
+    };
+    const { portcullis, log } = await setup({ sink, required: true });
+    const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+    await expect(session.run({ command: 'echo ok' })).resolves.toBeDefined();
+    failResults = true;
+    await expect(session.run({ command: 'echo ok' })).rejects.toBeInstanceOf(RecordingError);
+  });
+
+  it('ends: later runs are refused, queued work finishes first', async () => {
+    const { portcullis, log } = await setup();
+    const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+    const queued = session.run({ command: 'echo a' });
+    const order: string[] = [];
+    await session.end(() => {
+      order.push('released');
+    });
+    await queued;
+    expect(order).toEqual(['released']);
+    expect(session.ended).toBe(true);
+    await expect(session.run({ command: 'echo b' })).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('checks its options', async () => {
+    const { portcullis, log } = await setup();
+    const adapter = toyAdapter(log);
+    expect(() => createGate({ portcullis, target: 'nope', adapter })).toThrow(TypeError);
+    expect(() => createGate({ portcullis, target: 'bastion', adapter, caps: { maxRows: 0 } })).toThrow(
+      /maxRows/,
+    );
+    expect(() => createGate({ portcullis, target: 'bastion', adapter: {} as never })).toThrow(TypeError);
+    expect(() => createGate({ portcullis, target: 'bastion', adapter }).open({} as Principal)).toThrow(
+      TypeError,
+    );
+  });
+});

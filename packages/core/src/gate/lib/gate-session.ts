@@ -1,0 +1,320 @@
+// One principal's gate session: the ordered queue and the step pipeline, as closures over
+// private state (nothing to patch on a shared prototype, no internal hook on the object).
+import type { LruCache } from '../../classify/sql/cache.js';
+import { authorizeDecided } from '../../engine/authorize.js';
+import { decideRequest, type Decided } from '../../engine/decide-request.js';
+import type { EngineParts } from '../../engine/engine-registry.js';
+import { recordStep } from '../../engine/record-step.js';
+import type { Authorization, AuthorizeInput, Portcullis, ReviewOptions } from '../../engine/types.js';
+import { DeniedError, RecordingError } from '../../errors.js';
+import type { Decision, Principal, SessionRecorder } from '../../types.js';
+import { canonicalJson } from '../../record/canonical-json.js';
+import { createGateQueue } from '../queue.js';
+import { capError, createCapMeter } from '../result-caps.js';
+import { toSafeError } from '../safe-error.js';
+import type {
+  GateAdapter,
+  GateResultRecord,
+  GateRun,
+  GateRunOptions,
+  GateSession,
+  MaskingPlan,
+  ResultCaps,
+} from '../types.js';
+import { createGateOutput } from './gate-output.js';
+
+/** A cached plan: the decision and the request's session effects, and the masking plan once known. */
+export interface Plan {
+  readonly decided: Decided;
+  effects?: { readonly value: unknown };
+  masking?: { readonly profile: string | undefined; readonly plan: MaskingPlan };
+}
+
+/** What every session of one gate shares. */
+export interface GateShared<Call, Raw, Result, Effects> {
+  readonly portcullis: Portcullis;
+  readonly parts: EngineParts | undefined;
+  readonly target: string;
+  readonly adapter: GateAdapter<Call, Raw, Result, Effects>;
+  readonly caps: ResultCaps;
+  readonly resultRows: number;
+  readonly hint: string;
+  readonly plans: LruCache<string, Plan> | undefined;
+  maskingFor(profile: string | undefined): MaskingPlan;
+}
+
+const noop = (): void => undefined;
+
+/**
+ * Opens a session (see {@link GateSession}).
+ *
+ * @example
+ * ```ts
+ * const session = openGateSession(shared, principal, { mode: 'defer' });
+ * ```
+ */
+export function openGateSession<Call, Raw, Result, Effects>(
+  shared: GateShared<Call, Raw, Result, Effects>,
+  given: Principal,
+  review: ReviewOptions,
+): GateSession<Call, Result> {
+  const { portcullis, parts, target, adapter } = shared;
+  // A deep copy: the caller's arrays must not change who this session is.
+  const principal: Principal = Object.freeze({
+    ...given,
+    groups: Object.freeze([...given.groups]),
+    ...(given.actorChain === undefined ? {} : { actorChain: Object.freeze([...given.actorChain]) }),
+  });
+  const principalKey = canonicalJson(principal);
+  const queue = createGateQueue();
+  const ending = new AbortController();
+  let ended = false;
+  let endPromise: Promise<void> | undefined;
+  let recorder: SessionRecorder | undefined;
+  let noRecorder = parts !== undefined && !parts.recorder;
+  let recordingStarted = 0;
+
+  // Started at the first request, and only when the engine has a recorder. A failure to start
+  // is retried by the next request; the engine denies whatever requires recording meanwhile.
+  const recording = async (): Promise<SessionRecorder | undefined> => {
+    if (recorder !== undefined || noRecorder) return recorder;
+    try {
+      recorder = await portcullis.startSession(principal, target);
+    } catch {
+      return undefined;
+    }
+    if (recorder === undefined) noRecorder = true;
+    else recordingStarted = performance.now();
+    return recorder;
+  };
+
+  const refuse = async (reason: string, input: AuthorizeInput): Promise<never> => {
+    const action = { operation: 'unknown' } as const;
+    const decision: Decision = {
+      effect: 'deny',
+      rules: [],
+      reasons: [reason],
+      actions: [{ action, effect: 'deny', rules: [], reasons: [reason] }],
+      recordingRequired: false,
+    };
+    const error = new DeniedError(`a request on ${target} is denied: ${reason}`, decision);
+    const requestSeq = (
+      await recordStep(input.session, 'request', { request: input.request, actions: [action] }, false)
+    )?.seq;
+    const seq = requestSeq === undefined ? {} : { requestSeq };
+    await recordStep(input.session, 'decision', { ...seq, ...decision }, false);
+    await recordStep(input.session, 'error', { ...seq, code: error.code, message: error.message }, false);
+    throw error;
+  };
+
+  // classify → decide (cached plan) → approve → record request/decision/approval.
+  const authorize = async (
+    input: AuthorizeInput,
+    key: string,
+  ): Promise<{ readonly auth: Authorization; readonly plan: Plan | undefined }> => {
+    if (parts === undefined) return { auth: await portcullis.authorize(input), plan: undefined };
+    let plan = shared.plans?.get(key);
+    if (plan === undefined) {
+      const decided = decideRequest(parts.deps, input);
+      plan = { decided };
+      // A failure (classifier or evaluator threw) is not a plan: the next request tries again.
+      if (decided.failure === undefined) shared.plans?.set(key, plan);
+    }
+    return { auth: await authorizeDecided(parts.deps, input, plan.decided), plan };
+  };
+
+  const runOne = async (
+    call: Call,
+    deliver: (value: Result) => void,
+    fail: (error: unknown) => void,
+  ): Promise<void> => {
+    const gate = adapter.toRequest(call);
+    const session = await recording();
+    const input: AuthorizeInput = {
+      principal,
+      target,
+      request: gate.request,
+      ...(gate.context === undefined ? {} : { context: gate.context }),
+      ...(session === undefined ? {} : { session }),
+      review,
+    };
+    if (gate.refuse !== undefined) await refuse(gate.refuse, input);
+    const key = `${principalKey}\u0000${gate.key ?? canonicalJson(gate.request)}\u0000${gate.state ?? ''}`;
+    const { auth, plan } = await authorize(input, key);
+
+    const cached = plan?.masking;
+    let masking = cached !== undefined && cached.profile === auth.mask ? cached.plan : undefined;
+    if (masking === undefined) {
+      masking = shared.maskingFor(auth.mask);
+      if (plan !== undefined) plan.masking = { profile: auth.mask, plan: masking };
+    }
+    let effects = plan?.effects;
+    if (effects === undefined) {
+      effects = { value: adapter.effects?.(gate.request, gate.context) };
+      if (plan !== undefined) plan.effects = effects;
+    }
+
+    const required = auth.decision.recordingRequired;
+    const seq = auth.requestSeq === undefined ? {} : { requestSeq: auth.requestSeq };
+    const started = performance.now();
+    const fails = (cap: 'maxRows' | 'maxBytes' | 'maxDurationMs'): Error =>
+      capError(cap, shared.caps, target, shared.hint);
+    const meter = createCapMeter(shared.caps, fails);
+    const deadline = new AbortController();
+    const onEnd = (): void => {
+      deadline.abort(new TypeError('the session ended while the request ran'));
+    };
+    ending.signal.addEventListener('abort', onEnd, { once: true });
+    const timer = setTimeout(() => {
+      deadline.abort(fails('maxDurationMs'));
+    }, shared.caps.maxDurationMs);
+    const maskText = (text: string): string => masking.text(text);
+    const safeError = (error: unknown): Error =>
+      toSafeError(error, maskText, target, adapter.safeError?.bind(adapter));
+    const run: GateRun<Effects> = Object.freeze({
+      principal,
+      target,
+      request: gate.request,
+      authorization: auth,
+      effects: effects.value as Effects,
+      masking,
+      caps: shared.caps,
+      signal: deadline.signal,
+      count: (rows: number, bytes: number) => {
+        meter.count(rows, bytes);
+      },
+      output: (stream: string) =>
+        createGateOutput({
+          stream,
+          plan: masking,
+          count: (bytes) => {
+            meter.count(0, bytes);
+          },
+          record: (data) => recordStep(session, 'output', { ...seq, ...data }, required).then(noop),
+          elapsed: () => (performance.now() - recordingStarted) / 1000,
+        }),
+      safeError,
+    });
+
+    let value: Result;
+    let record: GateResultRecord;
+    try {
+      const executing = adapter.execute(call, run);
+      // The caller hears of a passed deadline at once; the queue moves on only once the
+      // executor has stopped.
+      const stopped = new Promise<never>((_, reject) => {
+        const onAbort = (): void => {
+          reject(deadline.signal.reason as Error);
+        };
+        if (deadline.signal.aborted) onAbort();
+        else deadline.signal.addEventListener('abort', onAbort, { once: true });
+      });
+      stopped.catch(noop);
+      let raw: Raw;
+      try {
+        raw = await Promise.race([executing, stopped]);
+      } catch (err) {
+        if (deadline.signal.aborted) {
+          const safe = safeError(err);
+          await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
+          fail(safe);
+          await executing.then(noop, noop);
+          return;
+        }
+        throw err;
+      }
+      ({ value, record } = adapter.shape(raw, run));
+    } catch (err) {
+      const safe = err instanceof RecordingError ? err : safeError(err);
+      await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
+      fail(safe);
+      return;
+    } finally {
+      clearTimeout(timer);
+      ending.signal.removeEventListener('abort', onEnd);
+    }
+    try {
+      await recordStep(session, 'result', resultData(seq, record, shared.resultRows, started), required);
+    } catch (cause) {
+      fail(
+        new RecordingError(
+          `the request ran on ${target} but its result could not be recorded, which the policy requires; the result is withheld`,
+          { cause },
+        ),
+      );
+      return;
+    }
+    deliver(value);
+  };
+
+  const session: GateSession<Call, Result> = {
+    principal,
+    target,
+    get ended() {
+      return ended;
+    },
+    run(call: Call, options?: GateRunOptions): Promise<Result> {
+      if (ended) return Promise.reject(new TypeError('this session has ended'));
+      const order = options?.queue ?? queue;
+      return new Promise<Result>((resolve, reject) => {
+        order.enqueue(() => runOne(call, resolve, reject)).catch(reject);
+      });
+    },
+    enqueue<T>(task: () => Promise<T>): Promise<T> {
+      if (ended) return Promise.reject(new TypeError('this session has ended'));
+      return queue.enqueue(task);
+    },
+    async note(code: string, message: string): Promise<void> {
+      await recordStep(recorder, 'error', { code, message }, false);
+    },
+    end(beforeEnd?: () => Promise<void> | void): Promise<void> {
+      endPromise ??= (async () => {
+        ended = true;
+        await queue.idle();
+        try {
+          await beforeEnd?.();
+        } finally {
+          ending.abort();
+          if (recorder !== undefined) await recorder.end({ reason: 'ended' });
+        }
+      })();
+      return endPromise;
+    },
+  };
+  return Object.freeze(session);
+}
+
+function codeOf(error: Error): string {
+  const raw = (error as { code?: unknown }).code;
+  return typeof raw === 'string' ? raw : error.name;
+}
+
+function resultData(
+  seq: { readonly requestSeq?: number },
+  record: GateResultRecord,
+  resultRows: number,
+  started: number,
+): Record<string, unknown> {
+  let body: unknown = record.body;
+  let truncated = record.truncated ?? false;
+  if (Array.isArray(body)) {
+    if (resultRows === 0) {
+      truncated ||= body.length > 0 || (record.rowCount ?? 0) > 0;
+      body = undefined;
+    } else if (body.length > resultRows) {
+      body = body.slice(0, resultRows);
+      truncated = true;
+    }
+  }
+  return {
+    ...seq,
+    ...(record.summary === undefined ? {} : { summary: record.summary }),
+    ...(record.rowCount === undefined ? {} : { rowCount: record.rowCount }),
+    ...(record.exitCode === undefined ? {} : { exitCode: record.exitCode }),
+    ...(record.signal === undefined ? {} : { signal: record.signal }),
+    ...(body === undefined ? {} : { body }),
+    truncated,
+    ...(record.masked === undefined ? {} : { masked: record.masked }),
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+  };
+}

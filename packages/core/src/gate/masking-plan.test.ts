@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { createMasker } from '../mask/create-masker.js';
+import { createExampleRng, githubStyleToken } from '../mask/lib/example-rng.js';
+import { parsePolicy } from '../policy/load-policy.js';
+import { maskerFor } from './masker-for.js';
+import { createMaskingPlan } from './masking-plan.js';
+
+const TOKEN = githubStyleToken(createExampleRng(3), 'ghp_');
+
+describe('maskerFor', () => {
+  const policy = parsePolicy(`
+version: 1
+targets: { db: { protocol: postgres } }
+rules: []
+masking:
+  profiles:
+    none: { detectors: [] }
+    cols: { columns: { "*.secret": redact } }
+`);
+
+  it('masks with every built-in detector when no profile is named, or an unknown one', () => {
+    for (const profile of [undefined, 'missing']) {
+      expect(maskerFor(policy, profile).maskText(`t=${TOKEN}`).text).toBe('t=[REDACTED:github-token]');
+    }
+  });
+
+  it('uses the named profile, compiled once', () => {
+    expect(maskerFor(policy, 'none').maskText(`t=${TOKEN}`).text).toBe(`t=${TOKEN}`);
+    expect(maskerFor(policy, 'none')).toBe(maskerFor(policy, 'none'));
+  });
+
+  it('names the profile that cannot be compiled', () => {
+    const hashing = parsePolicy(`
+version: 1
+targets: { db: { protocol: postgres } }
+rules: []
+masking: { profiles: { h: { style: hash } } }
+`);
+    expect(() => maskerFor(hashing, 'h')).toThrow(/masking profile "h" cannot be used/);
+  });
+});
+
+describe('createMaskingPlan().columns', () => {
+  const plan = createMaskingPlan(createMasker({ columns: { 'public.t.secret': 'redact' } }));
+
+  it('skips content detection on columns that cannot carry text, unless a rule names them', () => {
+    const shape = plan.columns([
+      { name: 'n', text: false },
+      { name: 's', text: false, source: 'public.t.secret' },
+      { name: 'body' },
+    ]);
+    expect(shape.row([TOKEN, 42, `x ${TOKEN}`])).toEqual([
+      TOKEN,
+      '[REDACTED:column]',
+      'x [REDACTED:github-token]',
+    ]);
+    expect(shape.masked).toBe(2);
+  });
+
+  it('masks object rows by name, a repeated name by its last column, and never changes the input', () => {
+    const shape = plan.columns([{ name: 'a', source: 'public.t.secret' }, { name: 'a' }]);
+    const row = { a: `v ${TOKEN}` };
+    expect(shape.row(row)).toEqual({ a: 'v [REDACTED:github-token]' });
+    expect(row.a).toBe(`v ${TOKEN}`);
+  });
+
+  it('gives a repeated value the same masking, and counts each replacement', () => {
+    const shape = plan.columns([{ name: 'body' }]);
+    for (let i = 0; i < 3; i++) expect(shape.value(0, TOKEN)).toBe('[REDACTED:github-token]');
+    expect(shape.masked).toBe(3);
+    expect(shape.value(0, null)).toBeNull();
+  });
+
+  it('masks a stream as it masks the whole text', () => {
+    const text = `a ${TOKEN} b`;
+    for (let cut = 0; cut <= text.length; cut += 5) {
+      const s = plan.stream();
+      expect(s.write(text.slice(0, cut)) + s.write(text.slice(cut)) + s.end()).toBe(plan.text(text));
+    }
+  });
+});

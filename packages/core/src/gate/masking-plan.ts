@@ -1,0 +1,96 @@
+import type { Masker } from '../mask/types.js';
+import type { ColumnMasking, GateColumn, MaskingPlan } from './types.js';
+
+// Per column, values up to this length are remembered within one result, up to this many.
+const MEMO_VALUE_LENGTH = 256;
+const MEMO_ENTRIES = 2048;
+
+const keep = (value: unknown): unknown => value;
+
+/**
+ * The masking plan over a compiled masker: text, values, JSON, streams, and per result shape a
+ * {@link ColumnMasking} whose column rules are resolved once per column, whose non-text columns
+ * skip content detection, and which masks a repeated value once per result.
+ *
+ * @example
+ * ```ts
+ * const plan = createMaskingPlan(maskerFor(policy, auth.mask));
+ * const shape = plan.columns([{ name: 'id', text: false }, { name: 'email', source: 'public.users.email' }]);
+ * const row = shape.row({ id: 1, email: 'a@example.com' });
+ * ```
+ */
+export function createMaskingPlan(masker: Masker): MaskingPlan {
+  return Object.freeze({
+    masker,
+    text: (text: string) => masker.maskText(text).text,
+    value: (value: unknown, context?: Parameters<Masker['maskValue']>[1]) => masker.maskValue(value, context),
+    json: (document: unknown) => masker.maskJson(document),
+    columns: (columns: readonly GateColumn[]) => columnMasking(masker, columns),
+    stream: () => masker.createTextStream(),
+  });
+}
+
+function columnMasking(masker: Masker, given: readonly GateColumn[]): ColumnMasking {
+  const columns = Object.freeze(given.map((c) => Object.freeze({ ...c })));
+  const plans = columns.map((column) => planFor(masker, column));
+  // Object rows: a repeated name holds its last column's value.
+  const lastIndex = new Map<string, number>();
+  columns.forEach((column, i) => lastIndex.set(column.name, i));
+  let masked = 0;
+
+  const value = (index: number, input: unknown): unknown => {
+    const plan = plans[index];
+    const out = plan === undefined ? masker.maskValue(input) : plan(input);
+    if (out !== input) masked++;
+    return out;
+  };
+
+  return {
+    columns,
+    value,
+    row<R>(row: R): R {
+      if (Array.isArray(row)) {
+        const out = new Array<unknown>(row.length);
+        for (let i = 0; i < row.length; i++) out[i] = value(i, row[i]);
+        return out as R;
+      }
+      if (typeof row !== 'object' || row === null) throw new TypeError('a row is an array or an object');
+      const input = row as Readonly<Record<string, unknown>>;
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(input)) {
+        const i = lastIndex.get(key);
+        if (i !== undefined) {
+          out[key] = value(i, input[key]);
+          continue;
+        }
+        // A key the result shape does not name (none, from a driver): masked by content under its name.
+        const before = input[key];
+        const after = masker.maskValue(before, { column: key });
+        if (after !== before) masked++;
+        out[key] = after;
+      }
+      return out as R;
+    },
+    get masked() {
+      return masked;
+    },
+  };
+}
+
+/** One column's value masking: its rule resolved once, non-text types skipped, repeats remembered. */
+function planFor(masker: Masker, column: GateColumn): (value: unknown) => unknown {
+  const ruled = masker.columnRuled(column);
+  if (column.text === false && !ruled) return keep;
+  const mask = masker.planColumn(column.source === undefined ? { name: column.name } : column);
+  if (ruled) return mask;
+  const memo = new Map<string, unknown>();
+  return (input) => {
+    if (typeof input !== 'string') return input === null || input === undefined ? input : mask(input);
+    if (input.length > MEMO_VALUE_LENGTH) return mask(input);
+    const hit = memo.get(input);
+    if (hit !== undefined) return hit;
+    const out = mask(input);
+    if (memo.size < MEMO_ENTRIES) memo.set(input, out);
+    return out;
+  };
+}
