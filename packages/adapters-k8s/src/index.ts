@@ -1,2 +1,17 @@
-// Public entry: re-exports only. Empty until this package gets its issue.
-export {};
+// Public entry of @portcullis/k8s: re-exports only.
+export { createKubeGate } from './create-kube-gate.js';
+export { KubeApiError } from './kube-api-error.js';
+export type {
+  CreateKubeGateOptions,
+  KubeConfigLike,
+  KubeExecOptions,
+  KubeExecResult,
+  KubeGate,
+  KubeListOptions,
+  KubeLogsOptions,
+  KubeObjectRef,
+  KubeSession,
+  KubeSessionOptions,
+  KubeWatchEvent,
+  KubeWatchOptions,
+} from './types.js';

@@ -123,11 +123,12 @@ export interface KubeRequest {
   readonly path: string;
   readonly headers?: Readonly<Record<string, string | readonly string[]>>;
   /**
-   * The request body as sent (JSON, YAML or a patch), when the adapter has it. It does not
-   * change the classified actions, but an approval is bound to it: an approved `PATCH` does not
-   * carry over to another body.
+   * The request body as sent (JSON, YAML, a patch, or bytes such as kubectl's protobuf), when
+   * the adapter has it. It does not change the classified actions, but an approval is bound to
+   * its exact bytes (text counts as its UTF-8 bytes): an approved `PATCH` does not carry over to
+   * another body.
    */
-  readonly body?: string;
+  readonly body?: string | Uint8Array;
 }
 
 /** One thing a caller wants done on a target (SPEC.md §2). */

@@ -156,6 +156,48 @@ describe('hashRequest', () => {
     expect(patch('{"spec":{"replicas":3}}')).toBe(patch('{"spec":{"replicas":3}}'));
   });
 
+  it('binds a kube request to the exact bytes of a binary body (protobuf)', () => {
+    const path = '/api/v1/namespaces/prod/configmaps';
+    const post = (body: string | Uint8Array): string =>
+      hashRequest({ ...base, request: { type: 'kube', method: 'POST', path, body } });
+    // k8s\0 magic, then bytes that are not UTF-8: a lossy text decoding would make these equal.
+    const a = Uint8Array.from([0x6b, 0x38, 0x73, 0x00, 0xff, 0x01]);
+    const b = Uint8Array.from([0x6b, 0x38, 0x73, 0x00, 0xfe, 0x01]);
+    expect(post(a)).not.toBe(post(b));
+    expect(post(a)).toBe(post(Buffer.from(a)));
+    expect(post(a)).toBe(post(Uint8Array.from(a)));
+    // The same bytes sent as text or as bytes are the same request.
+    expect(post('{"a":"é"}')).toBe(post(new TextEncoder().encode('{"a":"é"}')));
+    // A view onto part of a larger buffer covers only its own bytes.
+    const big = Uint8Array.from([9, 9, ...a, 9]);
+    expect(post(big.subarray(2, 2 + a.length))).toBe(post(a));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (bytes, at, delta) => {
+          const other = Uint8Array.from(bytes);
+          const i = at % other.length;
+          other[i] = ((other[i] ?? 0) + delta) % 256;
+          expect(post(other)).not.toBe(post(bytes));
+        },
+      ),
+    );
+  });
+
+  it('reads impersonation headers given as a Map or a fetch Headers object', () => {
+    const kube = (headers: unknown): string =>
+      hashRequest({
+        ...base,
+        request: { type: 'kube', method: 'GET', path: '/api/v1/pods', headers } as unknown as Request,
+      });
+    const plain = kube({ 'Impersonate-User': 'root' });
+    expect(kube(new Map([['Impersonate-User', 'root']]))).toBe(plain);
+    expect(kube(new Headers({ 'Impersonate-User': 'root' }))).toBe(plain);
+    expect(kube(new Map())).not.toBe(plain);
+  });
+
   it('differs for texts differing by one character', () => {
     fc.assert(
       fc.property(
@@ -211,5 +253,32 @@ describe('SQL parameter values', () => {
     });
     const command = { type: 'command', command: 'ls' } as const;
     expect(shownRequest(command)).toBe(command);
+  });
+});
+
+describe('a binary kube body as shown and kept', () => {
+  const path = '/api/v1/namespaces/prod/configmaps';
+  it('is its text when the bytes are UTF-8, so it reads (and records) like a text body', () => {
+    const body = new TextEncoder().encode('{"kind":"ConfigMap"}');
+    expect(shownRequest({ type: 'kube', method: 'POST', path, body })).toEqual({
+      type: 'kube',
+      method: 'POST',
+      path,
+      body: '{"kind":"ConfigMap"}',
+    });
+  });
+
+  it('is base64, marked, and the same for a Buffer and a Uint8Array, when it is not text', () => {
+    const bytes = Uint8Array.from([0x6b, 0x38, 0x73, 0x00, 0xff]);
+    const shown = shownRequest({ type: 'kube', method: 'POST', path, body: bytes });
+    expect(shown).toEqual({
+      type: 'kube',
+      method: 'POST',
+      path,
+      body: '[binary body: 5 bytes, base64] azhzAP8=',
+    });
+    expect(
+      canonicalJson(shownRequest({ type: 'kube', method: 'POST', path, body: Buffer.from(bytes) })),
+    ).toBe(canonicalJson(shown));
   });
 });

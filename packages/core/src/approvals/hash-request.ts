@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Principal, Request } from '../types.js';
 import { canonicalJson } from '../record/canonical-json.js';
+import { headerEntries } from '../classify/kubernetes/headers.js';
 
 /** What an approval is bound to: who asks, where, and exactly what. */
 export interface RequestIdentity {
@@ -71,10 +72,14 @@ export function canonicalRequest(request: Request): Readonly<Record<string, unkn
       return { type: 'forward', to: `${request.host}:${String(request.port)}` };
     case 'kube': {
       const impersonate: [string, string[]][] = [];
-      for (const [name, value] of Object.entries(request.headers ?? {})) {
-        const lower = name.toLowerCase();
+      // The classifier reads a Map or fetch Headers too; the binding must see what it saw.
+      const entries = headerEntries(request.headers);
+      if (entries === undefined) throw new TypeError('kube request headers are not a record, Map or Headers');
+      for (const [name, value] of entries) {
+        const lower = name.trim().toLowerCase();
         if (!lower.startsWith('impersonate-')) continue;
-        const values = typeof value === 'string' ? [value] : [...value];
+        const values =
+          typeof value === 'string' ? [value] : Array.isArray(value) ? value.map(String) : [String(value)];
         impersonate.push([lower, values.sort()]);
       }
       impersonate.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -83,8 +88,8 @@ export function canonicalRequest(request: Request): Readonly<Record<string, unkn
         method: request.method.toUpperCase(),
         path: request.path,
         impersonate,
-        // The body binds the approval to what is written, not only where (a hash keeps the
-        // canonical form small for large manifests).
+        // The body binds the approval to what is written, not only where (a hash of its exact
+        // bytes keeps the canonical form small for large manifests and protobuf alike).
         ...(request.body === undefined ? {} : { bodySha256: sha256(request.body) }),
       };
     }
@@ -93,8 +98,12 @@ export function canonicalRequest(request: Request): Readonly<Record<string, unkn
   }
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+/** SHA-256 (hex) of bytes, or of text's UTF-8 bytes. */
+function sha256(data: string | Uint8Array): string {
+  const hash = createHash('sha256');
+  if (typeof data === 'string') hash.update(data, 'utf8');
+  else hash.update(data);
+  return hash.digest('hex');
 }
 
 /**
@@ -148,7 +157,9 @@ export function hashScope(scope: { readonly principal: Principal; readonly targe
 /**
  * The request as it is shown and kept (in recordings and approval records): an SQL request's
  * parameter values are left out, because they may hold secrets the recording must not; the
- * approval still binds them through {@link hashRequest}.
+ * approval still binds them through {@link hashRequest}. A Kubernetes body given as bytes is
+ * shown as its text when it is UTF-8, else as `[binary body: N bytes, base64] …`, so the kept
+ * form is JSON whatever the byte type.
  *
  * @example
  * ```ts
@@ -156,6 +167,26 @@ export function hashScope(scope: { readonly principal: Principal; readonly targe
  * ```
  */
 export function shownRequest(request: Request): Request {
+  if (request.type === 'kube') {
+    return typeof request.body === 'string' || request.body === undefined
+      ? request
+      : { ...request, body: shownBody(request.body) };
+  }
   if (request.type !== 'sql' || request.params === undefined) return request;
   return { type: 'sql', sql: request.sql };
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A binary body as text for people and JSON records: the text itself when the bytes are UTF-8
+ * (which turns back into the same bytes), else `[binary body: N bytes, base64] …`.
+ */
+function shownBody(bytes: Uint8Array): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    return `[binary body: ${String(bytes.byteLength)} bytes, base64] ${base64}`;
+  }
 }

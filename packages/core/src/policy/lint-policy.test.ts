@@ -178,4 +178,28 @@ rules:
     ]);
     expect(() => lintPolicy({ ...p })).toThrow(TypeError);
   });
+
+  it('warns when a policy reviews exec but allows attach, pod creation or ephemeral containers (Kubernetes)', () => {
+    const found = lint(`  - id: exec-needs-review
+    effect: review
+    when: { groups: [sre], targets: [prod-cluster], operations: [exec], resources: ["namespaces/prod/pods/*/exec"] }
+    review: { approvers: { groups: [managers] } }
+  - id: attach-ok
+    effect: allow
+    when: { groups: [sre], targets: [prod-cluster], operations: [attach] }
+  - id: pods-ok
+    effect: allow
+    when: { groups: [sre], targets: [prod-cluster], operations: [create, patch], resources: ["namespaces/*/pods", "namespaces/*/pods/*/ephemeralcontainers"] }
+  - id: other-team
+    effect: allow
+    when: { groups: [devs], targets: [prod-cluster], operations: [attach] }
+  - id: configmaps-ok
+    effect: allow
+    when: { groups: [sre], targets: [prod-cluster], operations: [create], resources: ["namespaces/*/configmaps"] }
+`);
+    const bypass = found.filter((f) => f.endsWith('[exec-review-bypassed]'));
+    expect(bypass).toHaveLength(2);
+    expect(bypass[0]).toMatch(/rule attach-ok allows attach \(kubectl attach, run -it\) on prod-cluster, while review rule exec-needs-review/);
+    expect(bypass[1]).toMatch(/rule pods-ok allows creating pods \(kubectl run, debug node\), ephemeral containers \(kubectl debug\)/);
+  });
 });

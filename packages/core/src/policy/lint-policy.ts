@@ -141,6 +141,11 @@ export function lintPolicy(policy: CompiledPolicy): LintFinding[] {
     }
   }
 
+  // Kubernetes: reviewing exec while allowing what opens the same interactive access.
+  for (const finding of execBypasses(rules, targets)) {
+    add('exec-review-bypassed', 'warning', ['rules', finding.rule.index], finding.message, finding.rule.id);
+  }
+
   // Duplicates: same effect and the same conditions.
   const seen = new Map<string, CompiledRule>();
   for (const rule of rules) {
@@ -260,4 +265,61 @@ function isUniversal(pattern: string, flavour: GlobFlavour): boolean {
 function normalizedWhen(when: PolicyWhen): string {
   const keys = Object.keys(when).sort() as (keyof PolicyWhen)[];
   return JSON.stringify(keys.map((k) => [k, [...new Set(when[k])].sort()]));
+}
+
+/**
+ * Allow rules that open a pod as interactively as `exec` on a Kubernetes target where a review
+ * (or deny) rule holds `exec` back for the same principals: `attach` (kubectl attach, run -it),
+ * creating pods (kubectl run, debug node) and patching ephemeral containers (kubectl debug). A
+ * sample-based check: each allow rule is tried on pod resources in `default` and in the
+ * namespaces the exec rule names literally.
+ */
+function execBypasses(
+  rules: readonly CompiledRule[],
+  targets: CompiledPolicy['targets'],
+): { rule: CompiledRule; message: string }[] {
+  const out: { rule: CompiledRule; message: string }[] = [];
+  for (const [name, target] of targets) {
+    if (target.protocol !== 'kubernetes') continue;
+    const holders = rules.filter((r) => r.effect !== 'allow' && r.applies.get(name)?.has('exec') === true);
+    for (const holder of holders) {
+      const namespaces = new Set(['default']);
+      for (const pattern of holder.source.when?.resources ?? []) {
+        const literal = /^namespaces\/([a-z0-9][-a-z0-9.]*)\//.exec(pattern);
+        if (literal?.[1] !== undefined) namespaces.add(literal[1]);
+      }
+      for (const rule of rules) {
+        if (rule.effect !== 'allow' || !mayShareRequesters(rule, holder)) continue;
+        const ops = rule.applies.get(name);
+        if (ops === undefined) continue;
+        const matches = (resource: string): boolean => rule.resourcesPath === undefined || rule.resourcesPath(resource);
+        const opened: string[] = [];
+        for (const ns of namespaces) {
+          if (ops.has('attach') && matches(`namespaces/${ns}/pods/p/attach`)) opened.push('attach (kubectl attach, run -it)');
+          if (ops.has('create') && matches(`namespaces/${ns}/pods`)) opened.push('creating pods (kubectl run, debug node)');
+          if ((ops.has('patch') || ops.has('update')) && matches(`namespaces/${ns}/pods/p/ephemeralcontainers`)) {
+            opened.push('ephemeral containers (kubectl debug)');
+          }
+        }
+        if (opened.length === 0) continue;
+        out.push({
+          rule,
+          message: `rule ${rule.id} allows ${[...new Set(opened)].join(', ')} on ${name}, while ${holder.effect} rule ${holder.id} (${displayPath(['rules', holder.index])}) holds exec back: these give the same interactive access to a pod — give them the same effect as exec`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether some principal could match both rules (false only when literal subject or group lists are disjoint). */
+function mayShareRequesters(a: CompiledRule, b: CompiledRule): boolean {
+  for (const field of ['subjects', 'groups'] as const) {
+    const x = a.source.when?.[field];
+    const y = b.source.when?.[field];
+    if (x === undefined || y === undefined) continue;
+    if (!x.every((p) => isLiteralPattern(p, 'flat')) || !y.every((p) => isLiteralPattern(p, 'flat'))) continue;
+    if (!x.some((p) => y.includes(p))) return false;
+  }
+  return true;
 }

@@ -58,6 +58,11 @@ export const OPERATION_VOCABULARY: Readonly<Record<Protocol, readonly string[]>>
     'portforward',
     'proxy',
     'impersonate',
+    // What an exec starts inside the container (its argv, and what a shell it starts runs),
+    // a file a command written as `sh -c STRING` redirects to, and an interactive exec/attach.
+    'command',
+    'write',
+    'shell',
     'unknown',
   ]),
 });

@@ -18,6 +18,11 @@ export interface KubeTarget {
  */
 const SEGMENT = /^[A-Za-z0-9._~:@+=,!$'()-]+$/;
 
+/** Whether a decoded name is one {@link parseKubeTarget} would accept as a path segment. */
+export function isPlainSegment(name: string): boolean {
+  return name !== '.' && name !== '..' && SEGMENT.test(name);
+}
+
 /** No API request needs a longer target; longer ones are refused rather than parsed. */
 const MAX_TARGET_LENGTH = 64 * 1024;
 
@@ -42,7 +47,7 @@ export function parseKubeTarget(target: string): KubeTarget | undefined {
       // Encoded separators and dots are how path-confusion attacks get past a proxy.
       if (/%(2f|5c|2e|25|00)/i.test(raw)) return undefined;
       const segment = percentDecode(raw, false);
-      if (segment === undefined || segment === '.' || segment === '..' || !SEGMENT.test(segment)) {
+      if (segment === undefined || !isPlainSegment(segment)) {
         return undefined;
       }
       segments.push(segment);

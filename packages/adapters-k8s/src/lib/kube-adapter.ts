@@ -1,0 +1,336 @@
+// The executor and result shaper of the Kubernetes gate: forwards one allowed call to the API
+// server with the real credential and masks what comes back before the client sees it.
+import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { GateAdapter, GateRun, GateShaped } from '@portcullis/core';
+import { WebSocket } from 'ws';
+import { relayChannels, relayTunnel } from './channel-relay.js';
+import type { KubeCall, KubeHttpCall, KubeUpgradeCall } from './kube-call.js';
+import { maskKubeJson } from './mask-kube-json.js';
+import { failureStatus } from './status.js';
+import { toRequest } from './to-request.js';
+import type { Upstream } from './upstream.js';
+
+/** What forwarding one call produced, for the `result` event. */
+export interface KubeRaw {
+  /** The API server's HTTP status (101 for an upgrade it accepted). */
+  readonly status: number;
+  /** `json`, `watch`, `text`, `exec`, `tunnel`. */
+  readonly mode: string;
+  /** The masked JSON document the client received, for `json`. */
+  readonly body?: unknown;
+  /** Watch events relayed. */
+  readonly events?: number;
+  /** Bytes received from the API server (before masking). */
+  readonly bytes: number;
+  /** The exit status of an exec or attach, as the API server sent it. */
+  readonly exit?: unknown;
+  /** Port-forward byte counts and duration. */
+  readonly tunnel?: { readonly bytesToPod: number; readonly bytesFromPod: number; readonly durationMs: number };
+}
+
+/** Response headers worth passing on (all others are the API server's transport details). */
+const PASSED_HEADERS = ['content-type', 'cache-control', 'audit-id', 'warning', 'location', 'retry-after', 'x-kubernetes-pf-flowschema-uid', 'x-kubernetes-pf-prioritylevel-uid'];
+
+/** The longest line of a watch stream the gate holds while waiting for its end. */
+const MAX_WATCH_LINE = 16 << 20;
+
+/**
+ * The gate adapter for Kubernetes calls: `toRequest` as classified, `execute` forwarding to
+ * `upstream`, `shape` for the recording.
+ */
+export function kubeAdapter(upstream: Upstream): GateAdapter<KubeCall, KubeRaw, KubeRaw> {
+  return {
+    toRequest,
+    execute: (call, run) => (call.kind === 'http' ? forwardHttp(call, run, upstream) : forwardUpgrade(call, run, upstream)),
+    shape(raw): GateShaped<KubeRaw> {
+      const summary =
+        raw.mode === 'exec'
+          ? `exec ${JSON.stringify(raw.exit ?? null)}`
+          : raw.mode === 'tunnel'
+            ? `tunnel ${raw.tunnel?.bytesToPod ?? 0} bytes to the pod, ${raw.tunnel?.bytesFromPod ?? 0} from it, ${raw.tunnel?.durationMs ?? 0} ms`
+            : `${raw.status} ${raw.mode}`;
+      return {
+        value: raw,
+        record: {
+          summary,
+          ...(raw.body === undefined ? {} : { body: raw.body }),
+          ...(raw.tunnel === undefined ? {} : { body: raw.tunnel }),
+          ...(raw.mode === 'exec' ? { body: { exit: raw.exit ?? null, outputBytes: raw.bytes } } : {}),
+          ...(raw.events === undefined ? {} : { rowCount: raw.events }),
+        },
+      };
+    },
+    capsHint: 'createKubeGate({ caps })',
+  };
+}
+
+async function forwardHttp(call: KubeHttpCall, run: GateRun, upstream: Upstream): Promise<KubeRaw> {
+  const target = await upstream.target();
+  const headers: OutgoingHttpHeaders = { ...call.headers, ...target.headers } as OutgoingHttpHeaders;
+  headers['host'] = target.origin.host;
+  headers['accept-encoding'] = 'identity';
+  if (call.body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(call.method)) {
+    headers['content-length'] = String(call.body.length);
+  }
+  const send = target.origin.protocol === 'https:' ? httpsRequest : httpRequest;
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = send({
+      protocol: target.origin.protocol,
+      hostname: target.origin.hostname,
+      port: target.origin.port,
+      method: call.method,
+      path: call.path,
+      headers,
+      agent: target.agent,
+      signal: run.signal,
+    });
+    req.on('response', resolve);
+    req.on('error', reject);
+    req.end(call.body);
+  });
+  const res = call.response;
+  const destroy = (): void => {
+    response.destroy();
+  };
+  res.on('close', destroy);
+  try {
+    const contentType = String(response.headers['content-type'] ?? '');
+    const out: Record<string, string> = {};
+    for (const name of PASSED_HEADERS) {
+      const value = response.headers[name];
+      if (typeof value === 'string') out[name] = run.masking.text(value);
+    }
+    const status = response.statusCode ?? 502;
+    const secrets = isSecretsRequest(call.path);
+    if (isWatch(call.path, contentType)) {
+      res.writeHead(status, out);
+      res.flushHeaders();
+      return await relayWatch(response, res, run, secrets, status);
+    }
+    if (contentType.startsWith('application/json') && !isStreamingSubresource(call.path)) {
+      const text = await readAll(response, run);
+      let body: unknown;
+      let shown: string;
+      try {
+        body = maskKubeJson(JSON.parse(text) as unknown, run.masking.json, secrets);
+        shown = JSON.stringify(body);
+      } catch {
+        body = undefined;
+        shown = run.masking.text(text);
+      }
+      res.writeHead(status, { ...out, 'content-length': String(Buffer.byteLength(shown)) });
+      res.end(shown);
+      return { status, mode: 'json', bytes: Buffer.byteLength(text), ...(body === undefined ? {} : { body }) };
+    }
+    res.writeHead(status, out);
+    res.flushHeaders();
+    return { status, mode: 'text', bytes: await relayText(response, res, run.output('body'), run) };
+  } finally {
+    res.off('close', destroy);
+  }
+}
+
+async function relayWatch(
+  response: IncomingMessage,
+  res: KubeHttpCall['response'],
+  run: GateRun,
+  secrets: boolean,
+  status: number,
+): Promise<KubeRaw> {
+  const output = run.output('watch');
+  let pending = '';
+  let bytes = 0;
+  let events = 0;
+  const decoder = new TextDecoder('utf-8');
+  const line = async (text: string): Promise<void> => {
+    if (text.trim() === '') return;
+    let shown: string;
+    try {
+      shown = JSON.stringify(maskKubeJson(JSON.parse(text) as unknown, run.masking.json, secrets));
+    } catch {
+      shown = text;
+    }
+    events++;
+    run.count(1, 0);
+    const visible = await output.write(`${shown}\n`);
+    if (visible !== '' && !res.write(visible)) await drained(res);
+  };
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    run.count(0, chunk.length);
+    pending += decoder.decode(chunk, { stream: true });
+    let newline = pending.indexOf('\n');
+    while (newline !== -1) {
+      await line(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+      newline = pending.indexOf('\n');
+    }
+    if (pending.length > MAX_WATCH_LINE) throw new Error('a watch event was longer than the gate accepts');
+    // Each event is shown whole as soon as it is complete: nothing of it can be a secret's start.
+    const idle = await output.idle();
+    if (idle !== '') res.write(idle);
+  }
+  await line(pending + decoder.decode());
+  res.end(await output.end());
+  return { status, mode: 'watch', bytes, events };
+}
+
+// A followed log pauses between lines: after this long without input, what can no longer be
+// part of a secret is shown.
+const IDLE_FLUSH_MS = 40;
+
+/** Streams a text response (logs, proxied pages) through the masked output, flushing when it pauses. */
+async function relayText(
+  response: IncomingMessage,
+  res: KubeHttpCall['response'],
+  output: ReturnType<GateRun['output']>,
+  run: GateRun,
+): Promise<number> {
+  let bytes = 0;
+  let chain: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const show = async (text: string): Promise<void> => {
+    if (text !== '' && !res.write(text)) await drained(res);
+  };
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      run.count(0, chunk.length);
+      clearTimeout(timer);
+      chain = chain.then(async () => show(await output.write(chunk)));
+      await chain;
+      timer = setTimeout(() => {
+        chain = chain.then(async () => show(await output.idle())).catch(() => undefined);
+      }, IDLE_FLUSH_MS);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  await chain;
+  res.end(await output.end());
+  return bytes;
+}
+
+/** Resolves when `res` can take more (or is gone): backpressure from the client to the API server. */
+function drained(res: KubeHttpCall['response']): Promise<void> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+async function readAll(response: IncomingMessage, run: GateRun): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    run.count(0, chunk.length);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Upstream): Promise<KubeRaw> {
+  // Only exec, attach and port-forward are relayed: a WebSocket to any other path (a watch, a
+  // proxied page) would carry responses the relay cannot mask.
+  const operations = new Set(run.authorization.actions.map((a) => a.operation));
+  const tunnel = operations.has('portforward');
+  if (!tunnel && !operations.has('exec') && !operations.has('attach')) {
+    const body = JSON.stringify(
+      failureStatus(400, 'BadRequest', 'the Portcullis gate relays WebSocket upgrades only for exec, attach and portforward'),
+    );
+    call.refuse(400, 'application/json', body);
+    return { status: 400, mode: 'refused', bytes: 0 };
+  }
+  const target = await upstream.target();
+  const scheme = target.origin.protocol === 'https:' ? 'wss:' : 'ws:';
+  const headers: Record<string, string | string[]> = { ...call.headers, ...target.headers } as Record<string, string | string[]>;
+  const socket = new WebSocket(`${scheme}//${target.origin.host}${call.path}`, [...call.protocols], {
+    ...target.tls,
+    headers,
+    perMessageDeflate: false,
+    followRedirects: false,
+    maxPayload: 16 << 20,
+  });
+  const opened = await new Promise<{ ok: true } | { ok: false; status: number; contentType: string; body: string }>(
+    (resolve, reject) => {
+      socket.once('open', () => {
+        // Hold what the API server sends until the relay listens (ws drops unheard messages).
+        socket.pause();
+        resolve({ ok: true });
+      });
+      socket.once('unexpected-response', (_req, res: IncomingMessage) => {
+        void readAll(res, run).then(
+          (body) =>
+            resolve({ ok: false, status: res.statusCode ?? 502, contentType: String(res.headers['content-type'] ?? 'text/plain'), body }),
+          reject,
+        );
+      });
+      socket.once('error', reject);
+      run.signal.addEventListener('abort', () => reject(run.signal.reason as Error), { once: true });
+    },
+  );
+  if (!opened.ok) {
+    let shown: string;
+    try {
+      shown = JSON.stringify(maskKubeJson(JSON.parse(opened.body) as unknown, run.masking.json, false));
+    } catch {
+      shown = run.masking.text(opened.body);
+    }
+    call.refuse(opened.status, opened.contentType, shown);
+    return { status: opened.status, mode: 'refused', bytes: opened.body.length };
+  }
+  const client = await call.accept(socket.protocol);
+  const abort = (): void => {
+    client.close(1011, 'the request passed a cap or the session ended');
+    socket.close(1011);
+  };
+  run.signal.addEventListener('abort', abort, { once: true });
+  try {
+    if (tunnel) {
+      const tunnel = await relayTunnel(client, socket, (bytes) => run.count(0, bytes));
+      return { status: 101, mode: 'tunnel', bytes: tunnel.bytesFromPod, tunnel };
+    }
+    const summary = await relayChannels(client, socket, {
+      stdout: run.output('stdout'),
+      stderr: run.output('stderr'),
+      stdin: run.output('stdin'),
+    });
+    return { status: 101, mode: 'exec', bytes: summary.outputBytes, exit: summary.status ?? null };
+  } finally {
+    run.signal.removeEventListener('abort', abort);
+  }
+}
+
+/** `watch=…` as the API server reads it (true unless absent, empty, `0` or `false`). */
+function isWatch(path: string, contentType: string): boolean {
+  if (contentType.includes('stream=watch')) return true;
+  const q = path.indexOf('?');
+  if (q === -1) return /\/watch\//.test(path);
+  for (const value of new URLSearchParams(path.slice(q + 1)).getAll('watch')) {
+    if (value !== '' && value !== '0' && value.toLowerCase() !== 'false') return true;
+  }
+  return /^\/api(s\/[^/]+)?\/[^/]+\/watch\//.test(path.slice(0, q));
+}
+
+function pathOf(path: string): string {
+  const q = path.indexOf('?');
+  return q === -1 ? path : path.slice(0, q);
+}
+
+function isSecretsRequest(path: string): boolean {
+  try {
+    return /(^|\/)secrets(\/|$)/i.test(decodeURIComponent(pathOf(path)));
+  } catch {
+    return true;
+  }
+}
+
+function isStreamingSubresource(path: string): boolean {
+  return /\/(log|proxy)(\/|$)/.test(pathOf(path));
+}

@@ -1,0 +1,59 @@
+// Kubernetes-aware masking of API responses. Secret values are base64 (`data`) or free text
+// (`stringData`) that no content detector can be trusted to recognise, so every value of a
+// Secret is replaced whatever the profile says, and so is the copy of the whole object that
+// `kubectl apply` keeps in an annotation. Everything else (ConfigMaps included) goes through the
+// policy's masking profile: field rules by key name and content detection on every string.
+
+/** What replaces each value of a Secret. */
+export const SECRET_VALUE = '[REDACTED:kubernetes-secret]';
+
+/** The annotation where client-side apply keeps the last applied object, Secret data included. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Masks one decoded API response (an object, a list, a Table, a watch event or a Status):
+ * Secrets lose every `data`/`stringData` value and their last-applied annotation, then `json`
+ * (the profile's masking) runs over the whole document. `secrets` says the request was for
+ * Secrets, so list items without a `kind` are Secrets too.
+ *
+ * @example
+ * ```ts
+ * maskKubeJson({ kind: 'Secret', data: { password: 'aHVudGVyMg==' } }, plan.json, false);
+ * // → { kind: 'Secret', data: { password: '[REDACTED:kubernetes-secret]' } }
+ * ```
+ */
+export function maskKubeJson(document: unknown, json: (document: unknown) => unknown, secrets: boolean): unknown {
+  return json(hideSecrets(document, secrets, 0));
+}
+
+function hideSecrets(node: unknown, secrets: boolean, depth: number): unknown {
+  if (depth > 64 || typeof node !== 'object' || node === null) return node;
+  if (Array.isArray(node)) return node.map((item) => hideSecrets(item, secrets, depth + 1));
+  const object = node as Json;
+  const kind = object['kind'];
+  const isSecret = kind === 'Secret' || (kind === undefined && secrets && 'metadata' in object);
+  const inner = secrets || kind === 'SecretList';
+  const out: Json = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (isSecret && (key === 'data' || key === 'stringData')) out[key] = hideValues(value);
+    else if (isSecret && key === 'metadata') out[key] = hideLastApplied(value);
+    else out[key] = hideSecrets(value, inner, depth + 1);
+  }
+  return out;
+}
+
+function hideValues(values: unknown): unknown {
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) return SECRET_VALUE;
+  const out: Json = {};
+  for (const key of Object.keys(values)) out[key] = SECRET_VALUE;
+  return out;
+}
+
+function hideLastApplied(metadata: unknown): unknown {
+  if (typeof metadata !== 'object' || metadata === null) return metadata;
+  const annotations = (metadata as Json)['annotations'];
+  if (typeof annotations !== 'object' || annotations === null || !(LAST_APPLIED in annotations)) return metadata;
+  return { ...(metadata as Json), annotations: { ...(annotations as Json), [LAST_APPLIED]: SECRET_VALUE } };
+}
