@@ -19,6 +19,7 @@ export default defineConfig({
       { find: /^@portcullis\/testing$/, replacement: src('./packages/testing/src/index.ts') },
       { find: /^@portcullis\/conformance$/, replacement: src('./packages/conformance/src/index.ts') },
       { find: /^@portcullis\/approvals$/, replacement: src('./packages/approvals/src/index.ts') },
+      { find: /^@portcullis\/mcp$/, replacement: src('./packages/mcp/src/index.ts') },
     ],
   },
   test: {

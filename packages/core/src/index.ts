@@ -212,6 +212,8 @@ export type {
 } from './record/event-data.js';
 export type { KeyInput, RecordingInput } from './record/types.js';
 
+// http
+export { toNodeHandler } from './http/to-node-handler.js';
 // gate runtime
 export { createGate } from './gate/create-gate.js';
 export { createGateQueue } from './gate/queue.js';

@@ -4,6 +4,7 @@ import {
   ApprovalError,
   createMasker,
   PortcullisError,
+  toNodeHandler,
   type ApprovalStore,
   type Masker,
   type Portcullis,
@@ -23,7 +24,6 @@ import {
   signInMain,
   type Notice,
 } from './render.js';
-import { toNodeHandler } from './node-handler.js';
 
 /** Options of {@link createApprovalConsole}. */
 export interface ApprovalConsoleOptions {

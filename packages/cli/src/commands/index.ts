@@ -37,6 +37,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./mask.js')).maskCommand,
   },
   {
+    name: 'mcp',
+    summary: 'run the MCP server: gated targets as tools for any agent (stdio or --http)',
+    load: async () => (await import('./mcp.js')).mcpCommand,
+  },
+  {
     name: 'verify',
     summary: "check a recording's hash chain (and seal); exit 1 if tampered",
     load: async () => (await import('./verify.js')).verifyCommand,

@@ -5,8 +5,14 @@ import { Readable } from 'node:stream';
 /**
  * Adapts a fetch-style handler to Node's `http` (and Express/Connect, which pass the same
  * objects): builds a `Request` from the incoming message, streams the `Response` back, and
- * cancels a streamed body when the client goes away. `origin` is the public origin the console
- * is served under (the Host header is not trusted for it).
+ * cancels a streamed body when the client goes away. `origin` is the public origin the handler
+ * is served under (the Host header is not trusted for it). Used by the approval console and the
+ * MCP server's HTTP transport.
+ *
+ * @example
+ * ```ts
+ * http.createServer(toNodeHandler((request) => handle(request), 'https://ops.example.com'));
+ * ```
  */
 export function toNodeHandler(
   handler: (request: Request) => Promise<Response>,
