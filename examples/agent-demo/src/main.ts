@@ -9,8 +9,10 @@ import { runDemo } from './run-demo.js';
 const { values } = parseArgs({ options: { out: { type: 'string' } }, strict: true });
 
 process.stdout.write(
-  'Portcullis agent demo: an AI agent acting for alice works on a shop database through the gate.\n' +
-    'Embedded PGlite, a local token issuer on 127.0.0.1, nothing leaves this machine.\n\n',
+  'Portcullis agent demo: an AI agent acting for alice works on a shop database through the gate,\n' +
+    'then through the MCP server on the database, an SSH host and a Kubernetes cluster.\n' +
+    'Embedded PGlite, stand-ins for the SSH host and the cluster, a local token issuer on 127.0.0.1;\n' +
+    'nothing leaves this machine.\n\n',
 );
 
 try {
@@ -24,7 +26,9 @@ try {
         .join('  ')}\n`,
     );
   }
-  process.stdout.write(`\nPolicy:    ${result.policyPath}\nRecording: ${result.recordingPath}\n`);
+  process.stdout.write(
+    `\nPolicy:    ${result.policyPath}\nRecording: ${result.recordingPath}\nSeal key:  ${result.keyPath}\n`,
+  );
   process.stdout.write(
     `portcullis verify: ${result.verifyOutput.split('\n').join('\n                   ')}\n\n`,
   );

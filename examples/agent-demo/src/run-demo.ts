@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,7 @@ import { parseDocument } from 'yaml';
 import { startEmbeddedPostgres } from '@portcullis/testing';
 import type { DemoStep } from './format-table.js';
 import { startLocalIssuer } from './local-issuer.js';
+import { runMcpAct } from './run-mcp-act.js';
 import { seedShop, type ShopSecrets } from './seed-shop.js';
 
 /** Options of {@link runDemo}. */
@@ -44,7 +46,9 @@ export interface DemoResult {
   readonly policyPath: string;
   /** The session recording, exported from PostgreSQL as JSON Lines. */
   readonly recordingPath: string;
-  /** What `portcullis verify` printed for it. */
+  /** The public key the recording is sealed with (PEM), written beside it. */
+  readonly keyPath: string;
+  /** What `portcullis verify --key` printed for it. */
   readonly verifyOutput: string;
   /** The rows the agent received from `customers`, as it saw them. */
   readonly customersSeen: readonly Record<string, unknown>[];
@@ -106,10 +110,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const approvals = createPgApprovalStore(pool);
     cleanup.push(() => approvals.close());
     const policy = await loadPolicyFile(policyPath);
+    // Every session is sealed with this key; the auditor checks the seal with the public half.
+    const sealing = generateKeyPairSync('ed25519');
+    const keyPath = path.join(outDir, 'recording.key.pub');
+    await writeFile(keyPath, sealing.publicKey.export({ type: 'spki', format: 'pem' }));
     const portcullis = await createPortcullis({
       policy,
       approvals,
-      recorder: createRecorder({ sink: createPgRecordingSink(pool) }),
+      recorder: createRecorder({ sink: createPgRecordingSink(pool), sealingKey: sealing.privateKey }),
     });
     // The gate builds and owns its own pool: nothing it hands out reaches a connection.
     const gated = createGatedPool({
@@ -118,12 +126,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       target: 'shop',
     });
     cleanup.push(() => gated.end());
+    const cleanupMark = cleanup.length;
     step(
       'host',
       'loads the policy, seeds the shop, wraps pg in the gate',
       'customers (emails, cards) and api_keys',
       `rules ${policy.ruleIds.join(', ')}; approvals and recording in PostgreSQL`,
-      policy.ruleIds.length === 3 && policy.recordingRequired,
+      policy.ruleIds.length === 9 && policy.recordingRequired,
     );
 
     const tokens = {
@@ -182,11 +191,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     );
 
     // --- approvals, from the command line, identity proven by token ---
-    const approve = (token: string) =>
-      cli(
-        ['approvals', 'approve', approvalId, '--store', db.url, '--policy', policyPath, '--token', token],
-        outDir,
-      );
+    const approveAs = (id: string, token: string) =>
+      cli(['approvals', 'approve', id, '--store', db.url, '--policy', policyPath, '--token', token], outDir);
+    const approve = (token: string) => approveAs(approvalId, token);
     const self = await approve(tokens.alice);
     step(
       'alice',
@@ -274,16 +281,28 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       submittable instanceof Error && rowsAfterSubmit === '3',
     );
 
+    // --- act two: the same agent through MCP, on the database, an SSH host and a cluster ---
+    const agentPrincipal = await portcullis.resolvePrincipal(tokens.agent);
+    const act = await runMcpAct({
+      portcullis,
+      agent: agentPrincipal,
+      shop: gated,
+      cleanup,
+      approve: async (id) => (await approveAs(id, tokens.bob)).code === 0,
+    });
+    steps.push(...act.steps);
+
     // --- the record ---
     await agent.end();
+    for (const close of cleanup.splice(cleanupMark).reverse()) await close().catch(() => undefined);
     const recordingPath = path.join(outDir, 'recording.jsonl');
     const recording = await exportRecording(pool);
     await writeFile(recordingPath, recording);
-    const verify = await cli(['verify', recordingPath], outDir);
+    const verify = await cli(['verify', '--key', keyPath, recordingPath], outDir);
     step(
       'auditor',
-      'portcullis verify recording.jsonl (exported from PostgreSQL)',
-      'intact (exit 0)',
+      'portcullis verify --key recording.key.pub recording.jsonl (exported from PostgreSQL)',
+      'intact and sealed with the demo’s key (exit 0)',
       `exit ${verify.code}: ${verify.stdout.split('\n')[0] ?? ''}`,
       verify.code === 0,
     );
@@ -291,10 +310,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       'auditor',
       'searches the recording for the emails, cards and keys',
       'none found: it holds what the agent saw',
-      leaks(recording, secrets)
+      leaks(recording, secrets) || act.planted.some((p) => recording.includes(p))
         ? 'a secret is in the recording'
         : `none in ${recording.split('\n').length - 1} events`,
-      !leaks(recording, secrets),
+      !leaks(recording, secrets) && !act.planted.some((p) => recording.includes(p)),
     );
 
     return {
@@ -302,6 +321,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       ok: steps.every((s) => s.ok),
       policyPath,
       recordingPath,
+      keyPath,
       verifyOutput: verify.stdout.trimEnd(),
       customersSeen: customerRows,
     };

@@ -32,6 +32,7 @@ describe('the agent demo', () => {
       'agent',
       'agent',
       'agent',
+      ...Array<string>(13).fill('agent (MCP)'),
       'auditor',
       'auditor',
     ]);
@@ -54,8 +55,18 @@ describe('the agent demo', () => {
       expect(row).toMatchObject({ email: '[REDACTED:email]', card: '[REDACTED:credit-card]' });
     }
     const recording = await readFile(result.recordingPath, 'utf8');
-    expect(verifyRecording(recording)).toMatchObject({ ok: true, sessions: [{ ended: true }] });
-    expect(result.verifyOutput).toMatch(/: ok: 1 session, \d+ events$/);
+    // The first agent session, then the MCP server's sessions on the database, the SSH host and
+    // the cluster: each ended and sealed with the demo's key.
+    const report = verifyRecording(recording);
+    expect(report.ok).toBe(true);
+    expect(report.sessions.map((s) => s.ended)).toEqual([true, true, true, true]);
+    expect(result.verifyOutput).toMatch(
+      /: ok: 4 sessions, \d+ events \(4 sealed, 4 seals verified with key [0-9a-f]+\)$/,
+    );
+    expect(outcome('ssh_exec: cat /etc/app/config.env')).toMatch(/^exit 0: DATABASE_PASSWORD=\[REDACTED:/);
+    expect(outcome('kube_get: secrets/shop-db')).toBe(
+      'Secret data: password=[REDACTED:kubernetes-secret] token=[REDACTED:kubernetes-secret]',
+    );
   });
 
   it('`pnpm demo` prints the table and exits 0', { timeout: 120_000 }, () => {
@@ -68,6 +79,6 @@ describe('the agent demo', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^#\s+WHO\s+DOES\s+WHAT HAPPENED$/m);
-    expect(run.stdout).toContain('All 18 steps behaved as described.');
+    expect(run.stdout).toContain('All 31 steps behaved as described.');
   });
 });

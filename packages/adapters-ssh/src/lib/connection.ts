@@ -5,6 +5,7 @@
 import { HostKeyError } from '@portcullis/core';
 import ssh2 from 'ssh2';
 import { asError } from './text.js';
+import { exitOf } from './exit.js';
 import type { Channel, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 
 type Client = InstanceType<typeof ssh2.Client>;
@@ -148,10 +149,18 @@ export function createConnection(
   return Object.freeze({
     exec: (command: string, env: Readonly<Record<string, string>> | undefined) =>
       channel<ClientChannel>((client, cb) =>
-        client.exec(command, env === undefined ? {} : { env: { ...env } }, cb),
+        client.exec(command, env === undefined ? {} : { env: { ...env } }, (err, opened) => {
+          if (!(err instanceof Error)) void exitOf(opened);
+          cb(err, opened);
+        }),
       ),
     shell: (cols: number, rows: number, term: string) =>
-      channel<ClientChannel>((client, cb) => client.shell({ cols, rows, term }, {}, cb)),
+      channel<ClientChannel>((client, cb) =>
+        client.shell({ cols, rows, term }, {}, (err, opened) => {
+          if (!(err instanceof Error)) void exitOf(opened);
+          cb(err, opened);
+        }),
+      ),
     sftp: openSftp,
     home() {
       home ??= openSftp().then(

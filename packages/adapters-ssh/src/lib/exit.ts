@@ -16,15 +16,26 @@ export interface ExitStatus {
  * ```
  */
 export function exitOf(channel: Channel): Promise<ExitStatus> {
+  const known = watched.get(channel);
+  if (known !== undefined) return known;
   let code: number | null = null;
   let signal: string | null = null;
   channel.on('exit', (c: number | null, s?: string) => {
     if (typeof c === 'number') code = c;
     else if (typeof s === 'string') signal = s;
   });
-  return new Promise((resolve) => {
+  const status = new Promise<ExitStatus>((resolve) => {
     channel.once('close', () => {
       resolve({ code, signal });
     });
   });
+  watched.set(channel, status);
+  return status;
 }
+
+/**
+ * Each channel's exit, watched from the moment ssh2 hands the channel over: a fast command's
+ * `exit-status` can arrive in the same read as the channel's confirmation, and `exit` events are
+ * not buffered, so a listener added after an `await` would miss it.
+ */
+const watched = new WeakMap<Channel, Promise<ExitStatus>>();
