@@ -42,8 +42,7 @@ export async function startDemoSshHost(files: Readonly<Record<string, string>>):
         ctx.reject(['publickey']);
         return;
       }
-      const sameKey =
-        ctx.key.algo === allowed.type && safeEqual(ctx.key.data, allowed.getPublicSSH() as Buffer);
+      const sameKey = ctx.key.algo === allowed.type && safeEqual(ctx.key.data, allowed.getPublicSSH());
       if (!sameKey) {
         ctx.reject(['publickey']);
         return;
@@ -53,14 +52,14 @@ export async function startDemoSshHost(files: Readonly<Record<string, string>>):
         ctx.accept();
         return;
       }
-      if (allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) ctx.accept();
+      if (allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) ctx.accept();
       else ctx.reject(['publickey']);
     });
     client.on('ready', () => {
       client.on('session', (accept) => {
         const session = accept();
         session.on('env', (acceptEnv) => {
-          acceptEnv?.();
+          acceptEnv();
         });
         session.on('exec', (acceptExec, _reject, info) => {
           const stream = acceptExec();

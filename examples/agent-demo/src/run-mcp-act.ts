@@ -123,7 +123,7 @@ export async function runMcpAct(input: {
     (await client.callTool({ name, arguments: args })) as CallToolResult;
   const leaked = (r: CallToolResult): boolean => planted.some((s) => JSON.stringify(r).includes(s));
   const decision = (r: CallToolResult): string =>
-    String((r.structuredContent as { decision?: string } | undefined)?.decision ?? '');
+    (r.structuredContent as { decision?: string } | undefined)?.decision ?? '';
   const summary = (r: CallToolResult): string => {
     const sc = (r.structuredContent ?? {}) as Record<string, unknown>;
     if (r.isError === true)
@@ -157,7 +157,7 @@ export async function runMcpAct(input: {
     check: (r: CallToolResult) => boolean,
   ): Promise<void> => {
     const held = await call(name, args);
-    const id = String((held.structuredContent as { approvalId?: string } | undefined)?.approvalId ?? '');
+    const id = (held.structuredContent as { approvalId?: string } | undefined)?.approvalId ?? '';
     step(
       `${name}: ${what}`,
       'held for review, with the approval id',
