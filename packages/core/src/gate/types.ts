@@ -42,6 +42,8 @@ export interface GateRequest {
    * What identifies the request for classification; part of the plan-cache key. Default: the
    * canonical JSON of `request`. An adapter whose classifier ignores some of the request (SQL
    * parameter values) may leave it out here, keeping its shape (`sql + '\0' + params.length`).
+   * Used only with the built-in classifier: with an engine given its own `classify`, plans are
+   * keyed by the whole request.
    */
   readonly key?: string;
   /**
