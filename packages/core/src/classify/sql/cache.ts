@@ -49,3 +49,17 @@ export class LruCache<K, V> {
     }
   }
 }
+
+/**
+ * Freezes a classification result and its actions, so one cached answer can be shared by
+ * every caller without any of them changing it for the others.
+ *
+ * @example
+ * ```ts
+ * cache.set(text, freezeActions(actions));
+ * ```
+ */
+export function freezeActions<A extends object>(actions: readonly A[]): readonly A[] {
+  for (const action of actions) Object.freeze(action);
+  return Object.freeze(actions);
+}
