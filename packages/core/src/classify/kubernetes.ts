@@ -66,17 +66,18 @@ const MAX_CACHED_LENGTH = 16_384;
 
 /** A copy of the parts classification reads, or `undefined` when they are not plain data. */
 function plainCopy(request: KubeRequest): KubeRequest | undefined {
-  if (typeof request !== 'object' || (request as unknown) === null) return undefined;
-  const own = Object.getOwnPropertyDescriptors(request);
-  const method = own.method;
-  const path = own.path;
+  const given: unknown = request;
+  if (typeof given !== 'object' || given === null) return undefined;
+  const own = Object.getOwnPropertyDescriptors(given) as Record<string, PropertyDescriptor | undefined>;
+  const method = own['method'];
+  const path = own['path'];
   if (method === undefined || path === undefined || !('value' in method) || !('value' in path))
     return undefined;
   if (typeof method.value !== 'string' || typeof path.value !== 'string') return undefined;
-  const given = own.headers;
-  if (given === undefined) return { type: 'kube', method: method.value, path: path.value };
-  if (!('value' in given)) return undefined;
-  const raw: unknown = given.value;
+  const headersProperty = own['headers'];
+  if (headersProperty === undefined) return { type: 'kube', method: method.value, path: path.value };
+  if (!('value' in headersProperty)) return undefined;
+  const raw: unknown = headersProperty.value;
   if (raw === undefined || raw === null) return { type: 'kube', method: method.value, path: path.value };
   if (typeof raw !== 'object' || Object.getPrototypeOf(raw) !== Object.prototype) return undefined;
   const headers: Record<string, string | readonly string[]> = {};
@@ -84,8 +85,7 @@ function plainCopy(request: KubeRequest): KubeRequest | undefined {
     if (!('value' in descriptor) || !descriptor.enumerable) return undefined;
     const value: unknown = descriptor.value;
     if (typeof value === 'string') headers[name] = value;
-    else if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
-      headers[name] = [...(value as string[])];
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) headers[name] = [...value];
     else return undefined;
   }
   return { type: 'kube', method: method.value, path: path.value, headers };
