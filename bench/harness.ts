@@ -32,11 +32,19 @@ export interface TaskResult {
   readonly baseline: boolean;
   readonly opsPerSecond: number;
   readonly meanMs: number;
+  /** The median latency (p50): robust to the outliers a busy machine adds. */
+  readonly medianMs: number;
   readonly p99Ms: number;
   readonly samples: number;
   readonly mbPerSecond?: number;
   /** This task's throughput divided by the baseline's (>1 is faster than the baseline). */
   readonly vsBaseline: number;
+  /**
+   * This task's median latency divided by the baseline's (>1 costs more than the baseline). The
+   * throughput mean averages per-sample throughput, which flatters the fast samples on a noisy
+   * machine; the median ratio does not.
+   */
+  readonly medianVsBaseline: number;
 }
 
 /** One suite's figures. */
@@ -65,6 +73,7 @@ export async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
       return { task, result };
     });
     const baselineOps = rows[0]!.result.throughput.mean;
+    const baselineMedian = rows[0]!.result.latency.p50;
     return {
       suite: suite.name,
       description: suite.description,
@@ -76,10 +85,12 @@ export async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
           baseline: i === 0,
           opsPerSecond: ops,
           meanMs: result.latency.mean,
+          medianMs: result.latency.p50,
           p99Ms: result.latency.p99,
           samples: result.latency.samplesCount,
           ...(suite.bytesPerOp === undefined ? {} : { mbPerSecond: (ops * suite.bytesPerOp) / 1e6 }),
           vsBaseline: ops / baselineOps,
+          medianVsBaseline: result.latency.p50 / baselineMedian,
         };
       }),
     };
@@ -90,16 +101,22 @@ export async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
 
 /** Formats one suite's figures as a readable table. */
 export function formatSuite(result: SuiteResult): string {
-  const lines = [`## ${result.suite}`, result.description];
+  const lines = [
+    `## ${result.suite}`,
+    result.description,
+    '  (vs baseline: throughput ÷ baseline, >1 is faster; median cost: median latency ÷ baseline, >1 costs more)',
+  ];
   for (const [key, value] of Object.entries(result.notes)) lines.push(`  ${key}: ${value}`);
-  const header = ['task', 'ops/s', 'mean', 'p99', 'MB/s', 'vs baseline'];
+  const header = ['task', 'ops/s', 'mean', 'median', 'p99', 'MB/s', 'vs baseline', 'median cost'];
   const body = result.results.map((r) => [
     `${r.baseline ? '(baseline) ' : ''}${r.name}`,
     fmt(r.opsPerSecond),
     `${fmt(r.meanMs * 1000)} µs`,
+    `${fmt(r.medianMs * 1000)} µs`,
     `${fmt(r.p99Ms * 1000)} µs`,
     r.mbPerSecond === undefined ? '' : fmt(r.mbPerSecond),
     r.baseline ? '1.00×' : `${r.vsBaseline.toFixed(2)}×`,
+    r.baseline ? '1.00×' : `${r.medianVsBaseline.toFixed(2)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const row = (cells: readonly string[]): string =>
