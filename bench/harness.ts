@@ -36,13 +36,19 @@ export interface TaskResult {
   readonly baseline: boolean;
   readonly opsPerSecond: number;
   readonly meanMs: number;
-  /** The median latency. */
+  /** The median latency (p50): robust to the outliers a busy machine adds. */
   readonly medianMs: number;
   readonly p99Ms: number;
   readonly samples: number;
   readonly mbPerSecond?: number;
   /** This task's throughput divided by the baseline's (>1 is faster than the baseline). */
   readonly vsBaseline: number;
+  /**
+   * This task's median latency divided by the baseline's (>1 costs more than the baseline). The
+   * throughput mean averages per-sample throughput, which flatters the fast samples on a noisy
+   * machine; the median ratio does not.
+   */
+  readonly medianVsBaseline: number;
 }
 
 /** One suite's figures. */
@@ -76,6 +82,7 @@ export async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
       return { task, result };
     });
     const baselineOps = rows[0]!.result.throughput.mean;
+    const baselineMedian = rows[0]!.result.latency.p50;
     return {
       suite: suite.name,
       description: suite.description,
@@ -92,6 +99,7 @@ export async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
           samples: result.latency.samplesCount,
           ...(suite.bytesPerOp === undefined ? {} : { mbPerSecond: (ops * suite.bytesPerOp) / 1e6 }),
           vsBaseline: ops / baselineOps,
+          medianVsBaseline: result.latency.p50 / baselineMedian,
         };
       }),
     };
@@ -102,9 +110,13 @@ export async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
 
 /** Formats one suite's figures as a readable table. */
 export function formatSuite(result: SuiteResult): string {
-  const lines = [`## ${result.suite}`, result.description];
+  const lines = [
+    `## ${result.suite}`,
+    result.description,
+    '  (vs baseline: throughput ÷ baseline, >1 is faster; median cost: median latency ÷ baseline, >1 costs more)',
+  ];
   for (const [key, value] of Object.entries(result.notes)) lines.push(`  ${key}: ${value}`);
-  const header = ['task', 'ops/s', 'mean', 'median', 'p99', 'MB/s', 'vs baseline'];
+  const header = ['task', 'ops/s', 'mean', 'median', 'p99', 'MB/s', 'vs baseline', 'median cost'];
   const body = result.results.map((r) => [
     `${r.baseline ? '(baseline) ' : ''}${r.name}`,
     fmt(r.opsPerSecond),
@@ -113,6 +125,7 @@ export function formatSuite(result: SuiteResult): string {
     `${fmt(r.p99Ms * 1000)} µs`,
     r.mbPerSecond === undefined ? '' : fmt(r.mbPerSecond),
     r.baseline ? '1.00×' : `${r.vsBaseline.toFixed(2)}×`,
+    r.baseline ? '1.00×' : `${r.medianVsBaseline.toFixed(2)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const row = (cells: readonly string[]): string =>

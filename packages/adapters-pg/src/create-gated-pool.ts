@@ -1,10 +1,10 @@
-import type { BypassError, Portcullis, Principal } from '@portcullis/core';
+import { createGate, type BypassError, type Gate, type Portcullis, type Principal } from '@portcullis/core';
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import { createColumnCatalog } from './lib/column-catalog.js';
-import { GatedSessionImpl, SESSION_KEY } from './lib/gated-session.js';
-import { createMaskingFor } from './lib/masking-for.js';
-import type { BypassListener, CursorConstructor, PoolContext } from './lib/pool-context.js';
+import { createGatedSession } from './lib/gated-session.js';
+import { createPgAdapter, type PgGateCall, type PgResult } from './lib/pg-adapter.js';
+import type { CursorConstructor, PoolContext } from './lib/pool-context.js';
 import { sqlEffects } from './lib/sql-effects.js';
 import { armClient } from './lib/wire-guard.js';
 import type {
@@ -58,13 +58,23 @@ export function createGatedPool(options: GatedPoolOptions): GatedPool {
   }
   const pool = options.pool ?? new pg.Pool(options.config);
   assertJavaScriptPool(pool);
-  return new GatedPoolImpl(POOL_KEY, pool, {
+  const impl = new GatedPoolImpl(POOL_KEY, pool, {
     portcullis,
     target,
     review,
     resultRows,
     hashKey: options.masking?.hashKey,
     catalogTtlMs: options.masking?.catalogTtlMs,
+    caps: options.caps,
+  });
+  // The caller's handle: frozen own closures. The class's prototype is never reachable from it,
+  // so patching a prototype cannot change what any pool or session does.
+  return Object.freeze({
+    target,
+    as: (principal: Principal, sessionOptions?: GatedSessionOptions) => impl.as(principal, sessionOptions),
+    withToken: (token: string, sessionOptions?: Parameters<GatedPool['withToken']>[1]) =>
+      impl.withToken(token, sessionOptions),
+    end: () => impl.end(),
   });
 }
 
@@ -75,13 +85,17 @@ interface PoolSettings {
   readonly resultRows: number;
   readonly hashKey: string | Uint8Array | undefined;
   readonly catalogTtlMs: number | undefined;
+  readonly caps: GatedPoolOptions['caps'];
 }
 
-class GatedPoolImpl implements GatedPool {
+class GatedPoolImpl {
   readonly #pool: Pool;
   readonly #ctx: PoolContext;
-  readonly #sessions = new Set<GatedSessionImpl>();
-  readonly #owners = new WeakMap<object, BypassListener>();
+  readonly #gate: Gate<PgGateCall, PgResult>;
+  readonly #review: GatedReviewOptions;
+  readonly #portcullis: Portcullis;
+  readonly #sessions = new Set<GatedSession>();
+  readonly #owners = new WeakMap<object, (error: Error) => void>();
   #ended: Promise<void> | undefined;
 
   constructor(key: symbol, pool: Pool, settings: PoolSettings) {
@@ -89,7 +103,7 @@ class GatedPoolImpl implements GatedPool {
     this.#pool = pool;
     const arm = (client: PoolClient): void => {
       armClient(client, (error: BypassError) => {
-        this.#owners.get(client)?.noteBypass(error);
+        this.#owners.get(client)?.(error);
       });
     };
     const armOnConnect = (client: PoolClient): void => {
@@ -110,18 +124,15 @@ class GatedPoolImpl implements GatedPool {
     // process; pg-pool removes that client by itself.
     pool.on('error', () => undefined);
 
-    const maskingFor = createMaskingFor(settings.portcullis.policy, settings.hashKey);
     let cursorClass: Promise<CursorConstructor> | undefined;
+    this.#review = settings.review;
     this.#ctx = Object.freeze({
-      portcullis: settings.portcullis,
       target: settings.target,
-      review: settings.review,
       resultRows: settings.resultRows,
       catalog: createColumnCatalog(
         settings.catalogTtlMs === undefined ? {} : { ttlMs: settings.catalogTtlMs },
       ),
-      masking: maskingFor,
-      acquire: async (owner: BypassListener): Promise<PoolClient> => {
+      acquire: async (owner: (error: Error) => void): Promise<PoolClient> => {
         if (this.#ended !== undefined) throw new TypeError('this gated pool has ended');
         const client = await pool.connect();
         try {
@@ -142,21 +153,26 @@ class GatedPoolImpl implements GatedPool {
         cursorClass ??= loadCursorClass();
         return cursorClass;
       },
-      forget: (session: object) => {
-        this.#sessions.delete(session as GatedSessionImpl);
-      },
     });
-  }
-
-  get target(): string {
-    return this.#ctx.target;
+    this.#gate = createGate({
+      portcullis: settings.portcullis,
+      target: settings.target,
+      adapter: createPgAdapter(this.#ctx),
+      review: settings.review,
+      resultRows: settings.resultRows,
+      ...(settings.caps === undefined ? {} : { caps: settings.caps }),
+      ...(settings.hashKey === undefined ? {} : { hashKey: settings.hashKey }),
+    });
+    this.#portcullis = settings.portcullis;
   }
 
   as(principal: Principal, options?: GatedSessionOptions): GatedSession {
     if (this.#ended !== undefined) throw new TypeError('this gated pool has ended');
     assertPrincipal(principal);
-    const review = options?.review === undefined ? this.#ctx.review : checkReview(options.review);
-    const session = new GatedSessionImpl(SESSION_KEY, this.#ctx, principal, review);
+    const review = options?.review === undefined ? this.#review : checkReview(options.review);
+    const session = createGatedSession(this.#gate, this.#ctx, principal, review, (ended) => {
+      this.#sessions.delete(ended);
+    });
     this.#sessions.add(session);
     return session;
   }
@@ -166,7 +182,7 @@ class GatedPoolImpl implements GatedPool {
     options?: GatedSessionOptions & Parameters<Portcullis['resolvePrincipal']>[1],
   ): Promise<GatedSession> {
     if (typeof token !== 'string') throw new TypeError('withToken() takes the bearer token as a string');
-    const principal = await this.#ctx.portcullis.resolvePrincipal(
+    const principal = await this.#portcullis.resolvePrincipal(
       token,
       options?.dpop === undefined ? undefined : { dpop: options.dpop },
     );

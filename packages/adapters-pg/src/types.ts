@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import type { Portcullis, Principal, ResolveOptions } from '@portcullis/core';
+import type { Portcullis, Principal, ResolveOptions, ResultCaps } from '@portcullis/core';
 import type { Pool, PoolConfig } from 'pg';
 
 /** How a gated call handles a decision that needs review. */
@@ -37,6 +37,13 @@ export interface GatedPoolOptions {
   readonly review?: GatedReviewOptions;
   readonly masking?: GatedMaskingOptions;
   readonly recording?: GatedRecordingOptions;
+  /**
+   * Limits on one request's result, enforced while rows arrive (every call shape: `query`,
+   * `rowMode: 'array'`, pg-cursor, pg-query-stream). Past one, the request fails with
+   * `ResultTooLargeError` (`ERR_RESULT_TOO_LARGE`) and no more rows are kept. Defaults:
+   * 1 000 000 rows, 256 MiB of cell text, 10 minutes.
+   */
+  readonly caps?: Partial<ResultCaps>;
 }
 
 /** Masking options. */

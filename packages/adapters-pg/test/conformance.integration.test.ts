@@ -86,13 +86,14 @@ afterAll(async () => {
   await db.close();
 });
 
-const factory: ConformanceFactory = async ({ approvals, recorder }) => {
+const factory: ConformanceFactory = async ({ approvals, recorder, caps }) => {
   await admin.query('DELETE FROM conformance_counter; INSERT INTO conformance_counter VALUES (0)');
   const portcullis = await createPortcullis({ policy: parsePolicy(POLICY), approvals, recorder });
   const gated = createGatedPool({
     config: { connectionString: db.url, password, max: 4 },
     portcullis,
     target: 'warehouse',
+    caps,
   });
   return {
     portcullis,
@@ -119,6 +120,7 @@ const factory: ConformanceFactory = async ({ approvals, recorder }) => {
           );
           return { result, notices: [...notices] };
         },
+        bigRead: () => session.query('SELECT g FROM generate_series(1, 1000) g'),
         end: () => session.end(),
       });
     },

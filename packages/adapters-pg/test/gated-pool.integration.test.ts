@@ -375,10 +375,21 @@ describe('facade hygiene', () => {
 
   it('the facade exposes no driver object and no configuration', () => {
     const session = gated.as(alice);
-    for (const object of [gated, session]) {
-      expect(Object.getOwnPropertyNames(object)).toEqual([]);
+    const expected = new Map<object, readonly string[]>([
+      [gated, ['target', 'as', 'withToken', 'end']],
+      [session, ['principal', 'query', 'transaction', 'on', 'off', 'end']],
+    ]);
+    for (const [object, names] of expected) {
+      // Frozen own closures and plain data: nothing else, no internal hook.
+      expect(Object.getOwnPropertyNames(object)).toEqual(names);
+      expect(Object.isFrozen(object)).toBe(true);
+      expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
       expect(Object.getOwnPropertySymbols(object)).toEqual([]);
-      expect(JSON.stringify(object)).toBe('{}');
+      expect(JSON.parse(JSON.stringify(object))).toEqual(
+        object === gated
+          ? { target: gated.target }
+          : { principal: JSON.parse(JSON.stringify(alice)) as unknown },
+      );
       for (const key of ['pool', 'client', 'connection', 'options', 'config', '_pool']) {
         expect((object as unknown as Record<string, unknown>)[key]).toBeUndefined();
       }

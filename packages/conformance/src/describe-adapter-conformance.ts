@@ -10,6 +10,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { failingStore, switchableSink, type SwitchableSink } from './lib/failing.js';
 import { findLeaks, inspectDeep } from './find-leaks.js';
+import { reachable } from './reachable.js';
 import type {
   ConformanceCaller,
   ConformanceFactory,
@@ -18,6 +19,24 @@ import type {
 } from './types.js';
 
 const WAIT = { mode: 'wait', timeoutMs: 20_000 } as const;
+const CAPS = Object.freeze({ maxRows: 50, maxBytes: 1024 * 1024, maxDurationMs: 60_000 });
+
+// JavaScript's own prototypes: the only ones a caller's handle may reach (SPEC §8, §9).
+const INTRINSIC: ReadonlySet<unknown> = new Set([
+  Object.prototype,
+  Function.prototype,
+  Array.prototype,
+  Promise.prototype,
+  Error.prototype,
+  TypeError.prototype,
+  Map.prototype,
+  Set.prototype,
+  Date.prototype,
+  RegExp.prototype,
+  Uint8Array.prototype,
+  Object.getPrototypeOf(Uint8Array.prototype),
+  null,
+]);
 const DEFER = { mode: 'defer' } as const;
 
 /**
@@ -26,7 +45,10 @@ const DEFER = { mode: 'defer' } as const;
  * a failing approval store or recording sink denies and nothing runs; nothing unmasked reaches
  * the caller (results, errors, notices) or the recording; every step is recorded and the
  * recording verifies; denials and reviews are typed errors; the caller's handle reaches no
- * driver object and no credential. Each test builds a fresh subject with `factory`.
+ * driver object and no credential. And the gate runtime's contract (SPEC §9): result caps stop
+ * an oversized result with `ERR_RESULT_TOO_LARGE`; a handle that makes no request records
+ * nothing; the handle reaches no prototype but JavaScript's own, so patching what it can reach
+ * changes nothing. Each test builds a fresh subject with `factory`.
  *
  * @example
  * ```ts
@@ -63,7 +85,7 @@ export function describeAdapterConformance(
     }> {
       const sink = switchableSink();
       const approvals = overrides.approvals ?? (await (options.approvals ?? createMemoryApprovalStore)());
-      const subject = await factory({ approvals, recorder: createRecorder({ sink }) });
+      const subject = await factory({ approvals, recorder: createRecorder({ sink }), caps: CAPS });
       const entry = { subject, callers: [] as ConformanceCaller[] };
       open.push(entry);
       if (!subject.portcullis.policy.recordingRequired) {
@@ -250,6 +272,70 @@ export function describeAdapterConformance(
       expect(inspectDeep(c.handle)).not.toMatch(anyOf(subject.credentials));
       expect(findLeaks(await c.read(), query)).toEqual([]);
       expect(findLeaks(await c.denied().catch((e: unknown) => e), query)).toEqual([]);
+    });
+
+    if (options.caps !== false) {
+      it('stops a result past the caps with ERR_RESULT_TOO_LARGE (SPEC §9)', async () => {
+        const { subject, caller } = await setUp();
+        const c = await caller();
+        if (c.bigRead === undefined) {
+          throw new TypeError('the caller has no bigRead(); pass { caps: false } if results have no rows');
+        }
+        const err = await c.bigRead().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(PortcullisError);
+        expect(err).toMatchObject({ code: 'ERR_RESULT_TOO_LARGE', cap: 'maxRows', limit: CAPS.maxRows });
+        expect((err as Error).message).toMatch(/maxRows/);
+        expect(findLeaks(err, { strings: subject.secrets })).toEqual([]);
+        // The handle goes on working.
+        expect(await c.read()).toBeDefined();
+      });
+    }
+
+    it('records nothing for a handle that makes no request (SPEC §9)', async () => {
+      const { sink, caller } = await setUp();
+      const c = await caller();
+      await c.end();
+      expect(sink.memory.events).toEqual([]);
+    });
+
+    it("reaches no prototype but JavaScript's own, so patching what a handle reaches changes nothing (SPEC §9)", async () => {
+      const { subject, sink, caller } = await setUp();
+      const victim = await caller();
+      const attacker = await caller();
+      const objects = reachable([victim.handle, attacker.handle, await attacker.read()]);
+      const prototypes = new Set([...objects].map((o) => Object.getPrototypeOf(o) as unknown));
+      expect([...prototypes].filter((p) => !INTRINSIC.has(p))).toEqual([]);
+      // Plant functions under every name the handles use on every prototype they reach.
+      const names = new Set<string | symbol>();
+      for (const handle of [victim.handle, attacker.handle])
+        for (const key of Reflect.ownKeys(handle)) names.add(key);
+      for (const hook of ['noteBypass', 'note', 'run', 'enqueue', 'record', 'execute']) names.add(hook);
+      const planted: (string | symbol)[] = [];
+      const undo: (() => void)[] = [];
+      for (const proto of prototypes) {
+        if (proto === null) continue;
+        for (const name of names) {
+          if (Object.hasOwn(proto as object, name)) continue;
+          Object.defineProperty(proto, name, {
+            configurable: true,
+            writable: true,
+            value: () => {
+              planted.push(name);
+              return victim.write();
+            },
+          });
+          undo.push(() => Reflect.deleteProperty(proto as object, name));
+        }
+      }
+      try {
+        await attacker.read();
+        await victim.read();
+      } finally {
+        for (const restore of undo) restore();
+      }
+      expect(planted).toEqual([]);
+      expect(await subject.writes()).toBe(0);
+      expect(sink.memory.events.filter((e) => e.type === 'approval' || e.type === 'error')).toEqual([]);
     });
   };
   if (options.skip === undefined) describe(title, suite);

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { ApprovalStore, Portcullis, Principal, Recorder } from '@portcullis/core';
+import type { ApprovalStore, Portcullis, Principal, Recorder, ResultCaps } from '@portcullis/core';
 
 /** What the suite hands the factory: the engine must be built with exactly these. */
 export interface ConformanceEnvironment {
@@ -12,6 +12,11 @@ export interface ConformanceEnvironment {
   readonly approvals: ApprovalStore;
   /** What the engine records with. The suite's sink can be made to fail. */
   readonly recorder: Recorder;
+  /**
+   * The result caps the adapter must be built with (SPEC §9): small, so `bigRead()` passes
+   * `maxRows` (the suite gives 50 rows and 1 MiB).
+   */
+  readonly caps: ResultCaps;
 }
 
 /** How a caller's handle handles review. */
@@ -68,6 +73,12 @@ export interface ConformanceCaller {
    * caller received (the result and every message delivered to its listeners).
    */
   secretNotice?(): Promise<unknown>;
+  /**
+   * Required unless the suite runs with `caps: false`: an allowed request whose result has more
+   * rows (lines, items, frames) than `caps.maxRows` allows. Must reject with
+   * `ERR_RESULT_TOO_LARGE`; the caller must receive no more than the cap.
+   */
+  bigRead?(): Promise<unknown>;
   /** Ends the handle (the recorded session ends). */
   end(): Promise<void>;
 }
@@ -84,6 +95,11 @@ export interface ConformanceOptions {
    * through `secretNotice()` (default true; ssh and Kubernetes pass false).
    */
   readonly notices?: boolean;
+  /**
+   * Whether the suite checks result caps through `bigRead()` (default true). Pass false only for
+   * an adapter whose results have no countable rows.
+   */
+  readonly caps?: boolean;
   /** Skips the whole suite (say, when the adapter's server is not available), with the reason in its name. */
   readonly skip?: string;
 }

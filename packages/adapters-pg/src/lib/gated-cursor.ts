@@ -7,18 +7,17 @@
  * the cursor's portal from then on, so the statement is first described (Parse + Describe,
  * which does not run it) and its columns resolved on the same connection.
  */
+import type { GateRun } from '@portcullis/core';
 import type { PoolClient } from 'pg';
 import type { CursorCall, StreamCall } from '../internal-types.js';
 import { runInternal } from './run-internal.js';
-import type { Masking } from './masking.js';
 import type { PoolContext } from './pool-context.js';
-import { maskColumns, RAW_TEXT, type RawField } from './shape-result.js';
-import { toSafeError } from './safe-error.js';
+import { maskingFor, parseRow, parsersFor, RAW_TEXT, type RawField } from './shape-result.js';
 import { issueTickets, queryTickets, revokeTickets } from './wire-guard.js';
 
 /** How a cursor ended, for its `result` event. */
 export interface CursorOutcome {
-  readonly error?: Error;
+  readonly error?: unknown;
   readonly command?: string;
   readonly rowCount: number;
   /** The first masked rows, up to the recording cap. */
@@ -38,38 +37,35 @@ interface OpenCursorInput {
   readonly ctx: PoolContext;
   readonly client: PoolClient;
   readonly call: CursorCall | StreamCall;
-  readonly masking: Masking;
+  readonly run: GateRun<unknown>;
   readonly onNotice: (notice: unknown) => void;
 }
 
 /**
- * Describes the statement, resolves its column sources, and opens the gate's own cursor.
+ * Describes the statement, resolves its column sources, and opens the gate's own cursor. Each
+ * read is counted against the caps before it is masked and handed out.
  *
  * @example
  * ```ts
- * const handle = await openCursor({ ctx, client, call, masking, onNotice });
+ * const handle = await openCursor({ ctx, client, call, run, onNotice });
  * const rows = await handle.read(100); // masked
  * ```
  * @throws the server's error for a statement that does not prepare; a catalog failure.
  */
 export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> {
-  const { ctx, client, call, masking } = input;
-  const arrayMode = call.rowMode === 'array';
+  const { ctx, client, call, run } = input;
   client.on('notice', input.onNotice);
   let described: readonly RawField[];
-  let columns: ReturnType<typeof maskColumns>;
+  let columns: ReturnType<typeof maskingFor>;
   try {
     described = await describe(client, call.text);
     const sources = await ctx.catalog.sources(described, (sql) => runInternal(client, sql));
-    columns = maskColumns(described, sources, arrayMode);
+    columns = maskingFor(run.masking, described, sources);
   } catch (err) {
     client.off('notice', input.onNotice);
     throw err;
   }
-  const parsers =
-    call.types === undefined
-      ? undefined
-      : described.map((f) => types(call).getTypeParser(f.dataTypeID, f.format));
+  const parsers = call.types === undefined ? undefined : parsersFor(described, call.types);
 
   const Cursor = await ctx.cursorClass();
   const cursor = new Cursor(call.text, call.values === undefined ? undefined : [...call.values], {
@@ -78,19 +74,24 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
   });
 
   let rowCount = 0;
-  let masked = 0;
   const sample: unknown[] = [];
   let settle!: (outcome: CursorOutcome) => void;
   const finished = new Promise<CursorOutcome>((resolve) => {
     settle = resolve;
   });
   let done = false;
-  const finish = (error?: Error): void => {
+  const finish = (error?: unknown): void => {
     if (done) return;
     done = true;
     revokeTickets(client);
     client.off('notice', input.onNotice);
-    settle({ ...(error === undefined ? {} : { error }), rowCount, sample, masked, command: 'SELECT' });
+    settle({
+      ...(error === undefined ? {} : { error }),
+      rowCount,
+      sample,
+      masked: columns.masked,
+      command: 'SELECT',
+    });
   };
   cursor.once('end', () => {
     finish();
@@ -109,10 +110,12 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
     if (cursor._result.fields.length !== described.length) {
       throw new Error('the cursor returned other columns than its statement described; nothing is shown');
     }
+    let bytes = 0;
+    for (const row of rows) bytes += approximateBytes(row);
+    run.count(rows.length, bytes);
     return rows.map((row) => {
-      const out = masking.row(row, columns, arrayMode);
-      masked += out.masked;
-      const shown = parsers === undefined ? out.row : parse(out.row, described, parsers, arrayMode);
+      const masked = columns.row(row);
+      const shown = parsers === undefined ? masked : parseRow(masked, described, parsers);
       if (sample.length < ctx.resultRows) sample.push(shown);
       rowCount++;
       return shown;
@@ -129,7 +132,7 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
         }
         cursor.read(rows, (err, got) => {
           if (err !== undefined && err !== null) {
-            const safe = toSafeError(err, masking.text, ctx.target);
+            const safe = run.safeError(err);
             finish(safe);
             reject(safe);
             return;
@@ -137,7 +140,7 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
           try {
             resolve(maskRows(got));
           } catch (failure) {
-            const safe = toSafeError(failure, masking.text, ctx.target);
+            const safe = run.safeError(failure);
             finish(safe);
             reject(safe);
           }
@@ -151,7 +154,7 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
           return;
         }
         cursor.close((err) => {
-          finish(err === undefined || err === null ? undefined : toSafeError(err, masking.text, ctx.target));
+          finish(err === undefined || err === null ? undefined : run.safeError(err));
           resolve();
         });
       });
@@ -159,33 +162,12 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
   };
 }
 
-type Parser = (value: string) => unknown;
-
-function types(call: CursorCall | StreamCall): NonNullable<CursorCall['types']> {
-  if (call.types === undefined) throw new TypeError('no type parsers');
-  return call.types;
-}
-
-function apply(parsers: readonly Parser[], i: number, value: string): unknown {
-  const parser = parsers[i];
-  return parser === undefined ? value : parser(value);
-}
-
-function parse(
-  row: unknown,
-  fields: readonly RawField[],
-  parsers: readonly Parser[],
-  arrayMode: boolean,
-): unknown {
-  if (arrayMode) return (row as unknown[]).map((v, i) => (typeof v === 'string' ? apply(parsers, i, v) : v));
-  const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
-  const last = new Map<string, number>();
-  fields.forEach((field, i) => last.set(field.name, i));
-  for (const [name, i] of last) {
-    const value = out[name];
-    if (typeof value === 'string') out[name] = apply(parsers, i, value);
-  }
-  return out;
+/** The text size of a parsed row, for the byte cap: its string values' lengths. */
+function approximateBytes(row: unknown): number {
+  let bytes = 0;
+  const values = Array.isArray(row) ? (row as unknown[]) : Object.values(row as Record<string, unknown>);
+  for (const value of values) bytes += typeof value === 'string' ? value.length : 8;
+  return bytes;
 }
 
 /**

@@ -1,8 +1,6 @@
-import type { Action, ClassifyContext, Portcullis, SessionRecorder } from '@portcullis/core';
+import type { Action, ClassifyContext } from '@portcullis/core';
 import type { PoolClient } from 'pg';
-import type { GatedReviewOptions } from '../types.js';
 import type { ColumnCatalog } from './column-catalog.js';
-import type { Masking } from './masking.js';
 
 /** What a pg-cursor constructor looks like. */
 export type CursorConstructor = new (
@@ -33,29 +31,15 @@ export interface SqlEffects {
 
 /** What every session of one gated pool shares. Internal: never reachable from a facade. */
 export interface PoolContext {
-  readonly portcullis: Portcullis;
   readonly target: string;
-  readonly review: GatedReviewOptions;
   readonly catalog: ColumnCatalog;
   readonly resultRows: number;
-  /** The masking for a decision's profile (undefined: the policy masks nothing here). */
-  masking(profile: string | undefined): Masking;
-  /** A guarded client from the pool, owned by `owner` until released. */
-  acquire(owner: BypassListener): Promise<PoolClient>;
+  /** A guarded client from the pool; `onBypass` hears if the backstop destroys it before release. */
+  acquire(onBypass: (error: Error) => void): Promise<PoolClient>;
   /** Returns a client; `destroy` closes its connection instead of keeping it. */
   release(client: PoolClient, destroy: boolean): void;
   /** What an SQL text does to session state. */
   effects(text: string, context: ClassifyContext): SqlEffects;
   /** pg-cursor, loaded when a caller first passes a cursor or a stream. */
   cursorClass(): Promise<CursorConstructor>;
-  /** Forgets a session that ended. */
-  forget(session: object): void;
 }
-
-/** Told when the backstop destroyed the connection a session was using. */
-export interface BypassListener {
-  noteBypass(error: Error): void;
-}
-
-/** A started recording session, or none. */
-export type MaybeRecorder = SessionRecorder | undefined;

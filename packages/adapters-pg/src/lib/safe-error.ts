@@ -1,4 +1,3 @@
-import { PortcullisError } from '@portcullis/core';
 import { PgDatabaseError } from '../pg-database-error.js';
 
 // Fields of pg's DatabaseError copied (masked) into PgDatabaseError. `file` and `line` (the
@@ -20,43 +19,26 @@ const TEXT_FIELDS = [
 ] as const;
 
 /**
- * Re-creates an error from the driver as one that holds nothing but masked text: no connection
- * parameters, no driver objects, no `cause`. Portcullis errors pass through (they are the gate's
- * own and carry no data); a server error becomes a {@link PgDatabaseError} with every text field
- * masked; a socket error says only that the connection failed, and its code, since Node's
- * messages name the host and port.
+ * The pg part of the gate's safe errors: a server error becomes a {@link PgDatabaseError} with
+ * every text field masked, and no driver object. Anything else is left to the core's generic
+ * conversion (`undefined`).
  *
  * @example
  * ```ts
- * throw toSafeError(err, masker.maskText, 'warehouse');
+ * createGate({ …, adapter: { …, safeError: pgSafeError } });
  * ```
  */
-export function toSafeError(err: unknown, maskText: (text: string) => string, target: string): Error {
-  if (err instanceof PortcullisError) return err;
-  if (typeof err !== 'object' || err === null) return new Error(`the request on ${target} failed`);
+export function pgSafeError(err: unknown, mask: (text: string) => string): Error | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
   const e = err as Record<string, unknown>;
-  const code = typeof e['code'] === 'string' ? e['code'] : undefined;
-  const message = typeof e['message'] === 'string' ? e['message'] : '';
-
-  if (typeof e['severity'] === 'string' && code !== undefined && /^[0-9A-Z]{5}$/.test(code)) {
-    const fields: Record<string, string> = { code };
-    for (const key of TEXT_FIELDS) {
-      const value = e[key];
-      if (typeof value === 'string') fields[key] = maskText(value);
-    }
-    return new PgDatabaseError(maskText(message), fields);
+  const code = e['code'];
+  if (typeof e['severity'] !== 'string' || typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) {
+    return undefined;
   }
-  if (
-    typeof e['syscall'] === 'string' ||
-    typeof e['errno'] === 'number' ||
-    typeof e['address'] === 'string'
-  ) {
-    const error = new Error(`the connection to ${target} failed${code === undefined ? '' : ` (${code})`}`);
-    if (code !== undefined) Object.defineProperty(error, 'code', { value: code, enumerable: true });
-    return error;
+  const fields: Record<string, string> = { code };
+  for (const key of TEXT_FIELDS) {
+    const value = e[key];
+    if (typeof value === 'string') fields[key] = mask(value);
   }
-  if (err instanceof TypeError || err instanceof RangeError) return new TypeError(maskText(message));
-  const error = new Error(message === '' ? `the request on ${target} failed` : maskText(message));
-  if (code !== undefined) Object.defineProperty(error, 'code', { value: code, enumerable: true });
-  return error;
+  return new PgDatabaseError(mask(typeof e['message'] === 'string' ? e['message'] : ''), fields);
 }

@@ -1,16 +1,16 @@
+import type { ColumnMasking, GateColumn, MaskingPlan } from '@portcullis/core';
 import type { TypeParsers } from '../internal-types.js';
 import type { GatedField, GatedQueryResult } from '../types.js';
-import type { MaskColumn, Masking } from './masking.js';
 
 /** A field of pg's RowDescription, as pg's `Result` keeps it: a gated field before its source is known. */
 export type RawField = Omit<GatedField, 'source'>;
 
-/** The parts of pg's `Result` the gate reads. */
+/** The parts of pg's `Result` the gate reads. Its `rows` are masked in place. */
 export interface RawResult {
   readonly command: string | null;
   readonly rowCount: number | null;
   readonly oid: number | null;
-  readonly rows: readonly unknown[];
+  readonly rows: unknown[];
   readonly fields: readonly RawField[];
 }
 
@@ -19,60 +19,71 @@ export const RAW_TEXT: TypeParsers = Object.freeze({
   getTypeParser: () => (value: string) => value,
 });
 
-/**
- * The columns masking sees. In object mode pg keeps one value per name, the last column's, so
- * a repeated name takes the source of its last column.
- */
-export function maskColumns(
-  fields: readonly RawField[],
-  sources: readonly (string | undefined)[],
-  arrayMode: boolean,
-): readonly MaskColumn[] {
-  const columns = fields.map((field, i) => {
-    const source = sources[i];
-    return source === undefined ? { name: field.name } : { name: field.name, source };
-  });
-  if (arrayMode) return columns;
-  const last = new Map<string, MaskColumn>();
-  for (const column of columns) last.set(column.name, column);
-  return [...last.values()];
-}
+// Types whose values cannot carry text: booleans, small integers, floats, dates and times,
+// uuids, network and geometric types. int8 and numeric are left to content detection: they can
+// hold a card or account number.
+const NOT_TEXT: ReadonlySet<number> = new Set([
+  16, 21, 23, 26, 28, 29, 700, 701, 1082, 1083, 1114, 1184, 1186, 1266, 2950, 869, 650, 829, 774, 600, 601,
+  602, 603, 604, 718, 3220,
+]);
 
 /**
- * Copies pg's result into a plain object with every row masked. With caller type parsers, the
- * query ran with {@link RAW_TEXT}: values are masked as text first, then parsed, so a caller's
- * parser never sees an unmasked value.
+ * One result shape's masking: every column with its source and whether its type can carry
+ * text, so column rules are resolved once and non-text columns skip content detection.
  *
  * @example
  * ```ts
- * const { result, masked } = shapeResult(raw, ['public.users.email'], masking, false, undefined);
+ * const columns = maskingFor(run.masking, result.fields, sources);
+ * const row = columns.row(result.rows[0]);
+ * ```
+ */
+export function maskingFor(
+  plan: MaskingPlan,
+  fields: readonly RawField[],
+  sources: readonly (string | undefined)[],
+): ColumnMasking {
+  return plan.columns(
+    fields.map((field, i): GateColumn => {
+      const source = sources[i];
+      const text = !NOT_TEXT.has(field.dataTypeID);
+      return source === undefined ? { name: field.name, text } : { name: field.name, source, text };
+    }),
+  );
+}
+
+/**
+ * pg's result as a plain object with every row masked (in place: the raw row is dropped as its
+ * masked copy is made, so a result is never held twice). With caller type parsers, the query ran
+ * with {@link RAW_TEXT}: values are masked as text first, then parsed, so a caller's parser
+ * never sees an unmasked value.
+ *
+ * @example
+ * ```ts
+ * const { result, masked } = shapeResult(raw, sources, run.masking, undefined);
  * ```
  */
 export function shapeResult(
   raw: RawResult,
   sources: readonly (string | undefined)[],
-  masking: Masking,
-  arrayMode: boolean,
+  plan: MaskingPlan,
   callerTypes: TypeParsers | undefined,
 ): { readonly result: GatedQueryResult; readonly masked: number } {
-  const columns = maskColumns(raw.fields, sources, arrayMode);
-  const fields: GatedField[] = raw.fields.map((field, i) => plainField(field, sources[i]));
+  const columns = maskingFor(plan, raw.fields, sources);
   const parse = callerTypes === undefined ? undefined : parsersFor(raw.fields, callerTypes);
-  let masked = 0;
-  const rows = raw.rows.map((row) => {
-    const out = masking.row(row, columns, arrayMode);
-    masked += out.masked;
-    return parse === undefined ? out.row : parseRow(out.row, raw.fields, parse, arrayMode);
-  });
+  const rows = raw.rows;
+  for (let i = 0; i < rows.length; i++) {
+    const masked = columns.row(rows[i]);
+    rows[i] = parse === undefined ? masked : parseRow(masked, raw.fields, parse);
+  }
   return {
     result: {
       command: raw.command ?? '',
       rowCount: raw.rowCount,
       oid: raw.oid,
       rows: rows as never[],
-      fields,
+      fields: raw.fields.map((field, i) => plainField(field, sources[i])),
     },
-    masked,
+    masked: columns.masked,
   };
 }
 
@@ -90,35 +101,39 @@ export function plainField(field: RawField, source: string | undefined): GatedFi
   return source === undefined ? plain : { ...plain, source };
 }
 
-type Parser = (value: string) => unknown;
+/** A caller's type parser per field. */
+export type Parser = (value: string) => unknown;
 
-function apply(parsers: readonly Parser[], i: number, value: string): unknown {
-  const parser = parsers[i];
-  return parser === undefined ? value : parser(value);
-}
-
-function parsersFor(fields: readonly RawField[], types: TypeParsers): readonly Parser[] {
+/**
+ * The caller's parsers for a result's fields.
+ *
+ * @example
+ * ```ts
+ * const parsers = parsersFor(fields, call.types);
+ * ```
+ */
+export function parsersFor(fields: readonly RawField[], types: TypeParsers): readonly Parser[] {
   return fields.map((field) => types.getTypeParser(field.dataTypeID, field.format));
 }
 
-function parseRow(
-  row: unknown,
-  fields: readonly RawField[],
-  parsers: readonly Parser[],
-  arrayMode: boolean,
-): unknown {
-  if (arrayMode) {
-    return (row as unknown[]).map((value, i) =>
-      typeof value === 'string' ? apply(parsers, i, value) : value,
-    );
-  }
+/**
+ * Applies the caller's parsers to a masked row (array or object; a repeated name takes its last
+ * column's parser, as pg keeps the last value).
+ *
+ * @example
+ * ```ts
+ * parseRow(['7'], fields, [Number]); // [7]
+ * ```
+ */
+export function parseRow(row: unknown, fields: readonly RawField[], parsers: readonly Parser[]): unknown {
+  const apply = (i: number, value: unknown): unknown => {
+    const parser = parsers[i];
+    return parser === undefined || typeof value !== 'string' ? value : parser(value);
+  };
+  if (Array.isArray(row)) return row.map((value: unknown, i) => apply(i, value));
   const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
-  // pg keeps the last column of a repeated name, so that column's parser applies.
-  const lastIndex = new Map<string, number>();
-  fields.forEach((field, i) => lastIndex.set(field.name, i));
-  for (const [name, i] of lastIndex) {
-    const value = out[name];
-    if (typeof value === 'string') out[name] = apply(parsers, i, value);
-  }
+  const last = new Map<string, number>();
+  fields.forEach((field, i) => last.set(field.name, i));
+  for (const [name, i] of last) out[name] = apply(i, out[name]);
   return out;
 }

@@ -3,6 +3,7 @@
 // so a policy sees the verb and object the server will authorize, and refuses every path shape
 // where a proxy and the server could disagree.
 import type { Action, KubeRequest } from '../types.js';
+import { cachedActions, LruCache } from './sql/cache.js';
 import { hasMethodOverride, headerEntries } from './kubernetes/headers.js';
 import { sessionActions } from './kubernetes/exec.js';
 import { selectedName } from './kubernetes/field-selector.js';
@@ -52,6 +53,45 @@ const GROUP = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/;
  * ```
  */
 export function classifyKubeRequest(request: KubeRequest): readonly Action[] {
+  // The same call classifies the same way: cached by its exact method, path and headers, when
+  // they are plain strings (a header object with getters or class instances is classified
+  // afresh, so what is cached is exactly what was classified).
+  const copy = plainCopy(request);
+  if (copy === undefined) return classifyUncached(request);
+  return cachedActions(kubeCache, JSON.stringify(copy), MAX_CACHED_LENGTH, () => classifyUncached(copy));
+}
+
+const kubeCache = new LruCache<string, readonly Action[]>(1000);
+const MAX_CACHED_LENGTH = 16_384;
+
+/** A copy of the parts classification reads, or `undefined` when they are not plain data. */
+function plainCopy(request: KubeRequest): KubeRequest | undefined {
+  const given: unknown = request;
+  if (typeof given !== 'object' || given === null) return undefined;
+  const own = Object.getOwnPropertyDescriptors(given) as Record<string, PropertyDescriptor | undefined>;
+  const method = own['method'];
+  const path = own['path'];
+  if (method === undefined || path === undefined || !('value' in method) || !('value' in path))
+    return undefined;
+  if (typeof method.value !== 'string' || typeof path.value !== 'string') return undefined;
+  const headersProperty = own['headers'];
+  if (headersProperty === undefined) return { type: 'kube', method: method.value, path: path.value };
+  if (!('value' in headersProperty)) return undefined;
+  const raw: unknown = headersProperty.value;
+  if (raw === undefined || raw === null) return { type: 'kube', method: method.value, path: path.value };
+  if (typeof raw !== 'object' || Object.getPrototypeOf(raw) !== Object.prototype) return undefined;
+  const headers: Record<string, string | readonly string[]> = {};
+  for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(raw))) {
+    if (!('value' in descriptor) || !descriptor.enumerable) return undefined;
+    const value: unknown = descriptor.value;
+    if (typeof value === 'string') headers[name] = value;
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) headers[name] = [...value];
+    else return undefined;
+  }
+  return { type: 'kube', method: method.value, path: path.value, headers };
+}
+
+function classifyUncached(request: KubeRequest): readonly Action[] {
   try {
     const headers = headerEntries((request as { headers?: unknown }).headers);
     if (headers === undefined) return [UNKNOWN];

@@ -2,6 +2,7 @@
 // grammar (tree-sitter-bash) and walks every place a command can run. Anything the walker does
 // not recognise is `unknown`, so a new grammar construct fails closed.
 import type { Node } from 'web-tree-sitter';
+import { cachedActions, LruCache } from './sql/cache.js';
 import type { Action } from '../types.js';
 import { bashParser, loadBashParser } from './shell/parser.js';
 import {
@@ -152,6 +153,14 @@ export function classifyShellCommand(command: string): readonly Action[] {
     throw new TypeError('The shell classifier is not loaded: await loadShellClassifier() first.');
   }
   if (typeof command !== 'string' || command.length > MAX_COMMAND_LENGTH) return [UNKNOWN];
+  // The same command line classifies the same way: parse it once (bounded LRU, exact text).
+  return cachedActions(shellCache, command, MAX_CACHED_LENGTH, () => classifyUncached(command));
+}
+
+const shellCache = new LruCache<string, readonly Action[]>(1000);
+const MAX_CACHED_LENGTH = 16_384;
+
+function classifyUncached(command: string): readonly Action[] {
   const out = new Actions();
   // bash never sees past a NUL (exec arguments are C strings): the text classified is not the
   // text that would run.

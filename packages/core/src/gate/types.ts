@@ -7,6 +7,7 @@
  */
 import type { Authorization, Portcullis, ReviewOptions } from '../engine/types.js';
 import type { Masker, MaskValueContext } from '../mask/types.js';
+import type { ResultEventData } from '../record/event-data.js';
 import type { ClassifyContext, Principal, Request } from '../types.js';
 
 /**
@@ -42,6 +43,8 @@ export interface GateRequest {
    * What identifies the request for classification; part of the plan-cache key. Default: the
    * canonical JSON of `request`. An adapter whose classifier ignores some of the request (SQL
    * parameter values) may leave it out here, keeping its shape (`sql + '\0' + params.length`).
+   * Used only with the built-in classifier: with an engine given its own `classify`, plans are
+   * keyed by the whole request.
    */
   readonly key?: string;
   /**
@@ -156,22 +159,12 @@ export interface GateRun<Effects = undefined> {
   safeError(error: unknown): Error;
 }
 
-/** What the shaper says about a result, for the `result` event. Every field is optional. */
-export interface GateResultRecord {
-  /** One line: `SELECT 3`, `exit 0`, `200 OK`. */
-  readonly summary?: string;
-  readonly rowCount?: number;
-  readonly exitCode?: number;
-  readonly signal?: string;
-  /**
-   * The masked result to keep in the recording. Arrays are cut to `recording.resultRows` items
-   * by the runtime (then `truncated` is set).
-   */
-  readonly body?: unknown;
-  readonly truncated?: boolean;
-  /** How many values masking replaced. */
-  readonly masked?: number;
-}
+/**
+ * What the shaper says about a result, for the `result` event: every field of
+ * `ResultEventData` but the ones the runtime fills in (`requestSeq`, `durationMs`), each
+ * optional. An array `body` is cut to `resultRows` items by the runtime (then `truncated` is set).
+ */
+export type GateResultRecord = Partial<Omit<ResultEventData, 'requestSeq' | 'durationMs'>>;
 
 /** A shaped result: what the caller gets and what the recording keeps. */
 export interface GateShaped<Result> {

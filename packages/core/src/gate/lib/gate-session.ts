@@ -1,6 +1,7 @@
 // One principal's gate session: the ordered queue and the step pipeline, as closures over
 // private state (nothing to patch on a shared prototype, no internal hook on the object).
 import type { LruCache } from '../../classify/sql/cache.js';
+import { classifyRequest } from '../../classify/classify.js';
 import { authorizeDecided } from '../../engine/authorize.js';
 import { decideRequest, type Decided } from '../../engine/decide-request.js';
 import type { EngineParts } from '../../engine/engine-registry.js';
@@ -66,6 +67,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
     ...(given.actorChain === undefined ? {} : { actorChain: Object.freeze([...given.actorChain]) }),
   });
   const principalKey = canonicalJson(principal);
+  const builtIn = parts?.deps.classify === classifyRequest;
   const queue = createGateQueue();
   const ending = new AbortController();
   let ended = false;
@@ -139,7 +141,10 @@ export function openGateSession<Call, Raw, Result, Effects>(
       review,
     };
     if (gate.refuse !== undefined) await refuse(gate.refuse, input);
-    const key = `${principalKey}\u0000${gate.key ?? canonicalJson(gate.request)}\u0000${gate.state ?? ''}`;
+    // An adapter's shorter key describes what the built-in classifiers read; another classifier
+    // may read anything in the request, so its plans are keyed by all of it.
+    const requestKey = gate.key !== undefined && builtIn ? gate.key : canonicalJson(gate.request);
+    const key = `${principalKey}\u0000${requestKey}\u0000${gate.state ?? ''}`;
     const { auth, plan } = await authorize(input, key);
 
     const cached = plan?.masking;

@@ -1,0 +1,294 @@
+/**
+ * The pg adapter's three parts for the core gate runtime: toRequest (a call → the SQL request
+ * and the session state it is classified in), execute (the only code that touches the
+ * driver) and shape (the driver's result → the caller's masked result).
+ */
+import { ResultTooLargeError, type GateAdapter, type GateRequest, type GateRun } from '@portcullis/core';
+import pg from 'pg';
+import type { PoolClient, QueryConfig } from 'pg';
+import type { CursorCall, PgCall, QueryCall, StreamCall } from '../internal-types.js';
+import { sqlRequestOf } from '../to-request.js';
+import type { GatedQueryResult } from '../types.js';
+import { openCursor, type CursorHandle, type CursorOutcome } from './gated-cursor.js';
+import type { PgConnection } from './pg-connection.js';
+import type { PoolContext, SqlEffects } from './pool-context.js';
+import { runInternal } from './run-internal.js';
+import { pgSafeError } from './safe-error.js';
+import { RAW_TEXT, shapeResult, type RawResult } from './shape-result.js';
+import { bypassOf, issueTickets, queryTickets, revokeTickets } from './wire-guard.js';
+
+/** One call as the gate runs it: the normalised pg call and where it runs. */
+export interface PgGateCall {
+  readonly call: PgCall;
+  readonly conn: PgConnection;
+  /** Inside a transaction: the connection it holds (set by its BEGIN), never released here. */
+  readonly hold?: { client: PoolClient | undefined };
+  /** A cursor or stream: receives the gate's cursor once it is open. */
+  readonly opened?: (handle: CursorHandle) => void;
+}
+
+/** What execute hands to shape. */
+export type PgRaw =
+  | {
+      readonly kind: 'query';
+      readonly call: QueryCall;
+      readonly results: readonly RawResult[];
+      readonly multi: boolean;
+      readonly sources: readonly (readonly (string | undefined)[])[];
+    }
+  | { readonly kind: 'cursor'; readonly outcome: CursorOutcome };
+
+/** What the caller gets: a result, the results of a multi-statement text, or nothing (cursors). */
+export type PgResult = GatedQueryResult | GatedQueryResult[] | undefined;
+
+/**
+ * The adapter over one gated pool's shared context.
+ *
+ * @example
+ * ```ts
+ * const gate = createGate({ portcullis, target, adapter: createPgAdapter(ctx) });
+ * ```
+ */
+export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw, PgResult, SqlEffects> {
+  const adapter: GateAdapter<PgGateCall, PgRaw, PgResult, SqlEffects> = {
+    toRequest: ({ call, conn }: PgGateCall): GateRequest => {
+      const { text, refuse } = statementOf(call, conn);
+      if (refuse !== undefined) return { request: { type: 'sql', sql: text }, refuse };
+      return {
+        request: sqlRequestOf(text, call.values),
+        context: conn.context,
+        state: conn.state(),
+        // The SQL classifier reads the text, never the values: their number is the shape.
+        key: `${text}\u0000${call.values?.length ?? 0}`,
+      };
+    },
+    effects: (request, context) => ctx.effects(request.type === 'sql' ? request.sql : '', context ?? {}),
+    execute: (gateCall: PgGateCall, run: GateRun<SqlEffects>): Promise<PgRaw> =>
+      gateCall.call.kind === 'query'
+        ? executeQuery(gateCall, gateCall.call, run)
+        : executeCursor(gateCall, run),
+    shape: (raw: PgRaw, run: GateRun<SqlEffects>) => shape(raw, run, ctx.resultRows),
+    safeError: pgSafeError,
+    capsHint: 'createGatedPool({ caps: { … } })',
+  };
+  return Object.freeze(adapter);
+}
+
+/** The text a call runs: its own, or for a name alone the text the name was prepared with. */
+function statementOf(call: PgCall, conn: PgConnection): { readonly text: string; readonly refuse?: string } {
+  if (call.kind !== 'query' || call.name === undefined) return { text: call.text ?? '' };
+  const known = conn.named.get(call.name);
+  if (call.text === undefined) {
+    if (known !== undefined) return { text: known };
+    return {
+      text: '',
+      refuse: `prepared statement "${call.name}" is not known to this session; send its text with the first use`,
+    };
+  }
+  if (known !== undefined && known !== call.text) {
+    return {
+      text: call.text,
+      refuse: `prepared statement "${call.name}" was prepared with another text; use a new name for a new text`,
+    };
+  }
+  return { text: call.text };
+}
+
+async function clientFor(gateCall: PgGateCall): Promise<PoolClient> {
+  const { hold, conn } = gateCall;
+  if (hold === undefined) return conn.acquire();
+  hold.client ??= await conn.acquire();
+  return hold.client;
+}
+
+/** Runs `work` on the call's connection, then gives it back (or keeps it for a transaction). */
+async function onConnection<T>(
+  gateCall: PgGateCall,
+  run: GateRun<SqlEffects>,
+  drained: boolean,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await clientFor(gateCall);
+  // Past maxDurationMs (or at the session's end) the request is stopped where it is: the
+  // connection is closed under it, which also ends the server's work.
+  const stop = (): void => {
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  };
+  run.signal.addEventListener('abort', stop, { once: true });
+  let broken = false;
+  try {
+    return await work(client);
+  } catch (err) {
+    // A query stopped at a cap has drained its reply and can be reused; a cursor stopped at one
+    // still has its portal open, so its connection is closed.
+    broken = !isServerError(err) && !(drained && err instanceof ResultTooLargeError);
+    throw err;
+  } finally {
+    run.signal.removeEventListener('abort', stop);
+    if (gateCall.hold === undefined) gateCall.conn.afterUse(client, broken || run.signal.aborted);
+  }
+}
+
+function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEffects>): Promise<PgRaw> {
+  const { conn } = gateCall;
+  const { text } = statementOf(call, conn);
+  const { name } = call;
+  return onConnection(gateCall, run, true, async (client) => {
+    const config: QueryConfig = {
+      text,
+      ...(name === undefined ? {} : { name }),
+      ...(call.values === undefined ? {} : { values: [...call.values] }),
+      ...(call.rowMode === undefined ? {} : { rowMode: call.rowMode }),
+      ...(call.types === undefined ? {} : { types: RAW_TEXT }),
+      ...(call.queryMode === undefined ? {} : { queryMode: call.queryMode }),
+    };
+    const tickets = queryTickets({
+      text,
+      name,
+      values: call.values,
+      extended: call.queryMode === 'extended',
+    });
+    const onNotice = (notice: unknown): void => {
+      conn.notice(notice, run.masking);
+    };
+    let raw: RawResult | RawResult[];
+    client.on('notice', onNotice);
+    issueTickets(client, tickets);
+    try {
+      raw = await sendCapped(client, config, run);
+      // The server can report, within the same reply, a change the gate closes the connection
+      // for (a client_encoding other than UTF8): the request did run, but its success would
+      // hide that the connection is gone, so the caller gets the reason instead.
+      const closed = bypassOf(client);
+      if (closed !== undefined) throw closed;
+    } catch (err) {
+      conn.afterStatement(run.effects, run.authorization.actions, false);
+      throw err;
+    } finally {
+      revokeTickets(client);
+      client.off('notice', onNotice);
+    }
+    if (name !== undefined) conn.named.set(name, text);
+    conn.afterStatement(run.effects, run.authorization.actions, true);
+    const results = Array.isArray(raw) ? raw : [raw];
+    const sources: (readonly (string | undefined)[])[] = [];
+    for (const result of results) {
+      sources.push(await conn.ctx.catalog.sources(result.fields, (sql) => runInternal(client, sql)));
+    }
+    return { kind: 'query', call, results, multi: Array.isArray(raw), sources };
+  });
+}
+
+interface CappedQuery {
+  handleDataRow(message: { readonly fields: readonly (string | null)[] }): void;
+  _canceledDueToError: unknown;
+}
+
+/**
+ * Sends a query whose rows are counted against the caps as they arrive: past a cap, the
+ * remaining rows are dropped unparsed (never kept) and the query fails with the cap's error
+ * once the server is done, leaving the connection usable.
+ */
+function sendCapped(
+  client: PoolClient,
+  config: QueryConfig,
+  run: GateRun<SqlEffects>,
+): Promise<RawResult | RawResult[]> {
+  return new Promise((resolve, reject) => {
+    const query = new pg.Query(config, undefined, (err: Error | null | undefined, result: unknown) => {
+      if (err !== null && err !== undefined) reject(err);
+      else resolve(result as RawResult | RawResult[]);
+    }) as unknown as CappedQuery;
+    const keepRow = query.handleDataRow.bind(query);
+    query.handleDataRow = (message) => {
+      if (query._canceledDueToError === false || query._canceledDueToError === undefined) {
+        let bytes = 0;
+        for (const field of message.fields) if (field !== null) bytes += field.length;
+        try {
+          run.count(1, bytes);
+        } catch (cap) {
+          query._canceledDueToError = cap;
+          return;
+        }
+      }
+      keepRow(message);
+    };
+    client.query(query as never);
+  });
+}
+
+function executeCursor(gateCall: PgGateCall, run: GateRun<SqlEffects>): Promise<PgRaw> {
+  const call = gateCall.call as CursorCall | StreamCall;
+  return onConnection(gateCall, run, false, async (client) => {
+    const cursor = await openCursor({
+      ctx: gateCall.conn.ctx,
+      client,
+      call,
+      run,
+      onNotice: (notice) => {
+        gateCall.conn.notice(notice, run.masking);
+      },
+    });
+    gateCall.opened?.(cursor);
+    const outcome = await cursor.finished;
+    if (outcome.error !== undefined) throw outcome.error as Error;
+    return { kind: 'cursor', outcome };
+  });
+}
+
+function shape(
+  raw: PgRaw,
+  run: GateRun<SqlEffects>,
+  resultRows: number,
+): { value: PgResult; record: Record<string, unknown> } {
+  if (raw.kind === 'cursor') {
+    const { outcome } = raw;
+    return {
+      value: undefined,
+      record: {
+        summary: `${outcome.command ?? 'SELECT'} ${outcome.rowCount}`,
+        rowCount: outcome.rowCount,
+        body: outcome.sample,
+        truncated: outcome.rowCount > outcome.sample.length,
+        masked: outcome.masked,
+      },
+    };
+  }
+  const shaped: GatedQueryResult[] = [];
+  let masked = 0;
+  raw.results.forEach((result, i) => {
+    const out = shapeResult(result, raw.sources[i] ?? [], run.masking, raw.call.types);
+    shaped.push(out.result);
+    masked += out.masked;
+  });
+  const sample: unknown[] = [];
+  let rowCount = 0;
+  for (const result of shaped) {
+    rowCount += result.rowCount ?? result.rows.length;
+    for (const row of result.rows) {
+      if (sample.length >= resultRows) break;
+      sample.push(row);
+    }
+  }
+  return {
+    value: raw.multi
+      ? shaped
+      : (shaped[0] ?? { command: '', rowCount: null, oid: null, rows: [], fields: [] }),
+    record: {
+      summary: shaped.map((r) => `${r.command}${r.rowCount === null ? '' : ` ${r.rowCount}`}`).join('; '),
+      rowCount,
+      body: sample,
+      truncated: shaped.reduce((n, r) => n + r.rows.length, 0) > sample.length,
+      masked,
+    },
+  };
+}
+
+function isServerError(err: unknown): boolean {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as Record<string, unknown>)['severity'] === 'string' &&
+    typeof (err as Record<string, unknown>)['code'] === 'string'
+  );
+}

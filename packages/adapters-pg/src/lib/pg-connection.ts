@@ -1,0 +1,124 @@
+/**
+ * One gated session's hold on the database: the connection it keeps while the server holds
+ * state for it (a transaction, prepared statements), the statements it prepared, and its notice
+ * listeners. Internal: the facade never exposes it.
+ */
+import type { Action, ClassifyContext, MaskingPlan } from '@portcullis/core';
+import type { PoolClient } from 'pg';
+import type { GatedNotice } from '../types.js';
+import type { PoolContext, SqlEffects } from './pool-context.js';
+import { bypassOf, transactionStatus } from './wire-guard.js';
+
+// Operations after which table and column names may have changed.
+const DDL = new Set(['create', 'alter', 'drop', 'truncate', 'unknown', 'do', 'call', 'function']);
+
+/** The session's connection state (see the module comment). */
+export interface PgConnection {
+  readonly ctx: PoolContext;
+  /** Protocol-level named statements this session prepared: name → text. */
+  readonly named: Map<string, string>;
+  /** The classify context: SQL-level `PREPARE`d statements, name → actions. */
+  readonly context: ClassifyContext;
+  /** `context` described by content, for the plan-cache key. */
+  state(): string;
+  /** The pinned connection, or a new one from the pool. */
+  acquire(): Promise<PoolClient>;
+  /** After a request: keep the connection while it holds session state, else give it back. */
+  afterUse(client: PoolClient, broken: boolean): void;
+  /** Applies a statement's effects on prepared statements, and forgets cached columns after DDL. */
+  afterStatement(effects: SqlEffects, actions: readonly Action[], succeeded: boolean): void;
+  /** Releases the pinned connection (the session ends). */
+  close(): void;
+  readonly listeners: Set<(notice: GatedNotice) => void>;
+  /** Passes a server notice, masked, to the listeners. */
+  notice(notice: unknown, masking: MaskingPlan): void;
+}
+
+/**
+ * Creates a session's connection state. `onBypass` hears when the backstop destroyed a
+ * connection this session held.
+ *
+ * @example
+ * ```ts
+ * const conn = createPgConnection(ctx, (error) => void session.note('ERR_BYPASS', error.message));
+ * ```
+ */
+export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) => void): PgConnection {
+  const named = new Map<string, string>();
+  const prepared = new Map<string, readonly Action[]>();
+  const context: ClassifyContext = Object.freeze({ preparedStatements: prepared });
+  const listeners = new Set<(notice: GatedNotice) => void>();
+  let pinned: PoolClient | undefined;
+  let state: string | undefined = '';
+
+  const release = (client: PoolClient, destroy: boolean): void => {
+    if (pinned === client) pinned = undefined;
+    ctx.release(client, destroy);
+  };
+
+  return {
+    ctx,
+    named,
+    context,
+    state: () => (state ??= JSON.stringify([...prepared].sort(([a], [b]) => (a < b ? -1 : 1)))),
+    acquire: async () => pinned ?? (await ctx.acquire(onBypass)),
+    afterUse(client, broken) {
+      if (broken || bypassOf(client) !== undefined) {
+        // The server-side state went with the connection.
+        if (pinned === client && prepared.size > 0) {
+          prepared.clear();
+          state = undefined;
+        }
+        release(client, true);
+        return;
+      }
+      if (transactionStatus(client) !== 'I' || prepared.size > 0) pinned = client;
+      else release(client, false);
+    },
+    afterStatement(effects, actions, succeeded) {
+      if (actions.some((a) => DDL.has(a.operation))) ctx.catalog.invalidate();
+      if (effects.prepares.length === 0 && effects.deallocates.length === 0 && !effects.deallocatesAll)
+        return;
+      state = undefined;
+      if (!succeeded) {
+        // Which statements of a failed text took effect is unknown: forget every name it touched,
+        // so a later EXECUTE of it classifies as unknown (fail closed).
+        if (effects.deallocatesAll) prepared.clear();
+        for (const { name } of effects.prepares) prepared.delete(name);
+        for (const name of effects.deallocates) prepared.delete(name);
+        return;
+      }
+      if (effects.deallocatesAll) prepared.clear();
+      for (const name of effects.deallocates) prepared.delete(name);
+      for (const { name, actions: prepares } of effects.prepares) prepared.set(name, prepares);
+    },
+    close() {
+      // Server-side state (a transaction, prepared statements) must not reach another session.
+      if (pinned !== undefined) release(pinned, true);
+    },
+    listeners,
+    notice(notice, masking) {
+      if (listeners.size === 0 || typeof notice !== 'object' || notice === null) return;
+      const n = notice as Record<string, unknown>;
+      const text = (key: string): Record<string, string> =>
+        typeof n[key] === 'string' ? { [key]: masking.text(n[key]) } : {};
+      const plain = Object.freeze({
+        message: typeof n['message'] === 'string' ? masking.text(n['message']) : '',
+        ...text('severity'),
+        ...text('code'),
+        ...text('detail'),
+        ...text('hint'),
+        ...text('where'),
+      }) as GatedNotice;
+      for (const listener of listeners) {
+        try {
+          listener(plain);
+        } catch (err) {
+          process.nextTick(() => {
+            throw err;
+          });
+        }
+      }
+    },
+  };
+}
