@@ -26,6 +26,8 @@ interface InterpreterSpec {
   readonly longValued?: readonly string[];
   /** A check on other options' values that can hold code (`perl -M'X;system(…)'`). */
   readonly unsafeValue?: (option: string, value: string) => boolean;
+  /** Short options whose value names a module to run, like a script file (`python -m`). */
+  readonly module?: string;
 }
 
 /**
@@ -56,6 +58,10 @@ function interpreter(spec: InterpreterSpec): Handler {
       for (let j = 0; j < letters.length; j++) {
         const c = letters.charAt(j);
         if (spec.code.includes(c)) return UNKNOWN;
+        if ((spec.module ?? '').includes(c)) {
+          // `-m MODULE` (or `-mMODULE`) runs a module from the path, like a script file.
+          return letters.slice(j + 1) !== '' || args[i + 1] !== undefined ? NOTHING : UNKNOWN;
+        }
         if ((spec.valued ?? '').includes(c)) {
           const attached = letters.slice(j + 1);
           const value = attached !== '' ? attached : args[++i]?.text;
@@ -70,7 +76,12 @@ function interpreter(spec: InterpreterSpec): Handler {
 }
 
 // `-m MODULE` runs a module from the path, like a script file.
-const PYTHON = interpreter({ code: 'c', valued: 'WXQm', longValued: ['check-hash-based-pycs'] });
+const PYTHON = interpreter({
+  code: 'c',
+  module: 'm',
+  valued: 'WXQ',
+  longValued: ['check-hash-based-pycs'],
+});
 const PERL = interpreter({
   code: 'eE',
   valued: 'IMm',
