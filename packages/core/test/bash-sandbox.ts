@@ -9,7 +9,16 @@
 // shadowed. A name bash looks up that has no stub reaches `command_not_found_handle`, which logs it
 // too and succeeds, so later parts of `&&` lists still run.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, symlinkSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import {
+  chmodSync,
+  symlinkSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  mkdirSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -69,7 +78,9 @@ function candidateNames(line: string): string[] {
 function candidatePaths(line: string): { absolute: string[]; relative: string[] } {
   const absolute: string[] = [];
   const relative: string[] = [];
-  for (const m of line.matchAll(/(?:^|[\s'"`(=;|&])((?:\.{0,2}\/|[A-Za-z0-9_.-]+\/)[A-Za-z0-9_.+/-]*[A-Za-z0-9_+-])/g)) {
+  for (const m of line.matchAll(
+    /(?:^|[\s'"`(=;|&])((?:\.{0,2}\/|[A-Za-z0-9_.-]+\/)[A-Za-z0-9_.+/-]*[A-Za-z0-9_+-])/g,
+  )) {
     const path = m[1] ?? '';
     if (path.includes('/../') || path.length > 200) continue;
     if (path.startsWith('/')) {
@@ -83,8 +94,6 @@ function candidatePaths(line: string): { absolute: string[]; relative: string[] 
 
 const SANDBOX_SCRIPT = String.raw`
 set -eu
-PS4="+ \$EPOCHREALTIME "
-echo "start $EPOCHREALTIME" >&2
 H=$1
 mount --make-rprivate /
 mount -t tmpfs -o size=64m,mode=0755 tmpfs /mnt
@@ -92,38 +101,37 @@ mkdir /mnt/o /mnt/w
 mount --bind "$H" /mnt/o
 O=/mnt/o
 mkdir -p "$O/bin"
-for tool in bash timeout setpriv mount chmod chown cp; do
+for tool in bash timeout setpriv unshare mount chmod chown cp; do
   cp "$(readlink -f "$(command -v "$tool")")" "$O/bin/$tool"
 done
 PATH=$O/bin
-echo "tools $EPOCHREALTIME" >&2
 for d in ${SHADOWED.join(' ')}; do
   [ -d "$d" ] || continue
   mount -t tmpfs -o size=64m,mode=0755 tmpfs "$d"
   [ -d "$O/shadow$d" ] && cp -a "$O/shadow$d/." "$d/"
 done
-echo "shadowed $EPOCHREALTIME" >&2
 chmod 1777 /tmp /var/tmp /dev/shm /run/lock 2>/dev/null || true
 mount -t tmpfs -o size=64m,mode=0755 tmpfs /mnt/w
 cp -a "$O/work/." /mnt/w/
 chown -R 65534:65534 /mnt/w
 printf '%s\n' "#!$O/bin/bash" 'return 0 2>/dev/null' "read -r log < $O/current" 'printf "%s\\0" "$#" "$0" "$@" >> "$log"' 'exit 0' > "$O/stub"
 chmod 0755 "$O/stub"
-ulimit -u 64 -v 2000000 -f 65536
-echo "setup done $EPOCHREALTIME" >&2
-exec "$O/bin/setpriv" --reuid=65534 --regid=65534 --clear-groups "$O/bin/bash" --norc --noprofile -c '
-  O=$1
-  export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-  n=$(< "$O/count")
-  for ((i = 0; i < n; i++)); do
-    echo "$O/out/$i" > "$O/current"
-    : > "$O/out/$i"
+n=$(< "$O/count")
+for ((i = 0; i < n; i++)); do
+  echo "$O/out/$i" > "$O/current"
+  : > "$O/out/$i"
+  chmod 0666 "$O/out/$i"
+  # Each line is PID 1 of its own PID namespace: when it exits, whatever it left running in
+  # the background dies with it instead of logging into the next line's record.
+  status=0
+  ( ulimit -u 64 -v 2000000 -f 65536
     cd "/mnt/w/$i"
-    HOME=/mnt/w/$i "$O/bin/timeout" -s KILL 1.5 "$O/bin/bash" --norc --noprofile "$O/lines/$i" < /dev/null > /dev/null 2>&1
-    echo $? > "$O/status/$i"
-  done
-  echo "driver done $EPOCHREALTIME" >&2
-' driver "$O"
+    export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/mnt/w/$i
+    exec "$O/bin/timeout" -s KILL 1.5 "$O/bin/unshare" --pid --fork --kill-child \
+      "$O/bin/setpriv" --reuid=65534 --regid=65534 --clear-groups \
+      "$O/bin/bash" --norc --noprofile "$O/lines/$i" < /dev/null > /dev/null 2>&1 ) || status=$?
+  echo "$status" > "$O/status/$i"
+done
 `;
 
 /** Where the stub is inside the sandbox (the host folder is bind-mounted at /mnt/o). */
@@ -147,7 +155,8 @@ export function runInSandbox(
   try {
     // nobody must reach the stub and the lines through the bind mount of this folder.
     chmodSync(host, 0o755);
-    for (const d of ['lines', 'out', 'status', 'work', 'shadow/usr/bin']) mkdirSync(join(host, d), { recursive: true });
+    for (const d of ['lines', 'out', 'status', 'work', 'shadow/usr/bin'])
+      mkdirSync(join(host, d), { recursive: true });
     chmodSync(join(host, 'out'), 0o777);
     chmodSync(join(host, 'status'), 0o777);
     // Stubs are symlinks made here and copied into the tmpfs mounts inside the sandbox.
@@ -172,16 +181,27 @@ export function runInSandbox(
     writeFileSync(join(host, 'count'), String(lines.length));
     writeFileSync(join(host, 'current'), join(host, 'setup-log'));
     chmodSync(join(host, 'current'), 0o666);
-    const t0 = Date.now();
     const result = spawnSync(
       '/usr/bin/unshare',
-      ['--mount', '--net', '--pid', '--fork', '--kill-child', '/bin/bash', '--norc', '--noprofile', '-c', SANDBOX_SCRIPT, 'sandbox', host],
+      [
+        '--mount',
+        '--net',
+        '--pid',
+        '--fork',
+        '--kill-child',
+        '/bin/bash',
+        '--norc',
+        '--noprofile',
+        '-c',
+        SANDBOX_SCRIPT,
+        'sandbox',
+        host,
+      ],
       {
         timeout: timeoutMs,
         env: {
           PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
           LANG: 'C.UTF-8',
-          ...(process.env.SANDBOX_TRACE === undefined ? {} : { PS4: '+ $EPOCHREALTIME ' }),
           HOME: '/root',
           'BASH_FUNC_command_not_found_handle%%': NOT_FOUND_HANDLER('"$(< /mnt/o/current)"'),
         },
@@ -190,7 +210,6 @@ export function runInSandbox(
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    if (process.env.SANDBOX_TRACE !== undefined) console.error(result.stderr.toString().slice(-300), Date.now() / 1000, 'spawn ms', Date.now() - t0);
     if (result.status !== 0) {
       throw new Error(`sandbox failed (${String(result.status)}): ${result.stderr.toString().slice(-2000)}`);
     }
@@ -208,7 +227,7 @@ export function runInSandbox(
 function parseLog(log: Buffer): Started[] {
   const fields = log.toString('utf8').split('\0');
   const out: Started[] = [];
-  for (let i = 0; i + 1 < fields.length; ) {
+  for (let i = 0; i + 1 < fields.length;) {
     const argc = Number(fields[i]);
     if (!Number.isInteger(argc) || argc < 0) break;
     const argv = fields.slice(i + 1, i + 2 + argc);

@@ -19,6 +19,9 @@ export function prng(seed: number): () => number {
 export const GENERATED_PROGRAMS = ['ls', 'rm', 'id', 'cat', 'whoami', 'touch', 'grep', 'uname', 'date', 'tr'];
 
 class Gen {
+  /** Tame lines keep to spellings the classifier resolves, so the oracle checks their actions. */
+  tame = false;
+
   constructor(private readonly random: () => number) {}
 
   int(n: number): number {
@@ -40,7 +43,7 @@ class Gen {
   /** A program name spelled some way bash still reads as that program (or a glob that may). */
   commandName(): string {
     const n = this.name();
-    switch (this.int(14)) {
+    switch (this.tame ? this.pick([0, 1, 2, 3, 6, 7, 9]) : this.int(14)) {
       case 0:
         return `'${n}'`;
       case 1:
@@ -67,7 +70,7 @@ class Gen {
   /** One argument word. */
   word(depth: number): string {
     const base = this.pick(['x', '-l', 'a b', '/tmp/f', '--', '-rf', 'A=1', '$HOME', 'y.txt', '#c', 'p#q']);
-    switch (this.int(22)) {
+    switch (this.tame ? this.pick([0, 1, 4, 5, 6, 7, 8, 9, 10, 12, 14]) : this.int(22)) {
       case 0:
         return `'${base}'`;
       case 1:
@@ -107,15 +110,28 @@ class Gen {
     if (this.chance(0.1)) parts.push('X=1');
     if (this.chance(0.15)) {
       parts.push(
-        this.pick(['sudo', 'env A=1', 'nice -n 5', 'timeout 5', 'command', 'exec', 'nohup', 'time', 'xargs', 'builtin']),
+        this.pick([
+          'sudo',
+          'env A=1',
+          'nice -n 5',
+          'timeout 5',
+          'command',
+          'exec',
+          'nohup',
+          'time',
+          'xargs',
+          'builtin',
+        ]),
       );
     }
     parts.push(this.commandName());
     const n = this.int(4);
     for (let i = 0; i < n; i++) parts.push(this.word(depth));
-    if (this.chance(0.15)) parts.push(this.pick(['> /tmp/o', '2>&1', '< /dev/null', '>> out.txt', '<<< "$(id)"']));
+    if (this.chance(0.15))
+      parts.push(this.pick(['> /tmp/o', '2>&1', '< /dev/null', '>> out.txt', '<<< "$(id)"']));
     if (this.chance(0.1)) parts.push(`# ${this.name()}`);
-    return parts.join(this.chance(0.1) ? this.pick([' \t', '\t', ' \\\n ', '\f', '\v']) : ' ');
+    const odd = this.tame ? [' \t', '\t', ' \\\n '] : [' \t', '\t', ' \\\n ', '\f', '\v'];
+    return parts.join(this.chance(0.1) ? this.pick(odd) : ' ');
   }
 
   /** A here-document in one of its many spellings, with a body that may run commands. */
@@ -160,7 +176,9 @@ class Gen {
       case 2:
         return `if ${this.simple(0)}; then ${this.list(depth - 1)}; fi`;
       case 3:
-        return `for v in */ a b; do ${this.pick(['(', '{ '])}${this.simple(0)}${this.pick([')', '; }'])} done`;
+        return this.chance(0.5)
+          ? `for v in */ a b; do (${this.simple(0)}) done`
+          : `for v in */ a b; do { ${this.simple(0)}; } done`;
       case 4:
         return `f() { ${this.simple(depth)}; }; f`;
       case 5:
@@ -190,6 +208,9 @@ class Gen {
 export function generateLines(seed: number, count: number): string[] {
   const gen = new Gen(prng(seed));
   const out: string[] = [];
-  for (let i = 0; i < count; i++) out.push(gen.list(2));
+  for (let i = 0; i < count; i++) {
+    gen.tame = i % 2 === 1;
+    out.push(gen.list(2));
+  }
   return out;
 }

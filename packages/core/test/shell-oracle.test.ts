@@ -11,13 +11,16 @@ import { classifyShellCommand, loadShellClassifier } from '../src/classify/shell
 import { runInSandbox, sandboxUnavailable, type LineRun } from './bash-sandbox.js';
 import { GENERATED_PROGRAMS, generateLines } from './shell-line-generator.js';
 
-const CORPUS = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/corpora/shell-lines.jsonl.gz');
+const CORPUS = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../../shared/corpora/shell-lines.jsonl.gz',
+);
 /** Generated lines per run and the seed (fixed, so a failure reproduces). */
 const SCALE = Number(process.env.PORTCULLIS_ORACLE_SCALE ?? '1') || 1;
-const GENERATED = Math.round(1500 * SCALE);
+const GENERATED = Math.round(1000 * SCALE);
 const SEED = 20261206;
-/** Every Nth line of the corpus: about 2,500 of 37,210. */
-const CORPUS_STRIDE = Math.max(1, Math.round(15 / SCALE));
+/** Every Nth line of the corpus: about 1,860 of 37,210. */
+const CORPUS_STRIDE = Math.max(1, Math.round(20 / SCALE));
 
 const unavailable = sandboxUnavailable();
 const corpusMissing = existsSync(CORPUS) ? undefined : `${CORPUS} is absent`;
@@ -55,7 +58,9 @@ function misses(runs: readonly LineRun[]): Miss[] {
 
 function report(kind: string, runs: readonly LineRun[], found: readonly Miss[]): string {
   const programs = runs.reduce((n, r) => n + r.started.length, 0);
-  const unknown = runs.filter((r) => classifyShellCommand(r.line).some((a) => a.operation === 'unknown')).length;
+  const unknown = runs.filter((r) =>
+    classifyShellCommand(r.line).some((a) => a.operation === 'unknown'),
+  ).length;
   const head = `${kind}: ${String(runs.length)} lines, ${String(programs)} programs started, ${String(unknown)} lines unknown, ${String(found.length)} misses`;
   return [head, ...found.slice(0, 20).map((m) => `  ${JSON.stringify(m)}`)].join('\n');
 }

@@ -20,12 +20,20 @@ type Case = readonly [name: string, command: string, expected: readonly string[]
 
 const heredocs: readonly Case[] = [
   ['$\\⏎( in an unquoted body is a substitution', 'cat <<EOF\n$\\\n(id)\nEOF', ['exec id', 'exec cat']],
-  ['a continuation joins body lines before $( is seen', 'cat <<EOF\na \\\n$(id)\nEOF', ['exec id', 'exec cat']],
+  [
+    'a continuation joins body lines before $( is seen',
+    'cat <<EOF\na \\\n$(id)\nEOF',
+    ['exec id', 'exec cat'],
+  ],
   ['a backquote after a continuation', 'cat <<EOF\n\\\n`id`\nEOF', ['exec id', 'exec cat']],
   ['backquotes in an unquoted body', 'cat <<EOF\nx `id` y\nEOF', ['exec id', 'exec cat']],
   ['escaped backquotes in a body are text', 'cat <<EOF\nx \\`id\\` y\nEOF', ['exec cat']],
   ['backquotes in a quoted body are text', "cat <<'EOF'\nx `id` y\nEOF", ['exec cat']],
-  ['a shell reading a body with backquotes', 'bash <<EOF\n`cat /tmp/x`\nEOF', ['exec cat /tmp/x', 'exec bash', 'unknown']],
+  [
+    'a shell reading a body with backquotes',
+    'bash <<EOF\n`cat /tmp/x`\nEOF',
+    ['exec cat /tmp/x', 'exec bash', 'unknown'],
+  ],
   [
     'a closing delimiter spelled across a continuation ends the body',
     'cat <<EOF\nbody\nE\\\nOF\nrm -rf /\nEOF',
@@ -67,7 +75,7 @@ const blanks: readonly Case[] = [
   ['$\\⏎( is a substitution', 'echo $\\\n(id)', ['exec id', 'exec echo $(id)']],
   ['$\\⏎( inside double quotes', 'echo "$\\\n(id)"', ['exec id', 'exec echo "$(id)"']],
   ['an operator spelled across a continuation', 'ls &\\\n& id', ['exec ls', 'exec id']],
-  ['a continuation inside $\'…\' is text', "echo $'a\\\nb'", ["exec echo $'a\\\\\\nb'"]],
+  ["a continuation inside $'…' is text", "echo $'a\\\nb'", ["exec echo $'a\\\\\\nb'"]],
 ];
 
 const arguments_: readonly Case[] = [
@@ -77,11 +85,7 @@ const arguments_: readonly Case[] = [
   ['a backslash and quote inside an escaped argument', "echo $'a\\\\\\'\\n'", ["exec echo $'a\\\\\\'\\n'"]],
   ['an argument that looks escaped is escaped too', `echo "\\$'x'"`, ["exec echo $'$\\'x\\''"]],
   ['a newline inside a write target', "echo > $'/tmp/a\\nb'", ["write $'/tmp/a\\nb'", 'exec echo']],
-  [
-    'a newline in an argument that is not literal',
-    'echo "$x\nrm -rf /"',
-    ["exec echo $'\"$x\\nrm -rf /\"'"],
-  ],
+  ['a newline in an argument that is not literal', 'echo "$x\nrm -rf /"', ['exec echo $\'"$x\\nrm -rf /"\'']],
 ];
 
 const names: readonly Case[] = [
@@ -91,6 +95,8 @@ const names: readonly Case[] = [
   ['a question-mark glob', '/bin/wh?ami', ['unknown']],
   ['a star glob', 'who*', ['unknown']],
   ['the [ builtin stays a test', '[ -f x ] && ls', ['exec [ -f x ]', 'exec ls']],
+  ['a bracket glob the grammar reads as a test', '[!a-z]', ['unknown']],
+  ['[[ joined to a word is no keyword', '[[-f x ]] && ls', ['unknown', 'exec ls']],
   ['[[ stays syntax', '[[ -f x ]] && ls', ['exec ls']],
   ['a quoted [ is the test builtin', "'[' -f x ']'", ['exec [ -f x ]']],
   ["NUL in $'…' ends the string, not the word", "$'l\\0x's -d /", ['exec ls -d /']],
@@ -100,7 +106,11 @@ const names: readonly Case[] = [
 
 const falseUnknowns: readonly Case[] = [
   ['a here-string before the arguments', 'jq <<<"$json" -S .', ['exec jq -S .']],
-  ['a here-string between arguments and a redirection', 'jq <<<"$json" -S . > v.json', ['write v.json', 'exec jq -S .']],
+  [
+    'a here-string between arguments and a redirection',
+    'jq <<<"$json" -S . > v.json',
+    ['write v.json', 'exec jq -S .'],
+  ],
   ['test with ==', 'test "$a" == "$b"', ['exec test "$a" == "$b"']],
   ['[ with ==', '[ "$a" == "$b" ]', ['exec [ "$a" == "$b" ]']],
   ['a subshell right before done', 'for v in */; do (cd "$v" && ls) done', ['exec cd "$v"', 'exec ls']],
@@ -108,6 +118,8 @@ const falseUnknowns: readonly Case[] = [
   // tree-sitter-bash recovers from this one with an error node: unknown, as any parse error.
   ['a subshell right before fi', 'if true; then (ls) fi', ['unknown', 'exec true']],
   ['python -m runs a module', 'python3 -m json.tool', ['exec python3 -m json.tool']],
+  ['an interpreter asked for its version', 'php -v', ['exec php -v']],
+  ['python -v alone is verbose and reads stdin', 'python -v', ['exec python -v', 'unknown']],
   ['git stash -u is not --upload-pack', 'git stash -u', ['exec git stash -u']],
   ['git clone -u is --upload-pack', "git clone -u 'rm x' h:r", ['exec git clone -u rm x h:r', 'exec rm x']],
   ['command -v only looks up', 'command -v "$X"', ['exec command -v "$X"']],
@@ -116,7 +128,11 @@ const falseUnknowns: readonly Case[] = [
     'printf "go: $(which go)\\n"',
     ['exec which go', 'exec printf "go: $(which go)\\n"'],
   ],
-  ['a glob under a directory is no option', 'cp dist/* /srv/app/', ['exec cp dist/* /srv/app/', 'write /srv/app/']],
+  [
+    'a glob under a directory is no option',
+    'cp dist/* /srv/app/',
+    ['exec cp dist/* /srv/app/', 'write /srv/app/'],
+  ],
 ];
 
 describe('classifyShellCommand where bash reads a line differently', () => {

@@ -694,6 +694,13 @@ function visitDeclaration(node: Node, walk: Walk, depth: number): void {
  */
 function visitTest(node: Node, walk: Walk, depth: number): void {
   for (const child of node.namedChildren) visit(child, walk, depth + 1);
+  // `[` and `[[` are the test builtin and keyword only as words of their own: `[!a-z]` is a
+  // glob naming a program, which the grammar reads as a test.
+  const open = node.children[0];
+  if (open !== undefined && !' \t\n'.includes(walk.source.charAt(open.endIndex) || 'x')) {
+    walk.out.unknown();
+    return;
+  }
   if (node.children[0]?.type !== '[') return;
   const words: string[] = [];
   const flatten = (n: Node): void => {

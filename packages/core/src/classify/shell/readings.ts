@@ -68,7 +68,8 @@ export function readingAgrees(text: string, tree: Tree): boolean {
   for (const m of text.matchAll(ODD_BLANKS)) {
     // bash reads it as part of a word: the grammar must have too.
     const node = root.descendantForIndex(m.index, m.index + 1);
-    if (node === null || node.childCount > 0 || node.startIndex > m.index || node.endIndex <= m.index) return false;
+    if (node === null || node.childCount > 0 || node.startIndex > m.index || node.endIndex <= m.index)
+      return false;
     if (node.type === 'comment' && !commentStartsWord(text, node.startIndex)) return false;
   }
   const mayHaveHeredoc = text.includes('<<');

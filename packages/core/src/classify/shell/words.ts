@@ -381,7 +381,9 @@ function pad(v: number, width: number): string {
 }
 
 /** Control characters (C0, DEL, C1) and Unicode line and paragraph separators. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
 
 /**
  * An argv word as it appears in a resource. A word holding a control character is shown the way
@@ -391,7 +393,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
  * `$'` is shown quoted too, so the two spellings never meet.
  */
 export function displayWord(text: string): string {
-  if (!CONTROL.test(text) && !text.startsWith("$'")) return text;
+  let plain = !text.startsWith("$'");
+  for (let i = 0; plain && i < text.length; i++) plain = !isControl(text.charCodeAt(i));
+  if (plain) return text;
   let out = "$'";
   for (const c of text) {
     const code = c.codePointAt(0) ?? 0;
@@ -399,7 +403,8 @@ export function displayWord(text: string): string {
     else if (c === '\n') out += '\\n';
     else if (c === '\t') out += '\\t';
     else if (c === '\r') out += '\\r';
-    else if (CONTROL.test(c)) out += code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+    else if (isControl(code))
+      out += code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
     else out += c;
   }
   return `${out}'`;
