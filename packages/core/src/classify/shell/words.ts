@@ -50,7 +50,18 @@ export function wordsOfParts(nodes: readonly Node[]): ShellWord[] {
   for (const node of nodes) {
     const part = literalChars(node);
     if (part === undefined) {
-      return [{ text: source, literal: false, glob: false, notOption: fixedStart(nodes) && !splits(nodes) }];
+      // Only wrappers' option parsing asks, so the tree is only walked for it then.
+      let notOption: boolean | undefined;
+      const word: ShellWord = {
+        text: source,
+        literal: false,
+        glob: false,
+        get notOption() {
+          notOption ??= fixedStart(nodes) && !splits(nodes);
+          return notOption;
+        },
+      };
+      return [word];
     }
     chars.push(...part);
   }
