@@ -812,6 +812,16 @@ const heredocReadings: readonly Case[] = [
   ['a backquote after a continuation', 'cat <<EOF\n\\\n`id`\nEOF', ['exec id', 'exec cat']],
   ['backquotes in an unquoted body', 'cat <<EOF\nx `id` y\nEOF', ['exec id', 'exec cat']],
   ['escaped backquotes in a body are text', 'cat <<EOF\nx \\`id\\` y\nEOF', ['exec cat']],
+  ['$( after a backquote in a body', 'cat <<EOF\n`ls`\n\t$(id)\nEOF', ['exec ls', 'exec id', 'exec cat']],
+  ['$( on a tab-indented line of a <<- body', 'cat <<-EOF\n\t$(id)\n\tEOF', ['exec id', 'exec cat']],
+  ['$( inside ${…} in a body', 'cat <<EOF\n${x:-$(id)}\nEOF', ['exec id', 'exec cat']],
+  // The grammar reads `$((` in a body as `$(` and a subshell: one extra action, never one fewer.
+  [
+    'arithmetic in a body runs its substitution',
+    'cat <<EOF\n$((1 + $(id)))\nEOF',
+    ['exec id', 'exec 1 + $(id)', 'exec cat'],
+  ],
+  ['a comment ends at its newline, continuation or not', 'echo a #c\\\nid', ['exec echo a', 'exec id']],
   ['backquotes in a quoted body are text', "cat <<'EOF'\nx `id` y\nEOF", ['exec cat']],
   [
     'a shell reading a body with backquotes',

@@ -337,8 +337,10 @@ function visit(node: Node, walk: Walk, depth: number): void {
 }
 
 /**
- * A here-document. tree-sitter-bash parses `$(…)` in an unquoted body but not backquotes, which
- * bash runs just the same (`` cat <<EOF⏎`id`⏎EOF `` runs id): those are found here.
+ * A here-document. In an unquoted body bash runs every `$(…)` and backquote, but
+ * tree-sitter-bash does not parse backquotes there and loses `$(…)` after one or after a tab in
+ * a `<<-` body. So the body is scanned here as bash expands it, and each substitution found is
+ * classified (what the grammar did find is visited too).
  */
 function visitHeredoc(node: Node, walk: Walk, depth: number): void {
   for (const child of node.namedChildren) visit(child, walk, depth + 1);
@@ -361,7 +363,30 @@ function visitHeredoc(node: Node, walk: Walk, depth: number): void {
       walk.out.deferred.source = true;
       classifyScript(text.slice(i + 1, close).replace(/\\([`$\\])/g, '$1'), walk.out, walk.nesting + 1);
       i = close;
+    } else if (c === '$' && text.charAt(i + 1) === '(' && text.charAt(i + 2) !== '(') {
+      const inner = substitutionAt(text, i);
+      if (inner === undefined) {
+        walk.out.unknown();
+        return;
+      }
+      walk.out.deferred.source = true;
+      classifyScript(inner, walk.out, walk.nesting + 1);
     }
+  }
+}
+
+/** The command line of the `$(…)` that starts at `at` in `text`, as the grammar matches it. */
+function substitutionAt(text: string, at: number): string | undefined {
+  const tree = bashParser()?.parse(`: ${text.slice(at)}`) ?? null;
+  if (tree === null) return undefined;
+  try {
+    let node: Node | null = tree.rootNode.descendantForIndex(2, 4);
+    while (node !== null && !(node.type === 'command_substitution' && node.startIndex === 2))
+      node = node.parent;
+    if (node === null || node.hasError || !node.text.endsWith(')')) return undefined;
+    return node.text.slice(2, -1);
+  } finally {
+    tree.delete();
   }
 }
 

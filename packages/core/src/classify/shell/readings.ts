@@ -79,7 +79,9 @@ export function readingAgrees(text: string, tree: Tree): boolean {
   walk(root, (node) => {
     if (!agrees) return false;
     if (node.isError || (node.isMissing && !needlessSemicolon(node))) agrees = false;
-    else if (node.type === 'comment') agrees = commentStartsWord(text, node.startIndex);
+    // A comment ends at the newline, a backslash before it notwithstanding.
+    else if (node.type === 'comment')
+      agrees = commentStartsWord(text, node.startIndex) && !node.text.includes('\n');
     else if (node.type === 'heredoc_redirect') agrees = heredocAgrees(text, node);
     return agrees;
   });
