@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../src/types.js';
 import { classifyShellCommand, loadShellClassifier } from '../src/classify/shell.js';
+import { displayWord } from '../src/classify/shell/words.js';
 import { runInSandbox, sandboxUnavailable, type LineRun } from './bash-sandbox.js';
 import { GENERATED_PROGRAMS, generateLines } from './shell-line-generator.js';
 
@@ -34,7 +35,8 @@ interface Miss {
 
 /** Whether an `exec` resource names `program` (as a path or by its basename). */
 function names(resource: string, program: string): boolean {
-  for (const name of new Set([program, basename(program)])) {
+  // Resources show a word with control characters `$'…'`-quoted.
+  for (const name of new Set([program, basename(program)].map(displayWord))) {
     if (resource === name || resource.startsWith(`${name} `)) return true;
   }
   return false;

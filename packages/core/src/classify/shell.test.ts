@@ -822,6 +822,11 @@ const heredocReadings: readonly Case[] = [
     ['exec id', 'exec 1 + $(id)', 'exec cat'],
   ],
   ['a comment ends at its newline, continuation or not', 'echo a #c\\\nid', ['exec echo a', 'exec id']],
+  [
+    'a comment the first parse could not see keeps its continuation',
+    'grep <<E\\\nOF\nE\\\nOF\ncat x #c\\\nz',
+    ['unknown', 'exec grep', 'exec cat x'],
+  ],
   ['backquotes in a quoted body are text', "cat <<'EOF'\nx `id` y\nEOF", ['exec cat']],
   [
     'a shell reading a body with backquotes',

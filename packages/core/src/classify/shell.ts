@@ -13,7 +13,7 @@ import {
 } from './shell/deferred.js';
 import { variableEffect } from './shell/env.js';
 import { heredocDelimiter } from './shell/heredoc.js';
-import { readingAgrees, removeContinuations } from './shell/readings.js';
+import { continuationsAgree, readingAgrees, removeContinuations, type Joined } from './shell/readings.js';
 import {
   displayWord,
   literalValue,
@@ -245,8 +245,11 @@ function classifyScript(text: string, out: Actions, nesting: number): void {
     out.unknown();
     return;
   }
-  const { tree, source } = parsed;
+  const { tree, source, agrees } = parsed;
   try {
+    // Which continuations bash removes was judged on a parse that still had them (a comment or
+    // quote the grammar only sees once they are gone): if the new parse disagrees, unknown.
+    if (!agrees) out.unknown();
     // Error recovery may have dropped or misread part of the line, or bash reads a character
     // differently from the grammar: whatever the walk still finds is reported too (it can only
     // make the decision stricter), plus `unknown`.
@@ -259,24 +262,26 @@ function classifyScript(text: string, out: Actions, nesting: number): void {
 
 /**
  * Parses `text` as bash reads it: bash removes line continuations before it reads anything
- * else, so a text with continuations is parsed again without them. The caller deletes the tree.
+ * else, so a text with continuations is parsed again without them (`agrees` says whether that
+ * parse confirms which were removed). The caller deletes the tree.
  */
-function parseAsBashReads(text: string): { tree: Tree; source: string } | undefined {
+function parseAsBashReads(text: string): { tree: Tree; source: string; agrees: boolean } | undefined {
   const parser = bashParser();
   const tree = parser?.parse(text) ?? null;
   if (parser === undefined || tree === null) return undefined;
-  if (!text.includes('\\\n')) return { tree, source: text };
-  let joined: string;
+  if (!text.includes('\\\n')) return { tree, source: text, agrees: true };
+  let joined: Joined;
   try {
     joined = removeContinuations(text, tree);
   } catch (err) {
     tree.delete();
     throw err;
   }
-  if (joined === text) return { tree, source: text };
+  if (joined.text === text) return { tree, source: text, agrees: true };
   tree.delete();
-  const again = parser.parse(joined);
-  return again === null ? undefined : { tree: again, source: joined };
+  const again = parser.parse(joined.text);
+  if (again === null) return undefined;
+  return { tree: again, source: joined.text, agrees: continuationsAgree(joined, again) };
 }
 
 function visit(node: Node, walk: Walk, depth: number): void {

@@ -11,45 +11,76 @@ import { heredocDelimiter, readHeredocBody } from './heredoc.js';
 /** Node types whose text keeps a backslash-newline as it is. */
 const LITERAL_CONTINUATIONS: ReadonlySet<string> = new Set(['raw_string', 'ansi_c_string', 'comment']);
 
+/** A text with line continuations removed, and where they were, in the new text's offsets. */
+export interface Joined {
+  readonly text: string;
+  /** Where a continuation was removed. */
+  readonly removed: readonly number[];
+  /** Where a continuation was kept (in quotes, a comment or a quoted here-document body). */
+  readonly kept: readonly number[];
+}
+
 /**
  * `text` with every line continuation bash would remove removed, judged on `tree` (a parse of
  * `text`). Continuations inside single quotes, `$'…'`, comments and the bodies of here-documents
- * with a quoted delimiter stay. Returns `text` itself when there is nothing to remove.
+ * with a quoted delimiter stay. The judgement rests on a parse of text that still had them, so
+ * {@link continuationsAgree} must confirm it on the parse of the result.
  */
-export function removeContinuations(text: string, tree: Tree): string {
-  const kept: [number, number][] = [];
+export function removeContinuations(text: string, tree: Tree): Joined {
+  const protectedRanges = literalRanges(tree);
+  let out = '';
+  let from = 0;
+  let k = 0;
+  const removed: number[] = [];
+  const kept: number[] = [];
+  for (let nl = text.indexOf('\\\n'); nl !== -1; nl = text.indexOf('\\\n', nl + 2)) {
+    while (k < protectedRanges.length && (protectedRanges[k]?.[1] ?? 0) <= nl) k++;
+    const range = protectedRanges[k];
+    if (range !== undefined && range[0] <= nl && nl < range[1]) {
+      kept.push(out.length + nl - from);
+      continue;
+    }
+    // An escaped backslash is not a continuation: count the run of backslashes, stopping where
+    // a kept range (a quoted string's own backslashes) ends.
+    const floor = k > 0 ? (protectedRanges[k - 1]?.[1] ?? 0) : 0;
+    let run = 1;
+    while (nl - run >= Math.max(floor, from) && text.charAt(nl - run) === '\\') run++;
+    if (run % 2 === 0) continue;
+    out += text.slice(from, nl);
+    removed.push(out.length);
+    from = nl + 2;
+  }
+  return from === 0 ? { text, removed, kept } : { text: out + text.slice(from), removed, kept };
+}
+
+/**
+ * Whether the parse of the joined text agrees with where continuations were removed and kept:
+ * none removed inside what is now a comment or a quoted string, none kept outside one.
+ */
+export function continuationsAgree(joined: Joined, tree: Tree): boolean {
+  const ranges = literalRanges(tree);
+  const inside = (at: number): boolean => ranges.some(([start, end]) => start < at && at <= end);
+  return joined.removed.every((at) => !inside(at)) && joined.kept.every((at) => inside(at));
+}
+
+/** Ranges whose text keeps a backslash-newline as it is. */
+function literalRanges(tree: Tree): [number, number][] {
+  const ranges: [number, number][] = [];
   walk(tree.rootNode, (node) => {
     if (LITERAL_CONTINUATIONS.has(node.type)) {
-      kept.push([node.startIndex, node.endIndex]);
+      ranges.push([node.startIndex, node.endIndex]);
       return false;
     }
     if (node.type === 'heredoc_redirect') {
       const start = node.namedChildren.find((c) => c.type === 'heredoc_start');
       const body = node.namedChildren.find((c) => c.type === 'heredoc_body');
       if (start !== undefined && body !== undefined && heredocDelimiter(start.text)?.quoted !== false) {
-        kept.push([body.startIndex, body.endIndex]);
+        ranges.push([body.startIndex, body.endIndex]);
       }
     }
     return true;
   });
-  kept.sort((a, b) => a[0] - b[0]);
-  let out = '';
-  let from = 0;
-  let k = 0;
-  for (let nl = text.indexOf('\\\n'); nl !== -1; nl = text.indexOf('\\\n', nl + 2)) {
-    while (k < kept.length && (kept[k]?.[1] ?? 0) <= nl) k++;
-    const range = kept[k];
-    if (range !== undefined && range[0] <= nl && nl < range[1]) continue;
-    // An escaped backslash is not a continuation: count the run of backslashes, stopping where
-    // a kept range (a quoted string's own backslashes) ends.
-    const floor = k > 0 ? (kept[k - 1]?.[1] ?? 0) : 0;
-    let run = 1;
-    while (nl - run >= Math.max(floor, from) && text.charAt(nl - run) === '\\') run++;
-    if (run % 2 === 0) continue;
-    out += text.slice(from, nl);
-    from = nl + 2;
-  }
-  return from === 0 ? text : out + text.slice(from);
+  return ranges.sort((a, b) => a[0] - b[0]);
 }
 
 /** Characters JavaScript calls white space that bash reads as word characters. */
