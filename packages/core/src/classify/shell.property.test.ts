@@ -240,3 +240,35 @@ describe('classifyShellCommand properties', () => {
 function quote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
+
+describe('shell resources', () => {
+  it('never hold a control character, whatever the line', () => {
+    const controlled = fc
+      .tuple(
+        fc.constantFrom(...SEEDS),
+        fc.array(
+          fc.tuple(fc.nat(), fc.constantFrom('\n', '\r', '\t', '\f', '\v', '\x1b', '\x7f', '\u0085')),
+          {
+            maxLength: 4,
+          },
+        ),
+      )
+      .map(([seed, inserts]) => {
+        let s = seed;
+        for (const [at, c] of inserts) {
+          const i = at % (s.length + 1);
+          s = s.slice(0, i) + c + s.slice(i);
+        }
+        return s;
+      });
+    fc.assert(
+      fc.property(fc.oneof(controlled, shellText), (command) => {
+        for (const a of classifyShellCommand(command)) {
+          // eslint-disable-next-line no-control-regex
+          expect(a.resource ?? '').not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+        }
+      }),
+      { numRuns: 800 },
+    );
+  });
+});

@@ -1,7 +1,7 @@
-// Shell command lines → actions (docs/ §3 "Shell command lines"). Parses with the real bash
+// Shell command lines → actions (docs/classification.md, "Shell command lines"). Parses with the real bash
 // grammar (tree-sitter-bash) and walks every place a command can run. Anything the walker does
 // not recognise is `unknown`, so a new grammar construct fails closed.
-import type { Node } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 import { cachedActions, LruCache } from './sql/cache.js';
 import type { Action } from '../types.js';
 import { bashParser, loadBashParser } from './shell/parser.js';
@@ -13,7 +13,16 @@ import {
   type DeferredState,
 } from './shell/deferred.js';
 import { variableEffect } from './shell/env.js';
-import { literalValue, unescapeHeredoc, wordsOf, wordsOfParts, type ShellWord } from './shell/words.js';
+import { heredocDelimiter } from './shell/heredoc.js';
+import { continuationsAgree, readingAgrees, removeContinuations, type Joined } from './shell/readings.js';
+import {
+  displayWord,
+  literalValue,
+  unescapeHeredoc,
+  wordsOf,
+  wordsOfParts,
+  type ShellWord,
+} from './shell/words.js';
 import { wrapperEffects } from './shell/wrappers.js';
 
 /** How many command lines deep `sh -c "sh -c …"`, `eval` and wrappers may nest. */
@@ -240,20 +249,48 @@ function classifyScript(text: string, out: Actions, nesting: number): void {
     out.unknown();
     return;
   }
-  const tree = bashParser()?.parse(text) ?? null;
-  if (tree === null) {
+  const parsed = parseAsBashReads(text);
+  if (parsed === undefined) {
     out.unknown();
     return;
   }
+  const { tree, source, agrees } = parsed;
   try {
-    const root = tree.rootNode;
-    // Error recovery may have dropped or misread part of the line: whatever it still found
-    // is reported too (it can only make the decision stricter), plus `unknown`.
-    if (root.hasError) out.unknown();
-    visit(root, newWalk(out, text, nesting), 0);
+    // Which continuations bash removes was judged on a parse that still had them (a comment or
+    // quote the grammar only sees once they are gone): if the new parse disagrees, unknown.
+    if (!agrees) out.unknown();
+    // Error recovery may have dropped or misread part of the line, or bash reads a character
+    // differently from the grammar: whatever the walk still finds is reported too (it can only
+    // make the decision stricter), plus `unknown`.
+    if (!readingAgrees(source, tree)) out.unknown();
+    visit(tree.rootNode, newWalk(out, source, nesting), 0);
   } finally {
     tree.delete();
   }
+}
+
+/**
+ * Parses `text` as bash reads it: bash removes line continuations before it reads anything
+ * else, so a text with continuations is parsed again without them (`agrees` says whether that
+ * parse confirms which were removed). The caller deletes the tree.
+ */
+function parseAsBashReads(text: string): { tree: Tree; source: string; agrees: boolean } | undefined {
+  const parser = bashParser();
+  const tree = parser?.parse(text) ?? null;
+  if (parser === undefined || tree === null) return undefined;
+  if (!text.includes('\\\n')) return { tree, source: text, agrees: true };
+  let joined: Joined;
+  try {
+    joined = removeContinuations(text, tree);
+  } catch (err) {
+    tree.delete();
+    throw err;
+  }
+  if (joined.text === text) return { tree, source: text, agrees: true };
+  tree.delete();
+  const again = parser.parse(joined.text);
+  if (again === null) return undefined;
+  return { tree: again, source: joined.text, agrees: continuationsAgree(joined, again) };
 }
 
 function visit(node: Node, walk: Walk, depth: number): void {
@@ -288,6 +325,9 @@ function visit(node: Node, walk: Walk, depth: number): void {
     case 'variable_assignment':
       visitAssignment(node, walk, depth);
       return;
+    case 'heredoc_redirect':
+      visitHeredoc(node, walk, depth);
+      return;
     case 'declaration_command':
     case 'unset_command':
       visitDeclaration(node, walk, depth);
@@ -307,6 +347,60 @@ function visit(node: Node, walk: Walk, depth: number): void {
         return;
       }
       for (const child of node.namedChildren) visit(child, walk, depth + 1);
+  }
+}
+
+/**
+ * A here-document. In an unquoted body bash runs every `$(…)` and backquote, but
+ * tree-sitter-bash does not parse backquotes there and loses `$(…)` after one or after a tab in
+ * a `<<-` body. So the body is scanned here as bash expands it, and each substitution found is
+ * classified (what the grammar did find is visited too).
+ */
+function visitHeredoc(node: Node, walk: Walk, depth: number): void {
+  for (const child of node.namedChildren) visit(child, walk, depth + 1);
+  const start = node.namedChildren.find((c) => c.type === 'heredoc_start');
+  const body = node.namedChildren.find((c) => c.type === 'heredoc_body');
+  if (start === undefined || body === undefined) return;
+  if (heredocDelimiter(start.text)?.quoted !== false) return;
+  const text = body.text;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (c === '\\') {
+      i++;
+    } else if (c === '`') {
+      let close = i + 1;
+      while (close < text.length && text.charAt(close) !== '`') close += text.charAt(close) === '\\' ? 2 : 1;
+      if (close >= text.length) {
+        walk.out.unknown();
+        return;
+      }
+      walk.out.deferred.source = true;
+      classifyScript(text.slice(i + 1, close).replace(/\\([`$\\])/g, '$1'), walk.out, walk.nesting + 1);
+      i = close;
+    } else if (c === '$' && text.charAt(i + 1) === '(' && text.charAt(i + 2) !== '(') {
+      const inner = substitutionAt(text, i);
+      if (inner === undefined) {
+        walk.out.unknown();
+        return;
+      }
+      walk.out.deferred.source = true;
+      classifyScript(inner, walk.out, walk.nesting + 1);
+    }
+  }
+}
+
+/** The command line of the `$(…)` that starts at `at` in `text`, as the grammar matches it. */
+function substitutionAt(text: string, at: number): string | undefined {
+  const tree = bashParser()?.parse(`: ${text.slice(at)}`) ?? null;
+  if (tree === null) return undefined;
+  try {
+    let node: Node | null = tree.rootNode.descendantForIndex(2, 4);
+    while (node !== null && !(node.type === 'command_substitution' && node.startIndex === 2))
+      node = node.parent;
+    if (node === null || node.hasError || !node.text.endsWith(')')) return undefined;
+    return node.text.slice(2, -1);
+  } finally {
+    tree.delete();
   }
 }
 
@@ -379,8 +473,7 @@ function groupWords(nodes: readonly Node[], walk: Walk): Node[][] {
   let prev: Node | undefined;
   for (const node of nodes) {
     const gap = prev === undefined ? ' ' : walk.source.slice(prev.endIndex, node.startIndex);
-    // `\` before CR-LF escapes the CR for bash, while the grammar reads a continuation.
-    if (!BLANK.test(gap) || gap.includes('\r')) walk.out.unknown();
+    if (!blankGap(gap)) walk.out.unknown();
     const last = groups.at(-1);
     if ((gap === '' || CONTINUATIONS.test(gap)) && last !== undefined) last.push(node);
     else groups.push([node]);
@@ -389,30 +482,47 @@ function groupWords(nodes: readonly Node[], walk: Walk): Node[][] {
   return groups;
 }
 
+/** Whether `gap` between two nodes of one command is only what bash also skips. */
+function blankGap(gap: string): boolean {
+  // `\` before CR-LF escapes the CR for bash, while the grammar reads a line continuation.
+  return BLANK.test(gap) && !gap.includes('\r');
+}
+
 /**
  * One simple command. `outer` are the redirects tree-sitter attached to the enclosing
  * redirected_statement: they belong to this command (their stray words are its arguments).
  */
 function visitCommand(node: Node, walk: Walk, depth: number, outer: readonly Node[]): void {
-  const words: Node[] = [];
+  const groups: Node[][] = [];
   const redirects: Node[] = [];
+  // Whether the next word node continues the current word (they touch, and nothing that ends
+  // a word, such as a redirection, came between).
+  let current: Node[] | undefined;
   let prev: Node | undefined;
-  for (const child of node.namedChildren) {
+  for (const child of node.children) {
     if (child.type === 'comment') continue;
-    if (prev !== undefined && !BLANK.test(walk.source.slice(prev.endIndex, child.startIndex)))
-      walk.out.unknown();
+    const gap = prev === undefined ? ' ' : walk.source.slice(prev.endIndex, child.startIndex);
+    if (!blankGap(gap)) walk.out.unknown();
     prev = child;
     if (child.type === 'variable_assignment') {
       visitAssignment(child, walk, depth + 1);
+      current = undefined;
     } else if (REDIRECT_TYPES.has(child.type)) {
       redirects.push(child);
+      current = undefined;
     } else {
-      visit(child, walk, depth + 1);
-      words.push(child.type === 'command_name' ? (child.namedChildren[0] ?? child) : child);
+      if (child.isNamed) visit(child, walk, depth + 1);
+      const word = child.type === 'command_name' ? (child.namedChildren[0] ?? child) : child;
+      if (current !== undefined && (gap === '' || CONTINUATIONS.test(gap))) {
+        current.push(word);
+      } else {
+        current = [word];
+        groups.push(current);
+      }
     }
   }
   const hasName = node.namedChildren.some((c) => c.type === 'command_name');
-  const argv = groupWords(words, walk).map((group) => wordsOfParts(group));
+  const argv = groups.map((group) => wordsOfParts(group));
   const extra: ShellWord[] = [];
   for (const redirect of [...redirects, ...outer]) {
     if (redirect.type === 'file_redirect') extra.push(...fileRedirect(redirect, walk, depth + 1));
@@ -440,13 +550,15 @@ function runArgv(words: readonly ShellWord[], walk: Walk, stdin: Stdin): void {
     walk.out.unknown();
     return;
   }
-  const args = words.slice(1).map((w) => w.text);
-  walk.out.add({ operation: 'exec', resource: [name.text, ...args].join(' ') });
+  // A word whose brace expansion is past the bound: what runs is not known.
+  if (words.some((w) => w.overflow === true)) walk.out.unknown();
+  const args = words.slice(1).map((w) => displayWord(w.text));
+  walk.out.add({ operation: 'exec', resource: [displayWord(name.text), ...args].join(' ') });
   const inner: Walk = { ...walk, nesting: walk.nesting + 1 };
   const base = name.text.slice(name.text.lastIndexOf('/') + 1);
   // `/bin/rm -rf /` is rm: report it by name too, so a rule on `rm -rf *` sees it.
   if (base !== name.text && base !== '')
-    walk.out.add({ operation: 'exec', resource: [base, ...args].join(' ') });
+    walk.out.add({ operation: 'exec', resource: [displayWord(base), ...args].join(' ') });
   commandDeferred(base, words.slice(1), walk.out.deferred);
   const effects = wrapperEffects(base, words.slice(1));
   if (effects.length > 0 && inner.nesting > MAX_NESTING) {
@@ -495,8 +607,9 @@ function stdinOf(redirects: readonly Node[]): Stdin {
       const start = r.namedChildren.find((c) => c.type === 'heredoc_start')?.text ?? '';
       const body = r.namedChildren.find((c) => c.type === 'heredoc_body');
       const quotedDelimiter = /['"\\]/.test(start);
-      const expands = body?.namedChildren.some((c) => c.type !== 'heredoc_content') ?? false;
       const text = body?.text ?? '';
+      // Any unescaped `$` or backquote: the script is partly run-time text.
+      const expands = /(?:^|[^\\])(?:\\\\)*[$`]/.test(text);
       stdin = quotedDelimiter ? { script: text } : expands ? undefined : { script: unescapeHeredoc(text) };
     } else if (r.type === 'herestring_redirect') {
       const word = r.namedChildren.find((c) => c.type !== 'file_descriptor');
@@ -562,7 +675,7 @@ function write(path: ShellWord, walk: Walk): void {
   if (!path.literal || path.glob || path.text === '') walk.out.unknown();
   // bash opens a network connection for /dev/tcp/HOST/PORT and /dev/udp/…: not a file.
   else if (/^\/dev\/(tcp|udp)\//.test(path.text)) walk.out.unknown();
-  else if (!NOT_FILES.has(path.text)) walk.out.add({ operation: 'write', resource: path.text });
+  else if (!NOT_FILES.has(path.text)) walk.out.add({ operation: 'write', resource: displayWord(path.text) });
 }
 
 function visitAssignment(node: Node, walk: Walk, depth: number): void {
@@ -620,6 +733,13 @@ function visitDeclaration(node: Node, walk: Walk, depth: number): void {
  */
 function visitTest(node: Node, walk: Walk, depth: number): void {
   for (const child of node.namedChildren) visit(child, walk, depth + 1);
+  // `[` and `[[` are the test builtin and keyword only as words of their own: `[!a-z]` is a
+  // glob naming a program, which the grammar reads as a test.
+  const open = node.children[0];
+  if (open !== undefined && !' \t\n'.includes(walk.source.charAt(open.endIndex) || 'x')) {
+    walk.out.unknown();
+    return;
+  }
   if (node.children[0]?.type !== '[') return;
   const words: string[] = [];
   const flatten = (n: Node): void => {
@@ -636,5 +756,5 @@ function visitTest(node: Node, walk: Walk, depth: number): void {
     words.push(...wordsOf(n).map((w) => w.text));
   };
   flatten(node);
-  walk.out.add({ operation: 'exec', resource: words.join(' ') });
+  walk.out.add({ operation: 'exec', resource: words.map(displayWord).join(' ') });
 }

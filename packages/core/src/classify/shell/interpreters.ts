@@ -26,7 +26,14 @@ interface InterpreterSpec {
   readonly longValued?: readonly string[];
   /** A check on other options' values that can hold code (`perl -M'X;system(…)'`). */
   readonly unsafeValue?: (option: string, value: string) => boolean;
+  /** Short options whose value names a module to run, like a script file (`python -m`). */
+  readonly module?: string;
+  /** Options that, alone, print information and exit (default {@link INFO_FLAGS}). */
+  readonly info?: readonly string[];
 }
+
+/** `--version` and `--help`: alone they make an interpreter print and exit. */
+const INFO_FLAGS: readonly string[] = ['--version', '--help', '-h'];
 
 /**
  * Runs inline code, a module, a script or stdin: everything but a script file (or module) is
@@ -35,6 +42,9 @@ interface InterpreterSpec {
  */
 function interpreter(spec: InterpreterSpec): Handler {
   return (args) => {
+    // `php -v`, `node --version`, `python3 --help`: print and exit, reading no program.
+    const only = args.length === 1 ? args[0] : undefined;
+    if (only?.literal === true && (spec.info ?? INFO_FLAGS).includes(only.text)) return NOTHING;
     for (let i = 0; i < args.length; i++) {
       const word = args[i];
       if (word === undefined) break;
@@ -56,6 +66,10 @@ function interpreter(spec: InterpreterSpec): Handler {
       for (let j = 0; j < letters.length; j++) {
         const c = letters.charAt(j);
         if (spec.code.includes(c)) return UNKNOWN;
+        if ((spec.module ?? '').includes(c)) {
+          // `-m MODULE` (or `-mMODULE`) runs a module from the path, like a script file.
+          return letters.slice(j + 1) !== '' || args[i + 1] !== undefined ? NOTHING : UNKNOWN;
+        }
         if ((spec.valued ?? '').includes(c)) {
           const attached = letters.slice(j + 1);
           const value = attached !== '' ? attached : args[++i]?.text;
@@ -70,23 +84,41 @@ function interpreter(spec: InterpreterSpec): Handler {
 }
 
 // `-m MODULE` runs a module from the path, like a script file.
-const PYTHON = interpreter({ code: 'c', valued: 'WXQm', longValued: ['check-hash-based-pycs'] });
+const PYTHON = interpreter({
+  info: [...INFO_FLAGS, '-V'],
+  code: 'c',
+  module: 'm',
+  valued: 'WXQ',
+  longValued: ['check-hash-based-pycs'],
+});
 const PERL = interpreter({
+  info: [...INFO_FLAGS, '-v', '-V'],
   code: 'eE',
   valued: 'IMm',
   // `-MFoo=a,b` is `use Foo split(/,/, q{a,b})`; anything else in the value is code.
   unsafeValue: (option, value) =>
     (option === 'M' || option === 'm') && !/^-?[\w:]+(=[\w:,.-]*)?$/.test(value),
 });
-const RUBY = interpreter({ code: 'e', valued: 'IrCEF', longValued: ['encoding'] });
+const RUBY = interpreter({
+  info: [...INFO_FLAGS, '-v'],
+  code: 'e',
+  valued: 'IrCEF',
+  longValued: ['encoding'],
+});
 const NODE = interpreter({
+  info: [...INFO_FLAGS, '-v'],
   code: 'ep',
   // `--import`/`--loader` accept `data:` URLs, which are inline code.
   longCode: ['eval', 'print', 'import', 'experimental-loader', 'loader'],
   valued: 'r',
   longValued: ['require', 'title', 'conditions', 'input-type'],
 });
-const PHP = interpreter({ code: 'rRBEFa', valued: 'cdfzt', longValued: ['define'] });
+const PHP = interpreter({
+  info: [...INFO_FLAGS, '-v', '-m', '-i'],
+  code: 'rRBEFa',
+  valued: 'cdfzt',
+  longValued: ['define'],
+});
 const LUA = interpreter({ code: 'e', valued: 'l' });
 const TCL = interpreter({ code: '' });
 const EXPECT = interpreter({ code: 'c', valued: 'fD' });

@@ -44,7 +44,16 @@ export function parseOptions(words: readonly ShellWord[], spec: OptionSpec): Par
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
     if (word === undefined) break;
-    if (!word.literal || word.glob) return undefined;
+    if (!word.literal || word.glob) {
+      // An expansion or a glob could become `-u` or `--`, unless it cannot start with `-`.
+      if (word.notOption !== true) return undefined;
+      if (spec.permute !== true) {
+        operands.push(...words.slice(i));
+        break;
+      }
+      operands.push(word);
+      continue;
+    }
     const text = word.text;
     if (text === '--') {
       operands.push(...words.slice(i + 1));

@@ -163,7 +163,11 @@ function git(args: readonly ShellWord[]): readonly WrapperEffect[] {
       }
     } else if (/^--(upload-pack|receive-pack|exec)=/.test(word.text)) {
       effects.push(script(lit(word.text.slice(word.text.indexOf('=') + 1))));
-    } else if (/^--(upload-pack|receive-pack|exec)$/.test(word.text) || word.text === '-u') {
+    } else if (
+      /^--(upload-pack|receive-pack|exec)$/.test(word.text) ||
+      // `-u` is --upload-pack only for clone (`git stash -u` includes untracked files).
+      (word.text === '-u' && args.slice(0, i).some((w) => w.literal && w.text === 'clone'))
+    ) {
       effects.push(script(args[++i]));
     } else if (/^ext::/.test(word.text)) {
       effects.push({ kind: 'unknown' });

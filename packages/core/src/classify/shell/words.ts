@@ -11,6 +11,15 @@ export interface ShellWord {
   readonly literal: boolean;
   /** An unquoted `*`, `?` or `[` is left: pathname expansion may turn it into other words. */
   readonly glob: boolean;
+  /**
+   * Whatever the word expands to at run time, it is one or more non-empty words none of which
+   * starts with `-` or `+`: its first character is fixed text, and any expansion in it is
+   * double-quoted (no word splitting). A word that is not literal can then still be told from an
+   * option (`printf "go: $(which go)"`, `cp dist/* /srv/`).
+   */
+  readonly notOption?: boolean;
+  /** Brace expansion would take more words or work than the classifier allows: unresolvable. */
+  readonly overflow?: boolean;
 }
 
 /** One character after quote removal, remembering whether it was quoted (or escaped). */
@@ -40,17 +49,85 @@ export function wordsOfParts(nodes: readonly Node[]): ShellWord[] {
   const chars: Char[] = [];
   for (const node of nodes) {
     const part = literalChars(node);
-    if (part === undefined) return [{ text: source, literal: false, glob: false }];
+    if (part === undefined) {
+      // Only wrappers' option parsing asks, so the tree is only walked for it then.
+      let notOption: boolean | undefined;
+      const word: ShellWord = {
+        text: source,
+        literal: false,
+        glob: false,
+        get notOption() {
+          notOption ??= fixedStart(nodes) && !splits(nodes);
+          return notOption;
+        },
+      };
+      return [word];
+    }
     chars.push(...part);
   }
-  const expanded = braceExpand(chars, 0);
-  if (expanded === undefined) return [{ text: source, literal: false, glob: false }];
-  return expanded.map((w) => ({
-    text: w.map((ch) => ch.c).join(''),
-    literal: true,
-    glob: w.some((ch) => !ch.q && (ch.c === '*' || ch.c === '?' || ch.c === '[')),
-  }));
+  const expanded = braceExpand(chars, { left: BRACE_BUDGET });
+  if (expanded === undefined) return [{ text: source, literal: false, glob: false, overflow: true }];
+  return expanded.map((w) => {
+    const first = w[0];
+    return {
+      text: w.map((ch) => ch.c).join(''),
+      literal: true,
+      glob: w.some(isGlobChar),
+      notOption: first !== undefined && !isGlobChar(first) && first.c !== '-' && first.c !== '+',
+    };
+  });
 }
+
+function isGlobChar(ch: Char): boolean {
+  return !ch.q && (ch.c === '*' || ch.c === '?' || ch.c === '[');
+}
+
+/** Whether the word's first character is fixed text other than `-`, `+` or a glob character. */
+function fixedStart(nodes: readonly Node[]): boolean {
+  for (const node of nodes) {
+    const parts = node.type === 'concatenation' ? node.children : [node];
+    for (const part of parts) {
+      const chars = part.type === 'string' ? stringPrefix(part) : literalChars(part);
+      if (chars === undefined) return false;
+      const first = chars[0];
+      if (first === undefined) {
+        // An empty literal (`''`) or a string that starts with an expansion.
+        if (part.type === 'string' && part.namedChildren[0]?.type !== 'string_content') return false;
+        continue;
+      }
+      return !isGlobChar(first) && first.c !== '-' && first.c !== '+';
+    }
+  }
+  return false;
+}
+
+/** The fixed text a double-quoted string starts with (before its first expansion). */
+function stringPrefix(node: Node): Char[] | undefined {
+  const first = node.namedChildren[0];
+  if (first === undefined) return [];
+  if (first.type !== 'string_content') return [];
+  return quoted(unescapeDoubleQuoted(first.text));
+}
+
+/** Unquoted expansions in a word are split into several words at run time. */
+function splits(nodes: readonly Node[]): boolean {
+  for (const node of nodes) {
+    const parts = node.type === 'concatenation' ? node.children : [node];
+    for (const part of parts) {
+      if (SPLIT_EXPANSIONS.has(part.type)) return true;
+    }
+  }
+  return false;
+}
+
+const SPLIT_EXPANSIONS: ReadonlySet<string> = new Set([
+  'simple_expansion',
+  'expansion',
+  'command_substitution',
+  'arithmetic_expansion',
+  'process_substitution',
+  'brace_expression',
+]);
 
 /**
  * The literal value of a word node after quote removal, without brace expansion (assignment
@@ -89,7 +166,9 @@ function literalChars(node: Node): Char[] | undefined {
       return out;
     }
     default:
-      return undefined;
+      // An operator-like token the grammar keeps as its own node inside a command (`==` in
+      // `test a == b`): bash reads it as a plain word.
+      return node.isNamed ? undefined : unquotedChars(node.text);
   }
 }
 
@@ -151,8 +230,17 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   '?': '?',
 };
 
-/** Decodes the body of a `$'…'` string the way bash does. */
+/**
+ * Decodes the body of a `$'…'` string the way bash does. A NUL (`\0`, `\x00`, `\c@`, …) ends
+ * the string's text there (bash's strings are C strings); the word goes on after the quote.
+ */
 export function decodeAnsiC(body: string): string {
+  const decoded = decodeAnsiCEscapes(body);
+  const nul = decoded.indexOf('\0');
+  return nul === -1 ? decoded : decoded.slice(0, nul);
+}
+
+function decodeAnsiCEscapes(body: string): string {
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const c = body.charAt(i);
@@ -188,48 +276,78 @@ export function decodeAnsiC(body: string): string {
 }
 
 /**
- * Bash brace expansion over quote-aware characters: `a{b,c}d` → `abd acd`, `{1..3}`,
- * `{a..e..2}`. Quoted braces and commas are text. `undefined` when it would produce too many
- * words (the word then counts as unresolvable).
+ * Character steps one word's brace expansion may take (scanning, copying, producing). Checked
+ * before each step, so neither time nor memory can grow past it: `{a,b}` repeated thousands of
+ * times, or braces nested thousands deep, give up early instead of exhausting the heap.
  */
-function braceExpand(chars: readonly Char[], produced: number): Char[][] | undefined {
+const BRACE_BUDGET = 1 << 18;
+
+/** What is left of a word's brace-expansion budget. */
+interface Budget {
+  left: number;
+}
+
+/** Spends `n` steps; `false` when the budget is exhausted. */
+function spend(budget: Budget, n: number): boolean {
+  budget.left -= n;
+  return budget.left >= 0;
+}
+
+/**
+ * Bash brace expansion over quote-aware characters: `a{b,c}d` → `abd acd`, `{1..3}`,
+ * `{a..e..2}`. Quoted braces and commas are text. `undefined` when it would produce more than
+ * {@link MAX_BRACE_WORDS} words or take more than the budget's steps (the word then counts as
+ * unresolvable).
+ */
+function braceExpand(chars: readonly Char[], budget: Budget, produced = 0): Char[][] | undefined {
   for (let open = 0; open < chars.length; open++) {
     if (!isUnquoted(chars[open], '{')) continue;
     // `${` is a parameter expansion, never a brace expression.
     if (open > 0 && isUnquoted(chars[open - 1], '$')) continue;
-    const close = matchingBrace(chars, open);
-    if (close === undefined) continue;
-    const alternatives = braceAlternatives(chars.slice(open + 1, close));
+    const close = matchingBrace(chars, open, budget);
+    if (close === undefined) {
+      if (budget.left < 0) return undefined;
+      continue;
+    }
+    const alternatives = braceAlternatives(chars.slice(open + 1, close), budget);
+    if (budget.left < 0) return undefined;
     if (alternatives === undefined) continue;
     const prefix = chars.slice(0, open);
     const suffix = chars.slice(close + 1);
     const out: Char[][] = [];
     for (const alt of alternatives) {
-      const words = braceExpand([...prefix, ...alt, ...suffix], produced + out.length);
+      // Each alternative copies the whole word before expanding the rest of it.
+      if (!spend(budget, prefix.length + alt.length + suffix.length)) return undefined;
+      const words = braceExpand([...prefix, ...alt, ...suffix], budget, produced + out.length);
       if (words === undefined) return undefined;
       out.push(...words);
       if (produced + out.length > MAX_BRACE_WORDS) return undefined;
     }
     return out;
   }
-  return [chars.slice()];
+  return spend(budget, chars.length) ? [chars.slice()] : undefined;
 }
 
 function isUnquoted(ch: Char | undefined, c: string): boolean {
   return ch !== undefined && !ch.q && ch.c === c;
 }
 
-function matchingBrace(chars: readonly Char[], open: number): number | undefined {
+function matchingBrace(chars: readonly Char[], open: number, budget: Budget): number | undefined {
   let depth = 0;
   for (let i = open; i < chars.length; i++) {
     if (isUnquoted(chars[i], '{')) depth++;
-    else if (isUnquoted(chars[i], '}') && --depth === 0) return i;
+    else if (isUnquoted(chars[i], '}') && --depth === 0) {
+      spend(budget, i - open);
+      return i;
+    }
   }
+  spend(budget, chars.length - open);
   return undefined;
 }
 
 /** The alternatives of a brace body (`a,b` or a sequence), or `undefined` if it is plain text. */
-function braceAlternatives(body: readonly Char[]): Char[][] | undefined {
+function braceAlternatives(body: readonly Char[], budget: Budget): Char[][] | undefined {
+  if (!spend(budget, body.length)) return undefined;
   const parts: Char[][] = [];
   let current: Char[] = [];
   let depth = 0;
@@ -271,4 +389,34 @@ function sequence(text: string): Char[][] | undefined {
 function pad(v: number, width: number): string {
   const digits = String(Math.abs(v)).padStart(width - (v < 0 ? 1 : 0), '0');
   return v < 0 ? `-${digits}` : digits;
+}
+
+/** Control characters (C0, DEL, C1) and Unicode line and paragraph separators. */
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+
+/**
+ * An argv word as it appears in a resource. A word holding a control character is shown the way
+ * bash would quote it, `$'…'` with escapes, so no resource ever holds a newline or another control
+ * character: a policy glob's `*` cannot run from one argument into what looks like a second
+ * command line, and an approver's terminal shows what is there. A word that already starts with
+ * `$'` is shown quoted too, so the two spellings never meet.
+ */
+export function displayWord(text: string): string {
+  let plain = !text.startsWith("$'");
+  for (let i = 0; plain && i < text.length; i++) plain = !isControl(text.charCodeAt(i));
+  if (plain) return text;
+  let out = "$'";
+  for (const c of text) {
+    const code = c.codePointAt(0) ?? 0;
+    if (c === '\\' || c === "'") out += `\\${c}`;
+    else if (c === '\n') out += '\\n';
+    else if (c === '\t') out += '\\t';
+    else if (c === '\r') out += '\\r';
+    else if (isControl(code))
+      out += code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+    else out += c;
+  }
+  return `${out}'`;
 }

@@ -203,7 +203,9 @@ function xargs(args: readonly ShellWord[]): readonly WrapperEffect[] {
 
 /** A word holding the replace string is filled in at run time: no longer literal. */
 function replaced(word: ShellWord, replace: string): ShellWord {
-  return word.literal && replace !== '' && word.text.includes(replace) ? { ...word, literal: false } : word;
+  if (!word.literal || replace === '' || !word.text.includes(replace)) return word;
+  // Input can start with `-`: only fixed text before the replace string rules an option out.
+  return { ...word, literal: false, notOption: word.notOption === true && !word.text.startsWith(replace) };
 }
 
 function find(args: readonly ShellWord[]): readonly WrapperEffect[] {
@@ -356,6 +358,18 @@ function setsVariables(
   );
 }
 
+/**
+ * `command [-pVv] CMD…` runs CMD; with `-v`/`-V` it only looks names up, so what follows the
+ * options may be anything.
+ */
+function command(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  for (const word of args) {
+    if (!word.literal || !/^-[pvV]+$/.test(word.text)) break;
+    if (/[vV]/.test(word.text)) return NOTHING;
+  }
+  return simpleWrapper({})(args);
+}
+
 /** A wrapper that starts an interactive shell when given no command. */
 function orShell(spec: OptionSpec, skip = 0): Handler {
   return simpleWrapper(spec, (p) =>
@@ -398,7 +412,7 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ],
   ['time', time],
   ['exec', simpleWrapper({ short: 'a' })],
-  ['command', simpleWrapper({}, (p) => (hasOption(p, 'v', 'V') ? NOTHING : undefined))],
+  ['command', command],
   ['xargs', xargs],
   ['find', find],
   ['eval', joinedScript],
