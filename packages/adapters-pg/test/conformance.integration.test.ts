@@ -16,6 +16,7 @@ import {
   type GatedNotice,
   type PgApprovalStore,
 } from '../src/index.js';
+import { randomAwsKeyId } from './fixtures.js';
 import { freshSchema } from './fixtures/store-fixtures.js';
 
 const POLICY = `
@@ -50,7 +51,7 @@ const approver: Principal = { subject: 'bob', groups: ['managers'], kind: 'human
 
 // Assembled at run time: nothing in the source looks like a live credential.
 const secrets = {
-  awsKey: 'AKIA' + 'R'.repeat(4) + 'T7QW' + 'MNOP' + 'KLZX',
+  awsKey: randomAwsKeyId(),
   email: 'erin' + '@' + 'example.net',
   card: ['4111', '1111', '1111', '1111'].join(''),
 };

@@ -11,6 +11,7 @@ import {
   type RecordEventType,
   type SessionRecorder,
 } from '@portcullis/core';
+import { randomAwsKeyId } from '@portcullis/testing';
 import pg from 'pg';
 
 export const POLICY = `
@@ -100,9 +101,11 @@ export async function engine(
   });
 }
 
-/** Secrets assembled at run time so no scanner mistakes the source for a live credential. */
+/** Secrets made at run time so no scanner mistakes the source for a live credential. */
+export { randomAwsKeyId };
+
 export const secrets = {
-  awsKey: 'AKIA' + 'Q'.repeat(4) + 'ZX7P' + 'ABCD' + 'EFGH',
+  awsKey: randomAwsKeyId(),
   email: 'carol' + '@' + 'example.com',
   password: 'hunter2-' + 'correct-horse',
 };

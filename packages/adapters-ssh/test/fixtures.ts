@@ -13,7 +13,13 @@ import {
   type RecordedSession,
   type Recorder,
 } from '@portcullis/core';
-import { startTestSshd, sshdUnavailable, type TestSshd } from '@portcullis/testing';
+import {
+  randomAwsKeyId,
+  randomGithubToken,
+  startTestSshd,
+  sshdUnavailable,
+  type TestSshd,
+} from '@portcullis/testing';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
@@ -30,8 +36,8 @@ export const bob: Principal = { subject: 'bob', groups: ['managers'], kind: 'hum
 
 /** Secrets assembled at run time so no scanner mistakes the source for a live credential. */
 export const secrets = {
-  awsKey: 'AKIA' + 'Q'.repeat(4) + 'ZX7P' + 'ABCD' + 'EFGH',
-  github: 'ghp' + '_' + 'a1B2c3D4e5F6g7H8i9J0'.repeat(2).slice(0, 36),
+  awsKey: randomAwsKeyId(),
+  github: randomGithubToken(),
 };
 
 /** The policy: ops may run most commands and read/write under ~/allowed; shells need review. */

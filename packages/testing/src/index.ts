@@ -6,3 +6,4 @@ export type { EmbeddedPostgres } from './embedded-postgres.js';
 // OpenSSH server for the ssh adapter's tests
 export { sshdUnavailable, startTestSshd } from './test-sshd.js';
 export type { LogMark, TestSshd } from './test-sshd.js';
+export { randomAwsKeyId, randomGithubToken } from './test-secrets.js';
