@@ -66,6 +66,9 @@ export { parseDurationSeconds } from './identity/duration.js';
 export { analyzeSql, classifySql, configureSqlClassifier, loadSqlClassifier } from './classify/sql.js';
 export type { SqlAnalysis, SqlClassifierOptions, SqlFailure, SqlStatement } from './classify/sql.js';
 export { classifyRequest, loadClassifiers } from './classify/classify.js';
+// classify: the gate's own state schema (issue 10)
+export { sqlReachesSchema } from './classify/sql/schema-reach.js';
+export type { SchemaReach } from './classify/sql/schema-reach.js';
 export { classifyShellCommand, loadShellClassifier } from './classify/shell.js';
 export { classifyKubeRequest } from './classify/kubernetes.js';
 

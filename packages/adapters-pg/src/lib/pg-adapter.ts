@@ -13,6 +13,7 @@ import { openCursor, type CursorHandle, type CursorOutcome } from './gated-curso
 import type { PgConnection } from './pg-connection.js';
 import type { PoolContext, SqlEffects } from './pool-context.js';
 import { runInternal } from './run-internal.js';
+import { stateRefusal } from './state-guard.js';
 import { pgSafeError } from './safe-error.js';
 import { RAW_TEXT, shapeResult, type RawResult } from './shape-result.js';
 import { bypassOf, issueTickets, queryTickets, revokeTickets } from './wire-guard.js';
@@ -54,6 +55,8 @@ export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw
     toRequest: ({ call, conn }: PgGateCall): GateRequest => {
       const { text, refuse } = statementOf(call, conn);
       if (refuse !== undefined) return { request: { type: 'sql', sql: text }, refuse };
+      const state = stateRefusal(text, ctx.stateSchemas);
+      if (state !== undefined) return { request: { type: 'sql', sql: text }, refuse: state };
       return {
         request: sqlRequestOf(text, call.values),
         context: conn.context,
