@@ -69,6 +69,8 @@ export { classifyRequest, loadClassifiers } from './classify/classify.js';
 // classify: the gate's own state schema (issue 10)
 export { sqlReachesSchema } from './classify/sql/schema-reach.js';
 export type { SchemaReach } from './classify/sql/schema-reach.js';
+export { sqlLineage } from './classify/sql/lineage.js';
+export type { OutputLineage, ProtectedColumn, SqlLineage, StatementLineage } from './classify/sql/lineage.js';
 export { classifyShellCommand, loadShellClassifier } from './classify/shell.js';
 export { classifyKubeRequest } from './classify/kubernetes.js';
 
