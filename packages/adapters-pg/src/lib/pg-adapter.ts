@@ -12,6 +12,7 @@ import type { GatedQueryResult } from '../types.js';
 import { openCursor, type CursorHandle, type CursorOutcome } from './gated-cursor.js';
 import type { PgConnection } from './pg-connection.js';
 import type { PoolContext, SqlEffects } from './pool-context.js';
+import { applyLineage, assertLineage, lineageFor, readsProtected, withheldError } from './lineage-guard.js';
 import { runInternal } from './run-internal.js';
 import { stateRefusal } from './state-guard.js';
 import { pgSafeError } from './safe-error.js';
@@ -151,6 +152,8 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       values: call.values,
       extended: call.queryMode === 'extended',
     });
+    const lineage = lineageFor(text, run.masking, conn.ctx.anyColumnRules(run.authorization.mask));
+    assertLineage(lineage);
     const onNotice = (notice: unknown): void => {
       conn.notice(notice, run.masking);
     };
@@ -166,7 +169,7 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       if (closed !== undefined) throw closed;
     } catch (err) {
       conn.afterStatement(run.effects, run.authorization.actions, false);
-      throw err;
+      throw withheldError(err, readsProtected(lineage));
     } finally {
       revokeTickets(client);
       client.off('notice', onNotice);
@@ -178,6 +181,7 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
     for (const result of results) {
       sources.push(await conn.ctx.catalog.sources(result.fields, (sql) => runInternal(client, sql)));
     }
+    applyLineage(lineage, results, sources);
     return { kind: 'query', call, results, multi: Array.isArray(raw), sources };
   });
 }
@@ -222,6 +226,21 @@ function sendCapped(
 
 function executeCursor(gateCall: PgGateCall, run: GateRun<SqlEffects>): Promise<PgRaw> {
   const call = gateCall.call as CursorCall | StreamCall;
+  // A cursor's rows are masked as they stream, by column source only: a result column computed
+  // from a protected column cannot be redacted there, so such a cursor is denied.
+  const lineage = lineageFor(
+    call.text,
+    run.masking,
+    gateCall.conn.ctx.anyColumnRules(run.authorization.mask),
+  );
+  assertLineage(lineage);
+  const derived = lineage.statements.find((s) => s.derived !== undefined)?.derived;
+  if (derived !== undefined) {
+    assertLineage({
+      denied: `a cursor or stream cannot redact a result column computed from the protected column ${derived}; use query()`,
+      statements: [],
+    });
+  }
   return onConnection(gateCall, run, false, async (client) => {
     const cursor = await openCursor({
       ctx: gateCall.conn.ctx,
