@@ -55,7 +55,7 @@ const leaks = (value: unknown): boolean => {
   const text = JSON.stringify(value);
   return (
     text.includes(secret) ||
-    text.includes([...secret].reverse().join('')) ||
+    text.includes(Array.from(secret).reverse().join('')) ||
     text.includes(Buffer.from(secret).toString('base64')) ||
     text.includes(secret.slice(0, 12)) ||
     text.includes(secret.slice(12))
