@@ -9,6 +9,7 @@ import {
 } from '@portcullis/testing';
 import Cursor from 'pg-cursor';
 import QueryStream from 'pg-query-stream';
+import { reachable } from '@portcullis/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatedPool, type GatedPool, type GatedSession } from '../src/index.js';
 import { admin, alice, createSchema, engine, memoryRecorder, type MemoryRecorder } from './fixtures.js';
@@ -39,24 +40,6 @@ afterAll(async () => {
   await db.close();
 });
 
-/** Every object reachable from `roots` through properties and prototypes (functions included). */
-function reachable(roots: readonly unknown[]): Set<object> {
-  const seen = new Set<object>();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value))
-      continue;
-    seen.add(value);
-    stack.push(Object.getPrototypeOf(value));
-    for (const key of Reflect.ownKeys(value)) {
-      const descriptor = Object.getOwnPropertyDescriptor(value, key);
-      if (descriptor !== undefined && 'value' in descriptor) stack.push(descriptor.value);
-    }
-  }
-  return seen;
-}
-
 // Names a patch would use to hijack a session: its methods, and the hooks older versions had.
 const HOOKS = [
   'query',
@@ -83,7 +66,9 @@ describe('same-process code holding a session', () => {
       await tx.query('SELECT 1');
     });
     const objects = reachable([victim, attacker, result, txHandle, gated]);
-    const prototypes = [...objects].filter((o) => [...objects].some((x) => Object.getPrototypeOf(x) === o));
+    const prototypes = [
+      ...new Set([...objects].map((o) => Object.getPrototypeOf(o) as object | null)),
+    ].filter((p): p is object => p !== null);
     // Only JavaScript's own prototypes: no class of the gate, the engine or the driver.
     const intrinsic = new Set<unknown>([
       Object.prototype,

@@ -10,6 +10,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { failingStore, switchableSink, type SwitchableSink } from './lib/failing.js';
 import { findLeaks, inspectDeep } from './find-leaks.js';
+import { reachable } from './reachable.js';
 import type {
   ConformanceCaller,
   ConformanceFactory,
@@ -359,21 +360,4 @@ async function pendingApproval(portcullis: Portcullis): Promise<string> {
 function anyOf(strings: readonly string[]): RegExp {
   const parts = strings.filter((s) => s.length > 0).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return parts.length === 0 ? /(?!)/ : new RegExp(parts.join('|'));
-}
-
-/** Every object reachable from `roots` through own data properties (functions included). */
-function reachable(roots: readonly unknown[]): Set<object> {
-  const seen = new Set<object>();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value))
-      continue;
-    seen.add(value);
-    for (const key of Reflect.ownKeys(value)) {
-      const descriptor = Object.getOwnPropertyDescriptor(value, key);
-      if (descriptor !== undefined && 'value' in descriptor) stack.push(descriptor.value);
-    }
-  }
-  return seen;
 }

@@ -10,3 +10,4 @@ export type {
 } from './types.js';
 export { findLeaks, inspectDeep } from './find-leaks.js';
 export type { LeakQuery } from './find-leaks.js';
+export { reachable } from './reachable.js';

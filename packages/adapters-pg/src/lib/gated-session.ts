@@ -64,20 +64,7 @@ export function createGatedSession(
   const dispatch = (call: PgCall, queue: GateQueue | undefined, hold: Hold | undefined): unknown => {
     const order = queue === undefined ? undefined : { queue };
     const base = { conn, ...(hold === undefined ? {} : { hold }) };
-    if (call.kind === 'query') {
-      const run = session.run({ call, ...base }, order);
-      if (call.callback === undefined) return run;
-      const callback = call.callback;
-      run.then(
-        (result) => {
-          process.nextTick(callback, null, result);
-        },
-        (err: unknown) => {
-          process.nextTick(callback, err);
-        },
-      );
-      return undefined;
-    }
+    if (call.kind === 'query') return settle(session.run({ call, ...base }, order), call.callback);
     let opened!: (handle: CursorHandle) => void;
     let failed!: (error: unknown) => void;
     const handle = new Promise<CursorHandle>((resolve, reject) => {
@@ -185,21 +172,23 @@ function plainCall(text: string): QueryCall {
   };
 }
 
+/** The promise, or with a node-style callback nothing: the outcome goes to the callback. */
+function settle<T>(result: Promise<T>, callback: unknown): Promise<T> | undefined {
+  if (typeof callback !== 'function') return result;
+  result.then(
+    (out) => {
+      process.nextTick(callback, null, out);
+    },
+    (err: unknown) => {
+      process.nextTick(callback, err);
+    },
+  );
+  return undefined;
+}
+
 /** Replaces the caller's cursor's reads with the gate's masked ones; the caller's object is never submitted. */
 function attachCursorFacade(call: CursorCall | StreamCall, handle: Promise<CursorHandle>): void {
   const target = call.cursor as unknown as Record<string, unknown>;
-  const settle = <T>(result: Promise<T>, callback: unknown): Promise<T> | undefined => {
-    if (typeof callback !== 'function') return result;
-    result.then(
-      (out) => {
-        process.nextTick(callback, null, out);
-      },
-      (err: unknown) => {
-        process.nextTick(callback, err);
-      },
-    );
-    return undefined;
-  };
   const read = (rows: unknown, callback?: unknown): Promise<unknown[]> | undefined => {
     if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 0) {
       throw new TypeError('read() takes a whole number of rows');

@@ -3,7 +3,7 @@
 // so a policy sees the verb and object the server will authorize, and refuses every path shape
 // where a proxy and the server could disagree.
 import type { Action, KubeRequest } from '../types.js';
-import { freezeActions, LruCache } from './sql/cache.js';
+import { cachedActions, LruCache } from './sql/cache.js';
 import { hasMethodOverride, headerEntries } from './kubernetes/headers.js';
 import { impersonationActions } from './kubernetes/impersonation.js';
 import { parseKubeTarget } from './kubernetes/url.js';
@@ -53,12 +53,7 @@ export function classifyKubeRequest(request: KubeRequest): readonly Action[] {
   // afresh, so what is cached is exactly what was classified).
   const copy = plainCopy(request);
   if (copy === undefined) return classifyUncached(request);
-  const key = JSON.stringify(copy);
-  const hit = kubeCache.get(key);
-  if (hit !== undefined) return hit;
-  const actions = freezeActions(classifyUncached(copy));
-  if (key.length <= MAX_CACHED_LENGTH) kubeCache.set(key, actions);
-  return actions;
+  return cachedActions(kubeCache, JSON.stringify(copy), MAX_CACHED_LENGTH, () => classifyUncached(copy));
 }
 
 const kubeCache = new LruCache<string, readonly Action[]>(1000);

@@ -2,7 +2,7 @@
 // grammar (tree-sitter-bash) and walks every place a command can run. Anything the walker does
 // not recognise is `unknown`, so a new grammar construct fails closed.
 import type { Node } from 'web-tree-sitter';
-import { freezeActions, LruCache } from './sql/cache.js';
+import { cachedActions, LruCache } from './sql/cache.js';
 import type { Action } from '../types.js';
 import { bashParser, loadBashParser } from './shell/parser.js';
 import {
@@ -154,11 +154,7 @@ export function classifyShellCommand(command: string): readonly Action[] {
   }
   if (typeof command !== 'string' || command.length > MAX_COMMAND_LENGTH) return [UNKNOWN];
   // The same command line classifies the same way: parse it once (bounded LRU, exact text).
-  const hit = shellCache.get(command);
-  if (hit !== undefined) return hit;
-  const actions = freezeActions(classifyUncached(command));
-  if (command.length <= MAX_CACHED_LENGTH) shellCache.set(command, actions);
-  return actions;
+  return cachedActions(shellCache, command, MAX_CACHED_LENGTH, () => classifyUncached(command));
 }
 
 const shellCache = new LruCache<string, readonly Action[]>(1000);

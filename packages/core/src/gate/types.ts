@@ -7,6 +7,7 @@
  */
 import type { Authorization, Portcullis, ReviewOptions } from '../engine/types.js';
 import type { Masker, MaskValueContext } from '../mask/types.js';
+import type { ResultEventData } from '../record/event-data.js';
 import type { ClassifyContext, Principal, Request } from '../types.js';
 
 /**
@@ -158,22 +159,12 @@ export interface GateRun<Effects = undefined> {
   safeError(error: unknown): Error;
 }
 
-/** What the shaper says about a result, for the `result` event. Every field is optional. */
-export interface GateResultRecord {
-  /** One line: `SELECT 3`, `exit 0`, `200 OK`. */
-  readonly summary?: string;
-  readonly rowCount?: number;
-  readonly exitCode?: number;
-  readonly signal?: string;
-  /**
-   * The masked result to keep in the recording. Arrays are cut to `recording.resultRows` items
-   * by the runtime (then `truncated` is set).
-   */
-  readonly body?: unknown;
-  readonly truncated?: boolean;
-  /** How many values masking replaced. */
-  readonly masked?: number;
-}
+/**
+ * What the shaper says about a result, for the `result` event: every field of
+ * `ResultEventData` but the ones the runtime fills in (`requestSeq`, `durationMs`), each
+ * optional. An array `body` is cut to `resultRows` items by the runtime (then `truncated` is set).
+ */
+export type GateResultRecord = Partial<Omit<ResultEventData, 'requestSeq' | 'durationMs'>>;
 
 /** A shaped result: what the caller gets and what the recording keeps. */
 export interface GateShaped<Result> {

@@ -63,3 +63,25 @@ export function freezeActions<A extends object>(actions: readonly A[]): readonly
   for (const action of actions) Object.freeze(action);
   return Object.freeze(actions);
 }
+
+/**
+ * The cached actions for `key`, else `classify()`'s, frozen and kept when the key is at most
+ * `maxKeyLength` characters long.
+ *
+ * @example
+ * ```ts
+ * return cachedActions(cache, command, 16_384, () => classifyUncached(command));
+ * ```
+ */
+export function cachedActions<A extends object>(
+  cache: LruCache<string, readonly A[]>,
+  key: string,
+  maxKeyLength: number,
+  classify: () => readonly A[],
+): readonly A[] {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const actions = freezeActions(classify());
+  if (key.length <= maxKeyLength) cache.set(key, actions);
+  return actions;
+}
