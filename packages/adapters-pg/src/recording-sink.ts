@@ -1,5 +1,6 @@
 import { RecordingError, serializeEvent, type RecordEvent, type RecordingSink } from '@portcullis/core';
 import type { Pool } from 'pg';
+import { causeOf, messageOf } from './lib/approval-store-rows.js';
 import { checkSchemaName } from './lib/migrate-schema-name.js';
 
 /** Options of {@link createPgRecordingSink}. */
@@ -102,9 +103,7 @@ export function createPgRecordingSink(pool: Pool, options: PgRecordingSinkOption
       });
       if (!draining) writing = drain();
       return done.catch((err: unknown) => {
-        throw new RecordingError(`writing the recording to ${table} failed: ${messageOf(err)}`, {
-          cause: err,
-        });
+        throw new RecordingError(`writing the recording to ${table} failed: ${messageOf(err)}`, causeOf(err));
       });
     },
     async flush() {
@@ -172,8 +171,4 @@ function columns(rows: readonly Row[]): unknown[] {
     rows.map((r) => r.event.hash),
     rows.map((r) => r.line),
   ];
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
