@@ -11,7 +11,11 @@ async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
   return port;
 }
 
@@ -29,12 +33,12 @@ describe('store failures', () => {
     try {
       const err = await store.get('a1', new Date()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
-      const text = `${(err as Error).message} ${JSON.stringify(err)} ${String((err as Error).cause ?? '')}`;
+      const text = `${(err as Error).message} ${JSON.stringify(err)} ${JSON.stringify((err as Error).cause ?? null)}`;
       expect(text).not.toContain('127.0.0.1');
       expect(text).not.toContain(String(port));
       expect((err as Error).message).toMatch(/unreachable \(ECONNREFUSED\)/);
     } finally {
-      await store.close?.();
+      await store.close();
       await pool.end();
     }
   });
