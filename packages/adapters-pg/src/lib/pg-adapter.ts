@@ -13,6 +13,7 @@ import { openCursor, type CursorHandle, type CursorOutcome } from './gated-curso
 import type { PgConnection } from './pg-connection.js';
 import type { PoolContext, SqlEffects } from './pool-context.js';
 import { applyLineage, assertLineage, lineageFor, readsProtected, withheldError } from './lineage-guard.js';
+import { forgetChangedNames } from './prepared-names.js';
 import { runInternal } from './run-internal.js';
 import { stateRefusal } from './state-guard.js';
 import { pgSafeError } from './safe-error.js';
@@ -169,6 +170,7 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       if (closed !== undefined) throw closed;
     } catch (err) {
       conn.afterStatement(run.effects, run.authorization.actions, false);
+      forgetChangedNames(conn.named, client, run.effects);
       throw withheldError(err, readsProtected(lineage));
     } finally {
       revokeTickets(client);
@@ -176,6 +178,7 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
     }
     if (name !== undefined) conn.named.set(name, text);
     conn.afterStatement(run.effects, run.authorization.actions, true);
+    forgetChangedNames(conn.named, client, run.effects);
     const results = Array.isArray(raw) ? raw : [raw];
     const sources: (readonly (string | undefined)[])[] = [];
     for (const result of results) {
