@@ -102,14 +102,21 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     pool.on('error', () => undefined);
     cleanup.push(() => pool.end());
     const secrets = await seedShop(pool);
-    await migrate(pool);
-    const approvals = createPgApprovalStore(pool);
+    // The gate's own state (approvals, recordings) lives in a database of its own, which the
+    // gated pool never connects to: the agent cannot read, approve or rewrite it through SQL.
+    const stateDb = await startEmbeddedPostgres({ maxConnections: 16 });
+    cleanup.push(() => stateDb.close());
+    const statePool = new pg.Pool({ connectionString: stateDb.url, max: 4 });
+    statePool.on('error', () => undefined);
+    cleanup.push(() => statePool.end());
+    await migrate(statePool);
+    const approvals = createPgApprovalStore(statePool);
     cleanup.push(() => approvals.close());
     const policy = await loadPolicyFile(policyPath);
     const portcullis = await createPortcullis({
       policy,
       approvals,
-      recorder: createRecorder({ sink: createPgRecordingSink(pool) }),
+      recorder: createRecorder({ sink: createPgRecordingSink(statePool) }),
     });
     // The gate builds and owns its own pool: nothing it hands out reaches a connection.
     const gated = createGatedPool({
@@ -184,7 +191,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     // --- approvals, from the command line, identity proven by token ---
     const approve = (token: string) =>
       cli(
-        ['approvals', 'approve', approvalId, '--store', db.url, '--policy', policyPath, '--token', token],
+        [
+          'approvals',
+          'approve',
+          approvalId,
+          '--store',
+          stateDb.url,
+          '--policy',
+          policyPath,
+          '--token',
+          token,
+        ],
         outDir,
       );
     const self = await approve(tokens.alice);
@@ -277,7 +294,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     // --- the record ---
     await agent.end();
     const recordingPath = path.join(outDir, 'recording.jsonl');
-    const recording = await exportRecording(pool);
+    const recording = await exportRecording(statePool);
     await writeFile(recordingPath, recording);
     const verify = await cli(['verify', recordingPath], outDir);
     step(
