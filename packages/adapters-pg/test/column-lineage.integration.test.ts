@@ -80,6 +80,11 @@ describe('column rules hold against SQL', () => {
     "SELECT 'x' UNION ALL SELECT secret FROM api_keys",
     'SELECT (SELECT secret FROM api_keys LIMIT 1)',
     "SELECT *, secret || '' FROM api_keys",
+    // Found in the red-team pass after the fix: renamed columns, JSON round trips, LATERAL.
+    "SELECT t.c || '' FROM api_keys AS t(a, b, c)",
+    "SELECT j->>'secret' FROM (SELECT to_jsonb(k) j FROM api_keys k) q",
+    'SELECT x FROM api_keys, LATERAL (SELECT secret) s(x)',
+    'SELECT (api_keys).secret FROM api_keys',
   ])('%s: the value never comes out', async (sql) => {
     const result = await gated.as(agent).query(sql);
     expect(result.rows.length).toBeGreaterThan(0);

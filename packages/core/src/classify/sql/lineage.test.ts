@@ -39,6 +39,11 @@ describe('sqlLineage: outputs', () => {
     ["SELECT 'a' UNION SELECT secret FROM api_keys", ['derived']],
     ['SELECT (SELECT secret FROM api_keys LIMIT 1)', ['derived']],
     ['SELECT ARRAY(SELECT secret FROM api_keys)', ['derived']],
+    ['SELECT t.c FROM api_keys AS t(a, b, c)', ['derived']],
+    ["SELECT t.c || '' FROM api_keys AS t(a, b, c)", ['derived']],
+    ["SELECT j->>'secret' FROM (SELECT to_jsonb(k) j FROM api_keys k) q", ['derived']],
+    ['SELECT x FROM api_keys, LATERAL (SELECT secret) s(x)', ['bare']],
+    ['SELECT (api_keys).secret FROM api_keys', ['derived']],
     ['SELECT id, name FROM public.orders', ['clean', 'clean']],
     ['SELECT secret FROM other.api_keys', ['clean']],
   ])('%s', (sql, kinds) => {

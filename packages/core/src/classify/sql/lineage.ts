@@ -62,6 +62,8 @@ interface Item {
   readonly table?: { readonly schema: string | undefined; readonly name: string };
   /** … or a derived relation (subquery, CTE) with named outputs … */
   readonly outputs?: readonly { readonly name: string | undefined; readonly lineage: OutputLineage }[];
+  /** A base table whose columns the query renamed (`t(a, b, c)`): which is which needs the catalog. */
+  readonly renamed?: boolean;
   /** … or something whose columns cannot be known (a function in FROM, VALUES). */
   readonly opaque?: boolean;
 }
@@ -196,7 +198,14 @@ class Analysis {
       const schema = str(body['schemaname']);
       const cte = schema === undefined ? lookupCte(scope, relname) : undefined;
       if (cte !== undefined) items.push({ name: alias ?? relname, outputs: cte });
-      else items.push({ name: alias ?? relname, table: { schema, name: relname } });
+      else {
+        const renamed = isObj(body['alias']) && list(body['alias']['colnames']).length > 0;
+        items.push({
+          name: alias ?? relname,
+          table: { schema, name: relname },
+          ...(renamed ? { renamed } : {}),
+        });
+      }
     } else if (type === 'RangeSubselect') {
       const inner = unwrap(body['subquery']);
       // LATERAL subqueries see the items before them.
@@ -381,6 +390,11 @@ class Analysis {
   }
 
   columnOf(item: Item, column: string): OutputLineage {
+    if (item.table !== undefined && item.renamed === true) {
+      // Renamed columns: any of them may be a protected one.
+      const label = this.isProtected(item.table.schema, item.table.name, undefined);
+      return label === undefined ? CLEAN : { kind: 'derived', label };
+    }
     if (item.table !== undefined) {
       const label = this.isProtected(item.table.schema, item.table.name, column);
       return label === undefined
