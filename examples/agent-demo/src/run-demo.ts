@@ -106,8 +106,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     pool.on('error', () => undefined);
     cleanup.push(() => pool.end());
     const secrets = await seedShop(pool);
-    await migrate(pool);
-    const approvals = createPgApprovalStore(pool);
+    // The gate's own state (approvals, recordings) lives in a database of its own, which the
+    // gated pool never connects to: the agent cannot read, approve or rewrite it through SQL.
+    const stateDb = await startEmbeddedPostgres({ maxConnections: 16 });
+    cleanup.push(() => stateDb.close());
+    const statePool = new pg.Pool({ connectionString: stateDb.url, max: 4 });
+    statePool.on('error', () => undefined);
+    cleanup.push(() => statePool.end());
+    await migrate(statePool);
+    const approvals = createPgApprovalStore(statePool);
     cleanup.push(() => approvals.close());
     const policy = await loadPolicyFile(policyPath);
     // Every session is sealed with this key; the auditor checks the seal with the public half.
@@ -117,7 +124,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const portcullis = await createPortcullis({
       policy,
       approvals,
-      recorder: createRecorder({ sink: createPgRecordingSink(pool), sealingKey: sealing.privateKey }),
+      recorder: createRecorder({ sink: createPgRecordingSink(statePool), sealingKey: sealing.privateKey }),
     });
     // The gate builds and owns its own pool: nothing it hands out reaches a connection.
     const gated = createGatedPool({
@@ -192,7 +199,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
     // --- approvals, from the command line, identity proven by token ---
     const approveAs = (id: string, token: string) =>
-      cli(['approvals', 'approve', id, '--store', db.url, '--policy', policyPath, '--token', token], outDir);
+      cli(
+        ['approvals', 'approve', id, '--store', stateDb.url, '--policy', policyPath, '--token', token],
+        outDir,
+      );
     const approve = (token: string) => approveAs(approvalId, token);
     const self = await approve(tokens.alice);
     step(
@@ -296,7 +306,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await agent.end();
     for (const close of cleanup.splice(cleanupMark).reverse()) await close().catch(() => undefined);
     const recordingPath = path.join(outDir, 'recording.jsonl');
-    const recording = await exportRecording(pool);
+    const recording = await exportRecording(statePool);
     await writeFile(recordingPath, recording);
     const verify = await cli(['verify', '--key', keyPath, recordingPath], outDir);
     step(

@@ -25,6 +25,8 @@ import {
   parseRecord,
   toStoreError,
   type AfterCommit,
+  causeOf,
+  messageOf,
 } from './lib/approval-store-rows.js';
 import { approvalChannel, checkSchemaName } from './lib/migrate-schema-name.js';
 
@@ -143,7 +145,7 @@ export function createPgApprovalStore(pool: Pool, options: PgApprovalStoreOption
           'ERR_APPROVAL_STORE',
           `the PostgreSQL approval store lost its listening connection: ${messageOf(error)}`,
           undefined,
-          { cause: error },
+          causeOf(error),
         ),
       );
     },
@@ -541,8 +543,4 @@ function defaultListenConnection(pool: Pool): () => Promise<ListenConnection> {
 function abortReason(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
   return reason instanceof Error ? reason : new Error('the wait was aborted', { cause: reason });
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

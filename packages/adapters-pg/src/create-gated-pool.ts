@@ -6,6 +6,7 @@ import { createGatedSession } from './lib/gated-session.js';
 import { createPgAdapter, type PgGateCall, type PgResult } from './lib/pg-adapter.js';
 import type { CursorConstructor, PoolContext } from './lib/pool-context.js';
 import { sqlEffects } from './lib/sql-effects.js';
+import { stateSchemasOf } from './lib/state-guard.js';
 import { armClient } from './lib/wire-guard.js';
 import type {
   GatedPool,
@@ -66,6 +67,7 @@ export function createGatedPool(options: GatedPoolOptions): GatedPool {
     hashKey: options.masking?.hashKey,
     catalogTtlMs: options.masking?.catalogTtlMs,
     caps: options.caps,
+    stateSchemas: stateSchemasOf(options.stateSchemas),
   });
   // The caller's handle: frozen own closures. The class's prototype is never reachable from it,
   // so patching a prototype cannot change what any pool or session does.
@@ -85,6 +87,7 @@ interface PoolSettings {
   readonly resultRows: number;
   readonly hashKey: string | Uint8Array | undefined;
   readonly catalogTtlMs: number | undefined;
+  readonly stateSchemas: readonly string[];
   readonly caps: GatedPoolOptions['caps'];
 }
 
@@ -129,6 +132,10 @@ class GatedPoolImpl {
     this.#ctx = Object.freeze({
       target: settings.target,
       resultRows: settings.resultRows,
+      stateSchemas: settings.stateSchemas,
+      anyColumnRules: (profile: string | undefined): boolean =>
+        profile !== undefined &&
+        Object.keys(settings.portcullis.policy.masking.profiles.get(profile)?.columns ?? {}).length > 0,
       catalog: createColumnCatalog(
         settings.catalogTtlMs === undefined ? {} : { ttlMs: settings.catalogTtlMs },
       ),

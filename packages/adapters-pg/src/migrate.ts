@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { checkSchemaName } from './lib/migrate-schema-name.js';
+import { grantsSql } from './lib/migrate-grants.js';
 import { MIGRATION_STEPS } from './lib/migrate-steps.js';
 
 /** Options of {@link migrate}. */
@@ -9,6 +10,14 @@ export interface MigrateOptions {
    * most 48 characters. Pass the same name to the approval store and the recording sink.
    */
   readonly schema?: string;
+  /**
+   * The role the approval store and recording sink connect as, when it is not the role running
+   * `migrate()`: it gets exactly what they need (approvals: read, create, settle; recording:
+   * read, append), nothing else. A lower-case identifier; the role must exist. Every other role
+   * but the schema's owner loses all access to the schema (grants to `PUBLIC` are revoked on
+   * every run), so an agent's role cannot reach the gate's own state.
+   */
+  readonly storeRole?: string;
 }
 
 /** What {@link migrate} did. */
@@ -27,8 +36,9 @@ export interface MigrateResult {
  * and a failed step rolls back entirely. Nothing else creates tables — the store and the sink
  * fail (closed) until this has run.
  *
- * The role running it needs `CREATE` on the database (for the schema); the recording table
- * refuses `UPDATE`, `DELETE` and `TRUNCATE` through triggers, for every role.
+ * The role running it needs `CREATE` on the database (for the schema) and owns it; the recording
+ * table refuses `UPDATE`, `DELETE` and `TRUNCATE` through triggers, for every role. Every run
+ * revokes all access to the schema from `PUBLIC`, so only its owner and `storeRole` reach it.
  *
  * @example
  * ```ts
@@ -36,11 +46,12 @@ export interface MigrateResult {
  * await migrate(pool);                        // { schema: 'portcullis', version: 1, applied: [1] }
  * await migrate(pool, { schema: 'audit' });   // another, independent set of tables
  * ```
- * @throws TypeError for an invalid schema name. Rejects with the database's error (as `cause`)
+ * @throws TypeError for an invalid schema or role name. Rejects with the database's error (as `cause`)
  * when a step fails, and when the database holds a newer schema version than this library knows.
  */
 export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise<MigrateResult> {
   const schema = checkSchemaName(options.schema);
+  const storeRole = options.storeRole === undefined ? undefined : checkRoleName(options.storeRole);
   const client = await pool.connect();
   let broken = false;
   try {
@@ -77,6 +88,7 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
         ]);
         applied.push(step.version);
       }
+      await client.query(grantsSql(schema, storeRole));
       await client.query('COMMIT');
       return { schema, version: Math.max(from, latest), applied };
     } catch (err) {
@@ -90,6 +102,13 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
   } finally {
     client.release(broken);
   }
+}
+
+function checkRoleName(role: string): string {
+  if (typeof (role as unknown) !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
+    throw new TypeError(`storeRole must be a lower-case identifier, got ${JSON.stringify(role)}`);
+  }
+  return role;
 }
 
 function messageOf(err: unknown): string {

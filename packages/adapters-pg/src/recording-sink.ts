@@ -1,5 +1,6 @@
 import { RecordingError, serializeEvent, type RecordEvent, type RecordingSink } from '@portcullis/core';
 import type { Pool } from 'pg';
+import { causeOf, messageOf } from './lib/approval-store-rows.js';
 import { inTransaction } from './lib/in-transaction.js';
 import { checkSchemaName } from './lib/migrate-schema-name.js';
 
@@ -103,9 +104,7 @@ export function createPgRecordingSink(pool: Pool, options: PgRecordingSinkOption
       });
       if (!draining) writing = drain();
       return done.catch((err: unknown) => {
-        throw new RecordingError(`writing the recording to ${table} failed: ${messageOf(err)}`, {
-          cause: err,
-        });
+        throw new RecordingError(`writing the recording to ${table} failed: ${messageOf(err)}`, causeOf(err));
       });
     },
     async flush() {
@@ -163,8 +162,4 @@ export function columns(rows: readonly Row[]): unknown[] {
     rows.map((r) => r.event.hash),
     rows.map((r) => r.line),
   ];
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -44,6 +44,12 @@ export interface GatedPoolOptions {
    * 1 000 000 rows, 256 MiB of cell text, 10 minutes.
    */
   readonly caps?: Partial<ResultCaps>;
+  /**
+   * The schemas holding Portcullis's own state (the approval store's and recording sink's
+   * `schema`; default `['portcullis']`). Any request whose SQL names one of them, in a name or a
+   * string, is refused whatever the policy says. `[]` turns this off.
+   */
+  readonly stateSchemas?: readonly string[];
 }
 
 /** Masking options. */

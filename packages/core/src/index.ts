@@ -69,6 +69,11 @@ export { parseDurationSeconds } from './identity/duration.js';
 export { analyzeSql, classifySql, configureSqlClassifier, loadSqlClassifier } from './classify/sql.js';
 export type { SqlAnalysis, SqlClassifierOptions, SqlFailure, SqlStatement } from './classify/sql.js';
 export { classifyRequest, loadClassifiers, readsScriptFromStdin } from './classify/classify.js';
+// classify: the gate's own state schema and column lineage
+export { sqlReachesSchema } from './classify/sql/schema-reach.js';
+export type { SchemaReach } from './classify/sql/schema-reach.js';
+export { sqlLineage } from './classify/sql/lineage.js';
+export type { OutputLineage, ProtectedColumn, SqlLineage, StatementLineage } from './classify/sql/lineage.js';
 export { classifyShellCommand, loadShellClassifier } from './classify/shell.js';
 export { classifyKubeRequest } from './classify/kubernetes.js';
 

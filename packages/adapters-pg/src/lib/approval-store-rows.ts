@@ -47,9 +47,12 @@ export function toStoreError(err: unknown, schema: string, id?: string): Approva
     code === '42P01' || code === '3F000'
       ? `the approval tables do not exist in schema ${schema}; run migrate(pool${schema === 'portcullis' ? '' : `, { schema: '${schema}' }`}) first`
       : messageOf(err);
-  return new ApprovalError('ERR_APPROVAL_STORE', `the PostgreSQL approval store failed: ${detail}`, id, {
-    cause: err,
-  });
+  return new ApprovalError(
+    'ERR_APPROVAL_STORE',
+    `the PostgreSQL approval store failed: ${detail}`,
+    id,
+    causeOf(err),
+  );
 }
 
 /** Something to do once the transaction has committed. */
@@ -86,9 +89,26 @@ export async function inTransaction<T>(
   }
 }
 
-/** The message of anything thrown. */
+/**
+ * The message of anything thrown, safe to pass on to whoever made the request: a connection
+ * failure says what failed (`ECONNREFUSED`, …) but never the state database's host or port, and
+ * any `host:port` or address left in a message is replaced.
+ */
 export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+    return `the state database is unreachable (${code})`;
+  const message = err instanceof Error ? err.message : String(err);
+  return message
+    .replace(/\[[0-9a-fA-F:.]+\](?::\d+)?/g, '<address>')
+    .replace(/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b/g, '<address>')
+    .replace(/\b[\w-]+(?:\.[\w-]+)*:\d{2,5}\b/g, '<address>');
+}
+
+/** The cause to chain: a connection failure's own error holds the address, so it is left out. */
+export function causeOf(err: unknown): { cause?: unknown } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? {} : { cause: err };
 }
 
 /** Freezes a record and everything in it, so callers cannot change what the store holds. */

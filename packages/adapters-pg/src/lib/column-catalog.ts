@@ -98,11 +98,15 @@ function isOid(value: number): boolean {
  * trip). Dropped columns are left out; system columns (negative attnum, `ctid`) are kept.
  */
 function catalogSql(tableIds: readonly number[]): string {
+  // Every relation, type and operator is qualified with pg_catalog: the temporary schema is
+  // searched first for relations and types, so a session's pg_temp could otherwise shadow them.
   return (
-    'SELECT c.oid::int8, a.attnum::int4, n.nspname::text, c.relname::text, a.attname::text ' +
+    'SELECT c.oid::pg_catalog.int8, a.attnum::pg_catalog.int4, n.nspname::pg_catalog.text, ' +
+    'c.relname::pg_catalog.text, a.attname::pg_catalog.text ' +
     'FROM pg_catalog.pg_attribute a ' +
-    'JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ' +
-    'JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ' +
-    `WHERE a.attrelid IN (${tableIds.map((id) => `${id}::oid`).join(', ')}) AND NOT a.attisdropped`
+    'JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid ' +
+    'JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace ' +
+    `WHERE a.attrelid OPERATOR(pg_catalog.=) ANY (ARRAY[${tableIds.map((id) => `${id}::pg_catalog.oid`).join(', ')}]::pg_catalog.oid[]) ` +
+    'AND NOT a.attisdropped'
   );
 }

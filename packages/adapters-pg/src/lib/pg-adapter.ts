@@ -12,7 +12,10 @@ import type { GatedQueryResult } from '../types.js';
 import { openCursor, type CursorHandle, type CursorOutcome } from './gated-cursor.js';
 import type { PgConnection } from './pg-connection.js';
 import type { PoolContext, SqlEffects } from './pool-context.js';
+import { applyLineage, assertLineage, lineageFor, readsProtected, withheldError } from './lineage-guard.js';
+import { forgetChangedNames } from './prepared-names.js';
 import { runInternal } from './run-internal.js';
+import { stateRefusal } from './state-guard.js';
 import { pgSafeError } from './safe-error.js';
 import { RAW_TEXT, shapeResult, type RawResult } from './shape-result.js';
 import { bypassOf, issueTickets, queryTickets, revokeTickets } from './wire-guard.js';
@@ -54,6 +57,8 @@ export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw
     toRequest: ({ call, conn }: PgGateCall): GateRequest => {
       const { text, refuse } = statementOf(call, conn);
       if (refuse !== undefined) return { request: { type: 'sql', sql: text }, refuse };
+      const state = stateRefusal(text, ctx.stateSchemas);
+      if (state !== undefined) return { request: { type: 'sql', sql: text }, refuse: state };
       return {
         request: sqlRequestOf(text, call.values),
         context: conn.context,
@@ -148,6 +153,8 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       values: call.values,
       extended: call.queryMode === 'extended',
     });
+    const lineage = lineageFor(text, run.masking, conn.ctx.anyColumnRules(run.authorization.mask));
+    assertLineage(lineage);
     const onNotice = (notice: unknown): void => {
       conn.notice(notice, run.masking);
     };
@@ -163,18 +170,21 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       if (closed !== undefined) throw closed;
     } catch (err) {
       conn.afterStatement(run.effects, run.authorization.actions, false);
-      throw err;
+      forgetChangedNames(conn.named, client, run.effects);
+      throw withheldError(err, readsProtected(lineage));
     } finally {
       revokeTickets(client);
       client.off('notice', onNotice);
     }
     if (name !== undefined) conn.named.set(name, text);
     conn.afterStatement(run.effects, run.authorization.actions, true);
+    forgetChangedNames(conn.named, client, run.effects);
     const results = Array.isArray(raw) ? raw : [raw];
     const sources: (readonly (string | undefined)[])[] = [];
     for (const result of results) {
       sources.push(await conn.ctx.catalog.sources(result.fields, (sql) => runInternal(client, sql)));
     }
+    applyLineage(lineage, results, sources);
     return { kind: 'query', call, results, multi: Array.isArray(raw), sources };
   });
 }
@@ -219,6 +229,21 @@ function sendCapped(
 
 function executeCursor(gateCall: PgGateCall, run: GateRun<SqlEffects>): Promise<PgRaw> {
   const call = gateCall.call as CursorCall | StreamCall;
+  // A cursor's rows are masked as they stream, by column source only: a result column computed
+  // from a protected column cannot be redacted there, so such a cursor is denied.
+  const lineage = lineageFor(
+    call.text,
+    run.masking,
+    gateCall.conn.ctx.anyColumnRules(run.authorization.mask),
+  );
+  assertLineage(lineage);
+  const derived = lineage.statements.find((s) => s.derived !== undefined)?.derived;
+  if (derived !== undefined) {
+    assertLineage({
+      denied: `a cursor or stream cannot redact a result column computed from the protected column ${derived}; use query()`,
+      statements: [],
+    });
+  }
   return onConnection(gateCall, run, false, async (client) => {
     const cursor = await openCursor({
       ctx: gateCall.conn.ctx,

@@ -7,6 +7,7 @@ import type { Action, ClassifyContext, MaskingPlan } from '@portcullis/core';
 import type { PoolClient } from 'pg';
 import type { GatedNotice } from '../types.js';
 import type { PoolContext, SqlEffects } from './pool-context.js';
+import { claimConnection } from './connection-reset.js';
 import { bypassOf, transactionStatus } from './wire-guard.js';
 
 // Operations after which table and column names may have changed.
@@ -49,6 +50,8 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
   const context: ClassifyContext = Object.freeze({ preparedStatements: prepared });
   const listeners = new Set<(notice: GatedNotice) => void>();
   let pinned: PoolClient | undefined;
+  // This session, as the connection-reset module knows it: another session's connection is reset first.
+  const owner = {};
   let state: string | undefined = '';
 
   const release = (client: PoolClient, destroy: boolean): void => {
@@ -61,7 +64,17 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
     named,
     context,
     state: () => (state ??= JSON.stringify([...prepared].sort(([a], [b]) => (a < b ? -1 : 1)))),
-    acquire: async () => pinned ?? (await ctx.acquire(onBypass)),
+    acquire: async () => {
+      if (pinned !== undefined) return pinned;
+      const client = await ctx.acquire(onBypass);
+      try {
+        await claimConnection(client, owner);
+      } catch (err) {
+        release(client, true);
+        throw err;
+      }
+      return client;
+    },
     afterUse(client, broken) {
       if (broken || bypassOf(client) !== undefined) {
         // The server-side state went with the connection.

@@ -331,4 +331,13 @@ describe('applyVote: property', () => {
       ),
     );
   });
+
+  it("records the approver's issuer with the vote", () => {
+    const issued = { ...bob, issuer: 'https://idp.example.test' };
+    const next = applyVote(pending([managers()]), { approver: issued, verdict: 'approve' }, at(MIN));
+    expect(next.votes.at(-1)?.issuer).toBe('https://idp.example.test');
+    expect(
+      applyVote(pending([managers()]), { approver: bob, verdict: 'approve' }, at(MIN)).votes.at(-1),
+    ).not.toHaveProperty('issuer');
+  });
 });

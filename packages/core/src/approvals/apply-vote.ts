@@ -50,6 +50,7 @@ export function applyVote(approval: ApprovalRequest, vote: ApprovalVoteInput, at
   const when = at.toISOString();
   const recorded: ApprovalVote = {
     subject: vote.approver.subject,
+    ...(vote.approver.issuer === undefined ? {} : { issuer: vote.approver.issuer }),
     groups: [...vote.approver.groups],
     verdict: vote.verdict,
     ...(vote.comment === undefined ? {} : { comment: vote.comment }),

@@ -24,6 +24,8 @@ export type ApprovalGrant = 'once' | 'window';
 export interface ApprovalVote {
   /** The approver's subject: the person, counted once however many groups they are in. */
   readonly subject: string;
+  /** The issuer (`iss`) of the approver's token, when they came from one: who vouched for the subject. */
+  readonly issuer?: string;
   /** The approver's groups when they voted (for the audit trail). */
   readonly groups: readonly string[];
   readonly verdict: 'approve' | 'deny';
