@@ -113,7 +113,14 @@ export async function checkSamples(samples: readonly Sample[], dir: string): Pro
   };
   const host = ts.createCompilerHost(options);
   // Driver packages (pg, ssh2, …) resolve from the adapters that depend on them.
-  const resolveFrom = [root, path.join(root, 'packages/adapters-pg'), path.join(root, 'packages/core')];
+  const resolveFrom = [
+    root,
+    path.join(root, 'packages/adapters-pg'),
+    path.join(root, 'packages/adapters-ssh'),
+    path.join(root, 'packages/adapters-k8s'),
+    path.join(root, 'packages/mcp'),
+    path.join(root, 'packages/core'),
+  ];
   host.resolveModuleNameLiterals = (literals, containingFile, _redirect, opts) =>
     literals.map((literal) => {
       for (const from of [containingFile, ...resolveFrom.map((d) => path.join(d, 'index.ts'))]) {
