@@ -58,19 +58,28 @@ export function createPoolFacade(open: () => GatedSession): GatedPgPool {
   };
 
   const connect = (callback?: unknown): Promise<GatedPgPoolClient> | undefined => {
-    const checkedOut = (async () => {
+    let checkedOut: Promise<GatedPgPoolClient>;
+    try {
       assertOpen();
       const session = open();
       clients.add(session);
-      return clientFacade(session, () => clients.delete(session));
-    })();
+      checkedOut = Promise.resolve(
+        clientFacade(session, () => {
+          clients.delete(session);
+        }),
+      );
+    } catch (err) {
+      checkedOut = Promise.reject(err);
+    }
     if (typeof callback !== 'function') return checkedOut;
     checkedOut.then(
       (client) => {
-        process.nextTick(callback as Callback, null, client, () => client.release());
+        process.nextTick(callback, null, client, () => {
+          client.release();
+        });
       },
       (err: unknown) => {
-        process.nextTick(callback as Callback, err);
+        process.nextTick(callback, err);
       },
     );
     return undefined;
@@ -83,7 +92,7 @@ export function createPoolFacade(open: () => GatedSession): GatedPgPool {
   define('query', (config: unknown, values?: unknown, callback?: unknown): unknown => {
     assertOpen();
     shared ??= open();
-    return shared.query(config as never, values as never, callback as never);
+    return queryOn(shared, config, values, callback);
   });
   define('connect', connect);
   define('end', (callback?: unknown): Promise<void> | undefined => {
@@ -94,7 +103,7 @@ export function createPoolFacade(open: () => GatedSession): GatedPgPool {
     })();
     if (typeof callback !== 'function') return ended;
     ended.then(() => {
-      process.nextTick(callback as Callback);
+      process.nextTick(callback);
     }, noop);
     return undefined;
   });
@@ -117,6 +126,11 @@ export function createPoolFacade(open: () => GatedSession): GatedPgPool {
 
 const noop = (): void => undefined;
 
+/** pg's `query` with whatever call shape the library used; the session checks the shape. */
+function queryOn(session: GatedSession, config: unknown, values: unknown, callback: unknown): unknown {
+  return (session as unknown as { query: (...args: unknown[]) => unknown }).query(config, values, callback);
+}
+
 /**
  * A checked-out client: its own gated session. Extensible (knex tags the clients it holds),
  * but every method is fixed: non-writable, non-configurable.
@@ -129,7 +143,7 @@ function clientFacade(session: GatedSession, forget: () => void): GatedPgPoolCli
   };
   define('query', (config: unknown, values?: unknown, callback?: unknown): unknown => {
     if (released) throw new TypeError('this client was released to the gated pool; check out another');
-    return session.query(config as never, values as never, callback as never);
+    return queryOn(session, config, values, callback);
   });
   define('release', (_destroy?: unknown): void => {
     if (released) throw new Error('Release called on client which has already been released to the pool.');
