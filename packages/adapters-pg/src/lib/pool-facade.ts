@@ -7,8 +7,6 @@
 import type { GatedPgPool, GatedPgPoolClient, GatedSession } from '../types.js';
 import { withConfigTraps } from './config-trap.js';
 
-type Callback = (err: Error | null | undefined, value?: unknown) => void;
-
 const EVENTS = new Set(['error', 'connect', 'acquire', 'release', 'remove', 'notice', 'end', 'drain']);
 
 /**
@@ -69,7 +67,7 @@ export function createPoolFacade(open: () => GatedSession): GatedPgPool {
         }),
       );
     } catch (err) {
-      checkedOut = Promise.reject(err);
+      checkedOut = Promise.reject(err instanceof Error ? err : new TypeError(String(err)));
     }
     if (typeof callback !== 'function') return checkedOut;
     checkedOut.then(
