@@ -131,15 +131,26 @@ export function hashScope(scope: { readonly principal: Principal; readonly targe
 
 /**
  * The request as it is shown and kept (in recordings and approval records): an SQL request's
- * parameter values are left out, because they may hold secrets the recording must not; the
- * approval still binds them through {@link hashRequest}.
+ * parameter values are left out, because they may hold secrets the recording must not — or, with
+ * `maskValue` (approval records), kept as that function shows them, so approvers see what they
+ * approve. A value that cannot be masked is shown as `[UNSHOWN]`. The approval binds the real
+ * values through {@link hashRequest} either way.
  *
  * @example
  * ```ts
  * shownRequest({ type: 'sql', sql: 'SELECT $1', params: ['x'] }); // { type: 'sql', sql: 'SELECT $1' }
  * ```
  */
-export function shownRequest(request: Request): Request {
+export function shownRequest(request: Request, maskValue?: (value: string) => string): Request {
   if (request.type !== 'sql' || request.params === undefined) return request;
-  return { type: 'sql', sql: request.sql };
+  if (maskValue === undefined) return { type: 'sql', sql: request.sql };
+  const params = request.params.map((value) => {
+    if (value === null) return null;
+    try {
+      return maskValue(value);
+    } catch {
+      return '[UNSHOWN]';
+    }
+  });
+  return { type: 'sql', sql: request.sql, params };
 }

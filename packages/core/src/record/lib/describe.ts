@@ -23,7 +23,10 @@ export function describeRequest(request: unknown): string {
   const r = request as unknown as Request;
   switch (r.type) {
     case 'sql':
-      return `SQL ${r.sql}`;
+      // Bound values (an approval record's, masked): one line each under the text.
+      return [`SQL ${r.sql}`, ...(r.params ?? []).map((v, i) => `  $${String(i + 1)} = ${v ?? 'NULL'}`)].join(
+        '\n',
+      );
     case 'command':
       return `$ ${r.command}`;
     case 'shell':
