@@ -16,7 +16,7 @@ import { Kysely, PostgresDialect, sql as ksql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatedPool, type GatedPool } from '../src/index.js';
-import { admin, alice, bob, createSchema, engine, secrets } from './fixtures.js';
+import { admin, alice, bob, createSchema, engine, rawQuery, secrets } from './fixtures.js';
 
 let db: TestDatabase;
 let portcullis: Portcullis;
@@ -34,16 +34,9 @@ afterAll(async () => {
   await db.close();
 });
 
-/** Reads with the raw driver (the test's own view of the database). */
+/** The order ids, read past the gate. */
 async function orderIds(): Promise<number[]> {
-  const raw = new pg.Client({ connectionString: db.url });
-  await raw.connect();
-  try {
-    const result = await raw.query<{ id: number }>('SELECT id FROM orders ORDER BY id');
-    return result.rows.map((r) => r.id);
-  } finally {
-    await raw.end();
-  }
+  return (await rawQuery<{ id: number }>(db.url, 'SELECT id FROM orders ORDER BY id')).map((r) => r.id);
 }
 
 /** The Portcullis error a library may have wrapped (drizzle: `cause`). */
