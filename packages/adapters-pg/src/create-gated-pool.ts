@@ -83,16 +83,18 @@ export function createGatedPool(options: GatedPoolOptions): GatedPool {
           assertPrincipal(principal);
           return createPoolFacade(() => impl.as(principal, sessionOptions));
         },
-        poolForToken: async (token: string, sessionOptions?: Parameters<GatedPool['withToken']>[1]) => {
-          if (typeof token !== 'string')
-            throw new TypeError('poolForToken() takes the bearer token as a string');
+        // A plain arrow, not an async one: the handle reaches no prototype but Function's.
+        poolForToken: (token: string, sessionOptions?: Parameters<GatedPool['withToken']>[1]) => {
+          if (typeof token !== 'string') {
+            return Promise.reject(new TypeError('poolForToken() takes the bearer token as a string'));
+          }
           const dpop = sessionOptions?.dpop;
-          const principal = await portcullis.resolvePrincipal(
-            token,
-            dpop === undefined ? undefined : { dpop },
-          );
           const review = sessionOptions?.review;
-          return createPoolFacade(() => impl.as(principal, review === undefined ? undefined : { review }));
+          return portcullis
+            .resolvePrincipal(token, dpop === undefined ? undefined : { dpop })
+            .then((principal) =>
+              createPoolFacade(() => impl.as(principal, review === undefined ? undefined : { review })),
+            );
         },
         end: () => impl.end(),
       },

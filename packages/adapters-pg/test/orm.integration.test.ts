@@ -253,6 +253,11 @@ describe('a gated object handed over as a connection config never opens a raw co
     expect(() => new pg.Pool(make() as never)).toThrow(/not a connection config.*db\.pool\(principal\)/s);
   });
 
+  it('poolForToken resolves the token through the engine (here: none configured), and refuses a non-string', async () => {
+    await expect(gated.poolForToken('not-a-token')).rejects.toThrow(/no identity is configured/);
+    await expect(gated.poolForToken(7 as never)).rejects.toBeInstanceOf(TypeError);
+  });
+
   it('knex({ connection: session }) throws before any connection', () => {
     expect(() => knexFactory({ client: 'pg', connection: gated.as(alice) as never })).toThrow(
       /not a connection config/,
