@@ -1,10 +1,12 @@
 import { createGate, type BypassError, type Gate, type Portcullis, type Principal } from '@portcullis/core';
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
+import { withConfigTraps } from './lib/config-trap.js';
 import { createColumnCatalog } from './lib/column-catalog.js';
 import { createGatedSession } from './lib/gated-session.js';
 import { createPgAdapter, type PgGateCall, type PgResult } from './lib/pg-adapter.js';
 import type { CursorConstructor, PoolContext } from './lib/pool-context.js';
+import { createPoolFacade } from './lib/pool-facade.js';
 import { sqlEffects } from './lib/sql-effects.js';
 import { stateSchemasOf } from './lib/state-guard.js';
 import { armClient } from './lib/wire-guard.js';
@@ -71,13 +73,36 @@ export function createGatedPool(options: GatedPoolOptions): GatedPool {
   });
   // The caller's handle: frozen own closures. The class's prototype is never reachable from it,
   // so patching a prototype cannot change what any pool or session does.
-  return Object.freeze({
-    target,
-    as: (principal: Principal, sessionOptions?: GatedSessionOptions) => impl.as(principal, sessionOptions),
-    withToken: (token: string, sessionOptions?: Parameters<GatedPool['withToken']>[1]) =>
-      impl.withToken(token, sessionOptions),
-    end: () => impl.end(),
-  });
+  return Object.freeze(
+    withConfigTraps(
+      {
+        target,
+        as: (principal: Principal, sessionOptions?: GatedSessionOptions) =>
+          impl.as(principal, sessionOptions),
+        withToken: (token: string, sessionOptions?: Parameters<GatedPool['withToken']>[1]) =>
+          impl.withToken(token, sessionOptions),
+        pool: (principal: Principal, sessionOptions?: GatedSessionOptions) => {
+          assertPrincipal(principal);
+          return createPoolFacade(() => impl.as(principal, sessionOptions));
+        },
+        // A plain arrow, not an async one: the handle reaches no prototype but Function's.
+        poolForToken: (token: string, sessionOptions?: Parameters<GatedPool['withToken']>[1]) => {
+          if (typeof token !== 'string') {
+            return Promise.reject(new TypeError('poolForToken() takes the bearer token as a string'));
+          }
+          const dpop = sessionOptions?.dpop;
+          const review = sessionOptions?.review;
+          return portcullis
+            .resolvePrincipal(token, dpop === undefined ? undefined : { dpop })
+            .then((principal) =>
+              createPoolFacade(() => impl.as(principal, review === undefined ? undefined : { review })),
+            );
+        },
+        end: () => impl.end(),
+      },
+      'a gated pool',
+    ),
+  );
 }
 
 interface PoolSettings {

@@ -9,6 +9,8 @@ export type {
   GatedField,
   GatedMaskingOptions,
   GatedNotice,
+  GatedPgPool,
+  GatedPgPoolClient,
   GatedPool,
   GatedPoolOptions,
   GatedQueryable,

@@ -193,8 +193,60 @@ export interface GatedPool {
    * @throws TokenError when the token is rejected.
    */
   withToken(token: string, options?: GatedSessionOptions & ResolveOptions): Promise<GatedSession>;
+  /**
+   * A `pg.Pool`-shaped facade for query builders (drizzle-orm, Kysely, knex): every request one
+   * of this principal's gated sessions. See {@link GatedPgPool}.
+   */
+  pool(principal: Principal, options?: GatedSessionOptions): GatedPgPool;
+  /**
+   * {@link GatedPool.pool} for the principal a bearer token names.
+   *
+   * @throws TokenError when the token is rejected.
+   */
+  poolForToken(token: string, options?: GatedSessionOptions & ResolveOptions): Promise<GatedPgPool>;
   /** Ends every session and closes the pool. */
   end(): Promise<void>;
+}
+
+/**
+ * The part of `pg.Pool` query builders use, over one principal's gated sessions. `query` runs on
+ * one shared session (in order); each `connect()` checks out a client that is a gated session of
+ * its own, with its own order and transaction state, ended by `release()`. It is not a connection
+ * config: reading `host`, `connectionString`, … throws a TypeError naming the supported wiring.
+ */
+export interface GatedPgPool extends GatedQueryable {
+  /** Checks out a client: a new gated session. */
+  connect(): Promise<GatedPgPoolClient>;
+  connect(
+    callback: (err: Error | null | undefined, client?: GatedPgPoolClient, done?: () => void) => void,
+  ): void;
+  /** Ends every session of this facade (the gated pool itself stays open). */
+  end(): Promise<void>;
+  end(callback: () => void): void;
+  /** Accepts pg.Pool's events; the gate reports errors on the call that caused them. */
+  on(event: string, listener: (...args: never[]) => void): this;
+  once(event: string, listener: (...args: never[]) => void): this;
+  off(event: string, listener: (...args: never[]) => void): this;
+  removeListener(event: string, listener: (...args: never[]) => void): this;
+  /** Sessions open (checked-out clients and the shared one). */
+  readonly totalCount: number;
+  /** Always 0: a released client's session ends. */
+  readonly idleCount: number;
+  /** Always 0: `connect()` never waits for a slot here (the gated pool's `max` applies per query). */
+  readonly waitingCount: number;
+  /** Whether `end()` was called. */
+  readonly ended: boolean;
+}
+
+/** A checked-out client of a {@link GatedPgPool}: one gated session. */
+export interface GatedPgPoolClient extends GatedQueryable {
+  /** Ends the client's session; a transaction still open is rolled back (its connection closed). */
+  release(destroy?: boolean | Error): void;
+  /** `notice` listeners get masked notices; other events are accepted and never fire. */
+  on(event: string, listener: (...args: never[]) => void): this;
+  once(event: string, listener: (...args: never[]) => void): this;
+  off(event: string, listener: (...args: never[]) => void): this;
+  removeListener(event: string, listener: (...args: never[]) => void): this;
 }
 
 /** Per-session options. */

@@ -44,8 +44,8 @@ describe('approvals bind parameter values', () => {
     const held = await session.query(sql, [1, 1]).catch((e: unknown) => e);
     expect(held).toBeInstanceOf(ReviewRequiredError);
     const id = (held as ReviewRequiredError).approvalId;
-    // The values are bound through the hash, and not kept in the record (they may be secrets).
-    expect((await portcullis.approvals.get(id))?.request).toEqual({ type: 'sql', sql });
+    // The values are bound through the hash; the record keeps them for approvers to see, masked.
+    expect((await portcullis.approvals.get(id))?.request).toEqual({ type: 'sql', sql, params: ['1', '1'] });
     await portcullis.approvals.approve(id, bob);
 
     const other = await session.query(sql, [1000, 2]).catch((e: unknown) => e);

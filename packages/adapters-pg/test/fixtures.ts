@@ -148,3 +148,18 @@ export async function createSchema(url: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Runs one statement with the raw driver: the test's own view of the database, past the gate. */
+export async function rawQuery<R extends Record<string, unknown>>(
+  url: string,
+  sql: string,
+  values?: unknown[],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}

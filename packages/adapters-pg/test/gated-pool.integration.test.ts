@@ -343,6 +343,9 @@ describe('masking by source column and content', () => {
   });
 });
 
+// Throwing getters a raw pool would read (see config-trap.ts), and the toJSON that skips them.
+const CONFIG_TRAPS = ['connectionString', 'host', 'port', 'user', 'password', 'database', 'ssl', 'toJSON'];
+
 describe('facade hygiene', () => {
   it('a connection failure says what failed without naming the host, port or user', async () => {
     const unreachable = createGatedPool({
@@ -376,8 +379,8 @@ describe('facade hygiene', () => {
   it('the facade exposes no driver object and no configuration', () => {
     const session = gated.as(alice);
     const expected = new Map<object, readonly string[]>([
-      [gated, ['target', 'as', 'withToken', 'end']],
-      [session, ['principal', 'query', 'transaction', 'on', 'off', 'end']],
+      [gated, ['target', 'as', 'withToken', 'pool', 'poolForToken', 'end', ...CONFIG_TRAPS]],
+      [session, ['principal', 'query', 'transaction', 'on', 'off', 'end', ...CONFIG_TRAPS]],
     ]);
     for (const [object, names] of expected) {
       // Frozen own closures and plain data: nothing else, no internal hook.
@@ -390,9 +393,11 @@ describe('facade hygiene', () => {
           ? { target: gated.target }
           : { principal: JSON.parse(JSON.stringify(alice)) as unknown },
       );
-      for (const key of ['pool', 'client', 'connection', 'options', 'config', '_pool']) {
+      for (const key of ['client', 'connection', 'options', 'config', '_pool']) {
         expect((object as unknown as Record<string, unknown>)[key]).toBeUndefined();
       }
+      // A library reading it as a connection config is stopped, not sent to the PG* defaults.
+      expect(() => (object as unknown as Record<string, unknown>)['host']).toThrow(TypeError);
     }
   });
 });

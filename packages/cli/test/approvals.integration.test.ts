@@ -144,6 +144,24 @@ describe('portcullis approvals', () => {
     expect(missing.stderr).toContain('ERR_APPROVAL_NOT_FOUND: no approval request no-such-id');
   });
 
+  it('shows the bound values of a parameterised request, masked by the detectors', async () => {
+    const email = 'carol' + '@' + 'example.com';
+    const err = await engine
+      .authorize({
+        principal: alice,
+        target: 'warehouse',
+        request: { type: 'sql', sql: 'DELETE FROM orders WHERE id = $1 OR note = $2', params: ['7', email] },
+      })
+      .catch((e: unknown) => e);
+    if (!(err instanceof ReviewRequiredError)) throw new Error(`expected a review, got ${String(err)}`);
+    const shown = await cli(['approvals', 'show', err.approvalId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(
+      'request:\n  DELETE FROM orders WHERE id = $1 OR note = $2\n    $1 = 7\n    $2 = ',
+    );
+    expect(shown.stdout).not.toContain(email);
+  });
+
   it('refuses the requester, their agent and a non-approver (exit 1); the manager approves; a second vote is refused', async () => {
     const id = await held(agent, 'UPDATE orders SET total = 5 WHERE id = 3');
     const cases = [

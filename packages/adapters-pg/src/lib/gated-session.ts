@@ -12,6 +12,7 @@ import { toRequest } from '../to-request.js';
 import type { GatedNotice, GatedReviewOptions, GatedSession, GatedTransaction } from '../types.js';
 import type { CursorHandle } from './gated-cursor.js';
 import type { PgGateCall, PgResult } from './pg-adapter.js';
+import { withConfigTraps } from './config-trap.js';
 import { createPgConnection, type PgConnection } from './pg-connection.js';
 import type { PoolContext } from './pool-context.js';
 import { transactionStatus } from './wire-guard.js';
@@ -122,34 +123,40 @@ export function createGatedSession(
     }
   };
 
-  const facade: GatedSession = Object.freeze({
-    principal: session.principal,
-    query: ((config: unknown, values?: unknown, callback?: unknown): unknown => {
-      const call = toRequest(config, values, callback);
-      assertOpen();
-      return dispatch(call, undefined, undefined);
-    }) as GatedSession['query'],
-    transaction: <T>(work: (tx: GatedTransaction) => Promise<T>): Promise<T> => {
-      if (typeof work !== 'function') throw new TypeError('transaction() takes an async function (tx) => …');
-      assertOpen();
-      return session.enqueue(() => runTransaction(work));
-    },
-    on: (event: 'notice', listener: (notice: GatedNotice) => void): GatedSession => {
-      if ((event as string) !== 'notice' || typeof listener !== 'function')
-        throw new TypeError("on() takes 'notice' and a listener");
-      conn.listeners.add(listener);
-      return facade;
-    },
-    off: (event: 'notice', listener: (notice: GatedNotice) => void): GatedSession => {
-      if ((event as string) === 'notice') conn.listeners.delete(listener);
-      return facade;
-    },
-    end: (): Promise<void> =>
-      session.end(() => {
-        conn.close();
-        onEnd(facade);
-      }),
-  });
+  const facade: GatedSession = Object.freeze(
+    withConfigTraps(
+      {
+        principal: session.principal,
+        query: ((config: unknown, values?: unknown, callback?: unknown): unknown => {
+          const call = toRequest(config, values, callback);
+          assertOpen();
+          return dispatch(call, undefined, undefined);
+        }) as GatedSession['query'],
+        transaction: <T>(work: (tx: GatedTransaction) => Promise<T>): Promise<T> => {
+          if (typeof work !== 'function')
+            throw new TypeError('transaction() takes an async function (tx) => …');
+          assertOpen();
+          return session.enqueue(() => runTransaction(work));
+        },
+        on: (event: 'notice', listener: (notice: GatedNotice) => void): GatedSession => {
+          if ((event as string) !== 'notice' || typeof listener !== 'function')
+            throw new TypeError("on() takes 'notice' and a listener");
+          conn.listeners.add(listener);
+          return facade;
+        },
+        off: (event: 'notice', listener: (notice: GatedNotice) => void): GatedSession => {
+          if ((event as string) === 'notice') conn.listeners.delete(listener);
+          return facade;
+        },
+        end: (): Promise<void> =>
+          session.end(() => {
+            conn.close();
+            onEnd(facade);
+          }),
+      },
+      'a gated session',
+    ),
+  );
   return facade;
 }
 

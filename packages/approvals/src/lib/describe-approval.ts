@@ -79,7 +79,8 @@ export function describeApproval(approval: ApprovalRequest, masker: Masker): App
 export function requestText(r: Request): string {
   switch (r.type) {
     case 'sql':
-      return r.sql;
+      // An approval record keeps the bound values masked; shown under the text, masked again.
+      return [r.sql, ...(r.params ?? []).map((v, i) => `$${String(i + 1)} = ${v ?? 'NULL'}`)].join('\n');
     case 'command':
       return r.command;
     case 'shell':

@@ -289,7 +289,8 @@ function until(a: ApprovalRequest): string {
 function describeRequest(r: Request): string {
   switch (r.type) {
     case 'sql':
-      return r.sql;
+      // The bound values the record keeps (masked by the detectors), one line each.
+      return [r.sql, ...(r.params ?? []).map((v, i) => `  $${String(i + 1)} = ${v ?? 'NULL'}`)].join('\n');
     case 'command':
       return r.command;
     case 'shell':

@@ -156,24 +156,35 @@ export function hashScope(scope: { readonly principal: Principal; readonly targe
 
 /**
  * The request as it is shown and kept (in recordings and approval records): an SQL request's
- * parameter values are left out, because they may hold secrets the recording must not; the
- * approval still binds them through {@link hashRequest}. A Kubernetes body given as bytes is
- * shown as its text when it is UTF-8, else as `[binary body: N bytes, base64] …`, so the kept
- * form is JSON whatever the byte type.
+ * parameter values are left out, because they may hold secrets the recording must not — or, with
+ * `maskValue` (approval records), kept as that function shows them, so approvers see what they
+ * approve. A value that cannot be masked is shown as `[UNSHOWN]`. The approval binds the real
+ * values through {@link hashRequest} either way. A Kubernetes body given as bytes is shown as
+ * its text when it is UTF-8, else as `[binary body: N bytes, base64] …`, so the kept form is
+ * JSON whatever the byte type.
  *
  * @example
  * ```ts
  * shownRequest({ type: 'sql', sql: 'SELECT $1', params: ['x'] }); // { type: 'sql', sql: 'SELECT $1' }
  * ```
  */
-export function shownRequest(request: Request): Request {
+export function shownRequest(request: Request, maskValue?: (value: string) => string): Request {
   if (request.type === 'kube') {
     return typeof request.body === 'string' || request.body === undefined
       ? request
       : { ...request, body: shownBody(request.body) };
   }
   if (request.type !== 'sql' || request.params === undefined) return request;
-  return { type: 'sql', sql: request.sql };
+  if (maskValue === undefined) return { type: 'sql', sql: request.sql };
+  const params = request.params.map((value) => {
+    if (value === null) return null;
+    try {
+      return maskValue(value);
+    } catch {
+      return '[UNSHOWN]';
+    }
+  });
+  return { type: 'sql', sql: request.sql, params };
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -1,7 +1,17 @@
 import type { Principal } from '../types.js';
 import { grantTerms } from './grant-terms.js';
 import { actorsOf, hashRequest, hashScope, shownRequest } from './hash-request.js';
+import { createMasker } from '../mask/create-masker.js';
+import type { Masker } from '../mask/types.js';
 import type { ApprovalRequest, CreateApprovalInput } from './types.js';
+
+let shownValues: Masker | undefined;
+
+/** A bound value as approvers see it: every built-in detector's findings redacted. */
+function maskShownValue(value: string): string {
+  shownValues ??= createMasker();
+  return shownValues.maskText(value).text;
+}
 
 /**
  * Builds the record of a new pending approval request: binds it to {@link hashRequest} and
@@ -34,7 +44,7 @@ export function newApprovalRequest(input: CreateApprovalInput, id: string): Appr
     requester,
     actors: [...actorsOf(requester)],
     target: input.target,
-    request: structuredClone(shownRequest(input.request)),
+    request: structuredClone(shownRequest(input.request, maskShownValue)),
     actions: input.actions.map((a) => ({ ...a })),
     requirements: structuredClone(input.requirements),
     grant: terms.grant,

@@ -7,7 +7,7 @@ import type { Action, Decision, Principal, ReviewRequirement, Target } from '../
 import { decideRequest, messageOf } from './decide-request.js';
 import type { Decided, DecideDeps } from './decide-request.js';
 import { denyDecision } from './deny-decision.js';
-import { approvalsNeeded, operationsOf } from './messages.js';
+import { approvalsNeeded, operationsOf, reasonsOf } from './messages.js';
 import { recordStep } from './record-step.js';
 import type { AuthorizationSpan } from '../telemetry/telemetry.js';
 import type { Authorization, AuthorizeInput } from './types.js';
@@ -274,7 +274,8 @@ async function obtainGrant(
   const anyWindow = requirements.every((r) => r.grant === 'window');
   const mode = input.review?.mode ?? 'defer';
   const what = operationsOf(decision, 'review');
-  const needed = approvalsNeeded(requirements);
+  // The reasons travel in the message too: a library that wraps the error keeps only its text.
+  const needed = `${approvalsNeeded(requirements)}${reasonsOf(decision)}`;
   // The caller's wait budget, on the real clock (timers), not the injectable one.
   const waitUntil =
     input.review?.timeoutMs === undefined ? Infinity : performance.now() + input.review.timeoutMs;

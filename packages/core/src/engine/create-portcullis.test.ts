@@ -115,7 +115,7 @@ describe('createPortcullis: decisions end to end', () => {
     const id = review.approvalId;
     expect(review.code).toBe('ERR_REVIEW_REQUIRED');
     expect(review.message).toBe(
-      `DELETE on warehouse needs approval by one of [managers]; approval id ${id}; run \`portcullis approvals approve ${id}\`, then run the request again`,
+      `DELETE on warehouse needs approval by one of [managers] (Writes to the warehouse need a manager); approval id ${id}; run \`portcullis approvals approve ${id}\`, then run the request again`,
     );
 
     const allowed = await ask(p, sql('SELECT * FROM orders'));

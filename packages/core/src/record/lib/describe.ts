@@ -30,6 +30,14 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 
 /** One request as a person would write it, on one terminal-safe line. */
 export function describeRequest(request: unknown): string {
+  const r = request as Partial<Request> | undefined;
+  if (isObject(request) && r?.type === 'sql' && Array.isArray(r.params)) {
+    // Bound values (an approval record's, masked): one escaped line each under the text.
+    const values = (r.params as readonly (string | null)[]).map((v, i) =>
+      oneLine(`  $${String(i + 1)} = ${v ?? 'NULL'}`),
+    );
+    return [oneLine(requestText(request)), ...values].join('\n');
+  }
   return oneLine(requestText(request));
 }
 
