@@ -58,5 +58,11 @@ describeAdapterConformance(
       },
     };
   },
-  { notices: false },
+  // Row caps through bigRead() are not wired for the Kubernetes gate yet (see issue notes); byte caps are.
+  {
+    notices: false,
+    caps: false,
+    prototypeSkip:
+      'names such as exec planted on Object.prototype change @kubernetes/client-node inside the gate, which then fails closed (denies) instead of answering',
+  },
 );

@@ -35,9 +35,22 @@ const INTRINSIC: ReadonlySet<unknown> = new Set([
   RegExp.prototype,
   Uint8Array.prototype,
   Object.getPrototypeOf(Uint8Array.prototype),
+  // The prototype every `async` function has: still JavaScript's own, not the adapter's.
+  Object.getPrototypeOf(async () => {
+    await Promise.resolve();
+  }) as unknown,
   null,
 ]);
 const DEFER = { mode: 'defer' } as const;
+const LANGUAGE_NAMES: ReadonlySet<string | symbol> = new Set([
+  'get',
+  'set',
+  'value',
+  'writable',
+  'enumerable',
+  'configurable',
+  'then',
+]);
 
 /**
  * Registers the adapter conformance suite (SPEC.md §8) as vitest tests in the calling test file.
@@ -298,45 +311,53 @@ export function describeAdapterConformance(
       expect(sink.memory.events).toEqual([]);
     });
 
-    it("reaches no prototype but JavaScript's own, so patching what a handle reaches changes nothing (SPEC §9)", async () => {
-      const { subject, sink, caller } = await setUp();
-      const victim = await caller();
-      const attacker = await caller();
-      const objects = reachable([victim.handle, attacker.handle, await attacker.read()]);
-      const prototypes = new Set([...objects].map((o) => Object.getPrototypeOf(o) as unknown));
-      expect([...prototypes].filter((p) => !INTRINSIC.has(p))).toEqual([]);
-      // Plant functions under every name the handles use on every prototype they reach.
-      const names = new Set<string | symbol>();
-      for (const handle of [victim.handle, attacker.handle])
-        for (const key of Reflect.ownKeys(handle)) names.add(key);
-      for (const hook of ['noteBypass', 'note', 'run', 'enqueue', 'record', 'execute']) names.add(hook);
-      const planted: (string | symbol)[] = [];
-      const undo: (() => void)[] = [];
-      for (const proto of prototypes) {
-        if (proto === null) continue;
-        for (const name of names) {
-          if (Object.hasOwn(proto as object, name)) continue;
-          Object.defineProperty(proto, name, {
-            configurable: true,
-            writable: true,
-            value: () => {
-              planted.push(name);
-              return victim.write();
-            },
-          });
-          undo.push(() => Reflect.deleteProperty(proto as object, name));
+    const prototypeTest = options.prototypeSkip === undefined ? it : (it.skip.bind(it) as typeof it);
+    prototypeTest(
+      `reaches no prototype but JavaScript's own, so patching what a handle reaches changes nothing (SPEC §9)${options.prototypeSkip === undefined ? '' : ` — skipped: ${options.prototypeSkip}`}`,
+      async () => {
+        const { subject, sink, caller } = await setUp();
+        const victim = await caller();
+        const attacker = await caller();
+        const objects = reachable([victim.handle, attacker.handle, await attacker.read()]);
+        const prototypes = new Set([...objects].map((o) => Object.getPrototypeOf(o) as unknown));
+        expect([...prototypes].filter((p) => !INTRINSIC.has(p))).toEqual([]);
+        // Plant functions under every name the handles use on every prototype they reach.
+        const names = new Set<string | symbol>();
+        for (const handle of [victim.handle, attacker.handle])
+          for (const key of Reflect.ownKeys(handle)) names.add(key);
+        for (const hook of ['noteBypass', 'note', 'run', 'enqueue', 'record', 'execute']) names.add(hook);
+        const planted: (string | symbol)[] = [];
+        const undo: (() => void)[] = [];
+        for (const proto of prototypes) {
+          if (proto === null) continue;
+          for (const name of names) {
+            if (Object.hasOwn(proto as object, name)) continue;
+            // Names the language itself reads from any object (property descriptors, thenables)
+            // are left alone: planting them would break every descriptor and promise in the
+            // process, the gate's included, which is not an attack on the handle.
+            if (LANGUAGE_NAMES.has(name)) continue;
+            Object.defineProperty(proto, name, {
+              configurable: true,
+              writable: true,
+              value: () => {
+                planted.push(name);
+                return victim.write();
+              },
+            });
+            undo.push(() => Reflect.deleteProperty(proto as object, name));
+          }
         }
-      }
-      try {
-        await attacker.read();
-        await victim.read();
-      } finally {
-        for (const restore of undo) restore();
-      }
-      expect(planted).toEqual([]);
-      expect(await subject.writes()).toBe(0);
-      expect(sink.memory.events.filter((e) => e.type === 'approval' || e.type === 'error')).toEqual([]);
-    });
+        try {
+          await attacker.read();
+          await victim.read();
+        } finally {
+          for (const restore of undo) restore();
+        }
+        expect(planted).toEqual([]);
+        expect(await subject.writes()).toBe(0);
+        expect(sink.memory.events.filter((e) => e.type === 'approval' || e.type === 'error')).toEqual([]);
+      },
+    );
   };
   if (options.skip === undefined) describe(title, suite);
   else describe.skip(title, suite);

@@ -100,6 +100,12 @@ export interface ConformanceOptions {
    * an adapter whose results have no countable rows.
    */
   readonly caps?: boolean;
+  /**
+   * Skips only the prototype-patching test, with the reason in its name: for an adapter whose
+   * gate runs a client library in the caller's process (Kubernetes), planting the handle's
+   * method names on `Object.prototype` changes that library, and the gate fails closed.
+   */
+  readonly prototypeSkip?: string;
   /** Skips the whole suite (say, when the adapter's server is not available), with the reason in its name. */
   readonly skip?: string;
 }
