@@ -250,7 +250,7 @@ const ESCAPED_QUOTED = '(?:[^"\\\\\\r\\n]|\\\\(?!")){1,1024}';
 // marks where the value (the secret) would begin. Unbounded counts over-approximate. The type
 // annotation is lazy so that `password: abc` is read as a separator and a value first.
 const ASSIGNMENT_PREFIX =
-  /^[A-Za-z0-9_.-]*(?:\\?["'`]?\]?)?(?:(?:[ \t]*:[ \t]*|[ \t]+)(?:&(?:'static[ \t]*)?)?[A-Za-z]*)??[ \t]*(?:(?:=>?|::?=?|\?=?|\.=?|\+=?|\||,)[ \t]*(?<v>)(?:[|>][-+0-9]*[ \t]*(?:\r?\n[\s\S]*)?|[^\r\n]*)|>(?<w>)[\s\S]*|[ \t]+v(?:a(?:l(?:u(?:e(?:=(?<x>)[^\r\n]*)?)?)?)?)?|[ \t]*\{(?<h>)[\s\S]*)?$/d;
+  /^[A-Za-z0-9_.-]*(?:\\?["'`]?\]?)?(?:(?:[ \t]*:[ \t]*|[ \t]+)(?<t>)(?:&(?:'static[ \t]*)?)?[A-Za-z]*)??[ \t]*(?:(?:=>?|::?=?|\?=?|\.=?|\+=?|\||,)[ \t]*(?<v>)(?:[|>][-+0-9]*[ \t]*(?:\r?\n[\s\S]*)?|[^\r\n]*)|>(?<w>)[\s\S]*|[ \t]+v(?:a(?:l(?:u(?:e(?:=(?<x>)[^\r\n]*)?)?)?)?)?|[ \t]*\{(?<h>)[\s\S]*)?$/d;
 
 /** The idle-flush viability of an assignment: where its value could start, or -1. */
 export function assignmentViable(tail: string): number {
@@ -258,7 +258,12 @@ export function assignmentViable(tail: string): number {
   if (m === null) return -1;
   const g = m.indices?.groups;
   const v = g?.['v'] ?? g?.['w'] ?? g?.['x'] ?? g?.['h'];
-  return v === undefined ? tail.length : v[0];
+  const at = v === undefined ? tail.length : v[0];
+  // A word read here as a type annotation (`password: string = …`) may turn out to be the
+  // value itself once the line goes on (`Password: AKIA… {…}`): it could be the secret, so it is
+  // held from where it starts.
+  const t = g?.['t'];
+  return t === undefined ? at : Math.min(at, t[0]);
 }
 
 /** Normalises a key for matching: camelCase and `.`/`-` become `_`, lower case. */
