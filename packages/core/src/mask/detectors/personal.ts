@@ -88,7 +88,8 @@ export const personalDetectors: readonly DetectorDefinition[] = [
     charset: /[0-9A-Fa-f.:, \t"'=#_-]/,
     validate: (v) => v.split(/[ \t]*,[ \t]*/).some(publicIpValid),
     exampleLabel: 'client_ip',
-    example: (r) => `${81 + r.int(40)}.${r.int(256)}.${r.int(256)}.${1 + r.int(254)}`,
+    // 81–99: public unicast (100.64.0.0/10 is shared address space, which is left alone).
+    example: (r) => `${81 + r.int(19)}.${r.int(256)}.${r.int(256)}.${1 + r.int(254)}`,
     negatives: [
       'ip: 10.0.0.1',
       'ip_address: 192.0.2.10',
