@@ -35,10 +35,6 @@ const INTRINSIC: ReadonlySet<unknown> = new Set([
   RegExp.prototype,
   Uint8Array.prototype,
   Object.getPrototypeOf(Uint8Array.prototype),
-  // The prototype every `async` function has: still JavaScript's own, not the adapter's.
-  Object.getPrototypeOf(async () => {
-    await Promise.resolve();
-  }) as unknown,
   null,
 ]);
 const DEFER = { mode: 'defer' } as const;
