@@ -35,6 +35,10 @@ const INTRINSIC: ReadonlySet<unknown> = new Set([
   RegExp.prototype,
   Uint8Array.prototype,
   Object.getPrototypeOf(Uint8Array.prototype),
+  // The prototype every `async` function has: still JavaScript's own, not the adapter's.
+  Object.getPrototypeOf(async () => {
+    await Promise.resolve();
+  }) as unknown,
   null,
 ]);
 const DEFER = { mode: 'defer' } as const;
@@ -46,6 +50,7 @@ const LANGUAGE_NAMES: ReadonlySet<string | symbol> = new Set([
   'enumerable',
   'configurable',
   'then',
+  'toJSON',
 ]);
 
 /**
@@ -307,9 +312,11 @@ export function describeAdapterConformance(
       expect(sink.memory.events).toEqual([]);
     });
 
-    const prototypeTest = options.prototypeSkip === undefined ? it : (it.skip.bind(it) as typeof it);
-    prototypeTest(
-      `reaches no prototype but JavaScript's own, so patching what a handle reaches changes nothing (SPEC §9)${options.prototypeSkip === undefined ? '' : ` — skipped: ${options.prototypeSkip}`}`,
+    const failsClosed = options.prototypeFailsClosed;
+    it(
+      failsClosed === undefined
+        ? "reaches no prototype but JavaScript's own, so patching what a handle reaches changes nothing (SPEC §9)"
+        : `reaches no prototype but JavaScript's own, so patching what a handle reaches runs nothing it planted (SPEC §9) — requests may fail closed: ${failsClosed}`,
       async () => {
         const { subject, sink, caller } = await setUp();
         const victim = await caller();
@@ -317,10 +324,15 @@ export function describeAdapterConformance(
         const objects = reachable([victim.handle, attacker.handle, await attacker.read()]);
         const prototypes = new Set([...objects].map((o) => Object.getPrototypeOf(o) as unknown));
         expect([...prototypes].filter((p) => !INTRINSIC.has(p))).toEqual([]);
-        // Plant functions under every name the handles use on every prototype they reach.
+        // Plant functions under the name of every method the handles have on every prototype
+        // they reach. Accessors (such as a facade's traps that refuse to be read as a driver's
+        // connection config) are not methods a caller's code would look up elsewhere.
         const names = new Set<string | symbol>();
         for (const handle of [victim.handle, attacker.handle])
-          for (const key of Reflect.ownKeys(handle)) names.add(key);
+          for (const key of Reflect.ownKeys(handle)) {
+            const descriptor = Object.getOwnPropertyDescriptor(handle, key);
+            if (descriptor !== undefined && typeof descriptor.value === 'function') names.add(key);
+          }
         for (const hook of ['noteBypass', 'note', 'run', 'enqueue', 'record', 'execute']) names.add(hook);
         const planted: (string | symbol)[] = [];
         const undo: (() => void)[] = [];
@@ -328,7 +340,7 @@ export function describeAdapterConformance(
           if (proto === null) continue;
           for (const name of names) {
             if (Object.hasOwn(proto as object, name)) continue;
-            // Names the language itself reads from any object (property descriptors, thenables)
+            // Names the language itself reads from any object (property descriptors, thenables, JSON)
             // are left alone: planting them would break every descriptor and promise in the
             // process, the gate's included, which is not an attack on the handle.
             if (LANGUAGE_NAMES.has(name)) continue;
@@ -343,15 +355,26 @@ export function describeAdapterConformance(
             undo.push(() => Reflect.deleteProperty(proto as object, name));
           }
         }
+        const outcomes: unknown[] = [];
         try {
-          await attacker.read();
-          await victim.read();
+          for (const c of [attacker, victim]) {
+            outcomes.push(
+              failsClosed === undefined ? await c.read() : await c.read().catch((e: unknown) => e),
+            );
+          }
         } finally {
           for (const restore of undo) restore();
         }
         expect(planted).toEqual([]);
         expect(await subject.writes()).toBe(0);
-        expect(sink.memory.events.filter((e) => e.type === 'approval' || e.type === 'error')).toEqual([]);
+        expect(sink.memory.events.filter((e) => e.type === 'approval')).toEqual([]);
+        if (failsClosed === undefined) {
+          expect(sink.memory.events.filter((e) => e.type === 'error')).toEqual([]);
+        } else {
+          // A refusal carries no secret or credential, and once the patch is gone the handle works again.
+          expect(findLeaks(outcomes, { strings: [...subject.secrets, ...subject.credentials] })).toEqual([]);
+          expect(await victim.read()).toBeDefined();
+        }
       },
     );
   };

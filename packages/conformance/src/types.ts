@@ -101,11 +101,13 @@ export interface ConformanceOptions {
    */
   readonly caps?: boolean;
   /**
-   * Skips only the prototype-patching test, with the reason in its name: for an adapter whose
-   * gate runs a client library in the caller's process (Kubernetes), planting the handle's
-   * method names on `Object.prototype` changes that library, and the gate fails closed.
+   * Lets the prototype-patching test accept a request that fails closed, with the reason in the
+   * test's name: for an adapter whose gate runs a client library in the caller's process
+   * (Kubernetes), a name planted on `Object.prototype` (say `exec`) changes what that library
+   * reads, and the gate then denies. The test still demands that no planted function runs, no
+   * write happens and nothing is approved.
    */
-  readonly prototypeSkip?: string;
+  readonly prototypeFailsClosed?: string;
   /** Skips the whole suite (say, when the adapter's server is not available), with the reason in its name. */
   readonly skip?: string;
 }

@@ -56,7 +56,9 @@ const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
 export function createTlsIdentity(days = 366): TlsIdentity {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const serial = randomBytes(16);
-  serial[0] = (serial[0] as number) & 0x7f;
+  // Positive and minimal as DER demands: a first byte in 0x40–0x7f needs no sign byte and is
+  // never a padding zero (a zero byte ahead of one below 0x80 makes OpenSSL refuse the cert).
+  serial[0] = ((serial[0] as number) & 0x3f) | 0x40;
   const now = Date.now();
   const san = seq(tlv(0x87, Buffer.from([127, 0, 0, 1])), tlv(0x82, Buffer.from('localhost', 'ascii')));
   const tbs = seq(
