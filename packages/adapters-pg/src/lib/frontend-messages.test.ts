@@ -59,7 +59,28 @@ describe('parseFrontendMessages', () => {
     {
       name: 'execute',
       bytes: serialize.execute({ portal: '', rows: 0 }),
-      expected: [{ kind: 'other', type: 'E' }],
+      expected: [{ kind: 'execute', portal: '' }],
+    },
+    {
+      name: 'execute of a named portal',
+      bytes: serialize.execute({ portal: 'C_7', rows: 100 }),
+      expected: [{ kind: 'execute', portal: 'C_7' }],
+    },
+    {
+      name: 'close of a portal',
+      bytes: message('C', 'PC_7'),
+      expected: [{ kind: 'close', target: 'P', name: 'C_7' }],
+    },
+    {
+      name: 'close of a statement',
+      bytes: message('C', 'Ss1'),
+      expected: [{ kind: 'close', target: 'S', name: 's1' }],
+    },
+    { name: 'close of something else', bytes: message('C', 'Xs1'), expected: undefined },
+    {
+      name: 'an execute with trailing bytes',
+      bytes: message('E', '', Buffer.alloc(6)),
+      expected: undefined,
     },
     { name: 'sync', bytes: serialize.sync(), expected: [{ kind: 'other', type: 'S' }] },
     {

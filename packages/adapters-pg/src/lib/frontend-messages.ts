@@ -12,6 +12,10 @@ export type FrontendMessage =
   | { readonly kind: 'parse'; readonly name: string; readonly text: string }
   /** `B`: binds a portal to the prepared statement `statement`, which runs it on Execute. */
   | { readonly kind: 'bind'; readonly portal: string; readonly statement: string }
+  /** `E`: runs (or goes on running) the portal `portal`. */
+  | { readonly kind: 'execute'; readonly portal: string }
+  /** `C`: closes a prepared statement (`S`) or a portal (`P`) named `name`. */
+  | { readonly kind: 'close'; readonly target: 'S' | 'P'; readonly name: string }
   /** Any other message, by its type byte. */
   | { readonly kind: 'other'; readonly type: string };
 
@@ -72,6 +76,19 @@ function readMessage(type: string, body: Buffer): FrontendMessage | undefined {
       const statement = cString(body, portal.next);
       if (statement === undefined) return undefined;
       return { kind: 'bind', portal: portal.value, statement: statement.value };
+    }
+    case 'E': {
+      const portal = cString(body, 0);
+      // The portal's name and the row limit (Int32), nothing else.
+      if (portal === undefined || portal.next + 4 !== body.length) return undefined;
+      return { kind: 'execute', portal: portal.value };
+    }
+    case 'C': {
+      const target = body[0];
+      const name = cString(body, 1);
+      if ((target !== 0x53 && target !== 0x50) || name === undefined || name.next !== body.length)
+        return undefined;
+      return { kind: 'close', target: target === 0x53 ? 'S' : 'P', name: name.value };
     }
     default:
       return { kind: 'other', type };

@@ -13,7 +13,7 @@ import { openCursor, type CursorHandle, type CursorOutcome } from './gated-curso
 import type { PgConnection } from './pg-connection.js';
 import type { PoolContext, SqlEffects } from './pool-context.js';
 import { applyLineage, assertLineage, lineageFor, readsProtected, withheldError } from './lineage-guard.js';
-import { forgetChangedNames } from './prepared-names.js';
+import { forgetChangedNames, verifyPrepared } from './prepared-names.js';
 import { runInternal } from './run-internal.js';
 import { stateRefusal } from './state-guard.js';
 import { pgSafeError } from './safe-error.js';
@@ -59,6 +59,8 @@ export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw
       if (refuse !== undefined) return { request: { type: 'sql', sql: text }, refuse };
       const state = stateRefusal(text, ctx.stateSchemas);
       if (state !== undefined) return { request: { type: 'sql', sql: text }, refuse: state };
+      const unchecked = uncheckedExecute(ctx.effects(text, conn.context), conn);
+      if (unchecked !== undefined) return { request: sqlRequestOf(text, call.values), refuse: unchecked };
       return {
         request: sqlRequestOf(text, call.values),
         context: conn.context,
@@ -97,6 +99,23 @@ function statementOf(call: PgCall, conn: PgConnection): { readonly text: string;
     };
   }
   return { text: call.text };
+}
+
+/**
+ * Why a text's EXECUTE of an SQL-level prepared statement cannot be checked before it runs: the
+ * name was not prepared by this session through the gate, or the same text (re)defines it.
+ */
+function uncheckedExecute(effects: SqlEffects, conn: PgConnection): string | undefined {
+  const redefined = new Set([...effects.prepares.map((p) => p.name), ...effects.deallocates]);
+  for (const name of effects.executes) {
+    if (effects.deallocatesAll || redefined.has(name)) {
+      return `prepared statement "${name}" is prepared or deallocated and executed in one request; send PREPARE and EXECUTE as separate requests, so the gate can check the statement on the server before it runs`;
+    }
+    if (conn.preparedSql(name) === undefined) {
+      return `prepared statement "${name}" was not prepared by this session through the gate (SQL PREPARE); PREPARE it first`;
+    }
+  }
+  return undefined;
 }
 
 async function clientFor(gateCall: PgGateCall): Promise<PoolClient> {
@@ -139,25 +158,26 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
   const { text } = statementOf(call, conn);
   const { name } = call;
   return onConnection(gateCall, run, true, async (client) => {
+    // A protocol-level name never reaches the server: the statement is sent as the unnamed one,
+    // parsed with its text in the same pipeline that binds it. A named statement on the server
+    // could be re-prepared out of the gate's sight (dynamic SQL in a function or DO block shares
+    // its namespace), and pg would bind it without parsing again; the name stays this session's
+    // alias for its text (see statementOf).
+    const extended = name !== undefined || call.queryMode === 'extended';
     const config: QueryConfig = {
       text,
-      ...(name === undefined ? {} : { name }),
       ...(call.values === undefined ? {} : { values: [...call.values] }),
       ...(call.rowMode === undefined ? {} : { rowMode: call.rowMode }),
       ...(call.types === undefined ? {} : { types: RAW_TEXT }),
-      ...(call.queryMode === undefined ? {} : { queryMode: call.queryMode }),
+      ...(extended ? { queryMode: 'extended' as const } : {}),
     };
-    const tickets = queryTickets({
-      text,
-      name,
-      values: call.values,
-      extended: call.queryMode === 'extended',
-    });
+    const tickets = queryTickets({ text, values: call.values, extended });
     const lineage = lineageFor(text, run.masking, conn.ctx.anyColumnRules(run.authorization.mask));
     assertLineage(lineage);
     const onNotice = (notice: unknown): void => {
       conn.notice(notice, run.masking);
     };
+    await verifyPrepared(run.effects.executes, conn, (sql) => runInternal(client, sql));
     let raw: RawResult | RawResult[];
     client.on('notice', onNotice);
     issueTickets(client, tickets);
@@ -169,7 +189,7 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       const closed = bypassOf(client);
       if (closed !== undefined) throw closed;
     } catch (err) {
-      conn.afterStatement(run.effects, run.authorization.actions, false);
+      conn.afterStatement(run.effects, run.authorization.actions, false, text);
       forgetChangedNames(conn.named, client, run.effects);
       throw withheldError(err, readsProtected(lineage));
     } finally {
@@ -177,7 +197,7 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       client.off('notice', onNotice);
     }
     if (name !== undefined) conn.named.set(name, text);
-    conn.afterStatement(run.effects, run.authorization.actions, true);
+    conn.afterStatement(run.effects, run.authorization.actions, true, text);
     forgetChangedNames(conn.named, client, run.effects);
     const results = Array.isArray(raw) ? raw : [raw];
     const sources: (readonly (string | undefined)[])[] = [];
@@ -245,6 +265,7 @@ function executeCursor(gateCall: PgGateCall, run: GateRun<SqlEffects>): Promise<
     });
   }
   return onConnection(gateCall, run, false, async (client) => {
+    await verifyPrepared(run.effects.executes, gateCall.conn, (sql) => runInternal(client, sql));
     const cursor = await openCursor({
       ctx: gateCall.conn.ctx,
       client,

@@ -20,19 +20,35 @@ export interface PgConnection {
   readonly named: Map<string, string>;
   /** The classify context: SQL-level `PREPARE`d statements, name → actions. */
   readonly context: ClassifyContext;
+  /**
+   * An SQL-level prepared statement this session saw succeed: the request text it was prepared
+   * in (what the server keeps as its `statement`) and the PREPARE statement's own text.
+   */
+  preparedSql(name: string): PreparedSql | undefined;
+  /** Forgets an SQL-level prepared statement (a later EXECUTE of it is then refused). */
+  forgetPrepared(name: string): void;
   /** `context` described by content, for the plan-cache key. */
   state(): string;
   /** The pinned connection, or a new one from the pool. */
   acquire(): Promise<PoolClient>;
   /** After a request: keep the connection while it holds session state, else give it back. */
   afterUse(client: PoolClient, broken: boolean): void;
-  /** Applies a statement's effects on prepared statements, and forgets cached columns after DDL. */
-  afterStatement(effects: SqlEffects, actions: readonly Action[], succeeded: boolean): void;
+  /**
+   * Applies the effects of the request `text` on prepared statements, and forgets cached columns
+   * after DDL.
+   */
+  afterStatement(effects: SqlEffects, actions: readonly Action[], succeeded: boolean, text: string): void;
   /** Releases the pinned connection (the session ends). */
   close(): void;
   readonly listeners: Set<(notice: GatedNotice) => void>;
   /** Passes a server notice, masked, to the listeners. */
   notice(notice: unknown, masking: MaskingPlan): void;
+}
+
+/** Where an SQL-level prepared statement came from (see {@link PgConnection.preparedSql}). */
+export interface PreparedSql {
+  readonly request: string;
+  readonly statement: string;
 }
 
 /**
@@ -47,6 +63,7 @@ export interface PgConnection {
 export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) => void): PgConnection {
   const named = new Map<string, string>();
   const prepared = new Map<string, readonly Action[]>();
+  const sources = new Map<string, PreparedSql>();
   const context: ClassifyContext = Object.freeze({ preparedStatements: prepared });
   const listeners = new Set<(notice: GatedNotice) => void>();
   let pinned: PoolClient | undefined;
@@ -63,6 +80,11 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
     ctx,
     named,
     context,
+    preparedSql: (name) => sources.get(name),
+    forgetPrepared(name) {
+      if (prepared.delete(name)) state = undefined;
+      sources.delete(name);
+    },
     state: () => (state ??= JSON.stringify([...prepared].sort(([a], [b]) => (a < b ? -1 : 1)))),
     acquire: async () => {
       if (pinned !== undefined) return pinned;
@@ -80,6 +102,7 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
         // The server-side state went with the connection.
         if (pinned === client && prepared.size > 0) {
           prepared.clear();
+          sources.clear();
           state = undefined;
         }
         release(client, true);
@@ -88,22 +111,29 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
       if (transactionStatus(client) !== 'I' || prepared.size > 0) pinned = client;
       else release(client, false);
     },
-    afterStatement(effects, actions, succeeded) {
+    afterStatement(effects, actions, succeeded, text) {
       if (actions.some((a) => DDL.has(a.operation))) ctx.catalog.invalidate();
       if (effects.prepares.length === 0 && effects.deallocates.length === 0 && !effects.deallocatesAll)
         return;
       state = undefined;
-      if (!succeeded) {
-        // Which statements of a failed text took effect is unknown: forget every name it touched,
-        // so a later EXECUTE of it classifies as unknown (fail closed).
-        if (effects.deallocatesAll) prepared.clear();
-        for (const { name } of effects.prepares) prepared.delete(name);
-        for (const name of effects.deallocates) prepared.delete(name);
-        return;
+      const forget = (name: string): void => {
+        prepared.delete(name);
+        sources.delete(name);
+      };
+      if (effects.deallocatesAll) {
+        prepared.clear();
+        sources.clear();
       }
-      if (effects.deallocatesAll) prepared.clear();
-      for (const name of effects.deallocates) prepared.delete(name);
-      for (const { name, actions: prepares } of effects.prepares) prepared.set(name, prepares);
+      for (const name of effects.deallocates) forget(name);
+      for (const { name, actions: prepares, statement } of effects.prepares) {
+        // Which statements of a failed text took effect is unknown: every name it touched is
+        // forgotten, so a later EXECUTE of it is refused (fail closed).
+        if (!succeeded) forget(name);
+        else {
+          prepared.set(name, prepares);
+          sources.set(name, { request: text, statement });
+        }
+      }
     },
     close() {
       // Server-side state (a transaction, prepared statements) must not reach another session.

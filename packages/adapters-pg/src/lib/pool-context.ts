@@ -21,12 +21,18 @@ export interface InternalCursor {
 export interface SqlEffects {
   /** Every action of the text. */
   readonly actions: readonly Action[];
-  /** `PREPARE name AS …`: the actions to remember under the name. */
-  readonly prepares: readonly { readonly name: string; readonly actions: readonly Action[] }[];
+  /** `PREPARE name AS …`: the actions to remember under the name, and the PREPARE statement's own text. */
+  readonly prepares: readonly {
+    readonly name: string;
+    readonly actions: readonly Action[];
+    readonly statement: string;
+  }[];
   /** `DEALLOCATE name`. */
   readonly deallocates: readonly string[];
   /** `DEALLOCATE ALL` or `DISCARD ALL`. */
   readonly deallocatesAll: boolean;
+  /** The SQL-level prepared statements the text runs (`EXECUTE name`, `EXPLAIN EXECUTE name`, …). */
+  readonly executes: readonly string[];
 }
 
 /** What every session of one gated pool shares. Internal: never reachable from a facade. */

@@ -2,27 +2,28 @@ import { analyzeSql, type Action, type ClassifyContext } from '@portcullis/core'
 import type { SqlEffects } from './pool-context.js';
 
 /**
- * What an SQL text does to the session's prepared statements, from the core's statement-level
- * analysis: `PREPARE name AS …` (with the actions to remember), `DEALLOCATE name`, and
- * `DEALLOCATE ALL` / `DISCARD ALL`.
+ * What an SQL text does with the session's prepared statements, from the core's statement-level
+ * analysis: `PREPARE name AS …` (with the actions to remember), `DEALLOCATE name`,
+ * `DEALLOCATE ALL` / `DISCARD ALL`, and the names it runs (`EXECUTE name`).
  *
  * @example
  * ```ts
- * sqlEffects('PREPARE p AS DELETE FROM t', {}).prepares; // [{ name: 'p', actions: [{ operation: 'delete', resource: 't' }] }]
+ * sqlEffects('PREPARE p AS DELETE FROM t', {}).prepares; // [{ name: 'p', actions: [{ operation: 'delete', resource: 't' }], statement: 'PREPARE p AS DELETE FROM t' }]
  * ```
  * @throws TypeError before the engine has loaded the SQL classifier.
  */
 export function sqlEffects(text: string, context: ClassifyContext): SqlEffects {
   const analysis = analyzeSql(text, context);
-  const prepares: { name: string; actions: readonly Action[] }[] = [];
+  const prepares: { name: string; actions: readonly Action[]; statement: string }[] = [];
   const deallocates: string[] = [];
   let deallocatesAll = false;
   for (const statement of analysis.statements) {
-    if (statement.kind === 'prepare') prepares.push({ name: statement.name, actions: statement.actions });
+    if (statement.kind === 'prepare')
+      prepares.push({ name: statement.name, actions: statement.actions, statement: statement.text });
     else if (statement.kind === 'deallocate') {
       if (statement.all) deallocatesAll = true;
       else if (statement.name !== undefined) deallocates.push(statement.name);
     }
   }
-  return { actions: analysis.actions, prepares, deallocates, deallocatesAll };
+  return { actions: analysis.actions, prepares, deallocates, deallocatesAll, executes: analysis.executes };
 }

@@ -11,8 +11,8 @@ import {
   transactionStatus,
 } from './wire-guard.js';
 
-function message(type: string, ...strings: string[]): Buffer {
-  const body = Buffer.concat(strings.map((s) => Buffer.from(`${s}\u0000`)));
+function message(type: string, ...parts: (string | Buffer)[]): Buffer {
+  const body = Buffer.concat(parts.map((s) => (typeof s === 'string' ? Buffer.from(`${s}\u0000`) : s)));
   const head = Buffer.alloc(5);
   head.write(type, 0, 'latin1');
   head.writeInt32BE(4 + body.length, 1);
@@ -42,15 +42,27 @@ function fakeClient(): {
   return { client, written, errors, bypasses };
 }
 
+/** An Execute of `portal` (no row limit). */
+const execute = (portal: string): Buffer => message('E', portal, Buffer.alloc(4));
+
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('queryTickets', () => {
   it.each([
     { query: { text: 'SELECT 1' }, tickets: ['Q\u0000SELECT 1'] },
     { query: { text: 'SELECT 1', values: [] }, tickets: ['Q\u0000SELECT 1'] },
-    { query: { text: 'SELECT $1', values: [1] }, tickets: ['P\u0000\u0000SELECT $1', 'B\u0000'] },
-    { query: { text: 'SELECT 1', name: 's' }, tickets: ['P\u0000s\u0000SELECT 1', 'B\u0000s'] },
-    { query: { text: 'SELECT 1', extended: true }, tickets: ['P\u0000\u0000SELECT 1', 'B\u0000'] },
+    {
+      query: { text: 'SELECT $1', values: [1] },
+      tickets: ['P\u0000\u0000SELECT $1', 'B\u0000\u0000SELECT $1'],
+    },
+    {
+      query: { text: 'SELECT 1', name: 's' },
+      tickets: ['P\u0000s\u0000SELECT 1', 'B\u0000s\u0000SELECT 1'],
+    },
+    {
+      query: { text: 'SELECT 1', extended: true },
+      tickets: ['P\u0000\u0000SELECT 1', 'B\u0000\u0000SELECT 1'],
+    },
   ])('$query.text $query', ({ query, tickets }) => {
     expect(queryTickets(query)).toEqual(tickets);
   });
@@ -83,7 +95,7 @@ describe('the backstop', () => {
       message('P', '', 'SELECT $1'),
       message('B', '', ''),
       message('D', 'P'),
-      message('E', ''),
+      execute(''),
       message('S'),
     ]) {
       stream.write(m);
@@ -115,6 +127,106 @@ describe('the backstop', () => {
     await tick();
     expect(written).toEqual([]);
     expect(errors[0]).toBeInstanceOf(BypassError);
+  });
+
+  /** Writes the messages as one corked batch (as pg does) and says whether they went out. */
+  async function send(fake: ReturnType<typeof fakeClient>, ...messages: Buffer[]): Promise<boolean> {
+    const before = fake.written.length;
+    const { stream } = fake.client.connection;
+    stream.cork();
+    for (const m of messages) stream.write(m);
+    stream.uncork();
+    await tick();
+    return fake.written.length > before && fake.errors.length === 0;
+  }
+  /** What the server answers to a pipeline that went through: ParseComplete, BindComplete, ReadyForQuery. */
+  function answer(fake: ReturnType<typeof fakeClient>, events: readonly string[], status = 'I'): void {
+    for (const event of events) fake.client.connection.emit(event, {});
+    fake.client.connection.emit('readyForQuery', { status });
+  }
+
+  it('a named statement binds only in the pipeline that parsed it: anything run since may have re-prepared it', async () => {
+    const fake = fakeClient();
+    issueTickets(fake.client, queryTickets({ name: 'p', text: 'SELECT 1' }));
+    expect(
+      await send(
+        fake,
+        message('P', 'p', 'SELECT 1', Buffer.alloc(2)),
+        message('B', '', 'p'),
+        execute(''),
+        message('S'),
+      ),
+    ).toBe(true);
+    answer(fake, ['parseComplete', 'bindComplete']);
+    revokeTickets(fake.client);
+    // pg would skip the Parse of a name it already parsed: the Bind alone is refused.
+    issueTickets(fake.client, queryTickets({ name: 'p', text: 'SELECT 1' }));
+    expect(await send(fake, message('B', '', 'p'), execute(''), message('S'))).toBe(false);
+    expect(fake.errors[0]).toBeInstanceOf(BypassError);
+  });
+
+  it('a Bind needs a ticket for the text its statement was parsed with', async () => {
+    const fake = fakeClient();
+    issueTickets(fake.client, ['P\u0000p\u0000SELECT 1', 'B\u0000p\u0000DELETE FROM t']);
+    expect(await send(fake, message('P', 'p', 'SELECT 1', Buffer.alloc(2)), message('B', '', 'p'))).toBe(
+      false,
+    );
+  });
+
+  it('a Parse the server refused leaves nothing to bind', async () => {
+    const fake = fakeClient();
+    issueTickets(fake.client, ['P\u0000\u0000SELECT nope']);
+    expect(await send(fake, message('P', '', 'SELECT nope', Buffer.alloc(2)), message('S'))).toBe(true);
+    fake.client.connection.emit('errorMessage', {});
+    answer(fake, []);
+    issueTickets(fake.client, ['B\u0000\u0000SELECT nope']);
+    expect(await send(fake, message('B', '', ''), execute(''), message('S'))).toBe(false);
+  });
+
+  it('a simple query ends the unnamed statement', async () => {
+    const fake = fakeClient();
+    issueTickets(fake.client, [...queryTickets({ text: 'SELECT 1', extended: true }), 'Q\u0000SELECT 2']);
+    expect(await send(fake, message('P', '', 'SELECT 1', Buffer.alloc(2)), message('S'))).toBe(true);
+    answer(fake, ['parseComplete']);
+    expect(await send(fake, message('Q', 'SELECT 2'))).toBe(true);
+    expect(await send(fake, message('B', '', ''), execute(''), message('S'))).toBe(false);
+  });
+
+  it.each([
+    ['never bound', (): Buffer[] => []],
+    ['ended with its transaction', (): Buffer[] => []],
+    ['closed', (): Buffer[] => [message('C', 'PC_1')]],
+  ])('an Execute of a portal %s is refused', async (why, between) => {
+    const fake = fakeClient();
+    if (why !== 'never bound') {
+      issueTickets(fake.client, queryTickets({ text: 'SELECT 1', extended: true }));
+      expect(
+        await send(
+          fake,
+          message('P', '', 'SELECT 1', Buffer.alloc(2)),
+          message('B', 'C_1', ''),
+          message('H'),
+        ),
+      ).toBe(true);
+      fake.client.connection.emit('parseComplete', {});
+      fake.client.connection.emit('bindComplete', {});
+      // A cursor's portal goes on being executed, read after read, while its transaction lasts.
+      expect(await send(fake, execute('C_1'), message('H'))).toBe(true);
+      if (why === 'ended with its transaction') fake.client.connection.emit('readyForQuery', { status: 'I' });
+      for (const m of between()) expect(await send(fake, m)).toBe(true);
+    }
+    expect(await send(fake, execute('C_1'), message('H'))).toBe(false);
+  });
+
+  it('a Bind the server refused creates no portal', async () => {
+    const fake = fakeClient();
+    issueTickets(fake.client, queryTickets({ text: 'SELECT 1', extended: true }));
+    expect(
+      await send(fake, message('P', '', 'SELECT 1', Buffer.alloc(2)), message('B', 'C_1', ''), message('H')),
+    ).toBe(true);
+    fake.client.connection.emit('parseComplete', {});
+    fake.client.connection.emit('errorMessage', {});
+    expect(await send(fake, execute('C_1'), message('H'))).toBe(false);
   });
 
   it('revoked tickets are gone', async () => {

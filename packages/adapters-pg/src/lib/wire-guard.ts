@@ -7,6 +7,13 @@
  * own-property wrapper on those is skipped by `Connection.prototype.query.call(…)`, while every
  * path through pg (its methods, `_send`, `stream.write`, `stream.end(chunk)`, corked writes)
  * ends in the socket's `_write`/`_writev`, which are looked up on the socket object itself.
+ *
+ * It also keeps the connection's model of prepared statements and portals, from what was
+ * written and what the server answered: a Bind passes only for a statement whose text, as last
+ * parsed on this connection, is the text its ticket names; an Execute only for a portal a
+ * ticketed Bind created and nothing has ended since. A named statement is forgotten as soon as
+ * anything runs (a function or DO block may re-prepare it by dynamic SQL, out of the wire's
+ * sight), so it is bound only in the pipeline that parsed it.
  */
 import { BypassError } from '@portcullis/core';
 import { parseFrontendMessages } from './frontend-messages.js';
@@ -35,10 +42,21 @@ interface WritableInternals {
 
 interface GuardState {
   readonly tickets: Map<Ticket, number>;
+  /** Prepared statements as this connection's writes and the server's answers left them: name → text. */
+  statements: Map<string, string>;
+  /** Portals a ticketed Bind created, not closed or ended since. */
+  portals: Set<string>;
+  /** Parses and Binds written and not answered yet, in order (an error means they never happened). */
+  pending: readonly Pending[];
   tripped: BypassError | undefined;
   /** The transaction status of the last ReadyForQuery: `I` idle, `T` in a transaction, `E` failed. */
   txStatus: string;
   readonly onBypass: (error: BypassError) => void;
+}
+
+interface Pending {
+  readonly kind: 'parse' | 'bind';
+  readonly name: string;
 }
 
 // Keyed by pg's Connection (and, for lookups by client, by the Client): nothing here keeps a
@@ -46,16 +64,16 @@ interface GuardState {
 const byConnection = new WeakMap<object, GuardState>();
 const byClient = new WeakMap<object, GuardState>();
 
-// Messages that carry no SQL text of their own. Execute runs a portal, which only a ticketed
-// Bind creates; Describe, Close, Flush, Sync and Terminate change nothing. CopyData, the fast-path
-// FunctionCall and authentication messages are never sent by a gated query once connected.
-const TEXTLESS = new Set(['E', 'D', 'C', 'H', 'S', 'X', 'c', 'f']);
+// Messages that carry no SQL text of their own and run nothing: Describe, Flush, Sync,
+// Terminate, CopyDone and CopyFail. (Execute and Close are checked against the model.) CopyData,
+// the fast-path FunctionCall and authentication messages are never sent by a gated query once
+// connected.
+const TEXTLESS = new Set(['D', 'H', 'S', 'X', 'c', 'f']);
 
 /**
  * The tickets a query needs, computed from exactly the options handed to pg: a simple-protocol
- * text, or a Parse of `text` as `name` and the Bind of that statement (pg skips the Parse of a
- * named statement it already prepared on that connection; the unused ticket is revoked when
- * the query ends).
+ * text, or a Parse of `text` as `name` and a Bind of that statement holding that text (unused
+ * tickets are revoked when the query ends).
  *
  * @example
  * ```ts
@@ -75,7 +93,7 @@ export function queryTickets(query: {
     (query.values !== undefined && query.values.length > 0);
   if (!extended) return [`Q\u0000${query.text}`];
   const name = query.name ?? '';
-  return [`P\u0000${name}\u0000${query.text}`, `B\u0000${name}`];
+  return [`P\u0000${name}\u0000${query.text}`, `B\u0000${name}\u0000${query.text}`];
 }
 
 /**
@@ -95,7 +113,15 @@ export function armClient(client: GuardedClient, onBypass: (error: BypassError) 
   if (typeof connection !== 'object' || !isWritable(connection['stream'])) {
     throw new TypeError('this pg client has no JavaScript connection to guard; pg.native is not supported');
   }
-  const state: GuardState = { tickets: new Map(), tripped: undefined, txStatus: 'I', onBypass };
+  const state: GuardState = {
+    tickets: new Map(),
+    tripped: undefined,
+    txStatus: 'I',
+    onBypass,
+    statements: new Map(),
+    portals: new Set(),
+    pending: [],
+  };
   byConnection.set(connection, state);
   byClient.set(client, state);
 
@@ -118,6 +144,24 @@ export function armClient(client: GuardedClient, onBypass: (error: BypassError) 
   };
   events.prependListener('readyForQuery', (msg) => {
     state.txStatus = typeof msg.status === 'string' ? msg.status : '?';
+    // Every portal ends with its transaction.
+    if (state.txStatus === 'I') state.portals = new Set();
+    state.pending = [];
+  });
+  // The server answers each Parse and Bind in order; after an error it skips everything up to
+  // the next Sync, so whatever is still unanswered never happened.
+  events.prependListener('parseComplete', () => {
+    state.pending = answered(state.pending, 'parse');
+  });
+  events.prependListener('bindComplete', () => {
+    state.pending = answered(state.pending, 'bind');
+  });
+  events.prependListener('errorMessage', () => {
+    for (const { kind, name } of state.pending) {
+      if (kind === 'parse') state.statements.delete(name);
+      else state.portals.delete(name);
+    }
+    state.pending = [];
   });
   // The server reports these settings whenever they change. Either one changed away from how
   // the classifier reads SQL means later texts could run as other statements than the ones
@@ -223,10 +267,22 @@ function guardStream(stream: WritableInternals, state: GuardState): void {
   }
 }
 
-/** Checks and consumes tickets for every message of the chunks; returns why not, or undefined. */
+/**
+ * Checks and consumes tickets for every message of the chunks, keeping the model of statements
+ * and portals; returns why not, or undefined.
+ */
 function check(state: GuardState, chunks: readonly Chunk[]): string | undefined {
   if (state.tripped !== undefined) return 'the connection was already closed by the gate';
   const needed: Ticket[] = [];
+  // Worked on copies: a refused chunk changes nothing.
+  const statements = new Map(state.statements);
+  const portals = new Set(state.portals);
+  const pending = [...state.pending];
+  // Anything that runs may run a function or DO block that re-prepares a named statement by
+  // dynamic SQL; the unnamed statement only a Parse or a simple query replaces.
+  const forgetNamed = (): void => {
+    for (const name of statements.keys()) if (name !== '') statements.delete(name);
+  };
   for (const { chunk, encoding } of chunks) {
     const bytes =
       typeof chunk === 'string'
@@ -241,12 +297,29 @@ function check(state: GuardState, chunks: readonly Chunk[]): string | undefined 
       switch (message.kind) {
         case 'query':
           needed.push(`Q\u0000${message.text}`);
+          statements.clear();
+          portals.clear();
           break;
         case 'parse':
           needed.push(`P\u0000${message.name}\u0000${message.text}`);
+          statements.set(message.name, message.text);
+          pending.push({ kind: 'parse', name: message.name });
           break;
-        case 'bind':
-          needed.push(`B\u0000${message.statement}`);
+        case 'bind': {
+          const text = statements.get(message.statement);
+          if (text === undefined) return 'a Bind of a statement the gate did not prepare on this connection';
+          needed.push(`B\u0000${message.statement}\u0000${text}`);
+          portals.add(message.portal);
+          pending.push({ kind: 'bind', name: message.portal });
+          break;
+        }
+        case 'execute':
+          if (!portals.has(message.portal)) return 'an Execute of a portal the gate did not bind';
+          forgetNamed();
+          break;
+        case 'close':
+          if (message.target === 'S') statements.delete(message.name);
+          else portals.delete(message.name);
           break;
         case 'other':
           if (!TEXTLESS.has(message.type)) return `a protocol message of type '${message.type}'`;
@@ -265,7 +338,16 @@ function check(state: GuardState, chunks: readonly Chunk[]): string | undefined 
     if (left > 0) state.tickets.set(ticket, left);
     else state.tickets.delete(ticket);
   }
+  state.statements = statements;
+  state.portals = portals;
+  state.pending = pending;
   return undefined;
+}
+
+/** `pending` without its first entry of `kind` (the one the server just answered). */
+function answered(pending: readonly Pending[], kind: Pending['kind']): readonly Pending[] {
+  const at = pending.findIndex((p) => p.kind === kind);
+  return at === -1 ? pending : [...pending.slice(0, at), ...pending.slice(at + 1)];
 }
 
 function describeTicket(ticket: Ticket): string {
@@ -275,7 +357,7 @@ function describeTicket(ticket: Ticket): string {
     case 'P':
       return 'a statement the gate did not allow';
     default:
-      return 'a prepared statement run the gate did not allow';
+      return 'a Bind of a statement whose text the gate did not allow';
   }
 }
 

@@ -415,6 +415,17 @@ describe('EXECUTE and the session context', () => {
 });
 
 describe('analyzeSql', () => {
+  it.each([
+    ['SELECT 1', []],
+    ['EXECUTE p; EXECUTE q(1); EXECUTE p', ['p', 'q']],
+    ['EXPLAIN ANALYZE EXECUTE p', ['p']],
+    ['CREATE TABLE t AS EXECUTE p', ['p']],
+    ['PREPARE p AS SELECT 1', []],
+    ['SELEC 1', []],
+  ])('names the prepared statements %s runs', (sql, names) => {
+    expect(analyzeSql(sql).executes).toEqual(names);
+  });
+
   it('splits statements with their spans and kinds', () => {
     const sql = 'PREPARE p AS DELETE FROM t; EXECUTE p; DEALLOCATE p; BEGIN; SELECT 1';
     const result = analyzeSql(sql, { preparedStatements: new Map([['p', [a('delete:t')]]]) });

@@ -65,6 +65,11 @@ export interface SqlAnalysis {
    * quote in a '…' literal): `actions` then also holds what that reading does.
    */
   readonly ambiguousStrings: boolean;
+  /**
+   * The prepared statements the text runs, by name, in order and without repeats: `EXECUTE p`,
+   * `EXPLAIN EXECUTE p`, `CREATE TABLE … AS EXECUTE p` (in either reading of its strings).
+   */
+  readonly executes: readonly string[];
 }
 
 /** Options of the SQL classifier's parse cache. */
@@ -181,15 +186,25 @@ export function analyzeSql(sql: string, context?: ClassifyContext): SqlAnalysis 
       entry.statements.flatMap((s) => s.items),
       context,
     );
+    const executes = new Set<string>();
+    for (const item of [...entry.statements.flatMap((s) => s.items), ...(entry.alternate ?? [])])
+      if ('ref' in item) executes.add(item.ref);
     return {
       actions,
       statements,
       ...(entry.failure === undefined ? {} : { failure: entry.failure }),
       ...(entry.message === undefined ? {} : { message: entry.message }),
       ambiguousStrings: entry.alternate !== undefined && actions.length > primary.length,
+      executes: [...executes],
     };
   } catch {
-    return { actions: UNKNOWN_ONLY, statements: [], failure: 'internal', ambiguousStrings: false };
+    return {
+      actions: UNKNOWN_ONLY,
+      statements: [],
+      failure: 'internal',
+      ambiguousStrings: false,
+      executes: [],
+    };
   }
 }
 
