@@ -158,9 +158,6 @@ class GatedPoolImpl {
       target: settings.target,
       resultRows: settings.resultRows,
       stateSchemas: settings.stateSchemas,
-      anyColumnRules: (profile: string | undefined): boolean =>
-        profile !== undefined &&
-        Object.keys(settings.portcullis.policy.masking.profiles.get(profile)?.columns ?? {}).length > 0,
       catalog: createColumnCatalog(
         settings.catalogTtlMs === undefined ? {} : { ttlMs: settings.catalogTtlMs },
       ),

@@ -1,8 +1,18 @@
 // Column rules protect reads: every way we found to get a protected column's value out through
 // SQL (expressions, whole rows, aggregates, casts whose error echoes it, inference through
-// WHERE/ORDER BY) is redacted or denied.
+// WHERE/ORDER BY, views, functions, the planner's statistics, another schema on search_path) is
+// redacted or denied — denied as the request's decision, before any approval or execution.
 import { randomBytes } from 'node:crypto';
-import { DeniedError, createPortcullis, parsePolicy, type Principal } from '@portcullis/core';
+import {
+  DeniedError,
+  ReviewRequiredError,
+  createMemorySink,
+  createPortcullis,
+  createRecorder,
+  parsePolicy,
+  type MemorySink,
+  type Principal,
+} from '@portcullis/core';
 import { createTestDatabase, type TestDatabase } from '@portcullis/testing';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
@@ -22,7 +32,30 @@ masking:
   profiles:
     keys:
       detectors: []
-      columns: { "public.api_keys.secret": redact }
+      columns: { "public.api_keys.secret": redact, "private.tokens.token": redact }
+`;
+
+// The same, with owner protected but allowed in predicates, and writes held for review.
+const PREDICATES_POLICY = `
+version: 1
+targets:
+  db: { protocol: postgres }
+rules:
+  - id: agents-write-reviewed
+    effect: review
+    when: { groups: [agents], targets: [db], operations: [insert] }
+    review: { approvers: { groups: [leads] } }
+  - id: agents-read
+    effect: allow
+    when: { groups: [agents], targets: [db] }
+    mask: keys
+masking:
+  profiles:
+    keys:
+      detectors: []
+      columns:
+        "public.api_keys.secret": redact
+        "public.api_keys.owner": { style: redact, predicates: allow }
 `;
 
 const agent: Principal = { subject: 'bot', groups: ['agents'], kind: 'agent', actor: 'x' };
@@ -30,6 +63,8 @@ const agent: Principal = { subject: 'bot', groups: ['agents'], kind: 'agent', ac
 const secret = `k${randomBytes(12).toString('hex')}`;
 let db: TestDatabase;
 let gated: GatedPool;
+let predicates: GatedPool;
+let sink: MemorySink;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -38,16 +73,43 @@ beforeAll(async () => {
   await c.query('CREATE TABLE api_keys (id int PRIMARY KEY, owner text, secret text)');
   await c.query('CREATE TABLE notes (id int, note text)');
   await c.query("INSERT INTO api_keys VALUES (1, 'carol', $1)", [secret]);
+  // What a database already holds: views, a materialized view and functions over the table.
+  await c.query(`
+    CREATE VIEW key_view AS SELECT id, secret FROM api_keys;
+    CREATE VIEW key_digest AS SELECT id, secret || '' AS s FROM api_keys;
+    CREATE VIEW key_filter AS SELECT id FROM api_keys WHERE secret > 'a';
+    CREATE VIEW key_rows AS SELECT k FROM api_keys k;
+    CREATE VIEW owners AS SELECT id, owner FROM api_keys;
+    CREATE VIEW owner_view_of_view AS SELECT id FROM owners;
+    CREATE MATERIALIZED VIEW key_copy AS SELECT id, secret FROM api_keys;
+    CREATE FUNCTION all_keys() RETURNS SETOF api_keys LANGUAGE sql AS 'SELECT * FROM api_keys';
+    CREATE FUNCTION key_of(i int) RETURNS text LANGUAGE sql AS 'SELECT secret FROM api_keys WHERE id = i';
+    CREATE VIEW called AS SELECT key_of(id) AS k FROM notes;
+    CREATE SCHEMA private;
+    CREATE TABLE private.tokens (id int, token text);
+    ANALYZE api_keys;
+  `);
+  await c.query('INSERT INTO private.tokens VALUES (1, $1)', [secret]);
   await c.end();
   gated = createGatedPool({
     config: { connectionString: db.url, max: 1 },
     portcullis: await createPortcullis({ policy: parsePolicy(POLICY) }),
     target: 'db',
   });
+  sink = createMemorySink();
+  predicates = createGatedPool({
+    config: { connectionString: db.url, max: 1 },
+    portcullis: await createPortcullis({
+      policy: parsePolicy(PREDICATES_POLICY),
+      recorder: createRecorder({ sink }),
+    }),
+    target: 'db',
+  });
 });
 
 afterAll(async () => {
   await gated.end();
+  await predicates.end();
   await db.close();
 });
 
@@ -111,6 +173,12 @@ describe('column rules hold against SQL', () => {
     'INSERT INTO notes SELECT id, secret FROM api_keys',
     'CREATE TABLE stolen AS SELECT secret FROM api_keys',
     'COPY api_keys TO STDOUT',
+    // Found in the red-team pass: outputs ordered or compared by position, alias or set operation.
+    'SELECT id, secret FROM api_keys ORDER BY 2',
+    'SELECT secret AS s FROM api_keys ORDER BY s',
+    'SELECT DISTINCT secret FROM api_keys',
+    "SELECT secret FROM api_keys INTERSECT SELECT 'k'",
+    "SELECT secret FROM api_keys UNION SELECT 'k'",
   ])('%s: denied, naming the rule', async (sql) => {
     const err = await gated
       .as(agent)
@@ -135,5 +203,162 @@ describe('column rules hold against SQL', () => {
       });
     });
     expect(err).toBeInstanceOf(DeniedError);
+  });
+});
+
+describe('where lineage cannot be followed, column rules fail closed', () => {
+  it.each([
+    ['a view over the protected column', 'SELECT * FROM key_view'],
+    ['a view over the protected column, one column', 'SELECT secret FROM key_view'],
+    ['a view computing from it', 'SELECT s FROM key_digest'],
+    ['a view filtering on it', 'SELECT id FROM key_filter'],
+    ['a view of whole rows', 'SELECT * FROM key_rows'],
+    ['a predicate on a view', "SELECT id FROM key_view WHERE secret LIKE 'k%'"],
+    ['a materialized view', 'SELECT * FROM key_copy'],
+    ['a view calling a user function', 'SELECT * FROM called'],
+    ['a set-returning user function', 'SELECT * FROM all_keys()'],
+    ['a set-returning user function, one column', 'SELECT secret FROM all_keys()'],
+    ['a scalar user function', 'SELECT key_of(1)'],
+    ['a user function in a predicate', "SELECT id FROM api_keys WHERE key_of(id) LIKE 'k%'"],
+    ['query_to_xml', "SELECT query_to_xml('SELECT secret FROM api_keys', true, false, '')"],
+    ['table_to_xml', "SELECT table_to_xml('api_keys', true, false, '')"],
+    ['the planner statistics', "SELECT most_common_vals::text FROM pg_stats WHERE attname = 'secret'"],
+    ['a DO block', "DO $$ BEGIN RAISE NOTICE '%', (SELECT secret FROM api_keys LIMIT 1); END $$"],
+    ['renaming the table out of its rule', 'ALTER TABLE api_keys RENAME TO keys2'],
+    ['renaming the column out of its rule', 'ALTER TABLE api_keys RENAME COLUMN secret TO s'],
+  ])('%s: denied, and nothing comes out (%s)', async (_name, sql) => {
+    const notices: unknown[] = [];
+    const session = gated.as(agent);
+    session.on('notice', (n) => notices.push(n));
+    const out = await session.query(sql).catch((e: unknown) => e);
+    expect(out).toBeInstanceOf(DeniedError);
+    expect((out as Error).message).toMatch(/column rule: /);
+    expect(leaks(out) || leaks(notices)).toBe(false);
+    await session.end();
+  });
+
+  it('a user function standing in for a built-in (search_path puts public first) is not followed', async () => {
+    // A function in the database named like a built-in (the agent cannot create one: CREATE
+    // FUNCTION classifies as unknown); search_path decides which one an unqualified call runs.
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    await c.query(
+      "CREATE FUNCTION public.lower(text) RETURNS text LANGUAGE sql AS 'SELECT secret FROM public.api_keys LIMIT 1'",
+    );
+    await c.end();
+    const session = gated.as(agent);
+    try {
+      // (SET search_path naming pg_catalog later classifies as unknown; set_config() is a call.)
+      await session.query("SELECT set_config('search_path', 'public, pg_catalog', false)");
+      const out = await session.query("SELECT lower('X') AS l").catch((e: unknown) => e);
+      expect(out).toBeInstanceOf(DeniedError);
+      expect((out as Error).message).toMatch(/search_path puts public before pg_catalog/);
+      expect(leaks(out)).toBe(false);
+    } finally {
+      await session.query('RESET search_path').catch(() => undefined);
+      await session.end();
+    }
+    // With pg_catalog first (the default), lower is the built-in.
+    expect((await gated.as(agent).query("SELECT lower('X') AS l")).rows).toEqual([{ l: 'x' }]);
+  });
+
+  it('a view over unprotected columns is read as usual', async () => {
+    expect((await gated.as(agent).query('SELECT * FROM owners')).rows).toEqual([{ id: 1, owner: 'carol' }]);
+    expect((await gated.as(agent).query('SELECT * FROM owner_view_of_view')).rows).toEqual([{ id: 1 }]);
+  });
+
+  it('an unqualified table is taken from the schema search_path really finds', async () => {
+    const session = gated.as(agent);
+    try {
+      await session.query('SET search_path = private, public');
+      // Read as public.tokens (no rule) by the text alone; private.tokens on the server.
+      const out = await session.query("SELECT token || '' AS t FROM tokens");
+      expect(out.rows.length).toBe(1);
+      expect(leaks(out.rows)).toBe(false);
+      const predicate = await session
+        .query("SELECT id FROM tokens WHERE token LIKE 'k%'")
+        .catch((e: unknown) => e);
+      expect(predicate).toBeInstanceOf(DeniedError);
+      expect((predicate as Error).message).toMatch(/private\.tokens\.token/);
+    } finally {
+      await session.query('RESET search_path').catch(() => undefined);
+      await session.end();
+    }
+  });
+});
+
+describe('a rule that allows predicates', () => {
+  it.each([
+    ["SELECT id FROM api_keys WHERE owner = 'carol'", [{ id: 1 }]],
+    ['SELECT id FROM api_keys ORDER BY owner', [{ id: 1 }]],
+    ['SELECT count(*)::int AS n FROM api_keys GROUP BY lower(owner)', [{ n: 1 }]],
+    ["SELECT id FROM api_keys WHERE owner IN (SELECT 'carol')", [{ id: 1 }]],
+  ])('%s: runs', async (sql, rows) => {
+    expect((await predicates.as(agent).query(sql)).rows).toEqual(rows);
+  });
+
+  it('its column is still masked where it is shown', async () => {
+    const { rows } = await predicates.as(agent).query('SELECT owner, upper(owner) AS u FROM api_keys');
+    expect(JSON.stringify(rows)).not.toContain('carol');
+    expect(JSON.stringify(rows)).not.toContain('CAROL');
+  });
+
+  it('a cast in a predicate that echoes the value: the error text is withheld', async () => {
+    const err = await predicates
+      .as(agent)
+      .query('SELECT id FROM api_keys WHERE owner::int = 1')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(JSON.stringify({ message: (err as Error).message, err })).not.toContain('carol');
+  });
+
+  it.each([
+    "SELECT id FROM api_keys WHERE secret LIKE 'k%'",
+    'CREATE TABLE copied AS SELECT owner FROM api_keys',
+  ])('%s: still denied (another rule, or a copy)', async (sql) => {
+    await expect(predicates.as(agent).query(sql)).rejects.toBeInstanceOf(DeniedError);
+  });
+});
+
+describe('a lineage denial is a decision', () => {
+  it('recorded as the denial naming the rule, before anything runs or anyone is asked to approve', async () => {
+    const session = predicates.as(agent);
+    const read = await session
+      .query("SELECT id FROM api_keys WHERE secret LIKE 'k%'")
+      .catch((e: unknown) => e);
+    // A write that needs review and copies the protected column: denied, never put to review.
+    const write = await session
+      .query('INSERT INTO notes SELECT id, secret FROM api_keys')
+      .catch((e: unknown) => e);
+    await session.end();
+    expect(read).toBeInstanceOf(DeniedError);
+    expect(write).toBeInstanceOf(DeniedError);
+    expect(write).not.toBeInstanceOf(ReviewRequiredError);
+    const types = sink.events.filter((e) => e.session === sink.events.at(-1)?.session).map((e) => e.type);
+    expect(types).toEqual([
+      'session.start',
+      'request',
+      'decision',
+      'error',
+      'request',
+      'decision',
+      'error',
+      'session.end',
+    ]);
+    const decisions = sink.events
+      .filter((e) => e.type === 'decision' && e.session === sink.events.at(-1)?.session)
+      .map((e) => e.data as { effect: string; reasons: string[] });
+    for (const d of decisions) {
+      expect(d.effect).toBe('deny');
+      expect(d.reasons.join(' ')).toMatch(/^column rule: .*public\.api_keys\.secret/);
+    }
+    // Nothing was copied.
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT count(*)::int AS n FROM notes')).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await c.end();
+    }
   });
 });

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatedPool, type GatedPool } from '../src/index.js';
 import { admin, createSchema, engine, secrets } from './fixtures.js';
 
-// Agents may read (masked) and run DO blocks; column rules redact users.password.
+// Admins may do anything, masked by content only (no column rules, so DO blocks and functions
+// run); agents may read (masked) and run DO blocks, and column rules redact users.password.
 const POLICY = `
 version: 1
 targets:
@@ -19,6 +20,7 @@ rules:
   - id: admins-all
     effect: allow
     when: { groups: [admins], targets: [warehouse] }
+    mask: plain
   - id: agents-read
     effect: allow
     when: { groups: [agents], targets: [warehouse], operations: [select, do, other] }
@@ -29,6 +31,7 @@ rules:
     review: { approvers: { groups: [managers] } }
 masking:
   profiles:
+    plain: { detectors: [secrets] }
     strict:
       detectors: []
       columns: { "public.users.password": redact }
@@ -45,7 +48,7 @@ beforeAll(async () => {
   await createSchema(db.url);
   gated = createGatedPool({
     config: { connectionString: db.url, max: 1 },
-    portcullis: await engine(),
+    portcullis: await engine({ policy: POLICY }),
     target: 'warehouse',
   });
   gatedAgents = createGatedPool({
@@ -267,7 +270,12 @@ describe('an SQL-level name never runs another statement than the gate decided',
     const session = gatedAgents.as(agent);
     try {
       await session.query('PREPARE s AS SELECT 1 AS n');
-      await session.query(hidden('s', "SELECT password || '' AS n FROM users WHERE id = 1"));
+      // Refused outright under column rules (a DO block's reads cannot be followed); were it
+      // run, EXECUTE would be refused by the check on the server.
+      const hiding = await session
+        .query(hidden('s', "SELECT password || '' AS n FROM users WHERE id = 1"))
+        .catch((e: unknown) => e);
+      expect(hiding).toBeInstanceOf(DeniedError);
       const out = await session.query('EXECUTE s').then(
         (r) => r.rows,
         (e: unknown) => e,

@@ -7,6 +7,7 @@ export type {
   ActionDecision,
   ApproverSpec,
   ClassifyContext,
+  ColumnRuleConfig,
   CommandRequest,
   CommandStdin,
   Decision,
@@ -73,7 +74,16 @@ export { classifyRequest, loadClassifiers, readsScriptFromStdin } from './classi
 export { sqlReachesSchema } from './classify/sql/schema-reach.js';
 export type { SchemaReach } from './classify/sql/schema-reach.js';
 export { sqlLineage } from './classify/sql/lineage.js';
-export type { OutputLineage, ProtectedColumn, SqlLineage, StatementLineage } from './classify/sql/lineage.js';
+export { isSafeOperator, isTransparentFunction } from './classify/sql/functions.js';
+export type {
+  ColumnProtection,
+  OutputLineage,
+  ProtectedColumn,
+  RelationRef,
+  SqlLineage,
+  SqlLineageOptions,
+  StatementLineage,
+} from './classify/sql/lineage.js';
 export { classifyShellCommand, loadShellClassifier } from './classify/shell.js';
 export { classifyKubeRequest } from './classify/kubernetes.js';
 

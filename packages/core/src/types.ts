@@ -209,6 +209,23 @@ export interface ClassifyContext {
 /** How a masked value is shown. */
 export type MaskStyle = 'redact' | 'partial' | 'hash' | 'keep';
 
+/**
+ * A column rule with options (`columns: { 'public.users.email': { style: hash, predicates: allow } }`).
+ * A rule given as a bare style is `{ style, predicates: 'deny' }`.
+ */
+export interface ColumnRuleConfig {
+  /** How the column's values are shown. */
+  readonly style: MaskStyle;
+  /**
+   * Whether SQL may read the column where it chooses or orders rows without showing it — WHERE,
+   * JOIN conditions, ORDER BY, GROUP BY, HAVING, CASE conditions, FILTER, window definitions,
+   * LIMIT, subquery conditions (`allow`) — or only as a result column (`deny`, the default).
+   * Allowing it lets a query infer values (`WHERE email = 'a@b.c'` says whether that address is
+   * there); copying the column elsewhere stays denied either way.
+   */
+  readonly predicates?: 'allow' | 'deny';
+}
+
 /** A masking profile as written in a policy file (`masking.profiles.<name>`). */
 export interface MaskingProfileConfig {
   /**
@@ -220,9 +237,10 @@ export interface MaskingProfileConfig {
   readonly style?: MaskStyle;
   /**
    * Rules by column: a glob over the column name as returned (`*password*`) or over its source
-   * `schema.table.column` when the adapter knows it (`public.users.email`), to a style.
+   * `schema.table.column` when the adapter knows it (`public.users.email`), to a style or a
+   * {@link ColumnRuleConfig}.
    */
-  readonly columns?: Readonly<Record<string, MaskStyle>>;
+  readonly columns?: Readonly<Record<string, MaskStyle | ColumnRuleConfig>>;
   /** Rules by JSON field (key) name glob, to a style. */
   readonly fields?: Readonly<Record<string, MaskStyle>>;
 }

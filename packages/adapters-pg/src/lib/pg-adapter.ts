@@ -3,7 +3,14 @@
  * and the session state it is classified in), execute (the only code that touches the
  * driver) and shape (the driver's result → the caller's masked result).
  */
-import { ResultTooLargeError, type GateAdapter, type GateRequest, type GateRun } from '@portcullis/core';
+import {
+  ResultTooLargeError,
+  type GateAdapter,
+  type GateRequest,
+  type GateRun,
+  type MaskingPlan,
+  type SqlLineage,
+} from '@portcullis/core';
 import pg from 'pg';
 import type { PoolClient, QueryConfig } from 'pg';
 import type { CursorCall, PgCall, QueryCall, StreamCall } from '../internal-types.js';
@@ -12,7 +19,16 @@ import type { GatedQueryResult } from '../types.js';
 import { openCursor, type CursorHandle, type CursorOutcome } from './gated-cursor.js';
 import type { PgConnection } from './pg-connection.js';
 import type { PoolContext, SqlEffects } from './pool-context.js';
-import { applyLineage, assertLineage, lineageFor, readsProtected, withheldError } from './lineage-guard.js';
+import {
+  applyLineage,
+  assertLineage,
+  cursorRefusal,
+  lineageFor,
+  lineageRefusal,
+  readsProtected,
+  withheldError,
+} from './lineage-guard.js';
+import { resolveRelations } from './relation-catalog.js';
 import { forgetChangedNames, verifyPrepared } from './prepared-names.js';
 import { runInternal } from './run-internal.js';
 import { stateRefusal } from './state-guard.js';
@@ -69,6 +85,14 @@ export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw
         key: `${text}\u0000${call.values?.length ?? 0}`,
       };
     },
+    // Column rules, as far as the text tells: a protected column read where its rule does not
+    // allow it is denied as the request's decision, before any approval or execution.
+    screen: ({ call, conn }: PgGateCall, masking: MaskingPlan): string | undefined => {
+      const lineage = lineageFor(statementOf(call, conn).text, masking, {
+        prepared: (name) => conn.preparedSql(name)?.statement,
+      });
+      return lineageRefusal(lineage) ?? (call.kind === 'query' ? undefined : cursorRefusal(lineage));
+    },
     effects: (request, context) => ctx.effects(request.type === 'sql' ? request.sql : '', context ?? {}),
     execute: (gateCall: PgGateCall, run: GateRun<SqlEffects>): Promise<PgRaw> =>
       gateCall.call.kind === 'query'
@@ -116,6 +140,26 @@ function uncheckedExecute(effects: SqlEffects, conn: PgConnection): string | und
     }
   }
   return undefined;
+}
+
+/**
+ * The text's lineage on the connection that will run it: its relations resolved by the catalog
+ * (an unqualified table's real schema, a view and what it reads) and its search_path checked,
+ * right before it is sent. One catalog query, only under a profile with column rules.
+ */
+async function connectionLineage(
+  client: PoolClient,
+  text: string,
+  masking: MaskingPlan,
+  conn: PgConnection,
+): Promise<SqlLineage> {
+  const prepared = (name: string): string | undefined => conn.preparedSql(name)?.statement;
+  if (!masking.masker.hasColumnRules) return lineageFor(text, masking);
+  const written = lineageFor(text, masking, { prepared });
+  const { facts, beforeCatalog } = await resolveRelations(written.relations, (sql, values) =>
+    runInternal(client, sql, values),
+  );
+  return lineageFor(text, masking, { prepared, relations: facts, beforeCatalog });
 }
 
 async function clientFor(gateCall: PgGateCall): Promise<PoolClient> {
@@ -172,8 +216,8 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       ...(extended ? { queryMode: 'extended' as const } : {}),
     };
     const tickets = queryTickets({ text, values: call.values, extended });
-    const lineage = lineageFor(text, run.masking, conn.ctx.anyColumnRules(run.authorization.mask));
-    assertLineage(lineage);
+    const lineage = await connectionLineage(client, text, run.masking, conn);
+    assertLineage(lineageRefusal(lineage));
     const onNotice = (notice: unknown): void => {
       conn.notice(notice, run.masking);
     };
@@ -249,23 +293,12 @@ function sendCapped(
 
 function executeCursor(gateCall: PgGateCall, run: GateRun<SqlEffects>): Promise<PgRaw> {
   const call = gateCall.call as CursorCall | StreamCall;
-  // A cursor's rows are masked as they stream, by column source only: a result column computed
-  // from a protected column cannot be redacted there, so such a cursor is denied.
-  const lineage = lineageFor(
-    call.text,
-    run.masking,
-    gateCall.conn.ctx.anyColumnRules(run.authorization.mask),
-  );
-  assertLineage(lineage);
-  const derived = lineage.statements.find((s) => s.derived !== undefined)?.derived;
-  if (derived !== undefined) {
-    assertLineage({
-      denied: `a cursor or stream cannot redact a result column computed from the protected column ${derived}; use query()`,
-      statements: [],
-    });
-  }
   return onConnection(gateCall, run, false, async (client) => {
     await verifyPrepared(run.effects.executes, gateCall.conn, (sql) => runInternal(client, sql));
+    // A cursor's rows are masked as they stream, by column source only: a result column
+    // computed from a protected column cannot be redacted there, so such a cursor is refused.
+    const lineage = await connectionLineage(client, call.text, run.masking, gateCall.conn);
+    assertLineage(lineageRefusal(lineage) ?? cursorRefusal(lineage));
     const cursor = await openCursor({
       ctx: gateCall.conn.ctx,
       client,

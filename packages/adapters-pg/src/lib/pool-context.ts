@@ -42,8 +42,6 @@ export interface PoolContext {
   readonly resultRows: number;
   /** The schemas of the gate's own state, refused to every request (see state-guard.ts). */
   readonly stateSchemas: readonly string[];
-  /** Whether a masking profile has column rules (then column lineage is checked). */
-  anyColumnRules(profile: string | undefined): boolean;
   /** A guarded client from the pool; `onBypass` hears if the backstop destroys it before release. */
   acquire(onBypass: (error: Error) => void): Promise<PoolClient>;
   /** Returns a client; `destroy` closes its connection instead of keeping it. */

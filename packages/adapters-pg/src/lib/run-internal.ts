@@ -3,7 +3,8 @@ import { issueTickets, queryTickets, revokeTickets } from './wire-guard.js';
 
 /**
  * Runs one of the adapter's own statements (catalog lookups) on a guarded client, with a
- * ticket for exactly its text. Rows come back as arrays; nothing of it reaches a caller.
+ * ticket for exactly its text. Rows come back as arrays; nothing of it reaches a caller. With
+ * `values`, the statement is sent with bound parameters (the extended protocol).
  *
  * @example
  * ```ts
@@ -14,10 +15,15 @@ import { issueTickets, queryTickets, revokeTickets } from './wire-guard.js';
 export async function runInternal(
   client: PoolClient,
   text: string,
+  values?: readonly unknown[],
 ): Promise<readonly (readonly unknown[])[]> {
-  issueTickets(client, queryTickets({ text }));
+  issueTickets(client, queryTickets({ text, values }));
   try {
-    const result = (await client.query({ text, rowMode: 'array' })) as unknown as { rows: unknown[][] };
+    const result = (await client.query({
+      text,
+      rowMode: 'array',
+      ...(values === undefined ? {} : { values: [...values] }),
+    })) as unknown as { rows: unknown[][] };
     return result.rows;
   } finally {
     revokeTickets(client);

@@ -141,6 +141,55 @@ describe('createGate', () => {
     expect(log).toEqual([]);
   });
 
+  describe("the adapter's screen", () => {
+    const screened = (log: string[], seen: (string | undefined)[] = []): GateAdapter<Call, Raw, Raw> => ({
+      ...toyAdapter(log),
+      screen: (call, masking) => {
+        seen.push(masking.masker.detectors.length > 0 ? 'masked' : 'plain');
+        if (call.command.endsWith('boom')) throw new Error('screen broke');
+        return call.command.includes('secret') ? 'column rule: secret is read in a condition' : undefined;
+      },
+    });
+
+    it('denies as the decision, before approval or execution, and records it so', async () => {
+      const { portcullis, sink, log } = await setup();
+      const seen: (string | undefined)[] = [];
+      const session = createGate({ portcullis, target: 'bastion', adapter: screened(log, seen) }).open(alice);
+      const denied = await session.run({ command: 'echo secret' }).catch((e: unknown) => e);
+      expect(denied).toBeInstanceOf(DeniedError);
+      expect((denied as DeniedError).decision.reasons).toEqual([
+        'column rule: secret is read in a condition',
+      ]);
+      expect((denied as Error).message).toMatch(/is denied: column rule: secret is read in a condition/);
+      // A review is refused before any approval is asked for.
+      const held = await session.run({ command: 'restart secret' }).catch((e: unknown) => e);
+      expect(held).toBeInstanceOf(DeniedError);
+      expect(await portcullis.approvals.list({ status: 'pending' })).toEqual([]);
+      // A throwing screen denies too.
+      expect(await session.run({ command: 'echo boom' }).catch((e: unknown) => e)).toBeInstanceOf(
+        DeniedError,
+      );
+      expect((await session.run({ command: 'echo fine', chunks: ['ok'] })).out).toBe('ok');
+      await session.end();
+      expect(log).toEqual(['run echo fine']);
+      const decisions = sink.events
+        .filter((e) => e.type === 'decision')
+        .map((e) => e.data as Record<string, unknown>);
+      expect(decisions.map((d) => d['effect'])).toEqual(['deny', 'deny', 'deny', 'allow']);
+      expect(decisions[0]?.['reasons']).toEqual(['column rule: secret is read in a condition']);
+      // Every built-in detector: the decision's profile (none named) was given to the screen.
+      expect(seen).toEqual(['masked', 'masked', 'masked', 'masked']);
+    });
+
+    it('is not asked about what the policy already denies', async () => {
+      const { portcullis, log } = await setup();
+      const seen: (string | undefined)[] = [];
+      const session = createGate({ portcullis, target: 'bastion', adapter: screened(log, seen) }).open(alice);
+      await expect(session.run({ command: 'rm secret' })).rejects.toBeInstanceOf(DeniedError);
+      expect(seen).toEqual([]);
+    });
+  });
+
   it('keeps requests in call order while one waits for approval', async () => {
     const { portcullis, log } = await setup();
     const session = createGate({

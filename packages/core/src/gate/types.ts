@@ -195,6 +195,15 @@ export interface GateAdapter<Call, Raw, Result, Effects = undefined> {
    */
   effects?(request: Request, context: ClassifyContext | undefined): Effects;
   /**
+   * A denial the decision implies for this call that only the adapter can see (SQL column rules:
+   * a protected column read where its rule does not allow it). Called after the policy decided
+   * `allow` or `review` and before any approval is sought or anything runs, with the masking plan
+   * of the decision's profile. A reason denies the request: it is recorded as the request's
+   * decision (`deny`, with the reason) and thrown as a `DeniedError`; a throw denies too. Pure;
+   * called for every request (it may read session state), never cached.
+   */
+  screen?(call: Call, masking: MaskingPlan): string | undefined;
+  /**
    * Runs the allowed request on the driver. Must count rows/bytes as they arrive
    * (`run.count`), stream output through `run.output`, and stop when `run.signal` aborts.
    */

@@ -168,6 +168,42 @@ describe('maskValue and maskRow', () => {
   });
 });
 
+describe('column rules with options', () => {
+  const masker = createMasker({
+    detectors: [],
+    columns: {
+      'public.users.email': { style: 'partial', predicates: 'allow' },
+      '*password*': { style: 'redact', predicates: 'deny' },
+      '*ssn*': 'redact',
+    },
+  });
+
+  it('applies the style of a rule written with options', () => {
+    expect(masker.maskValue('carol@example.com', { column: 'e', source: 'public.users.email' })).not.toBe(
+      'carol@example.com',
+    );
+    expect(masker.maskValue('hunter2', { column: 'password' })).toBe('[REDACTED:column]');
+  });
+
+  it('says whether a rule allows predicates', () => {
+    expect(masker.columnRule({ name: 'e', source: 'public.users.email' })).toEqual({
+      style: 'partial',
+      predicates: true,
+    });
+    expect(masker.columnRule({ name: 'password' })).toEqual({ style: 'redact', predicates: false });
+    expect(masker.columnRule({ name: 'ssn' })).toEqual({ style: 'redact', predicates: false });
+    expect(masker.columnRule({ name: 'id' })).toBeUndefined();
+  });
+
+  it.each([
+    [{ x: { style: 'redact', predicates: 'yes' } }, /predicates: must be allow or deny/],
+    [{ x: { style: 'redact', predicate: 'allow' } }, /unknown option "predicate"/],
+    [{ x: { predicates: 'allow' } }, /unknown mask style/],
+  ])('rejects a malformed rule %j', (columns, message) => {
+    expect(() => createMasker({ columns } as never)).toThrow(message);
+  });
+});
+
 describe('maskJson', () => {
   const m = createMasker({ fields: { apiKey: 'redact', 'internal*': 'keep' } });
 

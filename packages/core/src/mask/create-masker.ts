@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { MaskingProfileConfig, MaskStyle } from '../types.js';
+import type { ColumnRuleConfig, MaskingProfileConfig, MaskStyle } from '../types.js';
 import { compileGlob } from '../policy/glob.js';
 import { compileDetectors, maxHoldBack } from './lib/compile-detectors.js';
 import type { RenderSpan } from './lib/engine.js';
@@ -24,6 +24,8 @@ const QUICK_CHECK_LIMIT = 4096;
 interface Rule {
   readonly match: (input: string) => boolean;
   readonly style: MaskStyle;
+  /** Column rules only: `predicates: allow`. */
+  readonly predicates: boolean;
 }
 
 /**
@@ -50,8 +52,8 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
     throw new TypeError('the masking profile must be an object');
   const style = profile.style ?? 'redact';
   checkStyle(style, 'style');
-  const columnRules = compileRules(profile.columns, 'columns');
-  const fieldRules = compileRules(profile.fields, 'fields');
+  const columnRules = compileRules(profile.columns, 'columns', true);
+  const fieldRules = compileRules(profile.fields, 'fields', false);
   const usesHash = style === 'hash' || [...columnRules, ...fieldRules].some((r) => r.style === 'hash');
   const hashKey = options.hashKey;
   if (hashKey !== undefined && !(hashKey instanceof Uint8Array))
@@ -90,9 +92,9 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
     return { text: out, findings };
   };
 
-  const columnMemo = new Map<string, MaskStyle | null>();
+  const columnMemo = new Map<string, Rule | null>();
   const fieldMemo = new Map<string, MaskStyle | null>();
-  const columnStyle = (column: string | undefined, source: string | undefined): MaskStyle | undefined => {
+  const columnRule = (column: string | undefined, source: string | undefined): Rule | undefined => {
     if (columnRules.length === 0 || (column === undefined && source === undefined)) return undefined;
     const key = `${column ?? ''}\u0000${source ?? ''}`;
     let found = columnMemo.get(key);
@@ -100,7 +102,7 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
       found = null;
       for (const rule of columnRules) {
         if ((column !== undefined && rule.match(column)) || (source !== undefined && rule.match(source))) {
-          found = rule.style;
+          found = rule;
           break;
         }
       }
@@ -108,6 +110,8 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
     }
     return found ?? undefined;
   };
+  const columnStyle = (column: string | undefined, source: string | undefined): MaskStyle | undefined =>
+    columnRule(column, source)?.style;
   const fieldStyle = (field: string): MaskStyle | undefined => {
     if (fieldRules.length === 0) return undefined;
     let found = fieldMemo.get(field);
@@ -284,7 +288,12 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
       if (byColumn !== undefined) return (value) => applyStyle(byColumn, value, 'column');
       return (value) => maskContent(value, column.name);
     },
+    hasColumnRules: columnRules.length > 0,
     columnRuled: (column) => columnStyle(column.name, column.source) !== undefined,
+    columnRule: (column) => {
+      const rule = columnRule(column.name, column.source);
+      return rule === undefined ? undefined : { style: rule.style, predicates: rule.predicates };
+    },
   };
 }
 
@@ -296,11 +305,27 @@ function checkStyle(style: unknown, where: string): asserts style is MaskStyle {
   }
 }
 
-function compileRules(rules: Readonly<Record<string, MaskStyle>> | undefined, where: string): Rule[] {
+function compileRules(
+  rules: Readonly<Record<string, MaskStyle | ColumnRuleConfig>> | undefined,
+  where: string,
+  withOptions: boolean,
+): Rule[] {
   const given: unknown = rules;
   if (given === undefined) return [];
   if (typeof given !== 'object' || given === null) throw new TypeError(`${where} must map globs to styles`);
-  return Object.entries(given as Readonly<Record<string, unknown>>).map(([glob, style]) => {
+  return Object.entries(given as Readonly<Record<string, unknown>>).map(([glob, value]) => {
+    let style: unknown = value;
+    let predicates = false;
+    if (withOptions && typeof value === 'object' && value !== null) {
+      const { style: s, predicates: p, ...rest } = value as Record<string, unknown>;
+      const extra = Object.keys(rest)[0];
+      if (extra !== undefined)
+        throw new TypeError(`${where}.${glob}: unknown option "${extra}" (style, predicates)`);
+      if (p !== undefined && p !== 'allow' && p !== 'deny')
+        throw new TypeError(`${where}.${glob}.predicates: must be allow or deny`);
+      style = s;
+      predicates = p === 'allow';
+    }
     checkStyle(style, `${where}.${glob}`);
     if (glob.length === 0) throw new TypeError(`${where}: empty glob`);
     try {
@@ -308,7 +333,7 @@ function compileRules(rules: Readonly<Record<string, MaskStyle>> | undefined, wh
       // case-insensitively by lower-casing both sides; column names and JSON keys come from
       // query results an agent can shape, so a backtracking matcher would be a stall.
       const matcher = compileGlob(glob.toLowerCase(), 'path');
-      return { match: (name: string) => matcher(name.toLowerCase()), style };
+      return { match: (name: string) => matcher(name.toLowerCase()), style, predicates };
     } catch (err) {
       throw new TypeError(`${where}: invalid glob "${glob}"`, { cause: err });
     }

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import type { Transform } from 'node:stream';
+import type { MaskStyle } from '../types.js';
 
 /** What a detector finds: a credential (`secret`) or personal data (`pii`). */
 export type DetectorCategory = 'secret' | 'pii';
@@ -114,8 +115,15 @@ export interface Masker {
    * What `maskValue(value, { column, source })` does, without the per-value rule lookup.
    */
   planColumn(column: MaskColumn): (value: unknown) => unknown;
+  /** Whether the profile has any column rule. */
+  readonly hasColumnRules: boolean;
   /** Whether a column rule applies to this column (its values are masked whatever their type). */
   columnRuled(column: MaskColumn): boolean;
+  /**
+   * The column rule that applies to this column, if any: its style, and whether it allows the
+   * column in SQL predicates (`predicates: allow`).
+   */
+  columnRule(column: MaskColumn): { readonly style: MaskStyle; readonly predicates: boolean } | undefined;
 }
 
 /** Streaming masking of text (see {@link Masker.createTextStream}). */

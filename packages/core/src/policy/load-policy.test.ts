@@ -317,6 +317,43 @@ rules:
     );
   });
 
+  it('accepts a column rule with options, and names what is wrong in one', () => {
+    const p = parsePolicy(
+      `${HEAD}masking:
+  profiles:
+    strict:
+      columns:
+        "public.users.email": { style: hash, predicates: allow }
+        "*password*": { style: redact, predicates: deny }
+        "*ssn*": redact
+rules: []
+`,
+    );
+    expect(p.masking.profiles.get('strict')?.columns).toEqual({
+      'public.users.email': { style: 'hash', predicates: 'allow' },
+      '*password*': { style: 'redact', predicates: 'deny' },
+      '*ssn*': 'redact',
+    });
+    const message = yaml(`${HEAD}masking:
+  profiles:
+    strict:
+      columns:
+        "public.users.email": { style: hash, predicates: yes }
+        "*password*": { predicates: allow }
+        "*ssn*": { style: redact, predicate: allow }
+`);
+    expect(message).toBe(
+      [
+        'portcullis.yaml:10:58: masking.profiles.strict.columns["public.users.email"].predicates: predicates must be allow or deny',
+        'portcullis.yaml:11:23: masking.profiles.strict.columns["*password*"].style: missing — add style: redact | partial | hash | keep',
+        'portcullis.yaml:12:35: masking.profiles.strict.columns["*ssn*"].predicate: unknown key "predicate" — did you mean "predicates"?',
+      ].join('\n'),
+    );
+    expect(yaml(`${HEAD}masking: { profiles: { strict: { columns: { "*ssn*": blur } } } }\n`)).toBe(
+      'portcullis.yaml:6:54: masking.profiles.strict.columns["*ssn*"]: "blur" is not one of redact, partial, hash, keep — use one of them',
+    );
+  });
+
   it('rejects a detector name that is neither a category nor a built-in detector', () => {
     expect(
       yaml(`${HEAD}masking: { profiles: { p: { detectors: [secrets, github-tokn, nonsense] } } }\n`),

@@ -115,6 +115,28 @@ export function fromZodIssues(issues: readonly core.$ZodIssue[], input: unknown)
         }
         break;
       }
+      case 'invalid_union': {
+        // Say what is wrong in the alternative the value was meant as: the one whose own shape
+        // it has (only its fields are wrong), else one that names the values it accepts.
+        const branches = (iss as { readonly errors?: readonly (readonly core.$ZodIssue[])[] }).errors ?? [];
+        const atRoot = (i: core.$ZodIssue): boolean => i.path.length === 0 && i.code !== 'unrecognized_keys';
+        const meant =
+          branches.find((b) => b.length > 0 && !b.some(atRoot)) ??
+          branches.find((b) => b.some((i) => atRoot(i) && i.code === 'invalid_value'));
+        // A union with its own message says it better than any one alternative.
+        if (meant !== undefined && iss.message.startsWith('Invalid input')) {
+          out.push(
+            ...fromZodIssues(
+              meant.map((i) => ({ ...i, path: [...iss.path, ...i.path] })),
+              input,
+            ),
+          );
+          break;
+        }
+        const generic = iss.message.startsWith('Invalid input');
+        out.push({ path, message: generic ? `${iss.message} — change the value` : iss.message });
+        break;
+      }
       case 'invalid_key': {
         const inner = iss.issues[0]?.message ?? 'invalid key';
         out.push({ path, message: inner, key: true });

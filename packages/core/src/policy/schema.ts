@@ -209,6 +209,16 @@ const identity = z
     }
   });
 
+const columnRule = z
+  .strictObject({
+    style: maskStyle,
+    predicates: z.enum(['allow', 'deny'], { error: 'predicates must be allow or deny' }).optional().meta({
+      description:
+        'Whether SQL may read the column in WHERE, JOIN, ORDER BY, GROUP BY and other conditions (allow), or only as a result column (deny, the default).',
+    }),
+  })
+  .meta({ description: 'A column rule with options.' });
+
 const profile = z
   .strictObject({
     detectors: z.array(nonEmpty).optional().meta({
@@ -217,9 +227,12 @@ const profile = z
     }),
     style: maskStyle.optional(),
     columns: z
-      .record(nonEmpty, maskStyle)
+      .record(nonEmpty, z.union([maskStyle, columnRule]))
       .optional()
-      .meta({ description: 'Column name (or schema.table.column) glob → style.' }),
+      .meta({
+        description:
+          'Column name (or schema.table.column) glob → style, or { style, predicates: allow | deny }.',
+      }),
     fields: z.record(nonEmpty, maskStyle).optional().meta({ description: 'JSON field name glob → style.' }),
   })
   .meta({ description: 'A masking profile.' });

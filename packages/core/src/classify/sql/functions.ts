@@ -20,6 +20,37 @@ const safeFunctions: ReadonlySet<string> = (() => {
   return names;
 })();
 
+// Every built-in function name the table and the reviewed lists know of, whatever its volatility.
+const builtinFunctions: ReadonlySet<string> = new Set<string>([
+  ...table.sideEffectFree,
+  ...table.volatile,
+  ...Object.keys(table.unproven),
+  ...Object.keys(table.writes),
+  ...Object.keys(table.mixedVolatility),
+  ...Object.keys(harmlessVolatileFunctions),
+  ...Object.keys(newerBuiltinFunctions),
+  ...Object.keys(reviewedUnprovenFunctions),
+  ...Object.keys(dangerousFunctions),
+]);
+
+// Built-ins that read table data named by their arguments (a query text, a table, a schema, a
+// cursor, a server file) rather than computing from the values they are given.
+const readsByName: ReadonlySet<string> = new Set([
+  'query_to_xml',
+  'query_to_xml_and_xmlschema',
+  'table_to_xml',
+  'table_to_xml_and_xmlschema',
+  'schema_to_xml',
+  'schema_to_xml_and_xmlschema',
+  'database_to_xml',
+  'database_to_xml_and_xmlschema',
+  'cursor_to_xml',
+  'ts_stat',
+  'ts_rewrite',
+  'pg_read_file',
+  'pg_read_binary_file',
+]);
+
 const safeOperators: ReadonlySet<string> = new Set<string>(table.operators);
 
 // TABLESAMPLE methods built into PostgreSQL; any other is an extension's handler function.
@@ -34,7 +65,33 @@ export function isSafeFunction(parts: readonly string[]): boolean {
   return isBuiltin(parts) && safeFunctions.has(parts.at(-1) ?? '');
 }
 
-/** Whether an operator named by `parts` (`['+']`, `['pg_catalog', '+']`) is a built-in one. */
+/**
+ * Whether a call to the function named by `parts` computes its result only from the values it
+ * is given (and the session or catalog): a built-in that reads no table data named by its
+ * arguments. Column lineage follows such a call through its arguments; any other (a user
+ * function, `query_to_xml`, `table_to_xml`, …) may read columns the gate cannot see.
+ *
+ * @example
+ * ```ts
+ * isTransparentFunction(['lower']);            // true
+ * isTransparentFunction(['public', 'lower']);  // false: a user function
+ * isTransparentFunction(['query_to_xml']);     // false: runs the query it is given
+ * ```
+ */
+export function isTransparentFunction(parts: readonly string[]): boolean {
+  const name = parts.at(-1) ?? '';
+  return isBuiltin(parts) && builtinFunctions.has(name) && !readsByName.has(name);
+}
+
+/**
+ * Whether an operator named by `parts` (`['+']`, `['pg_catalog', '+']`) is a built-in one.
+ *
+ * @example
+ * ```ts
+ * isSafeOperator(['||']);   // true
+ * isSafeOperator(['###']);  // false: a user-defined operator runs a user function
+ * ```
+ */
 export function isSafeOperator(parts: readonly string[]): boolean {
   return isBuiltin(parts) && safeOperators.has(parts.at(-1) ?? '');
 }

@@ -109,12 +109,30 @@ export function openGateSession<Call, Raw, Result, Effects>(
     throw error;
   };
 
-  // classify → decide (cached plan) → approve → record request/decision/approval.
+  // The adapter's screen of a call under the masking its decision implies: a reason to deny, or
+  // undefined. A screen that throws denies (fail closed).
+  const screen = (call: Call, profile: string | undefined): string | undefined => {
+    if (adapter.screen === undefined) return undefined;
+    try {
+      return adapter.screen(call, shared.maskingFor(profile));
+    } catch (err) {
+      return `the request could not be checked against the masking rules (${err instanceof Error ? err.message : String(err)}); nothing ran`;
+    }
+  };
+
+  // classify → decide (cached plan) → screen → approve → record request/decision/approval.
   const authorize = async (
+    call: Call,
     input: AuthorizeInput,
     key: string,
   ): Promise<{ readonly auth: Authorization; readonly plan: Plan | undefined }> => {
-    if (parts === undefined) return { auth: await portcullis.authorize(input), plan: undefined };
+    if (parts === undefined) {
+      // An engine that is not ours records its own decision: the screen can only refuse after it.
+      const auth = await portcullis.authorize(input);
+      const reason = screen(call, auth.mask);
+      if (reason !== undefined) await refuseAfter(reason, input.session, auth.requestSeq);
+      return { auth, plan: undefined };
+    }
     let plan = shared.plans?.get(key);
     if (plan === undefined) {
       const decided = decideRequest(parts.deps, input);
@@ -122,7 +140,34 @@ export function openGateSession<Call, Raw, Result, Effects>(
       // A failure (classifier or evaluator threw) is not a plan: the next request tries again.
       if (decided.failure === undefined) shared.plans?.set(key, plan);
     }
-    return { auth: await authorizeDecided(parts.deps, input, plan.decided), plan };
+    let decided = plan.decided;
+    const { decision } = decided;
+    if (decided.failure === undefined && decision.effect !== 'deny') {
+      // Screened per call (it may read session state), before approval: what the policy would
+      // allow under a masking profile it cannot be run under is a denial, recorded as the decision.
+      const reason = screen(call, decision.mask ?? parts.deps.policy.masking.default);
+      if (reason !== undefined)
+        decided = { actions: decided.actions, decision: screenedOut(decided, reason) };
+    }
+    return { auth: await authorizeDecided(parts.deps, input, decided), plan };
+  };
+
+  const refuseAfter = async (
+    reason: string,
+    recording: SessionRecorder | undefined,
+    requestSeq: number | undefined,
+  ): Promise<never> => {
+    const decision: Decision = {
+      effect: 'deny',
+      rules: [],
+      reasons: [reason],
+      actions: [],
+      recordingRequired: false,
+    };
+    const error = new DeniedError(`a request on ${target} is denied: ${reason}`, decision);
+    const seq = requestSeq === undefined ? {} : { requestSeq };
+    await recordStep(recording, 'error', { ...seq, code: error.code, message: error.message }, false);
+    throw error;
   };
 
   const runOne = async (
@@ -145,7 +190,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
     // may read anything in the request, so its plans are keyed by all of it.
     const requestKey = gate.key !== undefined && builtIn ? gate.key : canonicalJson(gate.request);
     const key = `${principalKey}\u0000${requestKey}\u0000${gate.state ?? ''}`;
-    const { auth, plan } = await authorize(input, key);
+    const { auth, plan } = await authorize(call, input, key);
 
     const cached = plan?.masking;
     let masking = cached !== undefined && cached.profile === auth.mask ? cached.plan : undefined;
@@ -287,6 +332,17 @@ export function openGateSession<Call, Raw, Result, Effects>(
     },
   };
   return Object.freeze(session);
+}
+
+/** The decision of a request the adapter's screen refused: every action denied for `reason`. */
+function screenedOut(decided: Decided, reason: string): Decision {
+  return {
+    effect: 'deny',
+    rules: [],
+    reasons: [reason],
+    actions: decided.actions.map((action) => ({ action, effect: 'deny', rules: [], reasons: [reason] })),
+    recordingRequired: decided.decision.recordingRequired,
+  };
 }
 
 function codeOf(error: Error): string {
