@@ -31,6 +31,15 @@ const NONE: SqlLineage = Object.freeze({
   reads: undefined,
 });
 
+// The planner's statistics: sampled values of every table's columns.
+const STATISTICS: ReadonlySet<string> = new Set([
+  'pg_stats',
+  'pg_stats_ext',
+  'pg_stats_ext_exprs',
+  'pg_statistic',
+  'pg_statistic_ext_data',
+]);
+
 /** What lineage may know besides the text. */
 export interface LineageContext {
   /** The `PREPARE name AS …` text of a prepared statement this session made. */
@@ -167,6 +176,15 @@ function viewRefusal(
       if (!builtin) {
         return `${view} calls ${call.operator ? 'the operator' : 'the function'} ${call.schema}.${call.name}, which may read columns the gate cannot follow; under column rules it is denied`;
       }
+    }
+    // The system views over the planner's statistics record no dependency on pg_statistic
+    // (a pinned catalog): they are known by name.
+    const statistics = [
+      ...fact.reads.map((r) => ({ schema: r.schema, name: r.table })),
+      ...fact.through,
+    ].find((r) => r.schema === 'pg_catalog' && STATISTICS.has(r.name));
+    if (statistics !== undefined) {
+      return `${view} reads ${statistics.name}, the planner's samples of every table's columns, which column rules protect; under column rules it is denied`;
     }
     const strict = protectedReads(fact, masker).find((r) => !r.predicates);
     if (strict !== undefined) {

@@ -19,6 +19,8 @@ export interface RelationFact {
   readonly reads: readonly { readonly schema: string; readonly table: string; readonly column: string }[];
   /** The functions and operators a view calls. */
   readonly calls: readonly { readonly schema: string; readonly name: string; readonly operator: boolean }[];
+  /** The views a view reads through (schema and name), at any depth. */
+  readonly through: readonly { readonly schema: string; readonly name: string }[];
 }
 
 /** Runs one catalog query with bound values on the connection at hand. */
@@ -60,58 +62,56 @@ export async function resolveRelations(
   refs: readonly RelationRef[],
   query: RelationQuery,
 ): Promise<ResolvedRelations> {
-  const facts = new Map<string, RelationFact | undefined>();
   const names = refs.map((r) =>
     r.schema === undefined ? quote(r.name) : `${quote(r.schema)}.${quote(r.name)}`,
   );
-  const rows = await query(RELATIONS_SQL, [names]);
-  let beforeCatalog: string | undefined;
-  for (const [kind, , , schema] of rows)
-    if (kind === 'path' && typeof schema === 'string' && schema !== 'pg_catalog') beforeCatalog = schema;
-  const byOid = new Map<
-    string,
-    {
-      fact: RelationFact;
-      columns: string[];
-      reads: RelationFact['reads'][number][];
-      calls: RelationFact['calls'][number][];
-    }
-  >();
+  // Built in place: a view's lists are filled from the second query's rows.
+  interface Building {
+    schema: string;
+    name: string;
+    kind: string;
+    columns: string[];
+    reads: RelationFact['reads'][number][];
+    calls: RelationFact['calls'][number][];
+    through: RelationFact['through'][number][];
+  }
+  const byOid = new Map<string, Building>();
   const atIndex = new Map<number, string>();
-  for (const [kind, i, oid, schema, name, extra] of rows) {
-    if (kind !== 'relation' || typeof schema !== 'string' || typeof name !== 'string') continue;
-    const id = String(oid);
+  let beforeCatalog: string | undefined;
+  for (const [i, oid, schema, name, kind, columns, first] of await query(FACTS_SQL, [names])) {
+    if (typeof first === 'string' && first !== 'pg_catalog') beforeCatalog = first;
+    // int8 comes back as a string.
+    if (typeof oid !== 'string' || typeof schema !== 'string' || typeof name !== 'string') continue;
+    const id = oid;
     atIndex.set(Number(i), id);
-    if (byOid.has(id)) continue;
-    const entry = {
-      columns: [] as string[],
-      reads: [] as RelationFact['reads'][number][],
-      calls: [] as RelationFact['calls'][number][],
-    };
-    byOid.set(id, {
-      ...entry,
-      fact: {
+    if (!byOid.has(id)) {
+      byOid.set(id, {
         schema,
         name,
-        kind: String(extra),
-        columns: entry.columns,
-        reads: entry.reads,
-        calls: entry.calls,
-      },
-    });
+        kind: typeof kind === 'string' ? kind : '',
+        columns: Array.isArray(columns) ? columns.filter((c): c is string => typeof c === 'string') : [],
+        reads: [],
+        calls: [],
+        through: [],
+      });
+    }
   }
-  for (const [kind, , oid, schema, name, extra] of rows) {
-    const entry = byOid.get(String(oid));
-    if (entry === undefined || typeof name !== 'string') continue;
-    if (kind === 'column') entry.columns.push(name);
-    else if (kind === 'reads' && typeof schema === 'string' && typeof extra === 'string')
-      entry.reads.push({ schema, table: name, column: extra });
-    else if (kind === 'calls' && typeof schema === 'string')
-      entry.calls.push({ schema, name, operator: extra === 'operator' });
+  // Only views and materialized views need what they read (a heavier query, run only for them).
+  const views = [...byOid].filter(([, f]) => f.kind === 'v' || f.kind === 'm').map(([id]) => id);
+  if (views.length > 0) {
+    for (const [kind, oid, schema, name, extra] of await query(VIEWS_SQL, [views])) {
+      const entry = typeof oid === 'string' ? byOid.get(oid) : undefined;
+      if (entry === undefined || typeof schema !== 'string' || typeof name !== 'string') continue;
+      if (kind === 'reads' && typeof extra === 'string')
+        entry.reads.push({ schema, table: name, column: extra });
+      else if (kind === 'calls') entry.calls.push({ schema, name, operator: extra === 'operator' });
+      else if (kind === 'through') entry.through.push({ schema, name });
+    }
   }
+  const facts = new Map<string, RelationFact | undefined>();
   refs.forEach((ref, i) => {
     const id = atIndex.get(i + 1);
-    facts.set(relationKey(ref.schema, ref.name), id === undefined ? undefined : byOid.get(id)?.fact);
+    facts.set(relationKey(ref.schema, ref.name), id === undefined ? undefined : byOid.get(id));
   });
   return { facts, beforeCatalog };
 }
@@ -123,15 +123,25 @@ function quote(ident: string): string {
 // Every name, type, function and operator is qualified with pg_catalog, so nothing in the
 // session's pg_temp (searched first for relations and types) can stand in for the catalog.
 // Names resolve with to_regclass, exactly as the statement's own names will on this connection.
-const RELATIONS_SQL = `WITH RECURSIVE
-named AS (
-  SELECT t.i, pg_catalog.to_regclass(t.name)::pg_catalog.oid AS rel
-  FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS t(name, i)
-),
+// One row per name (a row with no name when there are none), each with the first schema the
+// connection searches for functions, operators and types.
+const FACTS_SQL = `SELECT t.i::pg_catalog.int8, c.oid::pg_catalog.int8, ns.nspname::pg_catalog.text,
+  c.relname::pg_catalog.text, c.relkind::pg_catalog.text,
+  ARRAY(SELECT a.attname::pg_catalog.text FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped),
+  (SELECT p.s::pg_catalog.text FROM pg_catalog.unnest(pg_catalog.current_schemas(true)) WITH ORDINALITY AS p(s, n)
+    WHERE NOT pg_catalog.starts_with(p.s::pg_catalog.text, 'pg_temp') ORDER BY p.n LIMIT 1)
+FROM (SELECT 1) AS one
+LEFT JOIN pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS t(name, i) ON true
+LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(t.name)
+LEFT JOIN pg_catalog.pg_namespace ns ON ns.oid OPERATOR(pg_catalog.=) c.relnamespace`;
+
+// For views and materialized views ($1: their oids): the base-table columns they read, the views
+// they read through and the functions and operators they call, at any depth (through pg_depend).
+const VIEWS_SQL = `WITH RECURSIVE
 views(root, rel, depth) AS (
   SELECT c.oid, c.oid, 0 FROM pg_catalog.pg_class c
-  WHERE c.oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT n.rel FROM named n))
-    AND c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[])
+  WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.int8[]::pg_catalog.oid[])
   UNION ALL
   SELECT v.root, c.oid, v.depth OPERATOR(pg_catalog.+) 1
   FROM views v
@@ -152,18 +162,7 @@ deps AS (
     AND d.objid OPERATOR(pg_catalog.=) r.oid
   WHERE d.refobjid OPERATOR(pg_catalog.<>) v.rel
 )
-SELECT 'relation'::pg_catalog.text, n.i::pg_catalog.int8, c.oid::pg_catalog.int8, ns.nspname::pg_catalog.text,
-  c.relname::pg_catalog.text, c.relkind::pg_catalog.text
-FROM named n
-JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) n.rel
-JOIN pg_catalog.pg_namespace ns ON ns.oid OPERATOR(pg_catalog.=) c.relnamespace
-UNION ALL
-SELECT 'column', NULL, a.attrelid::pg_catalog.int8, NULL, a.attname::pg_catalog.text, NULL
-FROM pg_catalog.pg_attribute a
-WHERE a.attrelid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT n.rel FROM named n))
-  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-UNION ALL
-SELECT 'reads', NULL, deps.root::pg_catalog.int8, ns.nspname::pg_catalog.text, c.relname::pg_catalog.text,
+SELECT 'reads'::pg_catalog.text, deps.root::pg_catalog.int8, ns.nspname::pg_catalog.text, c.relname::pg_catalog.text,
   a.attname::pg_catalog.text
 FROM deps
 JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) deps.refobjid
@@ -175,21 +174,20 @@ JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid
 WHERE deps.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
   AND c.relkind OPERATOR(pg_catalog.<>) ALL ('{v,m}'::pg_catalog."char"[])
 UNION ALL
-SELECT 'calls', NULL, deps.root::pg_catalog.int8, ns.nspname::pg_catalog.text, p.proname::pg_catalog.text, NULL
+SELECT 'through', v.root::pg_catalog.int8, ns.nspname::pg_catalog.text, c.relname::pg_catalog.text, NULL
+FROM views v
+JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) v.rel
+JOIN pg_catalog.pg_namespace ns ON ns.oid OPERATOR(pg_catalog.=) c.relnamespace
+WHERE v.rel OPERATOR(pg_catalog.<>) v.root
+UNION ALL
+SELECT 'calls', deps.root::pg_catalog.int8, ns.nspname::pg_catalog.text, p.proname::pg_catalog.text, NULL
 FROM deps
 JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) deps.refobjid
 JOIN pg_catalog.pg_namespace ns ON ns.oid OPERATOR(pg_catalog.=) p.pronamespace
 WHERE deps.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
 UNION ALL
-SELECT 'calls', NULL, deps.root::pg_catalog.int8, ns.nspname::pg_catalog.text, o.oprname::pg_catalog.text, 'operator'
+SELECT 'calls', deps.root::pg_catalog.int8, ns.nspname::pg_catalog.text, o.oprname::pg_catalog.text, 'operator'
 FROM deps
 JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) deps.refobjid
 JOIN pg_catalog.pg_namespace ns ON ns.oid OPERATOR(pg_catalog.=) o.oprnamespace
-WHERE deps.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass
-UNION ALL
-SELECT 'path', NULL, NULL, (
-  SELECT p.s::pg_catalog.text
-  FROM pg_catalog.unnest(pg_catalog.current_schemas(true)) WITH ORDINALITY AS p(s, i)
-  WHERE NOT pg_catalog.starts_with(p.s::pg_catalog.text, 'pg_temp')
-  ORDER BY p.i LIMIT 1
-), NULL, NULL`;
+WHERE deps.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass`;
