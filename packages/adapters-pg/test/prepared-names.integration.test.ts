@@ -2,7 +2,7 @@
 // PREPARE/DEALLOCATE/DISCARD share the server's namespace, so a name checked as one text must
 // never run as another — not even when the name was changed where the gate cannot see it (dynamic
 // SQL in a DO block or a function), or when a Parse of it failed on the server.
-import { DeniedError, type Principal } from '@portcullis/core';
+import { DeniedError, ReviewRequiredError, type Portcullis, type Principal } from '@portcullis/core';
 import { createTestDatabase, type TestDatabase } from '@portcullis/testing';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
@@ -38,10 +38,12 @@ masking:
 `;
 
 const agent: Principal = { subject: 'bot', groups: ['agents'], kind: 'agent', actor: 'copilot' };
+const manager: Principal = { subject: 'mia', groups: ['managers'], kind: 'human' };
 
 let db: TestDatabase;
 let gated: GatedPool;
 let gatedAgents: GatedPool;
+let agentsEngine: Portcullis;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -51,9 +53,10 @@ beforeAll(async () => {
     portcullis: await engine({ policy: POLICY }),
     target: 'warehouse',
   });
+  agentsEngine = await engine({ policy: POLICY });
   gatedAgents = createGatedPool({
     config: { connectionString: db.url, max: 1 },
-    portcullis: await engine({ policy: POLICY }),
+    portcullis: agentsEngine,
     target: 'warehouse',
   });
 });
@@ -158,7 +161,7 @@ describe('a protocol name never runs another text', () => {
     }
   });
 
-  it('a once-approved write by name is not run again by SQL EXECUTE of the name', async () => {
+  it('a once-approved write by name runs once: not again by name, nor by SQL EXECUTE of the name', async () => {
     const session = gatedAgents.as(agent);
     const raw = new pg.Client({ connectionString: db.url });
     await raw.connect();
@@ -166,15 +169,24 @@ describe('a protocol name never runs another text', () => {
       const count = async (): Promise<number> =>
         Number((await raw.query<{ c: string }>('SELECT count(*) AS c FROM orders')).rows[0]?.c);
       const before = await count();
-      const held = await session
-        .query({ name: 'w', text: 'INSERT INTO orders VALUES (100, 1, 1)' })
-        .catch((e: unknown) => e);
+      const write = { name: 'w', text: 'INSERT INTO orders VALUES (100, 1, 1)' };
+      const held = await session.query(write).catch((e: unknown) => e);
+      expect(held).toBeInstanceOf(ReviewRequiredError);
       // Held for review: nothing ran, and EXECUTE by the same name cannot run it either.
-      expect(held).toBeInstanceOf(Error);
-      const executed = await session.query('EXECUTE w').catch((e: unknown) => e);
-      expect(executed).toBeInstanceOf(Error);
+      expect(await session.query('EXECUTE w').catch((e: unknown) => e)).toBeInstanceOf(DeniedError);
       expect(await count()).toBe(before);
+      await agentsEngine.approvals.approve((held as ReviewRequiredError).approvalId, manager);
+      await session.query(write);
+      expect(await count()).toBe(before + 1);
+      // The grant is used up: the name alone, the name with its text and EXECUTE all stop.
+      expect(await session.query({ name: 'w' } as never).catch((e: unknown) => e)).toBeInstanceOf(
+        ReviewRequiredError,
+      );
+      expect(await session.query(write).catch((e: unknown) => e)).toBeInstanceOf(ReviewRequiredError);
+      expect(await session.query('EXECUTE w').catch((e: unknown) => e)).toBeInstanceOf(DeniedError);
+      expect(await count()).toBe(before + 1);
     } finally {
+      await raw.query('DELETE FROM orders WHERE id = 100');
       await raw.end();
       await session.end();
     }
