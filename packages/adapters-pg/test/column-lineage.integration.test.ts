@@ -264,6 +264,17 @@ describe('where lineage cannot be followed, column rules fail closed', () => {
     expect((await gated.as(agent).query("SELECT lower('X') AS l")).rows).toEqual([{ l: 'x' }]);
   });
 
+  it('a cursor over a view over the protected column is refused before it opens', async () => {
+    const cursor = gated.as(agent).query(new Cursor('SELECT * FROM key_view'));
+    const err = await new Promise((resolve) => {
+      cursor.read(10, (e: unknown, rows: unknown) => {
+        resolve(e ?? rows);
+      });
+    });
+    expect(err).toBeInstanceOf(DeniedError);
+    expect(leaks(err)).toBe(false);
+  });
+
   it('a view over unprotected columns is read as usual', async () => {
     expect((await gated.as(agent).query('SELECT * FROM owners')).rows).toEqual([{ id: 1, owner: 'carol' }]);
     expect((await gated.as(agent).query('SELECT * FROM owner_view_of_view')).rows).toEqual([{ id: 1 }]);
