@@ -191,6 +191,7 @@ export { readRecording } from './record/read-recording.js';
 export type { ReadRecordingResult, RecordedSession, SkippedLine } from './record/read-recording.js';
 export { readRecordingFile } from './record/read-recording-file.js';
 export { formatSession } from './record/format-session.js';
+export { boundValueLines, requestText } from './request-text.js';
 export type { FormatSessionOptions } from './record/format-session.js';
 export { toAsciicast } from './record/to-asciicast.js';
 export { escapeTerminalText, terminalSafeJson } from './record/terminal-text.js';

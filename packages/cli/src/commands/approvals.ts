@@ -4,7 +4,9 @@ import {
   ApprovalError,
   approverMatches,
   createPortcullis,
+  boundValueLines,
   grantTerms,
+  requestText,
   loadPolicyFile,
   PortcullisError,
   type ApprovalFilter,
@@ -286,22 +288,9 @@ function until(a: ApprovalRequest): string {
   return a.status === 'approved' ? (a.grantExpiresAt ?? '') : a.status === 'pending' ? a.expiresAt : '-';
 }
 
+/** The request as it will run, its bound values (kept masked by the record) one indented line each. */
 function describeRequest(r: Request): string {
-  switch (r.type) {
-    case 'sql':
-      // The bound values the record keeps (masked by the detectors), one line each.
-      return [r.sql, ...(r.params ?? []).map((v, i) => `  $${String(i + 1)} = ${v ?? 'NULL'}`)].join('\n');
-    case 'command':
-      return r.command;
-    case 'shell':
-      return 'interactive shell';
-    case 'sftp':
-      return `sftp ${r.mode} ${r.path}`;
-    case 'forward':
-      return `forward to ${r.host}:${r.port}`;
-    case 'kube':
-      return `${r.method} ${r.path}`;
-  }
+  return [requestText(r), ...boundValueLines(r).map((line) => `  ${line}`)].join('\n');
 }
 
 function joined(items: readonly string[]): string {
