@@ -119,7 +119,7 @@ async function onConnection<T>(
   const stop = (): void => {
     (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   };
-  run.signal.addEventListener('abort', stop, { once: true });
+  const unlisten = run.onStop(stop);
   let broken = false;
   try {
     return await work(client);
@@ -129,8 +129,8 @@ async function onConnection<T>(
     broken = !isServerError(err) && !(drained && err instanceof ResultTooLargeError);
     throw err;
   } finally {
-    run.signal.removeEventListener('abort', stop);
-    if (gateCall.hold === undefined) gateCall.conn.afterUse(client, broken || run.signal.aborted);
+    unlisten();
+    if (gateCall.hold === undefined) gateCall.conn.afterUse(client, broken || run.stopped);
   }
 }
 

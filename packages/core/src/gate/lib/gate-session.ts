@@ -69,7 +69,8 @@ export function openGateSession<Call, Raw, Result, Effects>(
   const principalKey = canonicalJson(principal);
   const builtIn = parts?.deps.classify === classifyRequest;
   const queue = createGateQueue();
-  const ending = new AbortController();
+  // The stop functions of the requests running now, for end().
+  const running = new Set<(reason: Error) => void>();
   let ended = false;
   let endPromise: Promise<void> | undefined;
   let recorder: SessionRecorder | undefined;
@@ -165,13 +166,29 @@ export function openGateSession<Call, Raw, Result, Effects>(
     const fails = (cap: 'maxRows' | 'maxBytes' | 'maxDurationMs'): Error =>
       capError(cap, shared.caps, target, shared.hint);
     const meter = createCapMeter(shared.caps, fails);
-    const deadline = new AbortController();
-    const onEnd = (): void => {
-      deadline.abort(new TypeError('the session ended while the request ran'));
+    // Stopping (the deadline, or the session's end) without an AbortController per request:
+    // one is made only if the executor reads run.signal.
+    let stopReason: Error | undefined;
+    let controller: AbortController | undefined;
+    let listeners: ((reason: Error) => void)[] | undefined;
+    let rejectRun: ((reason: Error) => void) | undefined;
+    const stop = (reason: Error): void => {
+      if (stopReason !== undefined) return;
+      stopReason = reason;
+      running.delete(stop);
+      controller?.abort(reason);
+      for (const listener of listeners?.splice(0) ?? []) {
+        try {
+          listener(reason);
+        } catch {
+          // an executor's listener failing must not keep the others from stopping their work
+        }
+      }
+      rejectRun?.(reason);
     };
-    ending.signal.addEventListener('abort', onEnd, { once: true });
+    running.add(stop);
     const timer = setTimeout(() => {
-      deadline.abort(fails('maxDurationMs'));
+      stop(fails('maxDurationMs'));
     }, shared.caps.maxDurationMs);
     const maskText = (text: string): string => masking.text(text);
     const safeError = (error: unknown): Error =>
@@ -184,7 +201,28 @@ export function openGateSession<Call, Raw, Result, Effects>(
       effects: effects.value as Effects,
       masking,
       caps: shared.caps,
-      signal: deadline.signal,
+      get signal(): AbortSignal {
+        if (controller === undefined) {
+          controller = new AbortController();
+          if (stopReason !== undefined) controller.abort(stopReason);
+        }
+        return controller.signal;
+      },
+      onStop(listener: (reason: Error) => void): () => void {
+        if (stopReason !== undefined) {
+          listener(stopReason);
+          return noop;
+        }
+        const list = (listeners ??= []);
+        list.push(listener);
+        return () => {
+          const at = list.indexOf(listener);
+          if (at >= 0) list.splice(at, 1);
+        };
+      },
+      get stopped(): boolean {
+        return stopReason !== undefined;
+      },
       count: (rows: number, bytes: number) => {
         meter.count(rows, bytes);
       },
@@ -205,21 +243,17 @@ export function openGateSession<Call, Raw, Result, Effects>(
     let record: GateResultRecord;
     try {
       const executing = adapter.execute(call, run);
-      // The caller hears of a passed deadline at once; the queue moves on only once the
-      // executor has stopped.
-      const stopped = new Promise<never>((_, reject) => {
-        const onAbort = (): void => {
-          reject(deadline.signal.reason as Error);
-        };
-        if (deadline.signal.aborted) onAbort();
-        else deadline.signal.addEventListener('abort', onAbort, { once: true });
-      });
-      stopped.catch(noop);
+      // The caller hears of a stop at once; the queue moves on only once the executor has
+      // stopped.
       let raw: Raw;
       try {
-        raw = await Promise.race([executing, stopped]);
+        raw = await new Promise<Raw>((resolve, reject) => {
+          rejectRun = reject;
+          if (stopReason !== undefined) reject(stopReason);
+          executing.then(resolve, reject);
+        });
       } catch (err) {
-        if (deadline.signal.aborted) {
+        if (stopReason !== undefined) {
           const safe = safeError(err);
           await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
           fail(safe);
@@ -236,7 +270,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
       return;
     } finally {
       clearTimeout(timer);
-      ending.signal.removeEventListener('abort', onEnd);
+      running.delete(stop);
     }
     try {
       await recordStep(session, 'result', resultData(seq, record, shared.resultRows, started), required);
@@ -279,7 +313,8 @@ export function openGateSession<Call, Raw, Result, Effects>(
         try {
           await beforeEnd?.();
         } finally {
-          ending.abort();
+          for (const stopOne of [...running])
+            stopOne(new TypeError('the session ended while the request ran'));
           if (recorder !== undefined) await recorder.end({ reason: 'ended' });
         }
       })();
