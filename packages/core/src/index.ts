@@ -252,6 +252,7 @@ export type {
 export { createTelemetry } from './telemetry/telemetry.js';
 export type {
   AuthorizationSpan,
+  ExecutionOutcome,
   ExecutionSpan,
   ExecutionSpanInput,
   Telemetry,
