@@ -19,6 +19,7 @@ export type {
   MaskingProfileConfig,
   MaskStyle,
   Principal,
+  PrincipalInput,
   PrincipalKind,
   Protocol,
   Recorder,
