@@ -15,14 +15,7 @@ import { EXIT_OK, writeLine } from '../lib/cli-io.js';
 import type { Command } from '../lib/command.js';
 import { parseFlags } from '../lib/parse-flags.js';
 import { UsageError } from '../lib/usage-error.js';
-
-const usage = `usage: portcullis replay FILE [--session ID] [--format text|asciicast] [--policy POLICY]
-
-Shows recorded sessions readably: who, on whose behalf, what, the decision and why, approvals and
-the (masked) results. --format asciicast exports one session's output events as asciicast v2
-(name it with --session when the file holds several). --policy re-decides every recorded request
-under another policy and shows what would change. Replay does not verify: run
-\`portcullis verify\` first.`;
+import { usage } from './replay.usage.js';
 
 /** `portcullis replay`: show a recorded session, export it, or re-decide it under another policy. */
 export const replayCommand: Command = {
