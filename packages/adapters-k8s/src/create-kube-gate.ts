@@ -8,7 +8,7 @@ import {
 } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { createGate, createGateQueue, type GateSession, type Principal } from '@portcullis/core';
+import { createGate, createGateQueue, type GateSession, type PrincipalInput } from '@portcullis/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { KubeCall } from './lib/kube-call.js';
 import { kubeAdapter, type KubeRaw } from './lib/kube-adapter.js';
@@ -265,7 +265,7 @@ export async function createKubeGate<K extends KubeConfigLike>(
   const plainUrl = `http://127.0.0.1:${await listen(plain, 0)}`;
   const caData = Buffer.from(tls.cert).toString('base64');
 
-  const open = (principal: Principal, sessionOptions: KubeSessionOptions = {}): KubeSession<K> => {
+  const open = (principal: PrincipalInput, sessionOptions: KubeSessionOptions = {}): KubeSession<K> => {
     const token = randomBytes(32).toString('base64url');
     const key = tokenKey(token);
     const entry: Entry = {

@@ -19,6 +19,7 @@ export type {
   MaskingProfileConfig,
   MaskStyle,
   Principal,
+  PrincipalInput,
   PrincipalKind,
   Protocol,
   Recorder,
@@ -190,10 +191,22 @@ export type { FormatVerifyReportOptions } from './record/format-verify-report.js
 export { readRecording } from './record/read-recording.js';
 export type { ReadRecordingResult, RecordedSession, SkippedLine } from './record/read-recording.js';
 export { readRecordingFile } from './record/read-recording-file.js';
-export { formatSession } from './record/format-session.js';
+export { createSessionFormatter, formatSession, sessionHeadOf } from './record/format-session.js';
+export type {
+  FormatSessionOptions,
+  SessionFormatter,
+  SessionFormatterOptions,
+  SessionHead,
+} from './record/format-session.js';
+export { indexRecordingFile, sessionEventsOfFile } from './record/recording-file-sessions.js';
+export type {
+  IndexRecordingFileOptions,
+  RecordingFileIndex,
+  RecordingFileReadOptions,
+  RecordingFileSession,
+} from './record/recording-file-sessions.js';
 export { boundValueLines, requestText } from './request-text.js';
-export type { FormatSessionOptions } from './record/format-session.js';
-export { toAsciicast } from './record/to-asciicast.js';
+export { streamAsciicast, toAsciicast } from './record/to-asciicast.js';
 export { escapeTerminalText, terminalSafeJson } from './record/terminal-text.js';
 export type { EscapeTerminalTextOptions } from './record/terminal-text.js';
 export type { AsciicastOptions } from './record/to-asciicast.js';
@@ -253,6 +266,7 @@ export type {
 export { createTelemetry } from './telemetry/telemetry.js';
 export type {
   AuthorizationSpan,
+  ExecutionOutcome,
   ExecutionSpan,
   ExecutionSpanInput,
   Telemetry,

@@ -174,9 +174,9 @@ export interface Portcullis {
    */
   authorize(input: AuthorizeInput): Promise<Authorization>;
   /**
-   * The engine's telemetry, for the code that executes authorised requests: call
-   * `startExecution({ target, decision })` after `authorize` resolved and `end()` it when the
-   * driver answered, and `findings(byDetector)` after masking a result.
+   * The engine's telemetry, for the code that executes authorised requests (the gate runtime
+   * does this for every adapter built on it): call `startExecution({ target, decision })` after
+   * `authorize` resolved and `end({ error?, rows?, findings? })` it when the driver answered.
    */
   readonly telemetry: Telemetry;
   /** Approve, deny, inspect approval requests. */

@@ -323,4 +323,34 @@ describe('createGate', () => {
       TypeError,
     );
   });
+
+  it('opens a session for a principal without a kind as a human; an unknown kind is refused', async () => {
+    const sink = createMemorySink();
+    const portcullis = await createPortcullis({
+      policy: parsePolicy(`
+version: 1
+targets: { bastion: { protocol: ssh } }
+rules:
+  - { id: humans-run, effect: allow, when: { kinds: [human], targets: [bastion], operations: [exec] } }
+`),
+      classify: (request) => [{ operation: 'exec', resource: (request as CommandRequest).command }],
+      recorder: createRecorder({ sink }),
+    });
+    const gate = createGate({ portcullis, target: 'bastion', adapter: toyAdapter([]) });
+    const carol = gate.open({ subject: 'carol', groups: ['ops'] });
+    expect(carol.principal).toEqual({ subject: 'carol', groups: ['ops'], kind: 'human' });
+    await expect(carol.run({ command: 'echo hi', chunks: ['hi'] })).resolves.toMatchObject({ out: 'hi' });
+    await carol.end();
+    expect(sink.events[0]?.data).toMatchObject({ principal: { subject: 'carol', kind: 'human' } });
+    expect(gate.open({ subject: 'carol', groups: ['ops'], kind: undefined }).principal.kind).toBe('human');
+
+    // An agent says so, and the human-only rule does not apply to it.
+    const agent = gate.open({ subject: 'carol', groups: ['ops'], kind: 'agent', actor: 'copilot' });
+    await expect(agent.run({ command: 'echo hi' })).rejects.toBeInstanceOf(DeniedError);
+    await agent.end();
+    expect(() => gate.open({ subject: 'carol', groups: ['ops'], kind: 'robot' } as never)).toThrow(
+      /kind: human, agent or service/,
+    );
+    expect(() => gate.open({ subject: 'carol', groups: ['ops'], kind: null } as never)).toThrow(TypeError);
+  });
 });

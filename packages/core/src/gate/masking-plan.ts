@@ -1,3 +1,4 @@
+import { collectFindings, noteFinding } from '../mask/lib/finding-sink.js';
 import type { Masker } from '../mask/types.js';
 import type { ColumnMasking, GateColumn, MaskingPlan } from './types.js';
 
@@ -6,6 +7,7 @@ const MEMO_VALUE_LENGTH = 256;
 const MEMO_ENTRIES = 2048;
 
 const keep = (value: unknown): unknown => value;
+const NONE: readonly string[] = [];
 
 /**
  * The masking plan over a compiled masker: text, values, JSON, streams, and per result shape a
@@ -122,14 +124,28 @@ function columnMasking(masker: Masker, shape: Shape): ColumnMasking {
 /** A text column's masking that masks a repeated short value once. */
 function remembering(mask: (value: unknown) => unknown): (value: unknown) => unknown {
   let memo: Map<string, unknown> | undefined;
+  // A remembered value was masked once but is shown (and counted, by the finding sink) each time.
+  const labelsOf = new Map<string, readonly string[]>();
+  const heard: string[] = [];
+  const hear = (label: string): void => {
+    heard.push(label);
+  };
   return (input) => {
     if (typeof input !== 'string') return input === null || input === undefined ? input : mask(input);
     if (input.length > MEMO_VALUE_LENGTH) return mask(input);
     const hit = memo?.get(input);
-    if (hit !== undefined) return hit;
-    const out = mask(input);
+    if (hit !== undefined) {
+      for (const label of labelsOf.get(input) ?? NONE) noteFinding(label);
+      return hit;
+    }
+    heard.length = 0;
+    const out = collectFindings(hear, () => mask(input));
+    for (const label of heard) noteFinding(label);
     memo ??= new Map<string, unknown>();
-    if (memo.size < MEMO_ENTRIES) memo.set(input, out);
+    if (memo.size < MEMO_ENTRIES) {
+      memo.set(input, out);
+      if (heard.length > 0) labelsOf.set(input, [...heard]);
+    }
     return out;
   };
 }

@@ -8,7 +8,7 @@
 import type { Authorization, Portcullis, ReviewOptions } from '../engine/types.js';
 import type { Masker, MaskValueContext } from '../mask/types.js';
 import type { ResultEventData } from '../record/event-data.js';
-import type { ClassifyContext, Principal, Request } from '../types.js';
+import type { ClassifyContext, Principal, PrincipalInput, Request } from '../types.js';
 
 /**
  * Limits on what one request may return, enforced while the result streams in, so an
@@ -296,8 +296,12 @@ export interface GateSessionOptions {
 export interface Gate<Call, Result> {
   readonly target: string;
   readonly caps: ResultCaps;
-  /** A session for a principal the host has already authenticated. */
-  open(principal: Principal, options?: GateSessionOptions): GateSession<Call, Result>;
+  /**
+   * A session for a principal the host has already authenticated; `kind` defaults to `human`.
+   *
+   * @throws TypeError when the principal has no subject, no groups list or an unknown kind.
+   */
+  open(principal: PrincipalInput, options?: GateSessionOptions): GateSession<Call, Result>;
   /** The masking plan for a decision's masking profile (see `maskerFor`). */
   maskingFor(profile: string | undefined): MaskingPlan;
 }

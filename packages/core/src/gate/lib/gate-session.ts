@@ -22,6 +22,8 @@ import type {
   MaskingPlan,
   ResultCaps,
 } from '../types.js';
+import type { ExecutionSpan } from '../../telemetry/telemetry.js';
+import { countingPlan } from './counting-plan.js';
 import { createGateOutput } from './gate-output.js';
 
 /** A cached plan: the decision and the request's session effects, and the masking plan once known. */
@@ -163,6 +165,20 @@ export function openGateSession<Call, Raw, Result, Effects>(
     const required = auth.decision.recordingRequired;
     const seq = auth.requestSeq === undefined ? {} : { requestSeq: auth.requestSeq };
     const started = performance.now();
+    // The execution's span: codes and counts only (see Telemetry). Everything this request
+    // masks goes through `counted`, which tallies the values masked by detector for it.
+    const execution = startExecution(portcullis, target, auth);
+    const tally = new Map<string, number>();
+    const counted = countingPlan(masking, (label) => {
+      tally.set(label, (tally.get(label) ?? 0) + 1);
+    });
+    const finish = (outcome: { readonly error?: string; readonly rows?: number }): void => {
+      try {
+        execution.end({ ...outcome, findings: Object.fromEntries(tally) });
+      } catch {
+        // Telemetry is an observer: it never changes what the caller gets.
+      }
+    };
     const fails = (cap: 'maxRows' | 'maxBytes' | 'maxDurationMs'): Error =>
       capError(cap, shared.caps, target, shared.hint);
     const meter = createCapMeter(shared.caps, fails);
@@ -190,7 +206,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
     const timer = setTimeout(() => {
       stop(fails('maxDurationMs'));
     }, shared.caps.maxDurationMs);
-    const maskText = (text: string): string => masking.text(text);
+    const maskText = (text: string): string => counted.text(text);
     const safeError = (error: unknown): Error =>
       toSafeError(error, maskText, target, adapter.safeError?.bind(adapter));
     const run: GateRun<Effects> = Object.freeze({
@@ -199,7 +215,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
       request: gate.request,
       authorization: auth,
       effects: effects.value as Effects,
-      masking,
+      masking: counted,
       caps: shared.caps,
       get signal(): AbortSignal {
         if (controller === undefined) {
@@ -229,7 +245,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
       output: (stream: string) =>
         createGateOutput({
           stream,
-          plan: masking,
+          plan: counted,
           count: (bytes) => {
             meter.count(0, bytes);
           },
@@ -258,6 +274,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
           await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
           fail(safe);
           await executing.then(noop, noop);
+          finish({ error: codeOf(safe) });
           return;
         }
         throw err;
@@ -266,6 +283,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
     } catch (err) {
       const safe = err instanceof RecordingError ? err : safeError(err);
       await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
+      finish({ error: codeOf(safe) });
       fail(safe);
       return;
     } finally {
@@ -275,14 +293,15 @@ export function openGateSession<Call, Raw, Result, Effects>(
     try {
       await recordStep(session, 'result', resultData(seq, record, shared.resultRows, started), required);
     } catch (cause) {
-      fail(
-        new RecordingError(
-          `the request ran on ${target} but its result could not be recorded, which the policy requires; the result is withheld`,
-          { cause },
-        ),
+      const error = new RecordingError(
+        `the request ran on ${target} but its result could not be recorded, which the policy requires; the result is withheld`,
+        { cause },
       );
+      finish({ error: codeOf(error) });
+      fail(error);
       return;
     }
+    finish(record.rowCount === undefined ? {} : { rows: record.rowCount });
     deliver(value);
   };
 
@@ -322,6 +341,24 @@ export function openGateSession<Call, Raw, Result, Effects>(
     },
   };
   return Object.freeze(session);
+}
+
+const silentExecution: ExecutionSpan = Object.freeze({ end: noop });
+
+/** The engine's execution span for an authorised request; a silent one when telemetry fails. */
+function startExecution(portcullis: Portcullis, target: string, auth: Authorization): ExecutionSpan {
+  try {
+    const telemetry = (portcullis as Partial<Portcullis>).telemetry;
+    if (telemetry === undefined) return silentExecution;
+    const protocol = portcullis.policy.targets.get(target)?.protocol;
+    return telemetry.startExecution({
+      target,
+      ...(protocol === undefined ? {} : { protocol }),
+      decision: auth.decision,
+    });
+  } catch {
+    return silentExecution;
+  }
 }
 
 function codeOf(error: Error): string {
