@@ -103,7 +103,7 @@ export { OPERATION_VOCABULARY } from './policy/vocabulary.js';
 // approvals
 export { applyVote } from './approvals/apply-vote.js';
 export { checkApprover, describeApprovers } from './approvals/check-approver.js';
-export { consumeGrant, grantCovers } from './approvals/consume-grant.js';
+export { consumeGrant, endReservation, grantCovers } from './approvals/consume-grant.js';
 export { grantTerms } from './approvals/grant-terms.js';
 export type { GrantTerms } from './approvals/grant-terms.js';
 export { actorsOf, canonicalRequest, hashRequest, hashScope } from './approvals/hash-request.js';
@@ -125,6 +125,7 @@ export type {
   ApprovalVoteInput,
   CreateApprovalInput,
   GrantQuery,
+  ReservationOutcome,
 } from './approvals/types.js';
 
 // engine
@@ -134,6 +135,7 @@ export type {
   AuthorizeInput,
   Classify,
   DecideInput,
+  GrantReservation,
   Portcullis,
   PortcullisApprovals,
   PortcullisOptions,

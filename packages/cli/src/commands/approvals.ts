@@ -39,7 +39,14 @@ approve / deny
 Exit 0 on success, 1 when the vote is refused, the token is rejected, the id is unknown or the
 store fails, 2 on usage errors.`;
 
-const STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'denied', 'consumed', 'expired'];
+const STATUSES: readonly ApprovalStatus[] = [
+  'pending',
+  'approved',
+  'reserved',
+  'denied',
+  'consumed',
+  'expired',
+];
 
 const flags = {
   store: { type: 'string' },
@@ -242,6 +249,8 @@ function describeApproval(a: ApprovalRequest): string {
   field('created', a.createdAt);
   field(a.status === 'approved' ? 'usable until' : 'expires', until(a));
   if (a.decidedAt !== undefined) field('decided', a.decidedAt);
+  if (a.status === 'reserved' && a.reservedAt !== undefined)
+    field('reserved', `${a.reservedAt} (by an open transaction)`);
   if (a.consumedAt !== undefined) field('used', a.consumedAt);
   lines.push('request:');
   for (const line of describeRequest(a.request).split('\n')) lines.push(`  ${safe(line)}`);
