@@ -6,6 +6,7 @@
 // in-memory and the PostgreSQL approval store.
 import {
   createMemoryApprovalStore,
+  portcullisErrorOf,
   ReviewRequiredError,
   type ApprovalStore,
   type Portcullis,
@@ -67,17 +68,10 @@ async function ledger(): Promise<number[]> {
 async function held(f: () => Promise<unknown>): Promise<string> {
   const err = await f().then(
     () => undefined,
-    (e: unknown) => unwrap(e),
+    (e: unknown) => portcullisErrorOf(e),
   );
   expect(err).toBeInstanceOf(ReviewRequiredError);
   return (err as ReviewRequiredError).approvalId;
-}
-
-/** The Portcullis error a library may have wrapped (drizzle: `cause`). */
-function unwrap(err: unknown): unknown {
-  let e = err;
-  for (let i = 0; i < 3 && e instanceof Error && !(e instanceof ReviewRequiredError); i++) e = e.cause;
-  return e;
 }
 
 const stores: [string, number, () => Promise<ApprovalStore>][] = [

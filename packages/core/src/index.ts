@@ -40,6 +40,7 @@ export {
   HostKeyError,
   PolicyError,
   PortcullisError,
+  portcullisErrorOf,
   RecordingError,
   ReviewRequiredError,
   TokenError,
