@@ -41,6 +41,7 @@ export {
   HostKeyError,
   PolicyError,
   PortcullisError,
+  portcullisErrorOf,
   RecordingError,
   ReviewRequiredError,
   TokenError,
@@ -104,7 +105,7 @@ export { OPERATION_VOCABULARY } from './policy/vocabulary.js';
 // approvals
 export { applyVote } from './approvals/apply-vote.js';
 export { checkApprover, describeApprovers } from './approvals/check-approver.js';
-export { consumeGrant, grantCovers } from './approvals/consume-grant.js';
+export { consumeGrant, endReservation, grantCovers } from './approvals/consume-grant.js';
 export { grantTerms } from './approvals/grant-terms.js';
 export type { GrantTerms } from './approvals/grant-terms.js';
 export { actorsOf, canonicalRequest, hashRequest, hashScope } from './approvals/hash-request.js';
@@ -126,6 +127,7 @@ export type {
   ApprovalVoteInput,
   CreateApprovalInput,
   GrantQuery,
+  ReservationOutcome,
 } from './approvals/types.js';
 
 // engine
@@ -135,6 +137,7 @@ export type {
   AuthorizeInput,
   Classify,
   DecideInput,
+  GrantReservation,
   Portcullis,
   PortcullisApprovals,
   PortcullisOptions,

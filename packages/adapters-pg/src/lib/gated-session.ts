@@ -149,9 +149,12 @@ export function createGatedSession(
           return facade;
         },
         end: (): Promise<void> =>
-          session.end(() => {
-            conn.close();
-            onEnd(facade);
+          session.end(async () => {
+            try {
+              await conn.close();
+            } finally {
+              onEnd(facade);
+            }
           }),
       },
       'a gated session',

@@ -18,7 +18,14 @@ import { runInternal } from './run-internal.js';
 import { stateRefusal } from './state-guard.js';
 import { pgSafeError } from './safe-error.js';
 import { RAW_TEXT, shapeResult, type RawResult } from './shape-result.js';
-import { bypassOf, issueTickets, queryTickets, revokeTickets } from './wire-guard.js';
+import {
+  bypassOf,
+  issueTickets,
+  queryTickets,
+  revokeTickets,
+  settledStatus,
+  transactionStatus,
+} from './wire-guard.js';
 
 /** One call as the gate runs it: the normalised pg call and where it runs. */
 export interface PgGateCall {
@@ -75,6 +82,8 @@ export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw
     shape: (raw: PgRaw, run: GateRun<SqlEffects>) => shape(raw, run, ctx.resultRows),
     safeError: pgSafeError,
     capsHint: 'createGatedPool({ caps: { … } })',
+    // A statement inside BEGIN … may still be rolled back: its grant is spent at COMMIT.
+    reservesGrants: true,
   };
   return Object.freeze(adapter);
 }
@@ -159,6 +168,7 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       conn.notice(notice, run.masking);
     };
     let raw: RawResult | RawResult[];
+    const before = await statusBefore(client);
     client.on('notice', onNotice);
     issueTickets(client, tickets);
     try {
@@ -169,6 +179,17 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       const closed = bypassOf(client);
       if (closed !== undefined) throw closed;
     } catch (err) {
+      revokeTickets(client);
+      client.off('notice', onNotice);
+      await conn.settleGrants(
+        {
+          before,
+          after: await statusAfter(client, err, true),
+          outcome: outcomeOf(err),
+          effects: run.effects,
+        },
+        run.authorization.reservation,
+      );
       conn.afterStatement(run.effects, run.authorization.actions, false);
       forgetChangedNames(conn.named, client, run.effects);
       throw withheldError(err, readsProtected(lineage));
@@ -176,6 +197,16 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       revokeTickets(client);
       client.off('notice', onNotice);
     }
+    await conn.settleGrants(
+      {
+        before,
+        after: transactionStatus(client),
+        outcome: 'ok',
+        command: Array.isArray(raw) ? undefined : (raw.command ?? undefined),
+        effects: run.effects,
+      },
+      run.authorization.reservation,
+    );
     if (name !== undefined) conn.named.set(name, text);
     conn.afterStatement(run.effects, run.authorization.actions, true);
     forgetChangedNames(conn.named, client, run.effects);
@@ -245,17 +276,37 @@ function executeCursor(gateCall: PgGateCall, run: GateRun<SqlEffects>): Promise<
     });
   }
   return onConnection(gateCall, run, false, async (client) => {
-    const cursor = await openCursor({
-      ctx: gateCall.conn.ctx,
-      client,
-      call,
-      run,
-      onNotice: (notice) => {
-        gateCall.conn.notice(notice, run.masking);
-      },
-    });
+    const { conn } = gateCall;
+    const before = await statusBefore(client);
+    const settle = async (error: unknown): Promise<void> => {
+      await conn.settleGrants(
+        {
+          before,
+          after: await statusAfter(client, error, false),
+          outcome: error === undefined ? 'ok' : outcomeOf(error),
+          effects: run.effects,
+        },
+        run.authorization.reservation,
+      );
+    };
+    let cursor: CursorHandle;
+    try {
+      cursor = await openCursor({
+        ctx: conn.ctx,
+        client,
+        call,
+        run,
+        onNotice: (notice) => {
+          conn.notice(notice, run.masking);
+        },
+      });
+    } catch (err) {
+      await settle(err);
+      throw err;
+    }
     gateCall.opened?.(cursor);
     const outcome = await cursor.finished;
+    await settle(outcome.error);
     if (outcome.error !== undefined) throw outcome.error as Error;
     return { kind: 'cursor', outcome };
   });
@@ -307,6 +358,27 @@ function shape(
       masked,
     },
   };
+}
+
+/** The transaction status before a statement, once the server answered everything earlier. */
+async function statusBefore(client: PoolClient): Promise<string> {
+  return (await settledStatus(client)) ?? '?';
+}
+
+/**
+ * The transaction status after a statement that ended with `error` (or none), once the server
+ * answered it; `undefined` for a connection that is gone or that {@link onConnection} closes for
+ * this error (waiting for its answer would wait for that close).
+ */
+function statusAfter(client: PoolClient, error: unknown, drained: boolean): Promise<string | undefined> {
+  if (error !== undefined && !isServerError(error) && !(drained && error instanceof ResultTooLargeError)) {
+    return Promise.resolve(undefined);
+  }
+  return settledStatus(client);
+}
+
+function outcomeOf(error: unknown): 'server-error' | 'other' {
+  return isServerError(error) ? 'server-error' : 'other';
 }
 
 function isServerError(err: unknown): boolean {

@@ -27,6 +27,14 @@ export interface SqlEffects {
   readonly deallocates: readonly string[];
   /** `DEALLOCATE ALL` or `DISCARD ALL`. */
   readonly deallocatesAll: boolean;
+  /** How many statements the text holds (0 when it could not be analysed). */
+  readonly statements: number;
+  /**
+   * The transaction-control statements, in order, by kind: `begin`, `start`, `commit`,
+   * `rollback`, `savepoint`, `release`, `rollback_to`, `prepare`, `commit_prepared`,
+   * `rollback_prepared`.
+   */
+  readonly transactions: readonly string[];
 }
 
 /** What every session of one gated pool shares. Internal: never reachable from a facade. */

@@ -24,7 +24,14 @@ import { readToken } from '../lib/principal-arg.js';
 import { UsageError } from '../lib/usage-error.js';
 import { usage } from './approvals.usage.js';
 
-const STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'denied', 'consumed', 'expired'];
+const STATUSES: readonly ApprovalStatus[] = [
+  'pending',
+  'approved',
+  'reserved',
+  'denied',
+  'consumed',
+  'expired',
+];
 
 const flags = {
   store: { type: 'string' },
@@ -227,6 +234,8 @@ function describeApproval(a: ApprovalRequest): string {
   field('created', a.createdAt);
   field(a.status === 'approved' ? 'usable until' : 'expires', until(a));
   if (a.decidedAt !== undefined) field('decided', a.decidedAt);
+  if (a.status === 'reserved' && a.reservedAt !== undefined)
+    field('reserved', `${a.reservedAt} (by an open transaction)`);
   if (a.consumedAt !== undefined) field('used', a.consumedAt);
   lines.push('request:');
   for (const line of describeRequest(a.request).split('\n')) lines.push(`  ${safe(line)}`);

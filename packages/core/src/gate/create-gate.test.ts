@@ -169,6 +169,38 @@ describe('createGate', () => {
     expect((err as ReviewRequiredError).approvalId).toMatch(/./);
   });
 
+  it('an adapter that reserves grants is handed the reservation; one that fails before execute releases it', async () => {
+    const { portcullis, log } = await setup();
+    const ended: string[] = [];
+    const base = toyAdapter(log);
+    let failEffects = true;
+    const adapter: GateAdapter<Call, Raw, Raw> = {
+      ...base,
+      reservesGrants: true,
+      effects: () => {
+        if (failEffects) throw new Error('effects failed');
+        return undefined;
+      },
+      async execute(call, run) {
+        const raw = await base.execute(call, run);
+        ended.push(run.authorization.reservation?.approvalId ?? 'no reservation');
+        await run.authorization.reservation?.end('consumed');
+        return raw;
+      },
+    };
+    const session = createGate({ portcullis, target: 'bastion', adapter }).open(alice);
+    const held = await session.run({ command: 'restart web' }).catch((e: unknown) => e);
+    const id = (held as ReviewRequiredError).approvalId;
+    await portcullis.approvals.approve(id, bob);
+    await expect(session.run({ command: 'restart web' })).rejects.toThrow('effects failed');
+    expect(log).toEqual([]);
+    expect((await portcullis.approvals.get(id))?.status).toBe('approved');
+    failEffects = false;
+    await session.run({ command: 'restart web' });
+    expect(ended).toEqual([id]);
+    expect((await portcullis.approvals.get(id))?.status).toBe('consumed');
+  });
+
   it('decides a repeated request once per principal, request and session state', async () => {
     const { portcullis, log, classified } = await setup();
     const gate = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) });

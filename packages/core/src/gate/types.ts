@@ -217,6 +217,14 @@ export interface GateAdapter<Call, Raw, Result, Effects = undefined> {
   safeError?(error: unknown, mask: (text: string) => string, target: string): Error | undefined;
   /** How the caps are raised in this adapter's options, for the cap error's message. */
   readonly capsHint?: string;
+  /**
+   * True for an adapter whose requests can run inside a transaction that may roll back (SQL):
+   * a `once` grant a request uses is then reserved (`run.authorization.reservation`), and the
+   * adapter must end every reservation its `execute` is handed — `consumed` once the
+   * transaction committed or may have, `released` when it certainly did not. The runtime
+   * releases it itself when the request fails before `execute` is called.
+   */
+  readonly reservesGrants?: boolean;
 }
 
 /** Options of {@link createGate}. */

@@ -15,6 +15,7 @@ import { capError, createCapMeter } from '../result-caps.js';
 import { toSafeError } from '../safe-error.js';
 import type {
   GateAdapter,
+  GateRequest,
   GateResultRecord,
   GateRun,
   GateRunOptions,
@@ -142,6 +143,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
       ...(gate.context === undefined ? {} : { context: gate.context }),
       ...(session === undefined ? {} : { session }),
       review,
+      ...(adapter.reservesGrants === true ? { reserveGrant: true } : {}),
     };
     if (gate.refuse !== undefined) await refuse(gate.refuse, input);
     // An adapter's shorter key describes what the built-in classifiers read; another classifier
@@ -149,7 +151,27 @@ export function openGateSession<Call, Raw, Result, Effects>(
     const requestKey = gate.key !== undefined && builtIn ? gate.key : canonicalJson(gate.request);
     const key = `${principalKey}\u0000${requestKey}\u0000${gate.state ?? ''}`;
     const { auth, plan } = await authorize(input, key);
+    try {
+      await prepareAndRun(auth, plan, session, gate, call, deliver, fail);
+    } catch (err) {
+      // Until execute has it, a reserved grant is this runtime's: nothing ran, so release it.
+      if (!handedOver.has(auth)) await auth.reservation?.end('released');
+      throw err;
+    }
+  };
 
+  // Execute's runs that were handed a reservation (ending it is then the adapter's job).
+  const handedOver = new WeakSet<Authorization>();
+
+  const prepareAndRun = async (
+    auth: Authorization,
+    plan: Plan | undefined,
+    session: SessionRecorder | undefined,
+    gate: GateRequest,
+    call: Call,
+    deliver: (value: Result) => void,
+    fail: (error: unknown) => void,
+  ): Promise<void> => {
     const cached = plan?.masking;
     let masking = cached !== undefined && cached.profile === auth.mask ? cached.plan : undefined;
     if (masking === undefined) {
@@ -258,6 +280,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
     let value: Result;
     let record: GateResultRecord;
     try {
+      handedOver.add(auth);
       const executing = adapter.execute(call, run);
       // The caller hears of a stop at once; the queue moves on only once the executor has
       // stopped.
