@@ -8,7 +8,7 @@ import {
 } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { createGate, createGateQueue, type GateSession, type Principal } from '@portcullis/core';
+import { createGate, createGateQueue, type GateSession, type PrincipalInput } from '@portcullis/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { KubeCall } from './lib/kube-call.js';
 import { kubeAdapter, type KubeRaw } from './lib/kube-adapter.js';
@@ -104,11 +104,14 @@ export async function createKubeGate<K extends KubeConfigLike>(
   const sessions = new Map<string, Entry>();
   const sockets = new Set<Socket>();
   const chosen = new WeakMap<IncomingMessage, string>();
-  const wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    maxPayload: 16 << 20,
-    handleProtocols: (_offered, req) => chosen.get(req) ?? false,
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 << 20 });
+  // The gate answers with the subprotocol the API server chose. ws would refuse a subprotocol
+  // that is not an HTTP token, and kubectl's port-forward offers `SPDY/3.1+portforward.k8s.io`
+  // (a `/` in it), so the offer is taken out of the request before ws sees it (it was read
+  // and filtered already) and the choice is written into the handshake answer here.
+  wss.on('headers', (headers: string[], req: IncomingMessage) => {
+    const protocol = chosen.get(req);
+    if (protocol !== undefined && protocol !== '') headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
   });
 
   const authenticate = (req: IncomingMessage): Entry | undefined => {
@@ -215,9 +218,15 @@ export async function createKubeGate<K extends KubeConfigLike>(
       ...requestParts(req),
       protocols,
       accept: (protocol) =>
-        new Promise<WebSocket>((resolve) => {
+        new Promise<WebSocket>((resolve, reject) => {
+          // Only a subprotocol the client offered goes into the answer (and no header injection).
+          if (protocol !== '' && !protocols.includes(protocol)) {
+            reject(new Error('the API server chose a subprotocol the client did not offer'));
+            return;
+          }
           settled = true;
           chosen.set(req, protocol);
+          delete req.headers['sec-websocket-protocol'];
           wss.handleUpgrade(req, socket, head, resolve);
         }),
       refuse: (code, contentType, body) => {
@@ -256,7 +265,7 @@ export async function createKubeGate<K extends KubeConfigLike>(
   const plainUrl = `http://127.0.0.1:${await listen(plain, 0)}`;
   const caData = Buffer.from(tls.cert).toString('base64');
 
-  const open = (principal: Principal, sessionOptions: KubeSessionOptions = {}): KubeSession<K> => {
+  const open = (principal: PrincipalInput, sessionOptions: KubeSessionOptions = {}): KubeSession<K> => {
     const token = randomBytes(32).toString('base64url');
     const key = tokenKey(token);
     const entry: Entry = {

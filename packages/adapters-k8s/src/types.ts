@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import type { Portcullis, Principal, ResultCaps, ReviewOptions } from '@portcullis/core';
+import type { Portcullis, Principal, PrincipalInput, ResultCaps, ReviewOptions } from '@portcullis/core';
 
 /**
  * The parts of a `@kubernetes/client-node` `KubeConfig` (1.x or 2.x) the gate uses. The host's
@@ -57,8 +57,13 @@ export interface KubeGate<K extends KubeConfigLike> {
    */
   readonly ca: string;
   readonly target: string;
-  /** A session for a principal the host has already authenticated. */
-  as(principal: Principal, options?: KubeSessionOptions): KubeSession<K>;
+  /**
+   * A session for a principal the host has already authenticated. `kind` may be left out: it
+   * defaults to `human` (pass `kind: 'agent'` and `actor` for an agent acting for a person).
+   *
+   * @throws TypeError when the principal has no subject, no groups list or an unknown kind.
+   */
+  as(principal: PrincipalInput, options?: KubeSessionOptions): KubeSession<K>;
   /**
    * A session for the principal a bearer token resolves to (the policy's identity).
    *

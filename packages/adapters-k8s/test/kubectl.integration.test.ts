@@ -3,6 +3,7 @@
 // (Forbidden)`, and what kubectl prints is masked.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +38,28 @@ function kubectl(...args: string[]): Promise<{ code: number; stdout: string; std
       },
     );
   });
+}
+
+/** Connects to a forwarded local port, sends `text`, and resolves with the answer's first line. */
+function roundTrip(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (c: Buffer) => {
+      answer += c.toString();
+      if (answer.includes('\n')) socket.end();
+    });
+    socket.on('end', () => {
+      resolve(answer);
+    });
+    socket.on('error', reject);
+    socket.write(text);
+  });
+}
+
+function summaryOf(data: unknown): string {
+  const summary = (data as { summary?: unknown } | undefined)?.summary;
+  return typeof summary === 'string' ? summary : '';
 }
 
 describe.skipIf(!KUBECTL)(`kubectl through the gate${SKIP}`, () => {
@@ -206,6 +229,88 @@ describe.skipIf(!KUBECTL)(`kubectl through the gate${SKIP}`, () => {
     expect(forwarded.code).not.toBe(0);
     expect(forwarded.stderr).toMatch(/Forbidden|403/);
     expect(upstreamCalls(world.api).filter((c) => c.url.includes('portforward'))).toEqual([]);
+  });
+
+  it('port-forward relays local TCP connections to the pod port, recorded as a tunnel', async () => {
+    // kubectl 1.31+ tunnels SPDY/3.1 in a WebSocket (subprotocol SPDY/3.1+portforward.k8s.io);
+    // the gate relays it to the stand-in, which answers as an API server and kubelet would.
+    const child = spawn(
+      'kubectl',
+      ['--kubeconfig', kubeconfig, 'port-forward', '-n', 'prod', 'pod/web-1', ':80'],
+      {
+        env: { PATH: process.env['PATH'] ?? '', HOME: dir },
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    try {
+      await eventually(() => /Forwarding from 127\.0\.0\.1:\d+ -> 80/.test(out), 15_000).catch(() => {
+        throw new Error(`kubectl did not forward:\n${out}\n${err}`);
+      });
+      const port = Number(/127\.0\.0\.1:(\d+) -> 80/.exec(out)?.[1]);
+      // Two connections in turn: each is its own pair of streams in the one tunnel.
+      expect(await roundTrip(port, 'hello pod\n'), err).toBe('HELLO POD\n');
+      expect(await roundTrip(port, 'second\n'), err).toBe('SECOND\n');
+    } finally {
+      child.kill();
+    }
+    expect(world.api.forwarded.get('prod/web-1')?.map((b) => b.toString())).toEqual([
+      'hello pod\n',
+      'second\n',
+    ]);
+    // One upgrade reached the stand-in, as WebSocket with the tunnel's subprotocol, after the
+    // decision; the gate never answered with SPDY, so kubectl had no fallback to take.
+    const upgrades = world.api.received.filter((r) => r.url.includes('/portforward'));
+    expect(upgrades.map((r) => [r.headers.upgrade, r.headers['sec-websocket-protocol']])).toEqual([
+      ['websocket', 'SPDY/3.1+portforward.k8s.io'],
+    ]);
+    await eventually(
+      () => world.sink.events.some((e) => e.type === 'result' && /^tunnel /.test(summaryOf(e.data))),
+      10_000,
+    );
+    const result = world.sink.events.find((e) => e.type === 'result' && /^tunnel /.test(summaryOf(e.data)));
+    const tunnel = (result?.data as { body?: Record<string, unknown> }).body;
+    expect(tunnel?.['bytesToPod']).toBeGreaterThan('hello pod\nsecond\n'.length);
+    expect(tunnel?.['bytesFromPod']).toBeGreaterThan('HELLO POD\nSECOND\n'.length);
+    expect(typeof tunnel?.['durationMs']).toBe('number');
+  });
+
+  it('port-forward to a port nothing listens on prints the pod side’s error, relayed as it is', async () => {
+    world.api.put({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'db-1', namespace: 'prod' },
+      spec: { containers: [{ name: 'db', image: 'postgres', ports: [{ containerPort: 5432 }] }] },
+    });
+    const child = spawn(
+      'kubectl',
+      ['--kubeconfig', kubeconfig, 'port-forward', '-n', 'prod', 'pod/db-1', ':6379'],
+      {
+        env: { PATH: process.env['PATH'] ?? '', HOME: dir },
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    try {
+      await eventually(() => /Forwarding from 127\.0\.0\.1:\d+ -> 6379/.test(out), 15_000).catch(() => {
+        throw new Error(`kubectl did not forward:\n${out}\n${err}`);
+      });
+      const port = Number(/127\.0\.0\.1:(\d+) -> 6379/.exec(out)?.[1]);
+      expect(await roundTrip(port, 'PING\n')).toBe('');
+      await eventually(() => err.includes('connection refused'), 10_000).catch(() => {
+        throw new Error(`no error printed:\n${out}\n${err}`);
+      });
+    } finally {
+      child.kill();
+    }
+    expect(err).toMatch(
+      /error forwarding port 6379 to pod: failed to connect to localhost:6379 inside the pod/,
+    );
+    expect(world.api.forwarded.get('prod/db-1')).toBeUndefined();
   });
 
   it('kubectl proxy still goes through the gate', async () => {

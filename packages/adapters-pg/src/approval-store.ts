@@ -3,6 +3,7 @@ import {
   ApprovalError,
   applyVote,
   consumeGrant,
+  endReservation,
   grantCovers,
   matchesFilter,
   newApprovalRequest,
@@ -15,6 +16,7 @@ import {
   type ApprovalVoteInput,
   type CreateApprovalInput,
   type GrantQuery,
+  type ReservationOutcome,
 } from '@portcullis/core';
 import pg from 'pg';
 import type { ClientBase, Pool, PoolClient } from 'pg';
@@ -55,6 +57,13 @@ export interface PgApprovalStoreOptions {
 export interface PgApprovalStore extends ApprovalStore {
   /** The schema it works in. */
   readonly schema: string;
+  /** Always present here: this store supports reservations (see `ApprovalStore`). */
+  endReservation(
+    id: string,
+    holder: string,
+    outcome: ReservationOutcome,
+    at: Date,
+  ): Promise<ApprovalRequest | undefined>;
   /**
    * Closes the listening connection and fails every pending `waitFor` with
    * `ERR_APPROVAL_STORE`; later operations reject the same way. The pool is the host's and stays
@@ -79,8 +88,8 @@ const LIVE_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved'];
  * schema. Each operation is one transaction that locks the rows it decides on (`SELECT … FOR
  * UPDATE`; creation also takes an advisory lock on the request hash) and decides with the same
  * pure functions as the in-memory store (`newApprovalRequest`, `applyVote`, `settleApproval`,
- * `consumeGrant`, `grantCovers`, `matchesFilter`), so of any number of concurrent callers in any
- * number of processes exactly one consumes a `once` grant. Changes are announced with NOTIFY on
+ * `consumeGrant`, `endReservation`, `grantCovers`, `matchesFilter`), so of any number of
+ * concurrent callers in any number of processes exactly one consumes (or reserves) a `once` grant. Changes are announced with NOTIFY on
  * `<schema>_approvals` after they commit: `waitFor` and `subscribe` in every process wake through
  * one dedicated LISTEN connection per store, re-opened if it drops.
  *
@@ -404,11 +413,28 @@ export function createPgApprovalStore(pool: Pool, options: PgApprovalStoreOption
           for (const row of rows.rows) {
             const used = consumeGrant(parseRecord(row.id, row.record), query);
             if (used === undefined) continue;
-            await update(client, used, 'consumed');
-            after(announce(used, 'consumed'));
+            // A reservation is not a use yet: subscribers hear `consumed` when it is spent.
+            const kind = used.status === 'consumed' ? 'consumed' : 'settled';
+            await update(client, used, kind);
+            after(announce(used, kind));
             return used;
           }
           return undefined;
+        }),
+      );
+    },
+
+    async endReservation(id: string, holder: string, outcome: ReservationOutcome, at: Date) {
+      assertId(id);
+      return await guard(id, () =>
+        inTransaction(pool, async (client, after) => {
+          const locked = await readRow(client, id, true);
+          const ended = locked === undefined ? undefined : endReservation(locked, holder, outcome, at);
+          if (ended === undefined) return undefined;
+          const kind = ended.status === 'consumed' ? 'consumed' : 'settled';
+          await update(client, ended, kind);
+          after(announce(ended, kind));
+          return ended;
         }),
       );
     },

@@ -1,4 +1,10 @@
-import { createGate, type BypassError, type Gate, type Portcullis, type Principal } from '@portcullis/core';
+import {
+  createGate,
+  type BypassError,
+  type Gate,
+  type Portcullis,
+  type PrincipalInput,
+} from '@portcullis/core';
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import { withConfigTraps } from './lib/config-trap.js';
@@ -33,7 +39,7 @@ const POOL_KEY = Symbol('gated-pool');
  * @example
  * ```ts
  * const db = createGatedPool({ config: { connectionString: process.env.DATABASE_URL }, portcullis, target: 'warehouse' });
- * const session = db.as({ subject: 'alice', groups: ['analysts'], kind: 'human' });
+ * const session = db.as({ subject: 'alice', groups: ['analysts'] }); // kind: 'human' by default
  * const { rows } = await session.query('SELECT id, email FROM customers WHERE id = $1', [7]);
  * ```
  * @throws TypeError when neither or both of `pool` and `config` are given, the pool is
@@ -77,11 +83,11 @@ export function createGatedPool(options: GatedPoolOptions): GatedPool {
     withConfigTraps(
       {
         target,
-        as: (principal: Principal, sessionOptions?: GatedSessionOptions) =>
+        as: (principal: PrincipalInput, sessionOptions?: GatedSessionOptions) =>
           impl.as(principal, sessionOptions),
         withToken: (token: string, sessionOptions?: Parameters<GatedPool['withToken']>[1]) =>
           impl.withToken(token, sessionOptions),
-        pool: (principal: Principal, sessionOptions?: GatedSessionOptions) => {
+        pool: (principal: PrincipalInput, sessionOptions?: GatedSessionOptions) => {
           assertPrincipal(principal);
           return createPoolFacade(() => impl.as(principal, sessionOptions));
         },
@@ -195,7 +201,7 @@ class GatedPoolImpl {
     this.#portcullis = settings.portcullis;
   }
 
-  as(principal: Principal, options?: GatedSessionOptions): GatedSession {
+  as(principal: PrincipalInput, options?: GatedSessionOptions): GatedSession {
     if (this.#ended !== undefined) throw new TypeError('this gated pool has ended');
     assertPrincipal(principal);
     const review = options?.review === undefined ? this.#review : checkReview(options.review);
@@ -239,16 +245,18 @@ function assertJavaScriptPool(pool: Pool): void {
   }
 }
 
-function assertPrincipal(principal: Principal): void {
+function assertPrincipal(principal: PrincipalInput): void {
   if (
     typeof principal !== 'object' ||
     (principal as unknown) === null ||
     typeof principal.subject !== 'string' ||
     principal.subject === '' ||
     !Array.isArray(principal.groups) ||
-    !['human', 'agent', 'service'].includes(principal.kind)
+    !(principal.kind === undefined || ['human', 'agent', 'service'].includes(principal.kind))
   ) {
-    throw new TypeError('as() takes a principal { subject, groups, kind }');
+    throw new TypeError(
+      "as() takes a principal { subject, groups, kind? } (kind: human, agent or service; default 'human')",
+    );
   }
 }
 

@@ -2,6 +2,7 @@
 
 // gated client
 export { createGatedPool } from './create-gated-pool.js';
+export { asPgPool } from './lib/as-pg-pool.js';
 export { PgDatabaseError } from './pg-database-error.js';
 export type { PgErrorFields } from './pg-database-error.js';
 export type {

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import type { Portcullis, Principal, ResolveOptions, ResultCaps } from '@portcullis/core';
+import type { Portcullis, Principal, PrincipalInput, ResolveOptions, ResultCaps } from '@portcullis/core';
 import type { Pool, PoolConfig } from 'pg';
 
 /** How a gated call handles a decision that needs review. */
@@ -184,8 +184,13 @@ export interface GatedSession extends GatedQueryable {
 export interface GatedPool {
   /** The policy's target name. */
   readonly target: string;
-  /** A session for a principal the host has already authenticated. */
-  as(principal: Principal, options?: GatedSessionOptions): GatedSession;
+  /**
+   * A session for a principal the host has already authenticated. `kind` may be left out: it
+   * defaults to `human` (pass `kind: 'agent'` and `actor` for an agent acting for a person).
+   *
+   * @throws TypeError when the principal has no subject, no groups list or an unknown kind.
+   */
+  as(principal: PrincipalInput, options?: GatedSessionOptions): GatedSession;
   /**
    * A session for the principal a bearer token names, verified by the engine's identity
    * resolver (with its DPoP proof when given or required).
@@ -197,7 +202,7 @@ export interface GatedPool {
    * A `pg.Pool`-shaped facade for query builders (drizzle-orm, Kysely, knex): every request one
    * of this principal's gated sessions. See {@link GatedPgPool}.
    */
-  pool(principal: Principal, options?: GatedSessionOptions): GatedPgPool;
+  pool(principal: PrincipalInput, options?: GatedSessionOptions): GatedPgPool;
   /**
    * {@link GatedPool.pool} for the principal a bearer token names.
    *

@@ -301,6 +301,62 @@ describe('the PostgreSQL approval store', () => {
     }
   });
 
+  it('of 100 concurrent reservers of one once-grant in two processes, exactly one holds it; only its holder ends it', async () => {
+    const store = await pgStore();
+    const request = sql('UPDATE orders SET total = 1 WHERE id = 2');
+    const pending = await store.create({
+      requester: agent,
+      target: 'warehouse',
+      request,
+      actions: [{ operation: 'update', resource: 'orders' }],
+      requirements: [requirement()],
+      at: new Date(),
+    });
+    await store.vote(pending.id, { approver: bob, verdict: 'approve' }, new Date());
+    const changes: string[] = [];
+    const unsubscribe = store.subscribe((c: ApprovalChange) =>
+      changes.push(`${c.type}:${c.approval.status}`),
+    );
+    const otherPool = testPool(10);
+    const other = createPgApprovalStore(otherPool, { schema: store.schema });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          (i % 2 === 0 ? store : other).consume({
+            ...grantQuery(agent, request, new Date()),
+            reserve: `holder-${i}`,
+          }),
+        ),
+      );
+      const used = results.filter((r) => r !== undefined);
+      expect(used).toHaveLength(1);
+      const holder = used[0]!.reservedBy ?? '';
+      expect(used[0]).toMatchObject({ id: pending.id, status: 'reserved' });
+      expect(holder).toMatch(/^holder-\d+$/);
+      expect(await other.endReservation(pending.id, 'someone-else', 'released', new Date())).toBeUndefined();
+      expect(await store.consume(grantQuery(agent, request, new Date()))).toBeUndefined();
+      await expect(other.endReservation(pending.id, holder, 'released', new Date())).resolves.toMatchObject({
+        status: 'approved',
+      });
+      expect((await store.get(pending.id, new Date()))?.reservedBy).toBeUndefined();
+      await expect(
+        store.consume({ ...grantQuery(agent, request, new Date()), reserve: 'again' }),
+      ).resolves.toMatchObject({ status: 'reserved', reservedBy: 'again' });
+      await expect(store.endReservation(pending.id, 'again', 'consumed', new Date())).resolves.toMatchObject({
+        status: 'consumed',
+      });
+      expect(await store.endReservation(pending.id, 'again', 'released', new Date())).toBeUndefined();
+      expect(await store.get(pending.id, new Date())).toMatchObject({ status: 'consumed' });
+      // Subscribers hear of the grant once it is spent, not while it is reserved or released.
+      unsubscribe();
+      expect(changes).toEqual(['consumed:consumed']);
+    } finally {
+      unsubscribe();
+      await other.close();
+      await otherPool.end();
+    }
+  });
+
   it('through the engine, 100 concurrent runs of one approved request: exactly one is authorized', async () => {
     const store = await pgStore();
     const portcullis = await createPortcullis({ policy: parsePolicy(STORE_POLICY), approvals: store });

@@ -275,6 +275,21 @@ describe('where lineage cannot be followed, column rules fail closed', () => {
     expect(leaks(err)).toBe(false);
   });
 
+  it('in a failed transaction, a text that ends it and then reads is refused (the catalog cannot be asked)', async () => {
+    const session = gated.as(agent);
+    try {
+      await session.query('BEGIN');
+      await expect(session.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
+      const out = await session.query('ROLLBACK; SELECT * FROM key_view').catch((e: unknown) => e);
+      expect(out).toBeInstanceOf(DeniedError);
+      expect(leaks(out)).toBe(false);
+      expect((await session.query('ROLLBACK')).command).toBe('ROLLBACK');
+      await expect(session.query('SELECT * FROM key_view')).rejects.toBeInstanceOf(DeniedError);
+    } finally {
+      await session.end();
+    }
+  });
+
   it('a view over unprotected columns is read as usual', async () => {
     expect((await gated.as(agent).query('SELECT * FROM owners')).rows).toEqual([{ id: 1, owner: 'carol' }]);
     expect((await gated.as(agent).query('SELECT * FROM owner_view_of_view')).rows).toEqual([{ id: 1 }]);

@@ -1,7 +1,8 @@
 // drizzle-orm (node-postgres), Kysely (PostgresDialect) and knex (pg, connectionPool) through the
 // gated pool facade, on the test database: select with masking, insert … returning, a
 // transaction, a denial, a review approved by another person, and what a raw pool would do.
-import { DeniedError, ReviewRequiredError, type Portcullis } from '@portcullis/core';
+import { inspect } from 'node:util';
+import { DeniedError, portcullisErrorOf, ReviewRequiredError, type Portcullis } from '@portcullis/core';
 import {
   configuredServerUrl,
   createTestDatabase,
@@ -40,23 +41,19 @@ async function orderIds(): Promise<number[]> {
 }
 
 /** The Portcullis error a library may have wrapped (drizzle: `cause`). */
-function unwrap(err: unknown): unknown {
-  let e = err;
-  for (
-    let i = 0;
-    i < 3 && e instanceof Error && !(e instanceof DeniedError || e instanceof ReviewRequiredError);
-    i++
-  ) {
-    e = e.cause;
-  }
-  return e;
-}
+const unwrap = portcullisErrorOf;
 
 /** What each library must do; ids are per library so the runs do not collide. */
 interface Library {
   readonly name: string;
   readonly base: number;
   readonly make: (principal: typeof alice) => { run: Ops; close: () => Promise<void> };
+  /**
+   * What the library throws for a Portcullis error `e` whose message is `text`: `as-is` (the
+   * same error), `prefixed` (the same error, its message prefixed with the SQL), or `wrapped`
+   * (another error with `e` as `cause`, whose own message says nothing of it).
+   */
+  readonly throws: 'as-is' | 'prefixed' | 'wrapped';
 }
 
 interface Ops {
@@ -87,6 +84,7 @@ const libraries: Library[] = [
   {
     name: 'drizzle-orm (node-postgres)',
     base: 100,
+    throws: 'wrapped',
     make(principal) {
       const pool = gated.pool(principal);
       const d = drizzle(pool as never);
@@ -113,6 +111,7 @@ const libraries: Library[] = [
   {
     name: 'kysely (PostgresDialect)',
     base: 200,
+    throws: 'as-is',
     make(principal) {
       const k = new Kysely<KyDb>({ dialect: new PostgresDialect({ pool: gated.pool(principal) as never }) });
       return {
@@ -136,6 +135,7 @@ const libraries: Library[] = [
   {
     name: 'knex (pg, connectionPool)',
     base: 300,
+    throws: 'prefixed',
     make(principal) {
       const pool = gated.pool(principal);
       const k = knexFactory({ client: 'pg', connectionPool: pool as never });
@@ -225,6 +225,62 @@ describe.each(libraries)('$name through db.pool(principal)', (library) => {
       expect(await orderIds()).not.toContain(library.base + 5);
       await portcullis.approvals.approve(id, bob);
       expect((await run.insertOrder(library.base + 5)).map((r) => Number(r.id))).toEqual([library.base + 5]);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe.each(libraries)('$name: what the caller gets for a denial and a review', (library) => {
+  it('the typed error with its decision, reasons and approval id; the text where this library puts it', async () => {
+    const { run, close } = library.make(alice);
+    try {
+      const denial = (await run.truncate().catch((e: unknown) => e)) as Error;
+      const review = (await run.insertOrder(library.base + 7).catch((e: unknown) => e)) as Error;
+      const denied = portcullisErrorOf(denial);
+      const held = portcullisErrorOf(review);
+      expect(denied).toBeInstanceOf(DeniedError);
+      expect(held).toBeInstanceOf(ReviewRequiredError);
+      const id = (held as ReviewRequiredError).approvalId;
+      // The decision, the reasons and the approval id are in the message (after knex's prefix).
+      expect(denied?.message).toMatch(
+        /(^| - )TRUNCATE on warehouse is denied: Destructive DDL is never allowed$/,
+      );
+      expect(held?.message).toMatch(
+        new RegExp(
+          `(^| - )INSERT on warehouse needs approval by one of \\[managers\\] \\(Writes to the warehouse need a manager\\); approval id ${id};`,
+        ),
+      );
+      switch (library.throws) {
+        case 'as-is':
+          expect(denial).toBe(denied);
+          expect(review).toBe(held);
+          expect(denial.message).toBe('TRUNCATE on warehouse is denied: Destructive DDL is never allowed');
+          break;
+        case 'prefixed':
+          // knex rewrites the message of the error it rejects with: `<sql> - <message>`.
+          expect(denial).toBe(denied);
+          expect(review).toBe(held);
+          expect(denial.message).toMatch(
+            /^truncate "orders".* - TRUNCATE on warehouse is denied: Destructive DDL/,
+          );
+          expect(review.message).toContain(`approval id ${id}`);
+          break;
+        case 'wrapped':
+          // drizzle-orm: DrizzleQueryError "Failed query: <sql>\nparams: …" with the error as
+          // `cause`; its message says nothing of the denial, but console.error / util.inspect
+          // print the cause, and portcullisErrorOf finds it.
+          expect(denial).not.toBe(denied);
+          expect(denial.message).toMatch(/^Failed query: TRUNCATE orders/);
+          expect(denial.message).not.toContain('Destructive');
+          expect(denial.cause).toBe(denied);
+          expect(review.cause).toBe(held);
+          expect(inspect(denial)).toContain(
+            'TRUNCATE on warehouse is denied: Destructive DDL is never allowed',
+          );
+          expect(inspect(review)).toContain(`approval id ${id}`);
+          break;
+      }
     } finally {
       await close();
     }

@@ -1,4 +1,4 @@
-import { createGate, type Portcullis, type Principal } from '@portcullis/core';
+import { createGate, type Portcullis, type PrincipalInput } from '@portcullis/core';
 import type { ConnectConfig } from 'ssh2';
 import type { SshCall } from './internal-types.js';
 import { sshAdapter } from './lib/adapter.js';
@@ -80,7 +80,7 @@ export function createGatedSsh(options: CreateGatedSshOptions): GatedSsh {
   });
   const sessions = new Set<GatedSshSession>();
 
-  const as = (principal: Principal, sessionOptions?: GatedSshSessionOptions): GatedSshSession => {
+  const as = (principal: PrincipalInput, sessionOptions?: GatedSshSessionOptions): GatedSshSession => {
     const session = gate.open(
       principal,
       sessionOptions?.review === undefined ? undefined : { review: sessionOptions.review },

@@ -4,7 +4,14 @@
  * @packageDocumentation
  */
 import type { Duplex } from 'node:stream';
-import type { Portcullis, Principal, ResolveOptions, ReviewOptions, ResultCaps } from '@portcullis/core';
+import type {
+  Portcullis,
+  Principal,
+  PrincipalInput,
+  ResolveOptions,
+  ReviewOptions,
+  ResultCaps,
+} from '@portcullis/core';
 import type { ConnectConfig } from 'ssh2';
 
 /**
@@ -55,8 +62,13 @@ export interface GatedSshSessionOptions {
  */
 export interface GatedSsh {
   readonly target: string;
-  /** A session for a principal the host has already authenticated. */
-  as(principal: Principal, options?: GatedSshSessionOptions): GatedSshSession;
+  /**
+   * A session for a principal the host has already authenticated. `kind` may be left out: it
+   * defaults to `human` (pass `kind: 'agent'` and `actor` for an agent acting for a person).
+   *
+   * @throws TypeError when the principal has no subject, no groups list or an unknown kind.
+   */
+  as(principal: PrincipalInput, options?: GatedSshSessionOptions): GatedSshSession;
   /**
    * A session for the principal a bearer token resolves to.
    *

@@ -35,16 +35,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (entry !== undefined) writeLine(io.stderr, 'portcullis help: name one command');
       return EXIT_USAGE;
     }
-    writeLine(io.stdout, (await entry.load()).usage);
+    writeLine(io.stdout, await entry.usage());
     return EXIT_OK;
   }
   const entry = find(name, io);
   if (entry === undefined) return EXIT_USAGE;
-  const command = await entry.load();
+  // Help needs only the usage text: the command's module (and the engine) is not loaded.
   if (rest.includes('--help') || rest.includes('-h')) {
-    writeLine(io.stdout, command.usage);
+    writeLine(io.stdout, await entry.usage());
     return EXIT_OK;
   }
+  const command = await entry.load();
   try {
     return await command.run(rest, io);
   } catch (err) {

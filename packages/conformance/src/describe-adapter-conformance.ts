@@ -265,15 +265,19 @@ export function describeAdapterConformance(
         expect(closing.length, `request ${request.seq} ends in a result, output or error`).toBeGreaterThan(0);
         for (const step of steps) expect(step.seq).toBeGreaterThan(request.seq);
       }
-      // The approved write: pending, then the grant used, then its result.
+      // The approved write: pending, then the grant used (or, for an adapter whose requests can
+      // run in a transaction, reserved and then consumed as its autocommit work ends), then its
+      // result.
+      const statusOf = (e: RecordEvent): string | undefined => (e.data as { status?: string }).status;
       const used = events.find(
-        (e) => e.type === 'approval' && (e.data as { status?: string }).status === 'used',
+        (e) => e.type === 'approval' && (statusOf(e) === 'used' || statusOf(e) === 'reserved'),
       );
       expect(used).toBeDefined();
-      const after = events
-        .filter((e) => requestSeqOf(e) === requestSeqOf(used as RecordEvent))
-        .map((e) => e.type);
-      expect(after).toContain('result');
+      const steps = events.filter((e) => requestSeqOf(e) === requestSeqOf(used as RecordEvent));
+      expect(steps.map((e) => e.type)).toContain('result');
+      if (statusOf(used as RecordEvent) === 'reserved') {
+        expect(steps.filter((e) => e.type === 'approval').map(statusOf)).toContain('consumed');
+      }
     });
 
     it('gives the caller a handle that reaches no driver object and no credential', async () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ApprovalError, DeniedError, PortcullisError, ReviewRequiredError, TokenError } from './errors.js';
+import {
+  ApprovalError,
+  DeniedError,
+  PortcullisError,
+  portcullisErrorOf,
+  ReviewRequiredError,
+  TokenError,
+} from './errors.js';
 import type { Decision } from './types.js';
 
 const decision: Decision = {
@@ -25,6 +32,21 @@ describe('errors', () => {
     const err = new TokenError('ERR_JWKS_UNAVAILABLE', 'the JWKS could not be fetched', { cause });
     expect(err.cause).toBe(cause);
     expect(new TokenError('ERR_TOKEN_INVALID', 'garbage')).not.toHaveProperty('cause');
+  });
+
+  it('are found behind the wrappers of query builders, and nowhere else', () => {
+    const denied = new DeniedError('DROP on warehouse is denied: no', decision);
+    expect(portcullisErrorOf(denied)).toBe(denied);
+    const wrapped = new Error('Failed query: DROP TABLE t', {
+      cause: new Error('driver', { cause: denied }),
+    });
+    expect(portcullisErrorOf(wrapped)).toBe(denied);
+    expect(portcullisErrorOf(new Error('plain', { cause: 'text' }))).toBeUndefined();
+    const cycle: { cause?: unknown } = {};
+    cycle.cause = { cause: cycle };
+    expect(portcullisErrorOf(cycle)).toBeUndefined();
+    expect(portcullisErrorOf(undefined)).toBeUndefined();
+    expect(portcullisErrorOf('ERR_DENIED')).toBeUndefined();
   });
 
   it('distinguish a review that timed out from one still pending', () => {

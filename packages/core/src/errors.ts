@@ -218,3 +218,31 @@ export type AnyPortcullisError =
   | BypassError
   | HostKeyError
   | ResultTooLargeError;
+
+/**
+ * The Portcullis error behind `error`: `error` itself, or the first Portcullis error in its
+ * `cause` chain. Query builders differ in what they throw: Kysely passes the error through,
+ * knex prefixes its `message` with the SQL, and drizzle-orm wraps it in a `DrizzleQueryError`
+ * whose `message` is only "Failed query: …" (the denial, its reasons and the approval id are in
+ * `cause`). This finds the typed error in all three; `undefined` when there is none.
+ *
+ * @example
+ * ```ts
+ * try { await db.delete(orders) } catch (err) {
+ *   const why = portcullisErrorOf(err);
+ *   if (why?.code === 'ERR_REVIEW_REQUIRED') console.log(`ask for approval ${why.approvalId}`);
+ * }
+ * ```
+ */
+export function portcullisErrorOf(error: unknown): AnyPortcullisError | undefined {
+  const seen = new Set<unknown>();
+  let current = error;
+  // A short walk: causes can form a cycle, and no library wraps more than a few levels deep.
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    if (current instanceof PortcullisError) return current as AnyPortcullisError;
+    if (seen.has(current)) return undefined;
+    seen.add(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

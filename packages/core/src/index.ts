@@ -20,6 +20,7 @@ export type {
   MaskingProfileConfig,
   MaskStyle,
   Principal,
+  PrincipalInput,
   PrincipalKind,
   Protocol,
   Recorder,
@@ -41,6 +42,7 @@ export {
   HostKeyError,
   PolicyError,
   PortcullisError,
+  portcullisErrorOf,
   RecordingError,
   ReviewRequiredError,
   TokenError,
@@ -113,7 +115,7 @@ export { OPERATION_VOCABULARY } from './policy/vocabulary.js';
 // approvals
 export { applyVote } from './approvals/apply-vote.js';
 export { checkApprover, describeApprovers } from './approvals/check-approver.js';
-export { consumeGrant, grantCovers } from './approvals/consume-grant.js';
+export { consumeGrant, endReservation, grantCovers } from './approvals/consume-grant.js';
 export { grantTerms } from './approvals/grant-terms.js';
 export type { GrantTerms } from './approvals/grant-terms.js';
 export { actorsOf, canonicalRequest, hashRequest, hashScope } from './approvals/hash-request.js';
@@ -135,6 +137,7 @@ export type {
   ApprovalVoteInput,
   CreateApprovalInput,
   GrantQuery,
+  ReservationOutcome,
 } from './approvals/types.js';
 
 // engine
@@ -144,6 +147,7 @@ export type {
   AuthorizeInput,
   Classify,
   DecideInput,
+  GrantReservation,
   Portcullis,
   PortcullisApprovals,
   PortcullisOptions,
@@ -200,9 +204,22 @@ export type { FormatVerifyReportOptions } from './record/format-verify-report.js
 export { readRecording } from './record/read-recording.js';
 export type { ReadRecordingResult, RecordedSession, SkippedLine } from './record/read-recording.js';
 export { readRecordingFile } from './record/read-recording-file.js';
-export { formatSession } from './record/format-session.js';
-export type { FormatSessionOptions } from './record/format-session.js';
-export { toAsciicast } from './record/to-asciicast.js';
+export { createSessionFormatter, formatSession, sessionHeadOf } from './record/format-session.js';
+export type {
+  FormatSessionOptions,
+  SessionFormatter,
+  SessionFormatterOptions,
+  SessionHead,
+} from './record/format-session.js';
+export { indexRecordingFile, sessionEventsOfFile } from './record/recording-file-sessions.js';
+export type {
+  IndexRecordingFileOptions,
+  RecordingFileIndex,
+  RecordingFileReadOptions,
+  RecordingFileSession,
+} from './record/recording-file-sessions.js';
+export { boundValueLines, requestText } from './request-text.js';
+export { streamAsciicast, toAsciicast } from './record/to-asciicast.js';
 export { escapeTerminalText, terminalSafeJson } from './record/terminal-text.js';
 export type { EscapeTerminalTextOptions } from './record/terminal-text.js';
 export type { AsciicastOptions } from './record/to-asciicast.js';
@@ -262,6 +279,7 @@ export type {
 export { createTelemetry } from './telemetry/telemetry.js';
 export type {
   AuthorizationSpan,
+  ExecutionOutcome,
   ExecutionSpan,
   ExecutionSpanInput,
   Telemetry,

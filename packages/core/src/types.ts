@@ -43,6 +43,19 @@ export interface Principal {
   readonly expiresAt?: number;
 }
 
+/**
+ * A principal as a host hands it to an adapter (`db.as(…)`, `ssh.as(…)`, `kube.as(…)`,
+ * `gate.open(…)`): a {@link Principal} whose `kind` may be left out, meaning `human` (as in
+ * policy test suites and the CLI's `--principal`). The session's `principal` has it filled in.
+ *
+ * @example
+ * ```ts
+ * const alice: PrincipalInput = { subject: 'alice', groups: ['analysts'] }; // kind: 'human'
+ * const bot: PrincipalInput = { subject: 'alice', groups: ['analysts'], kind: 'agent', actor: 'copilot' };
+ * ```
+ */
+export type PrincipalInput = Omit<Principal, 'kind'> & { readonly kind?: PrincipalKind | undefined };
+
 /** A named connection a request goes to (`warehouse`, `bastion`, `prod-cluster`). */
 export interface Target {
   readonly name: string;

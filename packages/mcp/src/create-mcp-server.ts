@@ -358,7 +358,9 @@ export function createMcpServer(principal: Principal, options: PortcullisMcpOpti
               ? `Still waiting (${String(approvals)} of ${String(needed)} approvals); ask again later.`
               : approval.status === 'consumed'
                 ? 'The approval was used by the request it approved.'
-                : `It is ${approval.status}: do not retry without a new approval.`;
+                : approval.status === 'reserved'
+                  ? 'The approval is in use by an open transaction: it is spent if that transaction commits and usable again if it rolls back.'
+                  : `It is ${approval.status}: do not retry without a new approval.`;
         return ok(
           {
             id,

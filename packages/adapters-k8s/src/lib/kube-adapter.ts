@@ -276,7 +276,12 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
     string,
     string | string[]
   >;
-  const socket = new WebSocket(`${scheme}//${target.origin.host}${call.path}`, [...call.protocols], {
+  // The subprotocols are offered, and the API server's choice checked, here rather than by ws:
+  // ws refuses names that are not HTTP tokens, and kubectl's port-forward tunnel is
+  // `SPDY/3.1+portforward.k8s.io`.
+  if (call.protocols.length > 0) headers['Sec-WebSocket-Protocol'] = call.protocols.join(', ');
+  let protocol = '';
+  const socket = new WebSocket(`${scheme}//${target.origin.host}${call.path}`, {
     ...target.tls,
     headers,
     perMessageDeflate: false,
@@ -286,6 +291,19 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
   const opened = await new Promise<
     { ok: true } | { ok: false; status: number; contentType: string; body: string }
   >((resolve, reject) => {
+    socket.once('upgrade', (res: IncomingMessage) => {
+      // Runs before ws checks the handshake: the choice is taken out of the answer so ws does
+      // not see a subprotocol it did not offer itself, and the handshake is abandoned unless
+      // the API server chose exactly one of the offered subprotocols (or none was offered).
+      const answer = res.headers['sec-websocket-protocol'];
+      delete res.headers['sec-websocket-protocol'];
+      if (answer === undefined ? call.protocols.length === 0 : call.protocols.includes(answer)) {
+        protocol = answer ?? '';
+        return;
+      }
+      reject(new Error('the API server answered the upgrade with a subprotocol that was not offered'));
+      socket.terminate();
+    });
     socket.once('open', () => {
       // Hold what the API server sends until the relay listens (ws drops unheard messages).
       socket.pause();
@@ -322,7 +340,7 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
     call.refuse(opened.status, opened.contentType, shown);
     return { status: opened.status, mode: 'refused', bytes: opened.body.length };
   }
-  const client = await call.accept(socket.protocol);
+  const client = await call.accept(protocol);
   const abort = (): void => {
     client.close(1011, 'the request passed a cap or the session ended');
     socket.close(1011);

@@ -4,12 +4,14 @@
 // discovery documents, CRUD with resourceVersion and conflicts, `Status` errors, Table output
 // for kubectl, watch streams (with replay from a resourceVersion and `410 Gone`), log streams
 // with `follow`, exec and attach over the v4/v5 WebSocket channel protocol, port-forward over
-// the WebSocket channel protocol, and proxy subresources. It is a stand-in, not an emulator:
+// the WebSocket channel protocol (client-node) and over SPDY/3.1 tunnelled in WebSocket (kubectl;
+// see spdy-port-forward.ts), and proxy subresources. It is a stand-in, not an emulator:
 // admission, RBAC, server-side apply and protobuf are not implemented.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { serveSpdyPortForward, type PodPort } from './spdy-port-forward.js';
 import { readTar, writeTar } from './tar.js';
 
 /** One resource type the stand-in serves. */
@@ -49,6 +51,8 @@ const SUBRESOURCES: Readonly<Record<string, readonly string[]>> = {
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const CHANNEL_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+/** kubectl's port-forward: SPDY/3.1 frames inside WebSocket binary messages. */
+const SPDY_PORT_FORWARD = 'SPDY/3.1+portforward.k8s.io';
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Test hook: reads of an object with this annotation fail with its value as the message. */
@@ -274,8 +278,15 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
     perMessageDeflate: false,
     handleProtocols: (offered) => CHANNEL_PROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
+  // ws refuses subprotocols that are not HTTP tokens (kubectl's tunnel has a `/`), so a
+  // port-forward that offers it is taken out of ws's hands: the offer is removed from the
+  // request and the choice written into the answer (as a Go API server would negotiate it).
+  const tunnels = new WeakSet<IncomingMessage>();
+  wss.on('headers', (headers: string[], req: IncomingMessage) => {
+    if (tunnels.has(req)) headers.push(`Sec-WebSocket-Protocol: ${SPDY_PORT_FORWARD}`);
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' });
+    received.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers }, body: '' });
     const refuse = (code: number, text: string): void => {
       socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     };
@@ -298,9 +309,16 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
       refuse(404, 'Not Found');
       return;
     }
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (sub === 'portforward' && offered.includes(SPDY_PORT_FORWARD)) {
+      tunnels.add(req);
+      delete req.headers['sec-websocket-protocol'];
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const target = { namespace: pod.namespace ?? 'default', name: pod.name as string };
-      if (sub === 'portforward') servePortForward(ws, target, pod.query);
+      if (tunnels.has(req)) {
+        serveSpdyPortForward(ws, (port) => podPort(target, port));
+      } else if (sub === 'portforward') servePortForward(ws, target, pod.query);
       else serveStreams(ws, target, sub, pod.query);
     });
   });
@@ -770,6 +788,31 @@ export async function startStandInApiServer(options: { token?: string } = {}): P
       frame(3, JSON.stringify(result));
       ws.close(1000);
     })();
+  }
+
+  /**
+   * The process behind a pod's port: an echo server that answers in upper case. A pod whose
+   * containers declare ports listens only on those; a connection to another is refused, as
+   * the container runtime reports it.
+   */
+  function podPort(pod: { namespace: string; name: string }, port: number): PodPort | string {
+    const key = `${pod.namespace}/${pod.name}`;
+    const object = store.get(keyOf(RESOURCES[0] as ResourceType, pod.namespace, pod.name))?.object;
+    const containers = ((object?.['spec'] as { containers?: unknown } | undefined)?.containers ?? []) as {
+      ports?: { containerPort?: number }[];
+    }[];
+    const declared = containers.flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
+    if (declared.length > 0 && !declared.includes(port)) {
+      return `failed to connect to localhost:${port} inside the pod: connection refused`;
+    }
+    const seen: Buffer[] = forwarded.get(key) ?? [];
+    forwarded.set(key, seen);
+    return {
+      answer(data) {
+        seen.push(Buffer.from(data));
+        return Buffer.from(data.toString('utf8').toUpperCase());
+      },
+    };
   }
 
   function servePortForward(

@@ -6,6 +6,7 @@ import type { Pool, PoolClient } from 'pg';
 const STATUSES: ReadonlySet<string> = new Set<ApprovalStatus>([
   'pending',
   'approved',
+  'reserved',
   'denied',
   'consumed',
   'expired',

@@ -12,7 +12,8 @@ const CONFIG_KEYS = ['connectionString', 'host', 'port', 'user', 'password', 'da
 export const SUPPORTED_WIRING =
   'pass a gated pool where a pg.Pool is expected — drizzle(db.pool(principal)), ' +
   'new PostgresDialect({ pool: db.pool(principal) }), ' +
-  "knex({ client: 'pg', connectionPool: db.pool(principal) }) — see docs/adapters/pg.md";
+  "knex({ client: 'pg', connectionPool: db.pool(principal) }), " +
+  'new PrismaPg(asPgPool(db.pool(principal))) — see docs/adapters/pg.md';
 
 /**
  * Adds throwing, enumerable `host`/`connectionString`/… getters and a `toJSON` (which keeps

@@ -4,7 +4,7 @@
  * approve, execute, mask, record) is the core gate runtime's; this file routes pg's call shapes
  * into it, and runs transactions.
  */
-import { createGateQueue, type Gate, type GateQueue, type Principal } from '@portcullis/core';
+import { createGateQueue, type Gate, type GateQueue, type PrincipalInput } from '@portcullis/core';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PoolClient } from 'pg';
 import type { CursorCall, PgCall, QueryCall, StreamCall } from '../internal-types.js';
@@ -42,7 +42,7 @@ interface Hold {
 export function createGatedSession(
   gate: Gate<PgGateCall, PgResult>,
   ctx: PoolContext,
-  principal: Principal,
+  principal: PrincipalInput,
   review: GatedReviewOptions,
   onEnd: (session: GatedSession) => void,
 ): GatedSession {
@@ -149,9 +149,12 @@ export function createGatedSession(
           return facade;
         },
         end: (): Promise<void> =>
-          session.end(() => {
-            conn.close();
-            onEnd(facade);
+          session.end(async () => {
+            try {
+              await conn.close();
+            } finally {
+              onEnd(facade);
+            }
           }),
       },
       'a gated session',

@@ -4,6 +4,7 @@
  * driver) and shape (the driver's result → the caller's masked result).
  */
 import {
+  DeniedError,
   ResultTooLargeError,
   type GateAdapter,
   type GateRequest,
@@ -34,7 +35,14 @@ import { runInternal } from './run-internal.js';
 import { stateRefusal } from './state-guard.js';
 import { pgSafeError } from './safe-error.js';
 import { RAW_TEXT, shapeResult, type RawResult } from './shape-result.js';
-import { bypassOf, issueTickets, queryTickets, revokeTickets } from './wire-guard.js';
+import {
+  bypassOf,
+  issueTickets,
+  queryTickets,
+  revokeTickets,
+  settledStatus,
+  transactionStatus,
+} from './wire-guard.js';
 
 /** One call as the gate runs it: the normalised pg call and where it runs. */
 export interface PgGateCall {
@@ -101,6 +109,8 @@ export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw
     shape: (raw: PgRaw, run: GateRun<SqlEffects>) => shape(raw, run, ctx.resultRows),
     safeError: pgSafeError,
     capsHint: 'createGatedPool({ caps: { … } })',
+    // A statement inside BEGIN … may still be rolled back: its grant is spent at COMMIT.
+    reservesGrants: true,
   };
   return Object.freeze(adapter);
 }
@@ -152,10 +162,24 @@ async function connectionLineage(
   text: string,
   masking: MaskingPlan,
   conn: PgConnection,
+  effects: SqlEffects,
 ): Promise<SqlLineage> {
   const prepared = (name: string): string | undefined => conn.preparedSql(name)?.statement;
   if (!masking.masker.hasColumnRules) return lineageFor(text, masking);
   const written = lineageFor(text, masking, { prepared });
+  // Transaction control alone reads nothing. In a failed transaction the server refuses every
+  // other statement (so does a catalog query); a text that ends the failed transaction and then
+  // reads cannot be checked first.
+  const control = effects.statements > 0 && effects.transactions.length === effects.statements;
+  if (control) return written;
+  if (transactionStatus(client) === 'E') {
+    if (effects.transactions.length === 0) return written;
+    return {
+      ...written,
+      denied:
+        'the transaction has failed: end it (ROLLBACK) in a request of its own before reading, so the catalog can be checked',
+    };
+  }
   const { facts, beforeCatalog } = await resolveRelations(written.relations, (sql, values) =>
     runInternal(client, sql, values),
   );
@@ -182,18 +206,22 @@ async function onConnection<T>(
   const stop = (): void => {
     (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   };
-  run.signal.addEventListener('abort', stop, { once: true });
+  const unlisten = run.onStop(stop);
   let broken = false;
   try {
     return await work(client);
   } catch (err) {
     // A query stopped at a cap has drained its reply and can be reused; a cursor stopped at one
-    // still has its portal open, so its connection is closed.
-    broken = !isServerError(err) && !(drained && err instanceof ResultTooLargeError);
+    // still has its portal open, so its connection is closed. A refusal before anything was sent
+    // (a column rule, a prepared statement changed on the server) leaves it as it was.
+    broken =
+      !isServerError(err) &&
+      !(drained && err instanceof ResultTooLargeError) &&
+      !(err instanceof DeniedError);
     throw err;
   } finally {
-    run.signal.removeEventListener('abort', stop);
-    if (gateCall.hold === undefined) gateCall.conn.afterUse(client, broken || run.signal.aborted);
+    unlisten();
+    if (gateCall.hold === undefined) gateCall.conn.afterUse(client, broken || run.stopped);
   }
 }
 
@@ -216,13 +244,22 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       ...(extended ? { queryMode: 'extended' as const } : {}),
     };
     const tickets = queryTickets({ text, values: call.values, extended });
-    const lineage = await connectionLineage(client, text, run.masking, conn);
-    assertLineage(lineageRefusal(lineage));
+    // Checked on this connection right before the statement is sent; a refusal here sent
+    // nothing, so the request's own grant goes back.
+    let lineage: SqlLineage;
+    try {
+      await verifyPrepared(run.effects.executes, conn, (sql) => runInternal(client, sql));
+      lineage = await connectionLineage(client, text, run.masking, conn, run.effects);
+      assertLineage(lineageRefusal(lineage));
+    } catch (err) {
+      await run.authorization.reservation?.end('released');
+      throw err;
+    }
     const onNotice = (notice: unknown): void => {
       conn.notice(notice, run.masking);
     };
-    await verifyPrepared(run.effects.executes, conn, (sql) => runInternal(client, sql));
     let raw: RawResult | RawResult[];
+    const before = await statusBefore(client);
     client.on('notice', onNotice);
     issueTickets(client, tickets);
     try {
@@ -233,6 +270,17 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       const closed = bypassOf(client);
       if (closed !== undefined) throw closed;
     } catch (err) {
+      revokeTickets(client);
+      client.off('notice', onNotice);
+      await conn.settleGrants(
+        {
+          before,
+          after: await statusAfter(client, err, true),
+          outcome: outcomeOf(err),
+          effects: run.effects,
+        },
+        run.authorization.reservation,
+      );
       conn.afterStatement(run.effects, run.authorization.actions, false, text);
       forgetChangedNames(conn.named, client, run.effects);
       throw withheldError(err, readsProtected(lineage));
@@ -240,6 +288,16 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       revokeTickets(client);
       client.off('notice', onNotice);
     }
+    await conn.settleGrants(
+      {
+        before,
+        after: transactionStatus(client),
+        outcome: 'ok',
+        command: Array.isArray(raw) ? undefined : (raw.command ?? undefined),
+        effects: run.effects,
+      },
+      run.authorization.reservation,
+    );
     if (name !== undefined) conn.named.set(name, text);
     conn.afterStatement(run.effects, run.authorization.actions, true, text);
     forgetChangedNames(conn.named, client, run.effects);
@@ -294,22 +352,49 @@ function sendCapped(
 function executeCursor(gateCall: PgGateCall, run: GateRun<SqlEffects>): Promise<PgRaw> {
   const call = gateCall.call as CursorCall | StreamCall;
   return onConnection(gateCall, run, false, async (client) => {
-    await verifyPrepared(run.effects.executes, gateCall.conn, (sql) => runInternal(client, sql));
-    // A cursor's rows are masked as they stream, by column source only: a result column
-    // computed from a protected column cannot be redacted there, so such a cursor is refused.
-    const lineage = await connectionLineage(client, call.text, run.masking, gateCall.conn);
-    assertLineage(lineageRefusal(lineage) ?? cursorRefusal(lineage));
-    const cursor = await openCursor({
-      ctx: gateCall.conn.ctx,
-      client,
-      call,
-      run,
-      onNotice: (notice) => {
-        gateCall.conn.notice(notice, run.masking);
-      },
-    });
+    const { conn } = gateCall;
+    // Checked on this connection right before anything of the request is sent; a refusal here
+    // sent nothing, so the request's own grant goes back.
+    try {
+      await verifyPrepared(run.effects.executes, conn, (sql) => runInternal(client, sql));
+      // A cursor's rows are masked as they stream, by column source only: a result column
+      // computed from a protected column cannot be redacted there, so such a cursor is refused.
+      const lineage = await connectionLineage(client, call.text, run.masking, conn, run.effects);
+      assertLineage(lineageRefusal(lineage) ?? cursorRefusal(lineage));
+    } catch (err) {
+      await run.authorization.reservation?.end('released');
+      throw err;
+    }
+    const before = await statusBefore(client);
+    const settle = async (error: unknown): Promise<void> => {
+      await conn.settleGrants(
+        {
+          before,
+          after: await statusAfter(client, error, false),
+          outcome: error === undefined ? 'ok' : outcomeOf(error),
+          effects: run.effects,
+        },
+        run.authorization.reservation,
+      );
+    };
+    let cursor: CursorHandle;
+    try {
+      cursor = await openCursor({
+        ctx: conn.ctx,
+        client,
+        call,
+        run,
+        onNotice: (notice) => {
+          conn.notice(notice, run.masking);
+        },
+      });
+    } catch (err) {
+      await settle(err);
+      throw err;
+    }
     gateCall.opened?.(cursor);
     const outcome = await cursor.finished;
+    await settle(outcome.error);
     if (outcome.error !== undefined) throw outcome.error as Error;
     return { kind: 'cursor', outcome };
   });
@@ -361,6 +446,27 @@ function shape(
       masked,
     },
   };
+}
+
+/** The transaction status before a statement, once the server answered everything earlier. */
+async function statusBefore(client: PoolClient): Promise<string> {
+  return (await settledStatus(client)) ?? '?';
+}
+
+/**
+ * The transaction status after a statement that ended with `error` (or none), once the server
+ * answered it; `undefined` for a connection that is gone or that {@link onConnection} closes for
+ * this error (waiting for its answer would wait for that close).
+ */
+function statusAfter(client: PoolClient, error: unknown, drained: boolean): Promise<string | undefined> {
+  if (error !== undefined && !isServerError(error) && !(drained && error instanceof ResultTooLargeError)) {
+    return Promise.resolve(undefined);
+  }
+  return settledStatus(client);
+}
+
+function outcomeOf(error: unknown): 'server-error' | 'other' {
+  return isServerError(error) ? 'server-error' : 'other';
 }
 
 function isServerError(err: unknown): boolean {

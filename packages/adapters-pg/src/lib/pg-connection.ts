@@ -3,11 +3,12 @@
  * state for it (a transaction, prepared statements), the statements it prepared, and its notice
  * listeners. Internal: the facade never exposes it.
  */
-import type { Action, ClassifyContext, MaskingPlan } from '@portcullis/core';
+import type { Action, ClassifyContext, GrantReservation, MaskingPlan } from '@portcullis/core';
 import type { PoolClient } from 'pg';
 import type { GatedNotice } from '../types.js';
 import type { PoolContext, SqlEffects } from './pool-context.js';
 import { claimConnection } from './connection-reset.js';
+import { grantFate, type StatementEnd } from './grant-fate.js';
 import { bypassOf, transactionStatus } from './wire-guard.js';
 
 // Operations after which table and column names may have changed.
@@ -38,8 +39,14 @@ export interface PgConnection {
    * after DDL.
    */
   afterStatement(effects: SqlEffects, actions: readonly Action[], succeeded: boolean, text: string): void;
-  /** Releases the pinned connection (the session ends). */
-  close(): void;
+  /**
+   * After a statement, before its caller hears of it: decides the fate of the `once` grants
+   * reserved in the transaction so far, and of `reservation` (the statement's own), with
+   * {@link grantFate} — keep, consume or release — and ends them in the approval store.
+   */
+  settleGrants(end: StatementEnd, reservation: GrantReservation | undefined): Promise<void>;
+  /** Releases the pinned connection (the session ends); resolves once held grants are released. */
+  close(): Promise<void>;
   readonly listeners: Set<(notice: GatedNotice) => void>;
   /** Passes a server notice, masked, to the listeners. */
   notice(notice: unknown, masking: MaskingPlan): void;
@@ -70,9 +77,23 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
   // This session, as the connection-reset module knows it: another session's connection is reset first.
   const owner = {};
   let state: string | undefined = '';
+  // The grants reserved by statements of the transaction open on the pinned connection, and
+  // the store calls that end reservations (a session's end waits for them).
+  const held: GrantReservation[] = [];
+  let ending: Promise<void> = Promise.resolve();
+
+  const endHeld = (outcome: 'consumed' | 'released'): Promise<void> => {
+    if (held.length === 0) return ending;
+    const ended = held.splice(0).map((r) => r.end(outcome));
+    ending = Promise.all([ending, ...ended]).then(noop);
+    return ending;
+  };
 
   const release = (client: PoolClient, destroy: boolean): void => {
     if (pinned === client) pinned = undefined;
+    // A connection closed with a transaction open rolls it back: nothing held was committed.
+    // One given back to the pool has no transaction open; anything still held is spent.
+    if (held.length > 0) void endHeld(destroy ? 'released' : 'consumed');
     ctx.release(client, destroy);
   };
 
@@ -87,6 +108,8 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
     },
     state: () => (state ??= JSON.stringify([...prepared].sort(([a], [b]) => (a < b ? -1 : 1)))),
     acquire: async () => {
+      // Grants a closed connection released are usable again before this session goes on.
+      await ending;
       if (pinned !== undefined) return pinned;
       const client = await ctx.acquire(onBypass);
       try {
@@ -135,9 +158,16 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
         }
       }
     },
+    settleGrants(end, reservation) {
+      if (reservation !== undefined) held.push(reservation);
+      const fate = grantFate(end);
+      if (fate === 'keep') return ending;
+      return endHeld(fate === 'consume' ? 'consumed' : 'released');
+    },
     close() {
       // Server-side state (a transaction, prepared statements) must not reach another session.
       if (pinned !== undefined) release(pinned, true);
+      return ending;
     },
     listeners,
     notice(notice, masking) {
@@ -164,4 +194,8 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
       }
     },
   };
+}
+
+function noop(): void {
+  // Reservations never reject; nothing to do once they have ended.
 }

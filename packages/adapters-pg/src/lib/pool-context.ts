@@ -33,6 +33,14 @@ export interface SqlEffects {
   readonly deallocatesAll: boolean;
   /** The SQL-level prepared statements the text runs (`EXECUTE name`, `EXPLAIN EXECUTE name`, …). */
   readonly executes: readonly string[];
+  /** How many statements the text holds (0 when it could not be analysed). */
+  readonly statements: number;
+  /**
+   * The transaction-control statements, in order, by kind: `begin`, `start`, `commit`,
+   * `rollback`, `savepoint`, `release`, `rollback_to`, `prepare`, `commit_prepared`,
+   * `rollback_prepared`.
+   */
+  readonly transactions: readonly string[];
 }
 
 /** What every session of one gated pool shares. Internal: never reachable from a facade. */

@@ -40,6 +40,28 @@ const POOL_PROTOTYPE: object = Object.freeze(
  * ```
  */
 export function createPoolFacade(open: () => GatedSession): GatedPgPool {
+  const made = buildPoolFacade(open);
+  facades.add(made);
+  return made;
+}
+
+/** Every pool facade this module built: what {@link isPoolFacade} recognises. */
+const facades = new WeakSet<object>();
+
+/**
+ * Whether `value` is a pool facade of a gated pool (`db.pool(principal)`), not a look-alike.
+ *
+ * @example
+ * ```ts
+ * isPoolFacade(db.pool(alice)); // true
+ * isPoolFacade(new pg.Pool()); // false
+ * ```
+ */
+export function isPoolFacade(value: unknown): value is GatedPgPool {
+  return typeof value === 'object' && value !== null && facades.has(value);
+}
+
+function buildPoolFacade(open: () => GatedSession): GatedPgPool {
   const clients = new Set<GatedSession>();
   let shared: GatedSession | undefined;
   let ended: Promise<void> | undefined;

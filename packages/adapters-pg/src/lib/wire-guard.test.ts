@@ -8,6 +8,7 @@ import {
   issueTickets,
   queryTickets,
   revokeTickets,
+  settledStatus,
   transactionStatus,
 } from './wire-guard.js';
 
@@ -261,6 +262,36 @@ describe('the backstop', () => {
     expect(transactionStatus(client)).toBe('I');
     client.connection.emit('readyForQuery', { status: 'T' });
     expect(transactionStatus(client)).toBe('T');
+  });
+
+  it('settles the status once every Query and Sync written has its ReadyForQuery; a closed connection has none', async () => {
+    const { client } = fakeClient();
+    await expect(settledStatus(client)).resolves.toBe('I');
+    issueTickets(client, [
+      ...queryTickets({ text: 'BEGIN' }),
+      ...queryTickets({ text: 'SELECT $1', values: [1] }),
+    ]);
+    client.connection.stream.write(message('Q', 'BEGIN'));
+    client.connection.stream.write(
+      Buffer.concat([message('P', '', 'SELECT $1'), message('B', '', ''), message('S')]),
+    );
+    await tick();
+    const settled: (string | undefined)[] = [];
+    void settledStatus(client).then((s) => settled.push(s));
+    client.connection.emit('readyForQuery', { status: 'T' });
+    await tick();
+    expect(settled).toEqual([]);
+    client.connection.emit('readyForQuery', { status: 'E' });
+    await tick();
+    expect(settled).toEqual(['E']);
+
+    issueTickets(client, queryTickets({ text: 'COMMIT' }));
+    client.connection.stream.write(message('Q', 'COMMIT'));
+    await tick();
+    const pending = settledStatus(client);
+    client.connection.emit('end');
+    await expect(pending).resolves.toBeUndefined();
+    await expect(settledStatus(client)).resolves.toBeUndefined();
   });
 
   it.each([

@@ -51,6 +51,12 @@ interface GuardState {
   tripped: BypassError | undefined;
   /** The transaction status of the last ReadyForQuery: `I` idle, `T` in a transaction, `E` failed. */
   txStatus: string;
+  /** ReadyForQuery messages the server still owes: one per Query and per Sync written. */
+  owed: number;
+  /** The connection has closed (or was closed by the backstop). */
+  ended: boolean;
+  /** Who waits for the server to have answered everything written ({@link settledStatus}). */
+  readonly waiters: ((status: string | undefined) => void)[];
   readonly onBypass: (error: BypassError) => void;
 }
 
@@ -117,6 +123,9 @@ export function armClient(client: GuardedClient, onBypass: (error: BypassError) 
     tickets: new Map(),
     tripped: undefined,
     txStatus: 'I',
+    owed: 0,
+    ended: false,
+    waiters: [],
     onBypass,
     statements: new Map(),
     portals: new Set(),
@@ -144,6 +153,8 @@ export function armClient(client: GuardedClient, onBypass: (error: BypassError) 
   };
   events.prependListener('readyForQuery', (msg) => {
     state.txStatus = typeof msg.status === 'string' ? msg.status : '?';
+    state.owed = Math.max(0, state.owed - 1);
+    if (state.owed === 0) wake(state, state.txStatus);
     // Every portal ends with its transaction.
     if (state.txStatus === 'I') state.portals = new Set();
     state.pending = [];
@@ -163,6 +174,13 @@ export function armClient(client: GuardedClient, onBypass: (error: BypassError) 
     }
     state.pending = [];
   });
+  (connection as unknown as { prependListener(event: string, listener: () => void): void }).prependListener(
+    'end',
+    () => {
+      state.ended = true;
+      wake(state, undefined);
+    },
+  );
   // The server reports these settings whenever they change. Either one changed away from how
   // the classifier reads SQL means later texts could run as other statements than the ones
   // decided (an SJIS character swallowing a backslash ends an E'' literal early), whatever
@@ -209,6 +227,31 @@ export function revokeTickets(client: object): void {
 /** The transaction status the server last reported for this client (`I`, `T`, `E`). */
 export function transactionStatus(client: object): string {
   return stateOf(client).txStatus;
+}
+
+/**
+ * The transaction status once the server has answered everything written to this client's
+ * connection (its last ReadyForQuery): `I`, `T` or `E`; `undefined` when the connection closed
+ * first (its state is then unknown) or the client is not armed. pg hands a query its error on
+ * the ErrorResponse, before the ReadyForQuery that tells whether a transaction is still open.
+ *
+ * @example
+ * ```ts
+ * await client.query('COMMIT').catch(() => undefined);
+ * await settledStatus(client); // 'I'
+ * ```
+ */
+export function settledStatus(client: object): Promise<string | undefined> {
+  const state = byClient.get(client);
+  if (state === undefined || state.ended || state.tripped !== undefined) return Promise.resolve(undefined);
+  if (state.owed === 0) return Promise.resolve(state.txStatus);
+  return new Promise((resolve) => {
+    state.waiters.push(resolve);
+  });
+}
+
+function wake(state: GuardState, status: string | undefined): void {
+  for (const resolve of state.waiters.splice(0)) resolve(status);
 }
 
 /** The bypass that destroyed this client's connection, if any. */
@@ -274,6 +317,7 @@ function guardStream(stream: WritableInternals, state: GuardState): void {
 function check(state: GuardState, chunks: readonly Chunk[]): string | undefined {
   if (state.tripped !== undefined) return 'the connection was already closed by the gate';
   const needed: Ticket[] = [];
+  let owed = 0;
   // Worked on copies: a refused chunk changes nothing.
   const statements = new Map(state.statements);
   const portals = new Set(state.portals);
@@ -299,6 +343,7 @@ function check(state: GuardState, chunks: readonly Chunk[]): string | undefined 
           needed.push(`Q\u0000${message.text}`);
           statements.clear();
           portals.clear();
+          owed++;
           break;
         case 'parse':
           needed.push(`P\u0000${message.name}\u0000${message.text}`);
@@ -323,6 +368,7 @@ function check(state: GuardState, chunks: readonly Chunk[]): string | undefined 
           break;
         case 'other':
           if (!TEXTLESS.has(message.type)) return `a protocol message of type '${message.type}'`;
+          if (message.type === 'S') owed++;
       }
     }
   }
@@ -338,6 +384,7 @@ function check(state: GuardState, chunks: readonly Chunk[]): string | undefined 
     if (left > 0) state.tickets.set(ticket, left);
     else state.tickets.delete(ticket);
   }
+  state.owed += owed;
   state.statements = statements;
   state.portals = portals;
   state.pending = pending;
@@ -375,6 +422,7 @@ export function unfaithfulSetting(name: unknown, value: unknown): string | undef
 
 // Closes the connection because of what the server reported (not a write the gate refused).
 function close(stream: WritableInternals, state: GuardState, why: string): void {
+  wake(state, undefined);
   if (state.tripped === undefined) {
     state.tripped = new BypassError(why);
     state.tickets.clear();
@@ -384,6 +432,7 @@ function close(stream: WritableInternals, state: GuardState, why: string): void 
 }
 
 function trip(stream: WritableInternals, state: GuardState, why: string): void {
+  wake(state, undefined);
   if (state.tripped === undefined) {
     state.tripped = new BypassError(
       `refused ${why} on a gated connection: SQL must go through the gated facade; the connection was closed`,

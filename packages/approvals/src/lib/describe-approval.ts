@@ -1,5 +1,5 @@
-import type { ApprovalRequest, Masker, Request } from '@portcullis/core';
-import { grantTerms } from '@portcullis/core';
+import type { ApprovalRequest, Masker } from '@portcullis/core';
+import { boundValueLines, grantTerms, requestText } from '@portcullis/core';
 
 /** What a person needs to decide on one approval request, with the request's values masked. */
 export interface ApprovalView {
@@ -45,7 +45,8 @@ export function describeApproval(approval: ApprovalRequest, masker: Masker): App
     kind: approval.requester.kind,
     actors: approval.actors,
     target: approval.target,
-    request: mask(requestText(approval.request)),
+    // An approval record keeps the bound values masked; shown under the text, masked again.
+    request: mask([requestText(approval.request), ...boundValueLines(approval.request)].join('\n')),
     actions: approval.actions.map((a) =>
       mask(a.resource === undefined ? a.operation : `${a.operation} ${a.resource}`),
     ),
@@ -73,23 +74,4 @@ export function describeApproval(approval: ApprovalRequest, masker: Masker): App
           ? approval.grantExpiresAt
           : undefined,
   };
-}
-
-/** One request as text, the way it will run. */
-export function requestText(r: Request): string {
-  switch (r.type) {
-    case 'sql':
-      // An approval record keeps the bound values masked; shown under the text, masked again.
-      return [r.sql, ...(r.params ?? []).map((v, i) => `$${String(i + 1)} = ${v ?? 'NULL'}`)].join('\n');
-    case 'command':
-      return r.command;
-    case 'shell':
-      return 'interactive shell';
-    case 'sftp':
-      return `sftp ${r.mode} ${r.path}`;
-    case 'forward':
-      return `forward to ${r.host}:${r.port}`;
-    case 'kube':
-      return `${r.method} ${r.path}`;
-  }
 }

@@ -4,7 +4,9 @@ import {
   ApprovalError,
   approverMatches,
   createPortcullis,
+  boundValueLines,
   grantTerms,
+  requestText,
   loadPolicyFile,
   PortcullisError,
   type ApprovalFilter,
@@ -20,26 +22,16 @@ import type { Command } from '../lib/command.js';
 import { parseFlags, required } from '../lib/parse-flags.js';
 import { readToken } from '../lib/principal-arg.js';
 import { UsageError } from '../lib/usage-error.js';
+import { usage } from './approvals.usage.js';
 
-const usage = `usage: portcullis approvals list [--status STATUS[,STATUS…]|all] [--subject S] [--target T] [--json]
-       portcullis approvals show ID [--json]
-       portcullis approvals approve ID --policy POLICY --token JWT|@FILE|- [--comment TEXT] [--json]
-       portcullis approvals deny ID --policy POLICY --token JWT|@FILE|- [--comment TEXT] [--json]
-
-Every form takes --store URL (a postgres:// URL; default: the PORTCULLIS_STORE_URL environment
-variable) and --schema NAME (default portcullis), the approval store the hosts share.
-
-list    approval requests, oldest first (default: --status pending)
-show    one request in full: what would run, why it needs review, who may approve, the votes
-approve / deny
-        vote as the person the bearer token names, verified with the policy's identity section.
-        Separation of duties holds here too: the requester, their agent, and anyone acting
-        through an agent are refused.
-
-Exit 0 on success, 1 when the vote is refused, the token is rejected, the id is unknown or the
-store fails, 2 on usage errors.`;
-
-const STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'denied', 'consumed', 'expired'];
+const STATUSES: readonly ApprovalStatus[] = [
+  'pending',
+  'approved',
+  'reserved',
+  'denied',
+  'consumed',
+  'expired',
+];
 
 const flags = {
   store: { type: 'string' },
@@ -242,6 +234,8 @@ function describeApproval(a: ApprovalRequest): string {
   field('created', a.createdAt);
   field(a.status === 'approved' ? 'usable until' : 'expires', until(a));
   if (a.decidedAt !== undefined) field('decided', a.decidedAt);
+  if (a.status === 'reserved' && a.reservedAt !== undefined)
+    field('reserved', `${a.reservedAt} (by an open transaction)`);
   if (a.consumedAt !== undefined) field('used', a.consumedAt);
   lines.push('request:');
   for (const line of describeRequest(a.request).split('\n')) lines.push(`  ${safe(line)}`);
@@ -286,22 +280,9 @@ function until(a: ApprovalRequest): string {
   return a.status === 'approved' ? (a.grantExpiresAt ?? '') : a.status === 'pending' ? a.expiresAt : '-';
 }
 
+/** The request as it will run, its bound values (kept masked by the record) one indented line each. */
 function describeRequest(r: Request): string {
-  switch (r.type) {
-    case 'sql':
-      // The bound values the record keeps (masked by the detectors), one line each.
-      return [r.sql, ...(r.params ?? []).map((v, i) => `  $${String(i + 1)} = ${v ?? 'NULL'}`)].join('\n');
-    case 'command':
-      return r.command;
-    case 'shell':
-      return 'interactive shell';
-    case 'sftp':
-      return `sftp ${r.mode} ${r.path}`;
-    case 'forward':
-      return `forward to ${r.host}:${r.port}`;
-    case 'kube':
-      return `${r.method} ${r.path}`;
-  }
+  return [requestText(r), ...boundValueLines(r).map((line) => `  ${line}`)].join('\n');
 }
 
 function joined(items: readonly string[]): string {

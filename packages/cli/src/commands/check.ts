@@ -13,14 +13,7 @@ import { parseFlags, required } from '../lib/parse-flags.js';
 import { principalFrom } from '../lib/principal-arg.js';
 import { didYouMean } from '../lib/did-you-mean.js';
 import { UsageError } from '../lib/usage-error.js';
-
-const usage = `usage: portcullis check --policy POLICY --target TARGET
-         (--sql SQL | --command CMD | --kube-method METHOD --kube-path PATH [--kube-header "Name: value"]…)
-         (--principal JSON | --token JWT|@FILE|-) [--json]
-
-Decides one request under the policy and explains it: the effect, each classified action with the
-rules that decided it, the reasons, what approval a review needs, and the masking profile.
-Exit 0 when the request is allowed, 1 when it is denied or needs review, 2 on usage errors.`;
+import { usage } from './check.usage.js';
 
 /** `portcullis check`: one decision, explained. */
 export const checkCommand: Command = {

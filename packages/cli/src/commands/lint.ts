@@ -4,12 +4,7 @@ import { EXIT_FAILED, EXIT_OK, writeLine } from '../lib/cli-io.js';
 import type { Command } from '../lib/command.js';
 import { parseFlags } from '../lib/parse-flags.js';
 import { UsageError } from '../lib/usage-error.js';
-
-const usage = `usage: portcullis lint [--json] [--strict] POLICY…
-
-Validates each policy file (errors name file, line and what to fix; exit 2) and warns about rules
-that can never match, rules shadowed by a broader deny, and review rules whose approvers can only
-be the requester. Exit 1 when a finding is an error (or, with --strict, a warning).`;
+import { usage } from './lint.usage.js';
 
 /** `portcullis lint`: validate policies and report rules that can never matter. */
 export const lintCommand: Command = {

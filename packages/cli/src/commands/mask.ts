@@ -5,19 +5,7 @@ import { EXIT_OK, writeLine, type CliIo } from '../lib/cli-io.js';
 import type { Command } from '../lib/command.js';
 import { parseFlags } from '../lib/parse-flags.js';
 import { UsageError } from '../lib/usage-error.js';
-
-const usage = `usage: portcullis mask [--policy POLICY [--profile NAME]] [--idle-flush MS] [--hash-key-env NAME]
-       portcullis mask --list-detectors [--json]
-
-Copies standard input to standard output with secrets and PII masked, streaming as input
-arrives. Default: every built-in detector, [REDACTED:<detector>] style. With --policy, the
-policy's profile NAME (default: its masking.default, else every detector).
-
-  --idle-flush MS      after MS ms without input, write out everything that can no longer be
-                       part of a secret (default 200; 0 waits for more input or the end)
-  --hash-key-env NAME  the environment variable holding the key for the hash style
-                       (default PORTCULLIS_MASK_KEY), as hex or base64, at least 16 bytes
-  --list-detectors     list the detectors: id, category, description`;
+import { usage } from './mask.usage.js';
 
 /** `portcullis mask`: stdin → stdout with secrets masked. */
 export const maskCommand: Command = {

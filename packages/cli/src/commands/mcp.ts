@@ -4,16 +4,7 @@ import { EXIT_OK, writeLine } from '../lib/cli-io.js';
 import type { Command } from '../lib/command.js';
 import { parseFlags, required } from '../lib/parse-flags.js';
 import { UsageError } from '../lib/usage-error.js';
-
-const usage = `usage: portcullis mcp --config FILE [--http] [--listen HOST:PORT]
-
-Runs the MCP server: the configuration's targets (PostgreSQL, SSH, Kubernetes) as tools for an
-agent, every call gated by the policy. Over stdio (the default) it acts for the principal of the
-configured token; with --http it serves Streamable HTTP as an OAuth protected resource (bearer
-tokens verified by the policy's identity section) on the config's http.listen or --listen.
-
-Connection strings, keys and tokens are read from environment variables or files named in the
-configuration, never written in it. See docs/mcp.md.`;
+import { usage } from './mcp.usage.js';
 
 const flags = {
   config: { type: 'string' },

@@ -3,11 +3,7 @@ import { EXIT_OK, writeLine } from '../lib/cli-io.js';
 import type { Command } from '../lib/command.js';
 import { parseFlags } from '../lib/parse-flags.js';
 import { UsageError } from '../lib/usage-error.js';
-
-const usage = `usage: portcullis schema
-
-Prints the policy file's JSON Schema, for editors to complete and check policy files
-(for example with a \`# yaml-language-server: $schema=…\` comment).`;
+import { usage } from './schema.usage.js';
 
 /** `portcullis schema`: the policy file's JSON Schema. */
 export const schemaCommand: Command = {

@@ -1,6 +1,7 @@
-import { watch } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EXIT_FAILED, EXIT_OK, writeLine, type CliIo } from '../lib/cli-io.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, writeLine, type CliIo } from '../lib/cli-io.js';
 import type { Command } from '../lib/command.js';
 import { expandGlobs } from '../lib/expand-globs.js';
 import { parseFlags } from '../lib/parse-flags.js';
@@ -15,26 +16,7 @@ import {
   summarize,
 } from '../lib/test-report.js';
 import { UsageError } from '../lib/usage-error.js';
-
-const usage = `usage: portcullis test [--reporter human|json|junit] [--filter REGEX] [--verbose]
-                       [--coverage] [--threshold PERCENT] [--watch] FILE|GLOB…
-
-Runs policy test suites. Each suite names its policy (relative to the suite) and cases with a
-principal, a target, one of sql | command | kube, and the expected decision; optionally the rule
-that decides it (expectRule), the masking profile (expectMask), the review asked for
-(expectReview: { approvers: { groups, subjects }, minApprovals }) and whether recording is
-required (expectRecording). Top-level \`x-…\` keys hold YAML anchors the cases can use.
-Prints each failure with its file, name, expected and actual decision and the reasons, then
-\`N passed, N failed\`.
-
-  --filter REGEX      only cases whose name matches (case-insensitive)
-  --verbose           every case, and per action the rules that matched
-  --coverage          per rule: exercised (how many actions matched it) or never
-  --threshold PERCENT fail (exit 1) when fewer rules than this were exercised; implies --coverage
-  --watch             run again whenever a suite or policy changes (until interrupted)
-
-Exit 0 when every case passes (and coverage meets the threshold), 1 when not, 2 on usage or
-input errors (an invalid suite or policy names its file and line).`;
+import { usage } from './test.usage.js';
 
 /** \`portcullis test\`: run policy test suites. */
 export const testCommand: Command = {
@@ -102,43 +84,100 @@ export const testCommand: Command = {
       };
     };
     if (values.watch !== true) return (await once()).code;
-    return watchLoop(once, io);
+    return watchLoop(once, () => expandGlobs(positionals, io.cwd), io);
   },
 };
 
-/** Runs again whenever a watched file changes; ends (exit of the last run) on SIGINT. */
+/** What identifies a file's content without reading it: inode, size and modification time. */
+async function signature(file: string): Promise<string> {
+  try {
+    const s = await stat(file);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * Runs again whenever a watched file changes; ends on SIGINT with the last run's exit code (2
+ * when it could not run: an invalid suite or policy). The watchers and the SIGINT handler are
+ * in place before "(watching …)" is printed, and a file that changed while the run read it
+ * (its signature differs from before the run, or a file first seen was modified after the run
+ * started) starts the next run at once.
+ */
 async function watchLoop(
   once: () => Promise<{ code: number; watched: string[] }>,
+  suites: () => Promise<string[]>,
   io: CliIo,
 ): Promise<number> {
   let last = EXIT_OK;
+  let watched: string[] = [];
   for (;;) {
-    let watched: string[] = [];
+    const started = Date.now();
+    const before = new Map(await Promise.all(watched.map(async (f) => [f, await signature(f)] as const)));
     try {
       ({ code: last, watched } = await once());
     } catch (err) {
-      // In watch mode an invalid suite or policy is reported and waited out, not fatal.
+      // In watch mode an invalid suite or policy is reported and waited out, not fatal: the
+      // files of the last good run stay watched, and the suites themselves.
       writeLine(io.stderr, `portcullis test: ${(err as Error).message}`);
+      last = EXIT_USAGE;
+      const named = await suites().catch(() => []);
+      watched = [...new Set([...watched, ...named])];
+      // Nothing to watch (no suite file exists): nothing can change, so stop.
+      if (watched.length === 0) return last;
     }
-    writeLine(io.stderr, '(watching for changes; Ctrl-C to stop)');
     const changed = await new Promise<boolean>((resolve) => {
-      const watchers = watched.map((file) =>
-        watch(file, () => {
-          done(true);
-        }),
-      );
-      const stop = (): void => {
-        done(false);
-      };
+      let settled = false;
+      const watchers: FSWatcher[] = [];
       const done = (again: boolean): void => {
+        if (settled) return;
+        settled = true;
         for (const w of watchers) w.close();
         process.off('SIGINT', stop);
         resolve(again);
       };
+      const stop = (): void => {
+        done(false);
+      };
       process.once('SIGINT', stop);
+      for (const file of watched) {
+        try {
+          const watcher = watch(file, () => {
+            done(true);
+          });
+          // A watched file removed or replaced: run again (the run says what is missing).
+          watcher.on('error', () => {
+            done(true);
+          });
+          watchers.push(watcher);
+        } catch {
+          // Gone since the run read it: the signature check below sees it and runs again.
+        }
+      }
+      if (watchers.length === 0) {
+        // Every file is gone: nothing can change any more.
+        writeLine(io.stderr, 'portcullis test: none of the watched files exists; stopping');
+        done(false);
+        return;
+      }
+      writeLine(io.stderr, '(watching for changes; Ctrl-C to stop)');
+      void Promise.all(
+        watched.map(async (file) => {
+          const now = await signature(file);
+          const then = before.get(file);
+          if (then === undefined ? modifiedAfter(now, started) : now !== then) done(true);
+        }),
+      );
     });
     if (!changed) return last;
     // Editors write in several steps: let them finish.
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Whether a signature's modification time is after `time` (ms since the epoch). */
+function modifiedAfter(sig: string, time: number): boolean {
+  const mtime = Number(sig.split(':')[2]);
+  return Number.isFinite(mtime) && mtime > time;
 }

@@ -11,13 +11,7 @@ import { EXIT_FAILED, EXIT_OK, writeLine } from '../lib/cli-io.js';
 import type { Command } from '../lib/command.js';
 import { parseFlags } from '../lib/parse-flags.js';
 import { UsageError } from '../lib/usage-error.js';
-
-const usage = `usage: portcullis verify [--key PUBLIC_KEY] [--json] FILE…
-
-Checks each recording's hash chain. With --key (an Ed25519 public key: a PEM file, or the raw key
-as hex or base64url), every session must also be sealed with that key and ended.
-Exit 0 when every file is intact, 1 when one is tampered (the first bad event is named), 2 on
-usage errors or unreadable files.`;
+import { usage } from './verify.usage.js';
 
 /** `portcullis verify`: check recordings' hash chains and seals. */
 export const verifyCommand: Command = {

@@ -5,11 +5,7 @@ import type { Command } from '../lib/command.js';
 import { parseFlags, required } from '../lib/parse-flags.js';
 import { readToken } from '../lib/principal-arg.js';
 import { UsageError } from '../lib/usage-error.js';
-
-const usage = `usage: portcullis whoami --policy POLICY --token JWT|@FILE|- [--json]
-
-Verifies a bearer token under the policy's identity section and prints the principal it resolves
-to (subject, groups, kind, actor chain), or why it is rejected (exit 1).`;
+import { usage } from './whoami.usage.js';
 
 /** `portcullis whoami`: the principal a token resolves to, or why it is rejected. */
 export const whoamiCommand: Command = {

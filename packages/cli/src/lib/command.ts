@@ -16,4 +16,6 @@ export interface CommandEntry {
   readonly summary: string;
   /** Imports the command's module. */
   load(): Promise<Command>;
+  /** Imports only the command's usage text (what `load()` would give as `usage`), for help. */
+  usage(): Promise<string>;
 }

@@ -2,7 +2,7 @@ import type { ReviewRequirement } from '../types.js';
 import { canonicalJson } from '../record/canonical-json.js';
 import { actorsOf } from './hash-request.js';
 import { settleApproval } from './settle-approval.js';
-import type { ApprovalGrant, ApprovalRequest, GrantQuery } from './types.js';
+import type { ApprovalGrant, ApprovalRequest, GrantQuery, ReservationOutcome } from './types.js';
 
 // What makes two requirements the same: the rule and every term an approver agreed to. A
 // policy change to any of them (more approvers, a shorter ttl) leaves older grants unusable.
@@ -55,15 +55,46 @@ export function grantCovers(approval: ApprovalRequest, query: GrantQuery, use: A
 
 /**
  * Uses a `once` grant: when {@link grantCovers} holds for `query`, returns the approval marked
- * `consumed` at `query.at`; otherwise `undefined`. The store persists the returned record in
- * the same atomic section in which it read the approval, so only one caller consumes it.
+ * `consumed` at `query.at` — or, when `query.reserve` is set, `reserved` by that holder;
+ * otherwise `undefined`. The store persists the returned record in the same atomic section in
+ * which it read the approval, so only one caller uses it.
  *
  * @example
  * ```ts
  * const used = consumeGrant(approved, query); // { …, status: 'consumed', consumedAt: '…' } or undefined
+ * consumeGrant(approved, { ...query, reserve: 'h1' }); // { …, status: 'reserved', reservedBy: 'h1', reservedAt: '…' }
  * ```
  */
 export function consumeGrant(approval: ApprovalRequest, query: GrantQuery): ApprovalRequest | undefined {
   if (!grantCovers(approval, query, 'once')) return undefined;
-  return { ...approval, status: 'consumed', consumedAt: query.at.toISOString() };
+  const at = query.at.toISOString();
+  if (query.reserve !== undefined) {
+    if (typeof query.reserve !== 'string' || query.reserve === '') return undefined;
+    return { ...approval, status: 'reserved', reservedBy: query.reserve, reservedAt: at };
+  }
+  return { ...approval, status: 'consumed', consumedAt: at };
+}
+
+/**
+ * Ends a reservation: when `approval` is `reserved` by `holder`, returns it `consumed` at `at`
+ * (outcome `consumed`), or `approved` again without the reservation and settled for expiry at
+ * `at` (outcome `released`); otherwise `undefined` (not reserved, or by another holder). A
+ * reservation is ended by time never: its transaction started while the grant was valid.
+ *
+ * @example
+ * ```ts
+ * endReservation(reserved, 'h1', 'released', new Date()); // { …, status: 'approved' }
+ * endReservation(reserved, 'h2', 'consumed', new Date()); // undefined: another holder's
+ * ```
+ */
+export function endReservation(
+  approval: ApprovalRequest,
+  holder: string,
+  outcome: ReservationOutcome,
+  at: Date,
+): ApprovalRequest | undefined {
+  if (approval.status !== 'reserved' || approval.reservedBy !== holder || holder === '') return undefined;
+  if (outcome === 'consumed') return { ...approval, status: 'consumed', consumedAt: at.toISOString() };
+  const { reservedBy: _holder, reservedAt: _at, ...rest } = approval;
+  return settleApproval({ ...rest, status: 'approved' }, at);
 }

@@ -137,6 +137,62 @@ describe('createMemoryApprovalStore', () => {
     );
   });
 
+  it('reserves a once grant for one holder: nobody else can use it until the reservation ends', async () => {
+    const store = createMemoryApprovalStore();
+    const request = sql('DELETE FROM orders WHERE id = 7');
+    const a = await create(store, request, [once]);
+    await store.vote(a.id, { approver: bob, verdict: 'approve' }, at(1));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        store.consume({ ...query(request, [once], at(2)), ...(i % 2 === 0 ? { reserve: `h${i}` } : {}) }),
+      ),
+    );
+    const winners = results.filter((r) => r !== undefined);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]).toMatchObject({
+      id: a.id,
+      status: 'reserved',
+      reservedBy: 'h0',
+      reservedAt: at(2).toISOString(),
+    });
+    // Another holder can neither use nor end it.
+    expect(await store.consume({ ...query(request, [once], at(3)), reserve: 'h2' })).toBeUndefined();
+    expect(await store.endReservation?.(a.id, 'h2', 'released', at(3))).toBeUndefined();
+    expect((await store.get(a.id, at(3)))?.status).toBe('reserved');
+    // Released: approved again, and usable once more.
+    expect(await store.endReservation?.(a.id, 'h0', 'released', at(4))).toMatchObject({ status: 'approved' });
+    expect((await store.get(a.id, at(4)))?.reservedBy).toBeUndefined();
+    expect(await store.endReservation?.(a.id, 'h0', 'consumed', at(4))).toBeUndefined();
+    expect(await store.consume({ ...query(request, [once], at(5)), reserve: 'h9' })).toMatchObject({
+      status: 'reserved',
+    });
+    // Consumed: spent for good.
+    expect(await store.endReservation?.(a.id, 'h9', 'consumed', at(6))).toMatchObject({
+      status: 'consumed',
+      consumedAt: at(6).toISOString(),
+    });
+    expect(await store.consume(query(request, [once], at(7)))).toBeUndefined();
+    expect(await store.endReservation?.('nope', 'h9', 'released', at(7))).toBeUndefined();
+  });
+
+  it('a reservation outlives the grant’s ttl; released after it, the grant is expired', async () => {
+    const store = createMemoryApprovalStore();
+    const request = sql('DELETE FROM t');
+    const a = await create(store, request, [once]);
+    await store.vote(a.id, { approver: bob, verdict: 'approve' }, at(MIN));
+    await store.consume({ ...query(request, [once], at(2 * MIN)), reserve: 'h' });
+    expect((await store.get(a.id, at(40 * MIN)))?.status).toBe('reserved');
+    expect(await store.endReservation?.(a.id, 'h', 'released', at(40 * MIN))).toMatchObject({
+      status: 'expired',
+    });
+    const b = await create(store, sql('DELETE FROM u'), [once]);
+    await store.vote(b.id, { approver: bob, verdict: 'approve' }, at(MIN));
+    await store.consume({ ...query(sql('DELETE FROM u'), [once], at(2 * MIN)), reserve: 'h' });
+    expect(await store.endReservation?.(b.id, 'h', 'consumed', at(40 * MIN))).toMatchObject({
+      status: 'consumed',
+    });
+  });
+
   it('refuses an approval for a request differing by one character, another principal or target', async () => {
     const store = createMemoryApprovalStore();
     const request = sql('DELETE FROM orders WHERE id = 7');
@@ -239,8 +295,22 @@ describe('createMemoryApprovalStore', () => {
     const a = await create(store, request, [once]);
     await store.vote(a.id, { approver: bob, verdict: 'approve' }, at(1));
     await store.consume(query(request, [once], at(2)));
+    // A reservation is told when it is spent, not when it is taken or released.
+    const b = await create(store, sql('DELETE FROM u'), [once]);
+    await store.vote(b.id, { approver: bob, verdict: 'approve' }, at(1));
+    await store.consume({ ...query(sql('DELETE FROM u'), [once], at(2)), reserve: 'h' });
+    await store.endReservation?.(b.id, 'h', 'released', at(3));
+    await store.consume({ ...query(sql('DELETE FROM u'), [once], at(4)), reserve: 'h' });
+    await store.endReservation?.(b.id, 'h', 'consumed', at(5));
     off();
-    await create(store, sql('DELETE FROM u'), [once]);
-    expect(seen).toEqual(['created:id-1:pending', 'voted:id-1:approved', 'consumed:id-1:consumed']);
+    await create(store, sql('DELETE FROM v'), [once]);
+    expect(seen).toEqual([
+      'created:id-1:pending',
+      'voted:id-1:approved',
+      'consumed:id-1:consumed',
+      'created:id-2:pending',
+      'voted:id-2:approved',
+      'consumed:id-2:consumed',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApprovalError } from '../errors.js';
 import { applyVote } from './apply-vote.js';
-import { consumeGrant, grantCovers } from './consume-grant.js';
+import { consumeGrant, endReservation, grantCovers } from './consume-grant.js';
 import { matchesFilter } from './matches-filter.js';
 import { newApprovalRequest } from './new-approval.js';
 import { settleApproval } from './settle-approval.js';
@@ -158,9 +158,19 @@ export function createMemoryApprovalStore(options: MemoryApprovalStoreOptions = 
           const record = records.get(id);
           if (record === undefined) continue;
           const used = consumeGrant(record, query);
-          if (used !== undefined) return save(used, 'consumed');
+          // A reservation is not a use yet: subscribers hear `consumed` when it is spent.
+          if (used !== undefined) return save(used, used.status === 'consumed' ? 'consumed' : undefined);
         }
         return undefined;
+      });
+    },
+
+    endReservation(id, holder, outcome, at) {
+      return exclusive(() => {
+        const record = records.get(id);
+        const ended = record === undefined ? undefined : endReservation(record, holder, outcome, at);
+        if (ended === undefined) return undefined;
+        return save(ended, ended.status === 'consumed' ? 'consumed' : undefined);
       });
     },
 

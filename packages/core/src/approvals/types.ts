@@ -12,10 +12,15 @@ import type { Action, Principal, Request, ReviewRequirement } from '../types.js'
  * - `pending`: waiting for votes; becomes `expired` at `expiresAt`.
  * - `approved`: every requirement is met; the grant may be used until `grantExpiresAt`.
  * - `denied`: an eligible approver denied it. Final.
- * - `consumed`: a `once` grant was used by the request it approved. Final.
+ * - `reserved`: a `once` grant held by a request running inside a transaction that is still
+ *   open: nobody else can use it; it becomes `consumed` if the transaction commits and
+ *   `approved` again if it certainly did not (see {@link ApprovalStore.endReservation}). Time
+ *   does not end a reservation: one whose holder vanished stays `reserved`, unusable.
+ * - `consumed`: a `once` grant was used by the request it approved (and, for a reservation, its
+ *   transaction committed or may have). Final.
  * - `expired`: the pending request or the grant ran out of time. Final.
  */
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'consumed' | 'expired';
+export type ApprovalStatus = 'pending' | 'approved' | 'reserved' | 'denied' | 'consumed' | 'expired';
 
 /** What an approval lets the requester do once approved (see {@link ApprovalRequest.grant}). */
 export type ApprovalGrant = 'once' | 'window';
@@ -80,6 +85,13 @@ export interface ApprovalRequest {
   readonly grantExpiresAt?: string;
   /** Consumed only: when the `once` grant was used. */
   readonly consumedAt?: string;
+  /**
+   * Reserved (and, after the reservation, consumed) only: the holder that reserved the grant
+   * ({@link GrantQuery.reserve}), an opaque id the engine makes per use.
+   */
+  readonly reservedBy?: string;
+  /** Reserved (and, after the reservation, consumed) only: when the grant was reserved. */
+  readonly reservedAt?: string;
 }
 
 /** What {@link ApprovalStore.create} needs: the request being held for review. */
@@ -127,7 +139,16 @@ export interface GrantQuery {
   /** The requirements the current decision asks for; the grant must cover each one. */
   readonly requirements: readonly ReviewRequirement[];
   readonly at: Date;
+  /**
+   * `consume` only: reserve the `once` grant for this holder (status `reserved`) instead of
+   * consuming it, because the request runs in a transaction that may still roll back. The holder
+   * ends the reservation with {@link ApprovalStore.endReservation}. Ignored by `findWindowGrant`.
+   */
+  readonly reserve?: string;
 }
+
+/** How a reservation ends (see {@link ApprovalStore.endReservation}). */
+export type ReservationOutcome = 'consumed' | 'released';
 
 /** A change a store reports to subscribers. */
 export interface ApprovalChange {
@@ -184,11 +205,30 @@ export interface ApprovalStore {
 
   /**
    * Atomically uses one approved, unexpired `once` grant for exactly `query.requestHash` that
-   * covers `query.requirements` ({@link grantCovers}) and marks it `consumed`
-   * ({@link consumeGrant}). Resolves with the consumed record, or `undefined` when there is
-   * none. Of any number of concurrent callers, exactly one gets a given grant.
+   * covers `query.requirements` ({@link grantCovers}) and marks it `consumed`, or `reserved` by
+   * `query.reserve` when that is set ({@link consumeGrant}). Resolves with the new record, or
+   * `undefined` when there is none. Of any number of concurrent callers, exactly one gets a
+   * given grant; a reserved grant is nobody else's until its reservation ends.
    */
   consume(query: GrantQuery): Promise<ApprovalRequest | undefined>;
+
+  /**
+   * Ends the reservation `holder` made on approval `id` ({@link GrantQuery.reserve}), with
+   * {@link endReservation}: `consumed` when the transaction the grant was used in committed (or
+   * may have), `released` when it certainly did not — the grant is `approved` again (or
+   * `expired`, settled at `at`) and can be used once more. Resolves with the new record, or
+   * `undefined` when `id` is not reserved by `holder` (unknown, or already ended). Atomic like
+   * `consume`.
+   *
+   * Optional, so stores written before reservations existed still satisfy the interface: the
+   * engine reserves only with a store that has it, and otherwise consumes at first use.
+   */
+  endReservation?(
+    id: string,
+    holder: string,
+    outcome: ReservationOutcome,
+    at: Date,
+  ): Promise<ApprovalRequest | undefined>;
 
   /**
    * An approved, unexpired `window` grant for `query.scopeHash` that covers

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { grantCovers } from '../approvals/consume-grant.js';
 import { hashRequest, hashScope, shownRequest } from '../approvals/hash-request.js';
-import type { ApprovalRequest, ApprovalStore, GrantQuery } from '../approvals/types.js';
+import type { ApprovalRequest, ApprovalStore, GrantQuery, ReservationOutcome } from '../approvals/types.js';
 import { ApprovalError, DeniedError, ReviewRequiredError } from '../errors.js';
 import type { PortcullisError } from '../errors.js';
 import type { Action, Decision, Principal, ReviewRequirement, Target } from '../types.js';
@@ -10,7 +11,7 @@ import { denyDecision } from './deny-decision.js';
 import { approvalsNeeded, operationsOf, reasonsOf } from './messages.js';
 import { recordStep } from './record-step.js';
 import type { AuthorizationSpan } from '../telemetry/telemetry.js';
-import type { Authorization, AuthorizeInput } from './types.js';
+import type { Authorization, AuthorizeInput, GrantReservation } from './types.js';
 
 /** What {@link authorizeRequest} needs besides deciding. */
 export interface AuthorizeDeps extends DecideDeps {
@@ -194,12 +195,18 @@ async function authorizeTraced(
     }
 
     let grant: ApprovalRequest;
+    // Whoever ends up holding a reserved grant: this request (until it hands the reservation
+    // to the caller), so any failure before then releases it — nothing ran.
+    const holder =
+      input.reserveGrant === true && typeof deps.store.endReservation === 'function'
+        ? randomUUID()
+        : undefined;
     const waitStarted = deps.now().getTime();
     const waited = (outcome: string): void => {
       span?.approvalWait((deps.now().getTime() - waitStarted) / 1000, outcome);
     };
     try {
-      grant = await obtainGrant(deps, input, decision, actions, async (event) => {
+      grant = await obtainGrant(deps, input, decision, actions, holder, async (event) => {
         await recordStep(
           session,
           'approval',
@@ -222,6 +229,10 @@ async function authorizeTraced(
         await recordOutcome(err, decision);
       throw err;
     }
+    const reservation =
+      grant.status === 'reserved' && holder !== undefined
+        ? reservationOf(deps, session, requestSeq, grant.id, holder)
+        : undefined;
     try {
       await recordStep(
         session,
@@ -229,23 +240,76 @@ async function authorizeTraced(
         {
           ...(requestSeq === undefined ? {} : { requestSeq }),
           approvalId: grant.id,
-          status: 'used',
+          status: reservation === undefined ? 'used' : 'reserved',
           by: approvers(grant),
         },
         required,
       );
     } catch (cause) {
+      await reservation?.end('released');
       return await failed(
         `recording is required and the approval could not be recorded (${messageOf(cause)}); nothing ran`,
         cause,
       );
     }
-    return { ...granted, approvalId: grant.id, ...(requestSeq === undefined ? {} : { requestSeq }) };
+    return {
+      ...granted,
+      approvalId: grant.id,
+      ...(reservation === undefined ? {} : { reservation }),
+      ...(requestSeq === undefined ? {} : { requestSeq }),
+    };
   } catch (err) {
     if (err instanceof DeniedError || err instanceof ReviewRequiredError) throw err;
     // A bug or an unexpected failure on the way: never an allow.
     return await failed(`an unexpected error stopped the request (${messageOf(err)}); nothing ran`, err);
   }
+}
+
+/**
+ * The caller's handle on a reserved grant: ends it once in the store and records the outcome
+ * under the request that reserved it. Never rejects; a failure leaves the grant reserved.
+ */
+function reservationOf(
+  deps: AuthorizeDeps,
+  session: AuthorizeInput['session'],
+  requestSeq: number | undefined,
+  approvalId: string,
+  holder: string,
+): GrantReservation {
+  let ended: Promise<void> | undefined;
+  const seq = requestSeq === undefined ? {} : { requestSeq };
+  const finish = async (outcome: ReservationOutcome): Promise<void> => {
+    let detail: string;
+    try {
+      const record = await deps.store.endReservation?.(approvalId, holder, outcome, deps.now());
+      if (record !== undefined && record.id === approvalId && record.status !== 'reserved') {
+        const status = record.status === 'consumed' ? 'consumed' : 'released';
+        await recordStep(session, 'approval', { ...seq, approvalId, status }, false);
+        return;
+      }
+      detail = 'it was no longer reserved by this request';
+    } catch (cause) {
+      detail = `the approval store failed: ${messageOf(cause)}`;
+    }
+    await recordStep(
+      session,
+      'error',
+      {
+        ...seq,
+        code: 'ERR_APPROVAL_STORE',
+        message: `approval ${approvalId} could not be marked ${outcome} (${detail}); it stays reserved and cannot be used again`,
+      },
+      false,
+    );
+  };
+  return Object.freeze({
+    approvalId,
+    end(outcome: ReservationOutcome): Promise<void> {
+      // Anything but an explicit release spends the grant: the safe side.
+      ended ??= finish(outcome === 'released' ? 'released' : 'consumed');
+      return ended;
+    },
+  });
 }
 
 interface ApprovalEvent {
@@ -256,14 +320,16 @@ interface ApprovalEvent {
 }
 
 /**
- * Finds a usable grant (an approved `once` grant for this exact request, consumed now; or a live
- * `window` grant), else creates or finds the pending approval request and defers or waits.
+ * Finds a usable grant (an approved `once` grant for this exact request, consumed now — or
+ * reserved for `holder` when one is given; or a live `window` grant), else creates or finds the
+ * pending approval request and defers or waits.
  */
 async function obtainGrant(
   deps: AuthorizeDeps,
   input: AuthorizeInput,
   decision: Decision,
   actions: readonly Action[],
+  holder: string | undefined,
   note: (event: ApprovalEvent) => Promise<void>,
 ): Promise<ApprovalRequest> {
   const { store } = deps;
@@ -292,7 +358,14 @@ async function obtainGrant(
         denyDecision(expired, actions, decision.recordingRequired, decision),
       );
     }
-    const query: GrantQuery = { principal, requestHash, scopeHash, requirements, at };
+    const query: GrantQuery = {
+      principal,
+      requestHash,
+      scopeHash,
+      requirements,
+      at,
+      ...(holder === undefined ? {} : { reserve: holder }),
+    };
     // What the store hands back is checked against the same rules it was meant to apply: a
     // faulty or foreign store answering with any record must not turn into an allow.
     const once = await fromStore(() => store.consume(query));
@@ -445,17 +518,19 @@ async function fromStore<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 // Whether a store's answer is a grant this query may use: a `once` grant must come back
-// consumed, and must have been usable (approved, unexpired) for exactly this request; a window
-// must cover it now. Any malformed record makes the rules throw, which is a "no" too.
+// consumed (or reserved by exactly this query's holder), and must have been usable (approved,
+// unexpired) for exactly this request; a window must cover it now. Any malformed record makes
+// the rules throw, which is a "no" too.
 function isGrantFor(value: unknown, query: GrantQuery, use: 'once' | 'window'): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as ApprovalRequest;
   try {
     if (use === 'window') return grantCovers(record, query, 'window');
+    const used =
+      record.status === 'consumed' ||
+      (record.status === 'reserved' && query.reserve !== undefined && record.reservedBy === query.reserve);
     return (
-      record.status === 'consumed' &&
-      typeof record.id === 'string' &&
-      grantCovers({ ...record, status: 'approved' }, query, 'once')
+      used && typeof record.id === 'string' && grantCovers({ ...record, status: 'approved' }, query, 'once')
     );
   } catch {
     return false;

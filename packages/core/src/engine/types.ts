@@ -5,7 +5,12 @@
  * @packageDocumentation
  */
 import type { Telemetry, TelemetryOptions } from '../telemetry/telemetry.js';
-import type { ApprovalFilter, ApprovalRequest, ApprovalStore } from '../approvals/types.js';
+import type {
+  ApprovalFilter,
+  ApprovalRequest,
+  ApprovalStore,
+  ReservationOutcome,
+} from '../approvals/types.js';
 import type { IdentityResolver, ResolveOptions } from '../identity/resolve-identity.js';
 import type { CompiledPolicy } from '../policy/policy-types.js';
 import type {
@@ -91,6 +96,40 @@ export interface AuthorizeInput extends DecideInput {
   readonly session?: SessionRecorder;
   /** How to handle `review` (default `{ mode: 'defer' }`). */
   readonly review?: ReviewOptions;
+  /**
+   * For adapters whose requests may run inside a transaction that can still roll back: a `once`
+   * grant this request uses is reserved rather than consumed, and the caller must end
+   * `Authorization.reservation` once it knows whether the request's work committed. Ignored
+   * (the grant is consumed at once) when the approval store has no `endReservation`.
+   */
+  readonly reserveGrant?: boolean;
+}
+
+/**
+ * A `once` grant reserved by a request (see {@link AuthorizeInput.reserveGrant}): nobody can use
+ * it until it is ended. End it `consumed` when the transaction the request ran in committed or
+ * might have (a COMMIT whose answer was lost, a text that commits part-way), `released` only
+ * when it certainly did not (ROLLBACK, a failed COMMIT, a connection closed mid-transaction).
+ * A reservation never ended stays reserved: the grant is then spent without having run —
+ * the safe side.
+ *
+ * @example
+ * ```ts
+ * const auth = await portcullis.authorize({ ...input, reserveGrant: true });
+ * // … the request runs inside BEGIN … and the transaction commits:
+ * await auth.reservation?.end('consumed');
+ * ```
+ */
+export interface GrantReservation {
+  /** The approval whose grant is reserved. */
+  readonly approvalId: string;
+  /**
+   * Ends the reservation in the store and records an `approval` event (`consumed` or
+   * `released`) under the request that reserved it. Only the first call counts. Never rejects:
+   * a store that fails leaves the grant reserved (unusable), and the failure is recorded as an
+   * `error` event.
+   */
+  end(outcome: ReservationOutcome): Promise<void>;
 }
 
 /** A request that may run now. */
@@ -110,6 +149,11 @@ export interface Authorization {
   readonly mask?: string;
   /** The approval whose grant was used, for a reviewed request. */
   readonly approvalId?: string;
+  /**
+   * Present when the request asked for `reserveGrant` and used a `once` grant: the reservation
+   * the caller must end (see {@link GrantReservation}).
+   */
+  readonly reservation?: GrantReservation;
   /**
    * The `seq` of the `request` event in `session`, when it was recorded: adapters pass it as
    * `requestSeq` in the `result`, `output` and `error` events of this request.
@@ -174,9 +218,9 @@ export interface Portcullis {
    */
   authorize(input: AuthorizeInput): Promise<Authorization>;
   /**
-   * The engine's telemetry, for the code that executes authorised requests: call
-   * `startExecution({ target, decision })` after `authorize` resolved and `end()` it when the
-   * driver answered, and `findings(byDetector)` after masking a result.
+   * The engine's telemetry, for the code that executes authorised requests (the gate runtime
+   * does this for every adapter built on it): call `startExecution({ target, decision })` after
+   * `authorize` resolved and `end({ error?, rows?, findings? })` it when the driver answered.
    */
   readonly telemetry: Telemetry;
   /** Approve, deny, inspect approval requests. */

@@ -218,6 +218,38 @@ describe('createGate', () => {
     expect((err as ReviewRequiredError).approvalId).toMatch(/./);
   });
 
+  it('an adapter that reserves grants is handed the reservation; one that fails before execute releases it', async () => {
+    const { portcullis, log } = await setup();
+    const ended: string[] = [];
+    const base = toyAdapter(log);
+    let failEffects = true;
+    const adapter: GateAdapter<Call, Raw, Raw> = {
+      ...base,
+      reservesGrants: true,
+      effects: () => {
+        if (failEffects) throw new Error('effects failed');
+        return undefined;
+      },
+      async execute(call, run) {
+        const raw = await base.execute(call, run);
+        ended.push(run.authorization.reservation?.approvalId ?? 'no reservation');
+        await run.authorization.reservation?.end('consumed');
+        return raw;
+      },
+    };
+    const session = createGate({ portcullis, target: 'bastion', adapter }).open(alice);
+    const held = await session.run({ command: 'restart web' }).catch((e: unknown) => e);
+    const id = (held as ReviewRequiredError).approvalId;
+    await portcullis.approvals.approve(id, bob);
+    await expect(session.run({ command: 'restart web' })).rejects.toThrow('effects failed');
+    expect(log).toEqual([]);
+    expect((await portcullis.approvals.get(id))?.status).toBe('approved');
+    failEffects = false;
+    await session.run({ command: 'restart web' });
+    expect(ended).toEqual([id]);
+    expect((await portcullis.approvals.get(id))?.status).toBe('consumed');
+  });
+
   it('decides a repeated request once per principal, request and session state', async () => {
     const { portcullis, log, classified } = await setup();
     const gate = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) });
@@ -371,5 +403,35 @@ describe('createGate', () => {
     expect(() => createGate({ portcullis, target: 'bastion', adapter }).open({} as Principal)).toThrow(
       TypeError,
     );
+  });
+
+  it('opens a session for a principal without a kind as a human; an unknown kind is refused', async () => {
+    const sink = createMemorySink();
+    const portcullis = await createPortcullis({
+      policy: parsePolicy(`
+version: 1
+targets: { bastion: { protocol: ssh } }
+rules:
+  - { id: humans-run, effect: allow, when: { kinds: [human], targets: [bastion], operations: [exec] } }
+`),
+      classify: (request) => [{ operation: 'exec', resource: (request as CommandRequest).command }],
+      recorder: createRecorder({ sink }),
+    });
+    const gate = createGate({ portcullis, target: 'bastion', adapter: toyAdapter([]) });
+    const carol = gate.open({ subject: 'carol', groups: ['ops'] });
+    expect(carol.principal).toEqual({ subject: 'carol', groups: ['ops'], kind: 'human' });
+    await expect(carol.run({ command: 'echo hi', chunks: ['hi'] })).resolves.toMatchObject({ out: 'hi' });
+    await carol.end();
+    expect(sink.events[0]?.data).toMatchObject({ principal: { subject: 'carol', kind: 'human' } });
+    expect(gate.open({ subject: 'carol', groups: ['ops'], kind: undefined }).principal.kind).toBe('human');
+
+    // An agent says so, and the human-only rule does not apply to it.
+    const agent = gate.open({ subject: 'carol', groups: ['ops'], kind: 'agent', actor: 'copilot' });
+    await expect(agent.run({ command: 'echo hi' })).rejects.toBeInstanceOf(DeniedError);
+    await agent.end();
+    expect(() => gate.open({ subject: 'carol', groups: ['ops'], kind: 'robot' } as never)).toThrow(
+      /kind: human, agent or service/,
+    );
+    expect(() => gate.open({ subject: 'carol', groups: ['ops'], kind: null } as never)).toThrow(TypeError);
   });
 });

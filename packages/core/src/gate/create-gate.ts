@@ -1,7 +1,7 @@
 import { LruCache } from '../classify/sql/cache.js';
 import { engineParts } from '../engine/engine-registry.js';
 import type { Portcullis, ReviewOptions } from '../engine/types.js';
-import type { Principal } from '../types.js';
+import type { Principal, PrincipalInput } from '../types.js';
 import { openGateSession, type GateShared, type Plan } from './lib/gate-session.js';
 import { createMaskingPlan } from './masking-plan.js';
 import { maskerFor } from './masker-for.js';
@@ -86,11 +86,11 @@ export function createGate<Call, Raw, Result, Effects = undefined>(
   return Object.freeze({
     target,
     caps,
-    open(principal: Principal, sessionOptions?: GateSessionOptions) {
-      assertPrincipal(principal);
+    open(principal: PrincipalInput, sessionOptions?: GateSessionOptions) {
+      const given = withKind(principal);
       const sessionReview =
         sessionOptions?.review === undefined ? review : checkReview(sessionOptions.review);
-      return openGateSession(shared, principal, sessionReview);
+      return openGateSession(shared, given, sessionReview);
     },
     maskingFor,
   });
@@ -113,7 +113,8 @@ function checkReview(review: ReviewOptions): ReviewOptions {
   return Object.freeze({ ...review });
 }
 
-function assertPrincipal(principal: Principal): void {
+/** The principal with its kind (default `human`); a TypeError when it is malformed. */
+function withKind(principal: PrincipalInput): Principal {
   const p = principal as Partial<Principal> | null;
   if (
     typeof p !== 'object' ||
@@ -121,8 +122,11 @@ function assertPrincipal(principal: Principal): void {
     typeof p.subject !== 'string' ||
     p.subject === '' ||
     !Array.isArray(p.groups) ||
-    !['human', 'agent', 'service'].includes(p.kind as string)
+    !(p.kind === undefined || ['human', 'agent', 'service'].includes(p.kind))
   ) {
-    throw new TypeError('a session takes a principal { subject, groups, kind }');
+    throw new TypeError(
+      "a session takes a principal { subject, groups, kind? } (kind: human, agent or service; default 'human')",
+    );
   }
+  return { ...principal, kind: principal.kind ?? 'human' };
 }

@@ -79,3 +79,57 @@ describe('createMaskingPlan().columns', () => {
     }
   });
 });
+
+describe('createMaskingPlan: result shapes', () => {
+  const counting = () => {
+    const masker = createMasker({ columns: { 'public.users.secret': 'redact' } });
+    const calls = { ruled: 0, planned: 0, masked: 0 };
+    const spied = {
+      ...masker,
+      columnRuled: (c: Parameters<typeof masker.columnRuled>[0]) => {
+        calls.ruled++;
+        return masker.columnRuled(c);
+      },
+      planColumn: (c: Parameters<typeof masker.planColumn>[0]) => {
+        calls.planned++;
+        const mask = masker.planColumn(c);
+        return (v: unknown) => {
+          calls.masked++;
+          return mask(v);
+        };
+      },
+    };
+    return { plan: createMaskingPlan(spied), calls };
+  };
+  const shape = [
+    { name: 'id', text: false },
+    { name: 'note', source: 'public.users.note' },
+    { name: 'secret', source: 'public.users.secret' },
+  ];
+
+  it('resolves a shape once, but remembers repeated values only within one result', () => {
+    const { plan, calls } = counting();
+    for (let i = 0; i < 3; i++) {
+      const columns = plan.columns(shape);
+      expect(columns.row({ id: 1, note: `t=${TOKEN}`, secret: 's' })).toEqual({
+        id: 1,
+        note: 't=[REDACTED:github-token]',
+        secret: '[REDACTED:column]',
+      });
+      expect(columns.row({ id: 2, note: `t=${TOKEN}`, secret: 's' }).note).toBe('t=[REDACTED:github-token]');
+      expect(columns.masked).toBe(4);
+    }
+    expect(calls.ruled).toBe(3);
+    expect(calls.planned).toBe(2);
+    // Per result: the note masked once (then remembered), the ruled secret on every row.
+    expect(calls.masked).toBe(3 * (1 + 2));
+  });
+
+  it('tells shapes apart whatever their names hold', () => {
+    const { plan } = counting();
+    const a = plan.columns([{ name: 'a1:b', source: 'public.users.secret' }]);
+    const b = plan.columns([{ name: 'a', source: '1:bpublic.users.secret' }]);
+    expect(a.row(['s'])).toEqual(['[REDACTED:column]']);
+    expect(b.row([`t=${TOKEN}`])).toEqual(['t=[REDACTED:github-token]']);
+  });
+});

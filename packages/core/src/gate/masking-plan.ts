@@ -1,3 +1,4 @@
+import { collectFindings, noteFinding } from '../mask/lib/finding-sink.js';
 import type { Masker } from '../mask/types.js';
 import type { ColumnMasking, GateColumn, MaskingPlan } from './types.js';
 
@@ -6,6 +7,7 @@ const MEMO_VALUE_LENGTH = 256;
 const MEMO_ENTRIES = 2048;
 
 const keep = (value: unknown): unknown => value;
+const NONE: readonly string[] = [];
 
 /**
  * The masking plan over a compiled masker: text, values, JSON, streams, and per result shape a
@@ -20,22 +22,64 @@ const keep = (value: unknown): unknown => value;
  * ```
  */
 export function createMaskingPlan(masker: Masker): MaskingPlan {
+  const shapes = new Map<string, Shape>();
   return Object.freeze({
     masker,
     text: (text: string) => masker.maskText(text).text,
     value: (value: unknown, context?: Parameters<Masker['maskValue']>[1]) => masker.maskValue(value, context),
     json: (document: unknown) => masker.maskJson(document),
-    columns: (columns: readonly GateColumn[]) => columnMasking(masker, columns),
+    columns: (columns: readonly GateColumn[]) => columnMasking(masker, shapeOf(masker, shapes, columns)),
     stream: () => masker.createTextStream(),
   });
 }
 
-function columnMasking(masker: Masker, given: readonly GateColumn[]): ColumnMasking {
+/** A result shape's columns with their rules resolved: the same for every result of that shape. */
+interface Shape {
+  readonly columns: readonly GateColumn[];
+  readonly masks: readonly ((value: unknown) => unknown)[];
+  /** Whether a column's values are remembered within one result (text columns without a rule). */
+  readonly memo: readonly boolean[];
+  readonly lastIndex: ReadonlyMap<string, number>;
+}
+
+// Result shapes remembered per plan; past this many, shapes are resolved each time.
+const MAX_SHAPES = 256;
+
+function shapeOf(masker: Masker, shapes: Map<string, Shape>, given: readonly GateColumn[]): Shape {
+  // Length-prefixed, so no column name or source can make two shapes share a key.
+  let key = '';
+  for (const c of given) {
+    const source = c.source ?? '';
+    key += `${c.name.length}:${c.name}${source.length}:${source}${c.text === false ? 0 : 1}`;
+  }
+  const known = shapes.get(key);
+  if (known !== undefined) return known;
   const columns = Object.freeze(given.map((c) => Object.freeze({ ...c })));
-  const plans = columns.map((column) => planFor(masker, column));
+  const masks: ((value: unknown) => unknown)[] = [];
+  const memo: boolean[] = [];
+  for (const column of columns) {
+    const ruled = masker.columnRuled(column);
+    if (column.text === false && !ruled) {
+      masks.push(keep);
+      memo.push(false);
+      continue;
+    }
+    masks.push(masker.planColumn(column.source === undefined ? { name: column.name } : column));
+    memo.push(!ruled);
+  }
   // Object rows: a repeated name holds its last column's value.
   const lastIndex = new Map<string, number>();
   columns.forEach((column, i) => lastIndex.set(column.name, i));
+  const shape = Object.freeze({ columns, masks, memo, lastIndex });
+  if (shapes.size < MAX_SHAPES) shapes.set(key, shape);
+  return shape;
+}
+
+function columnMasking(masker: Masker, shape: Shape): ColumnMasking {
+  const { columns, lastIndex } = shape;
+  // Repeated values are remembered within this one result only: nothing read for one request
+  // stays in memory for the next.
+  const plans = shape.masks.map((mask, i) => (shape.memo[i] === true ? remembering(mask) : mask));
   let masked = 0;
 
   const value = (index: number, input: unknown): unknown => {
@@ -77,20 +121,31 @@ function columnMasking(masker: Masker, given: readonly GateColumn[]): ColumnMask
   };
 }
 
-/** One column's value masking: its rule resolved once, non-text types skipped, repeats remembered. */
-function planFor(masker: Masker, column: GateColumn): (value: unknown) => unknown {
-  const ruled = masker.columnRuled(column);
-  if (column.text === false && !ruled) return keep;
-  const mask = masker.planColumn(column.source === undefined ? { name: column.name } : column);
-  if (ruled) return mask;
-  const memo = new Map<string, unknown>();
+/** A text column's masking that masks a repeated short value once. */
+function remembering(mask: (value: unknown) => unknown): (value: unknown) => unknown {
+  let memo: Map<string, unknown> | undefined;
+  // A remembered value was masked once but is shown (and counted, by the finding sink) each time.
+  const labelsOf = new Map<string, readonly string[]>();
+  const heard: string[] = [];
+  const hear = (label: string): void => {
+    heard.push(label);
+  };
   return (input) => {
     if (typeof input !== 'string') return input === null || input === undefined ? input : mask(input);
     if (input.length > MEMO_VALUE_LENGTH) return mask(input);
-    const hit = memo.get(input);
-    if (hit !== undefined) return hit;
-    const out = mask(input);
-    if (memo.size < MEMO_ENTRIES) memo.set(input, out);
+    const hit = memo?.get(input);
+    if (hit !== undefined) {
+      for (const label of labelsOf.get(input) ?? NONE) noteFinding(label);
+      return hit;
+    }
+    heard.length = 0;
+    const out = collectFindings(hear, () => mask(input));
+    for (const label of heard) noteFinding(label);
+    memo ??= new Map<string, unknown>();
+    if (memo.size < MEMO_ENTRIES) {
+      memo.set(input, out);
+      if (heard.length > 0) labelsOf.set(input, [...heard]);
+    }
     return out;
   };
 }

@@ -8,7 +8,7 @@
 import type { Authorization, Portcullis, ReviewOptions } from '../engine/types.js';
 import type { Masker, MaskValueContext } from '../mask/types.js';
 import type { ResultEventData } from '../record/event-data.js';
-import type { ClassifyContext, Principal, Request } from '../types.js';
+import type { ClassifyContext, Principal, PrincipalInput, Request } from '../types.js';
 
 /**
  * Limits on what one request may return, enforced while the result streams in, so an
@@ -145,6 +145,15 @@ export interface GateRun<Effects = undefined> {
    */
   readonly signal: AbortSignal;
   /**
+   * Calls `listener` once when the request is stopped (past `maxDurationMs`, or the session
+   * ended), with the same reason `signal` carries — at once if it already is. Returns a function
+   * that removes the listener. A cheaper way than `signal` for an executor on a hot path: the
+   * signal is only made when read.
+   */
+  onStop(listener: (reason: Error) => void): () => void;
+  /** Whether the request has been stopped (see {@link GateRun.onStop}). */
+  readonly stopped: boolean;
+  /**
    * Counts rows and bytes of the result as they arrive, before they are kept.
    *
    * @throws ResultTooLargeError once `maxRows` or `maxBytes` is passed (stop reading then).
@@ -217,6 +226,14 @@ export interface GateAdapter<Call, Raw, Result, Effects = undefined> {
   safeError?(error: unknown, mask: (text: string) => string, target: string): Error | undefined;
   /** How the caps are raised in this adapter's options, for the cap error's message. */
   readonly capsHint?: string;
+  /**
+   * True for an adapter whose requests can run inside a transaction that may roll back (SQL):
+   * a `once` grant a request uses is then reserved (`run.authorization.reservation`), and the
+   * adapter must end every reservation its `execute` is handed — `consumed` once the
+   * transaction committed or may have, `released` when it certainly did not. The runtime
+   * releases it itself when the request fails before `execute` is called.
+   */
+  readonly reservesGrants?: boolean;
 }
 
 /** Options of {@link createGate}. */
@@ -296,8 +313,12 @@ export interface GateSessionOptions {
 export interface Gate<Call, Result> {
   readonly target: string;
   readonly caps: ResultCaps;
-  /** A session for a principal the host has already authenticated. */
-  open(principal: Principal, options?: GateSessionOptions): GateSession<Call, Result>;
+  /**
+   * A session for a principal the host has already authenticated; `kind` defaults to `human`.
+   *
+   * @throws TypeError when the principal has no subject, no groups list or an unknown kind.
+   */
+  open(principal: PrincipalInput, options?: GateSessionOptions): GateSession<Call, Result>;
   /** The masking plan for a decision's masking profile (see `maskerFor`). */
   maskingFor(profile: string | undefined): MaskingPlan;
 }

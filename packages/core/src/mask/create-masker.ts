@@ -4,6 +4,7 @@ import { compileGlob } from '../policy/glob.js';
 import { compileDetectors, maxHoldBack } from './lib/compile-detectors.js';
 import type { RenderSpan } from './lib/engine.js';
 import { MaskEngine, mayContainFinding } from './lib/engine.js';
+import { noteFinding } from './lib/finding-sink.js';
 import { renderMasked } from './lib/render.js';
 import { resolveDetectorSelection } from './resolve-detector-selection.js';
 import { createMaskTransform } from './stream.js';
@@ -77,9 +78,16 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
   // Kubernetes Secret values are always masked, even under a `keep` profile.
   const secretStyle: MaskStyle = style === 'keep' ? 'redact' : style;
 
-  const renderSpan: RenderSpan = (det, text) =>
-    renderMasked(style, set.defs[det]?.id ?? 'secret', text, hashKey);
-  const render = (s: MaskStyle, label: string, text: string): string => renderMasked(s, label, text, hashKey);
+  // Every replaced value is told to the finding sink in force (the gate counts them by label).
+  const renderSpan: RenderSpan = (det, text) => {
+    const label = set.defs[det]?.id ?? 'secret';
+    if (style !== 'keep') noteFinding(label);
+    return renderMasked(style, label, text, hashKey);
+  };
+  const render = (s: MaskStyle, label: string, text: string): string => {
+    if (s !== 'keep') noteFinding(label);
+    return renderMasked(s, label, text, hashKey);
+  };
 
   const maskText = (text: string): MaskResult => {
     if (typeof text !== 'string') throw new TypeError('maskText needs a string');

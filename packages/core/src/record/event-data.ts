@@ -39,11 +39,16 @@ export interface RequestEventData {
 /** `decision`: the decision for the request `requestSeq`, as the engine returned it. */
 export type DecisionEventData = Decision & { readonly requestSeq: number };
 
-/** `approval`: a change in the approval state of the request `requestSeq`. */
+/**
+ * `approval`: a change in the approval state of the request `requestSeq`. A grant is `used` at
+ * once, or — inside a transaction — `reserved`, then `consumed` when the transaction commits or
+ * `released` when it certainly did not (then it can be used again).
+ */
 export interface ApprovalEventData {
   readonly requestSeq: number;
   readonly approvalId: string;
-  readonly status: 'pending' | 'approved' | 'denied' | 'expired' | 'used';
+  readonly status:
+    'pending' | 'approved' | 'denied' | 'expired' | 'used' | 'reserved' | 'consumed' | 'released';
   /** The distinct people who approved (or denied) so far. */
   readonly by?: readonly string[];
   readonly comment?: string;

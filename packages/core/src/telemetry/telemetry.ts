@@ -35,10 +35,24 @@ export interface ExecutionSpanInput {
   readonly decision: Decision;
 }
 
-/** An execution in progress; `end()` it exactly once. */
+/** How an execution ended (codes and counts only, never a message, a value or a result). */
+export interface ExecutionOutcome {
+  /** A stable code (`ERR_RESULT_TOO_LARGE`, a driver's `42P01`) when it failed; never a message. */
+  readonly error?: string;
+  /** Rows (or items) the result had. */
+  readonly rows?: number;
+  /**
+   * Values masked while it ran, by detector id (or `column`, `field`, `kubernetes-secret` for
+   * rules): set on the span as `portcullis.findings` (the total) and
+   * `portcullis.findings.<detector>`, and added to the `portcullis.mask.findings` metric.
+   */
+  readonly findings?: Readonly<Record<string, number>>;
+}
+
+/** An execution in progress; `end()` it exactly once (later calls are ignored). */
 export interface ExecutionSpan {
-  /** Ends the span: `error` is a stable code (`ERR_RESULT_TOO_LARGE`, a driver's `42P01`), never a message. */
-  end(outcome?: { readonly error?: string; readonly rows?: number }): void;
+  /** Ends the span with status OK, or ERROR with the outcome's `error` code. */
+  end(outcome?: ExecutionOutcome): void;
 }
 
 /** The instruments the engine and the gate report to. */
@@ -120,6 +134,16 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     unit: 'ms',
   });
 
+  const countFindings = (byDetector: Readonly<Record<string, number>>, target: string | undefined): void => {
+    for (const [detector, count] of Object.entries(byDetector)) {
+      if (count > 0)
+        findings.add(count, {
+          'portcullis.detector': detector,
+          ...(target === undefined ? {} : { 'portcullis.target': target }),
+        });
+    }
+  };
+
   const safeLogger: PortcullisLogger = {
     debug: (obj, msg) => {
       quietly(() => {
@@ -187,9 +211,21 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
           ended = true;
           quietly(() => {
             if (outcome.rows !== undefined) span?.setAttribute('portcullis.rows', outcome.rows);
+            if (outcome.findings !== undefined) {
+              let total = 0;
+              for (const [detector, count] of Object.entries(outcome.findings)) {
+                if (!(count > 0)) continue;
+                total += count;
+                span?.setAttribute(`portcullis.findings.${detector}`, count);
+              }
+              span?.setAttribute('portcullis.findings', total);
+              countFindings(outcome.findings, input.target);
+            }
             if (outcome.error !== undefined) {
               span?.setAttribute('portcullis.error', outcome.error);
               span?.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+            } else {
+              span?.setStatus({ code: SpanStatusCode.OK });
             }
             span?.end();
           });
@@ -198,13 +234,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     },
     findings(byDetector, target) {
       quietly(() => {
-        for (const [detector, count] of Object.entries(byDetector)) {
-          if (count > 0)
-            findings.add(count, {
-              'portcullis.detector': detector,
-              ...(target === undefined ? {} : { 'portcullis.target': target }),
-            });
-        }
+        countFindings(byDetector, target);
       });
     },
   };

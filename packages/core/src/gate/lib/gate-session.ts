@@ -15,6 +15,7 @@ import { capError, createCapMeter } from '../result-caps.js';
 import { toSafeError } from '../safe-error.js';
 import type {
   GateAdapter,
+  GateRequest,
   GateResultRecord,
   GateRun,
   GateRunOptions,
@@ -22,6 +23,8 @@ import type {
   MaskingPlan,
   ResultCaps,
 } from '../types.js';
+import type { ExecutionSpan } from '../../telemetry/telemetry.js';
+import { countingPlan } from './counting-plan.js';
 import { createGateOutput } from './gate-output.js';
 
 /** A cached plan: the decision and the request's session effects, and the masking plan once known. */
@@ -69,7 +72,8 @@ export function openGateSession<Call, Raw, Result, Effects>(
   const principalKey = canonicalJson(principal);
   const builtIn = parts?.deps.classify === classifyRequest;
   const queue = createGateQueue();
-  const ending = new AbortController();
+  // The stop functions of the requests running now, for end().
+  const running = new Set<(reason: Error) => void>();
   let ended = false;
   let endPromise: Promise<void> | undefined;
   let recorder: SessionRecorder | undefined;
@@ -130,7 +134,11 @@ export function openGateSession<Call, Raw, Result, Effects>(
       // An engine that is not ours records its own decision: the screen can only refuse after it.
       const auth = await portcullis.authorize(input);
       const reason = screen(call, auth.mask);
-      if (reason !== undefined) await refuseAfter(reason, input.session, auth.requestSeq);
+      if (reason !== undefined) {
+        // Nothing ran: a reserved grant goes back.
+        await auth.reservation?.end('released');
+        await refuseAfter(reason, input.session, auth.requestSeq);
+      }
       return { auth, plan: undefined };
     }
     let plan = shared.plans?.get(key);
@@ -184,6 +192,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
       ...(gate.context === undefined ? {} : { context: gate.context }),
       ...(session === undefined ? {} : { session }),
       review,
+      ...(adapter.reservesGrants === true ? { reserveGrant: true } : {}),
     };
     if (gate.refuse !== undefined) await refuse(gate.refuse, input);
     // An adapter's shorter key describes what the built-in classifiers read; another classifier
@@ -191,7 +200,27 @@ export function openGateSession<Call, Raw, Result, Effects>(
     const requestKey = gate.key !== undefined && builtIn ? gate.key : canonicalJson(gate.request);
     const key = `${principalKey}\u0000${requestKey}\u0000${gate.state ?? ''}`;
     const { auth, plan } = await authorize(call, input, key);
+    try {
+      await prepareAndRun(auth, plan, session, gate, call, deliver, fail);
+    } catch (err) {
+      // Until execute has it, a reserved grant is this runtime's: nothing ran, so release it.
+      if (!handedOver.has(auth)) await auth.reservation?.end('released');
+      throw err;
+    }
+  };
 
+  // Execute's runs that were handed a reservation (ending it is then the adapter's job).
+  const handedOver = new WeakSet<Authorization>();
+
+  const prepareAndRun = async (
+    auth: Authorization,
+    plan: Plan | undefined,
+    session: SessionRecorder | undefined,
+    gate: GateRequest,
+    call: Call,
+    deliver: (value: Result) => void,
+    fail: (error: unknown) => void,
+  ): Promise<void> => {
     const cached = plan?.masking;
     let masking = cached !== undefined && cached.profile === auth.mask ? cached.plan : undefined;
     if (masking === undefined) {
@@ -207,18 +236,48 @@ export function openGateSession<Call, Raw, Result, Effects>(
     const required = auth.decision.recordingRequired;
     const seq = auth.requestSeq === undefined ? {} : { requestSeq: auth.requestSeq };
     const started = performance.now();
+    // The execution's span: codes and counts only (see Telemetry). Everything this request
+    // masks goes through `counted`, which tallies the values masked by detector for it.
+    const execution = startExecution(portcullis, target, auth);
+    const tally = new Map<string, number>();
+    const counted = countingPlan(masking, (label) => {
+      tally.set(label, (tally.get(label) ?? 0) + 1);
+    });
+    const finish = (outcome: { readonly error?: string; readonly rows?: number }): void => {
+      try {
+        execution.end({ ...outcome, findings: Object.fromEntries(tally) });
+      } catch {
+        // Telemetry is an observer: it never changes what the caller gets.
+      }
+    };
     const fails = (cap: 'maxRows' | 'maxBytes' | 'maxDurationMs'): Error =>
       capError(cap, shared.caps, target, shared.hint);
     const meter = createCapMeter(shared.caps, fails);
-    const deadline = new AbortController();
-    const onEnd = (): void => {
-      deadline.abort(new TypeError('the session ended while the request ran'));
+    // Stopping (the deadline, or the session's end) without an AbortController per request:
+    // one is made only if the executor reads run.signal.
+    let stopReason: Error | undefined;
+    let controller: AbortController | undefined;
+    let listeners: ((reason: Error) => void)[] | undefined;
+    let rejectRun: ((reason: Error) => void) | undefined;
+    const stop = (reason: Error): void => {
+      if (stopReason !== undefined) return;
+      stopReason = reason;
+      running.delete(stop);
+      controller?.abort(reason);
+      for (const listener of listeners?.splice(0) ?? []) {
+        try {
+          listener(reason);
+        } catch {
+          // an executor's listener failing must not keep the others from stopping their work
+        }
+      }
+      rejectRun?.(reason);
     };
-    ending.signal.addEventListener('abort', onEnd, { once: true });
+    running.add(stop);
     const timer = setTimeout(() => {
-      deadline.abort(fails('maxDurationMs'));
+      stop(fails('maxDurationMs'));
     }, shared.caps.maxDurationMs);
-    const maskText = (text: string): string => masking.text(text);
+    const maskText = (text: string): string => counted.text(text);
     const safeError = (error: unknown): Error =>
       toSafeError(error, maskText, target, adapter.safeError?.bind(adapter));
     const run: GateRun<Effects> = Object.freeze({
@@ -227,16 +286,37 @@ export function openGateSession<Call, Raw, Result, Effects>(
       request: gate.request,
       authorization: auth,
       effects: effects.value as Effects,
-      masking,
+      masking: counted,
       caps: shared.caps,
-      signal: deadline.signal,
+      get signal(): AbortSignal {
+        if (controller === undefined) {
+          controller = new AbortController();
+          if (stopReason !== undefined) controller.abort(stopReason);
+        }
+        return controller.signal;
+      },
+      onStop(listener: (reason: Error) => void): () => void {
+        if (stopReason !== undefined) {
+          listener(stopReason);
+          return noop;
+        }
+        const list = (listeners ??= []);
+        list.push(listener);
+        return () => {
+          const at = list.indexOf(listener);
+          if (at >= 0) list.splice(at, 1);
+        };
+      },
+      get stopped(): boolean {
+        return stopReason !== undefined;
+      },
       count: (rows: number, bytes: number) => {
         meter.count(rows, bytes);
       },
       output: (stream: string) =>
         createGateOutput({
           stream,
-          plan: masking,
+          plan: counted,
           count: (bytes) => {
             meter.count(0, bytes);
           },
@@ -249,26 +329,24 @@ export function openGateSession<Call, Raw, Result, Effects>(
     let value: Result;
     let record: GateResultRecord;
     try {
+      handedOver.add(auth);
       const executing = adapter.execute(call, run);
-      // The caller hears of a passed deadline at once; the queue moves on only once the
-      // executor has stopped.
-      const stopped = new Promise<never>((_, reject) => {
-        const onAbort = (): void => {
-          reject(deadline.signal.reason as Error);
-        };
-        if (deadline.signal.aborted) onAbort();
-        else deadline.signal.addEventListener('abort', onAbort, { once: true });
-      });
-      stopped.catch(noop);
+      // The caller hears of a stop at once; the queue moves on only once the executor has
+      // stopped.
       let raw: Raw;
       try {
-        raw = await Promise.race([executing, stopped]);
+        raw = await new Promise<Raw>((resolve, reject) => {
+          rejectRun = reject;
+          if (stopReason !== undefined) reject(stopReason);
+          executing.then(resolve, reject);
+        });
       } catch (err) {
-        if (deadline.signal.aborted) {
+        if (stopReason !== undefined) {
           const safe = safeError(err);
           await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
           fail(safe);
           await executing.then(noop, noop);
+          finish({ error: codeOf(safe) });
           return;
         }
         throw err;
@@ -277,23 +355,25 @@ export function openGateSession<Call, Raw, Result, Effects>(
     } catch (err) {
       const safe = err instanceof RecordingError ? err : safeError(err);
       await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
+      finish({ error: codeOf(safe) });
       fail(safe);
       return;
     } finally {
       clearTimeout(timer);
-      ending.signal.removeEventListener('abort', onEnd);
+      running.delete(stop);
     }
     try {
       await recordStep(session, 'result', resultData(seq, record, shared.resultRows, started), required);
     } catch (cause) {
-      fail(
-        new RecordingError(
-          `the request ran on ${target} but its result could not be recorded, which the policy requires; the result is withheld`,
-          { cause },
-        ),
+      const error = new RecordingError(
+        `the request ran on ${target} but its result could not be recorded, which the policy requires; the result is withheld`,
+        { cause },
       );
+      finish({ error: codeOf(error) });
+      fail(error);
       return;
     }
+    finish(record.rowCount === undefined ? {} : { rows: record.rowCount });
     deliver(value);
   };
 
@@ -324,7 +404,8 @@ export function openGateSession<Call, Raw, Result, Effects>(
         try {
           await beforeEnd?.();
         } finally {
-          ending.abort();
+          for (const stopOne of [...running])
+            stopOne(new TypeError('the session ended while the request ran'));
           if (recorder !== undefined) await recorder.end({ reason: 'ended' });
         }
       })();
@@ -343,6 +424,24 @@ function screenedOut(decided: Decided, reason: string): Decision {
     actions: decided.actions.map((action) => ({ action, effect: 'deny', rules: [], reasons: [reason] })),
     recordingRequired: decided.decision.recordingRequired,
   };
+}
+
+const silentExecution: ExecutionSpan = Object.freeze({ end: noop });
+
+/** The engine's execution span for an authorised request; a silent one when telemetry fails. */
+function startExecution(portcullis: Portcullis, target: string, auth: Authorization): ExecutionSpan {
+  try {
+    const telemetry = (portcullis as Partial<Portcullis>).telemetry;
+    if (telemetry === undefined) return silentExecution;
+    const protocol = portcullis.policy.targets.get(target)?.protocol;
+    return telemetry.startExecution({
+      target,
+      ...(protocol === undefined ? {} : { protocol }),
+      decision: auth.decision,
+    });
+  } catch {
+    return silentExecution;
+  }
 }
 
 function codeOf(error: Error): string {

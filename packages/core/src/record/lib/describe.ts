@@ -1,5 +1,6 @@
 // Short human-readable renderings of recorded values, shared by the replay formatters.
 import type { Principal, Request, Target } from '../../types.js';
+import { boundValueLines, requestText } from '../../request-text.js';
 import { escapeTerminalText } from '../terminal-text.js';
 
 /** `JSON.stringify`, which returns undefined for undefined, functions and symbols. */
@@ -28,43 +29,19 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** One request as a person would write it, on one terminal-safe line. */
+/** One request as a person would write it, on one terminal-safe line (bound values one line each under it). */
 export function describeRequest(request: unknown): string {
-  const r = request as Partial<Request> | undefined;
-  if (isObject(request) && r?.type === 'sql' && Array.isArray(r.params)) {
-    // Bound values (an approval record's, masked): one escaped line each under the text.
-    const values = (r.params as readonly (string | null)[]).map((v, i) =>
-      oneLine(`  $${String(i + 1)} = ${v ?? 'NULL'}`),
-    );
-    return [oneLine(requestText(request)), ...values].join('\n');
-  }
-  return oneLine(requestText(request));
+  if (!isObject(request) || typeof request['type'] !== 'string') return oneLine(jsonText(request));
+  const r = request as unknown as Request;
+  const prefix = r.type === 'sql' ? 'SQL ' : r.type === 'command' ? '$ ' : '';
+  const head = KNOWN.has(r.type) ? `${prefix}${requestText(r)}` : JSON.stringify(request);
+  const values = Array.isArray((r as { params?: unknown }).params)
+    ? boundValueLines(r).map((line) => oneLine(`  ${line}`))
+    : [];
+  return [oneLine(head), ...values].join('\n');
 }
 
-function requestText(request: unknown): string {
-  if (!isObject(request)) return jsonText(request);
-  const r = request as unknown as Request;
-  switch (r.type) {
-    case 'sql':
-      return `SQL ${r.sql}`;
-    case 'command':
-      return `$ ${r.command}`;
-    case 'shell':
-      return 'interactive shell';
-    case 'sftp':
-      return `SFTP ${r.mode} ${r.path}`;
-    case 'forward':
-      return `forward to ${r.host}:${r.port}`;
-    case 'kube': {
-      const impersonate = Object.entries(r.headers ?? {})
-        .filter(([h]) => h.toLowerCase().startsWith('impersonate-'))
-        .map(([h, v]) => `${h}: ${Array.isArray(v) ? v.join(', ') : String(v)}`);
-      return `${r.method} ${r.path}${impersonate.length > 0 ? ` (${impersonate.join('; ')})` : ''}`;
-    }
-    default:
-      return JSON.stringify(request);
-  }
-}
+const KNOWN: ReadonlySet<string> = new Set(['sql', 'command', 'shell', 'sftp', 'forward', 'kube']);
 
 /** Who acted, and on whose behalf, on one terminal-safe line. */
 export function describePrincipal(principal: unknown): string {

@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DETECTORS } from '../catalog.js';
+import type { ScanDefinition } from './definition.js';
+import { SeedIndex, type SeedSpec } from './seed-index.js';
+
+const RUN_CAP = 32;
+
+// The definition of a possible start, one detector at a time: the first character, the
+// character before, then the run counted to `min` (or to 32 when the detector judges the run).
+function reference(specs: readonly SeedSpec[], text: string, end: number, partial: boolean) {
+  const hits: [number, number[]][] = [];
+  for (let p = 0; p < text.length; p++) {
+    const c = text.charCodeAt(p);
+    if (c >= 128) continue;
+    const owners: number[] = [];
+    specs.forEach((spec, i) => {
+      if (!spec.first(c)) return;
+      if (p > 0 && spec.notAfter(text.charCodeAt(p - 1))) return;
+      const cap = spec.accept === undefined ? spec.min : RUN_CAP;
+      let n = 1;
+      while (n < cap && p + n < end && spec.run(text.charCodeAt(p + n))) n++;
+      const next = p + n < end ? text.charCodeAt(p + n) : -1;
+      if ((partial && p + n >= end) || (spec.accept === undefined ? n >= spec.min : spec.accept(n, next)))
+        owners.push(i);
+    });
+    if (owners.length > 0) hits.push([p, owners]);
+  }
+  return hits;
+}
+
+const specs = DETECTORS.filter((d): d is ScanDefinition => d.kind === 'scan').map((d) => d.seed);
+const index = new SeedIndex(specs.map((spec, owner) => ({ spec, owner })));
+const scanned = (text: string, partial: boolean) => {
+  const hits: [number, number[]][] = [];
+  index.scan(text, 0, text.length, text.length, partial, (p, owners) => hits.push([p, [...owners]]));
+  return hits;
+};
+
+describe('SeedIndex', () => {
+  it('finds exactly the starts the per-detector definition finds, for the built-in scan detectors', () => {
+    expect(specs.length).toBeGreaterThan(5);
+    // Runs of characters that start, continue and break the built-in runs (digits, capitals,
+    // letters, separators, non-ASCII), long enough to reach every detector's count.
+    const run = (chars: string) =>
+      fc.array(fc.constantFrom(...Array.from(chars)), { minLength: 1, maxLength: 40 }).map((a) => a.join(''));
+    const segment = fc.oneof(
+      run('0123456789'),
+      run('0123456789X'),
+      run('ABCDEFGSTXZ0123456789'),
+      run('abxzAB09'),
+      run(' -_:.+/=\n\t'),
+      run('é中a'),
+    );
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 8 }), fc.boolean(), (segments, partial) => {
+        const text = segments.join('');
+        expect(scanned(text, partial)).toEqual(reference(specs, text, text.length, partial));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('judges long runs at the cap, not at their end (cards: 13 digits or more)', () => {
+    const text = `card ${'4'.repeat(40)} end 4111 1111`;
+    expect(scanned(text, false)).toEqual(reference(specs, text, text.length, false));
+    expect(scanned(text, false).map(([p]) => p)).toContain(5);
+  });
+});
