@@ -298,6 +298,11 @@ export interface RecordingSink {
 /** Records one session: chains events and hands them to a sink. */
 export interface SessionRecorder {
   readonly session: string;
+  /**
+   * The `seq` the next recorded event gets, when the recorder knows it. The engine then records a
+   * request and its decision (which names the request's seq) in one write instead of two.
+   */
+  readonly nextSeq?: number;
   /** Appends one event; rejects if the sink fails. */
   record(
     type: Exclude<RecordEventType, 'session.start' | 'session.end' | 'checkpoint'>,

@@ -9,7 +9,7 @@ import { decideRequest, messageOf } from './decide-request.js';
 import type { Decided, DecideDeps } from './decide-request.js';
 import { denyDecision } from './deny-decision.js';
 import { approvalsNeeded, operationsOf, reasonsOf } from './messages.js';
-import { recordStep } from './record-step.js';
+import { recordRequestAndDecision, recordStep } from './record-step.js';
 import type { AuthorizationSpan } from '../telemetry/telemetry.js';
 import type { Authorization, AuthorizeInput, GrantReservation } from './types.js';
 
@@ -174,11 +174,10 @@ async function authorizeTraced(
     }
 
     try {
-      requestSeq = (await recordStep(session, 'request', requestData(), required))?.seq;
-      await recordStep(
+      requestSeq = await recordRequestAndDecision(
         session,
-        'decision',
-        { ...(requestSeq === undefined ? {} : { requestSeq }), ...decision },
+        requestData(),
+        (seq) => ({ ...(seq === undefined ? {} : { requestSeq: seq }), ...decision }),
         required,
       );
     } catch (cause) {

@@ -31,3 +31,45 @@ export async function recordStep(
     throw new RecordingError(`the ${type} event could not be recorded: ${messageOf(cause)}`, { cause });
   }
 }
+
+/**
+ * Records a request and then its decision, which names the request's seq. When the session
+ * says which seq comes next, both events are queued in the same turn and reach the sink in one
+ * write; otherwise the request is recorded first. Failures are handled as by {@link recordStep};
+ * resolves the request's seq (`undefined` without a session or when an optional write failed).
+ *
+ * @example
+ * ```ts
+ * const requestSeq = await recordRequestAndDecision(session, { request }, (seq) => ({ requestSeq: seq, ...decision }), true);
+ * ```
+ * @throws RecordingError when `required` and either event could not be recorded.
+ */
+export async function recordRequestAndDecision(
+  session: SessionRecorder | undefined,
+  request: unknown,
+  decision: (requestSeq: number | undefined) => unknown,
+  required: boolean,
+): Promise<number | undefined> {
+  if (session === undefined) return undefined;
+  const next = session.nextSeq;
+  if (typeof next !== 'number') {
+    const requestSeq = (await recordStep(session, 'request', request, required))?.seq;
+    await recordStep(session, 'decision', decision(requestSeq), required);
+    return requestSeq;
+  }
+  const requested = recordStep(session, 'request', request, required);
+  const decided = recordStep(session, 'decision', decision(next), required);
+  // Both settle before either failure is reported, so no rejection is left unhandled.
+  const [recorded] = await Promise.allSettled([requested, decided]);
+  await requested;
+  await decided;
+  const seq = recorded.status === 'fulfilled' ? recorded.value?.seq : undefined;
+  if (seq !== undefined && seq !== next) {
+    // The recorder's promise did not hold: the decision names another event. Never allow on it.
+    const error = new RecordingError(
+      `the request was recorded as event ${seq}, not ${next} as the recorder announced`,
+    );
+    if (required) throw error;
+  }
+  return seq;
+}

@@ -184,6 +184,9 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
 
     return {
       session,
+      get nextSeq() {
+        return seq;
+      },
       // Not `async`: the event is built and queued synchronously, so call order is chain order.
       record(type, data) {
         if (!midTypes.has(type)) {

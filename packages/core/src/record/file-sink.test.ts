@@ -37,10 +37,17 @@ function fakeHandle(
     failWrite?: () => Error | undefined;
     failSync?: () => Error | undefined;
     maxWrite?: number;
+    /** Also offer writeSync (as the default handle does). */
+    sync?: boolean;
   } = {},
 ) {
   let content = Buffer.alloc(0);
-  const calls = { datasync: 0, writes: 0, closed: false };
+  const calls = { datasync: 0, writes: 0, syncWrites: 0, closed: false };
+  const append = (buffer: Buffer, offset: number, length: number): number => {
+    const n = Math.min(length, options.maxWrite ?? length);
+    content = Buffer.concat([content, buffer.subarray(offset, offset + n)]);
+    return n;
+  };
   const handle: FileSinkHandle = {
     stat: () => Promise.resolve({ size: content.length }),
     read: (buffer, offset, length, position) => {
@@ -55,10 +62,18 @@ function fakeHandle(
       calls.writes += 1;
       const err = options.failWrite?.();
       if (err !== undefined) return Promise.reject(err);
-      const n = Math.min(length, options.maxWrite ?? length);
-      content = Buffer.concat([content, buffer.subarray(offset, offset + n)]);
-      return Promise.resolve({ bytesWritten: n });
+      return Promise.resolve({ bytesWritten: append(buffer, offset, length) });
     },
+    ...(options.sync === true
+      ? {
+          writeSync: (buffer: Buffer, offset: number, length: number) => {
+            calls.syncWrites += 1;
+            const err = options.failWrite?.();
+            if (err !== undefined) throw err;
+            return append(buffer, offset, length);
+          },
+        }
+      : {}),
     datasync: () => {
       calls.datasync += 1;
       const err = options.failSync?.();
@@ -171,22 +186,28 @@ describe('createFileSink', () => {
     await expect(sink.close()).rejects.toThrow(RecordingError);
   });
 
-  it('a failed write fails the sink: record() and every later append and flush reject', async () => {
-    let fail = false;
-    const fake = fakeHandle({ failWrite: () => (fail ? enospc() : undefined) });
-    const sink = await createFileSink('x', { open: () => Promise.resolve(fake.handle), fsyncIntervalMs: 0 });
-    const session = await createRecorder({ sink, now: clock() }).start({}, { session: 's' });
-    fail = true;
-    await expect(session.record('request', { request: { type: 'shell' } })).rejects.toMatchObject({
-      code: 'ERR_RECORDING_FAILED',
-    });
-    fail = false;
-    await expect(sink.append([])).rejects.toThrow(RecordingError);
-    const other = createRecorder({ sink, now: clock() });
-    await expect(other.start({}, { session: 't' })).rejects.toThrow(/ENOSPC/);
-    await expect(sink.flush()).rejects.toThrow(RecordingError);
-    expect(fake.text().split('\n').length).toBe(2); // only the first start line
-  });
+  it.each([false, true])(
+    'a failed write fails the sink: record() and every later append and flush reject (sync writes: %s)',
+    async (sync) => {
+      let fail = false;
+      const fake = fakeHandle({ sync, failWrite: () => (fail ? enospc() : undefined) });
+      const sink = await createFileSink('x', {
+        open: () => Promise.resolve(fake.handle),
+        fsyncIntervalMs: 0,
+      });
+      const session = await createRecorder({ sink, now: clock() }).start({}, { session: 's' });
+      fail = true;
+      await expect(session.record('request', { request: { type: 'shell' } })).rejects.toMatchObject({
+        code: 'ERR_RECORDING_FAILED',
+      });
+      fail = false;
+      await expect(sink.append([])).rejects.toThrow(RecordingError);
+      const other = createRecorder({ sink, now: clock() });
+      await expect(other.start({}, { session: 't' })).rejects.toThrow(/ENOSPC/);
+      await expect(sink.flush()).rejects.toThrow(RecordingError);
+      expect(fake.text().split('\n').length).toBe(2); // only the first start line
+    },
+  );
 
   it('a failed sync at the end of a session rejects end()', async () => {
     const fake = fakeHandle({
@@ -197,11 +218,37 @@ describe('createFileSink', () => {
     await expect(session.end()).rejects.toMatchObject({ code: 'ERR_RECORDING_FAILED' });
   });
 
-  it('completes short writes', async () => {
-    const fake = fakeHandle({ maxWrite: 7 });
+  it.each([false, true])('completes short writes (sync writes: %s)', async (sync) => {
+    const fake = fakeHandle({ maxWrite: 7, sync });
     const sink = await createFileSink('x', { open: () => Promise.resolve(fake.handle), fsyncIntervalMs: 0 });
     await recordOne(createRecorder({ sink, now: clock() }), 's');
     expect(verifyRecording(fake.text()).ok).toBe(true);
+    expect(sync ? fake.calls.writes : fake.calls.syncWrites).toBe(0);
+  });
+
+  it("writes synchronously in the caller's turn, unless syncWrites is false", async () => {
+    const fake = fakeHandle({ sync: true });
+    const sink = await createFileSink('x', { open: () => Promise.resolve(fake.handle), fsyncIntervalMs: 0 });
+    const session = await createRecorder({ sink, now: clock() }).start({}, { session: 's' });
+    const before = fake.text().length;
+    const written = session.record('error', { code: 'X', message: 'x' });
+    // Queued on a microtask by the recorder, written before any I/O callback could run.
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(fake.text().length).toBeGreaterThan(before);
+    await written;
+    expect(fake.calls).toMatchObject({ writes: 0, syncWrites: 2 });
+
+    const slow = fakeHandle({ sync: true });
+    const asyncSink = await createFileSink('y', {
+      open: () => Promise.resolve(slow.handle),
+      fsyncIntervalMs: 0,
+      syncWrites: false,
+    });
+    await recordOne(createRecorder({ sink: asyncSink, now: clock() }), 's');
+    expect(slow.calls.syncWrites).toBe(0);
+    expect(slow.calls.writes).toBeGreaterThan(0);
+    expect(verifyRecording(slow.text()).ok).toBe(true);
   });
 
   it('syncs on flush, at session end and on the interval, and closes the file', async () => {

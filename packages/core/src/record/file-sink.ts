@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { RecordingError } from '../errors.js';
 import type { RecordingSink } from '../types.js';
@@ -16,6 +17,11 @@ export interface FileSinkHandle {
   truncate(length: number): Promise<void>;
   /** Appends (the file is opened in append mode). */
   write(buffer: Buffer, offset: number, length: number): Promise<{ readonly bytesWritten: number }>;
+  /**
+   * Appends synchronously and returns the bytes written. When present (and `syncWrites` is not
+   * `false`), every append is written at once with it instead of `write`.
+   */
+  writeSync?(buffer: Buffer, offset: number, length: number): number;
   datasync(): Promise<void>;
   close(): Promise<void>;
 }
@@ -27,6 +33,14 @@ export interface FileSinkOptions {
    * `0` syncs only on `flush()` (which every `session.end` calls) and `close()`.
    */
   readonly fsyncIntervalMs?: number;
+  /**
+   * Whether each append is one synchronous `write(2)` in the caller's turn (default `true`).
+   * Writing to the page cache takes microseconds, while an asynchronous write costs a round trip
+   * through libuv's thread pool per request; durability comes from `fdatasync`, which stays
+   * asynchronous either way. Set `false` for a file system where a plain write can block for
+   * long (a network mount): appends are then written asynchronously, in batches.
+   */
+  readonly syncWrites?: boolean;
   /** Opens the file for reading and appending (default: `fs.promises.open(path, 'a+', 0o600)`). */
   readonly open?: (path: string) => Promise<FileSinkHandle>;
 }
@@ -52,8 +66,9 @@ const TAIL_CHUNK = 64 * 1024;
 
 /**
  * Opens (or creates, mode 0600) a JSON Lines recording file for appending. Each `append()` is one
- * write of whole lines; appends made while a write is in flight share the next write. Written
- * events are made durable every `fsyncIntervalMs` and on `flush()`/`close()`.
+ * synchronous write of whole lines (or, with `syncWrites: false`, an asynchronous one, where
+ * appends made while a write is in flight share the next write). Written events are made durable
+ * every `fsyncIntervalMs` and on `flush()`/`close()`.
  *
  * A crash mid-write leaves at most one torn last line (no terminating newline). Opening such a
  * file removes that line and keeps every complete line before it (`repaired` says what was
@@ -77,7 +92,7 @@ const TAIL_CHUNK = 64 * 1024;
 export async function createFileSink(path: string, options: FileSinkOptions = {}): Promise<FileSink> {
   const interval = options.fsyncIntervalMs ?? 1000;
   if (!Number.isFinite(interval) || interval < 0) throw new TypeError('fsyncIntervalMs must be a number ≥ 0');
-  const openHandle = options.open ?? ((p: string) => open(p, 'a+', 0o600));
+  const openHandle = options.open ?? openFile;
 
   let fh: FileSinkHandle;
   try {
@@ -104,6 +119,18 @@ export async function createFileSink(path: string, options: FileSinkOptions = {}
     return err instanceof RecordingError
       ? err
       : new RecordingError(`${what} recording file ${path} failed: ${messageOf(err)}`, { cause: err });
+  };
+
+  // Synchronous appends: written in the caller's turn, so nothing is ever in flight between them.
+  const writeNow = options.syncWrites === false ? undefined : fh.writeSync?.bind(fh);
+  const writeAll = (write: NonNullable<typeof writeNow>, text: string): void => {
+    const buffer = Buffer.from(text, 'utf8');
+    let offset = 0;
+    while (offset < buffer.length) {
+      const bytesWritten = write(buffer, offset, buffer.length - offset);
+      if (bytesWritten <= 0) throw new Error('the file accepted no bytes');
+      offset += bytesWritten;
+    }
   };
 
   const batcher = createBatcher<string>(async (texts) => {
@@ -164,6 +191,16 @@ export async function createFileSink(path: string, options: FileSinkOptions = {}
         return Promise.reject(err instanceof Error ? err : new TypeError(String(err)));
       }
       if (text === '') return Promise.resolve();
+      if (writeNow !== undefined) {
+        try {
+          writeAll(writeNow, text);
+        } catch (err) {
+          failure ??= err;
+          return Promise.reject(fail('writing', err));
+        }
+        dirty = true;
+        return Promise.resolve();
+      }
       return batcher.push(text).catch((err: unknown) => {
         throw fail('writing', err);
       });
@@ -200,6 +237,21 @@ export async function createFileSink(path: string, options: FileSinkOptions = {}
       if (error !== undefined) throw error;
       if (failure !== undefined) throw fail('writing', failure);
     },
+  };
+}
+
+/** The default handle: the file opened for reading and appending, mode 0600, with synchronous appends. */
+async function openFile(path: string): Promise<FileSinkHandle> {
+  const fh = await open(path, 'a+', 0o600);
+  return {
+    stat: () => fh.stat(),
+    read: (buffer, offset, length, position) => fh.read(buffer, offset, length, position),
+    truncate: (length) => fh.truncate(length),
+    write: (buffer, offset, length) => fh.write(buffer, offset, length),
+    // The file is open in append mode, so a write without a position appends.
+    writeSync: (buffer, offset, length) => writeSync(fh.fd, buffer, offset, length),
+    datasync: () => fh.datasync(),
+    close: () => fh.close(),
   };
 }
 

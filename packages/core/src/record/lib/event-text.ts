@@ -3,7 +3,7 @@
 // without `hash`. Because the members are fixed, both are assembled here around the canonical
 // `data` instead of canonicalising the whole object twice (the keys below are already in
 // RFC 8785 order: data < hash < prev < seq < session < ts < type < v).
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { RecordEvent } from '../../types.js';
 import { canonicalJson } from '../canonical-json.js';
 
@@ -41,8 +41,13 @@ function textAfterHash(event: UnhashedEvent): string {
 
 /** Lower-case hex SHA-256 of a UTF-8 string. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return oneShot === undefined
+    ? crypto.createHash('sha256').update(text, 'utf8').digest('hex')
+    : oneShot('sha256', text, 'hex');
 }
+
+// `crypto.hash` (Node ≥ 20.12) hashes a string in one call, without a Hash object per event.
+const oneShot = (crypto as { hash?: (alg: string, data: string, encoding: 'hex') => string }).hash;
 
 /** Builds a complete, frozen event that carries its stored line. */
 export function buildEvent(fields: UnhashedEvent): RecordEvent {
