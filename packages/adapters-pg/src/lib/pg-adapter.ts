@@ -65,6 +65,10 @@ export type PgRaw =
     }
   | { readonly kind: 'cursor'; readonly outcome: CursorOutcome };
 
+// Texts whose effects are remembered, and how many (per pool).
+const MAX_EFFECTS_TEXT = 16_384;
+const MAX_EFFECTS = 512;
+
 /** What the caller gets: a result, the results of a multi-statement text, or nothing (cursors). */
 export type PgResult = GatedQueryResult | GatedQueryResult[] | undefined;
 
@@ -77,13 +81,28 @@ export type PgResult = GatedQueryResult | GatedQueryResult[] | undefined;
  * ```
  */
 export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw, PgResult, SqlEffects> {
+  // A text's session effects under a session's prepared statements (all they depend on), so a
+  // repeated statement is not analysed again for them. Cleared whole when full: texts an agent
+  // repeats come back at once.
+  const knownEffects = new Map<string, SqlEffects>();
+  const effectsOf = (text: string, conn: PgConnection): SqlEffects => {
+    if (text.length > MAX_EFFECTS_TEXT) return ctx.effects(text, conn.context);
+    const key = `${conn.state()}\u0000${text}`;
+    let effects = knownEffects.get(key);
+    if (effects === undefined) {
+      effects = ctx.effects(text, conn.context);
+      if (knownEffects.size >= MAX_EFFECTS) knownEffects.clear();
+      knownEffects.set(key, effects);
+    }
+    return effects;
+  };
   const adapter: GateAdapter<PgGateCall, PgRaw, PgResult, SqlEffects> = {
     toRequest: ({ call, conn }: PgGateCall): GateRequest => {
       const { text, refuse } = statementOf(call, conn);
       if (refuse !== undefined) return { request: { type: 'sql', sql: text }, refuse };
       const state = stateRefusal(text, ctx.stateSchemas);
       if (state !== undefined) return { request: { type: 'sql', sql: text }, refuse: state };
-      const unchecked = uncheckedExecute(ctx.effects(text, conn.context), conn);
+      const unchecked = uncheckedExecute(effectsOf(text, conn), conn);
       if (unchecked !== undefined) return { request: sqlRequestOf(text, call.values), refuse: unchecked };
       return {
         request: sqlRequestOf(text, call.values),
@@ -140,6 +159,7 @@ function statementOf(call: PgCall, conn: PgConnection): { readonly text: string;
  * name was not prepared by this session through the gate, or the same text (re)defines it.
  */
 function uncheckedExecute(effects: SqlEffects, conn: PgConnection): string | undefined {
+  if (effects.executes.length === 0) return undefined;
   const redefined = new Set([...effects.prepares.map((p) => p.name), ...effects.deallocates]);
   for (const name of effects.executes) {
     if (effects.deallocatesAll || redefined.has(name)) {

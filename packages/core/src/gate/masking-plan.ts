@@ -121,11 +121,15 @@ function columnMasking(masker: Masker, shape: Shape): ColumnMasking {
   };
 }
 
-/** A text column's masking that masks a repeated short value once. */
+/**
+ * A text column's masking that masks a repeated short value once. Nothing is kept for the first
+ * value: most results of a point query hold one row.
+ */
 function remembering(mask: (value: unknown) => unknown): (value: unknown) => unknown {
+  let first = true;
   let memo: Map<string, unknown> | undefined;
   // A remembered value was masked once but is shown (and counted, by the finding sink) each time.
-  const labelsOf = new Map<string, readonly string[]>();
+  let labelsOf: Map<string, readonly string[]> | undefined;
   const heard: string[] = [];
   const hear = (label: string): void => {
     heard.push(label);
@@ -133,9 +137,13 @@ function remembering(mask: (value: unknown) => unknown): (value: unknown) => unk
   return (input) => {
     if (typeof input !== 'string') return input === null || input === undefined ? input : mask(input);
     if (input.length > MEMO_VALUE_LENGTH) return mask(input);
+    if (first) {
+      first = false;
+      return mask(input);
+    }
     const hit = memo?.get(input);
     if (hit !== undefined) {
-      for (const label of labelsOf.get(input) ?? NONE) noteFinding(label);
+      for (const label of labelsOf?.get(input) ?? NONE) noteFinding(label);
       return hit;
     }
     heard.length = 0;
@@ -144,7 +152,7 @@ function remembering(mask: (value: unknown) => unknown): (value: unknown) => unk
     memo ??= new Map<string, unknown>();
     if (memo.size < MEMO_ENTRIES) {
       memo.set(input, out);
-      if (heard.length > 0) labelsOf.set(input, [...heard]);
+      if (heard.length > 0) (labelsOf ??= new Map()).set(input, [...heard]);
     }
     return out;
   };
