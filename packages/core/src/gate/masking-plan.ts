@@ -122,14 +122,13 @@ function columnMasking(masker: Masker, shape: Shape): ColumnMasking {
 }
 
 /**
- * A text column's masking that masks a repeated short value once. Nothing is kept for the first
- * value: most results of a point query hold one row.
+ * A text column's masking that masks a repeated short value once. The first value is kept
+ * without a map: most results of a point query hold one row.
  */
 function remembering(mask: (value: unknown) => unknown): (value: unknown) => unknown {
-  let first = true;
-  let memo: Map<string, unknown> | undefined;
-  // A remembered value was masked once but is shown (and counted, by the finding sink) each time.
-  let labelsOf: Map<string, readonly string[]> | undefined;
+  let memo: Map<string, Remembered> | undefined;
+  let firstInput: string | undefined;
+  let first: Remembered | undefined;
   const heard: string[] = [];
   const hear = (label: string): void => {
     heard.push(label);
@@ -137,23 +136,29 @@ function remembering(mask: (value: unknown) => unknown): (value: unknown) => unk
   return (input) => {
     if (typeof input !== 'string') return input === null || input === undefined ? input : mask(input);
     if (input.length > MEMO_VALUE_LENGTH) return mask(input);
-    if (first) {
-      first = false;
-      return mask(input);
-    }
-    const hit = memo?.get(input);
+    const hit = input === firstInput ? first : memo?.get(input);
     if (hit !== undefined) {
-      for (const label of labelsOf?.get(input) ?? NONE) noteFinding(label);
-      return hit;
+      // A remembered value was masked once but is shown (and counted, by the finding sink) each time.
+      for (const label of hit.labels) noteFinding(label);
+      return hit.out;
     }
     heard.length = 0;
     const out = collectFindings(hear, () => mask(input));
     for (const label of heard) noteFinding(label);
-    memo ??= new Map<string, unknown>();
-    if (memo.size < MEMO_ENTRIES) {
-      memo.set(input, out);
-      if (heard.length > 0) (labelsOf ??= new Map()).set(input, [...heard]);
+    const remembered: Remembered = { out, labels: heard.length === 0 ? NONE : [...heard] };
+    if (first === undefined) {
+      firstInput = input;
+      first = remembered;
+    } else {
+      memo ??= new Map<string, Remembered>();
+      if (memo.size < MEMO_ENTRIES) memo.set(input, remembered);
     }
     return out;
   };
+}
+
+/** A masked value and the labels of what masking it found. */
+interface Remembered {
+  readonly out: unknown;
+  readonly labels: readonly string[];
 }
