@@ -4,6 +4,7 @@
 // each character once, and the automaton's table is laid out for that walk: states are
 // numbered so that those where some keyword ends come last, and each is stored multiplied by
 // the number of character classes, so a step is one load and most steps need no other test.
+import { Buffer } from 'node:buffer';
 import type { KeywordEntry, KeywordHit, KeywordIndex } from './keyword-index.js';
 import { keywordAt } from './keyword-index.js';
 import type { SeedHit, SeedIndex } from './seed-index.js';
@@ -30,6 +31,8 @@ export class CandidateIndex {
   private readonly kwState = new Int32Array(BLOCK);
   private readonly seedAt = new Int32Array(BLOCK);
   private readonly seedMask = new Int32Array(BLOCK);
+  private readonly unitBytes = Buffer.alloc(BLOCK * 2);
+  private readonly units = new Uint16Array(this.unitBytes.buffer, this.unitBytes.byteOffset, BLOCK);
 
   constructor(
     readonly keywords: KeywordIndex,
@@ -41,11 +44,25 @@ export class CandidateIndex {
     this.classes = classes;
     const states = keywords.next.length / classes;
     // Renumber: states without output first (the start state stays 0: it has none), then the
-    // others in their old order.
-    const order: number[] = [];
-    for (let s = 0; s < states; s++) if (keywords.outputs[s] === undefined) order.push(s);
+    // others, each group breadth-first from the start, so the shallow states the walk is
+    // mostly in sit together in the table (and in the cache).
+    const byDepth: number[] = [0];
+    const seen = new Uint8Array(states);
+    seen[0] = 1;
+    for (let head = 0; head < byDepth.length; head++) {
+      const from = byDepth[head] ?? 0;
+      for (let c = 0; c < classes; c++) {
+        const to = keywords.next[from * classes + c] ?? 0;
+        if (seen[to] === 0) {
+          seen[to] = 1;
+          byDepth.push(to);
+        }
+      }
+    }
+    if (byDepth.length !== states) throw new Error('keyword automaton: unreachable state');
+    const order = byDepth.filter((s) => keywords.outputs[s] === undefined);
     const quiet = order.length;
-    for (let s = 0; s < states; s++) if (keywords.outputs[s] !== undefined) order.push(s);
+    order.push(...byDepth.filter((s) => keywords.outputs[s] !== undefined));
     const renumbered = new Int32Array(states);
     order.forEach((old, i) => {
       renumbered[old] = i;
@@ -90,13 +107,18 @@ export class CandidateIndex {
     // The walk only notes where something may be (keyword ends, possible starts), a block at
     // a time; what was noted is looked at between blocks. A call inside the walk would cost
     // more than the walk itself.
+    const units = this.units;
     for (let i = from; i < stop;) {
       const blockEnd = Math.min(stop, i + BLOCK);
       const seedEnd = Math.min(seedStop, blockEnd);
       let kw = 0;
       let starts = 0;
+      // The block's UTF-16 code units, copied natively: reading a typed array is cheaper than
+      // asking the string for each character.
+      this.unitBytes.write(text.slice(i, blockEnd), 0, 'utf16le');
+      const at = i;
       for (; i < seedEnd; i++) {
-        const c = text.charCodeAt(i);
+        const c = units[i - at] ?? 0;
         state = next[state + (classOf[c] ?? 0)] ?? 0;
         if (state >= outBase) {
           kwAt[kw] = i;
@@ -115,7 +137,7 @@ export class CandidateIndex {
       }
       // Past `to`, only keywords that started before it are still completing.
       for (; i < blockEnd; i++) {
-        state = next[state + (classOf[text.charCodeAt(i)] ?? 0)] ?? 0;
+        state = next[state + (classOf[units[i - at] ?? 0] ?? 0)] ?? 0;
         if (state >= outBase) {
           kwAt[kw] = i;
           kwState[kw++] = state;
