@@ -31,14 +31,16 @@ export class CandidateIndex {
   private readonly kwState = new Int32Array(BLOCK);
   private readonly seedAt = new Int32Array(BLOCK);
   private readonly seedMask = new Int32Array(BLOCK);
-  private readonly unitBytes = Buffer.alloc(BLOCK * 2);
-  private readonly units = new Uint16Array(this.unitBytes.buffer, this.unitBytes.byteOffset, BLOCK);
+  private readonly unitBytes: Buffer;
+  private readonly units: Uint16Array;
 
   constructor(
     readonly keywords: KeywordIndex,
     readonly seeds: SeedIndex,
   ) {
     this.maxLength = keywords.maxLength;
+    this.unitBytes = Buffer.alloc((BLOCK + seeds.reach) * 2);
+    this.units = new Uint16Array(this.unitBytes.buffer, this.unitBytes.byteOffset, BLOCK + seeds.reach);
     this.classOf = keywords.classOf;
     const classes = keywords.classes;
     this.classes = classes;
@@ -82,7 +84,8 @@ export class CandidateIndex {
   /**
    * Reports, as the separate scans would: every keyword occurrence that starts in [from, to)
    * and ends within `text` ({@link KeywordIndex.scan}), and every possible scan start in
-   * [from, to) ({@link SeedIndex.scan}, with the same `end` and `partial`).
+   * [from, to) ({@link SeedIndex.scan}, with the same `end` and `partial`; `end` is at most
+   * the text's length).
    */
   scan(
     text: string,
@@ -95,6 +98,7 @@ export class CandidateIndex {
   ): void {
     const { classOf, next, outBase, seeds, kwAt, kwState, seedAt, seedMask } = this;
     const { firstMask, blockMask, blockNonAscii } = seeds;
+    if (end > text.length) throw new RangeError('the end is past the text');
     const seedStop = Math.min(to, text.length);
     const stop = Math.min(text.length, to + this.maxLength - 1);
     let state = 0;
@@ -113,9 +117,10 @@ export class CandidateIndex {
       const seedEnd = Math.min(seedStop, blockEnd);
       let kw = 0;
       let starts = 0;
-      // The block's UTF-16 code units, copied natively: reading a typed array is cheaper than
-      // asking the string for each character.
-      this.unitBytes.write(text.slice(i, blockEnd), 0, 'utf16le');
+      // The block's UTF-16 code units (and the few after it that a possible start's run and
+      // shape are read from), copied natively: reading a typed array is cheaper than asking
+      // the string for each character.
+      this.unitBytes.write(text.slice(i, Math.min(text.length, blockEnd + seeds.reach)), 0, 'utf16le');
       const at = i;
       for (; i < seedEnd; i++) {
         const c = units[i - at] ?? 0;
@@ -148,7 +153,7 @@ export class CandidateIndex {
       }
       for (let k = 0; k < starts; k++) {
         const p = seedAt[k] ?? 0;
-        const owners = seeds.startsAt(text, p, seedMask[k] ?? 0, end, partial);
+        const owners = seeds.startsAt(units, at, p, seedMask[k] ?? 0, end, partial);
         if (owners !== undefined) onSeed(p, owners);
       }
     }

@@ -3,6 +3,7 @@
 // a character its pattern may start with, not glued to a character its lookbehind forbids, and
 // followed by a long enough run of characters the match must begin with. Only there does the
 // pattern run, anchored, exactly as keyword detectors run at their keywords.
+import { Buffer } from 'node:buffer';
 import type { CharTest } from './definition.js';
 
 /** Where a scan detector's match can start. */
@@ -37,6 +38,8 @@ export type SeedHit = (position: number, owners: readonly number[]) => void;
 export class SeedIndex {
   /** The longest run a start needs to be seen whole. */
   readonly maxMin: number;
+  /** The farthest offset from a start that {@link SeedIndex.startsAt} reads. */
+  readonly reach: number;
   // By ASCII code: which detectors (bit i: the i-th seed) may start with the character, and
   // which may not come right after it (non-ASCII: blockNonAscii). Read by the candidate index.
   readonly firstMask = new Uint32Array(128);
@@ -101,6 +104,7 @@ export class SeedIndex {
         }
       }
     });
+    this.reach = Math.max(this.capMask.length - 1, this.shapeMax);
     this.accepted = new Uint32Array(this.capMask.length * 129);
     for (let n = 1; n < this.capMask.length; n++) {
       for (let c = -1; c < 128; c++) {
@@ -115,9 +119,13 @@ export class SeedIndex {
 
   /**
    * Reports every possible start in [from, to). A run that reaches `end` before its minimum
-   * counts only when `partial` (an idle flush, which must over-approximate).
+   * counts only when `partial` (an idle flush, which must over-approximate). The text ends at
+   * `end` at the latest.
    */
   scan(text: string, from: number, to: number, end: number, partial: boolean, onHit: SeedHit): void {
+    if (end > text.length) throw new RangeError('the end is past the text');
+    const bytes = Buffer.from(text, 'utf16le');
+    const units = new Uint16Array(bytes.buffer, bytes.byteOffset, text.length);
     const { firstMask, blockMask, blockNonAscii } = this;
     for (let p = from; p < to; p++) {
       const c = text.charCodeAt(p);
@@ -129,17 +137,19 @@ export class SeedIndex {
         mask &= ~(prev < 128 ? (blockMask[prev] ?? 0) : blockNonAscii);
         if (mask === 0) continue;
       }
-      const owners = this.startsAt(text, p, mask, end, partial);
+      const owners = this.startsAt(units, 0, p, mask, end, partial);
       if (owners !== undefined) onHit(p, owners);
     }
   }
 
   /**
    * The detectors that may start a match at `p`, among `mask` (those whose first character is
-   * there and not blocked by the one before), or undefined for none.
+   * there and not blocked by the one before), or undefined for none. `units` holds the text's
+   * code units from `at` on, at least up to `end` or `p + reach`, whichever comes first.
    */
   startsAt(
-    text: string,
+    units: Uint16Array,
+    at: number,
     p: number,
     mask: number,
     end: number,
@@ -152,7 +162,7 @@ export class SeedIndex {
     let hits = 0;
     let alive = mask;
     for (let n = 1; ; n++) {
-      const next = p + n < end ? text.charCodeAt(p + n) : -1;
+      const next = p + n < end ? (units[p + n - at] ?? 0) : -1;
       const capped = alive & (capMask[n] ?? 0);
       if (capped !== 0) {
         hits |= this.judge(capped, n, next, partial);
@@ -172,7 +182,7 @@ export class SeedIndex {
       }
     }
     if (hits !== 0 && (hits & (this.shapeNeed[1] ?? 0)) !== 0)
-      hits = this.shaped(text, p, hits, end, partial);
+      hits = this.shaped(units, at, p, hits, end, partial);
     if (hits === 0) return undefined;
     let owners = this.ownersOf.get(hits);
     if (owners === undefined) {
@@ -188,13 +198,20 @@ export class SeedIndex {
    * The detectors among `hits` whose shape the text from `p` passes. Past `end` only an idle
    * flush (`partial`) keeps them: more text may still come.
    */
-  private shaped(text: string, p: number, hits: number, end: number, partial: boolean): number {
+  private shaped(
+    units: Uint16Array,
+    at: number,
+    p: number,
+    hits: number,
+    end: number,
+    partial: boolean,
+  ): number {
     let kept = hits;
     for (let k = 1; k <= this.shapeMax; k++) {
       const need = kept & (this.shapeNeed[k] ?? 0);
       if (need === 0) break;
       if (p + k >= end) return partial ? kept : kept & ~need;
-      const c = text.charCodeAt(p + k);
+      const c = units[p + k - at] ?? 0;
       if (c < 128) {
         kept &= this.shapeAllow[k * 128 + c] ?? 0;
         continue;
