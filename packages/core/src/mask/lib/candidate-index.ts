@@ -97,7 +97,7 @@ export class CandidateIndex {
     onSeed: SeedHit,
   ): void {
     const { classOf, next, outBase, seeds, kwAt, kwState, seedAt, seedMask } = this;
-    const { firstMask, blockMask, blockNonAscii } = seeds;
+    const { firstMask, blockMask, blockNonAscii, secondMask } = seeds;
     if (end > text.length) throw new RangeError('the end is past the text');
     const seedStop = Math.min(to, text.length);
     const stop = Math.min(text.length, to + this.maxLength - 1);
@@ -133,8 +133,14 @@ export class CandidateIndex {
           const mask = (firstMask[c] ?? 0) & ~block;
           block = blockMask[c] ?? 0;
           if (mask !== 0) {
-            seedAt[starts] = i;
-            seedMask[starts++] = mask;
+            // The next character already rules most detectors out (a digit after a letter
+            // followed by a letter); past the end, startsAt decides.
+            const second = units[i + 1 - at] ?? 0;
+            const kept = i + 1 >= end || second >= 128 ? mask : mask & (secondMask[second] ?? 0);
+            if (kept !== 0) {
+              seedAt[starts] = i;
+              seedMask[starts++] = kept;
+            }
           }
         } else {
           block = blockNonAscii;

@@ -38,6 +38,12 @@ export type SeedHit = (position: number, owners: readonly number[]) => void;
 export class SeedIndex {
   /** The longest run a start needs to be seen whole. */
   readonly maxMin: number;
+  /**
+   * By ASCII code: the detectors that may still hit when that character follows their first
+   * one (it continues their run, or ends it acceptably, and passes their shape). Non-ASCII
+   * characters keep every detector.
+   */
+  readonly secondMask = new Uint32Array(128);
   /** The farthest offset from a start that {@link SeedIndex.startsAt} reads. */
   readonly reach: number;
   // By ASCII code: which detectors (bit i: the i-th seed) may start with the character, and
@@ -104,7 +110,7 @@ export class SeedIndex {
         }
       }
     });
-    this.reach = Math.max(this.capMask.length - 1, this.shapeMax);
+    this.reach = Math.max(this.capMask.length - 1, this.shapeMax, 1);
     this.accepted = new Uint32Array(this.capMask.length * 129);
     for (let n = 1; n < this.capMask.length; n++) {
       for (let c = -1; c < 128; c++) {
@@ -114,6 +120,10 @@ export class SeedIndex {
         });
         this.accepted[n * 129 + c + 1] = bits;
       }
+    }
+    for (let c = 0; c < 128; c++) {
+      const shape = this.shapeMax >= 1 ? (this.shapeAllow[128 + c] ?? 0) : ~0;
+      this.secondMask[c] = ((this.runMask[c] ?? 0) | (this.accepted[129 + c + 1] ?? 0)) & shape;
     }
   }
 
