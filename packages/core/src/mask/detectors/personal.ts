@@ -198,6 +198,8 @@ export const personalDetectors: readonly DetectorDefinition[] = [
       run: /[A-Z0-9]/,
       min: 2,
       accept: (n, next) => n === 9 || (next === 32 && n >= 2 && n <= 8),
+      // the second prefix letter, then a digit (or a space before the first pair)
+      shape: [/[A-CEGHJ-NPR-TW-Z]/, /[0-9 ]/, /[0-9]/],
     },
     positives: [
       plain(

@@ -74,6 +74,8 @@ export const piiDetectors: readonly DetectorDefinition[] = [
       run: /[0-9]/,
       min: 4,
       accept: (n, next) => n >= 13 || (n === 4 && (next === 32 || next === 45)),
+      // every form begins with 4 digits, a digit or separator, then 4 more digits
+      shape: [/[0-9]/, /[0-9]/, /[0-9]/, /[0-9 -]/, /[0-9]/, /[0-9]/, /[0-9]/, /[0-9]/],
     },
     validate: (secret) => {
       const digits = secret.replace(/[ -]/g, '');
@@ -113,6 +115,8 @@ export const piiDetectors: readonly DetectorDefinition[] = [
       run: /[A-Z0-9]/,
       min: 4,
       accept: (n, next) => n >= 15 || (n === 4 && next === 32),
+      // two letters, then two check digits
+      shape: [/[A-Z]/, /[0-9]/, /[0-9]/],
     },
     validate: (secret) => ibanValid(secret.replace(/ /g, '')),
     positives: [

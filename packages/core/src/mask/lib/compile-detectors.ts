@@ -2,6 +2,7 @@ import { DETECTORS } from '../catalog.js';
 import type { KeywordDefinition, ScanDefinition } from './definition.js';
 import { LOOKAHEAD, LOOKBEHIND } from './definition.js';
 import type { DetectorSet } from './engine.js';
+import { CandidateIndex } from './candidate-index.js';
 import { KeywordIndex } from './keyword-index.js';
 import { SeedIndex } from './seed-index.js';
 
@@ -35,10 +36,13 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
     maxMaskBack = Math.max(maxMaskBack, k.maskBack);
     if (k.maskBack > 0) maskBackers.push(i);
   });
+  const keywordIndex = new KeywordIndex(keywords);
+  const seedIndex = new SeedIndex(seeds);
   const set: DetectorSet = {
     defs,
-    keywords: new KeywordIndex(keywords),
-    seeds: new SeedIndex(seeds),
+    keywords: keywordIndex,
+    seeds: seedIndex,
+    candidates: new CandidateIndex(keywordIndex, seedIndex),
     anchored,
     scans,
     maskBackers,

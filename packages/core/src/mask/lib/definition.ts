@@ -204,6 +204,11 @@ export function scan(spec: {
     readonly run: RegExp;
     readonly min: number;
     readonly accept?: (length: number, next: number) => boolean;
+    /**
+     * Classes of the characters at offsets 1, 2, … from the start that every match has (a
+     * prefix of the pattern), such as "4 digits, then a digit, space or dash" for cards.
+     */
+    readonly shape?: readonly RegExp[];
   };
   readonly positives: readonly PositiveExample[];
   readonly negatives: readonly string[];
@@ -222,6 +227,7 @@ export function scan(spec: {
       run: charTest(spec.seed.run),
       min: spec.seed.min,
       ...(spec.seed.accept === undefined ? {} : { accept: spec.seed.accept }),
+      ...(spec.seed.shape === undefined ? {} : { shape: spec.seed.shape.map((c) => charTest(c, true)) }),
     },
     ...(spec.validate === undefined ? {} : { validate: spec.validate }),
     positives: spec.positives,

@@ -24,6 +24,7 @@
 import type { MaskFinding } from '../types.js';
 import type { DetectorDefinition, KeywordDefinition } from './definition.js';
 import { isExampleToken, LOOKAHEAD, LOOKBEHIND } from './definition.js';
+import type { CandidateIndex } from './candidate-index.js';
 import type { KeywordIndex } from './keyword-index.js';
 import type { SeedIndex } from './seed-index.js';
 
@@ -34,6 +35,8 @@ export interface DetectorSet {
   readonly keywords: KeywordIndex;
   /** The possible starts of scan detectors' matches. */
   readonly seeds: SeedIndex;
+  /** Both of the above in one pass over the text. */
+  readonly candidates: CandidateIndex;
   /** By detector index: the sticky pattern of each scan detector. */
   readonly anchored: readonly (RegExp | undefined)[];
   /** Indexes (into `defs`) of the scan detectors. */
@@ -51,7 +54,7 @@ export interface DetectorSet {
  * with ESC always takes the full path (the view differs from the text).
  */
 export function mayContainFinding(set: DetectorSet, text: string): boolean {
-  return text.includes('\x1b') || set.keywords.occursIn(text) || set.seeds.occursIn(text);
+  return text.includes('\x1b') || set.candidates.occursIn(text);
 }
 
 /** Renders one masked span: the detector's index and the span's text (ANSI removed). */
@@ -230,7 +233,8 @@ export class MaskEngine {
     const base = this.base;
     const view = this.view;
     const seen = new Set<number>();
-    this.set.keywords.scan(view, from - base, to - base, (p, owners, length) => {
+    const end = base + view.length;
+    const onKeyword = (p: number, owners: readonly number[], length: number): void => {
       const h = base + p;
       for (const det of owners) {
         const d = defs[det] as KeywordDefinition;
@@ -245,15 +249,15 @@ export class MaskEngine {
         seen.add(key);
         this.hits.push({ det, s, kwEnd: h + length, wEnd: s + d.maxLength + LOOKAHEAD });
       }
-    });
-    const end = base + view.length;
-    this.set.seeds.scan(view, from - base, to - base, end - base, partial, (p, owners) => {
+    };
+    const onSeed = (p: number, owners: readonly number[]): void => {
       const s = base + p;
       for (const det of owners) {
         const d = defs[det];
         if (d !== undefined) this.hits.push({ det, s, kwEnd: s + 1, wEnd: s + d.maxLength + LOOKAHEAD });
       }
-    });
+    };
+    this.set.candidates.scan(view, from - base, to - base, end - base, partial, onKeyword, onSeed);
   }
 
   private runHit(hit: Hit, windowEnd: number): void {

@@ -2,7 +2,8 @@
 // some detector's keyword starts, for all keywords at once (case-sensitive ones are matched
 // case-folded, then checked exactly). Only there does any detector pattern run.
 
-interface Entry {
+/** One keyword of the automaton, with the detectors that own it. */
+export interface KeywordEntry {
   readonly keyword: string;
   /** Lower-cased keyword for case-insensitive entries. */
   readonly folded: string;
@@ -22,19 +23,20 @@ export class KeywordIndex {
   readonly maxLength: number;
   // The automaton: characters map to classes (a character and its case-folded form share one;
   // characters in no keyword are class 0), states × classes give the next state, and each
-  // state lists the keywords that end there (its own and those of its failure chain).
-  private readonly classOf: Uint16Array;
-  private readonly classes: number;
-  private readonly next: Int32Array;
-  private readonly outputs: readonly (readonly Entry[] | undefined)[];
+  // state lists the keywords that end there (its own and those of its failure chain). Read
+  // by the candidate index (candidate-index.ts), which walks it beside the seed pre-pass.
+  readonly classOf: Uint16Array;
+  readonly classes: number;
+  readonly next: Int32Array;
+  readonly outputs: readonly (readonly KeywordEntry[] | undefined)[];
   // Entries by the (folded) code of their first character, for partialAt.
-  private readonly exactBuckets = new Map<number, Entry[]>();
-  private readonly foldedBuckets = new Map<number, Entry[]>();
+  private readonly exactBuckets = new Map<number, KeywordEntry[]>();
+  private readonly foldedBuckets = new Map<number, KeywordEntry[]>();
 
   constructor(
     keywords: readonly { readonly keyword: string; readonly ignoreCase: boolean; readonly owner: number }[],
   ) {
-    const entries = new Map<string, Entry>();
+    const entries = new Map<string, KeywordEntry>();
     for (const { keyword, ignoreCase, owner } of keywords) {
       if (keyword.length === 0) throw new TypeError('empty keyword');
       const id = `${ignoreCase ? 'i' : 'c'}:${ignoreCase ? keyword.toLowerCase() : keyword}`;
@@ -70,7 +72,7 @@ export class KeywordIndex {
 
     // The trie, then failure links breadth-first, resolved into a full transition table.
     const goto: Map<number, number>[] = [new Map<number, number>()];
-    const own: Entry[][] = [[]];
+    const own: KeywordEntry[][] = [[]];
     for (const e of all) {
       let state = 0;
       for (let i = 0; i < e.folded.length; i++) {
@@ -88,7 +90,7 @@ export class KeywordIndex {
     }
     const next = new Int32Array(goto.length * classes);
     const fail = new Int32Array(goto.length);
-    const outputs: (Entry[] | undefined)[] = new Array<Entry[] | undefined>(goto.length);
+    const outputs: (KeywordEntry[] | undefined)[] = new Array<KeywordEntry[] | undefined>(goto.length);
     const queue: number[] = [];
     for (const [cls, to] of goto[0] ?? []) {
       next[cls] = to;
@@ -154,7 +156,7 @@ export class KeywordIndex {
   partialAt(text: string, position: number): boolean {
     const rest = text.length - position;
     const first = text.charCodeAt(position);
-    const check = (list: Entry[] | undefined, ignoreCase: boolean): boolean => {
+    const check = (list: KeywordEntry[] | undefined, ignoreCase: boolean): boolean => {
       if (list === undefined) return false;
       for (const e of list) {
         if (e.keyword.length <= rest) continue;
@@ -166,13 +168,18 @@ export class KeywordIndex {
   }
 }
 
-function push(map: Map<number, Entry[]>, key: number, entry: Entry): void {
+function push(map: Map<number, KeywordEntry[]>, key: number, entry: KeywordEntry): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [entry]);
   else list.push(entry);
 }
 
-function matchesAt(text: string, p: number, e: Entry, n: number, ignoreCase: boolean): boolean {
+/** Whether the keyword of `e` occurs at `p` in `text` (folded when it ignores case). */
+export function keywordAt(text: string, p: number, e: KeywordEntry): boolean {
+  return matchesAt(text, p, e, e.keyword.length, e.ignoreCase);
+}
+
+function matchesAt(text: string, p: number, e: KeywordEntry, n: number, ignoreCase: boolean): boolean {
   if (!ignoreCase) {
     for (let i = 0; i < n; i++) if (text.charCodeAt(p + i) !== e.keyword.charCodeAt(i)) return false;
     return true;

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DETECTORS } from '../catalog.js';
 import type { ScanDefinition } from './definition.js';
+import { createExampleRng } from './example-rng.js';
 import { SeedIndex, type SeedSpec } from './seed-index.js';
 
 const RUN_CAP = 32;
@@ -21,15 +22,27 @@ function reference(specs: readonly SeedSpec[], text: string, end: number, partia
       let n = 1;
       while (n < cap && p + n < end && spec.run(text.charCodeAt(p + n))) n++;
       const next = p + n < end ? text.charCodeAt(p + n) : -1;
-      if ((partial && p + n >= end) || (spec.accept === undefined ? n >= spec.min : spec.accept(n, next)))
-        owners.push(i);
+      if (!((partial && p + n >= end) || (spec.accept === undefined ? n >= spec.min : spec.accept(n, next))))
+        return;
+      // then the shape: each character at offset k passes its test; past the end only a
+      // partial scan keeps the start
+      for (const [k, test] of (spec.shape ?? []).entries()) {
+        const at = p + k + 1;
+        if (at >= end) {
+          if (partial) break;
+          return;
+        }
+        if (!test(text.charCodeAt(at))) return;
+      }
+      owners.push(i);
     });
     if (owners.length > 0) hits.push([p, owners]);
   }
   return hits;
 }
 
-const specs = DETECTORS.filter((d): d is ScanDefinition => d.kind === 'scan').map((d) => d.seed);
+const scans = DETECTORS.filter((d): d is ScanDefinition => d.kind === 'scan');
+const specs = scans.map((d) => d.seed);
 const index = new SeedIndex(specs.map((spec, owner) => ({ spec, owner })));
 const scanned = (text: string, partial: boolean) => {
   const hits: [number, number[]][] = [];
@@ -58,6 +71,32 @@ describe('SeedIndex', () => {
         expect(scanned(text, partial)).toEqual(reference(specs, text, text.length, partial));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('reports every start where a scan pattern matches (the pre-pass never loses a match)', () => {
+    const anchored = scans.map((d) => new RegExp(d.pattern.source, 'y'));
+    const rng = createExampleRng(11);
+    const positives = scans.flatMap((d) => d.positives.map((make) => make(rng).text));
+    const piece = fc.oneof(
+      fc.constantFrom(...positives),
+      fc.stringMatching(/^[0-9]{1,20}$/),
+      fc.stringMatching(/^[A-Z0-9]{1,20}$/),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,30}$/),
+      fc.constantFrom(' ', '-', '_', ':', '.', '\n', 'é', 'X', 'GB', 'DE89', 'AB'),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const text = pieces.join('');
+        const starts = new Map(scanned(text, false));
+        for (let p = 0; p < text.length; p++) {
+          anchored.forEach((re, i) => {
+            re.lastIndex = p;
+            if (re.test(text)) expect(starts.get(p) ?? []).toContain(i);
+          });
+        }
+      }),
+      { numRuns: 1500 },
     );
   });
 

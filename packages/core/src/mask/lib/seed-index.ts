@@ -3,6 +3,7 @@
 // a character its pattern may start with, not glued to a character its lookbehind forbids, and
 // followed by a long enough run of characters the match must begin with. Only there does the
 // pattern run, anchored, exactly as keyword detectors run at their keywords.
+import { Buffer } from 'node:buffer';
 import type { CharTest } from './definition.js';
 
 /** Where a scan detector's match can start. */
@@ -19,6 +20,12 @@ export interface SeedSpec {
    * such as "13 digits or more, or 4 then a space or dash" for cards.
    */
   readonly accept?: (length: number, next: number) => boolean;
+  /**
+   * Tests on the characters at offsets 1, 2, … from the start (at most 32), which every match
+   * passes: checked after the run is judged, so starts whose next characters cannot begin a
+   * match (`2024-05-01` for cards, `INFO ` for UK NINOs) are not tried.
+   */
+  readonly shape?: readonly CharTest[];
 }
 
 /** How far a run is counted when a detector has an `accept` test. */
@@ -31,16 +38,38 @@ export type SeedHit = (position: number, owners: readonly number[]) => void;
 export class SeedIndex {
   /** The longest run a start needs to be seen whole. */
   readonly maxMin: number;
-  private readonly firstMask = new Uint32Array(128);
-  private readonly blockMask = new Uint32Array(128);
+  /**
+   * By ASCII code: the detectors that may still hit when that character follows their first
+   * one (it continues their run, or ends it acceptably, and passes their shape). Non-ASCII
+   * characters keep every detector.
+   */
+  readonly secondMask = new Uint32Array(128);
+  /** The farthest offset from a start that {@link SeedIndex.startsAt} reads. */
+  readonly reach: number;
+  // By ASCII code: which detectors (bit i: the i-th seed) may start with the character, and
+  // which may not come right after it (non-ASCII: blockNonAscii). Read by the candidate index.
+  readonly firstMask = new Uint32Array(128);
+  readonly blockMask = new Uint32Array(128);
+  readonly blockNonAscii: number;
   // By ASCII code: which detectors' runs hold the character (non-ASCII: runNonAscii).
   private readonly runMask = new Uint32Array(128);
   private readonly runNonAscii: number;
-  private readonly blockNonAscii: number;
   private readonly specs: readonly SeedSpec[];
   private readonly owners: readonly number[];
   // By run length: the detectors whose count stops there (their `min`, or RUN_CAP with `accept`).
   private readonly capMask: Uint32Array;
+  // By run length n (up to the largest cap) and next character c (ASCII, or -1 at the end), at
+  // n * 129 + c + 1: the detectors whose run judges true there. The tests are pure functions
+  // of the two, so asking each once when the index is built is the same as asking every time.
+  private readonly accepted: Uint32Array;
+  // By offset k (1 … shapeMax) and ASCII code c, at k * 128 + c: the detectors whose shape
+  // allows c there (those whose shape is shorter allow everything); by offset: the detectors
+  // whose shape reaches it.
+  private readonly shapeMax: number;
+  private readonly shapeAllow: Uint32Array;
+  private readonly shapeNeed: Uint32Array;
+  // The owners of each set of hits seen so far, so a start allocates nothing.
+  private readonly ownersOf = new Map<number, readonly number[]>();
 
   constructor(seeds: readonly { readonly spec: SeedSpec; readonly owner: number }[]) {
     if (seeds.length > 32) throw new TypeError('at most 32 scan detectors');
@@ -66,14 +95,48 @@ export class SeedIndex {
     });
     this.blockNonAscii = blockNonAscii;
     this.runNonAscii = runNonAscii;
+    this.shapeMax = Math.max(0, ...this.specs.map((s) => s.shape?.length ?? 0));
+    if (this.shapeMax > RUN_CAP) throw new TypeError(`a seed shape is at most ${RUN_CAP} characters`);
+    this.shapeAllow = new Uint32Array((this.shapeMax + 1) * 128);
+    this.shapeNeed = new Uint32Array(this.shapeMax + 1);
+    this.specs.forEach((s, i) => {
+      const bit = 1 << i;
+      for (let k = 1; k <= this.shapeMax; k++) {
+        const test = s.shape?.[k - 1];
+        if (test !== undefined) this.shapeNeed[k] = (this.shapeNeed[k] ?? 0) | bit;
+        for (let c = 0; c < 128; c++) {
+          if (test === undefined || test(c))
+            this.shapeAllow[k * 128 + c] = (this.shapeAllow[k * 128 + c] ?? 0) | bit;
+        }
+      }
+    });
+    this.reach = Math.max(this.capMask.length - 1, this.shapeMax, 1);
+    this.accepted = new Uint32Array(this.capMask.length * 129);
+    for (let n = 1; n < this.capMask.length; n++) {
+      for (let c = -1; c < 128; c++) {
+        let bits = 0;
+        this.specs.forEach((s, i) => {
+          if (accepts(s, n, c)) bits |= 1 << i;
+        });
+        this.accepted[n * 129 + c + 1] = bits;
+      }
+    }
+    for (let c = 0; c < 128; c++) {
+      const shape = this.shapeMax >= 1 ? (this.shapeAllow[128 + c] ?? 0) : ~0;
+      this.secondMask[c] = ((this.runMask[c] ?? 0) | (this.accepted[129 + c + 1] ?? 0)) & shape;
+    }
   }
 
   /**
    * Reports every possible start in [from, to). A run that reaches `end` before its minimum
-   * counts only when `partial` (an idle flush, which must over-approximate).
+   * counts only when `partial` (an idle flush, which must over-approximate). The text ends at
+   * `end` at the latest.
    */
   scan(text: string, from: number, to: number, end: number, partial: boolean, onHit: SeedHit): void {
-    const { firstMask, blockMask, runMask, runNonAscii, blockNonAscii, capMask, specs } = this;
+    if (end > text.length) throw new RangeError('the end is past the text');
+    const bytes = Buffer.from(text, 'utf16le');
+    const units = new Uint16Array(bytes.buffer, bytes.byteOffset, text.length);
+    const { firstMask, blockMask, blockNonAscii } = this;
     for (let p = from; p < to; p++) {
       const c = text.charCodeAt(p);
       if (c >= 128) continue;
@@ -84,52 +147,101 @@ export class SeedIndex {
         mask &= ~(prev < 128 ? (blockMask[prev] ?? 0) : blockNonAscii);
         if (mask === 0) continue;
       }
-      // One walk along the run serves every candidate detector at once: `alive` holds those
-      // whose run goes on; a detector leaves it where its run ends or its count is capped, and
-      // is judged there on that length (the next character, or -1 at the end of the text).
-      let hits = 0;
-      let alive = mask;
-      let n = 1;
-      for (;;) {
-        const capped = alive & (capMask[n] ?? 0);
-        if (capped !== 0) {
-          hits |= this.judge(capped, n, p, end, partial, text);
-          alive &= ~capped;
-        }
-        if (alive === 0) break;
-        if (p + n >= end) {
-          hits |= this.judge(alive, n, p, end, partial, text);
-          break;
-        }
-        const code = text.charCodeAt(p + n);
-        const run = code < 128 ? (runMask[code] ?? 0) : runNonAscii;
-        const stopped = alive & ~run;
-        if (stopped !== 0) {
-          hits |= this.judge(stopped, n, p, end, partial, text);
-          alive &= run;
-          if (alive === 0) break;
-        }
-        n++;
-      }
-      if (hits === 0) continue;
-      const owners: number[] = [];
-      for (let i = 0; i < specs.length; i++) if ((hits & (1 << i)) !== 0) owners.push(this.owners[i] ?? 0);
-      onHit(p, owners);
+      const owners = this.startsAt(units, 0, p, mask, end, partial);
+      if (owners !== undefined) onHit(p, owners);
     }
   }
 
-  /** The detectors among `bits` whose run of `n` characters from `p` may start a match. */
-  private judge(bits: number, n: number, p: number, end: number, partial: boolean, text: string): number {
-    if (partial && p + n >= end) return bits;
+  /**
+   * The detectors that may start a match at `p`, among `mask` (those whose first character is
+   * there and not blocked by the one before), or undefined for none. `units` holds the text's
+   * code units from `at` on, at least up to `end` or `p + reach`, whichever comes first.
+   */
+  startsAt(
+    units: Uint16Array,
+    at: number,
+    p: number,
+    mask: number,
+    end: number,
+    partial: boolean,
+  ): readonly number[] | undefined {
+    const { runMask, runNonAscii, capMask } = this;
+    // One walk along the run serves every candidate detector at once: `alive` holds those
+    // whose run goes on; a detector leaves it where its run ends or its count is capped, and
+    // is judged there on that length and the next character (-1 at the end of the text).
+    let hits = 0;
+    let alive = mask;
+    for (let n = 1; ; n++) {
+      const next = p + n < end ? (units[p + n - at] ?? 0) : -1;
+      const capped = alive & (capMask[n] ?? 0);
+      if (capped !== 0) {
+        hits |= this.judge(capped, n, next, partial);
+        alive &= ~capped;
+        if (alive === 0) break;
+      }
+      if (next === -1) {
+        hits |= this.judge(alive, n, next, partial);
+        break;
+      }
+      const run = next < 128 ? (runMask[next] ?? 0) : runNonAscii;
+      const stopped = alive & ~run;
+      if (stopped !== 0) {
+        hits |= this.judge(stopped, n, next, partial);
+        alive &= run;
+        if (alive === 0) break;
+      }
+    }
+    if (hits !== 0 && (hits & (this.shapeNeed[1] ?? 0)) !== 0)
+      hits = this.shaped(units, at, p, hits, end, partial);
+    if (hits === 0) return undefined;
+    let owners = this.ownersOf.get(hits);
+    if (owners === undefined) {
+      const list: number[] = [];
+      for (let i = 0; i < this.specs.length; i++) if ((hits & (1 << i)) !== 0) list.push(this.owners[i] ?? 0);
+      owners = list;
+      this.ownersOf.set(hits, owners);
+    }
+    return owners;
+  }
+
+  /**
+   * The detectors among `hits` whose shape the text from `p` passes. Past `end` only an idle
+   * flush (`partial`) keeps them: more text may still come.
+   */
+  private shaped(
+    units: Uint16Array,
+    at: number,
+    p: number,
+    hits: number,
+    end: number,
+    partial: boolean,
+  ): number {
+    let kept = hits;
+    for (let k = 1; k <= this.shapeMax; k++) {
+      const need = kept & (this.shapeNeed[k] ?? 0);
+      if (need === 0) break;
+      if (p + k >= end) return partial ? kept : kept & ~need;
+      const c = units[p + k - at] ?? 0;
+      if (c < 128) {
+        kept &= this.shapeAllow[k * 128 + c] ?? 0;
+        continue;
+      }
+      for (let i = 0, rest = need; rest !== 0; i++, rest >>>= 1) {
+        if ((rest & 1) !== 0 && this.specs[i]?.shape?.[k - 1]?.(c) !== true) kept &= ~(1 << i);
+      }
+    }
+    return kept;
+  }
+
+  /** The detectors among `bits` whose run of `n` characters, then `next`, may start a match. */
+  private judge(bits: number, n: number, next: number, partial: boolean): number {
+    if (next === -1 && partial) return bits;
+    if (next < 128) return bits & (this.accepted[n * 129 + next + 1] ?? 0);
     let hits = 0;
     for (let i = 0, rest = bits; rest !== 0; i++, rest >>>= 1) {
       if ((rest & 1) === 0) continue;
       const spec = this.specs[i];
-      if (spec === undefined) continue;
-      if (
-        spec.accept === undefined ? n >= spec.min : spec.accept(n, p + n < end ? text.charCodeAt(p + n) : -1)
-      )
-        hits |= 1 << i;
+      if (spec !== undefined && accepts(spec, n, next)) hits |= 1 << i;
     }
     return hits;
   }
@@ -142,4 +254,8 @@ export class SeedIndex {
     });
     return found;
   }
+}
+
+function accepts(spec: SeedSpec, n: number, next: number): boolean {
+  return spec.accept === undefined ? n >= spec.min : spec.accept(n, next);
 }
