@@ -22,13 +22,33 @@ export function str(value: unknown): string | undefined {
 /** Splits a wrapped node `{ Type: body }` into its type and body; undefined for anything else. */
 export function unwrap(value: unknown): readonly [string, SqlObj] | undefined {
   if (!isObj(value)) return undefined;
-  const keys = Object.keys(value);
-  const type = keys[0];
-  if (keys.length !== 1 || type === undefined) return undefined;
-  const body = value[type];
+  const type = nodeType(value);
+  return type === undefined ? undefined : [type, value[type] as SqlObj];
+}
+
+/**
+ * The type of a wrapped node `{ Type: body }` (exactly one own key, capitalised, whose value is
+ * an object), or undefined: {@link unwrap} without building the pair, for the walker's hot path.
+ *
+ * @example
+ * ```ts
+ * nodeType({ RangeVar: { relname: 't' } }); // 'RangeVar'
+ * nodeType({ relname: 't' });               // undefined: a plain struct
+ * ```
+ */
+export function nodeType(value: SqlObj): string | undefined {
+  // The own enumerable keys, as Object.keys lists them, without allocating its array.
+  let type: string | undefined;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (type !== undefined) return undefined;
+    type = key;
+  }
+  if (type === undefined) return undefined;
   // Node types are capitalised; plain struct fields never are.
-  if (!/^[A-Z]/.test(type) || !isObj(body)) return undefined;
-  return [type, body];
+  const first = type.charCodeAt(0);
+  if (first < 0x41 || first > 0x5a) return undefined;
+  return isObj(value[type]) ? type : undefined;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   isObj,
   list,
   nameParts,
+  nodeType,
   rangeVarName,
   renderName,
   str,
@@ -24,6 +25,15 @@ export type { SqlItem, StatementMeta, WalkedStatement } from './walk-types.js';
 export class Walker implements WalkerApi {
   items: SqlItem[] = [];
   meta: StatementMeta = { kind: 'statement' };
+  readonly #prune: boolean;
+
+  /**
+   * @param prune Skip the bodies of {@link leafNodes} (the default). Walking them changes
+   *   nothing; the corpus test walks without pruning to show it.
+   */
+  constructor(prune = true) {
+    this.#prune = prune;
+  }
 
   /**
    * Adds an action. A relation or routine qualified with `pg_catalog` also adds its bare name,
@@ -47,35 +57,38 @@ export class Walker implements WalkerApi {
 
   /** Visits any value of the tree: a wrapped node, a list, or a plain struct. */
   visit(value: unknown, scope: Scope | undefined): void {
+    if (typeof value !== 'object' || value === null) return;
     if (Array.isArray(value)) {
-      for (const item of value) this.visit(item, scope);
+      for (const item of value) if (typeof item === 'object' && item !== null) this.visit(item, scope);
       return;
     }
-    if (!isObj(value)) return;
-    const node = unwrap(value);
-    if (node !== undefined) {
-      this.node(node[0], node[1], scope);
-      return;
-    }
-    this.fields(value, scope);
+    const obj = value as SqlObj;
+    const type = nodeType(obj);
+    if (type !== undefined) this.node(type, obj[type] as SqlObj, scope);
+    else this.fields(obj, scope);
   }
 
   /** Visits every field of `body` except those named in `skip`. */
   fields(body: SqlObj, scope: Scope | undefined, skip?: readonly string[]): void {
-    for (const key of Object.keys(body)) {
-      if (skip?.includes(key) === true) continue;
-      this.visit(body[key], scope);
+    // Own enumerable keys in Object.keys order, without allocating its array; scalars (most
+    // fields: locations, flags, names) are passed over without a call.
+    for (const key in body) {
+      const value = body[key];
+      if (typeof value !== 'object' || value === null || !Object.hasOwn(body, key)) continue;
+      if (skip !== undefined && skip.includes(key)) continue;
+      this.visit(value, scope);
     }
   }
 
   /** Dispatches one wrapped node. */
   node(type: string, body: SqlObj, scope: Scope | undefined): void {
-    const handler = handlers[type];
-    if (handler !== undefined) {
-      handler(this, body, scope);
+    const kind = kinds.get(type);
+    if (typeof kind === 'function') {
+      kind(this, body, scope);
       return;
     }
-    if (!inertNodes.has(type)) this.unknown();
+    if (kind === undefined) this.unknown();
+    else if (kind === 'leaf' && this.#prune) return;
     this.fields(body, scope);
   }
 
@@ -402,14 +415,40 @@ const inertNodes: ReadonlySet<string> = new Set([
   'ReturnStmt',
 ]); // prettier-ignore
 
-/** Walks a parse result (`{ stmts: [...] }`) into per-statement items. Throws on a malformed tree. */
-export function walkParseTree(tree: unknown): WalkedStatement[] {
+/**
+ * Inert node kinds whose bodies hold only scalars, plain structs of scalars and (ColumnRef) the
+ * inert String and A_Star: walking them can add nothing, so the walker does not. They are most
+ * of a typical tree. Their shapes are fixed by PostgreSQL's node structs (and, for ColumnRef, by
+ * makeColumnRef in gram.y, which moves any subscript into an enclosing A_Indirection);
+ * sql/walk.corpus.test.ts checks them over the regression corpus.
+ */
+export const leafNodes: ReadonlySet<string> = new Set([
+  'String', 'Integer', 'Float', 'Boolean', 'BitString', 'A_Const', 'ParamRef', 'A_Star', 'ColumnRef',
+  'SQLValueFunction',
+]); // prettier-ignore
+
+/** What the walker does with each node kind: its handler, or walk its fields ('inert'), or nothing ('leaf'). */
+const kinds: ReadonlyMap<string, Handler | 'inert' | 'leaf'> = new Map<string, Handler | 'inert' | 'leaf'>([
+  ...[...inertNodes].map((type): [string, 'inert' | 'leaf'] => [
+    type,
+    leafNodes.has(type) ? 'leaf' : 'inert',
+  ]),
+  // A handler wins over the inert list.
+  ...Object.entries(handlers),
+]);
+
+/**
+ * Walks a parse result (`{ stmts: [...] }`) into per-statement items. Throws on a malformed tree.
+ * `prune: false` walks into {@link leafNodes} too (for tests: the result is the same).
+ */
+export function walkParseTree(tree: unknown, options?: { readonly prune?: boolean }): WalkedStatement[] {
   if (!isObj(tree)) throw new TypeError('not a parse tree');
+  const prune = options?.prune ?? true;
   return list(tree['stmts']).map((raw) => {
     if (!isObj(raw)) throw new TypeError('not a raw statement');
     const start = typeof raw['stmt_location'] === 'number' ? raw['stmt_location'] : 0;
     const len = typeof raw['stmt_len'] === 'number' && raw['stmt_len'] > 0 ? raw['stmt_len'] : undefined;
-    const w = new Walker();
+    const w = new Walker(prune);
     w.root(raw['stmt'], undefined);
     if (unwrap(raw['stmt']) === undefined) w.unknown();
     return {
