@@ -346,6 +346,13 @@ function resolveItems(
   return resolve(items, context);
 }
 
+/** Lists up to this long are deduplicated by scanning (see {@link dedupe}). */
+const SHORT_LIST = 16;
+
+function holdsNul(a: Action): boolean {
+  return a.operation.includes('\u0000') || (a.resource?.includes('\u0000') ?? false);
+}
+
 /** Resolves `EXECUTE` references against the context and removes duplicates. */
 function resolve(items: readonly SqlItem[], context: ClassifyContext | undefined): Action[] {
   const out: Action[] = [];
@@ -375,6 +382,15 @@ function toAction(value: unknown): Action {
 }
 
 function dedupe(actions: readonly Action[]): Action[] {
+  if (actions.length <= SHORT_LIST && !actions.some(holdsNul)) {
+    // Without a NUL in any name, two keys below are equal exactly when operation and resource
+    // both are: a short list is scanned instead of building a key string per action.
+    const out: Action[] = [];
+    for (const a of actions) {
+      if (!out.some((b) => b.operation === a.operation && b.resource === a.resource)) out.push(a);
+    }
+    return out;
+  }
   const seen = new Set<string>();
   const out: Action[] = [];
   for (const a of actions) {

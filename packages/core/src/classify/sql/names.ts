@@ -62,16 +62,15 @@ export function renderIdent(ident: string): string {
 
 /** A dotted name from its parts. */
 export function renderName(parts: readonly string[]): string {
-  return parts.map(renderIdent).join('.');
+  return parts.length === 1 ? renderIdent(parts[0] ?? '') : parts.map(renderIdent).join('.');
 }
 
 /** The parts of a name list (`[{String: {sval}}…]`); undefined if any part is not a string. */
 export function nameParts(value: unknown): string[] | undefined {
   const parts: string[] = [];
   for (const item of list(value)) {
-    const node = unwrap(item);
-    if (node?.[0] !== 'String') return undefined;
-    const s = str(node[1]['sval']);
+    if (!isObj(item) || nodeType(item) !== 'String') return undefined;
+    const s = str((item['String'] as SqlObj)['sval']);
     if (s === undefined) return undefined;
     parts.push(s);
   }
@@ -83,9 +82,13 @@ export function rangeVarName(rv: unknown): string | undefined {
   if (!isObj(rv)) return undefined;
   const relname = str(rv['relname']);
   if (relname === undefined) return undefined;
-  const parts = [str(rv['catalogname']), str(rv['schemaname']), relname].filter(
-    (p): p is string => p !== undefined && p !== '',
-  );
+  const catalog = str(rv['catalogname']);
+  const schema = str(rv['schemaname']);
+  // Unqualified (most names): the relation alone, or '' as an empty list of parts renders.
+  if ((catalog === undefined || catalog === '') && (schema === undefined || schema === '')) {
+    return relname === '' ? '' : renderIdent(relname);
+  }
+  const parts = [catalog, schema, relname].filter((p): p is string => p !== undefined && p !== '');
   return renderName(parts);
 }
 

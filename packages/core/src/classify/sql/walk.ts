@@ -180,14 +180,24 @@ function selectStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined, root: 
     if (name !== undefined) w.emit('create', name);
     w.fields(into, s, ['rel']);
   }
-  for (const arm of ['larg', 'rarg'] as const) {
-    const value = body[arm];
-    if (isObj(value)) selectStmt(w, value, s, false);
-  }
-  w.fields(body, s, ['withClause', 'intoClause', 'larg', 'rarg', 'lockingClause']);
+  const larg = body['larg'];
+  if (isObj(larg)) selectStmt(w, larg, s, false);
+  const rarg = body['rarg'];
+  if (isObj(rarg)) selectStmt(w, rarg, s, false);
+  w.fields(body, s, selectSkip);
   lockingClauses(w, body, s);
-  const readsSomething = w.items.slice(mark).some((i) => 'operation' in i && i.operation === 'select');
-  if (root && !isObj(into) && !readsSomething) w.items.splice(mark, 0, { operation: 'select' });
+  if (root && !isObj(into) && !selectsSince(w.items, mark)) w.items.splice(mark, 0, { operation: 'select' });
+}
+
+const selectSkip = ['withClause', 'intoClause', 'larg', 'rarg', 'lockingClause'];
+
+/** Whether an item from `mark` on is a `select`. */
+function selectsSince(items: readonly SqlItem[], mark: number): boolean {
+  for (let i = mark; i < items.length; i++) {
+    const item = items[i];
+    if (item !== undefined && 'operation' in item && item.operation === 'select') return true;
+  }
+  return false;
 }
 
 /** FOR UPDATE/SHARE: `lock` on each relation of this query level (or of those named by OF). */
@@ -272,6 +282,10 @@ function fromSources(fromClause: unknown, scope: Scope | undefined): FromSource[
   return out;
 }
 
+const insertSkip = ['withClause', 'relation', 'selectStmt', 'onConflictClause', 'returningClause'];
+// UPDATE, DELETE and MERGE: the target and RETURNING are handled apart.
+const writeSkip = ['withClause', 'relation', 'returningClause'];
+
 function insertStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const s = w.withClause(body['withClause'], scope);
   const name = target(w, body['relation']);
@@ -283,14 +297,14 @@ function insertStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void 
     w.fields(conflict, s);
   }
   returning(w, body, s, name);
-  w.fields(body, s, ['withClause', 'relation', 'selectStmt', 'onConflictClause', 'returningClause']);
+  w.fields(body, s, insertSkip);
 }
 
 function updateStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const s = w.withClause(body['withClause'], scope);
   const name = target(w, body['relation']);
   if (name !== undefined) w.emit('update', name);
-  w.fields(body, s, ['withClause', 'relation', 'returningClause']);
+  w.fields(body, s, writeSkip);
   returning(w, body, s, name);
 }
 
@@ -298,7 +312,7 @@ function deleteStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void 
   const s = w.withClause(body['withClause'], scope);
   const name = target(w, body['relation']);
   if (name !== undefined) w.emit('delete', name);
-  w.fields(body, s, ['withClause', 'relation', 'returningClause']);
+  w.fields(body, s, writeSkip);
   returning(w, body, s, name);
 }
 
@@ -320,15 +334,17 @@ function mergeStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
     if (op === undefined) w.unknown();
     else if (op !== null && name !== undefined) w.emit(op, name);
   }
-  w.fields(body, s, ['withClause', 'relation', 'returningClause']);
+  w.fields(body, s, writeSkip);
   returning(w, body, s, name);
 }
+
+const funcnameSkip = ['funcname'];
 
 function funcCall(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const parts = nameParts(body['funcname']);
   if (parts === undefined) w.unknown();
   else if (!isSafeFunction(parts)) w.emit('function', renderName(parts));
-  w.fields(body, scope, ['funcname']);
+  w.fields(body, scope, funcnameSkip);
 }
 
 /** An operator name list: a user-defined operator is a call to its (unknown) function. */
@@ -347,6 +363,8 @@ const keywordExprKinds: ReadonlySet<string> = new Set([
   'AEXPR_NOT_BETWEEN_SYM',
 ]);
 
+const nameSkip = ['name'];
+
 const handlers: Readonly<Record<string, Handler>> = {
   SelectStmt: (w, body, scope) => {
     selectStmt(w, body, scope, false);
@@ -359,7 +377,7 @@ const handlers: Readonly<Record<string, Handler>> = {
   FuncCall: funcCall,
   A_Expr: (w, body, scope) => {
     if (!keywordExprKinds.has(str(body['kind']) ?? '')) checkOperator(w, body['name']);
-    w.fields(body, scope, ['name']);
+    w.fields(body, scope, nameSkip);
   },
   SubLink: (w, body, scope) => {
     checkOperator(w, body['operName']);
