@@ -249,7 +249,7 @@ function compute(sql: string): Entry {
       statements.push({
         start: index(s.startByte),
         end: s.endByte === undefined ? sql.length : index(s.endByte),
-        meta: Object.freeze(s.meta),
+        meta: s.meta,
         items: freezeItems(s.items),
       });
       dependsOnContext ||= s.items.some(isRef);
@@ -276,12 +276,13 @@ function isRef(item: SqlItem): boolean {
 }
 
 /**
- * Freezes a statement's items and each item, so cached results can be shared. Items are flat
- * (an action's operation and resource, or a reference's name and flag), so this is all of them.
+ * Freezes each item: the actions are handed to every caller of a cached text (and are flat, so
+ * this freezes all of them). The lists and the statement's meta never leave the cache entry
+ * (callers get new arrays and copies), and freezing them too cost as much again.
  */
 function freezeItems(items: readonly SqlItem[]): readonly SqlItem[] {
   for (const item of items) Object.freeze(item);
-  return Object.freeze(items);
+  return items;
 }
 
 /** The standard_conforming_strings=off reading, if it differs (see sql-strings.ts). */
