@@ -238,48 +238,51 @@ interface FromSource {
 /** The FROM items of one query level, with the relations each covers (through joins and subqueries). */
 function fromSources(fromClause: unknown, scope: Scope | undefined): FromSource[] {
   const out: FromSource[] = [];
-  const aliasOf = (body: SqlObj): string | undefined => {
-    const alias = body['alias'];
-    return isObj(alias) ? str(alias['aliasname']) : undefined;
-  };
-  const relationsOf = (value: unknown): string[] => {
-    const node = unwrap(value);
-    if (node === undefined) return [];
-    const [type, body] = node;
-    if (type === 'RangeVar') {
-      const relname = str(body['relname']);
-      if (relname !== undefined && str(body['schemaname']) === undefined && isCte(relname, scope)) return [];
-      const name = rangeVarName(body);
-      return name === undefined ? [] : [name];
-    }
-    if (type === 'JoinExpr') return [...relationsOf(body['larg']), ...relationsOf(body['rarg'])];
-    if (type === 'RangeSubselect') return relationsOf(body['subquery']);
-    if (type === 'SelectStmt') {
-      const arms = ['larg', 'rarg'].map((k) => body[k]).filter(isObj);
-      return [
-        ...list(body['fromClause']).flatMap(relationsOf),
-        ...arms.flatMap((arm) => relationsOf({ SelectStmt: arm })),
-      ];
-    }
-    return [];
-  };
-  const add = (value: unknown): void => {
-    const node = unwrap(value);
-    if (node === undefined) return;
-    const [type, body] = node;
-    if (type === 'RangeVar') {
-      out.push({ alias: aliasOf(body) ?? str(body['relname']), relations: relationsOf(value) });
-    } else if (type === 'JoinExpr') {
-      const alias = aliasOf(body);
-      if (alias !== undefined) out.push({ alias, relations: relationsOf(value) });
-      add(body['larg']);
-      add(body['rarg']);
-    } else if (type === 'RangeSubselect') {
-      out.push({ alias: aliasOf(body), relations: relationsOf(value) });
-    }
-  };
-  for (const item of list(fromClause)) add(item);
+  for (const item of list(fromClause)) addFromSource(item, scope, out);
   return out;
+}
+
+function aliasOf(body: SqlObj): string | undefined {
+  const alias = body['alias'];
+  return isObj(alias) ? str(alias['aliasname']) : undefined;
+}
+
+function relationsOf(value: unknown, scope: Scope | undefined): string[] {
+  const node = unwrap(value);
+  if (node === undefined) return [];
+  const [type, body] = node;
+  if (type === 'RangeVar') {
+    const relname = str(body['relname']);
+    if (relname !== undefined && str(body['schemaname']) === undefined && isCte(relname, scope)) return [];
+    const name = rangeVarName(body);
+    return name === undefined ? [] : [name];
+  }
+  if (type === 'JoinExpr') return [...relationsOf(body['larg'], scope), ...relationsOf(body['rarg'], scope)];
+  if (type === 'RangeSubselect') return relationsOf(body['subquery'], scope);
+  if (type === 'SelectStmt') {
+    const arms = ['larg', 'rarg'].map((k) => body[k]).filter(isObj);
+    return [
+      ...list(body['fromClause']).flatMap((item) => relationsOf(item, scope)),
+      ...arms.flatMap((arm) => relationsOf({ SelectStmt: arm }, scope)),
+    ];
+  }
+  return [];
+}
+
+function addFromSource(value: unknown, scope: Scope | undefined, out: FromSource[]): void {
+  const node = unwrap(value);
+  if (node === undefined) return;
+  const [type, body] = node;
+  if (type === 'RangeVar') {
+    out.push({ alias: aliasOf(body) ?? str(body['relname']), relations: relationsOf(value, scope) });
+  } else if (type === 'JoinExpr') {
+    const alias = aliasOf(body);
+    if (alias !== undefined) out.push({ alias, relations: relationsOf(value, scope) });
+    addFromSource(body['larg'], scope, out);
+    addFromSource(body['rarg'], scope, out);
+  } else if (type === 'RangeSubselect') {
+    out.push({ alias: aliasOf(body), relations: relationsOf(value, scope) });
+  }
 }
 
 const insertSkip = ['withClause', 'relation', 'selectStmt', 'onConflictClause', 'returningClause'];
