@@ -74,7 +74,8 @@ export class Walker implements WalkerApi {
     // fields: locations, flags, names) are passed over without a call.
     for (const key in body) {
       const value = body[key];
-      if (typeof value !== 'object' || value === null || !Object.hasOwn(body, key)) continue;
+      if (typeof value !== 'object' || value === null || !Object.prototype.hasOwnProperty.call(body, key))
+        continue;
       if (skip !== undefined && skip.includes(key)) continue;
       this.visit(value, scope);
     }
