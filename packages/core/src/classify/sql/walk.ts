@@ -2,7 +2,9 @@
 // relations, calls, operators), known to be inert (constants, column references, clauses whose
 // children are walked generically), or not recognised — and then it is `unknown`, never
 // silently nothing. Walking is generic: every field of every node is visited, so a subquery, a
-// call or a data-modifying statement is found wherever the grammar lets it appear.
+// call or a data-modifying statement is found wherever the grammar lets it appear. Only the
+// bodies of leaf kinds (constants, parameters, column references: `leafNodes`), which hold no
+// node that could act, are not entered.
 import { isSafeFunction, isSafeOperator, isSafeSampleMethod } from './functions.js';
 import {
   catalogBareName,
