@@ -243,29 +243,46 @@ function compute(sql: string): Entry {
     const walked = walkParseTree(tree);
     if (walked.length === 0) return failed('empty', 'the text holds no statement');
     const index = byteToIndex(sql);
-    const statements = walked.map((s) => ({
-      start: index(s.startByte),
-      end: s.endByte === undefined ? sql.length : index(s.endByte),
-      meta: deepFreeze(s.meta),
-      items: deepFreeze(s.items),
-    }));
+    const statements: CachedStatement[] = [];
+    let dependsOnContext = false;
+    for (const s of walked) {
+      statements.push({
+        start: index(s.startByte),
+        end: s.endByte === undefined ? sql.length : index(s.endByte),
+        meta: s.meta,
+        items: freezeItems(s.items),
+      });
+      dependsOnContext ||= s.items.some(isRef);
+    }
     const other = otherReading(sql);
     const alternate = other?.items;
-    const entry: Entry = {
+    if (alternate !== undefined) dependsOnContext ||= alternate.some(isRef);
+    const alternatePrepares = other !== undefined && other.prepares !== preparedSignature(walked);
+    return {
       statements,
       alternate,
-      alternatePrepares: other !== undefined && other.prepares !== preparedSignature(walked),
+      alternatePrepares,
       failure: undefined,
       message: undefined,
-      fixed: undefined,
+      fixed: dependsOnContext ? undefined : Object.freeze(resolveItems(statements, alternate, undefined)),
     };
-    const dependsOnContext = [...statements.flatMap((s) => s.items), ...(alternate ?? [])].some(
-      (i) => 'ref' in i,
-    );
-    return dependsOnContext ? entry : { ...entry, fixed: Object.freeze(flatActions(entry, undefined)) };
   } catch {
     return failed('internal');
   }
+}
+
+function isRef(item: SqlItem): boolean {
+  return 'ref' in item;
+}
+
+/**
+ * Freezes each item: the actions are handed to every caller of a cached text (and are flat, so
+ * this freezes all of them). The lists and the statement's meta never leave the cache entry
+ * (callers get new arrays and copies), and freezing them too cost as much again.
+ */
+function freezeItems(items: readonly SqlItem[]): readonly SqlItem[] {
+  for (const item of items) Object.freeze(item);
+  return items;
 }
 
 /** The standard_conforming_strings=off reading, if it differs (see sql-strings.ts). */
@@ -285,7 +302,7 @@ function otherReading(
   }
   const walked = walkParseTree(tree);
   return {
-    items: deepFreeze(walked.flatMap((s) => s.items)),
+    items: freezeItems(walked.flatMap((s) => s.items)),
     prepares: preparedSignature(walked),
   };
 }
@@ -315,9 +332,26 @@ function toStatement(
 
 function flatActions(entry: Entry, context: ClassifyContext | undefined): Action[] {
   if (entry.failure !== undefined) return [UNKNOWN];
-  const items = entry.statements.flatMap((s) => s.items);
-  if (entry.alternate !== undefined) items.push(...entry.alternate);
+  return resolveItems(entry.statements, entry.alternate, context);
+}
+
+/** The actions of every statement, then of the other reading, resolved and deduplicated. */
+function resolveItems(
+  statements: readonly CachedStatement[],
+  alternate: readonly SqlItem[] | undefined,
+  context: ClassifyContext | undefined,
+): Action[] {
+  const items: SqlItem[] = [];
+  for (const s of statements) for (const item of s.items) items.push(item);
+  if (alternate !== undefined) for (const item of alternate) items.push(item);
   return resolve(items, context);
+}
+
+/** Lists up to this long are deduplicated by scanning (see {@link dedupe}). */
+const SHORT_LIST = 16;
+
+function holdsNul(a: Action): boolean {
+  return a.operation.includes('\u0000') || (a.resource?.includes('\u0000') ?? false);
 }
 
 /** Resolves `EXECUTE` references against the context and removes duplicates. */
@@ -349,6 +383,15 @@ function toAction(value: unknown): Action {
 }
 
 function dedupe(actions: readonly Action[]): Action[] {
+  if (actions.length <= SHORT_LIST && !actions.some(holdsNul)) {
+    // Without a NUL in any name, two keys below are equal exactly when operation and resource
+    // both are: a short list is scanned instead of building a key string per action.
+    const out: Action[] = [];
+    for (const a of actions) {
+      if (!out.some((b) => b.operation === a.operation && b.resource === a.resource)) out.push(a);
+    }
+    return out;
+  }
   const seen = new Set<string>();
   const out: Action[] = [];
   for (const a of actions) {
@@ -358,12 +401,4 @@ function dedupe(actions: readonly Action[]): Action[] {
     out.push(a);
   }
   return out;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

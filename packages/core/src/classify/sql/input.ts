@@ -20,6 +20,13 @@ export const MAX_COMMENT_OPENERS = 128;
 const operatorChars = new Uint8Array(128);
 for (const c of '~!@#^&|`?+-*/%<>=') operatorChars[c.charCodeAt(0)] = 1;
 
+// Any NUL or UTF-16 surrogate (a pair too: the loop tells pairs from lone ones).
+const surrogateOrNul = /[\0\ud800-\udfff]/;
+// A run of operator characters long enough for either limit.
+const longOperatorRun = new RegExp(
+  `[~!@#^&|\`?+\\-*/%<>=]{${Math.min(MAX_SIGN_RUN + 1, 2 * MAX_COMMENT_OPENERS + 2)}}`,
+);
+
 const PLUS = 0x2b;
 const MINUS = 0x2d;
 const SLASH = 0x2f;
@@ -35,6 +42,10 @@ const STAR = 0x2a;
  *   literal or comment, and even there they are not.
  */
 export function unreadableText(sql: string): string | undefined {
+  // Nearly every text has none of these: two native scans say so faster than the loop below.
+  // Without a run of 257 operator characters neither limit can be passed (a run of n holds at
+  // most n signs in a row and n / 2 openers), so only a NUL or a surrogate needs the loop.
+  if (!surrogateOrNul.test(sql) && !longOperatorRun.test(sql)) return undefined;
   let signs = 0;
   let openers = 0;
   let previous = 0;

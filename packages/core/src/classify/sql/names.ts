@@ -22,13 +22,36 @@ export function str(value: unknown): string | undefined {
 /** Splits a wrapped node `{ Type: body }` into its type and body; undefined for anything else. */
 export function unwrap(value: unknown): readonly [string, SqlObj] | undefined {
   if (!isObj(value)) return undefined;
-  const keys = Object.keys(value);
-  const type = keys[0];
-  if (keys.length !== 1 || type === undefined) return undefined;
-  const body = value[type];
+  const type = nodeType(value);
+  return type === undefined ? undefined : [type, value[type] as SqlObj];
+}
+
+/**
+ * The type of a wrapped node `{ Type: body }` (exactly one own key, capitalised, whose value is
+ * an object), or undefined: {@link unwrap} without building the pair, for the walker's hot path.
+ *
+ * @example
+ * ```ts
+ * nodeType({ RangeVar: { relname: 't' } }); // 'RangeVar'
+ * nodeType({ relname: 't' });               // undefined: a plain struct
+ * ```
+ */
+export function nodeType(value: SqlObj): string | undefined {
+  // The own enumerable keys, as Object.keys lists them, without allocating its array
+  // (hasOwnProperty.call rather than Object.hasOwn: V8 optimises it inside a for-in).
+  let type: string | undefined;
+  let body: unknown;
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    if (type !== undefined) return undefined;
+    type = key;
+    body = value[key];
+  }
+  if (type === undefined) return undefined;
   // Node types are capitalised; plain struct fields never are.
-  if (!/^[A-Z]/.test(type) || !isObj(body)) return undefined;
-  return [type, body];
+  const first = type.charCodeAt(0);
+  if (first < 0x41 || first > 0x5a) return undefined;
+  return isObj(body) ? type : undefined;
 }
 
 /**
@@ -42,16 +65,15 @@ export function renderIdent(ident: string): string {
 
 /** A dotted name from its parts. */
 export function renderName(parts: readonly string[]): string {
-  return parts.map(renderIdent).join('.');
+  return parts.length === 1 ? renderIdent(parts[0] ?? '') : parts.map(renderIdent).join('.');
 }
 
 /** The parts of a name list (`[{String: {sval}}…]`); undefined if any part is not a string. */
 export function nameParts(value: unknown): string[] | undefined {
   const parts: string[] = [];
   for (const item of list(value)) {
-    const node = unwrap(item);
-    if (node?.[0] !== 'String') return undefined;
-    const s = str(node[1]['sval']);
+    if (!isObj(item) || nodeType(item) !== 'String') return undefined;
+    const s = str((item['String'] as SqlObj)['sval']);
     if (s === undefined) return undefined;
     parts.push(s);
   }
@@ -63,9 +85,13 @@ export function rangeVarName(rv: unknown): string | undefined {
   if (!isObj(rv)) return undefined;
   const relname = str(rv['relname']);
   if (relname === undefined) return undefined;
-  const parts = [str(rv['catalogname']), str(rv['schemaname']), relname].filter(
-    (p): p is string => p !== undefined && p !== '',
-  );
+  const catalog = str(rv['catalogname']);
+  const schema = str(rv['schemaname']);
+  // Unqualified (most names): the relation alone, or '' as an empty list of parts renders.
+  if ((catalog === undefined || catalog === '') && (schema === undefined || schema === '')) {
+    return relname === '' ? '' : renderIdent(relname);
+  }
+  const parts = [catalog, schema, relname].filter((p): p is string => p !== undefined && p !== '');
   return renderName(parts);
 }
 

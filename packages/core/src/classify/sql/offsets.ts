@@ -5,11 +5,15 @@
  * increasing order cost O(text) in total; a smaller offset than the last starts again.
  */
 export function byteToIndex(text: string): (byteOffset: number) => number {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(text)) return (b) => Math.max(0, Math.min(b, text.length));
+  let ascii: boolean | undefined;
   let byte = 0;
   let index = 0;
   return (target) => {
+    // Offset 0 (where nearly every text's only statement starts) needs no look at the text.
+    if (target <= 0) return 0;
+    // eslint-disable-next-line no-control-regex
+    ascii ??= /^[\x00-\x7f]*$/.test(text);
+    if (ascii) return Math.min(target, text.length);
     if (target < byte) {
       byte = 0;
       index = 0;

@@ -2,13 +2,16 @@
 // relations, calls, operators), known to be inert (constants, column references, clauses whose
 // children are walked generically), or not recognised — and then it is `unknown`, never
 // silently nothing. Walking is generic: every field of every node is visited, so a subquery, a
-// call or a data-modifying statement is found wherever the grammar lets it appear.
+// call or a data-modifying statement is found wherever the grammar lets it appear. Only the
+// bodies of leaf kinds (constants, parameters, column references: `leafNodes`), which hold no
+// node that could act, are not entered.
 import { isSafeFunction, isSafeOperator, isSafeSampleMethod } from './functions.js';
 import {
   catalogBareName,
   isObj,
   list,
   nameParts,
+  nodeType,
   rangeVarName,
   renderName,
   str,
@@ -24,6 +27,15 @@ export type { SqlItem, StatementMeta, WalkedStatement } from './walk-types.js';
 export class Walker implements WalkerApi {
   items: SqlItem[] = [];
   meta: StatementMeta = { kind: 'statement' };
+  readonly #prune: boolean;
+
+  /**
+   * @param prune Skip the bodies of {@link leafNodes} (the default). Walking them changes
+   *   nothing; the corpus test walks without pruning to show it.
+   */
+  constructor(prune = true) {
+    this.#prune = prune;
+  }
 
   /**
    * Adds an action. A relation or routine qualified with `pg_catalog` also adds its bare name,
@@ -47,35 +59,39 @@ export class Walker implements WalkerApi {
 
   /** Visits any value of the tree: a wrapped node, a list, or a plain struct. */
   visit(value: unknown, scope: Scope | undefined): void {
+    if (typeof value !== 'object' || value === null) return;
     if (Array.isArray(value)) {
-      for (const item of value) this.visit(item, scope);
+      for (const item of value) if (typeof item === 'object' && item !== null) this.visit(item, scope);
       return;
     }
-    if (!isObj(value)) return;
-    const node = unwrap(value);
-    if (node !== undefined) {
-      this.node(node[0], node[1], scope);
-      return;
-    }
-    this.fields(value, scope);
+    const obj = value as SqlObj;
+    const type = nodeType(obj);
+    if (type !== undefined) this.node(type, obj[type] as SqlObj, scope);
+    else this.fields(obj, scope);
   }
 
   /** Visits every field of `body` except those named in `skip`. */
   fields(body: SqlObj, scope: Scope | undefined, skip?: readonly string[]): void {
-    for (const key of Object.keys(body)) {
-      if (skip?.includes(key) === true) continue;
-      this.visit(body[key], scope);
+    // Own enumerable keys in Object.keys order, without allocating its array; scalars (most
+    // fields: locations, flags, names) are passed over without a call.
+    for (const key in body) {
+      const value = body[key];
+      if (typeof value !== 'object' || value === null || !Object.prototype.hasOwnProperty.call(body, key))
+        continue;
+      if (skip !== undefined && skip.includes(key)) continue;
+      this.visit(value, scope);
     }
   }
 
   /** Dispatches one wrapped node. */
   node(type: string, body: SqlObj, scope: Scope | undefined): void {
-    const handler = handlers[type];
-    if (handler !== undefined) {
-      handler(this, body, scope);
+    const kind = kinds.get(type);
+    if (typeof kind === 'function') {
+      kind(this, body, scope);
       return;
     }
-    if (!inertNodes.has(type)) this.unknown();
+    if (kind === undefined) this.unknown();
+    else if (kind === 'leaf' && this.#prune) return;
     this.fields(body, scope);
   }
 
@@ -167,14 +183,24 @@ function selectStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined, root: 
     if (name !== undefined) w.emit('create', name);
     w.fields(into, s, ['rel']);
   }
-  for (const arm of ['larg', 'rarg'] as const) {
-    const value = body[arm];
-    if (isObj(value)) selectStmt(w, value, s, false);
-  }
-  w.fields(body, s, ['withClause', 'intoClause', 'larg', 'rarg', 'lockingClause']);
+  const larg = body['larg'];
+  if (isObj(larg)) selectStmt(w, larg, s, false);
+  const rarg = body['rarg'];
+  if (isObj(rarg)) selectStmt(w, rarg, s, false);
+  w.fields(body, s, selectSkip);
   lockingClauses(w, body, s);
-  const readsSomething = w.items.slice(mark).some((i) => 'operation' in i && i.operation === 'select');
-  if (root && !isObj(into) && !readsSomething) w.items.splice(mark, 0, { operation: 'select' });
+  if (root && !isObj(into) && !selectsSince(w.items, mark)) w.items.splice(mark, 0, { operation: 'select' });
+}
+
+const selectSkip = ['withClause', 'intoClause', 'larg', 'rarg', 'lockingClause'];
+
+/** Whether an item from `mark` on is a `select`. */
+function selectsSince(items: readonly SqlItem[], mark: number): boolean {
+  for (let i = mark; i < items.length; i++) {
+    const item = items[i];
+    if (item !== undefined && 'operation' in item && item.operation === 'select') return true;
+  }
+  return false;
 }
 
 /** FOR UPDATE/SHARE: `lock` on each relation of this query level (or of those named by OF). */
@@ -215,49 +241,56 @@ interface FromSource {
 /** The FROM items of one query level, with the relations each covers (through joins and subqueries). */
 function fromSources(fromClause: unknown, scope: Scope | undefined): FromSource[] {
   const out: FromSource[] = [];
-  const aliasOf = (body: SqlObj): string | undefined => {
-    const alias = body['alias'];
-    return isObj(alias) ? str(alias['aliasname']) : undefined;
-  };
-  const relationsOf = (value: unknown): string[] => {
-    const node = unwrap(value);
-    if (node === undefined) return [];
-    const [type, body] = node;
-    if (type === 'RangeVar') {
-      const relname = str(body['relname']);
-      if (relname !== undefined && str(body['schemaname']) === undefined && isCte(relname, scope)) return [];
-      const name = rangeVarName(body);
-      return name === undefined ? [] : [name];
-    }
-    if (type === 'JoinExpr') return [...relationsOf(body['larg']), ...relationsOf(body['rarg'])];
-    if (type === 'RangeSubselect') return relationsOf(body['subquery']);
-    if (type === 'SelectStmt') {
-      const arms = ['larg', 'rarg'].map((k) => body[k]).filter(isObj);
-      return [
-        ...list(body['fromClause']).flatMap(relationsOf),
-        ...arms.flatMap((arm) => relationsOf({ SelectStmt: arm })),
-      ];
-    }
-    return [];
-  };
-  const add = (value: unknown): void => {
-    const node = unwrap(value);
-    if (node === undefined) return;
-    const [type, body] = node;
-    if (type === 'RangeVar') {
-      out.push({ alias: aliasOf(body) ?? str(body['relname']), relations: relationsOf(value) });
-    } else if (type === 'JoinExpr') {
-      const alias = aliasOf(body);
-      if (alias !== undefined) out.push({ alias, relations: relationsOf(value) });
-      add(body['larg']);
-      add(body['rarg']);
-    } else if (type === 'RangeSubselect') {
-      out.push({ alias: aliasOf(body), relations: relationsOf(value) });
-    }
-  };
-  for (const item of list(fromClause)) add(item);
+  for (const item of list(fromClause)) addFromSource(item, scope, out);
   return out;
 }
+
+function aliasOf(body: SqlObj): string | undefined {
+  const alias = body['alias'];
+  return isObj(alias) ? str(alias['aliasname']) : undefined;
+}
+
+function relationsOf(value: unknown, scope: Scope | undefined): string[] {
+  const node = unwrap(value);
+  if (node === undefined) return [];
+  const [type, body] = node;
+  if (type === 'RangeVar') {
+    const relname = str(body['relname']);
+    if (relname !== undefined && str(body['schemaname']) === undefined && isCte(relname, scope)) return [];
+    const name = rangeVarName(body);
+    return name === undefined ? [] : [name];
+  }
+  if (type === 'JoinExpr') return [...relationsOf(body['larg'], scope), ...relationsOf(body['rarg'], scope)];
+  if (type === 'RangeSubselect') return relationsOf(body['subquery'], scope);
+  if (type === 'SelectStmt') {
+    const arms = ['larg', 'rarg'].map((k) => body[k]).filter(isObj);
+    return [
+      ...list(body['fromClause']).flatMap((item) => relationsOf(item, scope)),
+      ...arms.flatMap((arm) => relationsOf({ SelectStmt: arm }, scope)),
+    ];
+  }
+  return [];
+}
+
+function addFromSource(value: unknown, scope: Scope | undefined, out: FromSource[]): void {
+  const node = unwrap(value);
+  if (node === undefined) return;
+  const [type, body] = node;
+  if (type === 'RangeVar') {
+    out.push({ alias: aliasOf(body) ?? str(body['relname']), relations: relationsOf(value, scope) });
+  } else if (type === 'JoinExpr') {
+    const alias = aliasOf(body);
+    if (alias !== undefined) out.push({ alias, relations: relationsOf(value, scope) });
+    addFromSource(body['larg'], scope, out);
+    addFromSource(body['rarg'], scope, out);
+  } else if (type === 'RangeSubselect') {
+    out.push({ alias: aliasOf(body), relations: relationsOf(value, scope) });
+  }
+}
+
+const insertSkip = ['withClause', 'relation', 'selectStmt', 'onConflictClause', 'returningClause'];
+// UPDATE, DELETE and MERGE: the target and RETURNING are handled apart.
+const writeSkip = ['withClause', 'relation', 'returningClause'];
 
 function insertStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const s = w.withClause(body['withClause'], scope);
@@ -270,14 +303,14 @@ function insertStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void 
     w.fields(conflict, s);
   }
   returning(w, body, s, name);
-  w.fields(body, s, ['withClause', 'relation', 'selectStmt', 'onConflictClause', 'returningClause']);
+  w.fields(body, s, insertSkip);
 }
 
 function updateStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const s = w.withClause(body['withClause'], scope);
   const name = target(w, body['relation']);
   if (name !== undefined) w.emit('update', name);
-  w.fields(body, s, ['withClause', 'relation', 'returningClause']);
+  w.fields(body, s, writeSkip);
   returning(w, body, s, name);
 }
 
@@ -285,7 +318,7 @@ function deleteStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void 
   const s = w.withClause(body['withClause'], scope);
   const name = target(w, body['relation']);
   if (name !== undefined) w.emit('delete', name);
-  w.fields(body, s, ['withClause', 'relation', 'returningClause']);
+  w.fields(body, s, writeSkip);
   returning(w, body, s, name);
 }
 
@@ -307,15 +340,17 @@ function mergeStmt(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
     if (op === undefined) w.unknown();
     else if (op !== null && name !== undefined) w.emit(op, name);
   }
-  w.fields(body, s, ['withClause', 'relation', 'returningClause']);
+  w.fields(body, s, writeSkip);
   returning(w, body, s, name);
 }
+
+const funcnameSkip = ['funcname'];
 
 function funcCall(w: WalkerApi, body: SqlObj, scope: Scope | undefined): void {
   const parts = nameParts(body['funcname']);
   if (parts === undefined) w.unknown();
   else if (!isSafeFunction(parts)) w.emit('function', renderName(parts));
-  w.fields(body, scope, ['funcname']);
+  w.fields(body, scope, funcnameSkip);
 }
 
 /** An operator name list: a user-defined operator is a call to its (unknown) function. */
@@ -334,6 +369,8 @@ const keywordExprKinds: ReadonlySet<string> = new Set([
   'AEXPR_NOT_BETWEEN_SYM',
 ]);
 
+const nameSkip = ['name'];
+
 const handlers: Readonly<Record<string, Handler>> = {
   SelectStmt: (w, body, scope) => {
     selectStmt(w, body, scope, false);
@@ -346,7 +383,7 @@ const handlers: Readonly<Record<string, Handler>> = {
   FuncCall: funcCall,
   A_Expr: (w, body, scope) => {
     if (!keywordExprKinds.has(str(body['kind']) ?? '')) checkOperator(w, body['name']);
-    w.fields(body, scope, ['name']);
+    w.fields(body, scope, nameSkip);
   },
   SubLink: (w, body, scope) => {
     checkOperator(w, body['operName']);
@@ -402,14 +439,40 @@ const inertNodes: ReadonlySet<string> = new Set([
   'ReturnStmt',
 ]); // prettier-ignore
 
-/** Walks a parse result (`{ stmts: [...] }`) into per-statement items. Throws on a malformed tree. */
-export function walkParseTree(tree: unknown): WalkedStatement[] {
+/**
+ * Inert node kinds whose bodies hold only scalars, plain structs of scalars and (ColumnRef) the
+ * inert String and A_Star: walking them can add nothing, so the walker does not. They are most
+ * of a typical tree. Their shapes are fixed by PostgreSQL's node structs (and, for ColumnRef, by
+ * makeColumnRef in gram.y, which moves any subscript into an enclosing A_Indirection);
+ * sql/walk.corpus.test.ts checks them over the regression corpus.
+ */
+export const leafNodes: ReadonlySet<string> = new Set([
+  'String', 'Integer', 'Float', 'Boolean', 'BitString', 'A_Const', 'ParamRef', 'A_Star', 'ColumnRef',
+  'SQLValueFunction',
+]); // prettier-ignore
+
+/** What the walker does with each node kind: its handler, or walk its fields ('inert'), or nothing ('leaf'). */
+const kinds: ReadonlyMap<string, Handler | 'inert' | 'leaf'> = new Map<string, Handler | 'inert' | 'leaf'>([
+  ...[...inertNodes].map((type): [string, 'inert' | 'leaf'] => [
+    type,
+    leafNodes.has(type) ? 'leaf' : 'inert',
+  ]),
+  // A handler wins over the inert list.
+  ...Object.entries(handlers),
+]);
+
+/**
+ * Walks a parse result (`{ stmts: [...] }`) into per-statement items. Throws on a malformed tree.
+ * `prune: false` walks into {@link leafNodes} too (for tests: the result is the same).
+ */
+export function walkParseTree(tree: unknown, options?: { readonly prune?: boolean }): WalkedStatement[] {
   if (!isObj(tree)) throw new TypeError('not a parse tree');
+  const prune = options?.prune ?? true;
   return list(tree['stmts']).map((raw) => {
     if (!isObj(raw)) throw new TypeError('not a raw statement');
     const start = typeof raw['stmt_location'] === 'number' ? raw['stmt_location'] : 0;
     const len = typeof raw['stmt_len'] === 'number' && raw['stmt_len'] > 0 ? raw['stmt_len'] : undefined;
-    const w = new Walker();
+    const w = new Walker(prune);
     w.root(raw['stmt'], undefined);
     if (unwrap(raw['stmt']) === undefined) w.unknown();
     return {
