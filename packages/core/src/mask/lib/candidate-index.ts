@@ -13,6 +13,16 @@ import type { SeedHit, SeedIndex } from './seed-index.js';
 const BLOCK = 4096;
 
 /** Finds keyword occurrences and possible scan starts in one pass. Built once per masker. */
+// occursIn's answer, set by a callback made once (a closure per call costs more than the scan of
+// a short value). Scans are synchronous and never start another scan, so one flag serves all.
+let occurred = false;
+const noteOccurrence = (): void => {
+  occurred = true;
+};
+
+// Up to this many code units, a block is copied with charCodeAt rather than Buffer#write.
+const SHORT_COPY = 64;
+
 export class CandidateIndex {
   /** The longest keyword, in characters. */
   readonly maxLength: number;
@@ -120,7 +130,10 @@ export class CandidateIndex {
       // The block's UTF-16 code units (and the few after it that a possible start's run and
       // shape are read from), copied natively: reading a typed array is cheaper than asking
       // the string for each character.
-      this.unitBytes.write(text.slice(i, Math.min(text.length, blockEnd + seeds.reach)), 0, 'utf16le');
+      // A short text is copied by hand: a native copy's fixed cost is higher there.
+      const copyEnd = Math.min(text.length, blockEnd + seeds.reach);
+      if (copyEnd - i <= SHORT_COPY) for (let j = i; j < copyEnd; j++) units[j - i] = text.charCodeAt(j);
+      else this.unitBytes.write(text.slice(i, copyEnd), 0, 'utf16le');
       const at = i;
       for (; i < seedEnd; i++) {
         const c = units[i - at] ?? 0;
@@ -167,12 +180,9 @@ export class CandidateIndex {
 
   /** Whether any keyword occurs in `text`, or a match of some scan detector could start there. */
   occursIn(text: string): boolean {
-    let found = false;
-    const hit = (): void => {
-      found = true;
-    };
-    this.scan(text, 0, text.length, text.length, false, hit, hit);
-    return found;
+    occurred = false;
+    this.scan(text, 0, text.length, text.length, false, noteOccurrence, noteOccurrence);
+    return occurred;
   }
 
   // The keywords ending at `i` (in state `state`) that start in [from, to) and occur there.

@@ -94,7 +94,24 @@ const byPosition = (a: Candidate, b: Candidate): number =>
   a.start - b.start || a.det - b.det || b.end - a.end;
 
 /** Streams text through a detector set. One engine per text or stream. */
+// The engine whose findKeywords is scanning, for the two callbacks below: made once, because a
+// closure per call costs more than scanning a short value. Scans are synchronous.
+let scanning: MaskEngine | undefined;
+const onKeywordHit = (p: number, owners: readonly number[], length: number): void => {
+  scanning?.keywordHit(p, owners, length);
+};
+const onSeedHit = (p: number, owners: readonly number[]): void => {
+  scanning?.seedHit(p, owners);
+};
+function swapScanning(engine: MaskEngine | undefined): MaskEngine | undefined {
+  const before = scanning;
+  scanning = engine;
+  return before;
+}
+
 export class MaskEngine {
+  /** Keyword candidates already noted in the current findKeywords (start × 1024 + detector). */
+  private seen: Set<number> | undefined;
   private view = '';
   /** Absolute view offset of `view[0]`. */
   private base = 0;
@@ -229,35 +246,48 @@ export class MaskEngine {
   }
 
   private findKeywords(from: number, to: number, partial: boolean): void {
+    const base = this.base;
+    const view = this.view;
+    const end = base + view.length;
+    const outer = swapScanning(this);
+    this.seen?.clear();
+    try {
+      this.set.candidates.scan(view, from - base, to - base, end - base, partial, onKeywordHit, onSeedHit);
+    } finally {
+      swapScanning(outer);
+    }
+  }
+
+  /** A keyword of detectors `owners` occurs at `p` of the view (see findKeywords). */
+  keywordHit(p: number, owners: readonly number[], length: number): void {
     const { defs } = this.set;
     const base = this.base;
     const view = this.view;
-    const seen = new Set<number>();
-    const end = base + view.length;
-    const onKeyword = (p: number, owners: readonly number[], length: number): void => {
-      const h = base + p;
-      for (const det of owners) {
-        const d = defs[det] as KeywordDefinition;
-        let s = h;
-        if (d.back !== undefined) {
-          let n = 0;
-          while (n < d.back.max && h - n - 1 >= base && d.back.chars(view.charCodeAt(h - n - 1 - base))) n++;
-          s = h - n;
-        }
-        const key = s * 1024 + det;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        this.hits.push({ det, s, kwEnd: h + length, wEnd: s + d.maxLength + LOOKAHEAD });
+    const h = base + p;
+    for (const det of owners) {
+      const d = defs[det] as KeywordDefinition;
+      let s = h;
+      if (d.back !== undefined) {
+        let n = 0;
+        while (n < d.back.max && h - n - 1 >= base && d.back.chars(view.charCodeAt(h - n - 1 - base))) n++;
+        s = h - n;
       }
-    };
-    const onSeed = (p: number, owners: readonly number[]): void => {
-      const s = base + p;
-      for (const det of owners) {
-        const d = defs[det];
-        if (d !== undefined) this.hits.push({ det, s, kwEnd: s + 1, wEnd: s + d.maxLength + LOOKAHEAD });
-      }
-    };
-    this.set.candidates.scan(view, from - base, to - base, end - base, partial, onKeyword, onSeed);
+      const key = s * 1024 + det;
+      const seen = (this.seen ??= new Set<number>());
+      if (seen.has(key)) continue;
+      seen.add(key);
+      this.hits.push({ det, s, kwEnd: h + length, wEnd: s + d.maxLength + LOOKAHEAD });
+    }
+  }
+
+  /** A match of detectors `owners` may start at `p` of the view (see findKeywords). */
+  seedHit(p: number, owners: readonly number[]): void {
+    const { defs } = this.set;
+    const s = this.base + p;
+    for (const det of owners) {
+      const d = defs[det];
+      if (d !== undefined) this.hits.push({ det, s, kwEnd: s + 1, wEnd: s + d.maxLength + LOOKAHEAD });
+    }
   }
 
   private runHit(hit: Hit, windowEnd: number): void {
