@@ -1,9 +1,17 @@
-// What the Kubernetes gate costs: the same requests straight to the API server stand-in (the
-// host's credential, plain HTTP on loopback) and through the gate (a session token, TLS on
-// loopback, classify + decide + record + mask, then the upstream hop). `get pod` is measured
-// with a bare keep-alive HTTP client and with client-node's CoreV1Api; the log suite streams a
-// generated 8 MiB log (a secret in every 50th line) with and without masking.
-import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+// What the Kubernetes gate costs: the same requests straight to the API server stand-in and
+// through the gate, everything in this one process on loopback. Both sides of each pair use the
+// same client with kept-alive connections and plain HTTP (the stand-in serves no TLS, and
+// in-process session KubeConfigs reach the gate over its plain loopback listener); straight
+// means the host's credential to the stand-in, gated means a session token to the gate, which
+// classifies, decides, records (hash-chained; the sink drops the lines) and masks, and forwards
+// over its own kept-alive pool with the real credential. Two rows only set the gate in context:
+// the TLS listener (what kubectl and kubeconfig files use), and a bare Node.js proxy, the cost of
+// one more HTTP hop in this process with no gate at all, which no gate can undercut. `get pod`
+// is also measured with client-node's CoreV1Api (which opens a new connection per call on both
+// sides); compare its gated row with its own straight row. The log suite streams a generated
+// 8 MiB log (a secret in every 50th line) with and without masking.
+import { createServer, request as httpRequest, Agent as HttpAgent, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import {
@@ -43,10 +51,16 @@ const logLine = plainLine.repeat(49) + secretLine;
 let api: StandInApiServer | undefined;
 let gate: KubeGate<KubeConfig> | undefined;
 let sessionToken = '';
+/** The gate's plain loopback listener, as a session's KubeConfig names it. */
+let gatePlainUrl = '';
+let bare: Server | undefined;
+let bareUrl = '';
 let direct: CoreV1Api | undefined;
 let gated: CoreV1Api | undefined;
 let users = 0;
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 4 });
+/** The bare proxy's pool to the stand-in. */
+const upstreamAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 let httpsAgent: HttpsAgent | undefined;
 const memory: Record<string, string | number> = {};
 const nullSink: RecordingSink = {
@@ -84,6 +98,10 @@ async function setup(): Promise<() => Promise<void>> {
     const session = gate.as(sre);
     const kc = session.kubeConfig();
     sessionToken = kc.getCurrentUser()?.token ?? '';
+    gatePlainUrl = kc.getCurrentCluster()?.server ?? '';
+    bare = startBareProxy(api);
+    await new Promise<void>((resolve) => bare?.listen(0, '127.0.0.1', resolve));
+    bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
     httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 4, ca: gate.ca });
     direct = host.makeApiClient(CoreV1Api);
     gated = kc.makeApiClient(CoreV1Api);
@@ -92,25 +110,60 @@ async function setup(): Promise<() => Promise<void>> {
   return async () => {
     if (--users > 0) return;
     await gate?.close();
+    await new Promise((resolve) => bare?.close(resolve));
     await api?.close();
     httpAgent.destroy();
+    upstreamAgent.destroy();
     httpsAgent?.destroy();
     api = undefined;
   };
 }
 
+/** Where a request goes: straight to the stand-in, through the gate (plain or TLS), or through the bare proxy. */
+type Route = 'direct' | 'gate' | 'gate-tls' | 'bare';
+
+/**
+ * A proxy with nothing of a gate: it forwards the request with the stand-in's token over a
+ * kept-alive pool and pipes the answer back. The floor of any in-process HTTP hop.
+ */
+function startBareProxy(server: StandInApiServer): Server {
+  const origin = new URL(server.url);
+  return createServer((req, res) => {
+    const forwarded = httpRequest(
+      {
+        hostname: origin.hostname,
+        port: origin.port,
+        method: req.method,
+        path: req.url,
+        headers: { authorization: `Bearer ${server.token}`, accept: 'application/json' },
+        agent: upstreamAgent,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, {
+          'content-type': answer.headers['content-type'] ?? 'application/octet-stream',
+        });
+        answer.pipe(res);
+      },
+    );
+    forwarded.on('error', () => res.destroy());
+    forwarded.end();
+  });
+}
+
 /** GETs a path and drains the body; resolves with its length. */
-function fetchAll(viaGate: boolean, path: string, onChunk?: () => void): Promise<number> {
+function fetchAll(route: Route, path: string, onChunk?: () => void): Promise<number> {
   const server = api as StandInApiServer;
-  const url = new URL(path, viaGate ? (gate as KubeGate<KubeConfig>).url : server.url);
-  const send = viaGate ? httpsRequest : httpRequest;
+  const base = { direct: server.url, gate: gatePlainUrl, 'gate-tls': gate?.url ?? '', bare: bareUrl }[route];
+  const url = new URL(path, base);
+  const send = route === 'gate-tls' ? httpsRequest : httpRequest;
+  const gated = route === 'gate' || route === 'gate-tls';
   return new Promise((resolve, reject) => {
     const req = send(
       url,
       {
-        agent: viaGate ? httpsAgent : httpAgent,
+        agent: route === 'gate-tls' ? httpsAgent : httpAgent,
         headers: {
-          authorization: `Bearer ${viaGate ? sessionToken : server.token}`,
+          authorization: `Bearer ${gated ? sessionToken : server.token}`,
           accept: 'application/json',
         },
       },
@@ -145,7 +198,7 @@ async function measureMemory(): Promise<void> {
     const before = process.memoryUsage().heapUsed;
     let peak = before;
     let chunks = 0;
-    await fetchAll(true, '/api/v1/namespaces/prod/pods/big/log', () => {
+    await fetchAll('gate', '/api/v1/namespaces/prod/pods/big/log', () => {
       if (++chunks % 16 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
     });
     memory[`peak heap growth streaming ${label} of log through the gate`] =
@@ -153,20 +206,31 @@ async function measureMemory(): Promise<void> {
   }
 }
 
+const POD = '/api/v1/namespaces/prod/pods/web-1';
+const LOG = '/api/v1/namespaces/prod/pods/logger/log';
+
 export const suites: readonly BenchSuite[] = [
   {
     name: 'k8s get pod',
     description:
-      'GET one pod: straight to the stand-in vs through the gate (bare HTTP client, then client-node CoreV1Api)',
+      'GET one pod: straight to the stand-in vs through the gate, both plain HTTP with kept-alive connections (bare HTTP client, then client-node CoreV1Api: compare with its own straight row)',
     setup,
     baseline: {
       name: 'http client → stand-in (direct)',
-      fn: () => fetchAll(false, '/api/v1/namespaces/prod/pods/web-1'),
+      fn: () => fetchAll('direct', POD),
     },
     tasks: [
       {
         name: 'http client → gate → stand-in',
-        fn: () => fetchAll(true, '/api/v1/namespaces/prod/pods/web-1'),
+        fn: () => fetchAll('gate', POD),
+      },
+      {
+        name: 'http client → gate over TLS → stand-in (kubectl)',
+        fn: () => fetchAll('gate-tls', POD),
+      },
+      {
+        name: 'http client → bare proxy → stand-in (one more hop, no gate)',
+        fn: () => fetchAll('bare', POD),
       },
       {
         name: 'client-node → stand-in (direct)',
@@ -181,19 +245,19 @@ export const suites: readonly BenchSuite[] = [
   {
     name: 'k8s log streaming',
     description:
-      'an 8 MiB container log (a GitHub token in every 50th line): raw from the stand-in vs masked through the gate',
+      'an 8 MiB container log (a GitHub token in every 50th line): raw from the stand-in vs masked through the gate (both plain HTTP, kept alive)',
     setup,
     bytesPerOp: LOG_BYTES,
     timeMs: 3000,
     notes: memory,
     baseline: {
       name: 'raw log (direct)',
-      fn: () => fetchAll(false, '/api/v1/namespaces/prod/pods/logger/log'),
+      fn: () => fetchAll('direct', LOG),
     },
     tasks: [
       {
         name: 'masked log through the gate',
-        fn: () => fetchAll(true, '/api/v1/namespaces/prod/pods/logger/log'),
+        fn: () => fetchAll('gate', LOG),
       },
     ],
   },

@@ -441,8 +441,14 @@ function writeRaw(socket: Socket, status: KubeStatus, headers: Record<string, st
   );
 }
 
+const NO_BODY = Buffer.alloc(0);
+
 /** The request body, or `undefined` when it is longer than `max` bytes. */
 async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  // Without Content-Length and Transfer-Encoding a request has no body (RFC 9112 §6.3), which
+  // is what Node's parser reads too: a GET need not wait for an end it already knows of.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)
+    return NO_BODY;
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > max) {
     req.resume();

@@ -1,6 +1,11 @@
 // The executor and result shaper of the Kubernetes gate: forwards one allowed call to the API
 // server with the real credential and masks what comes back before the client sees it.
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import {
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { GateAdapter, GateRun, GateShaped } from '@portcullis/core';
 import { WebSocket } from 'ws';
@@ -88,66 +93,86 @@ async function forwardHttp(call: KubeHttpCall, run: GateRun, upstream: Upstream)
     headers['content-length'] = String(call.body.length);
   }
   const send = target.origin.protocol === 'https:' ? httpsRequest : httpRequest;
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = send({
-      protocol: target.origin.protocol,
-      hostname: target.origin.hostname,
-      port: target.origin.port,
-      method: call.method,
-      path: call.path,
-      headers,
-      agent: target.agent,
-      signal: run.signal,
-    });
-    req.on('response', resolve);
-    req.on('error', reject);
-    req.end(call.body);
+  // Stopping (a cap, the session's end) destroys the upstream request, or its response once
+  // there is one: a listener on the run rather than an AbortSignal, which would cost an
+  // AbortController and its listeners on every request.
+  let stopped: Error | undefined;
+  let upstreamRequest: ClientRequest | undefined;
+  let response: IncomingMessage | undefined;
+  const unlisten = run.onStop((reason) => {
+    stopped = reason;
+    if (response === undefined) upstreamRequest?.destroy(reason);
+    else response.destroy(reason);
   });
+  // The client went away: what the API server still sends goes nowhere.
   const res = call.response;
   const destroy = (): void => {
-    response.destroy();
+    response?.destroy();
   };
-  res.on('close', destroy);
   try {
-    const contentType = response.headers['content-type'] ?? '';
-    const out: Record<string, string> = {};
-    for (const name of PASSED_HEADERS) {
-      const value = response.headers[name];
-      if (typeof value === 'string') out[name] = run.masking.text(value);
-    }
-    const status = response.statusCode ?? 502;
-    const secrets = isSecretsRequest(call.path);
-    if (isWatch(call.path, contentType)) {
-      res.writeHead(status, out);
-      res.flushHeaders();
-      return await relayWatch(response, res, run, secrets, status);
-    }
-    if (contentType.startsWith('application/json') && !isStreamingSubresource(call.path)) {
-      const text = await readAll(response, run);
-      let body: unknown;
-      let shown: string;
-      try {
-        body = maskKubeJson(JSON.parse(text) as unknown, (d) => run.masking.json(d), secrets);
-        shown = JSON.stringify(body);
-      } catch {
-        body = undefined;
-        shown = run.masking.text(text);
-      }
-      res.writeHead(status, { ...out, 'content-length': String(Buffer.byteLength(shown)) });
-      res.end(shown);
-      return {
-        status,
-        mode: 'json',
-        bytes: Buffer.byteLength(text),
-        ...(body === undefined ? {} : { body }),
-      };
-    }
-    res.writeHead(status, out);
-    res.flushHeaders();
-    return { status, mode: 'text', bytes: await relayText(response, res, run.output('body'), run) };
+    if (stopped !== undefined) throw stopped;
+    response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = send({
+        protocol: target.origin.protocol,
+        hostname: target.origin.hostname,
+        port: target.origin.port,
+        method: call.method,
+        path: call.path,
+        headers,
+        agent: target.agent,
+      });
+      upstreamRequest = req;
+      req.on('response', resolve);
+      req.on('error', reject);
+      req.end(call.body);
+    });
+    res.on('close', destroy);
+    return await answerHttp(call, run, response);
   } finally {
+    unlisten();
     res.off('close', destroy);
   }
+}
+
+/** Answers the client from the API server's response: masked JSON, a masked watch, or masked text. */
+async function answerHttp(call: KubeHttpCall, run: GateRun, response: IncomingMessage): Promise<KubeRaw> {
+  const res = call.response;
+  const contentType = response.headers['content-type'] ?? '';
+  const out: Record<string, string> = {};
+  for (const name of PASSED_HEADERS) {
+    const value = response.headers[name];
+    if (typeof value === 'string') out[name] = run.masking.text(value);
+  }
+  const status = response.statusCode ?? 502;
+  const secrets = isSecretsRequest(call.path);
+  if (isWatch(call.path, contentType)) {
+    res.writeHead(status, out);
+    res.flushHeaders();
+    return await relayWatch(response, res, run, secrets, status);
+  }
+  if (contentType.startsWith('application/json') && !isStreamingSubresource(call.path)) {
+    const text = await readAll(response, run);
+    let body: unknown;
+    let shown: string;
+    try {
+      body = maskKubeJson(JSON.parse(text) as unknown, (d) => run.masking.json(d), secrets);
+      shown = JSON.stringify(body);
+    } catch {
+      body = undefined;
+      shown = run.masking.text(text);
+    }
+    res.writeHead(status, { ...out, 'content-length': String(Buffer.byteLength(shown)) });
+    res.end(shown);
+    return {
+      status,
+      mode: 'json',
+      bytes: Buffer.byteLength(text),
+      ...(body === undefined ? {} : { body }),
+    };
+  }
+  res.writeHead(status, out);
+  res.flushHeaders();
+  return { status, mode: 'text', bytes: await relayText(response, res, run.output('body'), run) };
 }
 
 async function relayWatch(
@@ -245,13 +270,55 @@ function drained(res: KubeHttpCall['response']): Promise<void> {
   });
 }
 
-async function readAll(response: IncomingMessage, run: GateRun): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    run.count(0, chunk.length);
-    chunks.push(chunk);
+/** The whole body of `response`, counted against the caps as it arrives. */
+function readAll(response: IncomingMessage, run: GateRun): Promise<string> {
+  // A small answer is usually complete by the time its headers are handled: its bytes are taken
+  // from the stream's buffer at once, without waiting ticks for them to flow.
+  if (response.destroyed) return Promise.reject(new Error('the API server response was cut off'));
+  if (response.complete && response.readableFlowing !== true) {
+    try {
+      const chunks: Buffer[] = [];
+      for (
+        let chunk = response.read() as Buffer | null;
+        chunk !== null;
+        chunk = response.read() as Buffer | null
+      ) {
+        run.count(0, chunk.length);
+        chunks.push(chunk);
+      }
+      return Promise.resolve(Buffer.concat(chunks).toString('utf8'));
+    } catch (error) {
+      response.destroy();
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  // Listeners rather than an async iterator: a Kubernetes object is one or two chunks, and the
+  // iterator's machinery costs more than reading them.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const fail = (error: unknown): void => {
+      response.destroy();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    response.on('data', (chunk: Buffer) => {
+      try {
+        run.count(0, chunk.length);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    response.once('end', () => {
+      resolve((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8'));
+    });
+    response.once('error', fail);
+    // Destroyed before its end (stopped, the client went away, the connection dropped), even
+    // when every byte had arrived.
+    response.once('close', () => {
+      if (!response.readableEnded) fail(new Error('the API server response was cut off'));
+    });
+  });
 }
 
 async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Upstream): Promise<KubeRaw> {
@@ -281,6 +348,7 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
   // `SPDY/3.1+portforward.k8s.io`.
   if (call.protocols.length > 0) headers['Sec-WebSocket-Protocol'] = call.protocols.join(', ');
   let protocol = '';
+  let unlistenOpening = (): void => undefined;
   const socket = new WebSocket(`${scheme}//${target.origin.host}${call.path}`, {
     ...target.tls,
     headers,
@@ -320,13 +388,12 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
       }, reject);
     });
     socket.once('error', reject);
-    run.signal.addEventListener(
-      'abort',
-      () => {
-        reject(run.signal.reason as Error);
-      },
-      { once: true },
-    );
+    unlistenOpening = run.onStop((reason) => {
+      reject(reason);
+      socket.terminate();
+    });
+  }).finally(() => {
+    unlistenOpening();
   });
   if (!opened.ok) {
     let shown: string;
@@ -345,7 +412,7 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
     client.close(1011, 'the request passed a cap or the session ended');
     socket.close(1011);
   };
-  run.signal.addEventListener('abort', abort, { once: true });
+  const unlisten = run.onStop(abort);
   try {
     if (tunnel) {
       const tunnel = await relayTunnel(client, socket, (bytes) => {
@@ -360,7 +427,7 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
     });
     return { status: 101, mode: 'exec', bytes: summary.outputBytes, exit: summary.status ?? null };
   } finally {
-    run.signal.removeEventListener('abort', abort);
+    unlisten();
   }
 }
 

@@ -32,20 +32,34 @@ export function maskKubeJson(
   return json(hideSecrets(document, secrets, 0));
 }
 
+/** `node` with every Secret value hidden; the same node, not a copy, when nothing in it was. */
 function hideSecrets(node: unknown, secrets: boolean, depth: number): unknown {
   if (depth > 64 || typeof node !== 'object' || node === null) return node;
-  if (Array.isArray(node)) return node.map((item) => hideSecrets(item, secrets, depth + 1));
+  if (Array.isArray(node)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i];
+      const hidden = hideSecrets(item, secrets, depth + 1);
+      if (hidden !== item) (out ??= node.slice())[i] = hidden;
+    }
+    return out ?? node;
+  }
   const object = node as Json;
   const kind = object['kind'];
   const isSecret = kind === 'Secret' || (kind === undefined && secrets && 'metadata' in object);
   const inner = secrets || kind === 'SecretList';
-  const out: Json = {};
-  for (const [key, value] of Object.entries(object)) {
-    if (isSecret && (key === 'data' || key === 'stringData')) out[key] = hideValues(value);
-    else if (isSecret && key === 'metadata') out[key] = hideLastApplied(value);
-    else out[key] = hideSecrets(value, inner, depth + 1);
+  let out: Json | undefined;
+  for (const key of Object.keys(object)) {
+    const value = object[key];
+    const hidden =
+      isSecret && (key === 'data' || key === 'stringData')
+        ? hideValues(value)
+        : isSecret && key === 'metadata'
+          ? hideLastApplied(value)
+          : hideSecrets(value, inner, depth + 1);
+    if (hidden !== value) (out ??= { ...object })[key] = hidden;
   }
-  return out;
+  return out ?? object;
 }
 
 function hideValues(values: unknown): unknown {

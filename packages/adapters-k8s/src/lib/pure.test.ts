@@ -92,6 +92,24 @@ describe('maskKubeJson', () => {
     ).toEqual({ k: SECRET_VALUE });
   });
 
+  it('leaves its input as it was, and hands on what has no Secret in it as it is', () => {
+    const before = JSON.stringify(secret);
+    const list = { kind: 'List', items: [{ kind: 'Pod', metadata: { name: 'p' } }, secret] };
+    const masked = maskKubeJson(list, keep, false) as typeof list;
+    expect(JSON.stringify(secret)).toBe(before);
+    expect(masked).not.toBe(list);
+    expect(masked.items[0]).toBe(list.items[0]);
+    expect(masked.items[1]).not.toBe(secret);
+    const pod = { kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c' }] } };
+    expect(maskKubeJson(pod, keep, false)).toBe(pod);
+    // A member named __proto__ (JSON.parse makes it an own member) stays a member.
+    const odd = JSON.parse('{"kind":"Secret","__proto__":{"x":1},"data":{"k":"dg=="}}') as object;
+    const hidden = maskKubeJson(odd, keep, false) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(hidden)).toBe(Object.prototype);
+    expect(Object.keys(hidden)).toEqual(['kind', '__proto__', 'data']);
+    expect(hidden['data']).toEqual({ k: SECRET_VALUE });
+  });
+
   it('runs the profile over the result', () => {
     expect(maskKubeJson({ kind: 'ConfigMap', data: { k: 'v' } }, () => 'masked', false)).toBe('masked');
   });
@@ -116,7 +134,22 @@ describe('toRequest', () => {
         headers: {},
         body: new Uint8Array(body),
       },
+      key: '["GET","/api/v1/pods?x=%2F",{}]',
     });
+  });
+
+  it('keys the plan by everything the classifier reads: method, target and every header', () => {
+    const call = (method: string, path: string, headers: Record<string, string[]>): KubeCall =>
+      ({ kind: 'http', method, path, headers, body: Buffer.alloc(0), response: {} }) as unknown as KubeCall;
+    const keys = [
+      toRequest(call('GET', '/api/v1/pods', {})).key,
+      toRequest(call('DELETE', '/api/v1/pods', {})).key,
+      toRequest(call('GET', '/api/v1/pods?watch=1', {})).key,
+      toRequest(call('GET', '/api/v1/pods', { 'impersonate-user': ['admin'] })).key,
+      toRequest(call('GET', '/api/v1/pods', { 'impersonate-user': ['admin', 'x'] })).key,
+      toRequest(call('GET', '/api/v1/pods', { 'impersonate-user': ['admin,x'] })).key,
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
   });
 
   it('refuses upgrades whose target a URL library would rewrite', () => {

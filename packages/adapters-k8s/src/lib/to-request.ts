@@ -10,7 +10,7 @@ import type { KubeCall } from './kube-call.js';
  * @example
  * ```ts
  * toRequest({ kind: 'http', method: 'GET', path: '/api/v1/pods', headers: {}, body: Buffer.alloc(0), response });
- * // → { request: { type: 'kube', method: 'GET', path: '/api/v1/pods', headers: {} } }
+ * // → { request: { type: 'kube', method: 'GET', path: '/api/v1/pods', headers: {} }, key: '["GET","/api/v1/pods",{}]' }
  * ```
  */
 export function toRequest(call: KubeCall): GateRequest {
@@ -27,7 +27,10 @@ export function toRequest(call: KubeCall): GateRequest {
       refuse: 'the upgrade target is not in the canonical form a WebSocket client would send',
     };
   }
-  return { request };
+  // The classifier reads the method, the target and the headers, never the body: the plan is
+  // keyed by exactly those (JSON, so no two requests share a key), which is cheaper than the
+  // canonical JSON of the whole request the gate runtime would otherwise build per call.
+  return { request, key: JSON.stringify([call.method, call.path, call.headers]) };
 }
 
 /** Whether a URL library would send `path` unchanged. */

@@ -1,7 +1,6 @@
 // The gate's side of the API server: the real credential, applied per request from the host's
 // KubeConfig (so exec plugins and rotating tokens keep working), and kept-alive connections.
 // Nothing here is reachable from a session.
-import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
 import type { KubeConfigLike } from '../types.js';
@@ -53,7 +52,9 @@ export function createUpstream(kubeConfig: KubeConfigLike): Upstream {
     throw new TypeError('createKubeGate: a cluster server with a path prefix is not supported');
   }
   const secure = origin.protocol === 'https:';
-  const agents = new Map<string, HttpAgent>();
+  // The pool of the current TLS options: a new one (and the old one closed) only when they
+  // change, as a rotated client certificate does.
+  let pool: { readonly values: readonly unknown[]; readonly agent: HttpAgent } | undefined;
 
   return {
     async target() {
@@ -66,31 +67,30 @@ export function createUpstream(kubeConfig: KubeConfigLike): Upstream {
       if (typeof opts.auth === 'string')
         headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
       const tls: Record<string, unknown> = {};
-      const fingerprint = createHash('sha256');
-      for (const key of TLS_KEYS) {
-        const value = opts[key];
-        if (value === undefined) continue;
-        tls[key] = value;
-        fingerprint
-          .update(`${key}=`)
-          .update(Buffer.isBuffer(value) ? value : JSON.stringify(value))
-          .update('\0');
-      }
-      const id = fingerprint.digest('hex');
-      let agent = agents.get(id);
-      if (agent === undefined) {
-        for (const old of agents.values()) old.destroy();
-        agents.clear();
-        agent = secure
+      const values = TLS_KEYS.map((key) => opts[key]);
+      TLS_KEYS.forEach((key, i) => {
+        if (values[i] !== undefined) tls[key] = values[i];
+      });
+      if (pool === undefined || !values.every((value, i) => sameOption(value, pool?.values[i]))) {
+        pool?.agent.destroy();
+        const agent = secure
           ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ...(tls as AgentOptions) })
           : new HttpAgent({ keepAlive: true, maxSockets: 64 });
-        agents.set(id, agent);
+        pool = { values, agent };
       }
-      return { origin, headers, tls: tls, agent };
+      return { origin, headers, tls, agent: pool.agent };
     },
     close() {
-      for (const agent of agents.values()) agent.destroy();
-      agents.clear();
+      pool?.agent.destroy();
+      pool = undefined;
     },
   };
+}
+
+/** Whether two values of one TLS option are the same (the same bytes for certificates and keys). */
+function sameOption(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
 }
