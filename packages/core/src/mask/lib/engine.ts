@@ -93,7 +93,6 @@ interface Gap {
 const byPosition = (a: Candidate, b: Candidate): number =>
   a.start - b.start || a.det - b.det || b.end - a.end;
 
-/** Streams text through a detector set. One engine per text or stream. */
 // The engine whose findKeywords is scanning, for the two callbacks below: made once, because a
 // closure per call costs more than scanning a short value. Scans are synchronous.
 let scanning: MaskEngine | undefined;
@@ -109,6 +108,7 @@ function swapScanning(engine: MaskEngine | undefined): MaskEngine | undefined {
   return before;
 }
 
+/** Streams text through a detector set. One engine per text or stream. */
 export class MaskEngine {
   /** Keyword candidates already noted in the current findKeywords (start × 1024 + detector). */
   private seen: Set<number> | undefined;
