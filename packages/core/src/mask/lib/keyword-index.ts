@@ -140,15 +140,6 @@ export class KeywordIndex {
     }
   }
 
-  /** Whether any keyword occurs anywhere in `text`. */
-  occursIn(text: string): boolean {
-    let found = false;
-    this.scan(text, 0, text.length, () => {
-      found = true;
-    });
-    return found;
-  }
-
   /**
    * Whether a keyword longer than what remains could start at `position`: `text` from there
    * to its end is a proper prefix of some keyword.

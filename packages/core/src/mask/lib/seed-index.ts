@@ -245,15 +245,6 @@ export class SeedIndex {
     }
     return hits;
   }
-
-  /** Whether a match of some scan detector could start anywhere in `text`. */
-  occursIn(text: string): boolean {
-    let found = false;
-    this.scan(text, 0, text.length, text.length, false, () => {
-      found = true;
-    });
-    return found;
-  }
 }
 
 function accepts(spec: SeedSpec, n: number, next: number): boolean {
