@@ -8,6 +8,7 @@ import { Buffer } from 'node:buffer';
 import type { KeywordEntry, KeywordHit, KeywordIndex } from './keyword-index.js';
 import { keywordAt } from './keyword-index.js';
 import type { SeedHit, SeedIndex } from './seed-index.js';
+import { AHEAD } from './seed-index.js';
 
 /** Characters walked between two looks at what the walk noted. */
 const BLOCK = 4096;
@@ -107,7 +108,7 @@ export class CandidateIndex {
     onSeed: SeedHit,
   ): void {
     const { classOf, next, outBase, seeds, kwAt, kwState, seedAt, seedMask } = this;
-    const { firstMask, blockMask, blockNonAscii, secondMask } = seeds;
+    const { firstMask, blockMask, blockNonAscii, ahead } = seeds;
     if (end > text.length) throw new RangeError('the end is past the text');
     const seedStop = Math.min(to, text.length);
     const stop = Math.min(text.length, to + this.maxLength - 1);
@@ -146,10 +147,15 @@ export class CandidateIndex {
           const mask = (firstMask[c] ?? 0) & ~block;
           block = blockMask[c] ?? 0;
           if (mask !== 0) {
-            // The next character already rules most detectors out (a digit after a letter
-            // followed by a letter); past the end, startsAt decides.
-            const second = units[i + 1 - at] ?? 0;
-            const kept = i + 1 >= end || second >= 128 ? mask : mask & (secondMask[second] ?? 0);
+            // The next few characters already rule most detectors out (a digit after a letter
+            // followed by a letter, `200 ` for a bot id's ten digits); past the end, startsAt
+            // decides.
+            let kept = mask;
+            const last = Math.min(AHEAD, end - 1 - i);
+            for (let k = 1; k <= last && kept !== 0; k++) {
+              const ck = units[i + k - at] ?? 0;
+              if (ck < 128) kept &= ahead[k * 128 + ck] ?? 0;
+            }
             if (kept !== 0) {
               seedAt[starts] = i;
               seedMask[starts++] = kept;

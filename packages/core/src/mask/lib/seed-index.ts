@@ -31,6 +31,13 @@ export interface SeedSpec {
 /** How far a run is counted when a detector has an `accept` test. */
 const RUN_CAP = 32;
 
+/** How many characters after a possible start the candidate walk tests (see `ahead`). */
+export const AHEAD = 4;
+
+// Non-ASCII characters a detector's tests are asked about, standing for all of them (a letter
+// with an accent, a CJK ideograph): the built-in tests treat every non-ASCII character alike.
+const NON_ASCII_PROBES = [0xe9, 0x4e2d];
+
 /** Called for each possible start: position and the detectors that may match there. */
 export type SeedHit = (position: number, owners: readonly number[]) => void;
 
@@ -39,11 +46,13 @@ export class SeedIndex {
   /** The longest run a start needs to be seen whole. */
   readonly maxMin: number;
   /**
-   * By ASCII code: the detectors that may still hit when that character follows their first
-   * one (it continues their run, or ends it acceptably, and passes their shape). Non-ASCII
-   * characters keep every detector.
+   * By offset k (1 … {@link AHEAD}) and ASCII code c, at k * 128 + c: the detectors that may
+   * still hit when c is the k-th character after their first one — it continues their run,
+   * or ends it acceptably there, or their run may already have ended acceptably before k —
+   * and it passes their shape. Non-ASCII characters keep every detector. A start that some
+   * offset leaves with no detector is not worth a walk along its run.
    */
-  readonly secondMask = new Uint32Array(128);
+  readonly ahead = new Uint32Array((AHEAD + 1) * 128);
   /** The farthest offset from a start that {@link SeedIndex.startsAt} reads. */
   readonly reach: number;
   // By ASCII code: which detectors (bit i: the i-th seed) may start with the character, and
@@ -90,8 +99,8 @@ export class SeedIndex {
       }
       const cap = Math.max(1, s.accept === undefined ? s.min : RUN_CAP);
       this.capMask[cap] = (this.capMask[cap] ?? 0) | bit;
-      if (s.notAfter(0xe9)) blockNonAscii |= bit;
-      if (s.run(0xe9) || s.run(0x4e2d)) runNonAscii |= bit;
+      if (NON_ASCII_PROBES.some((c) => s.notAfter(c))) blockNonAscii |= bit;
+      if (NON_ASCII_PROBES.some((c) => s.run(c))) runNonAscii |= bit;
     });
     this.blockNonAscii = blockNonAscii;
     this.runNonAscii = runNonAscii;
@@ -110,7 +119,7 @@ export class SeedIndex {
         }
       }
     });
-    this.reach = Math.max(this.capMask.length - 1, this.shapeMax, 1);
+    this.reach = Math.max(this.capMask.length - 1, this.shapeMax, AHEAD);
     this.accepted = new Uint32Array(this.capMask.length * 129);
     for (let n = 1; n < this.capMask.length; n++) {
       for (let c = -1; c < 128; c++) {
@@ -121,9 +130,23 @@ export class SeedIndex {
         this.accepted[n * 129 + c + 1] = bits;
       }
     }
-    for (let c = 0; c < 128; c++) {
-      const shape = this.shapeMax >= 1 ? (this.shapeAllow[128 + c] ?? 0) : ~0;
-      this.secondMask[c] = ((this.runMask[c] ?? 0) | (this.accepted[129 + c + 1] ?? 0)) & shape;
+    // The detectors whose run may end acceptably at length n, whatever comes next.
+    const mayEndAt = (n: number): number => {
+      let bits = 0;
+      this.specs.forEach((s, i) => {
+        if (accepts(s, n, -1) || NON_ASCII_PROBES.some((c) => accepts(s, n, c))) bits |= 1 << i;
+        for (let c = 0; c < 128; c++) if (accepts(s, n, c)) bits |= 1 << i;
+      });
+      return bits;
+    };
+    let ended = 0;
+    for (let k = 1; k <= AHEAD; k++) {
+      for (let c = 0; c < 128; c++) {
+        const shape = k <= this.shapeMax ? (this.shapeAllow[k * 128 + c] ?? 0) : ~0;
+        const judged = k < this.capMask.length ? (this.accepted[k * 129 + c + 1] ?? 0) : 0;
+        this.ahead[k * 128 + c] = ((this.runMask[c] ?? 0) | judged | ended) & shape;
+      }
+      ended |= mayEndAt(k);
     }
   }
 
