@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DETECTORS } from '../catalog.js';
+import { CandidateIndex } from './candidate-index.js';
 import { compileDetectors } from './compile-detectors.js';
+import type { CharTest } from './definition.js';
+import { KeywordIndex } from './keyword-index.js';
+import { SeedIndex, type SeedSpec } from './seed-index.js';
 
 // The combined walk must report exactly what the two separate scans report, for any window
 // [from, to) of any text, ended or not, in an idle flush or not.
@@ -69,5 +73,54 @@ describe('CandidateIndex', () => {
       );
     }
     expect(combined(text, 0, text.length, text.length, false).length).toBeGreaterThan(1000);
+  });
+
+  // Runs that end acceptably within the few characters the walk tests ahead of a start, then
+  // go on with characters outside the run: those starts must still be reported.
+  it('tests the characters ahead of a start as the run walk would judge them', () => {
+    const digit: CharTest = (c) => c >= 48 && c <= 57;
+    const lower: CharTest = (c) => c >= 97 && c <= 122;
+    const alnum: CharTest = (c) => digit(c) || lower(c) || (c >= 65 && c <= 90);
+    const specs: SeedSpec[] = [
+      // two digits then a dash, then anything
+      { first: digit, notAfter: alnum, run: digit, min: 2, accept: (n, next) => n === 2 && next === 45 },
+      // three letters, then anything
+      { first: lower, notAfter: alnum, run: lower, min: 3 },
+      // one digit, then a shape over the next five characters
+      {
+        first: digit,
+        notAfter: () => false,
+        run: digit,
+        min: 1,
+        shape: [lower, lower, digit, () => true, digit],
+      },
+      // a long run judged on its length and the character after it
+      { first: lower, notAfter: digit, run: alnum, min: 1, accept: (n, next) => n >= 6 && next !== 33 },
+    ];
+    const seeds = new SeedIndex(specs.map((spec, owner) => ({ spec, owner })));
+    const words = new KeywordIndex([{ keyword: 'ab-', ignoreCase: false, owner: 9 }]);
+    const index = new CandidateIndex(words, seeds);
+    const text = fc
+      .array(fc.constantFrom('1', '2', 'a', 'b', 'Z', '-', '!', ' ', 'é'), { maxLength: 40 })
+      .map((a) => a.join(''));
+    fc.assert(
+      fc.property(text, fc.nat(), fc.boolean(), (t, c, partial) => {
+        const end = t.length - (c % (t.length + 1));
+        const got: [number, number[]][] = [];
+        const want: [number, number[]][] = [];
+        index.scan(
+          t,
+          0,
+          end,
+          end,
+          partial,
+          () => undefined,
+          (p, o) => got.push([p, [...o]]),
+        );
+        seeds.scan(t, 0, end, end, partial, (p, o) => want.push([p, [...o]]));
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
