@@ -182,6 +182,27 @@ describe.skipIf(SSHD_MISSING !== undefined)(`exec on a real sshd${needs}`, () =>
     await s.end();
   });
 
+  it('masks bulk output (masked in the worker thread past 256 KiB) with no secret left, line for line', async () => {
+    const s = world.ssh.as(agent);
+    const lines = 40_000;
+    const r = await s.exec(`for i in $(seq 1 ${lines}); do echo "line $i key ${aws} end"; done`);
+    expect(r.stdout.length).toBeGreaterThan(1_000_000);
+    expect(r.stdout).not.toContain(aws.slice(4));
+    const out = r.stdout.split('\n');
+    expect(out).toHaveLength(lines + 1);
+    expect(out[0]).toMatch(/^line 1 key \[REDACTED:aws-access-key-id\] end$/);
+    expect(out[lines - 1]).toMatch(new RegExp(`^line ${lines} key \\[REDACTED:aws-access-key-id\\] end$`));
+    expect(out.filter((l) => l.includes('[REDACTED:aws-access-key-id]'))).toHaveLength(lines);
+    await s.end();
+    // The command line itself carries the key (request text is recorded as written); the
+    // recorded output must not.
+    const outputs = world
+      .recordings()
+      .flatMap((session) => session.events.filter((e) => e.type === 'output'));
+    expect(outputs.length).toBeGreaterThan(0);
+    expect(JSON.stringify(outputs)).not.toContain(aws.slice(4));
+  });
+
   it('stops a command at its timeout (signal KILL, channel closed)', async () => {
     const s = world.ssh.as(agent);
     const err = await s.exec('sleep 5', { timeoutMs: 300 }).catch((e: unknown) => e);

@@ -237,15 +237,23 @@ async function relayText(
   const show = async (text: string): Promise<void> => {
     if (text !== '' && !res.write(text)) await drained(res);
   };
+  // Each chunk goes to the masker when it arrives and is shown in order; reading runs one
+  // chunk ahead of showing, so bulk output masked in the worker thread is masked while the
+  // next chunk is read (and no more than one chunk waits).
+  const then = (masked: Promise<string>): Promise<void> => {
+    masked.catch(() => undefined);
+    const before = chain;
+    chain = chain.then(async () => show(await masked));
+    return before;
+  };
   try {
     for await (const chunk of response as AsyncIterable<Buffer>) {
       bytes += chunk.length;
       run.count(0, chunk.length);
       clearTimeout(timer);
-      chain = chain.then(async () => show(await output.write(chunk)));
-      await chain;
+      await then(output.write(chunk));
       timer = setTimeout(() => {
-        chain = chain.then(async () => show(await output.idle())).catch(() => undefined);
+        void then(output.idle()).catch(() => undefined);
       }, IDLE_FLUSH_MS);
     }
   } finally {

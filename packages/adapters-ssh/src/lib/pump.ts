@@ -9,6 +9,13 @@ import { asError } from './text.js';
 const noop = (): void => undefined;
 /** Bytes read ahead while a batch is masked and delivered. */
 const HIGH_WATER = 1 << 20;
+/**
+ * The most bytes masked in one step. Larger texts cost more than they save: a string past
+ * ~128 KiB is allocated in V8's large-object space, in fresh pages for every step.
+ */
+const MAX_BATCH = 64 * 1024;
+/** Batches handed to the masker and not yet delivered, at most. */
+const IN_FLIGHT = 2;
 
 /**
  * Pumps `readable` into `out` and each masked text into `deliver` (also when it is empty:
@@ -49,28 +56,42 @@ export function pumpOutput(
       readable.pause();
       stop(asError(err));
     };
-    // Chunks that arrive while one batch is masked wait here and go as the next batch: fewer,
-    // larger masking steps. Past HIGH_WATER bytes the stream pauses (backpressure).
+    // Chunks that arrive while batches are masked wait here and go as the next batch: fewer,
+    // larger masking steps. Two batches may be out at once, so a masker in another thread
+    // always has the next one. Past HIGH_WATER bytes the stream pauses (backpressure).
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    let busy = false;
+    let inFlight = 0;
     let ended = false;
+    let finishing = false;
+    const readOn = (): void => {
+      if (readable.isPaused() && !ended && pendingBytes < HIGH_WATER && resume()) readable.resume();
+    };
     const drain = (): void => {
-      if (busy || failed) return;
-      if (pending.length === 0) {
-        if (ended) step(() => out.end()).then(done, fail);
-        return;
+      if (failed || finishing) return;
+      while (inFlight < IN_FLIGHT && pending.length > 0) {
+        // Whole chunks up to MAX_BATCH bytes (at least one).
+        let take = 1;
+        let bytes = (pending[0] as Buffer).length;
+        while (take < pending.length && bytes + (pending[take] as Buffer).length <= MAX_BATCH) {
+          bytes += (pending[take] as Buffer).length;
+          take++;
+        }
+        const batch = take === 1 ? (pending[0] as Buffer) : Buffer.concat(pending.slice(0, take), bytes);
+        pending = pending.slice(take);
+        pendingBytes -= bytes;
+        inFlight++;
+        readOn();
+        step(() => out.write(batch)).then(() => {
+          inFlight--;
+          readOn();
+          drain();
+        }, fail);
       }
-      busy = true;
-      const batch = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      if (readable.isPaused() && !ended && resume()) readable.resume();
-      step(() => out.write(batch)).then(() => {
-        busy = false;
-        if (readable.isPaused() && !ended && resume()) readable.resume();
-        drain();
-      }, fail);
+      if (ended && pending.length === 0 && inFlight === 0) {
+        finishing = true;
+        step(() => out.end()).then(done, fail);
+      }
     };
     readable.on('data', (chunk: Buffer) => {
       if (failed) return;

@@ -1,4 +1,5 @@
-import { collectFindings, noteFinding } from '../mask/lib/finding-sink.js';
+import { collectFindings, type FindingSink, noteFinding } from '../mask/lib/finding-sink.js';
+import { createBulkTextStream } from '../mask/lib/offload.js';
 import type { Masker } from '../mask/types.js';
 import type { ColumnMasking, GateColumn, MaskingPlan } from './types.js';
 
@@ -30,6 +31,7 @@ export function createMaskingPlan(masker: Masker): MaskingPlan {
     json: (document: unknown) => masker.maskJson(document),
     columns: (columns: readonly GateColumn[]) => columnMasking(masker, shapeOf(masker, shapes, columns)),
     stream: () => masker.createTextStream(),
+    bulkStream: (sink?: FindingSink) => createBulkTextStream(masker, sink === undefined ? {} : { sink }),
   });
 }
 

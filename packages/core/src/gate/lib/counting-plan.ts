@@ -32,6 +32,8 @@ export function countingPlan(plan: MaskingPlan, sink: FindingSink): MaskingPlan 
         },
       });
     },
+    // Labels masked in the worker are told to the sink when their step's answer arrives.
+    bulkStream: () => plan.bulkStream(sink),
     stream: () => {
       const stream = plan.stream();
       return {

@@ -18,8 +18,10 @@ interface OutputParts {
 }
 
 /**
- * Creates the output stream. Writes are serialised: each resolves after its masked text is
- * recorded, in order, so the recording never lags behind what the caller was shown.
+ * Creates the output stream. Each chunk goes to the masker the moment it is written (so bulk
+ * output masked in the worker thread is masked while the caller reads on); the results are
+ * serialised: each write resolves after its masked text is recorded, in order, so the
+ * recording never lags behind what the caller was shown.
  *
  * @example
  * ```ts
@@ -28,14 +30,16 @@ interface OutputParts {
  * ```
  */
 export function createGateOutput(parts: OutputParts): GateOutput {
-  const masker = parts.plan.stream();
+  // Bulk output is masked off this thread once it is large (see createBulkTextStream).
+  const masker = parts.plan.bulkStream();
   const decoder = new StringDecoder('utf8');
   let ended = false;
   let tail: Promise<unknown> = Promise.resolve();
 
-  const emit = (produce: () => string): Promise<string> => {
+  const emit = (masked: Promise<string>): Promise<string> => {
+    masked.catch(() => undefined);
     const step = tail.then(async () => {
-      const text = produce();
+      const text = await masked;
       if (text.length > 0) await parts.record({ stream: parts.stream, data: text, elapsed: parts.elapsed() });
       return text;
     });
@@ -56,19 +60,21 @@ export function createGateOutput(parts: OutputParts): GateOutput {
       } else {
         return Promise.reject(new TypeError('output chunks are strings or bytes'));
       }
-      return emit(() => masker.write(text));
+      return emit(masker.write(text));
     },
     idle(): Promise<string> {
       if (ended) return Promise.resolve('');
-      return emit(() => masker.idle());
+      return emit(masker.idle());
     },
     end(): Promise<string> {
       if (ended) return Promise.resolve('');
       ended = true;
-      return emit(() => {
-        const rest = decoder.end();
-        return (rest.length > 0 ? masker.write(rest) : '') + masker.end();
-      });
+      const rest = decoder.end();
+      const last = rest.length > 0 ? masker.write(rest) : Promise.resolve('');
+      const end = masker.end();
+      last.catch(() => undefined);
+      end.catch(() => undefined);
+      return emit(last.then(async (text) => text + (await end)));
     },
   });
 }
