@@ -10,6 +10,9 @@ const port = parentPort;
 if (port === null) throw new Error('mask-worker.ts runs as a worker thread');
 
 const streams = new Map<number, MaskEngine>();
+const utf8 = new TextEncoder();
+// In `u` mode a pair is one code point: this matches only a surrogate on its own.
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 function step(request: WorkerRequest): WorkerReply | undefined {
   const { req } = request;
@@ -26,7 +29,7 @@ function step(request: WorkerRequest): WorkerReply | undefined {
     const engines = maskerEngines(masker);
     if (engines === undefined) throw new Error('no engines for the masker');
     streams.set(request.stream, engines.restore(request.state));
-    return { req, text: '', labels: [] };
+    return { req, bytes: new Uint8Array(0), labels: [] };
   }
   const engine = streams.get(request.stream);
   if (engine === undefined) throw new Error(`no stream ${request.stream}`);
@@ -41,7 +44,8 @@ function step(request: WorkerRequest): WorkerReply | undefined {
           : engine.end(),
   );
   if (request.op === 'end') streams.delete(request.stream);
-  return { req, text, labels };
+  // As UTF-8 with the buffer transferred, unless a lone surrogate would not survive that.
+  return LONE_SURROGATE.test(text) ? { req, text, labels } : { req, bytes: utf8.encode(text), labels };
 }
 
 port.on('message', (request: WorkerRequest) => {
@@ -51,7 +55,8 @@ port.on('message', (request: WorkerRequest) => {
   } catch (err) {
     reply = { req: request.req, error: err instanceof Error ? err.message : String(err) };
   }
-  if (reply !== undefined) port.postMessage(reply);
+  if (reply !== undefined)
+    port.postMessage(reply, 'bytes' in reply ? [reply.bytes.buffer as ArrayBuffer] : []);
 });
 
 // Loaded: streams may move here now.

@@ -19,6 +19,7 @@ const pieces = [
   '\x1b[31mred\x1b[0m ',
   'card 4111 1111 1111 1111\n',
   'caf\u00e9 \u4e2d\u6587 ',
+  'lone \ud800 surrogate ',
 ];
 const masker = createMasker();
 

@@ -48,8 +48,14 @@ export type WorkerRequest =
   | { readonly req: number; readonly op: 'write'; readonly stream: number; readonly text: string }
   | { readonly req: number; readonly op: 'idle' | 'end' | 'drop'; readonly stream: number };
 
-/** The worker's answers: the step's output and the labels masked meanwhile, or why it failed. */
+/**
+ * The worker's answers: the step's output (UTF-8, its buffer transferred: decoding it here
+ * makes a short-lived string, where a cloned string would be old garbage) and the labels
+ * masked meanwhile, or why it failed.
+ */
 export type WorkerReply =
+  | { readonly req: number; readonly bytes: Uint8Array; readonly labels: readonly string[] }
+  /** Text that is not well-formed UTF-16 (a lone surrogate) goes as it is. */
   | { readonly req: number; readonly text: string; readonly labels: readonly string[] }
   | { readonly req: number; readonly error: string };
 
@@ -131,6 +137,7 @@ export function createBulkTextStream(masker: Masker, options: BulkTextStreamOpti
 }
 
 const noop = (): void => undefined;
+const utf8 = new TextDecoder();
 
 interface RemoteStream {
   step(op: 'write' | 'idle' | 'end', text?: string): Promise<string>;
@@ -163,7 +170,11 @@ class MaskWorker {
       if (waiting === undefined) return;
       this.settled(reply.req);
       if ('error' in reply) waiting.reject(new Error(`masking in the worker failed: ${reply.error}`));
-      else waiting.resolve(reply);
+      else
+        waiting.resolve({
+          text: 'bytes' in reply ? utf8.decode(reply.bytes) : reply.text,
+          labels: reply.labels,
+        });
     });
     const fail = (err: Error): void => {
       this.failure ??= err;
