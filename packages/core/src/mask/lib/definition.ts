@@ -126,11 +126,17 @@ const isHex = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 
 // all in `text`.
 function mayEndEscape(text: string, p: number): boolean {
   if (p < 6) return true;
-  const at = (k: number): number => text.charCodeAt(p - k);
-  if (at(3) === 0x25 && isHex(at(2)) && isHex(at(1))) return true;
-  if (at(2) === 0x5c && 'nrtbf'.includes(String.fromCharCode(at(1) | 0x20))) return true;
+  const c1 = text.charCodeAt(p - 1);
+  const c2 = text.charCodeAt(p - 2);
+  if (text.charCodeAt(p - 3) === 0x25 && isHex(c2) && isHex(c1)) return true;
+  if (c2 === 0x5c && 'nrtbf'.includes(String.fromCharCode(c1 | 0x20))) return true;
   return (
-    at(6) === 0x5c && (at(5) | 0x20) === 0x75 && isHex(at(4)) && isHex(at(3)) && isHex(at(2)) && isHex(at(1))
+    text.charCodeAt(p - 6) === 0x5c &&
+    (text.charCodeAt(p - 5) | 0x20) === 0x75 &&
+    isHex(text.charCodeAt(p - 4)) &&
+    isHex(text.charCodeAt(p - 3)) &&
+    isHex(c2) &&
+    isHex(c1)
   );
 }
 
