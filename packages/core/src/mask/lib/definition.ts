@@ -373,6 +373,23 @@ export function scan(spec: {
 // ---- `key = value` assignments (env files, JSON, YAML, TOML, code, headers) ----
 
 const KEY_CHARS = /[A-Za-z0-9_.-]/;
+const KEY_CHAR = charTest(KEY_CHARS, true);
+
+// Whether every key `key` accepts holds one of `keywords` followed by another character of the
+// key: its source is a keyword (no quantifier on its last letter) then a part that cannot be
+// empty, with no alternation at its top level. Then a keyword that ends its key (`search,`)
+// never needs its pattern run: a match there starts where that other keyword's hit starts it
+// (the back run reaches the key's start from both, or from neither, and then the pattern's
+// lookbehind fails).
+function keywordInsideKey(key: RegExp, keywords: readonly string[]): boolean {
+  if (hasTopLevelAlternation(key.source)) return false;
+  return keywords.some((k) => {
+    const lead = escapeRegExp(k.toLowerCase());
+    if (!key.source.startsWith(lead)) return false;
+    const rest = key.source.slice(lead.length);
+    return !/^[?*+{]/.test(rest) && !new RegExp(`^(?:${rest})$`, key.flags).test('');
+  });
+}
 const GENERIC_QUOTED = (q: string): string => `(?:[^${q}\\\\\\r\\n]|\\\\.){1,1024}`;
 // A bare value ends before a JSON escape (`\n`, `\"`): in a JSON-escaped log line the next
 // characters are the next line or the closing quote, not the secret.
@@ -560,6 +577,10 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
     `|(?<=key=\\\\?["'][A-Za-z0-9_.-]{1,80}["'])[ \\t]{1,8}value=["'](?<xa>${spec.value ?? '[^"\'<>\\r\\n]{1,1024}'})["']` +
     // …or a Terraform variable's default: variable "db_password" { … default = "…" }
     `|(?<=variable[ \\t]{1,4}"[A-Za-z0-9_.-]{1,80}")[ \\t]{0,4}\\{[^{}]{0,512}?(?<![A-Za-z0-9_])default[ \\t]{0,4}=[ \\t]{0,4}"(?<hcl>${dq})")`;
+  const pattern = new RegExp(source, 'yd');
+  const guard = keywordInsideKey(spec.key, spec.keywords)
+    ? { pattern, escapes: false, first: KEY_CHAR }
+    : undefined;
   const valuePattern = spec.value === undefined ? undefined : new RegExp(`^(?:${spec.value})$`);
   const keyOk = (key: string): boolean => {
     const k = normaliseKey(key);
@@ -576,7 +597,8 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
     ignoreCase: true,
     back: { max: 40, chars: charTest(KEY_CHARS) },
     maskBack: 0,
-    pattern: new RegExp(source, 'yd'),
+    pattern,
+    ...(guard === undefined ? {} : { guard }),
     secretGroups: ['tq', 'tsq', 'dq', 'sq', 'eq', 'bq', 'yb', 'ini', 'bare', 'xml', 'xa', 'sd', 'hcl'],
     // escape letter, key, quote and bracket, type, separator (table: 40 + | + 40), then the
     // longest value form: a YAML block (indicator, 40 spaces, newline, 1024 + 15 lines of
