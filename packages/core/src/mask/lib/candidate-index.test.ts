@@ -64,6 +64,22 @@ describe('CandidateIndex', () => {
     );
   });
 
+  // A long window is walked as two halves side by side: keywords across the middle, and
+  // the character before the second half (notAfter), must come out as one walk finds them.
+  it('walks a long window in two halves as one walk would', () => {
+    const long = fc.array(piece, { minLength: 150, maxLength: 700 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(long, fc.nat(), fc.nat(), fc.nat(), fc.boolean(), (text, a, b, c, partial) => {
+        const n = text.length;
+        const from = a % (Math.floor(n / 4) + 1);
+        const to = n - (b % (Math.floor(n / 4) + 1));
+        const end = to + (c % (n - to + 1));
+        expect(combined(text, from, to, end, partial)).toEqual(separate(text, from, to, end, partial));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('carries the walk across its blocks (texts longer than one block)', () => {
     const unit = 'x ghp_abc 4111 1111 password=1 GB82 WEST 1234 5698 7654 32 AB123456C ';
     const text = unit.repeat(200);

@@ -62,6 +62,12 @@ export interface KeywordDefinition extends DefinitionBase {
   /** Every character a match may hold after its keyword (used by the idle flush). */
   readonly charset: CharTest;
   /**
+   * Tests on the text around a keyword that every match there passes (see {@link KeywordGuard});
+   * they apply only while `guard.pattern` is `pattern` (a detector that replaces the pattern
+   * token() made keeps a guard that no longer speaks for it).
+   */
+  readonly guard?: KeywordGuard;
+  /**
    * How many characters the pattern may read from the first character it cannot hold
    * (lookaheads after the match; default 1). Used by the idle flush.
    */
@@ -72,6 +78,131 @@ export interface KeywordDefinition extends DefinitionBase {
    * or -1 when no continuation can change the outcome. Must over-approximate.
    */
   readonly viable?: (tail: string) => number;
+}
+
+/**
+ * What a pattern that begins at its keyword says about the characters around it, checked on
+ * the text before the pattern runs: a keyword that fails a test cannot start a match there
+ * (`pat` in `path=`, `SK` in `SKU-`, `ip` in `shipped`). Derived from the pattern by
+ * {@link token}; each test holds for every match.
+ */
+export interface KeywordGuard {
+  /** The pattern the tests were read from: they hold only while it is the detector's pattern. */
+  readonly pattern: RegExp;
+  /** Characters that may not come just before the keyword (the pattern's lookbehind)... */
+  readonly before?: CharTest;
+  /** ...unless they end an escape (`%3D`, `\n`, `\u003d`: see {@link boundaryBefore}). */
+  readonly escapes: boolean;
+  /** The characters the part after the keyword may start with. */
+  readonly first?: CharTest;
+  /** The code unit `at` places after the keyword's end, where the pattern has a literal. */
+  readonly literal?: { readonly at: number; readonly code: number };
+}
+
+/**
+ * Whether a keyword of `length` code units at `p` in `text` passes `guard`. Characters not in
+ * `text` (before its start, past its end: a stream may not have them yet) pass every test.
+ */
+export function guardPasses(guard: KeywordGuard, text: string, p: number, length: number): boolean {
+  const { before, first, literal } = guard;
+  if (before !== undefined && p > 0 && before(text.charCodeAt(p - 1))) {
+    if (!guard.escapes || !mayEndEscape(text, p)) return false;
+  }
+  const q = p + length;
+  if (first !== undefined && q < text.length && !first(text.charCodeAt(q))) return false;
+  if (
+    literal !== undefined &&
+    q + literal.at < text.length &&
+    text.charCodeAt(q + literal.at) !== literal.code
+  )
+    return false;
+  return true;
+}
+
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
+
+// Whether the text just before `p` may be the end of an escape (ESCAPE_END, in either case:
+// a pattern that ignores case reads it so); true where the characters it would take are not
+// all in `text`.
+function mayEndEscape(text: string, p: number): boolean {
+  if (p < 6) return true;
+  const c1 = text.charCodeAt(p - 1);
+  const c2 = text.charCodeAt(p - 2);
+  if (text.charCodeAt(p - 3) === 0x25 && isHex(c2) && isHex(c1)) return true;
+  if (c2 === 0x5c && 'nrtbf'.includes(String.fromCharCode(c1 | 0x20))) return true;
+  return (
+    text.charCodeAt(p - 6) === 0x5c &&
+    (text.charCodeAt(p - 5) | 0x20) === 0x75 &&
+    isHex(text.charCodeAt(p - 4)) &&
+    isHex(text.charCodeAt(p - 3)) &&
+    isHex(c2) &&
+    isHex(c1)
+  );
+}
+
+// The guard a token's pattern `pre (?:keywords) body post` implies, where the match starts
+// at the keyword (no `back`): from `pre` when it is a plain lookbehind on one class or
+// boundaryBefore of one; from `body` when it has no alternation at its top level and begins
+// with a class repeated at least once (then, if exactly n times and followed by a literal
+// character, that character n places on).
+function tokenGuard(
+  pattern: RegExp,
+  pre: string,
+  body: string,
+  ignoreCase: boolean,
+): KeywordGuard | undefined {
+  const flags = ignoreCase ? 'i' : '';
+  const CLASS = '\\[((?:\\\\.|[^\\]\\\\])+)\\]';
+  let before: CharTest | undefined;
+  let escapes = false;
+  const plain = new RegExp(`^\\(\\?<!${CLASS}\\)$`).exec(pre);
+  const escaped = new RegExp(`^\\(\\?:\\(\\?<!${CLASS}\\)\\|`).exec(pre);
+  if (plain?.[1] !== undefined) {
+    before = charTest(new RegExp(`[${plain[1]}]`, flags), true);
+  } else if (escaped?.[1] !== undefined && pre === boundaryBefore(escaped[1])) {
+    before = charTest(new RegExp(`[${escaped[1]}]`, flags), true);
+    escapes = true;
+  }
+  let first: CharTest | undefined;
+  let literal: KeywordGuard['literal'];
+  const lead = new RegExp(`^${CLASS}(?:\\{([0-9]+)(,[0-9]*)?\\}|\\+)`).exec(body);
+  if (
+    lead?.[1] !== undefined &&
+    !hasTopLevelAlternation(body) &&
+    (lead[2] === undefined || Number(lead[2]) >= 1)
+  ) {
+    first = charTest(new RegExp(`[${lead[1]}]`, flags), true);
+    // an exact count, then one literal punctuation character that no quantifier follows
+    const rest = body.slice(lead[0].length);
+    const lit = /^(?:\\([^A-Za-z0-9])|([_:~=@/-]))(?![?*+{])/.exec(rest);
+    const ch = lit?.[1] ?? lit?.[2];
+    if (lead[2] !== undefined && lead[3] === undefined && ch !== undefined)
+      literal = { at: Number(lead[2]), code: ch.charCodeAt(0) };
+  }
+  if (before === undefined && first === undefined) return undefined;
+  return {
+    pattern,
+    ...(before === undefined ? {} : { before }),
+    escapes,
+    ...(first === undefined ? {} : { first }),
+    ...(literal === undefined ? {} : { literal }),
+  };
+}
+
+// Whether a regex source has a `|` outside every group and class.
+function hasTopLevelAlternation(source: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return true;
+  }
+  return false;
 }
 
 /** A detector without a literal anchor, tried where the character-class pre-pass says it may start. */
@@ -162,6 +293,9 @@ export function token(spec: TokenSpec): KeywordDefinition {
   const flags = spec.ignoreCase === true ? 'ydi' : 'yd';
   const backMax = spec.back?.max ?? 0;
   const longestKeyword = Math.max(...keywords.map((k) => k.length));
+  const pattern = new RegExp(`${pre}(?:${alternation})${body}${post}`, flags);
+  const guard =
+    spec.back === undefined ? tokenGuard(pattern, pre, spec.body, spec.ignoreCase === true) : undefined;
   return {
     kind: 'keyword',
     id: spec.id,
@@ -173,10 +307,11 @@ export function token(spec: TokenSpec): KeywordDefinition {
       ? {}
       : { back: { max: spec.back.max, chars: charTest(spec.back.chars, true) } }),
     maskBack: spec.bodyOnly === true || spec.secretInBody === true ? 0 : backMax,
-    pattern: new RegExp(`${pre}(?:${alternation})${body}${post}`, flags),
+    pattern,
     ...(spec.bodyOnly === true || spec.secretInBody === true ? { secretGroups: ['secret'] } : {}),
     maxLength: backMax + longestKeyword + spec.bodyMax,
     charset: charTest(spec.charset),
+    ...(guard === undefined ? {} : { guard }),
     ...(spec.validate === undefined ? {} : { validate: spec.validate }),
     ...(spec.viable === undefined ? {} : { viable: spec.viable }),
     ...(spec.ahead === undefined ? {} : { ahead: spec.ahead }),
@@ -238,6 +373,23 @@ export function scan(spec: {
 // ---- `key = value` assignments (env files, JSON, YAML, TOML, code, headers) ----
 
 const KEY_CHARS = /[A-Za-z0-9_.-]/;
+const KEY_CHAR = charTest(KEY_CHARS, true);
+
+// Whether every key `key` accepts holds one of `keywords` followed by another character of the
+// key: its source is a keyword (no quantifier on its last letter) then a part that cannot be
+// empty, with no alternation at its top level. Then a keyword that ends its key (`search,`)
+// never needs its pattern run: a match there starts where that other keyword's hit starts it
+// (the back run reaches the key's start from both, or from neither, and then the pattern's
+// lookbehind fails).
+function keywordInsideKey(key: RegExp, keywords: readonly string[]): boolean {
+  if (hasTopLevelAlternation(key.source)) return false;
+  return keywords.some((k) => {
+    const lead = escapeRegExp(k.toLowerCase());
+    if (!key.source.startsWith(lead)) return false;
+    const rest = key.source.slice(lead.length);
+    return !/^[?*+{]/.test(rest) && !new RegExp(`^(?:${rest})$`, key.flags).test('');
+  });
+}
 const GENERIC_QUOTED = (q: string): string => `(?:[^${q}\\\\\\r\\n]|\\\\.){1,1024}`;
 // A bare value ends before a JSON escape (`\n`, `\"`): in a JSON-escaped log line the next
 // characters are the next line or the closing quote, not the secret.
@@ -425,6 +577,10 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
     `|(?<=key=\\\\?["'][A-Za-z0-9_.-]{1,80}["'])[ \\t]{1,8}value=["'](?<xa>${spec.value ?? '[^"\'<>\\r\\n]{1,1024}'})["']` +
     // …or a Terraform variable's default: variable "db_password" { … default = "…" }
     `|(?<=variable[ \\t]{1,4}"[A-Za-z0-9_.-]{1,80}")[ \\t]{0,4}\\{[^{}]{0,512}?(?<![A-Za-z0-9_])default[ \\t]{0,4}=[ \\t]{0,4}"(?<hcl>${dq})")`;
+  const pattern = new RegExp(source, 'yd');
+  const guard = keywordInsideKey(spec.key, spec.keywords)
+    ? { pattern, escapes: false, first: KEY_CHAR }
+    : undefined;
   const valuePattern = spec.value === undefined ? undefined : new RegExp(`^(?:${spec.value})$`);
   const keyOk = (key: string): boolean => {
     const k = normaliseKey(key);
@@ -441,7 +597,8 @@ export function assignment(spec: AssignmentSpec): KeywordDefinition {
     ignoreCase: true,
     back: { max: 40, chars: charTest(KEY_CHARS) },
     maskBack: 0,
-    pattern: new RegExp(source, 'yd'),
+    pattern,
+    ...(guard === undefined ? {} : { guard }),
     secretGroups: ['tq', 'tsq', 'dq', 'sq', 'eq', 'bq', 'yb', 'ini', 'bare', 'xml', 'xa', 'sd', 'hcl'],
     // escape letter, key, quote and bracket, type, separator (table: 40 + | + 40), then the
     // longest value form: a YAML block (indicator, 40 spaces, newline, 1024 + 15 lines of

@@ -23,7 +23,7 @@
 // the final output: it never changes the output and never emits part of a secret.
 import type { MaskFinding } from '../types.js';
 import type { DetectorDefinition, KeywordDefinition } from './definition.js';
-import { isExampleToken, LOOKAHEAD, LOOKBEHIND } from './definition.js';
+import { guardPasses, isExampleToken, LOOKAHEAD, LOOKBEHIND } from './definition.js';
 import type { CandidateIndex } from './candidate-index.js';
 import type { KeywordIndex } from './keyword-index.js';
 import type { SeedIndex } from './seed-index.js';
@@ -326,6 +326,10 @@ export class MaskEngine {
     const h = base + p;
     for (const det of owners) {
       const d = defs[det] as KeywordDefinition;
+      // `pat` in `path=`, `SK` in `SKU-`: the pattern would fail there.
+      const guard = d.guard;
+      if (guard !== undefined && guard.pattern === d.pattern && !guardPasses(guard, view, p, length))
+        continue;
       let s = h;
       if (d.back !== undefined) {
         let n = 0;
