@@ -42,13 +42,14 @@ export function maskingFor(
   fields: readonly RawField[],
   sources: readonly (string | undefined)[],
 ): ColumnMasking {
-  return plan.columns(
-    fields.map((field, i): GateColumn => {
-      const source = sources[i];
-      const text = !NOT_TEXT.has(field.dataTypeID);
-      return source === undefined ? { name: field.name, text } : { name: field.name, source, text };
-    }),
-  );
+  const columns = new Array<GateColumn>(fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as RawField;
+    const source = sources[i];
+    const text = !NOT_TEXT.has(field.dataTypeID);
+    columns[i] = source === undefined ? { name: field.name, text } : { name: field.name, source, text };
+  }
+  return plan.columns(columns);
 }
 
 /**
@@ -75,21 +76,28 @@ export function shapeResult(
     const masked = columns.row(rows[i]);
     rows[i] = parse === undefined ? masked : parseRow(masked, raw.fields, parse);
   }
+  const fields = new Array<GatedField>(raw.fields.length);
+  for (let i = 0; i < fields.length; i++) fields[i] = plainField(raw.fields[i] as RawField, sources[i]);
   return {
-    result: {
-      command: raw.command ?? '',
-      rowCount: raw.rowCount,
-      oid: raw.oid,
-      rows: rows as never[],
-      fields: raw.fields.map((field, i) => plainField(field, sources[i])),
-    },
+    result: { command: raw.command ?? '', rowCount: raw.rowCount, oid: raw.oid, rows: rows as never[], fields },
     masked: columns.masked,
   };
 }
 
 /** A field as the caller sees it: pg's description and the source, nothing else. */
 export function plainField(field: RawField, source: string | undefined): GatedField {
-  const plain = {
+  if (source === undefined) {
+    return {
+      name: field.name,
+      tableID: field.tableID,
+      columnID: field.columnID,
+      dataTypeID: field.dataTypeID,
+      dataTypeSize: field.dataTypeSize,
+      dataTypeModifier: field.dataTypeModifier,
+      format: field.format,
+    };
+  }
+  return {
     name: field.name,
     tableID: field.tableID,
     columnID: field.columnID,
@@ -97,8 +105,8 @@ export function plainField(field: RawField, source: string | undefined): GatedFi
     dataTypeSize: field.dataTypeSize,
     dataTypeModifier: field.dataTypeModifier,
     format: field.format,
+    source,
   };
-  return source === undefined ? plain : { ...plain, source };
 }
 
 /** A caller's type parser per field. */
