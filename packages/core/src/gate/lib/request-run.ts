@@ -142,7 +142,13 @@ export class RequestRun<Effects> implements GateRun<Effects> {
     run.#ended = true;
     try {
       const findings = run.#findings === undefined ? {} : Object.fromEntries(run.#findings);
-      run.#execution.end({ ...outcome, findings });
+      run.#execution.end(
+        outcome.error !== undefined
+          ? { error: outcome.error, findings }
+          : outcome.rows !== undefined
+            ? { rows: outcome.rows, findings }
+            : { findings },
+      );
     } catch {
       // Telemetry is an observer: it never changes what the caller gets.
     }

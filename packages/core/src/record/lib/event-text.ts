@@ -33,10 +33,25 @@ export function eventText(event: UnhashedEvent, dataText: string, hash?: string)
 /** The members after `hash`, in RFC 8785 order. */
 function textAfterHash(event: UnhashedEvent): string {
   return (
-    `,"prev":${JSON.stringify(event.prev)},"seq":${canonicalJson(event.seq)}` +
-    `,"session":${JSON.stringify(event.session)},"ts":${JSON.stringify(event.ts)}` +
-    `,"type":${JSON.stringify(event.type)},"v":${canonicalJson(event.v)}}`
+    ',"prev":' +
+    JSON.stringify(event.prev) +
+    ',"seq":' +
+    numberText(event.seq) +
+    ',"session":' +
+    JSON.stringify(event.session) +
+    ',"ts":' +
+    JSON.stringify(event.ts) +
+    ',"type":' +
+    JSON.stringify(event.type) +
+    ',"v":' +
+    numberText(event.v) +
+    '}'
   );
+}
+
+/** The canonical text of a number member: a safe integer as it is, anything else as canonicalJson says. */
+function numberText(value: unknown): string {
+  return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : canonicalJson(value);
 }
 
 /** Lower-case hex SHA-256 of a UTF-8 string. */
