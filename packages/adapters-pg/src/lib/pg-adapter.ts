@@ -229,7 +229,8 @@ function checkedLineage(
   run: GateRun<SqlEffects>,
   conn: PgConnection,
 ): SqlLineage | Promise<SqlLineage> {
-  if (run.effects.executes.length === 0) return connectionLineage(client, text, run.masking, conn, run.effects);
+  if (run.effects.executes.length === 0)
+    return connectionLineage(client, text, run.masking, conn, run.effects);
   return verifyPrepared(run.effects.executes, conn, (sql) => runInternal(client, sql)).then(() =>
     connectionLineage(client, text, run.masking, conn, run.effects),
   );
@@ -311,7 +312,7 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
     client.on('notice', onNotice);
     issueTickets(client, tickets);
     try {
-      raw = await sendCapped(client, config as QueryConfig, run);
+      raw = await sendCapped(client, config, run);
       // The server can report, within the same reply, a change the gate closes the connection
       // for (a client_encoding other than UTF8): the request did run, but its success would
       // hide that the connection is gone, so the caller gets the reason instead.
@@ -355,7 +356,8 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
     const { catalog } = conn.ctx;
     for (const result of results) {
       sources.push(
-        catalog.known(result.fields) ?? (await catalog.sources(result.fields, (sql) => runInternal(client, sql))),
+        catalog.known(result.fields) ??
+          (await catalog.sources(result.fields, (sql) => runInternal(client, sql))),
       );
     }
     applyLineage(lineage, results, sources);
@@ -372,9 +374,34 @@ interface PgQueryConfig {
   queryMode?: 'extended';
 }
 
-interface CappedQuery {
-  handleDataRow(message: { readonly fields: readonly (string | null)[] }): void;
-  _canceledDueToError: unknown;
+/** A DataRow message as pg hands it to a query. */
+interface DataRow {
+  readonly fields: readonly (string | null)[];
+}
+
+// pg's own handling of a row (kept once: every capped query calls it after counting).
+const keepRow = (
+  pg.Query.prototype as unknown as { handleDataRow: (this: unknown, message: DataRow) => void }
+).handleDataRow;
+
+/** A pg query whose rows are counted against its run's caps before pg keeps them. */
+class CappedQuery extends pg.Query {
+  declare gateRun: GateRun<SqlEffects>;
+  declare _canceledDueToError: unknown;
+
+  handleDataRow(message: DataRow): void {
+    if (this._canceledDueToError === false || this._canceledDueToError === undefined) {
+      let bytes = 0;
+      for (const field of message.fields) if (field !== null) bytes += field.length;
+      try {
+        this.gateRun.count(1, bytes);
+      } catch (cap) {
+        this._canceledDueToError = cap;
+        return;
+      }
+    }
+    keepRow.call(this, message);
+  }
 }
 
 /**
@@ -384,28 +411,22 @@ interface CappedQuery {
  */
 function sendCapped(
   client: PoolClient,
-  config: QueryConfig,
+  config: PgQueryConfig,
   run: GateRun<SqlEffects>,
 ): Promise<RawResult | RawResult[]> {
   return new Promise((resolve, reject) => {
-    const query = new pg.Query(config, undefined, (err: Error | null | undefined, result: unknown) => {
+    const done = (err: Error | null | undefined, result: unknown): void => {
       if (err !== null && err !== undefined) reject(err);
       else resolve(result as RawResult | RawResult[]);
-    }) as unknown as CappedQuery;
-    const keepRow = query.handleDataRow.bind(query);
-    query.handleDataRow = (message) => {
-      if (query._canceledDueToError === false || query._canceledDueToError === undefined) {
-        let bytes = 0;
-        for (const field of message.fields) if (field !== null) bytes += field.length;
-        try {
-          run.count(1, bytes);
-        } catch (cap) {
-          query._canceledDueToError = cap;
-          return;
-        }
-      }
-      keepRow(message);
     };
+    // A text and values are handed to pg as they are; a config object pg would copy first,
+    // property by property, so it is passed only when it carries more.
+    const plain =
+      config.rowMode === undefined && config.types === undefined && config.queryMode === undefined;
+    const query = plain
+      ? new CappedQuery(config.text, config.values, done)
+      : new CappedQuery(config as QueryConfig, undefined, done);
+    query.gateRun = run;
     client.query(query as never);
   });
 }

@@ -79,7 +79,13 @@ export function shapeResult(
   const fields = new Array<GatedField>(raw.fields.length);
   for (let i = 0; i < fields.length; i++) fields[i] = plainField(raw.fields[i] as RawField, sources[i]);
   return {
-    result: { command: raw.command ?? '', rowCount: raw.rowCount, oid: raw.oid, rows: rows as never[], fields },
+    result: {
+      command: raw.command ?? '',
+      rowCount: raw.rowCount,
+      oid: raw.oid,
+      rows: rows as never[],
+      fields,
+    },
     masked: columns.masked,
   };
 }

@@ -411,7 +411,9 @@ function check(state: GuardState, chunks: readonly Chunk[]): string | undefined 
 /** `pending` without its first entry of `kind` (the one the server just answered). */
 function answered(pending: readonly Pending[], kind: Pending['kind']): readonly Pending[] {
   const at = pending.findIndex((p) => p.kind === kind);
-  return at === -1 ? pending : [...pending.slice(0, at), ...pending.slice(at + 1)];
+  if (at === -1) return pending;
+  // Usually the first: the server answers in the order they were written.
+  return at === 0 ? pending.slice(1) : [...pending.slice(0, at), ...pending.slice(at + 1)];
 }
 
 function describeTicket(ticket: Ticket): string {

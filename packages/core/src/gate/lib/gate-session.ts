@@ -2,7 +2,7 @@
 // private state (nothing to patch on a shared prototype, no internal hook on the object).
 import type { LruCache } from '../../classify/sql/cache.js';
 import { classifyRequest } from '../../classify/classify.js';
-import { authorizeDecided } from '../../engine/authorize.js';
+import { authorizeAtOnce, authorizeDecided } from '../../engine/authorize.js';
 import { decideRequest, type Decided } from '../../engine/decide-request.js';
 import type { EngineParts } from '../../engine/engine-registry.js';
 import { recordStep } from '../../engine/record-step.js';
@@ -212,7 +212,9 @@ export function openGateSession<Call, Raw, Result, Effects>(
       // classifier may read anything in the request, so its plans are keyed by all of it.
       const requestKey = gate.key !== undefined && builtIn ? gate.key : canonicalJson(gate.request);
       plan = planFor(parts.deps, input, `${principalKey}\u0000${requestKey}\u0000${gate.state ?? ''}`);
-      auth = await authorizeDecided(parts.deps, input, screened(parts.deps, call, plan));
+      const decided = screened(parts.deps, call, plan);
+      auth =
+        authorizeAtOnce(parts.deps, input, decided) ?? (await authorizeDecided(parts.deps, input, decided));
     }
     await prepareAndRun(auth, plan, session, gate, call, deliver, fail);
   };

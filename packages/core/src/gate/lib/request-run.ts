@@ -77,6 +77,8 @@ export class RequestRun<Effects> implements GateRun<Effects> {
       const findings = (this.#findings ??= new Map<string, number>());
       findings.set(label, (findings.get(label) ?? 0) + 1);
     });
+    // Its members are fixed (its private state still changes).
+    Object.freeze(this);
   }
 
   get signal(): AbortSignal {
@@ -137,7 +139,10 @@ export class RequestRun<Effects> implements GateRun<Effects> {
   }
 
   /** Ends the execution's span of `run` once (telemetry is an observer: never throws). */
-  static finish(run: RequestRun<unknown>, outcome: { readonly error?: string; readonly rows?: number }): void {
+  static finish(
+    run: RequestRun<unknown>,
+    outcome: { readonly error?: string; readonly rows?: number },
+  ): void {
     if (run.#ended) return;
     run.#ended = true;
     try {
