@@ -92,18 +92,7 @@ export function shapeResult(
 
 /** A field as the caller sees it: pg's description and the source, nothing else. */
 export function plainField(field: RawField, source: string | undefined): GatedField {
-  if (source === undefined) {
-    return {
-      name: field.name,
-      tableID: field.tableID,
-      columnID: field.columnID,
-      dataTypeID: field.dataTypeID,
-      dataTypeSize: field.dataTypeSize,
-      dataTypeModifier: field.dataTypeModifier,
-      format: field.format,
-    };
-  }
-  return {
+  const plain: { -readonly [K in keyof GatedField]: GatedField[K] } = {
     name: field.name,
     tableID: field.tableID,
     columnID: field.columnID,
@@ -111,8 +100,9 @@ export function plainField(field: RawField, source: string | undefined): GatedFi
     dataTypeSize: field.dataTypeSize,
     dataTypeModifier: field.dataTypeModifier,
     format: field.format,
-    source,
   };
+  if (source !== undefined) plain.source = source;
+  return plain;
 }
 
 /** A caller's type parser per field. */

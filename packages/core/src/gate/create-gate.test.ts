@@ -101,6 +101,27 @@ async function setup(
   return { portcullis, sink, log: [], classified };
 }
 
+/** A memory sink that, once `fail()` was called, refuses every batch holding an event of `type`. */
+function failingSink(type: string): { sink: RecordingSink; inner: MemorySink; fail: () => void } {
+  const inner = createMemorySink();
+  let failing = false;
+  const sink: RecordingSink = {
+    append: (events) => {
+      if (failing && events.some((e) => e.type === type)) return Promise.reject(new Error('disk full'));
+      return inner.append(events);
+    },
+    flush: () => inner.flush(),
+    close: () => inner.close(),
+  };
+  return {
+    sink,
+    inner,
+    fail: () => {
+      failing = true;
+    },
+  };
+}
+
 describe('createGate', () => {
   it('runs allowed requests through execute and shape, recording request, decision and result', async () => {
     const { portcullis, sink, log } = await setup();
@@ -318,23 +339,13 @@ describe('createGate', () => {
     });
 
     it('is recorded every time when a recorder is present, and denied when required recording fails', async () => {
-      const inner = createMemorySink();
-      let failRequests = false;
-      const sink: RecordingSink = {
-        append: (events) => {
-          if (failRequests && events.some((e) => e.type === 'request'))
-            return Promise.reject(new Error('disk full'));
-          return inner.append(events);
-        },
-        flush: () => inner.flush(),
-        close: () => inner.close(),
-      };
+      const { sink, inner, fail } = failingSink('request');
       const { portcullis, log } = await setup({ sink, required: true });
       const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
       await session.run({ command: 'echo ok' });
       await session.run({ command: 'echo ok' });
       expect(inner.events.filter((e) => e.type === 'result')).toHaveLength(2);
-      failRequests = true;
+      fail();
       await expect(session.run({ command: 'echo ok' })).rejects.toBeInstanceOf(DeniedError);
       expect(log).toEqual(['run echo ok', 'run echo ok']);
     });
@@ -460,21 +471,11 @@ describe('createGate', () => {
   });
 
   it('withholds a result it could not record when the policy requires recording', async () => {
-    const inner = createMemorySink();
-    let failResults = false;
-    const sink: RecordingSink = {
-      append: (events) => {
-        if (failResults && events.some((e) => e.type === 'result'))
-          return Promise.reject(new Error('disk full'));
-        return inner.append(events);
-      },
-      flush: () => inner.flush(),
-      close: () => inner.close(),
-    };
+    const { sink, fail } = failingSink('result');
     const { portcullis, log } = await setup({ sink, required: true });
     const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
     await expect(session.run({ command: 'echo ok' })).resolves.toBeDefined();
-    failResults = true;
+    fail();
     await expect(session.run({ command: 'echo ok' })).rejects.toBeInstanceOf(RecordingError);
   });
 
