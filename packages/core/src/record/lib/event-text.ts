@@ -38,7 +38,7 @@ function textAfterHash(event: UnhashedEvent): string {
     ',"seq":' +
     numberText(event.seq) +
     ',"session":' +
-    JSON.stringify(event.session) +
+    quotedSession(event.session) +
     ',"ts":' +
     JSON.stringify(event.ts) +
     ',"type":' +
@@ -47,6 +47,18 @@ function textAfterHash(event: UnhashedEvent): string {
     numberText(event.v) +
     '}'
   );
+}
+
+// The last session id quoted: a session's events all name it.
+let lastSession: unknown;
+let lastQuoted = '';
+
+function quotedSession(session: string): string {
+  if (session !== lastSession) {
+    lastQuoted = JSON.stringify(session);
+    lastSession = session;
+  }
+  return lastQuoted;
 }
 
 /** The canonical text of a number member: a safe integer as it is, anything else as canonicalJson says. */
