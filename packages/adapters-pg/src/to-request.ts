@@ -185,11 +185,15 @@ function isReadable(value: object): boolean {
 // The wire format ends strings at NUL, and UTF-8 has no lone surrogates (they are sent as
 // U+FFFD): in both cases the server would run another text than the one the gate classified.
 function noNul(value: string | undefined): void {
-  if (value === undefined) return;
+  if (value === undefined || value === lastChecked) return;
   if (value.includes('\0')) throw new TypeError('SQL text and statement names cannot contain NUL');
   if (/\p{Surrogate}/u.test(value))
     throw new TypeError('SQL text and statement names must be well-formed Unicode');
+  lastChecked = value;
 }
+
+// The last text that passed noNul (a repeated statement is not scanned again).
+let lastChecked: string | undefined;
 
 function readOnce(object: object, key: string): unknown {
   return (object as Record<string, unknown>)[key];

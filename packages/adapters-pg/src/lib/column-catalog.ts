@@ -23,6 +23,11 @@ export interface ColumnCatalog {
    * delivered (its column rules could not be applied).
    */
   sources(fields: readonly FieldIds[], query: CatalogQuery): Promise<readonly (string | undefined)[]>;
+  /**
+   * {@link ColumnCatalog.sources} when every table of the fields is cached and fresh (no query
+   * needed), else `undefined`.
+   */
+  known(fields: readonly FieldIds[]): readonly (string | undefined)[] | undefined;
   /** Forgets everything: the gate calls it after DDL, which may rename or recreate tables. */
   invalidate(): void;
 }
@@ -81,6 +86,21 @@ export function createColumnCatalog(
       return fields.map((field) =>
         field.tableID === 0 ? undefined : tables.get(field.tableID)?.columns.get(field.columnID),
       );
+    },
+    known(fields) {
+      const at = now();
+      const out: (string | undefined)[] = [];
+      for (const field of fields) {
+        if (field.tableID === 0) {
+          out.push(undefined);
+          continue;
+        }
+        if (!isOid(field.tableID)) return undefined;
+        const entry = tables.get(field.tableID);
+        if (entry === undefined || at - entry.at > ttlMs) return undefined;
+        out.push(entry.columns.get(field.columnID));
+      }
+      return out;
     },
     invalidate() {
       tables = new Map();

@@ -12,12 +12,17 @@ const lastOwner = new WeakMap<PoolClient, object>();
 /**
  * Makes `client` fit to serve `owner`: when another owner (or nobody the gate knows of: a
  * handed-over pool's connection) used it last, resets the server-side session state first.
+ * `undefined` (at once) when `owner` used it last: there is nothing to wait for.
  *
- * @throws the driver's error when the reset fails: the caller closes the connection.
+ * @throws the driver's error when the reset fails (the promise rejects): the caller closes the
+ * connection.
  */
-export async function claimConnection(client: PoolClient, owner: object): Promise<void> {
-  const last = lastOwner.get(client);
-  if (last === owner) return;
+export function claimConnection(client: PoolClient, owner: object): Promise<void> | undefined {
+  if (lastOwner.get(client) === owner) return undefined;
+  return resetFor(client, owner);
+}
+
+async function resetFor(client: PoolClient, owner: object): Promise<void> {
   // Forgotten first: if the reset fails half-way, the connection is never handed out as clean.
   lastOwner.delete(client);
   await runInternal(client, 'DISCARD ALL');

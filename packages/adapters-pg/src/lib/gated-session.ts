@@ -64,8 +64,11 @@ export function createGatedSession(
   /** Routes one normalised call; `queue` and `hold` are a transaction's. */
   const dispatch = (call: PgCall, queue: GateQueue | undefined, hold: Hold | undefined): unknown => {
     const order = queue === undefined ? undefined : { queue };
+    if (call.kind === 'query') {
+      const gateCall: PgGateCall = hold === undefined ? { call, conn } : { call, conn, hold };
+      return settle(session.run(gateCall, order), call.callback);
+    }
     const base = { conn, ...(hold === undefined ? {} : { hold }) };
-    if (call.kind === 'query') return settle(session.run({ call, ...base }, order), call.callback);
     let opened!: (handle: CursorHandle) => void;
     let failed!: (error: unknown) => void;
     const handle = new Promise<CursorHandle>((resolve, reject) => {

@@ -32,7 +32,7 @@ import {
 import { resolveRelations } from './relation-catalog.js';
 import { forgetChangedNames, verifyPrepared } from './prepared-names.js';
 import { runInternal } from './run-internal.js';
-import { stateRefusal } from './state-guard.js';
+import { createStateGuard } from './state-guard.js';
 import { pgSafeError } from './safe-error.js';
 import { RAW_TEXT, shapeResult, type RawResult } from './shape-result.js';
 import {
@@ -41,6 +41,7 @@ import {
   queryTickets,
   revokeTickets,
   settledStatus,
+  statusIfSettled,
   transactionStatus,
 } from './wire-guard.js';
 
@@ -96,16 +97,20 @@ export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw
     }
     return effects;
   };
+  const stateRefusal = createStateGuard(ctx.stateSchemas);
+  // The request of a call's text: the one the call was normalised with when it runs that text.
+  const requestOf = (call: PgCall, text: string): GateRequest['request'] =>
+    call.request !== undefined && call.text === text ? call.request : sqlRequestOf(text, call.values);
   const adapter: GateAdapter<PgGateCall, PgRaw, PgResult, SqlEffects> = {
     toRequest: ({ call, conn }: PgGateCall): GateRequest => {
       const { text, refuse } = statementOf(call, conn);
       if (refuse !== undefined) return { request: { type: 'sql', sql: text }, refuse };
-      const state = stateRefusal(text, ctx.stateSchemas);
+      const state = stateRefusal(text);
       if (state !== undefined) return { request: { type: 'sql', sql: text }, refuse: state };
       const unchecked = uncheckedExecute(effectsOf(text, conn), conn);
-      if (unchecked !== undefined) return { request: sqlRequestOf(text, call.values), refuse: unchecked };
+      if (unchecked !== undefined) return { request: requestOf(call, text), refuse: unchecked };
       return {
-        request: sqlRequestOf(text, call.values),
+        request: requestOf(call, text),
         context: conn.context,
         state: conn.state(),
         // The SQL classifier reads the text, never the values: their number is the shape.
@@ -175,17 +180,18 @@ function uncheckedExecute(effects: SqlEffects, conn: PgConnection): string | und
 /**
  * The text's lineage on the connection that will run it: its relations resolved by the catalog
  * (an unqualified table's real schema, a view and what it reads) and its search_path checked,
- * right before it is sent. One catalog query, only under a profile with column rules.
+ * right before it is sent. One catalog query, only under a profile with column rules; without
+ * one (or when the catalog cannot help) the lineage comes at once, not as a promise.
  */
-async function connectionLineage(
+function connectionLineage(
   client: PoolClient,
   text: string,
   masking: MaskingPlan,
   conn: PgConnection,
   effects: SqlEffects,
-): Promise<SqlLineage> {
-  const prepared = (name: string): string | undefined => conn.preparedSql(name)?.statement;
+): SqlLineage | Promise<SqlLineage> {
   if (!masking.masker.hasColumnRules) return lineageFor(text, masking);
+  const prepared = (name: string): string | undefined => conn.preparedSql(name)?.statement;
   const written = lineageFor(text, masking, { prepared });
   // Transaction control alone reads nothing. In a failed transaction the server refuses every
   // other statement (so does a catalog query); a text that ends the failed transaction and then
@@ -200,10 +206,34 @@ async function connectionLineage(
         'the transaction has failed: end it (ROLLBACK) in a request of its own before reading, so the catalog can be checked',
     };
   }
+  return catalogLineage(client, text, masking, written, prepared);
+}
+
+async function catalogLineage(
+  client: PoolClient,
+  text: string,
+  masking: MaskingPlan,
+  written: SqlLineage,
+  prepared: (name: string) => string | undefined,
+): Promise<SqlLineage> {
   const { facts, beforeCatalog } = await resolveRelations(written.relations, (sql, values) =>
     runInternal(client, sql, values),
   );
   return lineageFor(text, masking, { prepared, relations: facts, beforeCatalog });
+}
+
+/** Checks prepared statements the text runs against the server, and its lineage (see above). */
+function checkedLineage(
+  client: PoolClient,
+  text: string,
+  run: GateRun<SqlEffects>,
+  conn: PgConnection,
+): SqlLineage | Promise<SqlLineage> {
+  if (run.effects.executes.length === 0)
+    return connectionLineage(client, text, run.masking, conn, run.effects);
+  return verifyPrepared(run.effects.executes, conn, (sql) => runInternal(client, sql)).then(() =>
+    connectionLineage(client, text, run.masking, conn, run.effects),
+  );
 }
 
 async function clientFor(gateCall: PgGateCall): Promise<PoolClient> {
@@ -256,20 +286,18 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
     // its namespace), and pg would bind it without parsing again; the name stays this session's
     // alias for its text (see statementOf).
     const extended = name !== undefined || call.queryMode === 'extended';
-    const config: QueryConfig = {
-      text,
-      ...(call.values === undefined ? {} : { values: [...call.values] }),
-      ...(call.rowMode === undefined ? {} : { rowMode: call.rowMode }),
-      ...(call.types === undefined ? {} : { types: RAW_TEXT }),
-      ...(extended ? { queryMode: 'extended' as const } : {}),
-    };
+    const config: PgQueryConfig = { text };
+    if (call.values !== undefined) config.values = [...call.values];
+    if (call.rowMode !== undefined) config.rowMode = call.rowMode;
+    if (call.types !== undefined) config.types = RAW_TEXT;
+    if (extended) config.queryMode = 'extended';
     const tickets = queryTickets({ text, values: call.values, extended });
     // Checked on this connection right before the statement is sent; a refusal here sent
     // nothing, so the request's own grant goes back.
     let lineage: SqlLineage;
     try {
-      await verifyPrepared(run.effects.executes, conn, (sql) => runInternal(client, sql));
-      lineage = await connectionLineage(client, text, run.masking, conn, run.effects);
+      const checked = checkedLineage(client, text, run, conn);
+      lineage = checked instanceof Promise ? await checked : checked;
       assertLineage(lineageRefusal(lineage));
     } catch (err) {
       await run.authorization.reservation?.end('released');
@@ -279,7 +307,8 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       conn.notice(notice, run.masking);
     };
     let raw: RawResult | RawResult[];
-    const before = await statusBefore(client);
+    const now = statusIfSettled(client);
+    const before = now === false ? await statusBefore(client) : (now ?? '?');
     client.on('notice', onNotice);
     issueTickets(client, tickets);
     try {
@@ -308,7 +337,7 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       revokeTickets(client);
       client.off('notice', onNotice);
     }
-    await conn.settleGrants(
+    const settling = conn.settleGrants(
       {
         before,
         after: transactionStatus(client),
@@ -318,22 +347,61 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       },
       run.authorization.reservation,
     );
+    if (settling !== undefined) await settling;
     if (name !== undefined) conn.named.set(name, text);
     conn.afterStatement(run.effects, run.authorization.actions, true, text);
     forgetChangedNames(conn.named, client, run.effects);
     const results = Array.isArray(raw) ? raw : [raw];
     const sources: (readonly (string | undefined)[])[] = [];
+    const { catalog } = conn.ctx;
     for (const result of results) {
-      sources.push(await conn.ctx.catalog.sources(result.fields, (sql) => runInternal(client, sql)));
+      sources.push(
+        catalog.known(result.fields) ??
+          (await catalog.sources(result.fields, (sql) => runInternal(client, sql))),
+      );
     }
     applyLineage(lineage, results, sources);
     return { kind: 'query', call, results, multi: Array.isArray(raw), sources };
   });
 }
 
-interface CappedQuery {
-  handleDataRow(message: { readonly fields: readonly (string | null)[] }): void;
-  _canceledDueToError: unknown;
+/** What a query hands pg: pg's `QueryConfig` with the options its types leave out. */
+interface PgQueryConfig {
+  text: string;
+  values?: (string | null)[];
+  rowMode?: 'array';
+  types?: typeof RAW_TEXT;
+  queryMode?: 'extended';
+}
+
+/** A DataRow message as pg hands it to a query. */
+interface DataRow {
+  readonly fields: readonly (string | null)[];
+}
+
+// pg's own handling of a row (kept once: every capped query calls it after counting).
+const keepRow = (
+  pg.Query.prototype as unknown as { handleDataRow: (this: unknown, message: DataRow) => void }
+).handleDataRow;
+
+/** A pg query whose rows are counted against its run's caps before pg keeps them. */
+class CappedQuery extends pg.Query {
+  declare gateRun: GateRun<SqlEffects>;
+  declare _canceledDueToError: unknown;
+
+  handleDataRow(message: DataRow): void {
+    if (this._canceledDueToError === false || this._canceledDueToError === undefined) {
+      let bytes = 0;
+      for (const field of message.fields) if (field !== null) bytes += field.length;
+      try {
+        this.gateRun.count(1, bytes);
+      } catch (cap) {
+        this._canceledDueToError = cap;
+        return;
+      }
+    }
+    keepRow.call(this, message);
+  }
 }
 
 /**
@@ -343,28 +411,22 @@ interface CappedQuery {
  */
 function sendCapped(
   client: PoolClient,
-  config: QueryConfig,
+  config: PgQueryConfig,
   run: GateRun<SqlEffects>,
 ): Promise<RawResult | RawResult[]> {
   return new Promise((resolve, reject) => {
-    const query = new pg.Query(config, undefined, (err: Error | null | undefined, result: unknown) => {
+    const done = (err: Error | null | undefined, result: unknown): void => {
       if (err !== null && err !== undefined) reject(err);
       else resolve(result as RawResult | RawResult[]);
-    }) as unknown as CappedQuery;
-    const keepRow = query.handleDataRow.bind(query);
-    query.handleDataRow = (message) => {
-      if (query._canceledDueToError === false || query._canceledDueToError === undefined) {
-        let bytes = 0;
-        for (const field of message.fields) if (field !== null) bytes += field.length;
-        try {
-          run.count(1, bytes);
-        } catch (cap) {
-          query._canceledDueToError = cap;
-          return;
-        }
-      }
-      keepRow(message);
     };
+    // A text and values are handed to pg as they are; a config object pg would copy first,
+    // property by property, so it is passed only when it carries more.
+    const plain =
+      config.rowMode === undefined && config.types === undefined && config.queryMode === undefined;
+    const query = plain
+      ? new CappedQuery(config.text, config.values, done)
+      : new CappedQuery(config as QueryConfig, undefined, done);
+    query.gateRun = run;
     client.query(query as never);
   });
 }
@@ -376,10 +438,9 @@ function executeCursor(gateCall: PgGateCall, run: GateRun<SqlEffects>): Promise<
     // Checked on this connection right before anything of the request is sent; a refusal here
     // sent nothing, so the request's own grant goes back.
     try {
-      await verifyPrepared(run.effects.executes, conn, (sql) => runInternal(client, sql));
       // A cursor's rows are masked as they stream, by column source only: a result column
       // computed from a protected column cannot be redacted there, so such a cursor is refused.
-      const lineage = await connectionLineage(client, call.text, run.masking, conn, run.effects);
+      const lineage = await checkedLineage(client, call.text, run, conn);
       assertLineage(lineageRefusal(lineage) ?? cursorRefusal(lineage));
     } catch (err) {
       await run.authorization.reservation?.end('released');
@@ -435,6 +496,22 @@ function shape(
         body: outcome.sample,
         truncated: outcome.rowCount > outcome.sample.length,
         masked: outcome.masked,
+      },
+    };
+  }
+  if (!raw.multi && raw.results.length === 1) {
+    // One statement's result (the usual case): no lists to build.
+    const out = shapeResult(raw.results[0] as RawResult, raw.sources[0] ?? [], run.masking, raw.call.types);
+    const { rows, rowCount } = out.result;
+    const sample = rows.length > resultRows ? rows.slice(0, resultRows) : rows.slice();
+    return {
+      value: out.result,
+      record: {
+        summary: `${out.result.command}${rowCount === null ? '' : ` ${rowCount}`}`,
+        rowCount: rowCount ?? rows.length,
+        body: sample,
+        truncated: rows.length > sample.length,
+        masked: out.masked,
       },
     };
   }

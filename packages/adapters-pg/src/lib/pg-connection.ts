@@ -42,9 +42,10 @@ export interface PgConnection {
   /**
    * After a statement, before its caller hears of it: decides the fate of the `once` grants
    * reserved in the transaction so far, and of `reservation` (the statement's own), with
-   * {@link grantFate} — keep, consume or release — and ends them in the approval store.
+   * {@link grantFate} — keep, consume or release — and ends them in the approval store. Resolves
+   * once the store calls ending reservations have; `undefined` when there is nothing to wait for.
    */
-  settleGrants(end: StatementEnd, reservation: GrantReservation | undefined): Promise<void>;
+  settleGrants(end: StatementEnd, reservation: GrantReservation | undefined): Promise<void> | undefined;
   /** Releases the pinned connection (the session ends); resolves once held grants are released. */
   close(): Promise<void>;
   readonly listeners: Set<(notice: GatedNotice) => void>;
@@ -81,12 +82,42 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
   // the store calls that end reservations (a session's end waits for them).
   const held: GrantReservation[] = [];
   let ending: Promise<void> = Promise.resolve();
+  // Whether `ending` has settled: then a request need not wait a turn for it.
+  let endingSettled = true;
 
   const endHeld = (outcome: 'consumed' | 'released'): Promise<void> => {
     if (held.length === 0) return ending;
     const ended = held.splice(0).map((r) => r.end(outcome));
-    ending = Promise.all([ending, ...ended]).then(noop);
+    const next = Promise.all([ending, ...ended]).then(noop);
+    ending = next;
+    endingSettled = false;
+    void next.then(() => {
+      if (ending === next) endingSettled = true;
+    });
     return ending;
+  };
+
+  const claimed = async (client: PoolClient, claiming: Promise<void>): Promise<PoolClient> => {
+    try {
+      await claiming;
+    } catch (err) {
+      release(client, true);
+      throw err;
+    }
+    return client;
+  };
+
+  const acquireNow = async (): Promise<PoolClient> => {
+    if (pinned !== undefined) return pinned;
+    const client = await ctx.acquire(onBypass);
+    let claiming: Promise<void> | undefined;
+    try {
+      claiming = claimConnection(client, owner);
+    } catch (err) {
+      release(client, true);
+      throw err;
+    }
+    return claiming === undefined ? client : claimed(client, claiming);
   };
 
   const release = (client: PoolClient, destroy: boolean): void => {
@@ -107,18 +138,11 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
       sources.delete(name);
     },
     state: () => (state ??= JSON.stringify([...prepared].sort(([a], [b]) => (a < b ? -1 : 1)))),
-    acquire: async () => {
+    acquire: () => {
       // Grants a closed connection released are usable again before this session goes on.
-      await ending;
-      if (pinned !== undefined) return pinned;
-      const client = await ctx.acquire(onBypass);
-      try {
-        await claimConnection(client, owner);
-      } catch (err) {
-        release(client, true);
-        throw err;
-      }
-      return client;
+      if (!endingSettled) return ending.then(acquireNow);
+      if (pinned !== undefined) return Promise.resolve(pinned);
+      return acquireNow();
     },
     afterUse(client, broken) {
       if (broken || bypassOf(client) !== undefined) {
@@ -160,9 +184,10 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
     },
     settleGrants(end, reservation) {
       if (reservation !== undefined) held.push(reservation);
-      const fate = grantFate(end);
-      if (fate === 'keep') return ending;
-      return endHeld(fate === 'consume' ? 'consumed' : 'released');
+      // Nothing held: whatever the fate, there is only an earlier ending to wait for.
+      const fate = held.length === 0 ? 'keep' : grantFate(end);
+      if (fate !== 'keep') return endHeld(fate === 'consume' ? 'consumed' : 'released');
+      return endingSettled ? undefined : ending;
     },
     close() {
       // Server-side state (a transaction, prepared statements) must not reach another session.

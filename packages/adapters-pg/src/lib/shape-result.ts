@@ -42,13 +42,14 @@ export function maskingFor(
   fields: readonly RawField[],
   sources: readonly (string | undefined)[],
 ): ColumnMasking {
-  return plan.columns(
-    fields.map((field, i): GateColumn => {
-      const source = sources[i];
-      const text = !NOT_TEXT.has(field.dataTypeID);
-      return source === undefined ? { name: field.name, text } : { name: field.name, source, text };
-    }),
-  );
+  const columns = new Array<GateColumn>(fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as RawField;
+    const source = sources[i];
+    const text = !NOT_TEXT.has(field.dataTypeID);
+    columns[i] = source === undefined ? { name: field.name, text } : { name: field.name, source, text };
+  }
+  return plan.columns(columns);
 }
 
 /**
@@ -75,13 +76,15 @@ export function shapeResult(
     const masked = columns.row(rows[i]);
     rows[i] = parse === undefined ? masked : parseRow(masked, raw.fields, parse);
   }
+  const fields = new Array<GatedField>(raw.fields.length);
+  for (let i = 0; i < fields.length; i++) fields[i] = plainField(raw.fields[i] as RawField, sources[i]);
   return {
     result: {
       command: raw.command ?? '',
       rowCount: raw.rowCount,
       oid: raw.oid,
       rows: rows as never[],
-      fields: raw.fields.map((field, i) => plainField(field, sources[i])),
+      fields,
     },
     masked: columns.masked,
   };
@@ -89,7 +92,7 @@ export function shapeResult(
 
 /** A field as the caller sees it: pg's description and the source, nothing else. */
 export function plainField(field: RawField, source: string | undefined): GatedField {
-  const plain = {
+  const plain: { -readonly [K in keyof GatedField]: GatedField[K] } = {
     name: field.name,
     tableID: field.tableID,
     columnID: field.columnID,
@@ -98,7 +101,8 @@ export function plainField(field: RawField, source: string | undefined): GatedFi
     dataTypeModifier: field.dataTypeModifier,
     format: field.format,
   };
-  return source === undefined ? plain : { ...plain, source };
+  if (source !== undefined) plain.source = source;
+  return plain;
 }
 
 /** A caller's type parser per field. */

@@ -250,6 +250,23 @@ export function settledStatus(client: object): Promise<string | undefined> {
   });
 }
 
+/**
+ * {@link settledStatus} when it is known at once: the status, or `undefined` for a connection
+ * that closed (or a client not armed); `false` while the server still owes an answer (then wait
+ * with {@link settledStatus}).
+ *
+ * @example
+ * ```ts
+ * const now = statusIfSettled(client);
+ * const status = now === false ? await settledStatus(client) : now;
+ * ```
+ */
+export function statusIfSettled(client: object): string | undefined | false {
+  const state = byClient.get(client);
+  if (state === undefined || state.ended || state.tripped !== undefined) return undefined;
+  return state.owed === 0 ? state.txStatus : false;
+}
+
 function wake(state: GuardState, status: string | undefined): void {
   for (const resolve of state.waiters.splice(0)) resolve(status);
 }
@@ -394,7 +411,9 @@ function check(state: GuardState, chunks: readonly Chunk[]): string | undefined 
 /** `pending` without its first entry of `kind` (the one the server just answered). */
 function answered(pending: readonly Pending[], kind: Pending['kind']): readonly Pending[] {
   const at = pending.findIndex((p) => p.kind === kind);
-  return at === -1 ? pending : [...pending.slice(0, at), ...pending.slice(at + 1)];
+  if (at === -1) return pending;
+  // Usually the first: the server answers in the order they were written.
+  return at === 0 ? pending.slice(1) : [...pending.slice(0, at), ...pending.slice(at + 1)];
 }
 
 function describeTicket(ticket: Ticket): string {

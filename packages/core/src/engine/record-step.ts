@@ -32,6 +32,8 @@ export async function recordStep(
   }
 }
 
+const ignore = (): void => undefined;
+
 /**
  * Records a request and then its decision, which names the request's seq. When the session
  * says which seq comes next, both events are queued in the same turn and reach the sink in one
@@ -59,11 +61,22 @@ export async function recordRequestAndDecision(
   }
   const requested = recordStep(session, 'request', request, required);
   const decided = recordStep(session, 'decision', decision(next), required);
-  // Both settle before either failure is reported, so no rejection is left unhandled.
-  const [recorded] = await Promise.allSettled([requested, decided]);
-  await requested;
-  await decided;
-  const seq = recorded.status === 'fulfilled' ? recorded.value?.seq : undefined;
+  // Both settle before either failure is reported (the request's first), so no rejection is
+  // left unhandled (the decision's is handled at once, however late the request's settles).
+  decided.catch(ignore);
+  let seq: number | undefined;
+  let failure: { readonly error: unknown } | undefined;
+  try {
+    seq = (await requested)?.seq;
+  } catch (error) {
+    failure = { error };
+  }
+  try {
+    await decided;
+  } catch (error) {
+    failure ??= { error };
+  }
+  if (failure !== undefined) throw failure.error;
   if (required && seq !== undefined && seq !== next) {
     // The recorder's promise did not hold: the decision names another event. Never allow on it.
     throw new RecordingError(

@@ -101,6 +101,27 @@ async function setup(
   return { portcullis, sink, log: [], classified };
 }
 
+/** A memory sink that, once `fail()` was called, refuses every batch holding an event of `type`. */
+function failingSink(type: string): { sink: RecordingSink; inner: MemorySink; fail: () => void } {
+  const inner = createMemorySink();
+  let failing = false;
+  const sink: RecordingSink = {
+    append: (events) => {
+      if (failing && events.some((e) => e.type === type)) return Promise.reject(new Error('disk full'));
+      return inner.append(events);
+    },
+    flush: () => inner.flush(),
+    close: () => inner.close(),
+  };
+  return {
+    sink,
+    inner,
+    fail: () => {
+      failing = true;
+    },
+  };
+}
+
 describe('createGate', () => {
   it('runs allowed requests through execute and shape, recording request, decision and result', async () => {
     const { portcullis, sink, log } = await setup();
@@ -266,6 +287,96 @@ describe('createGate', () => {
     await expect(a.run({ command: 'restart a' })).rejects.toBeInstanceOf(ReviewRequiredError);
   });
 
+  describe('a repeated allowed request (its plan cached)', () => {
+    it('is denied once the credential has expired, as on the full path', async () => {
+      let nowMs = Date.parse('2026-01-01T00:00:00Z');
+      const log: string[] = [];
+      const portcullis = await createPortcullis({
+        policy: parsePolicy(POLICY()),
+        classify: (request) => [{ operation: 'exec', resource: (request as CommandRequest).command }],
+        now: () => new Date(nowMs),
+      });
+      const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open({
+        ...alice,
+        expiresAt: nowMs / 1000 + 60,
+      });
+      await session.run({ command: 'echo 1' });
+      await session.run({ command: 'echo 1' });
+      nowMs += 120_000;
+      await expect(session.run({ command: 'echo 1' })).rejects.toThrow(/expired/);
+      expect(log).toEqual(['run echo 1', 'run echo 1']);
+    });
+
+    it('is decided again when the session state changes, and denied when the new state makes it so', async () => {
+      const log: string[] = [];
+      // `run NAME` runs what the session last stored under NAME, as SQL EXECUTE does.
+      const stored = new Map<string, readonly Action[]>([['p', [{ operation: 'exec', resource: 'echo 1' }]]]);
+      const portcullis = await createPortcullis({
+        policy: parsePolicy(POLICY()),
+        classify: (request, context) => {
+          const command = (request as CommandRequest).command;
+          const name = command.startsWith('run ') ? command.slice(4) : undefined;
+          return name === undefined
+            ? [{ operation: 'exec', resource: command }]
+            : (context?.preparedStatements?.get(name) ?? [{ operation: 'unknown' }]);
+        },
+      });
+      const toy = toyAdapter(log);
+      const adapter: GateAdapter<Call, Raw, Raw> = {
+        ...toy,
+        toRequest: (call) => ({
+          request: { type: 'command', command: call.command },
+          context: { preparedStatements: new Map(stored) },
+          state: JSON.stringify([...stored]),
+        }),
+      };
+      const session = createGate({ portcullis, target: 'bastion', adapter }).open(alice);
+      await session.run({ command: 'run p' });
+      await session.run({ command: 'run p' });
+      stored.set('p', [{ operation: 'exec', resource: 'rm -rf /' }]);
+      await expect(session.run({ command: 'run p' })).rejects.toBeInstanceOf(DeniedError);
+      expect(log).toEqual(['run run p', 'run run p']);
+    });
+
+    it('is recorded every time when a recorder is present, and denied when required recording fails', async () => {
+      const { sink, inner, fail } = failingSink('request');
+      const { portcullis, log } = await setup({ sink, required: true });
+      const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+      await session.run({ command: 'echo ok' });
+      await session.run({ command: 'echo ok' });
+      expect(inner.events.filter((e) => e.type === 'result')).toHaveLength(2);
+      fail();
+      await expect(session.run({ command: 'echo ok' })).rejects.toBeInstanceOf(DeniedError);
+      expect(log).toEqual(['run echo ok', 'run echo ok']);
+    });
+
+    it('is never shared with a gate over another policy', async () => {
+      const log: string[] = [];
+      const classify: Classify = (request) => [
+        { operation: 'exec', resource: (request as CommandRequest).command },
+      ];
+      const allowing = await createPortcullis({ policy: parsePolicy(POLICY()), classify });
+      const denying = await createPortcullis({
+        policy: parsePolicy(POLICY().replace('"echo *", ', '')),
+        classify,
+      });
+      const first = createGate({ portcullis: allowing, target: 'bastion', adapter: toyAdapter(log) });
+      const second = createGate({ portcullis: denying, target: 'bastion', adapter: toyAdapter(log) });
+      await first.open(alice).run({ command: 'echo 1' });
+      await first.open(alice).run({ command: 'echo 1' });
+      await expect(second.open(alice).run({ command: 'echo 1' })).rejects.toBeInstanceOf(DeniedError);
+      expect(log).toEqual(['run echo 1', 'run echo 1']);
+    });
+
+    it('stays denied when the policy denies it', async () => {
+      const { portcullis, log } = await setup({ recorder: false });
+      const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+      await expect(session.run({ command: 'rm x' })).rejects.toBeInstanceOf(DeniedError);
+      await expect(session.run({ command: 'rm x' })).rejects.toBeInstanceOf(DeniedError);
+      expect(log).toEqual([]);
+    });
+  });
+
   it('does not cache a decision whose classification failed', async () => {
     let calls = 0;
     const { portcullis, log } = await setup({
@@ -360,21 +471,11 @@ describe('createGate', () => {
   });
 
   it('withholds a result it could not record when the policy requires recording', async () => {
-    const inner = createMemorySink();
-    let failResults = false;
-    const sink: RecordingSink = {
-      append: (events) => {
-        if (failResults && events.some((e) => e.type === 'result'))
-          return Promise.reject(new Error('disk full'));
-        return inner.append(events);
-      },
-      flush: () => inner.flush(),
-      close: () => inner.close(),
-    };
+    const { sink, fail } = failingSink('result');
     const { portcullis, log } = await setup({ sink, required: true });
     const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
     await expect(session.run({ command: 'echo ok' })).resolves.toBeDefined();
-    failResults = true;
+    fail();
     await expect(session.run({ command: 'echo ok' })).rejects.toBeInstanceOf(RecordingError);
   });
 

@@ -1,4 +1,4 @@
-import { collectFindings, type FindingSink, noteFinding } from '../mask/lib/finding-sink.js';
+import { enterFindings, type FindingSink, leaveFindings, noteFinding } from '../mask/lib/finding-sink.js';
 import { createBulkTextStream } from '../mask/lib/offload.js';
 import type { Masker } from '../mask/types.js';
 import type { ColumnMasking, GateColumn, MaskingPlan } from './types.js';
@@ -78,86 +78,115 @@ function shapeOf(masker: Masker, shapes: Map<string, Shape>, given: readonly Gat
 }
 
 function columnMasking(masker: Masker, shape: Shape): ColumnMasking {
-  const { columns, lastIndex } = shape;
-  // Repeated values are remembered within this one result only: nothing read for one request
-  // stays in memory for the next.
-  const plans = shape.masks.map((mask, i) => (shape.memo[i] === true ? remembering(mask) : mask));
-  let masked = 0;
-
-  const value = (index: number, input: unknown): unknown => {
-    const plan = plans[index];
-    const out = plan === undefined ? masker.maskValue(input) : plan(input);
-    if (out !== input) masked++;
-    return out;
-  };
-
-  return {
-    columns,
-    value,
-    row<R>(row: R): R {
-      if (Array.isArray(row)) {
-        const out = new Array<unknown>(row.length);
-        for (let i = 0; i < row.length; i++) out[i] = value(i, row[i]);
-        return out as R;
-      }
-      if (typeof row !== 'object' || row === null) throw new TypeError('a row is an array or an object');
-      const input = row as Readonly<Record<string, unknown>>;
-      const out: Record<string, unknown> = {};
-      for (const key of Object.keys(input)) {
-        const i = lastIndex.get(key);
-        if (i !== undefined) {
-          out[key] = value(i, input[key]);
-          continue;
-        }
-        // A key the result shape does not name (none, from a driver): masked by content under its name.
-        const before = input[key];
-        const after = masker.maskValue(before, { column: key });
-        if (after !== before) masked++;
-        out[key] = after;
-      }
-      return out as R;
-    },
-    get masked() {
-      return masked;
-    },
-  };
+  return new ResultColumns(masker, shape);
 }
 
+// What masking one remembered value found: its labels, heard here while it is masked. Masking is
+// synchronous and never re-enters a plan, so one list serves every result.
+const heard: string[] = [];
+const hear = (label: string): void => {
+  heard.push(label);
+};
+
 /**
- * A text column's masking that masks a repeated short value once. The first value is kept
- * without a map: most results of a point query hold one row.
+ * One result's masking: the shape's column plans, and per text column without a rule the values
+ * masked so far (a repeated short value is masked once per result). The first value of a column
+ * is kept without a map: most results of a point query hold one row. Nothing read for one
+ * request stays in memory for the next.
  */
-function remembering(mask: (value: unknown) => unknown): (value: unknown) => unknown {
-  let memo: Map<string, Remembered> | undefined;
-  let firstInput: string | undefined;
-  let first: Remembered | undefined;
-  const heard: string[] = [];
-  const hear = (label: string): void => {
-    heard.push(label);
-  };
-  return (input) => {
+class ResultColumns implements ColumnMasking {
+  readonly columns: readonly GateColumn[];
+  readonly #masker: Masker;
+  readonly #shape: Shape;
+  #masked = 0;
+  // Per column: its first remembered value, and a map of the later ones (made when needed).
+  #firstInput: (string | undefined)[] | undefined;
+  #first: (Remembered | undefined)[] | undefined;
+  #memo: (Map<string, Remembered> | undefined)[] | undefined;
+
+  constructor(masker: Masker, shape: Shape) {
+    this.columns = shape.columns;
+    this.#masker = masker;
+    this.#shape = shape;
+  }
+
+  value(index: number, input: unknown): unknown {
+    const mask = this.#shape.masks[index];
+    const out =
+      mask === undefined
+        ? this.#masker.maskValue(input)
+        : this.#shape.memo[index] === true
+          ? this.#remembered(index, mask, input)
+          : mask(input);
+    if (out !== input) this.#masked++;
+    return out;
+  }
+
+  row<R>(row: R): R {
+    if (Array.isArray(row)) {
+      const out = new Array<unknown>(row.length);
+      for (let i = 0; i < row.length; i++) out[i] = this.value(i, row[i]);
+      return out as R;
+    }
+    if (typeof row !== 'object' || row === null) throw new TypeError('a row is an array or an object');
+    const input = row as Readonly<Record<string, unknown>>;
+    const { lastIndex } = this.#shape;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(input)) {
+      const i = lastIndex.get(key);
+      if (i !== undefined) {
+        out[key] = this.value(i, input[key]);
+        continue;
+      }
+      // A key the result shape does not name (none, from a driver): masked by content under its name.
+      const before = input[key];
+      const after = this.#masker.maskValue(before, { column: key });
+      if (after !== before) this.#masked++;
+      out[key] = after;
+    }
+    return out as R;
+  }
+
+  get masked(): number {
+    return this.#masked;
+  }
+
+  /** A text column's masking that masks a repeated short value once. */
+  #remembered(index: number, mask: (value: unknown) => unknown, input: unknown): unknown {
     if (typeof input !== 'string') return input === null || input === undefined ? input : mask(input);
     if (input.length > MEMO_VALUE_LENGTH) return mask(input);
-    const hit = input === firstInput ? first : memo?.get(input);
+    const firstInput = (this.#firstInput ??= []);
+    const first = (this.#first ??= []);
+    const hit = input === firstInput[index] ? first[index] : this.#memo?.[index]?.get(input);
     if (hit !== undefined) {
       // A remembered value was masked once but is shown (and counted, by the finding sink) each time.
       for (const label of hit.labels) noteFinding(label);
       return hit.out;
     }
     heard.length = 0;
-    const out = collectFindings(hear, () => mask(input));
-    for (const label of heard) noteFinding(label);
-    const remembered: Remembered = { out, labels: heard.length === 0 ? NONE : [...heard] };
-    if (first === undefined) {
-      firstInput = input;
-      first = remembered;
+    const before = enterFindings(hear);
+    let out: unknown;
+    try {
+      out = mask(input);
+    } finally {
+      leaveFindings(before);
+    }
+    const labels = heard.length === 0 ? NONE : [...heard];
+    heard.length = 0;
+    for (const label of labels) noteFinding(label);
+    const remembered: Remembered = { out, labels };
+    if (first[index] === undefined) {
+      firstInput[index] = input;
+      first[index] = remembered;
     } else {
-      memo ??= new Map<string, Remembered>();
-      if (memo.size < MEMO_ENTRIES) memo.set(input, remembered);
+      const memo = (this.#memo ??= []);
+      const values = (memo[index] ??= new Map<string, Remembered>());
+      if (values.size < MEMO_ENTRIES) values.set(input, remembered);
     }
     return out;
-  };
+  }
 }
+Object.freeze(ResultColumns.prototype);
 
 /** A masked value and the labels of what masking it found. */
 interface Remembered {

@@ -34,11 +34,27 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-function serialise(input: unknown, key: string, stack: object[]): string | undefined {
+// Short member names written so far, quoted: events repeat the same few names (bounded).
+const quotedNames = new Map<string, string>();
+const MAX_QUOTED_NAMES = 1024;
+
+function quotedName(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(name);
+    if (name.length <= 64 && quotedNames.size < MAX_QUOTED_NAMES) quotedNames.set(name, quoted);
+  }
+  return quoted;
+}
+
+// `key` is the member name or array index `toJSON` is called with (an index as a number, made a
+// string only when a toJSON needs it).
+function serialise(input: unknown, key: string | number, stack: object[]): string | undefined {
   let value = input;
   if (typeof value === 'object' && value !== null) {
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') value = (toJSON as (k: string) => unknown).call(value, key);
+    if (typeof toJSON === 'function')
+      value = (toJSON as (k: string) => unknown).call(value, typeof key === 'number' ? String(key) : key);
   }
   switch (typeof value) {
     case 'string':
@@ -69,22 +85,27 @@ function serialise(input: unknown, key: string, stack: object[]): string | undef
   stack.push(object);
   let out: string;
   if (Array.isArray(object)) {
+    const items = object as readonly unknown[];
     out = '[';
-    for (let i = 0; i < object.length; i++) {
+    for (let i = 0; i < items.length; i++) {
       if (i > 0) out += ',';
-      out += serialise(object[i] as unknown, String(i), stack) ?? 'null';
+      out += serialise(items[i], i, stack) ?? 'null';
     }
     out += ']';
   } else {
     const record = object as { readonly [key: string]: unknown };
-    const keys = Object.keys(record).sort();
+    const keys = Object.keys(record);
+    if (keys.length > 1) keys.sort();
     out = '{';
     let first = true;
     for (const k of keys) {
       const member = serialise(record[k], k, stack);
       if (member === undefined) continue;
-      out += `${first ? '' : ','}${JSON.stringify(k)}:${member}`;
-      first = false;
+      if (first) first = false;
+      else out += ',';
+      out += quotedName(k);
+      out += ':';
+      out += member;
     }
     out += '}';
   }

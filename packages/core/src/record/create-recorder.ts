@@ -75,11 +75,20 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
   const active = new Set<string>();
   const checkpointing = checkpointPlan(options.checkpoints, key !== undefined);
 
+  // The last time written and its text: events recorded in the same millisecond (a request and
+  // its decision) share one toISOString().
+  let lastMs = Number.NaN;
+  let lastTs = '';
   const timestamp = (): string => {
     const date = now();
-    if (!(date instanceof Date) || Number.isNaN(date.getTime()))
-      throw new TypeError('now() must return a valid Date');
-    return date.toISOString();
+    if (!(date instanceof Date)) throw new TypeError('now() must return a valid Date');
+    const ms = date.getTime();
+    if (Number.isNaN(ms)) throw new TypeError('now() must return a valid Date');
+    if (ms !== lastMs) {
+      lastTs = date.toISOString();
+      lastMs = ms;
+    }
+    return lastTs;
   };
 
   return {

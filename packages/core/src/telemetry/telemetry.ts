@@ -58,6 +58,11 @@ export interface ExecutionSpan {
 /** The instruments the engine and the gate report to. */
 export interface Telemetry {
   readonly logger: PortcullisLogger;
+  /**
+   * `false` when the logger discards everything (the default), so callers need not build log
+   * lines; anything else (or absent) means log.
+   */
+  readonly logging?: boolean;
   /** Starts the span of one authorization; the engine calls it. */
   startAuthorization(target: string): AuthorizationSpan;
   /** Records one classification's duration in milliseconds. */
@@ -169,6 +174,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   return {
     logger: safeLogger,
+    logging: logger !== silentLogger,
     startAuthorization(target) {
       let span: Span | undefined;
       quietly(() => {

@@ -1,7 +1,112 @@
 // A request's view of a shared masking plan that counts what it masks, by label (detector id,
-// `column`, `field`, `kubernetes-secret`), for the execution's telemetry.
-import { collectFindings, type FindingSink } from '../../mask/lib/finding-sink.js';
+// `column`, `field`, `kubernetes-secret`), for the execution's telemetry. Its methods live on
+// frozen prototypes: one object per request and per result shape, no closure per call.
+import { enterFindings, leaveFindings, type FindingSink } from '../../mask/lib/finding-sink.js';
+import type { BulkTextStream } from '../../mask/lib/offload.js';
+import type { Masker } from '../../mask/types.js';
 import type { ColumnMasking, GateColumn, MaskingPlan } from '../types.js';
+
+class CountingPlan implements MaskingPlan {
+  readonly masker: Masker;
+  readonly #plan: MaskingPlan;
+  readonly #sink: FindingSink;
+
+  constructor(plan: MaskingPlan, sink: FindingSink) {
+    this.masker = plan.masker;
+    this.#plan = plan;
+    this.#sink = sink;
+  }
+
+  text(text: string): string {
+    const before = enterFindings(this.#sink);
+    try {
+      return this.#plan.text(text);
+    } finally {
+      leaveFindings(before);
+    }
+  }
+
+  value(value: unknown, context?: Parameters<MaskingPlan['value']>[1]): unknown {
+    const before = enterFindings(this.#sink);
+    try {
+      return this.#plan.value(value, context);
+    } finally {
+      leaveFindings(before);
+    }
+  }
+
+  json(document: unknown): unknown {
+    const before = enterFindings(this.#sink);
+    try {
+      return this.#plan.json(document);
+    } finally {
+      leaveFindings(before);
+    }
+  }
+
+  columns(columns: readonly GateColumn[]): ColumnMasking {
+    return Object.freeze(new CountingColumns(this.#plan.columns(columns), this.#sink));
+  }
+
+  // Labels masked in the worker are told to the sink when their step's answer arrives.
+  bulkStream(): BulkTextStream {
+    return this.#plan.bulkStream(this.#sink);
+  }
+
+  stream(): { write(text: string): string; idle(): string; end(): string } {
+    const stream = this.#plan.stream();
+    const sink = this.#sink;
+    const within = (fn: () => string): string => {
+      const before = enterFindings(sink);
+      try {
+        return fn();
+      } finally {
+        leaveFindings(before);
+      }
+    };
+    return {
+      write: (text: string) => within(() => stream.write(text)),
+      idle: () => within(() => stream.idle()),
+      end: () => within(() => stream.end()),
+    };
+  }
+}
+Object.freeze(CountingPlan.prototype);
+
+class CountingColumns implements ColumnMasking {
+  readonly columns: readonly GateColumn[];
+  readonly #shape: ColumnMasking;
+  readonly #sink: FindingSink;
+
+  constructor(shape: ColumnMasking, sink: FindingSink) {
+    this.columns = shape.columns;
+    this.#shape = shape;
+    this.#sink = sink;
+  }
+
+  value(index: number, value: unknown): unknown {
+    const before = enterFindings(this.#sink);
+    try {
+      return this.#shape.value(index, value);
+    } finally {
+      leaveFindings(before);
+    }
+  }
+
+  row<R>(row: R): R {
+    const before = enterFindings(this.#sink);
+    try {
+      return this.#shape.row(row);
+    } finally {
+      leaveFindings(before);
+    }
+  }
+
+  get masked(): number {
+    return this.#shape.masked;
+  }
+}
+Object.freeze(CountingColumns.prototype);
 
 /**
  * Wraps `plan` so that every value masked through it (text, values, JSON, result columns,
@@ -14,33 +119,5 @@ import type { ColumnMasking, GateColumn, MaskingPlan } from '../types.js';
  * ```
  */
 export function countingPlan(plan: MaskingPlan, sink: FindingSink): MaskingPlan {
-  const within = <T>(fn: () => T): T => collectFindings(sink, fn);
-  return Object.freeze({
-    masker: plan.masker,
-    text: (text: string) => within(() => plan.text(text)),
-    value: (value: unknown, context?: Parameters<MaskingPlan['value']>[1]) =>
-      within(() => plan.value(value, context)),
-    json: (document: unknown) => within(() => plan.json(document)),
-    columns: (columns: readonly GateColumn[]): ColumnMasking => {
-      const shape = plan.columns(columns);
-      return Object.freeze({
-        columns: shape.columns,
-        value: (index: number, value: unknown) => within(() => shape.value(index, value)),
-        row: <R>(row: R): R => within(() => shape.row(row)),
-        get masked() {
-          return shape.masked;
-        },
-      });
-    },
-    // Labels masked in the worker are told to the sink when their step's answer arrives.
-    bulkStream: () => plan.bulkStream(sink),
-    stream: () => {
-      const stream = plan.stream();
-      return {
-        write: (text: string) => within(() => stream.write(text)),
-        idle: () => within(() => stream.idle()),
-        end: () => within(() => stream.end()),
-      };
-    },
-  });
+  return Object.freeze(new CountingPlan(plan, sink));
 }

@@ -2,7 +2,7 @@
 // private state (nothing to patch on a shared prototype, no internal hook on the object).
 import type { LruCache } from '../../classify/sql/cache.js';
 import { classifyRequest } from '../../classify/classify.js';
-import { authorizeDecided } from '../../engine/authorize.js';
+import { authorizeAtOnce, authorizeDecided } from '../../engine/authorize.js';
 import { decideRequest, type Decided } from '../../engine/decide-request.js';
 import type { EngineParts } from '../../engine/engine-registry.js';
 import { recordStep } from '../../engine/record-step.js';
@@ -11,21 +11,17 @@ import { DeniedError, RecordingError } from '../../errors.js';
 import type { Decision, Principal, SessionRecorder } from '../../types.js';
 import { canonicalJson } from '../../record/canonical-json.js';
 import { createGateQueue } from '../queue.js';
-import { capError, createCapMeter } from '../result-caps.js';
-import { toSafeError } from '../safe-error.js';
 import type {
   GateAdapter,
   GateRequest,
   GateResultRecord,
-  GateRun,
   GateRunOptions,
   GateSession,
   MaskingPlan,
   ResultCaps,
 } from '../types.js';
 import type { ExecutionSpan } from '../../telemetry/telemetry.js';
-import { countingPlan } from './counting-plan.js';
-import { createGateOutput } from './gate-output.js';
+import { RequestRun, type RunParts } from './request-run.js';
 
 /** A cached plan: the decision and the request's session effects, and the masking plan once known. */
 export interface Plan {
@@ -72,8 +68,8 @@ export function openGateSession<Call, Raw, Result, Effects>(
   const principalKey = canonicalJson(principal);
   const builtIn = parts?.deps.classify === classifyRequest;
   const queue = createGateQueue();
-  // The stop functions of the requests running now, for end().
-  const running = new Set<(reason: Error) => void>();
+  // The requests running now, for end().
+  const running = new Set<RequestRun<unknown>>();
   let ended = false;
   let endPromise: Promise<void> | undefined;
   let recorder: SessionRecorder | undefined;
@@ -92,6 +88,24 @@ export function openGateSession<Call, Raw, Result, Effects>(
     if (recorder === undefined) noRecorder = true;
     else recordingStarted = performance.now();
     return recorder;
+  };
+
+  // What every run of this session shares, made again only when the recording changes.
+  let sharedRun: RunParts | undefined;
+  const runParts = (session: SessionRecorder | undefined): RunParts => {
+    if (sharedRun?.session !== session || sharedRun === undefined) {
+      sharedRun = Object.freeze({
+        principal,
+        target,
+        caps: shared.caps,
+        hint: shared.hint,
+        adapter,
+        session,
+        recordingStarted,
+        running,
+      });
+    }
+    return sharedRun;
   };
 
   const refuse = async (reason: string, input: AuthorizeInput): Promise<never> => {
@@ -124,40 +138,40 @@ export function openGateSession<Call, Raw, Result, Effects>(
     }
   };
 
-  // classify → decide (cached plan) → screen → approve → record request/decision/approval.
-  const authorize = async (
-    call: Call,
-    input: AuthorizeInput,
-    key: string,
-  ): Promise<{ readonly auth: Authorization; readonly plan: Plan | undefined }> => {
-    if (parts === undefined) {
-      // An engine that is not ours records its own decision: the screen can only refuse after it.
-      const auth = await portcullis.authorize(input);
-      const reason = screen(call, auth.mask);
-      if (reason !== undefined) {
-        // Nothing ran: a reserved grant goes back.
-        await auth.reservation?.end('released');
-        await refuseAfter(reason, input.session, auth.requestSeq);
-      }
-      return { auth, plan: undefined };
+  // An engine that is not ours records its own decision: the screen can only refuse after it.
+  const authorizeForeign = async (call: Call, input: AuthorizeInput): Promise<Authorization> => {
+    const auth = await portcullis.authorize(input);
+    const reason = screen(call, auth.mask);
+    if (reason !== undefined) {
+      // Nothing ran: a reserved grant goes back.
+      await auth.reservation?.end('released');
+      await refuseAfter(reason, input.session, auth.requestSeq);
     }
+    return auth;
+  };
+
+  // classify → decide, cached per plan key. A failure (classifier or evaluator threw) is not a
+  // plan: the next request tries again.
+  const planFor = (deps: EngineParts['deps'], input: AuthorizeInput, key: string): Plan => {
     let plan = shared.plans?.get(key);
     if (plan === undefined) {
-      const decided = decideRequest(parts.deps, input);
+      const decided = decideRequest(deps, input);
       plan = { decided };
-      // A failure (classifier or evaluator threw) is not a plan: the next request tries again.
       if (decided.failure === undefined) shared.plans?.set(key, plan);
     }
-    let decided = plan.decided;
+    return plan;
+  };
+
+  // The plan's decision after the adapter's screen. Screened per call (it may read session
+  // state), before approval: what the policy would allow under a masking profile it cannot be
+  // run under is a denial, recorded as the decision.
+  const screened = (deps: EngineParts['deps'], call: Call, plan: Plan): Decided => {
+    const decided = plan.decided;
     const { decision } = decided;
-    if (decided.failure === undefined && decision.effect !== 'deny') {
-      // Screened per call (it may read session state), before approval: what the policy would
-      // allow under a masking profile it cannot be run under is a denial, recorded as the decision.
-      const reason = screen(call, decision.mask ?? parts.deps.policy.masking.default);
-      if (reason !== undefined)
-        decided = { actions: decided.actions, decision: screenedOut(decided, reason) };
-    }
-    return { auth: await authorizeDecided(parts.deps, input, decided), plan };
+    if (decided.failure !== undefined || decision.effect === 'deny') return decided;
+    const reason = screen(call, decision.mask ?? deps.policy.masking.default);
+    if (reason === undefined) return decided;
+    return { actions: decided.actions, decision: screenedOut(decided, reason) };
   };
 
   const refuseAfter = async (
@@ -184,33 +198,26 @@ export function openGateSession<Call, Raw, Result, Effects>(
     fail: (error: unknown) => void,
   ): Promise<void> => {
     const gate = adapter.toRequest(call);
-    const session = await recording();
-    const input: AuthorizeInput = {
-      principal,
-      target,
-      request: gate.request,
-      ...(gate.context === undefined ? {} : { context: gate.context }),
-      ...(session === undefined ? {} : { session }),
-      review,
-      ...(adapter.reservesGrants === true ? { reserveGrant: true } : {}),
-    };
+    const session = recorder !== undefined || noRecorder ? recorder : await recording();
+    const input: Mutable<AuthorizeInput> = { principal, target, request: gate.request, review };
+    if (gate.context !== undefined) input.context = gate.context;
+    if (session !== undefined) input.session = session;
+    if (adapter.reservesGrants === true) input.reserveGrant = true;
     if (gate.refuse !== undefined) await refuse(gate.refuse, input);
-    // An adapter's shorter key describes what the built-in classifiers read; another classifier
-    // may read anything in the request, so its plans are keyed by all of it.
-    const requestKey = gate.key !== undefined && builtIn ? gate.key : canonicalJson(gate.request);
-    const key = `${principalKey}\u0000${requestKey}\u0000${gate.state ?? ''}`;
-    const { auth, plan } = await authorize(call, input, key);
-    try {
-      await prepareAndRun(auth, plan, session, gate, call, deliver, fail);
-    } catch (err) {
-      // Until execute has it, a reserved grant is this runtime's: nothing ran, so release it.
-      if (!handedOver.has(auth)) await auth.reservation?.end('released');
-      throw err;
+    let plan: Plan | undefined;
+    let auth: Authorization;
+    if (parts === undefined) auth = await authorizeForeign(call, input);
+    else {
+      // An adapter's shorter key describes what the built-in classifiers read; another
+      // classifier may read anything in the request, so its plans are keyed by all of it.
+      const requestKey = gate.key !== undefined && builtIn ? gate.key : canonicalJson(gate.request);
+      plan = planFor(parts.deps, input, `${principalKey}\u0000${requestKey}\u0000${gate.state ?? ''}`);
+      const decided = screened(parts.deps, call, plan);
+      auth =
+        authorizeAtOnce(parts.deps, input, decided) ?? (await authorizeDecided(parts.deps, input, decided));
     }
+    await prepareAndRun(auth, plan, session, gate, call, deliver, fail);
   };
-
-  // Execute's runs that were handed a reservation (ending it is then the adapter's job).
-  const handedOver = new WeakSet<Authorization>();
 
   const prepareAndRun = async (
     auth: Authorization,
@@ -221,159 +228,87 @@ export function openGateSession<Call, Raw, Result, Effects>(
     deliver: (value: Result) => void,
     fail: (error: unknown) => void,
   ): Promise<void> => {
-    const cached = plan?.masking;
-    let masking = cached !== undefined && cached.profile === auth.mask ? cached.plan : undefined;
-    if (masking === undefined) {
-      masking = shared.maskingFor(auth.mask);
-      if (plan !== undefined) plan.masking = { profile: auth.mask, plan: masking };
+    let run: RequestRun<Effects>;
+    let executing: Promise<Raw>;
+    try {
+      const cached = plan?.masking;
+      let masking = cached !== undefined && cached.profile === auth.mask ? cached.plan : undefined;
+      if (masking === undefined) {
+        masking = shared.maskingFor(auth.mask);
+        if (plan !== undefined) plan.masking = { profile: auth.mask, plan: masking };
+      }
+      let effects = plan?.effects;
+      if (effects === undefined) {
+        effects = { value: adapter.effects?.(gate.request, gate.context) };
+        if (plan !== undefined) plan.effects = effects;
+      }
+      // The execution's span: codes and counts only (see Telemetry).
+      const execution = startExecution(portcullis, target, auth);
+      run = new RequestRun<Effects>(
+        runParts(session),
+        gate.request,
+        auth,
+        effects.value as Effects,
+        masking,
+        execution,
+      );
+    } catch (err) {
+      // Until execute has it, a reserved grant is this runtime's: nothing ran, so release it.
+      await auth.reservation?.end('released');
+      throw err;
     }
-    let effects = plan?.effects;
-    if (effects === undefined) {
-      effects = { value: adapter.effects?.(gate.request, gate.context) };
-      if (plan !== undefined) plan.effects = effects;
-    }
-
+    const started = performance.now();
     const required = auth.decision.recordingRequired;
     const seq = auth.requestSeq === undefined ? {} : { requestSeq: auth.requestSeq };
-    const started = performance.now();
-    // The execution's span: codes and counts only (see Telemetry). Everything this request
-    // masks goes through `counted`, which tallies the values masked by detector for it.
-    const execution = startExecution(portcullis, target, auth);
-    const tally = new Map<string, number>();
-    const counted = countingPlan(masking, (label) => {
-      tally.set(label, (tally.get(label) ?? 0) + 1);
-    });
-    const finish = (outcome: { readonly error?: string; readonly rows?: number }): void => {
-      try {
-        execution.end({ ...outcome, findings: Object.fromEntries(tally) });
-      } catch {
-        // Telemetry is an observer: it never changes what the caller gets.
-      }
-    };
-    const fails = (cap: 'maxRows' | 'maxBytes' | 'maxDurationMs'): Error =>
-      capError(cap, shared.caps, target, shared.hint);
-    const meter = createCapMeter(shared.caps, fails);
-    // Stopping (the deadline, or the session's end) without an AbortController per request:
-    // one is made only if the executor reads run.signal.
-    let stopReason: Error | undefined;
-    let controller: AbortController | undefined;
-    let listeners: ((reason: Error) => void)[] | undefined;
-    let rejectRun: ((reason: Error) => void) | undefined;
-    const stop = (reason: Error): void => {
-      if (stopReason !== undefined) return;
-      stopReason = reason;
-      running.delete(stop);
-      controller?.abort(reason);
-      for (const listener of listeners?.splice(0) ?? []) {
-        try {
-          listener(reason);
-        } catch {
-          // an executor's listener failing must not keep the others from stopping their work
-        }
-      }
-      rejectRun?.(reason);
-    };
-    running.add(stop);
-    const timer = setTimeout(() => {
-      stop(fails('maxDurationMs'));
-    }, shared.caps.maxDurationMs);
-    const maskText = (text: string): string => counted.text(text);
-    const safeError = (error: unknown): Error =>
-      toSafeError(error, maskText, target, adapter.safeError?.bind(adapter));
-    const run: GateRun<Effects> = Object.freeze({
-      principal,
-      target,
-      request: gate.request,
-      authorization: auth,
-      effects: effects.value as Effects,
-      masking: counted,
-      caps: shared.caps,
-      get signal(): AbortSignal {
-        if (controller === undefined) {
-          controller = new AbortController();
-          if (stopReason !== undefined) controller.abort(stopReason);
-        }
-        return controller.signal;
-      },
-      onStop(listener: (reason: Error) => void): () => void {
-        if (stopReason !== undefined) {
-          listener(stopReason);
-          return noop;
-        }
-        const list = (listeners ??= []);
-        list.push(listener);
-        return () => {
-          const at = list.indexOf(listener);
-          if (at >= 0) list.splice(at, 1);
-        };
-      },
-      get stopped(): boolean {
-        return stopReason !== undefined;
-      },
-      count: (rows: number, bytes: number) => {
-        meter.count(rows, bytes);
-      },
-      output: (stream: string) =>
-        createGateOutput({
-          stream,
-          plan: counted,
-          count: (bytes) => {
-            meter.count(0, bytes);
-          },
-          record: (data) => recordStep(session, 'output', { ...seq, ...data }, required).then(noop),
-          elapsed: () => (performance.now() - recordingStarted) / 1000,
-        }),
-      safeError,
-    });
+    running.add(run);
+    const timer = setTimeout(expire, shared.caps.maxDurationMs, run);
 
     let value: Result;
     let record: GateResultRecord;
     try {
-      handedOver.add(auth);
-      const executing = adapter.execute(call, run);
+      executing = adapter.execute(call, run);
       // The caller hears of a stop at once; the queue moves on only once the executor has
       // stopped.
       let raw: Raw;
       try {
-        raw = await new Promise<Raw>((resolve, reject) => {
-          rejectRun = reject;
-          if (stopReason !== undefined) reject(stopReason);
-          executing.then(resolve, reject);
-        });
+        raw = await RequestRun.until(run, executing);
       } catch (err) {
-        if (stopReason !== undefined) {
-          const safe = safeError(err);
+        if (run.stopped) {
+          const safe = run.safeError(err);
           await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
           fail(safe);
           await executing.then(noop, noop);
-          finish({ error: codeOf(safe) });
+          RequestRun.finish(run, { error: codeOf(safe) });
           return;
         }
         throw err;
       }
       ({ value, record } = adapter.shape(raw, run));
     } catch (err) {
-      const safe = err instanceof RecordingError ? err : safeError(err);
-      await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
-      finish({ error: codeOf(safe) });
+      const safe = err instanceof RecordingError ? err : run.safeError(err);
+      if (session !== undefined)
+        await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
+      RequestRun.finish(run, { error: codeOf(safe) });
       fail(safe);
       return;
     } finally {
       clearTimeout(timer);
-      running.delete(stop);
+      running.delete(run);
     }
-    try {
-      await recordStep(session, 'result', resultData(seq, record, shared.resultRows, started), required);
-    } catch (cause) {
-      const error = new RecordingError(
-        `the request ran on ${target} but its result could not be recorded, which the policy requires; the result is withheld`,
-        { cause },
-      );
-      finish({ error: codeOf(error) });
-      fail(error);
-      return;
+    if (session !== undefined) {
+      try {
+        await recordStep(session, 'result', resultData(seq, record, shared.resultRows, started), required);
+      } catch (cause) {
+        const error = new RecordingError(
+          `the request ran on ${target} but its result could not be recorded, which the policy requires; the result is withheld`,
+          { cause },
+        );
+        RequestRun.finish(run, { error: codeOf(error) });
+        fail(error);
+        return;
+      }
     }
-    finish(record.rowCount === undefined ? {} : { rows: record.rowCount });
+    RequestRun.finish(run, record.rowCount === undefined ? {} : { rows: record.rowCount });
     deliver(value);
   };
 
@@ -404,8 +339,8 @@ export function openGateSession<Call, Raw, Result, Effects>(
         try {
           await beforeEnd?.();
         } finally {
-          for (const stopOne of [...running])
-            stopOne(new TypeError('the session ended while the request ran'));
+          for (const run of [...running])
+            RequestRun.stop(run, new TypeError('the session ended while the request ran'));
           if (recorder !== undefined) await recorder.end({ reason: 'ended' });
         }
       })();
@@ -424,6 +359,14 @@ function screenedOut(decided: Decided, reason: string): Decision {
     actions: decided.actions.map((action) => ({ action, effect: 'deny', rules: [], reasons: [reason] })),
     recordingRequired: decided.decision.recordingRequired,
   };
+}
+
+/** `T` with its members writable, for building a frozen-to-be object member by member. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Stops a run at its deadline (a timer's callback: no closure per request). */
+function expire(run: RequestRun<unknown>): void {
+  RequestRun.expire(run);
 }
 
 const silentExecution: ExecutionSpan = Object.freeze({ end: noop });

@@ -33,10 +33,37 @@ export function eventText(event: UnhashedEvent, dataText: string, hash?: string)
 /** The members after `hash`, in RFC 8785 order. */
 function textAfterHash(event: UnhashedEvent): string {
   return (
-    `,"prev":${JSON.stringify(event.prev)},"seq":${canonicalJson(event.seq)}` +
-    `,"session":${JSON.stringify(event.session)},"ts":${JSON.stringify(event.ts)}` +
-    `,"type":${JSON.stringify(event.type)},"v":${canonicalJson(event.v)}}`
+    ',"prev":' +
+    JSON.stringify(event.prev) +
+    ',"seq":' +
+    numberText(event.seq) +
+    ',"session":' +
+    quotedSession(event.session) +
+    ',"ts":' +
+    JSON.stringify(event.ts) +
+    ',"type":' +
+    JSON.stringify(event.type) +
+    ',"v":' +
+    numberText(event.v) +
+    '}'
   );
+}
+
+// The last session id quoted: a session's events all name it.
+let lastSession: unknown;
+let lastQuoted = '';
+
+function quotedSession(session: string): string {
+  if (session !== lastSession) {
+    lastQuoted = JSON.stringify(session);
+    lastSession = session;
+  }
+  return lastQuoted;
+}
+
+/** The canonical text of a number member: a safe integer as it is, anything else as canonicalJson says. */
+function numberText(value: unknown): string {
+  return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : canonicalJson(value);
 }
 
 /** Lower-case hex SHA-256 of a UTF-8 string. */
