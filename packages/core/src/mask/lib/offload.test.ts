@@ -111,6 +111,21 @@ describe('createBulkTextStream', () => {
     expect(labels.length).toBeGreaterThan(10);
   });
 
+  it('goes on masking when the sink throws, in this thread and in the worker', async () => {
+    const chunks = Array.from({ length: 50 }, (_, i) => pieces[i % pieces.length] ?? '');
+    const stream = createBulkTextStream(masker, {
+      offloadAfter: 100,
+      sink: () => {
+        throw new Error('a failing counter');
+      },
+    });
+    let out = '';
+    for (const c of chunks) out += await stream.write(c);
+    out += await stream.end();
+    expect(stream.offloaded).toBe(true);
+    expect(out).toBe(masker.maskText(chunks.join('')).text);
+  });
+
   it('fails the next step, showing nothing, when the worker stops after the stream moved', async () => {
     const stream = createBulkTextStream(masker, { offloadAfter: 10 });
     await stream.write('x'.repeat(20) + ' ');

@@ -80,10 +80,12 @@ export function createBulkTextStream(masker: Masker, options: BulkTextStreamOpti
   const parts = maskerEngines(masker);
   const local: Pick<MaskEngine, 'write' | 'idle' | 'end'> = parts?.engine() ?? masker.createTextStream();
   // In this thread: the step now, its labels to the sink; a throw becomes a rejection.
+  let failed = false;
   const here = (step: () => string): Promise<string> => {
     try {
       return Promise.resolve(sink === undefined ? step() : collectFindings(sink, step));
     } catch (err) {
+      failed = true;
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   };
@@ -94,7 +96,8 @@ export function createBulkTextStream(masker: Masker, options: BulkTextStreamOpti
       if (remote !== undefined) return remote.step('write', text);
       const out = here(() => local.write(text));
       seen += text.length;
-      if (seen >= offloadAfter && parts !== undefined) {
+      // A failed engine stays here: its stream is over.
+      if (seen >= offloadAfter && parts !== undefined && !failed) {
         // The engine's state after this step goes to the worker; every later step follows it
         // there, in order (the worker takes its messages in the order they were sent).
         remote = move(parts, local as MaskEngine);
@@ -127,7 +130,7 @@ export function createBulkTextStream(masker: Masker, options: BulkTextStreamOpti
         const reply = await worker.call(
           op === 'write' ? { op, stream: id, text: text ?? '' } : { op, stream: id },
         );
-        if (sink !== undefined) for (const label of reply.labels) sink(label);
+        if (sink !== undefined) for (const label of reply.labels) hear(sink, label);
         return reply.text;
       },
       drop: { worker, stream: id },
@@ -138,6 +141,15 @@ export function createBulkTextStream(masker: Masker, options: BulkTextStreamOpti
 
 const noop = (): void => undefined;
 const utf8 = new TextDecoder();
+
+// As noteFinding does: counting is an observer, a sink that throws does not fail masking.
+function hear(sink: FindingSink, label: string): void {
+  try {
+    sink(label);
+  } catch {
+    // ignored
+  }
+}
 
 interface RemoteStream {
   step(op: 'write' | 'idle' | 'end', text?: string): Promise<string>;
