@@ -202,17 +202,27 @@ const FILE_EXTENSIONS = new Set([
 
 /** Whether an `a@b.c` match is plausibly an email address. */
 export function emailValid(address: string): boolean {
+  // Read in place (no slices, no split): it runs for every address in every result.
   const at = address.lastIndexOf('@');
   const encoded = at === -1 ? address.lastIndexOf('%40') : -1;
-  const local = at === -1 ? address.slice(0, encoded) : address.slice(0, at);
-  const domain = at === -1 ? address.slice(encoded + 3) : address.slice(at + 1);
-  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return false;
-  const labels = domain.split('.');
-  for (const label of labels) {
-    if (label.length === 0 || label.length > 63 || label.startsWith('-') || label.endsWith('-')) return false;
+  const cut = at === -1 ? encoded : at;
+  // The local part is [0, localEnd) and the domain [domainStart, length), as slice() reads them.
+  const localEnd = cut < 0 ? Math.max(0, address.length + cut) : cut;
+  const domainStart = at === -1 ? encoded + 3 : at + 1;
+  if (localEnd > 0 && (address.charCodeAt(0) === 46 || address.charCodeAt(localEnd - 1) === 46)) return false;
+  const dots = address.indexOf('..');
+  if (dots !== -1 && dots + 1 < localEnd) return false;
+  let start = domainStart;
+  for (;;) {
+    const dot = address.indexOf('.', start);
+    const end = dot === -1 ? address.length : dot;
+    const length = end - start;
+    if (length <= 0 || length > 63 || address.charCodeAt(start) === 45 || address.charCodeAt(end - 1) === 45)
+      return false;
+    if (dot === -1) break;
+    start = dot + 1;
   }
-  const tld = (labels[labels.length - 1] ?? '').toLowerCase();
-  return !FILE_EXTENSIONS.has(tld);
+  return !FILE_EXTENSIONS.has(address.slice(start).toLowerCase());
 }
 
 // ---- national identifiers and other personal numbers ----
