@@ -1,7 +1,12 @@
 // A request's view of a shared masking plan that counts what it masks, by label (detector id,
 // `column`, `field`, `kubernetes-secret`), for the execution's telemetry. Its methods live on
 // frozen prototypes: one object per request and per result shape, no closure per call.
-import { enterFindings, leaveFindings, type FindingSink } from '../../mask/lib/finding-sink.js';
+import {
+  collectFindings,
+  enterFindings,
+  leaveFindings,
+  type FindingSink,
+} from '../../mask/lib/finding-sink.js';
 import type { BulkTextStream } from '../../mask/lib/offload.js';
 import type { Masker } from '../../mask/types.js';
 import type { ColumnMasking, GateColumn, MaskingPlan } from '../types.js';
@@ -56,18 +61,10 @@ class CountingPlan implements MaskingPlan {
   stream(): { write(text: string): string; idle(): string; end(): string } {
     const stream = this.#plan.stream();
     const sink = this.#sink;
-    const within = (fn: () => string): string => {
-      const before = enterFindings(sink);
-      try {
-        return fn();
-      } finally {
-        leaveFindings(before);
-      }
-    };
     return {
-      write: (text: string) => within(() => stream.write(text)),
-      idle: () => within(() => stream.idle()),
-      end: () => within(() => stream.end()),
+      write: (text: string) => collectFindings(sink, () => stream.write(text)),
+      idle: () => collectFindings(sink, () => stream.idle()),
+      end: () => collectFindings(sink, () => stream.end()),
     };
   }
 }

@@ -72,7 +72,7 @@ export function createGateOutput(parts: OutputParts): GateOutput {
       const rest = decoder.end();
       const last = rest.length > 0 ? masker.write(rest) : Promise.resolve('');
       const end = masker.end();
-      last.catch(() => undefined);
+      // Not awaited when the last write fails: handled here so it is not reported unhandled.
       end.catch(() => undefined);
       return emit(last.then(async (text) => text + (await end)));
     },

@@ -14,7 +14,7 @@ import { maskerEngines } from '../create-masker.js';
 import type { Masker } from '../types.js';
 import type { EngineState, MaskEngine } from './engine.js';
 import type { FindingSink } from './finding-sink.js';
-import { collectFindings } from './finding-sink.js';
+import { collectFindings, noteFinding } from './finding-sink.js';
 
 /** A streaming masker whose steps may run in a worker thread (see {@link createBulkTextStream}). */
 export interface BulkTextStream {
@@ -78,7 +78,9 @@ export function createBulkTextStream(masker: Masker, options: BulkTextStreamOpti
   const offloadAfter = options.offloadAfter ?? DEFAULT_OFFLOAD_AFTER;
   const sink = options.sink;
   const parts = maskerEngines(masker);
-  const local: Pick<MaskEngine, 'write' | 'idle' | 'end'> = parts?.engine() ?? masker.createTextStream();
+  // Only an engine of ours can move; another masker's stream stays in this thread.
+  const engine = parts?.engine();
+  const local: Pick<MaskEngine, 'write' | 'idle' | 'end'> = engine ?? masker.createTextStream();
   // In this thread: the step now, its labels to the sink; a throw becomes a rejection.
   let failed = false;
   const here = (step: () => string): Promise<string> => {
@@ -97,10 +99,10 @@ export function createBulkTextStream(masker: Masker, options: BulkTextStreamOpti
       const out = here(() => local.write(text));
       seen += text.length;
       // A failed engine stays here: its stream is over.
-      if (seen >= offloadAfter && parts !== undefined && !failed) {
+      if (seen >= offloadAfter && parts !== undefined && engine !== undefined && !failed) {
         // The engine's state after this step goes to the worker; every later step follows it
         // there, in order (the worker takes its messages in the order they were sent).
-        remote = move(parts, local as MaskEngine);
+        remote = move(parts, engine);
         if (remote !== undefined) dropWhenCollected.register(stream, remote.drop, stream);
       }
       return out;
@@ -130,7 +132,11 @@ export function createBulkTextStream(masker: Masker, options: BulkTextStreamOpti
         const reply = await worker.call(
           op === 'write' ? { op, stream: id, text: text ?? '' } : { op, stream: id },
         );
-        if (sink !== undefined) for (const label of reply.labels) hear(sink, label);
+        // Told as this thread tells them: noteFinding ignores a sink that throws.
+        if (sink !== undefined && reply.labels.length > 0)
+          collectFindings(sink, () => {
+            for (const label of reply.labels) noteFinding(label);
+          });
         return reply.text;
       },
       drop: { worker, stream: id },
@@ -141,15 +147,6 @@ export function createBulkTextStream(masker: Masker, options: BulkTextStreamOpti
 
 const noop = (): void => undefined;
 const utf8 = new TextDecoder();
-
-// As noteFinding does: counting is an observer, a sink that throws does not fail masking.
-function hear(sink: FindingSink, label: string): void {
-  try {
-    sink(label);
-  } catch {
-    // ignored
-  }
-}
 
 interface RemoteStream {
   step(op: 'write' | 'idle' | 'end', text?: string): Promise<string>;
