@@ -128,8 +128,7 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
     // Short values (table cells, JSON strings) are mostly clean: skip building an engine.
     if (set.defs.length === 0 || text.length === 0) return { text, findings };
     if (text.length <= QUICK_CHECK_LIMIT && !mayContainFinding(set, text)) return { text, findings };
-    const engine = new MaskEngine(set, renderSpan, findings);
-    const out = engine.write(text) + engine.end();
+    const out = new MaskEngine(set, renderSpan, findings).whole(text);
     return { text: out, findings };
   };
 

@@ -27,10 +27,14 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
       scans.push(i);
       seeds.push({ spec: d.seed, owner: i });
       // tried at each possible start, like a keyword detector's pattern at its keyword
-      anchored[i] = new RegExp(d.pattern.source, 'yd');
+      anchored[i] = new RegExp(d.pattern.source, d.secretGroups === undefined ? 'y' : 'yd');
       return;
     }
     const k: KeywordDefinition = d;
+    anchored[i] =
+      d.secretGroups === undefined && d.pattern.hasIndices
+        ? new RegExp(d.pattern.source, d.pattern.flags.replace('d', ''))
+        : d.pattern;
     for (const keyword of k.keywords) keywords.push({ keyword, ignoreCase: k.ignoreCase, owner: i });
     maxBack = Math.max(maxBack, k.back?.max ?? 0);
     maxMaskBack = Math.max(maxMaskBack, k.maskBack);

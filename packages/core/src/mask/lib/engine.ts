@@ -37,7 +37,11 @@ export interface DetectorSet {
   readonly seeds: SeedIndex;
   /** Both of the above in one pass over the text. */
   readonly candidates: CandidateIndex;
-  /** By detector index: the sticky pattern of each scan detector. */
+  /**
+   * By detector index: the sticky pattern each detector's matches are tried with (a scan
+   * detector's over the whole view, a keyword detector's over its window). Only a detector that
+   * names `secretGroups` asks for match indices (the `d` flag costs time and memory per match).
+   */
   readonly anchored: readonly (RegExp | undefined)[];
   /** Indexes (into `defs`) of the scan detectors. */
   readonly scans: readonly number[];
@@ -102,6 +106,10 @@ const onKeywordHit = (p: number, owners: readonly number[], length: number): voi
 const onSeedHit = (p: number, owners: readonly number[]): void => {
   scanning?.seedHit(p, owners);
 };
+// Keyword candidates already noted in the current findKeywords (start × 1024 + detector): one
+// set for every engine, as one scan runs at a time and calls nothing that masks.
+const seen = new Set<number>();
+
 function swapScanning(engine: MaskEngine | undefined): MaskEngine | undefined {
   const before = scanning;
   scanning = engine;
@@ -129,8 +137,6 @@ export interface EngineState {
 
 /** Streams text through a detector set. One engine per text or stream. */
 export class MaskEngine {
-  /** Keyword candidates already noted in the current findKeywords (start × 1024 + detector). */
-  private seen: Set<number> | undefined;
   private view = '';
   /** Absolute view offset of `view[0]`. */
   private base = 0;
@@ -201,6 +207,17 @@ export class MaskEngine {
     if (chunk.length === 0) return '';
     this.append(chunk, false);
     return this.process('normal');
+  }
+
+  /**
+   * Masks a whole text at once: the same output as `write(text) + end()` on a new engine,
+   * in one pass.
+   */
+  whole(text: string): string {
+    if (this.ended) throw new Error('write after end');
+    this.append(text, true);
+    this.ended = true;
+    return this.process('end');
   }
 
   /** Ends the input; returns the rest of the output. */
@@ -310,7 +327,7 @@ export class MaskEngine {
     const view = this.view;
     const end = base + view.length;
     const outer = swapScanning(this);
-    this.seen?.clear();
+    if (seen.size > 0) seen.clear();
     try {
       this.set.candidates.scan(view, from - base, to - base, end - base, partial, onKeywordHit, onSeedHit);
     } finally {
@@ -337,7 +354,6 @@ export class MaskEngine {
         s = h - n;
       }
       const key = s * 1024 + det;
-      const seen = (this.seen ??= new Set<number>());
       if (seen.has(key)) continue;
       seen.add(key);
       this.hits.push({ det, s, kwEnd: h + length, wEnd: s + d.maxLength + LOOKAHEAD });
@@ -357,18 +373,17 @@ export class MaskEngine {
   private runHit(hit: Hit, windowEnd: number): void {
     const d = this.set.defs[hit.det];
     if (d === undefined) return;
-    const anchored = this.set.anchored[hit.det];
-    if (anchored !== undefined) {
+    const re = this.set.anchored[hit.det] ?? d.pattern;
+    if (d.kind === 'scan') {
       // A scan pattern reads at most LOOKBEHIND before and maxLength + LOOKAHEAD after its start,
       // so the view itself is its window: no copy.
-      anchored.lastIndex = hit.s - this.base;
-      const m = anchored.exec(this.view);
+      re.lastIndex = hit.s - this.base;
+      const m = re.exec(this.view);
       if (m !== null) this.accept(d, hit.det, m, this.base);
       return;
     }
     const ws = Math.max(0, hit.s - LOOKBEHIND);
     const window = this.view.slice(ws - this.base, windowEnd - this.base);
-    const re = d.pattern;
     re.lastIndex = hit.s - ws;
     const m = re.exec(window);
     if (m !== null) this.accept(d, hit.det, m, ws);
@@ -481,7 +496,8 @@ export class MaskEngine {
       if (capped !== undefined) capped.start = b;
       i = j;
     }
-    c.splice(0, i);
+    if (i === c.length) c.length = 0;
+    else if (i > 0) c.splice(0, i);
     if (pos < limit) {
       let q = limit;
       // Never end a chunk between the halves of a surrogate pair.

@@ -21,7 +21,7 @@ export function renderMasked(
       return `[HASH:${label}:${mac.slice(0, 16)}]`;
     }
     case 'redact':
-      return `[REDACTED:${label}]`;
+      return redacted(label);
   }
 }
 
@@ -45,4 +45,16 @@ function keptSuffix(text: string): string {
   const code = text.charCodeAt(from);
   if (code >= 0xdc00 && code <= 0xdfff) from++;
   return text.slice(from);
+}
+
+// The redact form of each label, made once: labels are few (detector ids, `column`, `field`).
+const REDACTED = new Map<string, string>();
+
+function redacted(label: string): string {
+  let text = REDACTED.get(label);
+  if (text === undefined) {
+    text = `[REDACTED:${label}]`;
+    if (REDACTED.size < 1024) REDACTED.set(label, text);
+  }
+  return text;
 }
