@@ -3,6 +3,7 @@ import { createMasker } from '../mask/create-masker.js';
 import { createExampleRng, githubStyleToken } from '../mask/lib/example-rng.js';
 import { parsePolicy } from '../policy/load-policy.js';
 import { maskerFor } from './masker-for.js';
+import { countingPlan } from './lib/counting-plan.js';
 import { createMaskingPlan } from './masking-plan.js';
 
 const TOKEN = githubStyleToken(createExampleRng(3), 'ghp_');
@@ -123,6 +124,59 @@ describe('createMaskingPlan: result shapes', () => {
     expect(calls.planned).toBe(2);
     // Per result: the note masked once (then remembered), the ruled secret on every row.
     expect(calls.masked).toBe(3 * (1 + 2));
+  });
+
+  it('masks a row in place as row() masks a copy: arrays, repeated names, unnamed keys, __proto__', () => {
+    const { plan } = counting();
+    const columns = [
+      { name: 'id', text: false },
+      { name: 'note', source: 'public.users.note' },
+      { name: 'secret', source: 'public.users.secret' },
+      { name: 'note' },
+      { name: '__proto__' },
+    ];
+    const array = () => [7, `a ${TOKEN}`, 's', `b ${TOKEN}`, `c ${TOKEN}`, `extra ${TOKEN}`];
+    // An own `__proto__` key, as a driver that copies a template object makes one.
+    const object = () =>
+      JSON.parse(
+        `{"id":7,"note":"b ${TOKEN}","secret":"s","__proto__":"c ${TOKEN}","extra":"x ${TOKEN}"}`,
+      ) as Record<string, unknown>;
+    for (const make of [array, object]) {
+      const copying = plan.columns(columns);
+      const copy = copying.row(make());
+      const given = make();
+      const inPlace = plan.columns(columns);
+      expect(inPlace.rowInPlace(given)).toBe(given);
+      expect(given).toEqual(copy);
+      expect(Object.getPrototypeOf(given)).toBe(Array.isArray(given) ? Array.prototype : Object.prototype);
+      expect(JSON.stringify(given)).not.toContain(TOKEN);
+      expect(inPlace.masked).toBe(copying.masked);
+      expect(inPlace.masked).toBe(Array.isArray(given) ? 5 : 4);
+    }
+  });
+
+  it('stops remembering a column whose values do not repeat, and masks and counts every value alike', () => {
+    const { plan, calls } = counting();
+    const labels: string[] = [];
+    const columns = countingPlan(plan, (label) => labels.push(label)).columns(shape);
+    // Distinct values first (the memo gives up), then one value repeated.
+    const values = [
+      ...Array.from({ length: 200 }, (_, i) => `n${i} ${TOKEN}`),
+      ...Array.from({ length: 100 }, () => `same ${TOKEN}`),
+    ];
+    for (const note of values) {
+      expect(columns.rowInPlace({ id: 1, note, secret: 's' })).toEqual({
+        id: 1,
+        note: note.replace(TOKEN, '[REDACTED:github-token]'),
+        secret: '[REDACTED:column]',
+      });
+    }
+    expect(columns.masked).toBe(2 * values.length);
+    expect(labels.filter((l) => l === 'github-token')).toHaveLength(values.length);
+    expect(labels.filter((l) => l === 'column')).toHaveLength(values.length);
+    // Every note was masked on its own (the memo gave up before the repeats began; remembering
+    // would have masked the repeated one once), and every secret (ruled: never remembered).
+    expect(calls.masked).toBe(2 * values.length);
   });
 
   it('tells shapes apart whatever their names hold', () => {

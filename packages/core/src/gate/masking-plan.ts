@@ -6,6 +6,11 @@ import type { ColumnMasking, GateColumn, MaskingPlan } from './types.js';
 // Per column, values up to this length are remembered within one result, up to this many.
 const MEMO_VALUE_LENGTH = 256;
 const MEMO_ENTRIES = 2048;
+// A column whose values rarely repeat stops being remembered: after this many lookups, when
+// fewer than one in MEMO_MIN_HIT_RATIO of them found the value, its values are masked directly
+// (remembering a column of distinct values costs a map entry and a copy of its labels per value).
+const MEMO_TRIAL = 64;
+const MEMO_MIN_HIT_RATIO = 8;
 
 const keep = (value: unknown): unknown => value;
 const NONE: readonly string[] = [];
@@ -103,6 +108,10 @@ class ResultColumns implements ColumnMasking {
   #firstInput: (string | undefined)[] | undefined;
   #first: (Remembered | undefined)[] | undefined;
   #memo: (Map<string, Remembered> | undefined)[] | undefined;
+  // Per column: lookups and hits so far, while its values are remembered; a column whose values
+  // proved distinct is marked given up (lookups set to -1).
+  #lookups: number[] | undefined;
+  #hits: number[] | undefined;
 
   constructor(masker: Masker, shape: Shape) {
     this.columns = shape.columns;
@@ -135,16 +144,41 @@ class ResultColumns implements ColumnMasking {
     for (const key of Object.keys(input)) {
       const i = lastIndex.get(key);
       if (i !== undefined) {
-        out[key] = this.value(i, input[key]);
+        setOwn(out, key, this.value(i, input[key]));
         continue;
       }
       // A key the result shape does not name (none, from a driver): masked by content under its name.
       const before = input[key];
       const after = this.#masker.maskValue(before, { column: key });
       if (after !== before) this.#masked++;
-      out[key] = after;
+      setOwn(out, key, after);
     }
     return out as R;
+  }
+
+  rowInPlace<R>(row: R): R {
+    const { masks } = this.#shape;
+    if (Array.isArray(row)) {
+      for (let i = 0; i < row.length; i++) if (masks[i] !== keep) row[i] = this.value(i, row[i]);
+      return row;
+    }
+    if (typeof row !== 'object' || row === null) throw new TypeError('a row is an array or an object');
+    const values = row as Record<string, unknown>;
+    const { lastIndex } = this.#shape;
+    for (const key of Object.keys(values)) {
+      const i = lastIndex.get(key);
+      if (i !== undefined && masks[i] === keep) continue;
+      const before = values[key];
+      let after: unknown;
+      if (i !== undefined) after = this.value(i, before);
+      else {
+        // A key the result shape does not name: masked by content under its name.
+        after = this.#masker.maskValue(before, { column: key });
+        if (after !== before) this.#masked++;
+      }
+      if (after !== before) setOwn(values, key, after);
+    }
+    return row;
   }
 
   get masked(): number {
@@ -155,13 +189,25 @@ class ResultColumns implements ColumnMasking {
   #remembered(index: number, mask: (value: unknown) => unknown, input: unknown): unknown {
     if (typeof input !== 'string') return input === null || input === undefined ? input : mask(input);
     if (input.length > MEMO_VALUE_LENGTH) return mask(input);
+    const lookups = (this.#lookups ??= []);
+    const hits = (this.#hits ??= []);
+    const tried = lookups[index] ?? 0;
+    if (tried < 0) return mask(input);
     const firstInput = (this.#firstInput ??= []);
     const first = (this.#first ??= []);
     const hit = input === firstInput[index] ? first[index] : this.#memo?.[index]?.get(input);
+    lookups[index] = tried + 1;
     if (hit !== undefined) {
+      hits[index] = (hits[index] ?? 0) + 1;
       // A remembered value was masked once but is shown (and counted, by the finding sink) each time.
       for (const label of hit.labels) noteFinding(label);
       return hit.out;
+    }
+    if (tried + 1 >= MEMO_TRIAL && (hits[index] ?? 0) * MEMO_MIN_HIT_RATIO < tried + 1) {
+      lookups[index] = -1;
+      const memo = this.#memo;
+      if (memo !== undefined) memo[index] = undefined;
+      return mask(input);
     }
     heard.length = 0;
     const before = enterFindings(hear);
@@ -187,6 +233,13 @@ class ResultColumns implements ColumnMasking {
   }
 }
 Object.freeze(ResultColumns.prototype);
+
+/** Sets an own property; a column named `__proto__` too, never through the prototype setter. */
+function setOwn(row: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(row, key, { value, writable: true, enumerable: true, configurable: true });
+  else row[key] = value;
+}
 
 /** A masked value and the labels of what masking it found. */
 interface Remembered {

@@ -81,6 +81,14 @@ export interface ColumnMasking {
    * its last column, as `pg` keeps the last value). Returns a new row; never changes `row`.
    */
   row<R>(row: R): R;
+  /**
+   * Masks a row the caller owns, in place, and returns it: for a row a driver has just built
+   * from this shape (an array in column order, or an object whose own keys are exactly the
+   * columns' names), where a copy would only add garbage. Values it cannot mask are replaced
+   * as {@link ColumnMasking.row} would replace them. An object key no column names is masked by
+   * content, as `row` masks it.
+   */
+  rowInPlace<R>(row: R): R;
   /** How many values this result's masking has replaced so far. */
   readonly masked: number;
 }

@@ -99,6 +99,15 @@ class CountingColumns implements ColumnMasking {
     }
   }
 
+  rowInPlace<R>(row: R): R {
+    const before = enterFindings(this.#sink);
+    try {
+      return this.#shape.rowInPlace(row);
+    } finally {
+      leaveFindings(before);
+    }
+  }
+
   get masked(): number {
     return this.#shape.masked;
   }
