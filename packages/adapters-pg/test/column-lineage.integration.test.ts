@@ -195,6 +195,35 @@ describe('column rules hold against SQL', () => {
     ).toEqual([{ id: 1, owner: 'carol' }]);
   });
 
+  it('a result masked as its rows arrive (columns known) equals one masked after them (columns looked up)', async () => {
+    // A new pool knows no table's columns: its first read of a table is masked after the rows
+    // are in, once the catalog has been asked; the same read again is masked row by row.
+    const types = { getTypeParser: () => (value: string) => `parsed:${value}` };
+    for (const call of [
+      { text: "SELECT id, owner, secret, secret || '' AS s FROM api_keys" },
+      { text: 'SELECT *, (SELECT token FROM private.tokens LIMIT 1) AS t FROM api_keys' },
+      { text: 'SELECT id, secret, owner FROM api_keys', rowMode: 'array' as const },
+      { text: 'SELECT secret, owner FROM api_keys', types },
+      { text: "SELECT 1 AS one; SELECT owner, secret FROM api_keys; SELECT secret || '' FROM api_keys" },
+    ]) {
+      const fresh = createGatedPool({
+        config: { connectionString: db.url, max: 1 },
+        portcullis: await createPortcullis({ policy: parsePolicy(POLICY) }),
+        target: 'db',
+      });
+      try {
+        const cold = await fresh.as(agent).query(call);
+        const warm = await fresh.as(agent).query(call);
+        expect(warm).toEqual(cold);
+        expect(JSON.stringify(warm)).toContain('[REDACTED:column]');
+        expect(leaks(warm)).toBe(false);
+        if (call.types !== undefined) expect(JSON.stringify(warm)).toContain('parsed:[REDACTED:column]');
+      } finally {
+        await fresh.end();
+      }
+    }
+  });
+
   it('a cursor over a derived column is denied', async () => {
     const session = gated.as(agent);
     const cursor = session.query(new Cursor("SELECT secret || '' FROM api_keys"));

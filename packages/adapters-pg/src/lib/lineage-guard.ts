@@ -19,7 +19,6 @@ import {
   type SqlLineage,
 } from '@portcullis/core';
 import { relationKey, type RelationFact } from './relation-catalog.js';
-import type { RawResult } from './shape-result.js';
 
 /** What a redacted derived column holds (the column rule's redact form). */
 export const DERIVED_REDACTED = '[REDACTED:column]';
@@ -236,45 +235,37 @@ export function readsProtected(lineage: SqlLineage): string | undefined {
 }
 
 /**
- * Applies the lineage to raw results before they are shaped: a bare protected column gets its
- * source (so its rule applies even where the server reports none, as after a subquery), a
- * derived one is redacted in place. Where positions are unknown (`*` over a table), every
- * computed column (no table) of a statement with a derived output is redacted.
+ * A result's column sources after its statement's lineage, and the columns to redact: a bare
+ * protected column gets its source (so its rule applies even where the server reports none, as
+ * after a subquery); a derived one is redacted. Where positions are unknown (`*` over a table),
+ * every computed column (no table) of a statement with a derived output is redacted.
+ *
+ * @example
+ * ```ts
+ * const { sources, redact } = lineageOfResult(lineage.statements[0], result.fields, catalogSources);
+ * ```
  */
-export function applyLineage(
-  lineage: SqlLineage,
-  results: readonly RawResult[],
-  sources: (readonly (string | undefined)[])[],
-): void {
-  results.forEach((result, i) => {
-    const statement = lineage.statements[i];
-    if (statement === undefined) return;
-    const own = [...(sources[i] ?? [])];
-    const redact = new Set<number>();
-    result.fields.forEach((field, j) => {
-      const output = statement.outputs?.[j];
-      if (output === undefined) {
-        if (statement.outputs === undefined && statement.derived !== undefined && field.tableID === 0)
-          redact.add(j);
-      } else if (output.kind === 'derived') {
-        redact.add(j);
-      } else if (output.kind === 'bare' && own[j] === undefined) {
-        // A bare column's label is its source, as resolved (see protectionOf).
-        own[j] = output.label;
-      }
-    });
-    sources[i] = own;
-    if (redact.size === 0) return;
-    const names = new Set([...redact].map((j) => result.fields[j]?.name));
-    for (const row of result.rows) {
-      if (Array.isArray(row)) {
-        for (const j of redact) row[j] = DERIVED_REDACTED;
-      } else if (typeof row === 'object' && row !== null) {
-        const r = row as Record<string, unknown>;
-        for (const name of names) if (name !== undefined) r[name] = DERIVED_REDACTED;
-      }
+export function lineageOfResult(
+  statement: SqlLineage['statements'][number] | undefined,
+  fields: readonly { readonly tableID: number }[],
+  known: readonly (string | undefined)[],
+): { readonly sources: readonly (string | undefined)[]; readonly redact: readonly number[] } {
+  if (statement === undefined) return { sources: known, redact: [] };
+  const own = [...known];
+  const redact: number[] = [];
+  fields.forEach((field, j) => {
+    const output = statement.outputs?.[j];
+    if (output === undefined) {
+      if (statement.outputs === undefined && statement.derived !== undefined && field.tableID === 0)
+        redact.push(j);
+    } else if (output.kind === 'derived') {
+      redact.push(j);
+    } else if (output.kind === 'bare' && own[j] === undefined) {
+      // A bare column's label is its source, as resolved (see protectionOf).
+      own[j] = output.label;
     }
   });
+  return { sources: own, redact };
 }
 
 /**

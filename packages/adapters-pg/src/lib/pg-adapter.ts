@@ -21,10 +21,10 @@ import { openCursor, type CursorHandle, type CursorOutcome } from './gated-curso
 import type { PgConnection } from './pg-connection.js';
 import type { PoolContext, SqlEffects } from './pool-context.js';
 import {
-  applyLineage,
   assertLineage,
   cursorRefusal,
   lineageFor,
+  lineageOfResult,
   lineageRefusal,
   readsProtected,
   withheldError,
@@ -34,7 +34,7 @@ import { forgetChangedNames, verifyPrepared } from './prepared-names.js';
 import { runInternal } from './run-internal.js';
 import { createStateGuard } from './state-guard.js';
 import { pgSafeError } from './safe-error.js';
-import { RAW_TEXT, shapeResult, type RawResult } from './shape-result.js';
+import { RAW_TEXT, ResultRows, shapeResult, type RawResult } from './shape-result.js';
 import {
   bypassOf,
   issueTickets,
@@ -62,7 +62,8 @@ export type PgRaw =
       readonly call: QueryCall;
       readonly results: readonly RawResult[];
       readonly multi: boolean;
-      readonly sources: readonly (readonly (string | undefined)[])[];
+      /** Per result: how its rows are made what the caller sees, and whether they already were. */
+      readonly shapers: readonly { readonly rows: ResultRows; readonly shaped: boolean }[];
     }
   | { readonly kind: 'cursor'; readonly outcome: CursorOutcome };
 
@@ -311,8 +312,9 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
     const before = now === false ? await statusBefore(client) : (now ?? '?');
     client.on('notice', onNotice);
     issueTickets(client, tickets);
+    const arrival = new Arrival(run, conn.ctx.catalog, lineage, call.types);
     try {
-      raw = await sendCapped(client, config, run);
+      raw = await sendCapped(client, config, run, arrival);
       // The server can report, within the same reply, a change the gate closes the connection
       // for (a client_encoding other than UTF8): the request did run, but its success would
       // hide that the connection is gone, so the caller gets the reason instead.
@@ -352,17 +354,71 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
     conn.afterStatement(run.effects, run.authorization.actions, true, text);
     forgetChangedNames(conn.named, client, run.effects);
     const results = Array.isArray(raw) ? raw : [raw];
-    const sources: (readonly (string | undefined)[])[] = [];
+    const shapers: { rows: ResultRows; shaped: boolean }[] = [];
     const { catalog } = conn.ctx;
-    for (const result of results) {
-      sources.push(
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i] as RawResult;
+      const arrived = arrival.shaped(result, i);
+      if (arrived !== undefined) {
+        shapers.push({ rows: arrived, shaped: true });
+        continue;
+      }
+      // Sources the catalog did not know when the rows arrived: looked up now, the rows shaped after.
+      const known =
         catalog.known(result.fields) ??
-          (await catalog.sources(result.fields, (sql) => runInternal(client, sql))),
-      );
+        (await catalog.sources(result.fields, (sql) => runInternal(client, sql)));
+      shapers.push({ rows: arrival.rowsFor(result, i, known), shaped: false });
     }
-    applyLineage(lineage, results, sources);
-    return { kind: 'query', call, results, multi: Array.isArray(raw), sources };
+    return { kind: 'query', call, results, multi: Array.isArray(raw), shapers };
   });
+}
+
+/**
+ * Shapes a query's rows as they arrive (redacted, masked, parsed), so a large result is never
+ * held twice, raw and shaped: a result whose every column's source the catalog already knows
+ * when its RowDescription comes. Any other result's rows are kept raw and shaped after the
+ * query, once its sources are looked up.
+ */
+class Arrival {
+  readonly #run: GateRun<SqlEffects>;
+  readonly #catalog: PoolContext['catalog'];
+  readonly #lineage: SqlLineage;
+  readonly #types: QueryCall['types'];
+  // Per result index: the result shaped as it arrived, and its rows' shaper.
+  readonly #arrived: ({ readonly result: RawResult; readonly rows: ResultRows } | undefined)[] = [];
+
+  constructor(
+    run: GateRun<SqlEffects>,
+    catalog: PoolContext['catalog'],
+    lineage: SqlLineage,
+    types: QueryCall['types'],
+  ) {
+    this.#run = run;
+    this.#catalog = catalog;
+    this.#lineage = lineage;
+    this.#types = types;
+  }
+
+  /** At result `index`'s RowDescription: its rows' shaper, or `undefined` to keep them raw. */
+  begin(result: RawResult, index: number): ResultRows | undefined {
+    const known = this.#catalog.known(result.fields);
+    if (known === undefined) return undefined;
+    const rows = this.rowsFor(result, index, known);
+    this.#arrived[index] = { result, rows };
+    return rows;
+  }
+
+  /** The shaper of result `index` if its rows were shaped as they arrived. */
+  shaped(result: RawResult, index: number): ResultRows | undefined {
+    const arrived = this.#arrived[index];
+    return arrived !== undefined && arrived.result === result ? arrived.rows : undefined;
+  }
+
+  /** Result `index`'s rows' shaper under the statement's lineage, given its catalog sources. */
+  rowsFor(result: RawResult, index: number, known: readonly (string | undefined)[]): ResultRows {
+    const { sources, redact } = lineageOfResult(this.#lineage.statements[index], result.fields, known);
+    return new ResultRows(this.#run.masking, result.fields, sources, redact, this.#types);
+  }
 }
 
 /** What a query hands pg: pg's `QueryConfig` with the options its types leave out. */
@@ -379,28 +435,66 @@ interface DataRow {
   readonly fields: readonly (string | null)[];
 }
 
-// pg's own handling of a row (kept once: every capped query calls it after counting).
-const keepRow = (
-  pg.Query.prototype as unknown as { handleDataRow: (this: unknown, message: DataRow) => void }
-).handleDataRow;
+/** pg's Result while a query fills it. */
+interface FillingResult extends RawResult {
+  parseRow(fields: readonly (string | null)[]): unknown;
+  addRow(row: unknown): void;
+}
 
-/** A pg query whose rows are counted against its run's caps before pg keeps them. */
+// pg's own handling of a row and of a RowDescription (kept once).
+const { handleDataRow: keepRow, handleRowDescription: describe } = pg.Query.prototype as unknown as {
+  handleDataRow: (this: unknown, message: DataRow) => void;
+  handleRowDescription: (this: unknown, message: unknown) => void;
+};
+
+/**
+ * A pg query whose rows are counted against its run's caps before pg keeps them, and shaped as
+ * they arrive where the {@link Arrival} can (pg keeps the shaped row, never the raw one).
+ */
 class CappedQuery extends pg.Query {
   declare gateRun: GateRun<SqlEffects>;
+  declare arrival: Arrival | undefined;
+  declare shaper: ResultRows | undefined;
   declare _canceledDueToError: unknown;
+  declare _result: FillingResult;
+  declare _results: FillingResult | FillingResult[];
+
+  handleRowDescription(message: unknown): void {
+    describe.call(this, message);
+    this.shaper = undefined;
+    if (this.arrival === undefined || this._canceledDueToError) return;
+    const index = Array.isArray(this._results) ? this._results.length - 1 : 0;
+    try {
+      this.shaper = this.arrival.begin(this._result, index);
+    } catch (err) {
+      this._canceledDueToError = err;
+    }
+  }
 
   handleDataRow(message: DataRow): void {
-    if (this._canceledDueToError === false || this._canceledDueToError === undefined) {
-      let bytes = 0;
-      for (const field of message.fields) if (field !== null) bytes += field.length;
-      try {
-        this.gateRun.count(1, bytes);
-      } catch (cap) {
-        this._canceledDueToError = cap;
-        return;
-      }
+    if (this._canceledDueToError) return;
+    let bytes = 0;
+    for (const field of message.fields) if (field !== null) bytes += field.length;
+    try {
+      this.gateRun.count(1, bytes);
+    } catch (cap) {
+      this._canceledDueToError = cap;
+      return;
     }
-    keepRow.call(this, message);
+    const shaper = this.shaper;
+    if (shaper === undefined) {
+      keepRow.call(this, message);
+      return;
+    }
+    let row: unknown;
+    try {
+      row = shaper.row(this._result.parseRow(message.fields));
+    } catch (err) {
+      // Fail closed: a row that cannot be masked fails the query; nothing of it is kept.
+      this._canceledDueToError = err;
+      return;
+    }
+    this._result.addRow(row);
   }
 }
 
@@ -413,6 +507,7 @@ function sendCapped(
   client: PoolClient,
   config: PgQueryConfig,
   run: GateRun<SqlEffects>,
+  arrival: Arrival | undefined,
 ): Promise<RawResult | RawResult[]> {
   return new Promise((resolve, reject) => {
     const done = (err: Error | null | undefined, result: unknown): void => {
@@ -427,6 +522,7 @@ function sendCapped(
       ? new CappedQuery(config.text, config.values, done)
       : new CappedQuery(config as QueryConfig, undefined, done);
     query.gateRun = run;
+    query.arrival = arrival;
     client.query(query as never);
   });
 }
@@ -501,7 +597,9 @@ function shape(
   }
   if (!raw.multi && raw.results.length === 1) {
     // One statement's result (the usual case): no lists to build.
-    const out = shapeResult(raw.results[0] as RawResult, raw.sources[0] ?? [], run.masking, raw.call.types);
+    const shaper = raw.shapers[0];
+    if (shaper === undefined) throw new Error('a result without its shaper');
+    const out = shapeResult(raw.results[0] as RawResult, shaper.rows, shaper.shaped);
     const { rows, rowCount } = out.result;
     const sample = rows.length > resultRows ? rows.slice(0, resultRows) : rows.slice();
     return {
@@ -518,7 +616,9 @@ function shape(
   const shaped: GatedQueryResult[] = [];
   let masked = 0;
   raw.results.forEach((result, i) => {
-    const out = shapeResult(result, raw.sources[i] ?? [], run.masking, raw.call.types);
+    const shaper = raw.shapers[i];
+    if (shaper === undefined) throw new Error('a result without its shaper');
+    const out = shapeResult(result, shaper.rows, shaper.shaped);
     shaped.push(out.result);
     masked += out.masked;
   });

@@ -1,5 +1,6 @@
 import type { ColumnMasking, GateColumn, MaskingPlan } from '@portcullis/core';
 import type { TypeParsers } from '../internal-types.js';
+import { DERIVED_REDACTED } from './lineage-guard.js';
 import type { GatedField, GatedQueryResult } from '../types.js';
 
 /** A field of pg's RowDescription, as pg's `Result` keeps it: a gated field before its source is known. */
@@ -53,29 +54,83 @@ export function maskingFor(
 }
 
 /**
- * pg's result as a plain object with every row masked (in place: the raw row is dropped as its
- * masked copy is made, so a result is never held twice). With caller type parsers, the query ran
- * with {@link RAW_TEXT}: values are masked as text first, then parsed, so a caller's parser
- * never sees an unmasked value.
+ * One result's rows made what the caller sees, one at a time: columns computed from a protected
+ * column redacted, every value masked by its column's plan, then the caller's type parsers
+ * applied (with caller parsers the query ran with {@link RAW_TEXT}, so a parser never sees an
+ * unmasked value). Used as rows arrive when the result's sources are known by then, else over
+ * the whole result after it.
  *
  * @example
  * ```ts
- * const { result, masked } = shapeResult(raw, sources, run.masking, undefined);
+ * const rows = new ResultRows(run.masking, result.fields, sources, [], undefined);
+ * const row = rows.row({ email: 'a@example.com' });
+ * ```
+ */
+export class ResultRows {
+  readonly fields: readonly RawField[];
+  readonly sources: readonly (string | undefined)[];
+  readonly #columns: ColumnMasking;
+  readonly #redact: readonly number[];
+  readonly #parse: readonly Parser[] | undefined;
+
+  constructor(
+    plan: MaskingPlan,
+    fields: readonly RawField[],
+    sources: readonly (string | undefined)[],
+    redact: readonly number[],
+    callerTypes: TypeParsers | undefined,
+  ) {
+    this.fields = fields;
+    this.sources = sources;
+    this.#columns = maskingFor(plan, fields, sources);
+    this.#redact = redact;
+    this.#parse = callerTypes === undefined ? undefined : parsersFor(fields, callerTypes);
+  }
+
+  /** The row as the caller sees it: pg's row (its own, fresh), redacted and masked in place. */
+  row(row: unknown): unknown {
+    if (this.#redact.length > 0) redactRow(row, this.fields, this.#redact);
+    const masked = this.#columns.rowInPlace(row);
+    return this.#parse === undefined ? masked : parseRow(masked, this.fields, this.#parse);
+  }
+
+  /** How many values masking changed so far. */
+  get masked(): number {
+    return this.#columns.masked;
+  }
+}
+
+/** Redacts the given columns of a row in place: an array row by index, an object row by name. */
+function redactRow(row: unknown, fields: readonly RawField[], redact: readonly number[]): void {
+  if (Array.isArray(row)) {
+    for (const j of redact) row[j] = DERIVED_REDACTED;
+  } else if (typeof row === 'object' && row !== null) {
+    const r = row as Record<string, unknown>;
+    for (const j of redact) {
+      const name = fields[j]?.name;
+      if (name !== undefined) r[name] = DERIVED_REDACTED;
+    }
+  }
+}
+
+/**
+ * pg's result as a plain object whose rows are what the caller sees. With `shaped`, its rows
+ * were made so as they arrived; otherwise each is made now, in place (the raw row is dropped as
+ * its copy is made, so a result is never held twice).
+ *
+ * @example
+ * ```ts
+ * const { result, masked } = shapeResult(raw, new ResultRows(run.masking, raw.fields, sources, [], undefined), false);
  * ```
  */
 export function shapeResult(
   raw: RawResult,
-  sources: readonly (string | undefined)[],
-  plan: MaskingPlan,
-  callerTypes: TypeParsers | undefined,
+  shaper: ResultRows,
+  shaped: boolean,
 ): { readonly result: GatedQueryResult; readonly masked: number } {
-  const columns = maskingFor(plan, raw.fields, sources);
-  const parse = callerTypes === undefined ? undefined : parsersFor(raw.fields, callerTypes);
   const rows = raw.rows;
-  for (let i = 0; i < rows.length; i++) {
-    const masked = columns.row(rows[i]);
-    rows[i] = parse === undefined ? masked : parseRow(masked, raw.fields, parse);
-  }
+  if (!shaped) for (let i = 0; i < rows.length; i++) rows[i] = shaper.row(rows[i]);
+  const { sources } = shaper;
   const fields = new Array<GatedField>(raw.fields.length);
   for (let i = 0; i < fields.length; i++) fields[i] = plainField(raw.fields[i] as RawField, sources[i]);
   return {
@@ -86,7 +141,7 @@ export function shapeResult(
       rows: rows as never[],
       fields,
     },
-    masked: columns.masked,
+    masked: shaper.masked,
   };
 }
 
