@@ -122,14 +122,23 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
     return renderMasked(s, label, text, hashKey);
   };
 
+  let spare: MaskEngine | undefined;
   const maskText = (text: string): MaskResult => {
     if (typeof text !== 'string') throw new TypeError('maskText needs a string');
     const findings: MaskFinding[] = [];
-    // Short values (table cells, JSON strings) are mostly clean: skip building an engine.
+    // Short values (table cells, JSON strings) are mostly clean: their check is cheaper than
+    // the engine's pass.
     if (set.defs.length === 0 || text.length === 0) return { text, findings };
     if (text.length <= QUICK_CHECK_LIMIT && !mayContainFinding(set, text)) return { text, findings };
-    const out = new MaskEngine(set, renderSpan, findings).whole(text);
-    return { text: out, findings };
+    // One engine masks short values one after another; a text masked while it is busy (from
+    // a finding sink) gets its own.
+    const engine = spare ?? new MaskEngine(set, renderSpan);
+    spare = undefined;
+    try {
+      return { text: engine.whole(text, findings), findings };
+    } finally {
+      spare = engine;
+    }
   };
 
   const columnMemo = new Map<string, Rule | null>();

@@ -106,9 +106,11 @@ const onKeywordHit = (p: number, owners: readonly number[], length: number): voi
 const onSeedHit = (p: number, owners: readonly number[]): void => {
   scanning?.seedHit(p, owners);
 };
-// Keyword candidates already noted in the current findKeywords (start × 1024 + detector): one
-// set for every engine, as one scan runs at a time and calls nothing that masks.
-const seen = new Set<number>();
+// Keyword candidates already noted (start × 1024 + detector → the scan that noted it): one map
+// for every engine, as one scan runs at a time and calls nothing that masks. An entry counts
+// only for the scan whose number it holds.
+const seenIn = new Map<number, number>();
+let scanNumber = 0;
 
 function swapScanning(engine: MaskEngine | undefined): MaskEngine | undefined {
   const before = scanning;
@@ -157,7 +159,7 @@ export class MaskEngine {
   constructor(
     private readonly set: DetectorSet,
     private readonly render: RenderSpan,
-    private readonly findings?: MaskFinding[],
+    private findings?: MaskFinding[],
   ) {}
 
   /**
@@ -210,14 +212,32 @@ export class MaskEngine {
   }
 
   /**
-   * Masks a whole text at once: the same output as `write(text) + end()` on a new engine,
-   * in one pass.
+   * Masks a whole text at once, noting what it replaced in `findings`: the same output as
+   * `write(text) + end()` on a new engine, in one pass. The engine is then as new again, its
+   * arrays kept for the next text (short values are masked by one engine, one after another).
    */
-  whole(text: string): string {
-    if (this.ended) throw new Error('write after end');
-    this.append(text, true);
-    this.ended = true;
-    return this.process('end');
+  whole(text: string, findings?: MaskFinding[]): string {
+    if (this.ended || this.pending > 0 || this.emitted > 0) throw new Error('whole() on a used engine');
+    this.findings = findings;
+    try {
+      this.append(text, true);
+      this.ended = true;
+      return this.process('end');
+    } finally {
+      this.view = '';
+      this.base = 0;
+      this.ended = false;
+      this.kwPos = 0;
+      // (Emptied only when used: setting an array's length is a call into the runtime.)
+      if (this.hits.length !== 0) this.hits.length = 0;
+      if (this.cands.length !== 0) this.cands.length = 0;
+      this.emitted = 0;
+      if (this.gaps.length !== 0) this.gaps.length = 0;
+      this.gapHead = 0;
+      this.rawPending = '';
+      this.rawOut = 0;
+      this.findings = undefined;
+    }
   }
 
   /** Ends the input; returns the rest of the output. */
@@ -296,8 +316,11 @@ export class MaskEngine {
       : mode === 'idle'
         ? this.futureBound(end)
         : this.kwPos - this.set.maxMaskBack;
-    const kept: Hit[] = [];
-    for (const hit of this.hits) {
+    // The hits still undecided are kept in place, in order.
+    const hits = this.hits;
+    let kept = 0;
+    for (let i = 0; i < hits.length; i++) {
+      const hit = hits[i] as Hit;
       if (final || hit.wEnd <= end) {
         this.runHit(hit, Math.min(end, hit.wEnd));
         continue;
@@ -312,14 +335,14 @@ export class MaskEngine {
       } else {
         frontier = Math.min(frontier, hit.s);
       }
-      kept.push(hit);
+      hits[kept++] = hit;
     }
-    this.hits = kept;
+    if (kept !== hits.length) hits.length = kept;
 
     this.emit(frontier, final, out);
     if (final) this.emitText(this.emitted, end, out);
     this.compact();
-    return out.join('');
+    return out.length === 1 ? (out[0] as string) : out.join('');
   }
 
   private findKeywords(from: number, to: number, partial: boolean): void {
@@ -327,7 +350,9 @@ export class MaskEngine {
     const view = this.view;
     const end = base + view.length;
     const outer = swapScanning(this);
-    if (seen.size > 0) seen.clear();
+    // A new scan: what earlier scans noted no longer counts (no Set to empty per value).
+    scanNumber++;
+    if (seenIn.size > 4096) seenIn.clear();
     try {
       this.set.candidates.scan(view, from - base, to - base, end - base, partial, onKeywordHit, onSeedHit);
     } finally {
@@ -354,8 +379,8 @@ export class MaskEngine {
         s = h - n;
       }
       const key = s * 1024 + det;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (seenIn.get(key) === scanNumber) continue;
+      seenIn.set(key, scanNumber);
       this.hits.push({ det, s, kwEnd: h + length, wEnd: s + d.maxLength + LOOKAHEAD });
     }
   }
@@ -496,8 +521,9 @@ export class MaskEngine {
       if (capped !== undefined) capped.start = b;
       i = j;
     }
-    if (i === c.length) c.length = 0;
-    else if (i > 0) c.splice(0, i);
+    if (i === c.length) {
+      if (i > 0) c.length = 0;
+    } else if (i > 0) c.splice(0, i);
     if (pos < limit) {
       let q = limit;
       // Never end a chunk between the halves of a surrogate pair.
