@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMasker } from './create-masker.js';
+import { collectFindings } from './lib/finding-sink.js';
 import { createExampleRng, githubStyleToken, withLuhnDigit } from './lib/example-rng.js';
 import { resolveDetectorSelection } from './resolve-detector-selection.js';
 import { listDetectors } from './list-detectors.js';
@@ -12,6 +13,40 @@ const KEY = new Uint8Array(32).fill(7);
 const hmac16 = (text: string): string => createHmac('sha256', KEY).update(text).digest('hex').slice(0, 16);
 
 describe('createMasker', () => {
+  it('masks value after value as a fresh masker masks each (one engine is reused between them)', () => {
+    const texts = [
+      `a ${TOKEN} b`,
+      `\x1b[31m${TOKEN}\x1b[0m tail`,
+      `card ${CARD} and mail someone@example.com`,
+      'nothing here',
+      TOKEN,
+      `partial \x1b[3`,
+      `user=u1@example.com ${TOKEN.slice(0, 10)}`,
+      `x ${TOKEN} y ${TOKEN}`,
+    ];
+    const reused = createMasker();
+    for (let round = 0; round < 3; round++) {
+      for (const text of texts) expect(reused.maskText(text)).toEqual(createMasker().maskText(text));
+    }
+  });
+
+  it('masks a text from a finding sink while another is being masked (the busy engine is not reused)', () => {
+    const m = createMasker();
+    const inner: string[] = [];
+    let inside = false;
+    const outer = collectFindings(
+      () => {
+        if (inside) return;
+        inside = true;
+        inner.push(m.maskText(`in ${TOKEN} ${inner.length}`).text);
+        inside = false;
+      },
+      () => m.maskText(`out ${TOKEN} and ${CARD}`).text,
+    );
+    expect(outer).toBe('out [REDACTED:github-token] and [REDACTED:credit-card]');
+    expect(inner).toEqual(['in [REDACTED:github-token] 0', 'in [REDACTED:github-token] 1']);
+  });
+
   it('masks every built-in detector by default, in the redact style', () => {
     const m = createMasker();
     expect(m.detectors.length).toBeGreaterThanOrEqual(40);
