@@ -115,8 +115,8 @@ function redactRow(row: unknown, fields: readonly RawField[], redact: readonly n
 
 /**
  * pg's result as a plain object whose rows are what the caller sees. With `shaped`, its rows
- * were made so as they arrived; otherwise each is made now, in place (the raw row is dropped as
- * its copy is made, so a result is never held twice).
+ * were made so as they arrived; otherwise each is made now, in place (so a result is never held
+ * twice).
  *
  * @example
  * ```ts

@@ -104,14 +104,8 @@ class ResultColumns implements ColumnMasking {
   readonly #masker: Masker;
   readonly #shape: Shape;
   #masked = 0;
-  // Per column: its first remembered value, and a map of the later ones (made when needed).
-  #firstInput: (string | undefined)[] | undefined;
-  #first: (Remembered | undefined)[] | undefined;
-  #memo: (Map<string, Remembered> | undefined)[] | undefined;
-  // Per column: lookups and hits so far, while its values are remembered; a column whose values
-  // proved distinct is marked given up (lookups set to -1).
-  #lookups: number[] | undefined;
-  #hits: number[] | undefined;
+  // Per remembered column, made at its first value.
+  #memos: (ColumnMemo | undefined)[] | undefined;
 
   constructor(masker: Masker, shape: Shape) {
     this.columns = shape.columns;
@@ -141,18 +135,7 @@ class ResultColumns implements ColumnMasking {
     const input = row as Readonly<Record<string, unknown>>;
     const { lastIndex } = this.#shape;
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(input)) {
-      const i = lastIndex.get(key);
-      if (i !== undefined) {
-        setOwn(out, key, this.value(i, input[key]));
-        continue;
-      }
-      // A key the result shape does not name (none, from a driver): masked by content under its name.
-      const before = input[key];
-      const after = this.#masker.maskValue(before, { column: key });
-      if (after !== before) this.#masked++;
-      setOwn(out, key, after);
-    }
+    for (const key of Object.keys(input)) setOwn(out, key, this.#cell(lastIndex.get(key), key, input[key]));
     return out as R;
   }
 
@@ -169,13 +152,7 @@ class ResultColumns implements ColumnMasking {
       const i = lastIndex.get(key);
       if (i !== undefined && masks[i] === keep) continue;
       const before = values[key];
-      let after: unknown;
-      if (i !== undefined) after = this.value(i, before);
-      else {
-        // A key the result shape does not name: masked by content under its name.
-        after = this.#masker.maskValue(before, { column: key });
-        if (after !== before) this.#masked++;
-      }
+      const after = this.#cell(i, key, before);
       if (after !== before) setOwn(values, key, after);
     }
     return row;
@@ -185,30 +162,48 @@ class ResultColumns implements ColumnMasking {
     return this.#masked;
   }
 
+  /** An object row's value under `key`: by its column `index`, or by content under its name. */
+  #cell(index: number | undefined, key: string, input: unknown): unknown {
+    if (index !== undefined) return this.value(index, input);
+    // A key the result shape does not name (none, from a driver).
+    const out = this.#masker.maskValue(input, { column: key });
+    if (out !== input) this.#masked++;
+    return out;
+  }
+
   /** A text column's masking that masks a repeated short value once. */
   #remembered(index: number, mask: (value: unknown) => unknown, input: unknown): unknown {
     if (typeof input !== 'string') return input === null || input === undefined ? input : mask(input);
     if (input.length > MEMO_VALUE_LENGTH) return mask(input);
-    const lookups = (this.#lookups ??= []);
-    const hits = (this.#hits ??= []);
-    const tried = lookups[index] ?? 0;
-    if (tried < 0) return mask(input);
-    const firstInput = (this.#firstInput ??= []);
-    const first = (this.#first ??= []);
-    const hit = input === firstInput[index] ? first[index] : this.#memo?.[index]?.get(input);
-    lookups[index] = tried + 1;
+    const memos = (this.#memos ??= []);
+    const memo = memos[index];
+    if (memo === undefined) {
+      const out = this.#maskAndHear(mask, input);
+      memos[index] = { firstInput: input, first: out, later: undefined, lookups: 1, hits: 0, gaveUp: false };
+      return out.out;
+    }
+    if (memo.gaveUp) return mask(input);
+    memo.lookups++;
+    const hit = input === memo.firstInput ? memo.first : memo.later?.get(input);
     if (hit !== undefined) {
-      hits[index] = (hits[index] ?? 0) + 1;
+      memo.hits++;
       // A remembered value was masked once but is shown (and counted, by the finding sink) each time.
       for (const label of hit.labels) noteFinding(label);
       return hit.out;
     }
-    if (tried + 1 >= MEMO_TRIAL && (hits[index] ?? 0) * MEMO_MIN_HIT_RATIO < tried + 1) {
-      lookups[index] = -1;
-      const memo = this.#memo;
-      if (memo !== undefined) memo[index] = undefined;
+    if (memo.lookups >= MEMO_TRIAL && memo.hits * MEMO_MIN_HIT_RATIO < memo.lookups) {
+      memo.gaveUp = true;
+      memo.later = undefined;
       return mask(input);
     }
+    const remembered = this.#maskAndHear(mask, input);
+    memo.later ??= new Map<string, Remembered>();
+    if (memo.later.size < MEMO_ENTRIES) memo.later.set(input, remembered);
+    return remembered.out;
+  }
+
+  /** Masks a value to be remembered: its output and the labels of what masking it found. */
+  #maskAndHear(mask: (value: unknown) => unknown, input: string): Remembered {
     heard.length = 0;
     const before = enterFindings(hear);
     let out: unknown;
@@ -220,16 +215,7 @@ class ResultColumns implements ColumnMasking {
     const labels = heard.length === 0 ? NONE : [...heard];
     heard.length = 0;
     for (const label of labels) noteFinding(label);
-    const remembered: Remembered = { out, labels };
-    if (first[index] === undefined) {
-      firstInput[index] = input;
-      first[index] = remembered;
-    } else {
-      const memo = (this.#memo ??= []);
-      const values = (memo[index] ??= new Map<string, Remembered>());
-      if (values.size < MEMO_ENTRIES) values.set(input, remembered);
-    }
-    return out;
+    return { out, labels };
   }
 }
 Object.freeze(ResultColumns.prototype);
@@ -239,6 +225,20 @@ function setOwn(row: Record<string, unknown>, key: string, value: unknown): void
   if (key === '__proto__')
     Object.defineProperty(row, key, { value, writable: true, enumerable: true, configurable: true });
   else row[key] = value;
+}
+
+/**
+ * One text column's remembered values within a result: the first without a map (most results
+ * of a point query hold one row), the later ones in one; lookups and hits decide when a column
+ * of distinct values gives up remembering.
+ */
+interface ColumnMemo {
+  readonly firstInput: string;
+  readonly first: Remembered;
+  later: Map<string, Remembered> | undefined;
+  lookups: number;
+  hits: number;
+  gaveUp: boolean;
 }
 
 /** A masked value and the labels of what masking it found. */

@@ -27,14 +27,12 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
       scans.push(i);
       seeds.push({ spec: d.seed, owner: i });
       // tried at each possible start, like a keyword detector's pattern at its keyword
-      anchored[i] = new RegExp(d.pattern.source, d.secretGroups === undefined ? 'y' : 'yd');
+      anchored[i] = new RegExp(d.pattern.source, matchFlags('yd', d.secretGroups));
       return;
     }
     const k: KeywordDefinition = d;
-    anchored[i] =
-      d.secretGroups === undefined && d.pattern.hasIndices
-        ? new RegExp(d.pattern.source, d.pattern.flags.replace('d', ''))
-        : d.pattern;
+    const flags = matchFlags(d.pattern.flags, d.secretGroups);
+    anchored[i] = flags === d.pattern.flags ? d.pattern : new RegExp(d.pattern.source, flags);
     for (const keyword of k.keywords) keywords.push({ keyword, ignoreCase: k.ignoreCase, owner: i });
     maxBack = Math.max(maxBack, k.back?.max ?? 0);
     maxMaskBack = Math.max(maxMaskBack, k.maskBack);
@@ -55,6 +53,14 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
   };
   cache.set(cacheKey, set);
   return set;
+}
+
+/**
+ * The flags a detector's matches are tried with: match indices (`d`, which cost time and memory
+ * per match) only for a detector that reads its secret from named groups.
+ */
+function matchFlags(flags: string, secretGroups: readonly string[] | undefined): string {
+  return secretGroups === undefined ? flags.replace('d', '') : flags;
 }
 
 /** The most characters a stream over this set may hold back. */

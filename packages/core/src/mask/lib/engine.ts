@@ -213,8 +213,8 @@ export class MaskEngine {
 
   /**
    * Masks a whole text at once, noting what it replaced in `findings`: the same output as
-   * `write(text) + end()` on a new engine, in one pass. The engine is then as new again, its
-   * arrays kept for the next text (short values are masked by one engine, one after another).
+   * `write(text) + end()` on a new engine, in one pass. The engine is then as new again, for the
+   * next text (short values are masked by one engine, one after another).
    */
   whole(text: string, findings?: MaskFinding[]): string {
     if (this.ended || this.pending > 0 || this.emitted > 0) throw new Error('whole() on a used engine');
