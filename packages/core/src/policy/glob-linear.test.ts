@@ -105,12 +105,23 @@ describe('the automaton agrees with the regular expressions it replaces', () => 
         resource,
         (pieces, negate, input) => {
           const pattern = (negate ? '!' : '') + pieces.join('');
+          // picomatch leaves a `.` right after three or more stars unescaped (`***a.` compiles to
+          // `[^/]*?a.`, so it matched `aa`): a bug of the reference, checked by example below.
+          fc.pre(!/\*{3,}.*\./.test(pattern));
           const expected = picomatch(pattern, { dot: true, strictBrackets: true })(input);
           expect(compileGlob(pattern, 'path')(input)).toBe(expected);
         },
       ),
       { numRuns: 3_000 },
     );
+  });
+
+  it('path: a `.` after a run of stars is a dot (where picomatch, the reference, reads any character)', () => {
+    const match = compileGlob('***a.', 'path');
+    expect(match('xa.')).toBe(true);
+    expect(match('a.')).toBe(true);
+    expect(match('aa')).toBe(false);
+    expect(match('xab')).toBe(false);
   });
 
   it('flat: agrees with a regular-expression transcription of the flat syntax', () => {
