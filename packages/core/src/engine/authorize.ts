@@ -4,11 +4,12 @@ import { hashRequest, hashScope, shownRequest } from '../approvals/hash-request.
 import type { ApprovalRequest, ApprovalStore, GrantQuery, ReservationOutcome } from '../approvals/types.js';
 import { ApprovalError, DeniedError, ReviewRequiredError } from '../errors.js';
 import type { PortcullisError } from '../errors.js';
-import type { Action, Decision, Principal, ReviewRequirement, Target } from '../types.js';
+import type { Action, Decision, Principal, ReviewRequirement, SessionRecorder, Target } from '../types.js';
 import { decideRequest, messageOf } from './decide-request.js';
 import type { Decided, DecideDeps } from './decide-request.js';
 import { denyDecision } from './deny-decision.js';
 import { approvalsNeeded, operationsOf, reasonsOf } from './messages.js';
+import { LaterRecording, type RequestSeqBox } from './later-recording.js';
 import { recordRequestAndDecision, recordStep } from './record-step.js';
 import type { AuthorizationSpan } from '../telemetry/telemetry.js';
 import type { Authorization, AuthorizeInput, GrantReservation } from './types.js';
@@ -118,7 +119,17 @@ export function authorizeAtOnce(
   decided: Decided,
 ): Authorization | undefined {
   assertAuthorizeInput(input);
-  const granted = allowedAtOnce(deps, input, decided);
+  return grantedAtOnce(deps, input, decided, false);
+}
+
+/** {@link authorizeAtOnce} after its input check; `later`: the session records the request later. */
+function grantedAtOnce(
+  deps: AuthorizeDeps,
+  input: AuthorizeInput,
+  decided: Decided,
+  later: boolean,
+): Authorization | undefined {
+  const granted = allowedAtOnce(deps, input, decided, later);
   if (granted === undefined) return undefined;
   const telemetry = deps.telemetry;
   if (telemetry !== undefined) {
@@ -131,6 +142,70 @@ export function authorizeAtOnce(
     }
   }
   return granted;
+}
+
+/**
+ * {@link authorizeAtOnce} for a request with a recording session that can record later: an
+ * allowed request whose recording is not required, with no approval and the credential
+ * unexpired, is authorised at once and its `request` and `decision` events are left to `session`
+ * to record later, in order (see {@link LaterRecording}); the returned box gets the request's
+ * `seq` when they are. `undefined` for anything else, which takes {@link authorizeDecided}.
+ *
+ * @example
+ * ```ts
+ * const later = authorizeLater(deps, input, decided, lane);
+ * const auth = later?.auth ?? (await authorizeDecided(deps, input, decided));
+ * ```
+ * @throws TypeError for malformed input.
+ */
+export function authorizeLater(
+  deps: AuthorizeDeps,
+  input: AuthorizeInput,
+  decided: Decided,
+  session: LaterRecording,
+): { readonly auth: Authorization; readonly seq: RequestSeqBox } | undefined {
+  assertAuthorizeInput(input);
+  if (input.session !== session || !session.canDefer) return undefined;
+  const auth = grantedAtOnce(deps, input, decided, true);
+  if (auth === undefined) return undefined;
+  const seq: RequestSeqBox = {};
+  const { decision, actions } = decided;
+  session.later((inner) => {
+    const requestSeq = inner.nextSeq;
+    const request = requestEventData(deps, input, actions, inner);
+    if (typeof requestSeq !== 'number') {
+      // The recording no longer says which seq comes next: the decision follows the request's.
+      inner.record('request', request).then(
+        (event) => {
+          seq.requestSeq = event.seq;
+          LaterRecording.optional(inner, 'decision', { requestSeq: event.seq, ...decision });
+        },
+        () => undefined,
+      );
+      return;
+    }
+    LaterRecording.optional(inner, 'request', request);
+    seq.requestSeq = requestSeq;
+    LaterRecording.optional(inner, 'decision', { requestSeq, ...decision });
+  });
+  return { auth, seq };
+}
+
+/** The data of a request's `request` event; it names the target when `session` records another. */
+function requestEventData(
+  deps: AuthorizeDeps,
+  input: AuthorizeInput,
+  actions: readonly Action[],
+  session: SessionRecorder | undefined,
+): Record<string, unknown> {
+  const { target } = input;
+  const data: Record<string, unknown> = { request: shownRequest(input.request), actions };
+  const recording = session instanceof LaterRecording ? session.inner : session;
+  if (recording === undefined || deps.sessionTargets.get(recording) !== target) {
+    const known: Target | undefined = deps.policy.targets.get(target);
+    data['target'] = known ?? { name: target };
+  }
+  return data;
 }
 
 /** What a log line says about a decision: effect, operations and rule ids (never request values). */
@@ -152,13 +227,14 @@ function allowedAtOnce(
   deps: AuthorizeDeps,
   input: AuthorizeInput,
   decided: Decided,
+  later = false,
 ): Authorization | undefined {
   const { decision } = decided;
   if (
     decided.failure !== undefined ||
     decision.effect !== 'allow' ||
     decision.recordingRequired ||
-    input.session !== undefined
+    (input.session !== undefined && !later)
   ) {
     return undefined;
   }
@@ -206,14 +282,7 @@ async function authorizeTraced(
       false,
     );
   };
-  const requestData = (): Record<string, unknown> => {
-    const data: Record<string, unknown> = { request: shownRequest(input.request), actions };
-    if (session === undefined || deps.sessionTargets.get(session) !== target) {
-      const known: Target | undefined = deps.policy.targets.get(target);
-      data['target'] = known ?? { name: target };
-    }
-    return data;
-  };
+  const requestData = (): Record<string, unknown> => requestEventData(deps, input, actions, session);
   const failed = (reason: string, cause?: unknown): Promise<never> =>
     deny(
       `${operationsOf(decision)} on ${target} is denied: ${reason}`,

@@ -403,7 +403,8 @@ describe('createGate', () => {
     expect(err).toBeInstanceOf(ResultTooLargeError);
     expect(err).toMatchObject({ code: 'ERR_RESULT_TOO_LARGE', cap: 'maxRows', limit: 5 });
     expect((err as Error).message).toMatch(/maxRows \(5 rows\).*raise maxRows in createToy\(\{ caps \}\)/);
-    expect(sink.events.at(-1)).toMatchObject({ type: 'error', data: { code: 'ERR_RESULT_TOO_LARGE' } });
+    await session.end();
+    expect(sink.events.at(-2)).toMatchObject({ type: 'error', data: { code: 'ERR_RESULT_TOO_LARGE' } });
   });
 
   it('counts output bytes against maxBytes', async () => {
@@ -452,6 +453,8 @@ describe('createGate', () => {
     const err = (await session.run({ command: 'fail' }).catch((e: unknown) => e)) as Error;
     expect(err.message).toBe('driver said [REDACTED:github-token]');
     expect(err.cause).toBeUndefined();
+    await session.end();
+    expect(sink.events.map((e) => e.type)).toContain('error');
     expect(JSON.stringify(sink.events)).not.toContain(TOKEN);
   });
 

@@ -2,9 +2,10 @@
 // private state (nothing to patch on a shared prototype, no internal hook on the object).
 import type { LruCache } from '../../classify/sql/cache.js';
 import { classifyRequest } from '../../classify/classify.js';
-import { authorizeAtOnce, authorizeDecided } from '../../engine/authorize.js';
+import { authorizeAtOnce, authorizeDecided, authorizeLater } from '../../engine/authorize.js';
 import { decideRequest, type Decided } from '../../engine/decide-request.js';
 import type { EngineParts } from '../../engine/engine-registry.js';
+import { LaterRecording, type RequestSeqBox } from '../../engine/later-recording.js';
 import { recordStep } from '../../engine/record-step.js';
 import type { Authorization, AuthorizeInput, Portcullis, ReviewOptions } from '../../engine/types.js';
 import { DeniedError, RecordingError } from '../../errors.js';
@@ -78,15 +79,21 @@ export function openGateSession<Call, Raw, Result, Effects>(
 
   // Started at the first request, and only when the engine has a recorder. A failure to start
   // is retried by the next request; the engine denies whatever requires recording meanwhile.
+  // With our own engine, the events of a request whose recording is not required are written
+  // later, in order (LaterRecording): after the request was sent, not before, in the caller's time.
   const recording = async (): Promise<SessionRecorder | undefined> => {
     if (recorder !== undefined || noRecorder) return recorder;
+    let started: SessionRecorder | undefined;
     try {
-      recorder = await portcullis.startSession(principal, target);
+      started = await portcullis.startSession(principal, target);
     } catch {
       return undefined;
     }
-    if (recorder === undefined) noRecorder = true;
-    else recordingStarted = performance.now();
+    if (started === undefined) noRecorder = true;
+    else {
+      recorder = parts === undefined ? started : new LaterRecording(started);
+      recordingStarted = performance.now();
+    }
     return recorder;
   };
 
@@ -205,7 +212,8 @@ export function openGateSession<Call, Raw, Result, Effects>(
     if (adapter.reservesGrants === true) input.reserveGrant = true;
     if (gate.refuse !== undefined) await refuse(gate.refuse, input);
     let plan: Plan | undefined;
-    let auth: Authorization;
+    let auth: Authorization | undefined;
+    let seq: RequestSeqBox | undefined;
     if (parts === undefined) auth = await authorizeForeign(call, input);
     else {
       // An adapter's shorter key describes what the built-in classifiers read; another
@@ -213,16 +221,21 @@ export function openGateSession<Call, Raw, Result, Effects>(
       const requestKey = gate.key !== undefined && builtIn ? gate.key : canonicalJson(gate.request);
       plan = planFor(parts.deps, input, `${principalKey}\u0000${requestKey}\u0000${gate.state ?? ''}`);
       const decided = screened(parts.deps, call, plan);
-      auth =
-        authorizeAtOnce(parts.deps, input, decided) ?? (await authorizeDecided(parts.deps, input, decided));
+      if (session instanceof LaterRecording) {
+        const later = authorizeLater(parts.deps, input, decided, session);
+        if (later !== undefined) ({ auth, seq } = later);
+      } else auth = authorizeAtOnce(parts.deps, input, decided);
+      auth ??= await authorizeDecided(parts.deps, input, decided);
     }
-    await prepareAndRun(auth, plan, session, gate, call, deliver, fail);
+    seq ??= auth.requestSeq === undefined ? {} : { requestSeq: auth.requestSeq };
+    await prepareAndRun(auth, plan, session, seq, gate, call, deliver, fail);
   };
 
   const prepareAndRun = async (
     auth: Authorization,
     plan: Plan | undefined,
     session: SessionRecorder | undefined,
+    seq: RequestSeqBox,
     gate: GateRequest,
     call: Call,
     deliver: (value: Result) => void,
@@ -248,6 +261,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
         runParts(session),
         gate.request,
         auth,
+        seq,
         effects.value as Effects,
         masking,
         execution,
@@ -259,7 +273,6 @@ export function openGateSession<Call, Raw, Result, Effects>(
     }
     const started = performance.now();
     const required = auth.decision.recordingRequired;
-    const seq = auth.requestSeq === undefined ? {} : { requestSeq: auth.requestSeq };
     running.add(run);
     const timer = setTimeout(expire, shared.caps.maxDurationMs, run);
 
@@ -275,7 +288,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
       } catch (err) {
         if (run.stopped) {
           const safe = run.safeError(err);
-          await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
+          await recordOptional(session, 'error', seq, { code: codeOf(safe), message: safe.message });
           fail(safe);
           await executing.then(noop, noop);
           RequestRun.finish(run, { error: codeOf(safe) });
@@ -286,8 +299,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
       ({ value, record } = adapter.shape(raw, run));
     } catch (err) {
       const safe = err instanceof RecordingError ? err : run.safeError(err);
-      if (session !== undefined)
-        await recordStep(session, 'error', { ...seq, code: codeOf(safe), message: safe.message }, false);
+      await recordOptional(session, 'error', seq, { code: codeOf(safe), message: safe.message });
       RequestRun.finish(run, { error: codeOf(safe) });
       fail(safe);
       return;
@@ -295,9 +307,16 @@ export function openGateSession<Call, Raw, Result, Effects>(
       clearTimeout(timer);
       running.delete(run);
     }
-    if (session !== undefined) {
+    if (session !== undefined && !required) {
+      await recordOptional(session, 'result', seq, resultData(record, shared.resultRows, started));
+    } else if (session !== undefined) {
       try {
-        await recordStep(session, 'result', resultData(seq, record, shared.resultRows, started), required);
+        await recordStep(
+          session,
+          'result',
+          { ...seq, ...resultData(record, shared.resultRows, started) },
+          true,
+        );
       } catch (cause) {
         const error = new RecordingError(
           `the request ran on ${target} but its result could not be recorded, which the policy requires; the result is withheld`,
@@ -392,12 +411,61 @@ function codeOf(error: Error): string {
   return typeof raw === 'string' ? raw : error.name;
 }
 
-function resultData(
-  seq: { readonly requestSeq?: number },
-  record: GateResultRecord,
-  resultRows: number,
-  started: number,
-): Record<string, unknown> {
+/**
+ * Records an event of a request whose recording is not required, never failing: later, in order
+ * ({@link LaterRecording}), when the session can; at once otherwise. The event is made later from
+ * a copy of `data` taken now, since what it holds (a result's rows) is the caller's to change
+ * once delivered; data that cannot be copied cheaply (values that are objects) is recorded at once.
+ */
+function recordOptional(
+  session: SessionRecorder | undefined,
+  type: 'result' | 'error',
+  seq: RequestSeqBox,
+  data: Record<string, unknown>,
+): Promise<unknown> | undefined {
+  if (session === undefined) return undefined;
+  if (!(session instanceof LaterRecording)) return recordStep(session, type, { ...seq, ...data }, false);
+  const kept = flatCopy(data, 3);
+  session.later((inner) => {
+    LaterRecording.optional(inner, type, { ...seq, ...(kept === undefined ? data : kept) });
+  });
+  if (kept === undefined) LaterRecording.drain(session);
+  return undefined;
+}
+
+/**
+ * A copy of `value` that shares no object with it: primitives as they are, arrays and plain
+ * objects copied member by member, `depth` levels down; `undefined` when it holds anything else
+ * (a Date, a Buffer, a class instance, objects deeper than `depth`).
+ */
+function flatCopy(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return typeof value === 'function' ? undefined : value;
+  if (depth === 0) return undefined;
+  if (Array.isArray(value)) {
+    const copy = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const kept = typeof item === 'object' && item !== null ? flatCopy(item, depth - 1) : item;
+      if (kept === undefined && item !== undefined) return undefined;
+      copy[i] = kept;
+    }
+    return copy;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    const kept = typeof item === 'object' && item !== null ? flatCopy(item, depth - 1) : item;
+    if (kept === undefined && item !== undefined) return undefined;
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, { value: kept, enumerable: true, writable: true, configurable: true });
+    else copy[key] = kept;
+  }
+  return copy;
+}
+
+function resultData(record: GateResultRecord, resultRows: number, started: number): Record<string, unknown> {
   let body: unknown = record.body;
   let truncated = record.truncated ?? false;
   if (Array.isArray(body)) {
@@ -410,7 +478,6 @@ function resultData(
     }
   }
   return {
-    ...seq,
     ...(record.summary === undefined ? {} : { summary: record.summary }),
     ...(record.rowCount === undefined ? {} : { rowCount: record.rowCount }),
     ...(record.exitCode === undefined ? {} : { exitCode: record.exitCode }),

@@ -1,6 +1,7 @@
 // One allowed request's GateRun: what its executor and shaper may use. One object per request,
 // its methods on a frozen prototype and its state in private fields, so a request makes no
 // closure per member (the executor cannot reach the state, nor patch the methods).
+import { LaterRecording, type RequestSeqBox } from '../../engine/later-recording.js';
 import { recordStep } from '../../engine/record-step.js';
 import type { Authorization } from '../../engine/types.js';
 import type { Principal, Request, SessionRecorder } from '../../types.js';
@@ -42,7 +43,8 @@ export class RequestRun<Effects> implements GateRun<Effects> {
   readonly caps: ResultCaps;
   readonly #parts: RunParts;
   readonly #execution: ExecutionSpan;
-  readonly #record: { readonly requestSeq?: number };
+  /** The request's `seq` in the recording (filled in when its events are recorded later). */
+  readonly #record: RequestSeqBox;
   readonly #required: boolean;
   #findings: Map<string, number> | undefined;
   #rows = 0;
@@ -57,6 +59,7 @@ export class RequestRun<Effects> implements GateRun<Effects> {
     parts: RunParts,
     request: Request,
     auth: Authorization,
+    seq: RequestSeqBox,
     effects: Effects,
     masking: MaskingPlan,
     execution: ExecutionSpan,
@@ -69,7 +72,7 @@ export class RequestRun<Effects> implements GateRun<Effects> {
     this.caps = parts.caps;
     this.#parts = parts;
     this.#execution = execution;
-    this.#record = auth.requestSeq === undefined ? {} : { requestSeq: auth.requestSeq };
+    this.#record = seq;
     this.#required = auth.decision.recordingRequired;
     // Everything this request masks goes through the counting plan, which tallies the values
     // masked by detector for the execution's span.
@@ -123,7 +126,11 @@ export class RequestRun<Effects> implements GateRun<Effects> {
       count: (bytes) => {
         this.count(0, bytes);
       },
-      record: (data) => recordStep(parts.session, 'output', { ...seq, ...data }, required).then(noop),
+      record: (data) => {
+        // What waits to be recorded goes first, which also tells this request's seq.
+        if (parts.session instanceof LaterRecording) LaterRecording.drain(parts.session);
+        return recordStep(parts.session, 'output', { ...seq, ...data }, required).then(noop);
+      },
       elapsed: () => (performance.now() - parts.recordingStarted) / 1000,
     });
   }
