@@ -213,4 +213,50 @@ describe('telemetry', () => {
       createTelemetry().findings({ x: 1 });
     }).not.toThrow();
   });
+
+  it('describes each span by its own target and outcome when one decision object is reused', async () => {
+    const { exporter, reader, telemetry } = setup();
+    const t = createTelemetry(telemetry);
+    const allowed = {
+      effect: 'allow' as const,
+      rules: ['read'],
+      reasons: [],
+      actions: [{ action: { operation: 'select' }, effect: 'allow' as const, rules: ['read'], reasons: [] }],
+      recordingRequired: false,
+    };
+    t.startAuthorization('warehouse').end(allowed, 'allowed');
+    t.startAuthorization('lake').end(allowed, 'allowed');
+    t.startAuthorization('warehouse').end(allowed, 'review-pending');
+    t.startExecution({ target: 'warehouse', decision: allowed }).end({ rows: 1 });
+    t.startExecution({ target: 'warehouse', protocol: 'postgres', decision: allowed }).end({ rows: 2 });
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((s) => [s.attributes['portcullis.target'], s.attributes['portcullis.outcome']])).toEqual(
+      [
+        ['warehouse', 'allowed'],
+        ['lake', 'allowed'],
+        ['warehouse', 'review-pending'],
+        ['warehouse', undefined],
+        ['warehouse', undefined],
+      ],
+    );
+    expect(spans.map((s) => s.attributes['portcullis.protocol'])).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'postgres',
+    ]);
+    expect(spans.map((s) => s.attributes['portcullis.rows'])).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      1,
+      2,
+    ]);
+    const m = await metricsOf(reader);
+    expect(m.get('portcullis.decisions')?.map((p) => [p.attributes['portcullis.target'], p.value])).toEqual([
+      ['warehouse', 2],
+      ['lake', 1],
+    ]);
+  });
 });

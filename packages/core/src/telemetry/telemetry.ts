@@ -109,6 +109,143 @@ function decisionAttributes(target: string, decision: Decision | undefined): Att
 }
 
 /**
+ * A decision's attributes for one target, made once per decision object: the gate's plan cache
+ * hands the same decision to every repeat of a request. Frozen, so a span or a listener that
+ * keeps them cannot change them for the next request.
+ */
+class AttributeCache {
+  readonly #byDecision = new WeakMap<
+    Decision,
+    { readonly target: string; readonly protocol: string | undefined; readonly attributes: Attributes }
+  >();
+  // Keyed by target (and effect): a bounded number, the policy's targets; capped all the same.
+  readonly #small = new Map<string, Attributes>();
+
+  /** {@link decisionAttributes}, with `portcullis.protocol` when given. */
+  of(target: string, decision: Decision | undefined, protocol?: string): Attributes {
+    if (decision === undefined) return this.target(target);
+    const known = this.#byDecision.get(decision);
+    if (known !== undefined && known.target === target && known.protocol === protocol)
+      return known.attributes;
+    const made = decisionAttributes(target, decision);
+    if (protocol !== undefined) made['portcullis.protocol'] = protocol;
+    const attributes = Object.freeze(made);
+    this.#byDecision.set(decision, { target, protocol, attributes });
+    return attributes;
+  }
+
+  /** `{ 'portcullis.target': target }`. */
+  target(target: string): Attributes {
+    return this.#remembered(`t\u0000${target}`, () => ({ 'portcullis.target': target }));
+  }
+
+  /** `{ 'portcullis.effect': effect, 'portcullis.target': target }`. */
+  effect(effect: string, target: string): Attributes {
+    return this.#remembered(`e\u0000${effect}\u0000${target}`, () => ({
+      'portcullis.effect': effect,
+      'portcullis.target': target,
+    }));
+  }
+
+  #remembered(key: string, make: () => Attributes): Attributes {
+    let attributes = this.#small.get(key);
+    if (attributes === undefined) {
+      attributes = Object.freeze(make());
+      if (this.#small.size < 1024) this.#small.set(key, attributes);
+    }
+    return attributes;
+  }
+}
+
+/** What an authorization's span reports to, shared by every authorization of one telemetry. */
+interface AuthorizationInstruments {
+  readonly attributes: AttributeCache;
+  decided(decision: Decision, target: string): void;
+  waited(seconds: number, target: string, outcome: string): void;
+}
+
+/** An authorization in progress: its methods on the prototype, so a request makes no closures. */
+class AuthorizationRun implements AuthorizationSpan {
+  readonly #instruments: AuthorizationInstruments;
+  readonly #target: string;
+  readonly #span: Span | undefined;
+
+  constructor(instruments: AuthorizationInstruments, target: string, span: Span | undefined) {
+    this.#instruments = instruments;
+    this.#target = target;
+    this.#span = span;
+  }
+
+  approvalWait(seconds: number, outcome: string): void {
+    try {
+      this.#instruments.waited(seconds, this.#target, outcome);
+    } catch {
+      // An observer failed: ignore it (see the note at the top).
+    }
+  }
+
+  end(decision: Decision | undefined, outcome: string): void {
+    try {
+      const span = this.#span;
+      if (span !== undefined) {
+        span.setAttributes(this.#instruments.attributes.of(this.#target, decision));
+        span.setAttribute('portcullis.outcome', outcome);
+        span.end();
+      }
+      if (decision !== undefined) this.#instruments.decided(decision, this.#target);
+    } catch {
+      // An observer failed: ignore it (see the note at the top).
+    }
+  }
+}
+
+/** An execution in progress (see {@link ExecutionSpan}). */
+class ExecutionRun implements ExecutionSpan {
+  readonly #countFindings: (byDetector: Readonly<Record<string, number>>, target: string) => void;
+  readonly #target: string;
+  readonly #span: Span | undefined;
+  #ended = false;
+
+  constructor(
+    countFindings: (byDetector: Readonly<Record<string, number>>, target: string) => void,
+    target: string,
+    span: Span | undefined,
+  ) {
+    this.#countFindings = countFindings;
+    this.#target = target;
+    this.#span = span;
+  }
+
+  end(outcome: ExecutionOutcome = {}): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    try {
+      const span = this.#span;
+      if (outcome.rows !== undefined) span?.setAttribute('portcullis.rows', outcome.rows);
+      if (outcome.findings !== undefined) {
+        let total = 0;
+        for (const [detector, count] of Object.entries(outcome.findings)) {
+          if (!(count > 0)) continue;
+          total += count;
+          span?.setAttribute(`portcullis.findings.${detector}`, count);
+        }
+        span?.setAttribute('portcullis.findings', total);
+        if (total > 0) this.#countFindings(outcome.findings, this.#target);
+      }
+      if (outcome.error !== undefined) {
+        span?.setAttribute('portcullis.error', outcome.error);
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+      } else {
+        span?.setStatus({ code: SpanStatusCode.OK });
+      }
+      span?.end();
+    } catch {
+      // An observer failed: ignore it (see the note at the top).
+    }
+  }
+}
+
+/**
  * Creates the telemetry the engine reports to: a span per authorization (`portcullis.authorize`)
  * and per execution (`portcullis.execute`) with target, operations, effect and rule ids; metrics
  * `portcullis.decisions` (by effect and target), `portcullis.approval.wait` (seconds),
@@ -149,6 +286,18 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     }
   };
 
+  const authorizeAttributes = new AttributeCache();
+  const executeAttributes = new AttributeCache();
+  const instruments: AuthorizationInstruments = {
+    attributes: authorizeAttributes,
+    decided: (decision, target) => {
+      decisions.add(1, authorizeAttributes.effect(decision.effect, target));
+    },
+    waited: (seconds, target, outcome) => {
+      approvalWait.record(seconds, { 'portcullis.target': target, 'portcullis.outcome': outcome });
+    },
+  };
+
   const safeLogger: PortcullisLogger = {
     debug: (obj, msg) => {
       quietly(() => {
@@ -177,26 +326,12 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     logging: logger !== silentLogger,
     startAuthorization(target) {
       let span: Span | undefined;
-      quietly(() => {
-        span = tracer.startSpan('portcullis.authorize', { attributes: { 'portcullis.target': target } });
-      });
-      return {
-        approvalWait(seconds, outcome) {
-          quietly(() => {
-            approvalWait.record(seconds, { 'portcullis.target': target, 'portcullis.outcome': outcome });
-          });
-        },
-        end(decision, outcome) {
-          quietly(() => {
-            const attributes = { ...decisionAttributes(target, decision), 'portcullis.outcome': outcome };
-            span?.setAttributes(attributes);
-            span?.end();
-            if (decision !== undefined) {
-              decisions.add(1, { 'portcullis.effect': decision.effect, 'portcullis.target': target });
-            }
-          });
-        },
-      };
+      try {
+        span = tracer.startSpan('portcullis.authorize', { attributes: authorizeAttributes.target(target) });
+      } catch {
+        // An observer failed: ignore it (see the note at the top).
+      }
+      return new AuthorizationRun(instruments, target, span);
     },
     classified(protocol, ms) {
       quietly(() => {
@@ -205,38 +340,14 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     },
     startExecution(input) {
       let span: Span | undefined;
-      quietly(() => {
-        const attributes = decisionAttributes(input.target, input.decision);
-        if (input.protocol !== undefined) attributes['portcullis.protocol'] = input.protocol;
-        span = tracer.startSpan('portcullis.execute', { attributes });
-      });
-      let ended = false;
-      return {
-        end(outcome = {}) {
-          if (ended) return;
-          ended = true;
-          quietly(() => {
-            if (outcome.rows !== undefined) span?.setAttribute('portcullis.rows', outcome.rows);
-            if (outcome.findings !== undefined) {
-              let total = 0;
-              for (const [detector, count] of Object.entries(outcome.findings)) {
-                if (!(count > 0)) continue;
-                total += count;
-                span?.setAttribute(`portcullis.findings.${detector}`, count);
-              }
-              span?.setAttribute('portcullis.findings', total);
-              countFindings(outcome.findings, input.target);
-            }
-            if (outcome.error !== undefined) {
-              span?.setAttribute('portcullis.error', outcome.error);
-              span?.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
-            } else {
-              span?.setStatus({ code: SpanStatusCode.OK });
-            }
-            span?.end();
-          });
-        },
-      };
+      try {
+        span = tracer.startSpan('portcullis.execute', {
+          attributes: executeAttributes.of(input.target, input.decision, input.protocol),
+        });
+      } catch {
+        // An observer failed: ignore it (see the note at the top).
+      }
+      return new ExecutionRun(countFindings, input.target, span);
     },
     findings(byDetector, target) {
       quietly(() => {
