@@ -2,6 +2,9 @@
 export class LruCache<K, V> {
   readonly #map = new Map<K, V>();
   #capacity: number;
+  // The key last set or moved to the end: looking it up again has nothing to reorder (a
+  // repeated request asks for the same key time after time).
+  #newest: K | undefined;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
@@ -22,10 +25,11 @@ export class LruCache<K, V> {
 
   get(key: K): V | undefined {
     const value = this.#map.get(key);
-    if (value !== undefined) {
+    if (value !== undefined && key !== this.#newest) {
       // Re-insert so iteration order is least recently used first.
       this.#map.delete(key);
       this.#map.set(key, value);
+      this.#newest = key;
     }
     return value;
   }
@@ -34,11 +38,13 @@ export class LruCache<K, V> {
     if (this.#capacity <= 0) return;
     this.#map.delete(key);
     this.#map.set(key, value);
+    this.#newest = key;
     this.#evict();
   }
 
   clear(): void {
     this.#map.clear();
+    this.#newest = undefined;
   }
 
   #evict(): void {
