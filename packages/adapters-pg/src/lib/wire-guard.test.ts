@@ -20,8 +20,11 @@ function message(type: string, ...parts: (string | Buffer)[]): Buffer {
   return Buffer.concat([head, body]);
 }
 
-/** A pg-like client whose connection writes to a socket-like Writable that keeps what passed. */
-function fakeClient(): {
+/**
+ * A pg-like client whose connection writes to a socket-like Writable that keeps what passed;
+ * with `writev`, corked writes reach the socket as one batch of chunks, as on a net.Socket.
+ */
+function fakeClient({ writev = false } = {}): {
   client: { connection: EventEmitter & { stream: Writable }; on: EventEmitter['on'] };
   written: Buffer[];
   errors: unknown[];
@@ -34,6 +37,12 @@ function fakeClient(): {
       written.push(chunk);
       callback();
     },
+    ...(writev && {
+      writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void) {
+        for (const { chunk } of chunks) written.push(chunk);
+        callback();
+      },
+    }),
   });
   stream.on('error', (err) => errors.push(err));
   const connection = Object.assign(new EventEmitter(), { stream });
@@ -228,6 +237,123 @@ describe('the backstop', () => {
     fake.client.connection.emit('parseComplete', {});
     fake.client.connection.emit('errorMessage', {});
     expect(await send(fake, execute('C_1'), message('H'))).toBe(false);
+  });
+
+  it('a ticket lets its message through once, within one write too', async () => {
+    const once = fakeClient({ writev: true });
+    issueTickets(once.client, queryTickets({ text: 'SELECT 1' }));
+    expect(await send(once, message('Q', 'SELECT 1'), message('Q', 'SELECT 1'))).toBe(false);
+    const twice = fakeClient({ writev: true });
+    issueTickets(twice.client, [
+      ...queryTickets({ text: 'SELECT 1' }),
+      ...queryTickets({ text: 'SELECT 1' }),
+    ]);
+    expect(await send(twice, message('Q', 'SELECT 1'), message('Q', 'SELECT 1'))).toBe(true);
+  });
+
+  it.each([
+    ['the text under another name', message('P', 'b', 'SELECT 1', Buffer.alloc(2))],
+    ['a text the ticket ends with', message('P', 'a', 'ELECT 1', Buffer.alloc(2))],
+    ['a longer text', message('P', 'a', 'SELECT 12', Buffer.alloc(2))],
+    ['the unnamed statement', message('P', '', 'SELECT 1', Buffer.alloc(2))],
+    ['a simple query of a text the ticket ends with', message('Q', '1')],
+  ])('a ticket is for one exact message: refuses %s', async (_what, attempt) => {
+    const fake = fakeClient();
+    issueTickets(fake.client, ['P\u0000a\u0000SELECT 1', 'Q\u0000SELECT 1']);
+    expect(await send(fake, attempt, message('S'))).toBe(false);
+  });
+
+  it('an Execute forgets the named statements within its own write', async () => {
+    const pipeline = (...more: Buffer[]): Buffer[] => [
+      message('P', 'p', 'SELECT 1', Buffer.alloc(2)),
+      message('B', '', 'p'),
+      execute(''),
+      ...more,
+      message('S'),
+    ];
+    const tickets = [...queryTickets({ name: 'p', text: 'SELECT 1' }), 'B\u0000p\u0000SELECT 1'];
+    const once = fakeClient({ writev: true });
+    issueTickets(once.client, tickets);
+    expect(await send(once, ...pipeline())).toBe(true);
+    const again = fakeClient({ writev: true });
+    issueTickets(again.client, tickets);
+    expect(await send(again, ...pipeline(message('B', '', 'p'), execute('')))).toBe(false);
+    expect(again.written).toEqual([]);
+  });
+
+  it('a closed statement cannot be bound', async () => {
+    const tickets = queryTickets({ name: 'p', text: 'SELECT 1' });
+    const open = fakeClient({ writev: true });
+    issueTickets(open.client, tickets);
+    expect(await send(open, message('P', 'p', 'SELECT 1', Buffer.alloc(2)), message('B', '', 'p'))).toBe(
+      true,
+    );
+    const closed = fakeClient({ writev: true });
+    issueTickets(closed.client, tickets);
+    expect(
+      await send(
+        closed,
+        message('P', 'p', 'SELECT 1', Buffer.alloc(2)),
+        message('C', 'Sp'),
+        message('B', '', 'p'),
+      ),
+    ).toBe(false);
+  });
+
+  it('a simple query ends every portal', async () => {
+    const fake = fakeClient();
+    issueTickets(fake.client, [...queryTickets({ text: 'SELECT 1', extended: true }), 'Q\u0000SELECT 2']);
+    expect(
+      await send(fake, message('P', '', 'SELECT 1', Buffer.alloc(2)), message('B', 'C_1', ''), message('H')),
+    ).toBe(true);
+    fake.client.connection.emit('parseComplete', {});
+    fake.client.connection.emit('bindComplete', {});
+    expect(await send(fake, message('Q', 'SELECT 2'))).toBe(true);
+    expect(await send(fake, execute('C_1'), message('H'))).toBe(false);
+  });
+
+  it('sends nothing of a corked batch that holds one unticketed message', async () => {
+    const fake = fakeClient({ writev: true });
+    issueTickets(fake.client, queryTickets({ text: 'SELECT 1' }));
+    expect(await send(fake, message('Q', 'SELECT 1'), message('Q', 'DROP TABLE t'))).toBe(false);
+    expect(fake.written).toEqual([]);
+    expect(fake.errors[0]).toBeInstanceOf(BypassError);
+  });
+
+  it.each([
+    ['a truncated message', message('Q', 'DROP TABLE t').subarray(0, 9)],
+    ['a stray byte', Buffer.from([0x51])],
+    ['an untyped message', Buffer.from([0, 0, 0, 8, 0, 3, 0, 0])],
+  ])('sends nothing of a ticketed text followed by %s, in its chunk or the next', async (_what, tail) => {
+    for (const chunks of [
+      [Buffer.concat([message('Q', 'SELECT 1'), tail])],
+      [message('Q', 'SELECT 1'), tail],
+    ]) {
+      const fake = fakeClient({ writev: true });
+      issueTickets(fake.client, queryTickets({ text: 'SELECT 1' }));
+      expect(await send(fake, ...chunks)).toBe(false);
+      expect(fake.written).toEqual([]);
+    }
+  });
+
+  it('reads a string handed to the socket as the bytes it encodes, and refuses a chunk that is not bytes', async () => {
+    const fake = fakeClient();
+    const { stream } = fake.client.connection;
+    // Straight to the socket's _write, as a Writable with decodeStrings: false (or in object mode)
+    // hands them over.
+    const write = (chunk: unknown, encoding: string): Promise<unknown> =>
+      new Promise((resolve) => {
+        (stream as unknown as { _write(c: unknown, e: string, cb: (err?: unknown) => void): void })._write(
+          chunk,
+          encoding,
+          resolve,
+        );
+      });
+    issueTickets(fake.client, queryTickets({ text: "SELECT 'é'" }));
+    expect(await write(message('Q', "SELECT 'é'").toString('latin1'), 'latin1')).toBeUndefined();
+    expect(fake.written).toHaveLength(1);
+    expect(await write({ length: 0 }, 'buffer')).toBeInstanceOf(BypassError);
+    expect(fake.written).toHaveLength(1);
   });
 
   it('revoked tickets are gone', async () => {

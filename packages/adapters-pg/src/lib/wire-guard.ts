@@ -16,7 +16,7 @@
  * sight), so it is bound only in the pipeline that parsed it.
  */
 import { BypassError } from '@portcullis/core';
-import { parseFrontendMessages } from './frontend-messages.js';
+import { frontendMessageSlot, readFrontendMessage } from './frontend-messages.js';
 
 /** A ticket: the exact message the gate allows once (see {@link queryTickets}). */
 export type Ticket = string;
@@ -41,13 +41,18 @@ interface WritableInternals {
 }
 
 interface GuardState {
-  readonly tickets: Map<Ticket, number>;
+  /**
+   * The tickets issued and not used up, each once. A short list: the gate issues one query's
+   * tickets at a time and revokes them when it ends, and a list matched in place spares hashing a
+   * ticket built from every message (and the table a Map reallocates as it empties and fills).
+   */
+  tickets: Allowance[];
   /** Prepared statements as this connection's writes and the server's answers left them: name → text. */
   statements: Map<string, string>;
   /** Portals a ticketed Bind created, not closed or ended since. */
   portals: Set<string>;
   /** Parses and Binds written and not answered yet, in order (an error means they never happened). */
-  pending: readonly Pending[];
+  pending: Pending[];
   tripped: BypassError | undefined;
   /** The transaction status of the last ReadyForQuery: `I` idle, `T` in a transaction, `E` failed. */
   txStatus: string;
@@ -58,6 +63,12 @@ interface GuardState {
   /** Who waits for the server to have answered everything written ({@link settledStatus}). */
   readonly waiters: ((status: string | undefined) => void)[];
   readonly onBypass: (error: BypassError) => void;
+}
+
+interface Allowance {
+  readonly ticket: Ticket;
+  /** Uses left; an allowance leaves the list when it reaches 0. */
+  left: number;
 }
 
 interface Pending {
@@ -120,7 +131,7 @@ export function armClient(client: GuardedClient, onBypass: (error: BypassError) 
     throw new TypeError('this pg client has no JavaScript connection to guard; pg.native is not supported');
   }
   const state: GuardState = {
-    tickets: new Map(),
+    tickets: [],
     tripped: undefined,
     txStatus: 'I',
     owed: 0,
@@ -155,17 +166,18 @@ export function armClient(client: GuardedClient, onBypass: (error: BypassError) 
     state.txStatus = typeof msg.status === 'string' ? msg.status : '?';
     state.owed = Math.max(0, state.owed - 1);
     if (state.owed === 0) wake(state, state.txStatus);
-    // Every portal ends with its transaction.
-    if (state.txStatus === 'I') state.portals = new Set();
-    state.pending = [];
+    // Every portal ends with its transaction. (Nothing is allocated for what is already empty:
+    // this runs once per query.)
+    if (state.txStatus === 'I' && state.portals.size > 0) state.portals = new Set();
+    if (state.pending.length > 0) state.pending = [];
   });
   // The server answers each Parse and Bind in order; after an error it skips everything up to
   // the next Sync, so whatever is still unanswered never happened.
   events.prependListener('parseComplete', () => {
-    state.pending = answered(state.pending, 'parse');
+    answered(state.pending, 'parse');
   });
   events.prependListener('bindComplete', () => {
-    state.pending = answered(state.pending, 'bind');
+    answered(state.pending, 'bind');
   });
   events.prependListener('errorMessage', () => {
     for (const { kind, name } of state.pending) {
@@ -216,12 +228,17 @@ export function isArmed(client: object): boolean {
 export function issueTickets(client: object, tickets: readonly Ticket[]): void {
   const state = stateOf(client);
   if (state.tripped !== undefined) throw state.tripped;
-  for (const ticket of tickets) state.tickets.set(ticket, (state.tickets.get(ticket) ?? 0) + 1);
+  for (const ticket of tickets) {
+    const issued = state.tickets.find((allowance) => allowance.ticket === ticket);
+    if (issued === undefined) state.tickets.push({ ticket, left: 1 });
+    else issued.left++;
+  }
 }
 
 /** Drops every unused ticket of this client's connection (a query ended). */
 export function revokeTickets(client: object): void {
-  byClient.get(client)?.tickets.clear();
+  const state = byClient.get(client);
+  if (state !== undefined && state.tickets.length > 0) state.tickets = [];
 }
 
 /** The transaction status the server last reported for this client (`I`, `T`, `E`). */
@@ -268,6 +285,7 @@ export function statusIfSettled(client: object): string | undefined | false {
 }
 
 function wake(state: GuardState, status: string | undefined): void {
+  if (state.waiters.length === 0) return;
   for (const resolve of state.waiters.splice(0)) resolve(status);
 }
 
@@ -329,21 +347,38 @@ function guardStream(stream: WritableInternals, state: GuardState): void {
 
 /**
  * Checks and consumes tickets for every message of the chunks, keeping the model of statements
- * and portals; returns why not, or undefined.
+ * and portals; returns why not, or undefined. All or nothing: the model and the tickets are
+ * changed in place as the messages are read, and put back as they were when the write is refused.
  */
 function check(state: GuardState, chunks: readonly Chunk[]): string | undefined {
   if (state.tripped !== undefined) return 'the connection was already closed by the gate';
-  const needed: Ticket[] = [];
+  const undo: Change[] = [];
+  const pendingBefore = state.pending.length;
+  let why: string | undefined;
+  try {
+    why = admit(state, chunks, undo);
+  } catch (error) {
+    // A chunk that cannot even be read (a string in an unknown encoding) changes nothing either.
+    putBack(state, undo, pendingBefore);
+    throw error;
+  }
+  if (why !== undefined) putBack(state, undo, pendingBefore);
+  return why;
+}
+
+/**
+ * Reads the messages of the chunks into the model and takes their tickets, noting every change
+ * in `undo`; returns why the write is refused, or undefined (and only then counts what the
+ * server now owes).
+ */
+function admit(state: GuardState, chunks: readonly Chunk[], undo: Change[]): string | undefined {
   let owed = 0;
-  // Worked on copies: a refused chunk changes nothing.
-  const statements = new Map(state.statements);
-  const portals = new Set(state.portals);
-  const pending = [...state.pending];
-  // Anything that runs may run a function or DO block that re-prepares a named statement by
-  // dynamic SQL; the unnamed statement only a Parse or a simple query replaces.
-  const forgetNamed = (): void => {
-    for (const name of statements.keys()) if (name !== '') statements.delete(name);
-  };
+  // The type of the first message whose ticket is missing. The write is refused for it only once
+  // every message has been read: a malformed or out-of-model message anywhere is the reason given
+  // first.
+  let unticketed: string | undefined;
+  // A record of this write's own: nothing run while it is read (another write) can change it.
+  const slot = frontendMessageSlot();
   for (const { chunk, encoding } of chunks) {
     const bytes =
       typeof chunk === 'string'
@@ -352,72 +387,176 @@ function check(state: GuardState, chunks: readonly Chunk[]): string | undefined 
           ? chunk
           : undefined;
     if (bytes === undefined) return 'a write that is not bytes';
-    const messages = parseFrontendMessages(bytes);
-    if (messages === undefined) return 'bytes that are not whole protocol messages';
-    for (const message of messages) {
-      switch (message.kind) {
-        case 'query':
-          needed.push(`Q\u0000${message.text}`);
-          statements.clear();
-          portals.clear();
+    const buffer = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // Why a message of this chunk is out of the model; the rest of the chunk is still read, as
+    // bytes that are not whole messages anywhere in it are the reason given.
+    let refusal: string | undefined;
+    let offset = 0;
+    while (offset < buffer.length) {
+      offset = readFrontendMessage(buffer, offset, slot);
+      if (offset === -1) return 'bytes that are not whole protocol messages';
+      if (refusal !== undefined) continue;
+      switch (slot.type) {
+        case 'Q': {
+          if (unticketed === undefined && !take(state, undo, 'Q', undefined, slot.text)) unticketed = 'Q';
+          // (Clearing allocates a new table even when there is nothing to clear.)
+          if (state.statements.size > 0) {
+            for (const [name, text] of state.statements) undo.push({ kind: 'statement', name, was: text });
+            state.statements.clear();
+          }
+          if (state.portals.size > 0) {
+            for (const name of state.portals) undo.push({ kind: 'portal', name, was: true });
+            state.portals.clear();
+          }
           owed++;
           break;
-        case 'parse':
-          needed.push(`P\u0000${message.name}\u0000${message.text}`);
-          statements.set(message.name, message.text);
-          pending.push({ kind: 'parse', name: message.name });
-          break;
-        case 'bind': {
-          const text = statements.get(message.statement);
-          if (text === undefined) return 'a Bind of a statement the gate did not prepare on this connection';
-          needed.push(`B\u0000${message.statement}\u0000${text}`);
-          portals.add(message.portal);
-          pending.push({ kind: 'bind', name: message.portal });
+        }
+        case 'P': {
+          if (unticketed === undefined && !take(state, undo, 'P', slot.name, slot.text)) unticketed = 'P';
+          undo.push({ kind: 'statement', name: slot.name, was: state.statements.get(slot.name) });
+          state.statements.set(slot.name, slot.text);
+          state.pending.push({ kind: 'parse', name: slot.name });
           break;
         }
-        case 'execute':
-          if (!portals.has(message.portal)) return 'an Execute of a portal the gate did not bind';
-          forgetNamed();
+        case 'B': {
+          const text = state.statements.get(slot.statement);
+          if (text === undefined) {
+            refusal = 'a Bind of a statement the gate did not prepare on this connection';
+            break;
+          }
+          if (unticketed === undefined && !take(state, undo, 'B', slot.statement, text)) unticketed = 'B';
+          if (!state.portals.has(slot.name)) {
+            undo.push({ kind: 'portal', name: slot.name, was: false });
+            state.portals.add(slot.name);
+          }
+          state.pending.push({ kind: 'bind', name: slot.name });
           break;
-        case 'close':
-          if (message.target === 'S') statements.delete(message.name);
-          else portals.delete(message.name);
+        }
+        case 'E':
+          if (!state.portals.has(slot.name)) {
+            refusal = 'an Execute of a portal the gate did not bind';
+            break;
+          }
+          forgetNamed(state.statements, undo);
           break;
-        case 'other':
-          if (!TEXTLESS.has(message.type)) return `a protocol message of type '${message.type}'`;
-          if (message.type === 'S') owed++;
+        case 'C':
+          if (slot.target === 'S') {
+            const was = state.statements.get(slot.name);
+            if (was !== undefined) {
+              undo.push({ kind: 'statement', name: slot.name, was });
+              state.statements.delete(slot.name);
+            }
+          } else if (state.portals.delete(slot.name)) {
+            undo.push({ kind: 'portal', name: slot.name, was: true });
+          }
+          break;
+        default:
+          if (!TEXTLESS.has(slot.type)) refusal = `a protocol message of type '${slot.type}'`;
+          else if (slot.type === 'S') owed++;
       }
     }
+    if (refusal !== undefined) return refusal;
   }
-  // All or nothing: a chunk with one unticketed message sends none of its messages.
-  const counts = new Map<Ticket, number>();
-  for (const ticket of needed) {
-    const want = (counts.get(ticket) ?? 0) + 1;
-    if ((state.tickets.get(ticket) ?? 0) < want) return describeTicket(ticket);
-    counts.set(ticket, want);
-  }
-  for (const [ticket, used] of counts) {
-    const left = (state.tickets.get(ticket) ?? 0) - used;
-    if (left > 0) state.tickets.set(ticket, left);
-    else state.tickets.delete(ticket);
-  }
+  if (unticketed !== undefined) return describeTicket(unticketed);
   state.owed += owed;
-  state.statements = statements;
-  state.portals = portals;
-  state.pending = pending;
   return undefined;
 }
 
-/** `pending` without its first entry of `kind` (the one the server just answered). */
-function answered(pending: readonly Pending[], kind: Pending['kind']): readonly Pending[] {
-  const at = pending.findIndex((p) => p.kind === kind);
-  if (at === -1) return pending;
-  // Usually the first: the server answers in the order they were written.
-  return at === 0 ? pending.slice(1) : [...pending.slice(0, at), ...pending.slice(at + 1)];
+/**
+ * One change {@link check} made, with what was there before: a use of a ticket, a statement's
+ * text, a portal open or not.
+ */
+type Change =
+  | { readonly kind: 'ticket'; readonly allowance: Allowance }
+  | { readonly kind: 'statement'; readonly name: string; readonly was: string | undefined }
+  | { readonly kind: 'portal'; readonly name: string; readonly was: boolean };
+
+/**
+ * Uses up one use of the ticket `${type}\0${name}\0${text}` (`${type}\0${text}` without a name,
+ * see {@link queryTickets}), matched without building it; false when none is left.
+ */
+function take(
+  state: GuardState,
+  undo: Change[],
+  type: 'Q' | 'P' | 'B',
+  name: string | undefined,
+  text: string,
+): boolean {
+  const { tickets } = state;
+  for (let i = 0; i < tickets.length; i++) {
+    const allowance = tickets[i];
+    if (allowance === undefined || !isTicket(allowance.ticket, type, name, text)) continue;
+    if (--allowance.left === 0) {
+      // Order means nothing here: swap the last allowance in.
+      const last = tickets.pop();
+      if (last !== undefined && last !== allowance) tickets[i] = last;
+    }
+    undo.push({ kind: 'ticket', allowance });
+    return true;
+  }
+  return false;
 }
 
-function describeTicket(ticket: Ticket): string {
-  switch (ticket[0]) {
+/** Whether `ticket` is `${type}\0${name}\0${text}` (`${type}\0${text}` when `name` is undefined). */
+function isTicket(ticket: Ticket, type: string, name: string | undefined, text: string): boolean {
+  // The text is last: its end lies at the ticket's end, wherever the name ends.
+  const textAt = name === undefined ? 2 : 3 + name.length;
+  return (
+    ticket.length === textAt + text.length &&
+    ticket.startsWith(type) &&
+    ticket.charCodeAt(1) === 0 &&
+    (name === undefined || (ticket.startsWith(name, 2) && ticket.charCodeAt(textAt - 1) === 0)) &&
+    ticket.endsWith(text)
+  );
+}
+
+// Anything that runs may run a function or DO block that re-prepares a named statement by
+// dynamic SQL; the unnamed statement only a Parse or a simple query replaces.
+function forgetNamed(statements: Map<string, string>, undo: Change[]): void {
+  if (statements.size === (statements.has('') ? 1 : 0)) return;
+  for (const [name, text] of statements) {
+    if (name === '') continue;
+    undo.push({ kind: 'statement', name, was: text });
+    statements.delete(name);
+  }
+}
+
+/** Puts back what a refused write changed, newest first. */
+function putBack(state: GuardState, undo: readonly Change[], pendingBefore: number): void {
+  for (let i = undo.length - 1; i >= 0; i--) {
+    const change = undo[i];
+    if (change === undefined) continue;
+    switch (change.kind) {
+      case 'ticket':
+        if (change.allowance.left++ === 0) state.tickets.push(change.allowance);
+        break;
+      case 'statement':
+        if (change.was === undefined) state.statements.delete(change.name);
+        else state.statements.set(change.name, change.was);
+        break;
+      case 'portal':
+        if (change.was) state.portals.add(change.name);
+        else state.portals.delete(change.name);
+    }
+  }
+  state.pending.length = pendingBefore;
+}
+
+/** Drops the first entry of `kind` from `pending` (the one the server just answered). */
+function answered(pending: Pending[], kind: Pending['kind']): void {
+  // Usually the first: the server answers in the order they were written.
+  if (pending[0]?.kind === kind) {
+    pending.shift();
+    return;
+  }
+  const at = pending.findIndex((p) => p.kind === kind);
+  if (at !== -1) pending.splice(at, 1);
+}
+
+function describeTicket(type: string): string {
+  switch (type) {
     case 'Q':
       return 'an SQL text the gate did not allow';
     case 'P':
@@ -444,7 +583,7 @@ function close(stream: WritableInternals, state: GuardState, why: string): void 
   wake(state, undefined);
   if (state.tripped === undefined) {
     state.tripped = new BypassError(why);
-    state.tickets.clear();
+    state.tickets = [];
     state.onBypass(state.tripped);
   }
   stream.destroy(state.tripped);
@@ -456,7 +595,7 @@ function trip(stream: WritableInternals, state: GuardState, why: string): void {
     state.tripped = new BypassError(
       `refused ${why} on a gated connection: SQL must go through the gated facade; the connection was closed`,
     );
-    state.tickets.clear();
+    state.tickets = [];
     state.onBypass(state.tripped);
   }
   stream.destroy(state.tripped);
