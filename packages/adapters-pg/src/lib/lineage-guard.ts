@@ -23,6 +23,9 @@ import { relationKey, type RelationFact } from './relation-catalog.js';
 /** What a redacted derived column holds (the column rule's redact form). */
 export const DERIVED_REDACTED = '[REDACTED:column]';
 
+// A result without a statement lineage (no column rules) redacts nothing: one list for all.
+const NO_REDACT: readonly number[] = Object.freeze([]);
+
 const NONE: SqlLineage = Object.freeze({
   denied: undefined,
   statements: [],
@@ -250,7 +253,7 @@ export function lineageOfResult(
   fields: readonly { readonly tableID: number }[],
   known: readonly (string | undefined)[],
 ): { readonly sources: readonly (string | undefined)[]; readonly redact: readonly number[] } {
-  if (statement === undefined) return { sources: known, redact: [] };
+  if (statement === undefined) return { sources: known, redact: NO_REDACT };
   const own = [...known];
   const redact: number[] = [];
   fields.forEach((field, j) => {

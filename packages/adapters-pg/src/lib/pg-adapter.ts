@@ -40,6 +40,7 @@ import {
   issueTickets,
   queryTickets,
   revokeTickets,
+  type Ticket,
   settledStatus,
   statusIfSettled,
   transactionStatus,
@@ -85,16 +86,28 @@ export type PgResult = GatedQueryResult | GatedQueryResult[] | undefined;
 export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw, PgResult, SqlEffects> {
   // A text's session effects under a session's prepared statements (all they depend on), so a
   // repeated statement is not analysed again for them. Cleared whole when full: texts an agent
-  // repeats come back at once.
-  const knownEffects = new Map<string, SqlEffects>();
+  // repeats come back at once. Keyed by the state, then the text: looking up the caller's own
+  // strings builds and hashes no new key per request.
+  const knownEffects = new Map<string, Map<string, SqlEffects>>();
+  let effectsKnown = 0;
   const effectsOf = (text: string, conn: PgConnection): SqlEffects => {
     if (text.length > MAX_EFFECTS_TEXT) return ctx.effects(text, conn.context);
-    const key = `${conn.state()}\u0000${text}`;
-    let effects = knownEffects.get(key);
+    const state = conn.state();
+    let byText = knownEffects.get(state);
+    let effects = byText?.get(text);
     if (effects === undefined) {
       effects = ctx.effects(text, conn.context);
-      if (knownEffects.size >= MAX_EFFECTS) knownEffects.clear();
-      knownEffects.set(key, effects);
+      if (effectsKnown >= MAX_EFFECTS) {
+        knownEffects.clear();
+        effectsKnown = 0;
+        byText = undefined;
+      }
+      if (byText === undefined) {
+        byText = new Map();
+        knownEffects.set(state, byText);
+      }
+      byText.set(text, effects);
+      effectsKnown++;
     }
     return effects;
   };
@@ -121,6 +134,8 @@ export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw
     // Column rules, as far as the text tells: a protected column read where its rule does not
     // allow it is denied as the request's decision, before any approval or execution.
     screen: ({ call, conn }: PgGateCall, masking: MaskingPlan): string | undefined => {
+      // Without column rules nothing is protected (lineageFor reads nothing either).
+      if (!masking.masker.hasColumnRules) return undefined;
       const lineage = lineageFor(statementOf(call, conn).text, masking, {
         prepared: (name) => conn.preparedSql(name)?.statement,
       });
@@ -237,11 +252,64 @@ function checkedLineage(
   );
 }
 
-async function clientFor(gateCall: PgGateCall): Promise<PoolClient> {
+/** The call's connection: at once when it is already held, else a promise of it. */
+function clientFor(gateCall: PgGateCall): PoolClient | Promise<PoolClient> {
   const { hold, conn } = gateCall;
-  if (hold === undefined) return conn.acquire();
-  hold.client ??= await conn.acquire();
-  return hold.client;
+  if (hold === undefined) return conn.pinnedNow() ?? conn.acquire();
+  if (hold.client !== undefined) return hold.client;
+  return conn.acquire().then((client) => (hold.client = client));
+}
+
+/**
+ * What the gate keeps per pg client, made at its first gated use: how a request on it is
+ * stopped, and where its notices go. One `notice` listener per client, routed to the query
+ * running on it, instead of one added and removed per query (EventEmitter's removeListener is
+ * a measurable part of a point query's cost).
+ */
+interface ClientUse {
+  /** Closes the connection under the request: the server's work ends with it. */
+  readonly stop: () => void;
+  /** The session whose query runs on the client now, and its masking; unset between queries. */
+  noticeConn: PgConnection | undefined;
+  noticeMasking: MaskingPlan | undefined;
+}
+
+const uses = new WeakMap<PoolClient, ClientUse>();
+
+function useOf(client: PoolClient): ClientUse {
+  let use = uses.get(client);
+  if (use === undefined) {
+    const made: ClientUse = {
+      stop: () => {
+        (
+          client as unknown as { connection?: { stream?: { destroy(): void } } }
+        ).connection?.stream?.destroy();
+      },
+      noticeConn: undefined,
+      noticeMasking: undefined,
+    };
+    client.on('notice', (notice: unknown) => {
+      // Only while a query of the gate runs (see executeQuery), as that query's session hears it.
+      if (made.noticeConn !== undefined && made.noticeMasking !== undefined) {
+        made.noticeConn.notice(notice, made.noticeMasking);
+      }
+    });
+    uses.set(client, made);
+    use = made;
+  }
+  return use;
+}
+
+/**
+ * Whether an error ends the connection it happened on. A query stopped at a cap has drained its
+ * reply and can be reused; a cursor stopped at one still has its portal open, so its connection
+ * is closed. A refusal before anything was sent (a column rule, a prepared statement changed on
+ * the server) leaves it as it was.
+ */
+function breaks(err: unknown, drained: boolean): boolean {
+  return (
+    !isServerError(err) && !(drained && err instanceof ResultTooLargeError) && !(err instanceof DeniedError)
+  );
 }
 
 /** Runs `work` on the call's connection, then gives it back (or keeps it for a transaction). */
@@ -251,24 +319,16 @@ async function onConnection<T>(
   drained: boolean,
   work: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await clientFor(gateCall);
+  const acquiring = clientFor(gateCall);
+  const client = acquiring instanceof Promise ? await acquiring : acquiring;
   // Past maxDurationMs (or at the session's end) the request is stopped where it is: the
   // connection is closed under it, which also ends the server's work.
-  const stop = (): void => {
-    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-  };
-  const unlisten = run.onStop(stop);
+  const unlisten = run.onStop(useOf(client).stop);
   let broken = false;
   try {
     return await work(client);
   } catch (err) {
-    // A query stopped at a cap has drained its reply and can be reused; a cursor stopped at one
-    // still has its portal open, so its connection is closed. A refusal before anything was sent
-    // (a column rule, a prepared statement changed on the server) leaves it as it was.
-    broken =
-      !isServerError(err) &&
-      !(drained && err instanceof ResultTooLargeError) &&
-      !(err instanceof DeniedError);
+    broken = breaks(err, drained);
     throw err;
   } finally {
     unlisten();
@@ -276,23 +336,38 @@ async function onConnection<T>(
   }
 }
 
-function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEffects>): Promise<PgRaw> {
+/**
+ * A query on the call's connection, which it then gives back (or keeps for a transaction): what
+ * {@link onConnection} does for a cursor, written out in one async function, so that a point
+ * query waits for nothing but the connection, the server, and what it must (see below).
+ */
+async function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEffects>): Promise<PgRaw> {
   const { conn } = gateCall;
   const { text } = statementOf(call, conn);
   const { name } = call;
-  return onConnection(gateCall, run, true, async (client) => {
+  const acquiring = clientFor(gateCall);
+  const client = acquiring instanceof Promise ? await acquiring : acquiring;
+  const use = useOf(client);
+  // Past maxDurationMs (or at the session's end) the request is stopped where it is: the
+  // connection is closed under it, which also ends the server's work.
+  const unlisten = run.onStop(use.stop);
+  let broken = false;
+  try {
     // A protocol-level name never reaches the server: the statement is sent as the unnamed one,
     // parsed with its text in the same pipeline that binds it. A named statement on the server
     // could be re-prepared out of the gate's sight (dynamic SQL in a function or DO block shares
     // its namespace), and pg would bind it without parsing again; the name stays this session's
     // alias for its text (see statementOf).
     const extended = name !== undefined || call.queryMode === 'extended';
-    const config: PgQueryConfig = { text };
-    if (call.values !== undefined) config.values = [...call.values];
-    if (call.rowMode !== undefined) config.rowMode = call.rowMode;
-    if (call.types !== undefined) config.types = RAW_TEXT;
-    if (extended) config.queryMode = 'extended';
-    const tickets = queryTickets({ text, values: call.values, extended });
+    const options =
+      call.rowMode === undefined && call.types === undefined && !extended
+        ? undefined
+        : {
+            ...(call.rowMode === undefined ? {} : { rowMode: call.rowMode }),
+            ...(call.types === undefined ? {} : { types: RAW_TEXT }),
+            ...(extended ? { queryMode: 'extended' as const } : {}),
+          };
+    const tickets = ticketsOf(text, call.values, extended);
     // Checked on this connection right before the statement is sent; a refusal here sent
     // nothing, so the request's own grant goes back.
     let lineage: SqlLineage;
@@ -304,17 +379,15 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       await run.authorization.reservation?.end('released');
       throw err;
     }
-    const onNotice = (notice: unknown): void => {
-      conn.notice(notice, run.masking);
-    };
     let raw: RawResult | RawResult[];
     const now = statusIfSettled(client);
     const before = now === false ? await statusBefore(client) : (now ?? '?');
-    client.on('notice', onNotice);
+    use.noticeConn = conn;
+    use.noticeMasking = run.masking;
     issueTickets(client, tickets);
     const arrival = new Arrival(run, conn.ctx.catalog, lineage, call.types);
     try {
-      raw = await sendCapped(client, config, run, arrival);
+      raw = await sendCapped(client, text, call.values, options, run, arrival);
       // The server can report, within the same reply, a change the gate closes the connection
       // for (a client_encoding other than UTF8): the request did run, but its success would
       // hide that the connection is gone, so the caller gets the reason instead.
@@ -322,7 +395,8 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       if (closed !== undefined) throw closed;
     } catch (err) {
       revokeTickets(client);
-      client.off('notice', onNotice);
+      use.noticeConn = undefined;
+      use.noticeMasking = undefined;
       await conn.settleGrants(
         {
           before,
@@ -337,40 +411,96 @@ function executeQuery(gateCall: PgGateCall, call: QueryCall, run: GateRun<SqlEff
       throw withheldError(err, readsProtected(lineage));
     } finally {
       revokeTickets(client);
-      client.off('notice', onNotice);
+      use.noticeConn = undefined;
+      use.noticeMasking = undefined;
     }
-    const settling = conn.settleGrants(
-      {
-        before,
-        after: transactionStatus(client),
-        outcome: 'ok',
-        command: Array.isArray(raw) ? undefined : (raw.command ?? undefined),
-        effects: run.effects,
-      },
-      run.authorization.reservation,
-    );
-    if (settling !== undefined) await settling;
+    const { reservation } = run.authorization;
+    // Without a grant of its own or of its transaction, there is nothing to settle (and no
+    // status to read for it).
+    if (reservation !== undefined || conn.holdsGrants()) {
+      const settling = conn.settleGrants(
+        {
+          before,
+          after: transactionStatus(client),
+          outcome: 'ok',
+          command: Array.isArray(raw) ? undefined : (raw.command ?? undefined),
+          effects: run.effects,
+        },
+        reservation,
+      );
+      if (settling !== undefined) await settling;
+    }
     if (name !== undefined) conn.named.set(name, text);
     conn.afterStatement(run.effects, run.authorization.actions, true, text);
     forgetChangedNames(conn.named, client, run.effects);
-    const results = Array.isArray(raw) ? raw : [raw];
-    const shapers: { rows: ResultRows; shaped: boolean }[] = [];
-    const { catalog } = conn.ctx;
-    for (let i = 0; i < results.length; i++) {
-      const result = results[i] as RawResult;
-      const arrived = arrival.shaped(result, i);
-      if (arrived !== undefined) {
-        shapers.push({ rows: arrived, shaped: true });
-        continue;
-      }
-      // Sources the catalog did not know when the rows arrived: looked up now, the rows shaped after.
-      const known =
-        catalog.known(result.fields) ??
-        (await catalog.sources(result.fields, (sql) => runInternal(client, sql)));
-      shapers.push({ rows: arrival.rowsFor(result, i, known), shaped: false });
+    if (!Array.isArray(raw)) {
+      // One result (the usual case), most often shaped as it arrived.
+      const rows = arrival.shaped(raw, 0) ?? (await unshapedRows(client, conn, arrival, raw, 0));
+      return { kind: 'query', call, results: [raw], multi: false, shapers: [rows] };
     }
-    return { kind: 'query', call, results, multi: Array.isArray(raw), shapers };
-  });
+    const shapers: { rows: ResultRows; shaped: boolean }[] = [];
+    for (let i = 0; i < raw.length; i++) {
+      const result = raw[i] as RawResult;
+      shapers.push(arrival.shaped(result, i) ?? (await unshapedRows(client, conn, arrival, result, i)));
+    }
+    return { kind: 'query', call, results: raw, multi: true, shapers };
+  } catch (err) {
+    broken = breaks(err, true);
+    throw err;
+  } finally {
+    unlisten();
+    if (gateCall.hold === undefined) conn.afterUse(client, broken || run.stopped);
+  }
+}
+
+/** A result kept raw as it arrived: its sources looked up now, its rows shaped after. */
+async function unshapedRows(
+  client: PoolClient,
+  conn: PgConnection,
+  arrival: Arrival,
+  result: RawResult,
+  index: number,
+): Promise<{ readonly rows: ResultRows; readonly shaped: boolean }> {
+  const { catalog } = conn.ctx;
+  const known =
+    catalog.known(result.fields) ?? (await catalog.sources(result.fields, (sql) => runInternal(client, sql)));
+  return { rows: arrival.rowsFor(result, index, known), shaped: false };
+}
+
+// The last statement's tickets: a repeated statement (the usual case) hands the wire guard the
+// same strings again (already flat, so comparing them reads no rope) instead of new ones built
+// per request. Keyed by all queryTickets reads but the values' content (tickets name texts, never
+// values).
+let lastTickets:
+  | {
+      readonly text: string;
+      readonly extended: boolean;
+      readonly values: number;
+      readonly tickets: readonly Ticket[];
+    }
+  | undefined;
+
+/** {@link queryTickets} for a statement sent with these values, in extended mode or not. */
+function ticketsOf(
+  text: string,
+  values: readonly (string | null)[] | undefined,
+  extended: boolean,
+): readonly Ticket[] {
+  const count = values === undefined ? -1 : values.length;
+  const last = lastTickets;
+  if (last !== undefined && last.text === text && last.extended === extended && last.values === count) {
+    return last.tickets;
+  }
+  const tickets = queryTickets({ text, values, extended });
+  lastTickets = { text, extended, values: count, tickets };
+  return tickets;
+}
+
+/** A result shaped as it arrived, with its rows' shaper (as {@link PgRaw} lists it). */
+interface Arrived {
+  readonly result: RawResult;
+  readonly rows: ResultRows;
+  readonly shaped: true;
 }
 
 /**
@@ -384,8 +514,10 @@ class Arrival {
   readonly #catalog: PoolContext['catalog'];
   readonly #lineage: SqlLineage;
   readonly #types: QueryCall['types'];
-  // Per result index: the result shaped as it arrived, and its rows' shaper.
-  readonly #arrived: ({ readonly result: RawResult; readonly rows: ResultRows } | undefined)[] = [];
+  // The first result shaped as it arrived, and its rows' shaper; per later index, the same
+  // (a list only for a text of several statements).
+  #first: Arrived | undefined;
+  #later: (Arrived | undefined)[] | undefined;
 
   constructor(
     run: GateRun<SqlEffects>,
@@ -404,14 +536,16 @@ class Arrival {
     const known = this.#catalog.known(result.fields);
     if (known === undefined) return undefined;
     const rows = this.rowsFor(result, index, known);
-    this.#arrived[index] = { result, rows };
+    const arrived: Arrived = { result, rows, shaped: true };
+    if (index === 0) this.#first = arrived;
+    else (this.#later ??= [])[index] = arrived;
     return rows;
   }
 
-  /** The shaper of result `index` if its rows were shaped as they arrived. */
-  shaped(result: RawResult, index: number): ResultRows | undefined {
-    const arrived = this.#arrived[index];
-    return arrived !== undefined && arrived.result === result ? arrived.rows : undefined;
+  /** Result `index`'s rows' shaper, if they were shaped as they arrived. */
+  shaped(result: RawResult, index: number): Arrived | undefined {
+    const arrived = index === 0 ? this.#first : this.#later?.[index];
+    return arrived !== undefined && arrived.result === result ? arrived : undefined;
   }
 
   /** Result `index`'s rows' shaper under the statement's lineage, given its catalog sources. */
@@ -421,10 +555,8 @@ class Arrival {
   }
 }
 
-/** What a query hands pg: pg's `QueryConfig` with the options its types leave out. */
-interface PgQueryConfig {
-  text: string;
-  values?: (string | null)[];
+/** A query's options beyond its text and values, as pg's `QueryConfig` takes them. */
+interface PgQueryOptions {
   rowMode?: 'array';
   types?: typeof RAW_TEXT;
   queryMode?: 'extended';
@@ -505,7 +637,9 @@ class CappedQuery extends pg.Query {
  */
 function sendCapped(
   client: PoolClient,
-  config: PgQueryConfig,
+  text: string,
+  values: readonly (string | null)[] | undefined,
+  options: PgQueryOptions | undefined,
   run: GateRun<SqlEffects>,
   arrival: Arrival | undefined,
 ): Promise<RawResult | RawResult[]> {
@@ -514,13 +648,21 @@ function sendCapped(
       if (err !== null && err !== undefined) reject(err);
       else resolve(result as RawResult | RawResult[]);
     };
-    // A text and values are handed to pg as they are; a config object pg would copy first,
-    // property by property, so it is passed only when it carries more.
-    const plain =
-      config.rowMode === undefined && config.types === undefined && config.queryMode === undefined;
-    const query = plain
-      ? new CappedQuery(config.text, config.values, done)
-      : new CappedQuery(config as QueryConfig, undefined, done);
+    // A text and values are handed to pg as they are (pg never changes the values array; ours
+    // is frozen); a config object pg would copy first, property by property, so it is passed
+    // only when it carries more.
+    const query =
+      options === undefined
+        ? new CappedQuery(text, values, done)
+        : new CappedQuery(
+            {
+              text,
+              ...(values === undefined ? {} : { values: values as unknown[] }),
+              ...options,
+            } as QueryConfig,
+            undefined,
+            done,
+          );
     query.gateRun = run;
     query.arrival = arrival;
     client.query(query as never);

@@ -32,6 +32,11 @@ export interface PgConnection {
   state(): string;
   /** The pinned connection, or a new one from the pool. */
   acquire(): Promise<PoolClient>;
+  /**
+   * The pinned connection when it can be used at once (no ending of held grants to wait for),
+   * else `undefined`: then {@link PgConnection.acquire}.
+   */
+  pinnedNow(): PoolClient | undefined;
   /** After a request: keep the connection while it holds session state, else give it back. */
   afterUse(client: PoolClient, broken: boolean): void;
   /**
@@ -46,6 +51,11 @@ export interface PgConnection {
    * once the store calls ending reservations have; `undefined` when there is nothing to wait for.
    */
   settleGrants(end: StatementEnd, reservation: GrantReservation | undefined): Promise<void> | undefined;
+  /**
+   * Whether {@link PgConnection.settleGrants} has anything to do for a statement without a
+   * reservation of its own: grants of the open transaction are held, or an ending is still due.
+   */
+  holdsGrants(): boolean;
   /** Releases the pinned connection (the session ends); resolves once held grants are released. */
   close(): Promise<void>;
   readonly listeners: Set<(notice: GatedNotice) => void>;
@@ -107,9 +117,8 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
     return client;
   };
 
-  const acquireNow = async (): Promise<PoolClient> => {
-    if (pinned !== undefined) return pinned;
-    const client = await ctx.acquire(onBypass);
+  // A pool's client made fit for this session (see claimConnection).
+  const claim = (client: PoolClient): PoolClient | Promise<PoolClient> => {
     let claiming: Promise<void> | undefined;
     try {
       claiming = claimConnection(client, owner);
@@ -119,6 +128,12 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
     }
     return claiming === undefined ? client : claimed(client, claiming);
   };
+
+  // One step after the pool's answer, not an async function around it: every layer of those
+  // costs a request a turn of the microtask queue (and a promise) on its way to the wire. (Its
+  // callers are async functions and promise callbacks: a throw here rejects them as before.)
+  const acquireNow = (): Promise<PoolClient> =>
+    pinned !== undefined ? Promise.resolve(pinned) : ctx.acquire(onBypass).then(claim);
 
   const release = (client: PoolClient, destroy: boolean): void => {
     if (pinned === client) pinned = undefined;
@@ -141,9 +156,9 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
     acquire: () => {
       // Grants a closed connection released are usable again before this session goes on.
       if (!endingSettled) return ending.then(acquireNow);
-      if (pinned !== undefined) return Promise.resolve(pinned);
       return acquireNow();
     },
+    pinnedNow: () => (endingSettled ? pinned : undefined),
     afterUse(client, broken) {
       if (broken || bypassOf(client) !== undefined) {
         // The server-side state went with the connection.
@@ -159,7 +174,12 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
       else release(client, false);
     },
     afterStatement(effects, actions, succeeded, text) {
-      if (actions.some((a) => DDL.has(a.operation))) ctx.catalog.invalidate();
+      for (const action of actions) {
+        if (DDL.has(action.operation)) {
+          ctx.catalog.invalidate();
+          break;
+        }
+      }
       if (effects.prepares.length === 0 && effects.deallocates.length === 0 && !effects.deallocatesAll)
         return;
       state = undefined;
@@ -189,6 +209,7 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
       if (fate !== 'keep') return endHeld(fate === 'consume' ? 'consumed' : 'released');
       return endingSettled ? undefined : ending;
     },
+    holdsGrants: () => held.length > 0 || !endingSettled,
     close() {
       // Server-side state (a transaction, prepared statements) must not reach another session.
       if (pinned !== undefined) release(pinned, true);
