@@ -44,6 +44,32 @@ masking: { profiles: { h: { style: hash } } }
 describe('createMaskingPlan().columns', () => {
   const plan = createMaskingPlan(createMasker({ columns: { 'public.t.secret': 'redact' } }));
 
+  it('resolves each shape by its columns, however the shapes alternate', () => {
+    const shapes = [
+      [{ name: 'v', source: 'public.t.secret' }],
+      [{ name: 'v' }],
+      [{ name: 'v', text: false }],
+      [{ name: 'v', source: 'public.t.other' }],
+      [{ name: 'w' }],
+      [{ name: 'v' }, { name: 'v' }],
+    ];
+    const expected = [
+      ['[REDACTED:column]'],
+      ['[REDACTED:github-token]'],
+      [TOKEN],
+      ['[REDACTED:github-token]'],
+      ['[REDACTED:github-token]'],
+      ['[REDACTED:github-token]', '[REDACTED:github-token]'],
+    ];
+    for (let round = 0; round < 3; round++) {
+      shapes.forEach((columns, i) => {
+        const row = columns.map(() => TOKEN);
+        expect(plan.columns(columns).row(row)).toEqual(expected[i]);
+        expect(plan.columns(columns).row(row)).toEqual(expected[i]);
+      });
+    }
+  });
+
   it('skips content detection on columns that cannot carry text, unless a rule names them', () => {
     const shape = plan.columns([
       { name: 'n', text: false },

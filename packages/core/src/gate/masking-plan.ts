@@ -28,7 +28,7 @@ const NONE: readonly string[] = [];
  * ```
  */
 export function createMaskingPlan(masker: Masker): MaskingPlan {
-  const shapes = new Map<string, Shape>();
+  const shapes: Shapes = { byKey: new Map(), last: undefined };
   return Object.freeze({
     masker,
     text: (text: string) => masker.maskText(text).text,
@@ -52,15 +52,28 @@ interface Shape {
 // Result shapes remembered per plan; past this many, shapes are resolved each time.
 const MAX_SHAPES = 256;
 
-function shapeOf(masker: Masker, shapes: Map<string, Shape>, given: readonly GateColumn[]): Shape {
+/** A plan's result shapes by key, and the one resolved last. */
+interface Shapes {
+  readonly byKey: Map<string, Shape>;
+  last: Shape | undefined;
+}
+
+function shapeOf(masker: Masker, shapes: Shapes, given: readonly GateColumn[]): Shape {
+  // The shape asked for last, compared column by column: a repeated query has the same shape
+  // every time, and comparing is cheaper than building its key.
+  const last = shapes.last;
+  if (last !== undefined && sameColumns(last.columns, given)) return last;
   // Length-prefixed, so no column name or source can make two shapes share a key.
   let key = '';
   for (const c of given) {
     const source = c.source ?? '';
     key += `${c.name.length}:${c.name}${source.length}:${source}${c.text === false ? 0 : 1}`;
   }
-  const known = shapes.get(key);
-  if (known !== undefined) return known;
+  const known = shapes.byKey.get(key);
+  if (known !== undefined) {
+    shapes.last = known;
+    return known;
+  }
   const columns = Object.freeze(given.map((c) => Object.freeze({ ...c })));
   const masks: ((value: unknown) => unknown)[] = [];
   const memo: boolean[] = [];
@@ -78,8 +91,20 @@ function shapeOf(masker: Masker, shapes: Map<string, Shape>, given: readonly Gat
   const lastIndex = new Map<string, number>();
   columns.forEach((column, i) => lastIndex.set(column.name, i));
   const shape = Object.freeze({ columns, masks, memo, lastIndex });
-  if (shapes.size < MAX_SHAPES) shapes.set(key, shape);
+  if (shapes.byKey.size < MAX_SHAPES) shapes.byKey.set(key, shape);
+  shapes.last = shape;
   return shape;
+}
+
+/** Whether `given` names the same columns as `known`: names, sources and text flags alike. */
+function sameColumns(known: readonly GateColumn[], given: readonly GateColumn[]): boolean {
+  if (known.length !== given.length) return false;
+  for (let i = 0; i < known.length; i++) {
+    const a = known[i] as GateColumn;
+    const b = given[i] as GateColumn;
+    if (a.name !== b.name || a.source !== b.source || (a.text === false) !== (b.text === false)) return false;
+  }
+  return true;
 }
 
 function columnMasking(masker: Masker, shape: Shape): ColumnMasking {
