@@ -288,6 +288,37 @@ describe('createGate', () => {
   });
 
   describe('a repeated allowed request (its plan cached)', () => {
+    it('cannot be changed through the decision a denial hands its caller', async () => {
+      const { portcullis, log } = await setup();
+      const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+      const err = (await session.run({ command: 'rm -rf /' }).catch((e: unknown) => e)) as DeniedError;
+      expect(err).toBeInstanceOf(DeniedError);
+      // A caller (an agent) rewriting the denial it was given, as far as the objects let it.
+      const rewrite = (object: object, key: string, value: unknown): void => {
+        try {
+          (object as Record<string, unknown>)[key] = value;
+        } catch {
+          // frozen
+        }
+      };
+      rewrite(err.decision, 'effect', 'allow');
+      rewrite(err.decision, 'rules', ['ops-run']);
+      for (const outcome of err.decision.actions) {
+        rewrite(outcome, 'effect', 'allow');
+        rewrite(outcome.action, 'resource', 'echo x');
+      }
+      try {
+        (err.decision.actions as unknown[]).length = 0;
+      } catch {
+        // frozen
+      }
+      await expect(session.run({ command: 'rm -rf /' })).rejects.toBeInstanceOf(DeniedError);
+      await expect(session.run({ command: 'rm -rf /' })).rejects.toMatchObject({
+        decision: { effect: 'deny', rules: ['no-rm'] },
+      });
+      expect(log).toEqual([]);
+    });
+
     it('is denied once the credential has expired, as on the full path', async () => {
       let nowMs = Date.parse('2026-01-01T00:00:00Z');
       const log: string[] = [];

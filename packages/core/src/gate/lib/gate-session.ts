@@ -163,8 +163,12 @@ export function openGateSession<Call, Raw, Result, Effects>(
     let plan = shared.plans?.get(key);
     if (plan === undefined) {
       const decided = decideRequest(deps, input);
-      plan = { decided };
-      if (decided.failure === undefined) shared.plans?.set(key, plan);
+      if (decided.failure === undefined && shared.plans !== undefined) {
+        // Every repeat of the request gets these objects (and a denial hands them to the
+        // caller, in its error): frozen, so no caller can change what the next one is decided.
+        plan = { decided: frozenDecided(decided) };
+        shared.plans.set(key, plan);
+      } else plan = { decided };
     }
     return plan;
   };
@@ -367,6 +371,28 @@ export function openGateSession<Call, Raw, Result, Effects>(
     },
   };
   return Object.freeze(session);
+}
+
+/** `decided`, its decision and everything in both frozen (the policy's review requirements already are). */
+function frozenDecided(decided: Decided): Decided {
+  const { decision } = decided;
+  for (const action of decided.actions) Object.freeze(action);
+  Object.freeze(decided.actions);
+  for (const outcome of decision.actions) {
+    Object.freeze(outcome.action);
+    Object.freeze(outcome.rules);
+    Object.freeze(outcome.reasons);
+    Object.freeze(outcome);
+  }
+  Object.freeze(decision.actions);
+  Object.freeze(decision.rules);
+  Object.freeze(decision.reasons);
+  if (decision.review !== undefined) {
+    for (const requirement of decision.review) Object.freeze(requirement);
+    Object.freeze(decision.review);
+  }
+  Object.freeze(decision);
+  return Object.freeze(decided);
 }
 
 /** The decision of a request the adapter's screen refused: every action denied for `reason`. */
