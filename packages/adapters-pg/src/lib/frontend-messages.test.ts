@@ -98,6 +98,11 @@ describe('parseFrontendMessages', () => {
       expected: [{ kind: 'query', text: "SELECT 'é✓'" }],
     },
     {
+      name: 'a text that starts with a byte-order mark (kept, as the server reads it)',
+      bytes: serialize.query('\uFEFFSELECT 1'),
+      expected: [{ kind: 'query', text: '\uFEFFSELECT 1' }],
+    },
+    {
       name: 'a startup message (untyped)',
       bytes: serialize.startup({ user: 'u', database: 'd' }),
       expected: undefined,
@@ -140,5 +145,33 @@ describe('parseFrontendMessages', () => {
         },
       ),
     );
+  });
+});
+
+describe('parseFrontendMessages reads the bytes, not the object', () => {
+  const query = (): Buffer => serialize.query('DROP TABLE t');
+  it.each([
+    ['an own length of 0', (): Uint8Array => Object.defineProperty(query(), 'length', { value: 0 })],
+    [
+      'an own toString() naming another text',
+      (): Uint8Array => Object.assign(query(), { toString: () => 'SELECT 1' }),
+    ],
+    ['an own indexOf() that finds no NUL', (): Uint8Array => Object.assign(query(), { indexOf: () => -1 })],
+    [
+      'a subclass whose length reads 0 and whose subarray() is empty',
+      (): Uint8Array => {
+        class SneakyBytes extends Uint8Array {}
+        Object.setPrototypeOf(SneakyBytes.prototype, Buffer.prototype as object);
+        Object.defineProperty(SneakyBytes.prototype, 'length', { get: () => 0 });
+        Object.defineProperty(SneakyBytes.prototype, 'subarray', { value: () => Buffer.alloc(0) });
+        return new SneakyBytes(query());
+      },
+    ],
+    [
+      'an own byteLength of 0 (not a Buffer)',
+      (): Uint8Array => Object.defineProperty(new Uint8Array(query()), 'byteLength', { value: 0 }),
+    ],
+  ])('a Query with %s', (_what, disguised) => {
+    expect(parseFrontendMessages(disguised())).toEqual([{ kind: 'query', text: 'DROP TABLE t' }]);
   });
 });

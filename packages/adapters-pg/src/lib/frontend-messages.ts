@@ -2,7 +2,40 @@
  * Reads the messages a client writes to a PostgreSQL server (protocol 3.0, "frontend"
  * messages), just far enough for the backstop to know which SQL text each one carries.
  * https://www.postgresql.org/docs/current/protocol-message-formats.html
+ *
+ * It reads bytes, never the object that holds them: plain indexed reads within bounds it is
+ * given, and text decoded by a decoder of its own. A Buffer's `length`, `indexOf` or
+ * `toString` can be an own property of that Buffer (or of a subclass, or of the prototype,
+ * changed after this module was loaded) and say anything; the socket sends the bytes.
  */
+
+// Captured at load: what is done later to these prototypes or globals changes nothing here.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- only ever bound (see uncurried)
+const call = Function.prototype.call;
+const OwnUint8Array = Uint8Array;
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const byteLengthOf = uncurried(typedArrayPrototype, 'byteLength', 'get') as (self: unknown) => number;
+const byteOffsetOf = uncurried(typedArrayPrototype, 'byteOffset', 'get') as (self: unknown) => number;
+const bufferOf = uncurried(typedArrayPrototype, 'buffer', 'get') as (self: unknown) => ArrayBufferLike;
+// Keeps a leading byte-order mark (Buffer#toString does too): it is part of the text the server reads.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const decode = uncurried(TextDecoder.prototype, 'decode', 'value') as (
+  self: object,
+  input: Uint8Array,
+) => string;
+const fromCharCode = uncurried(String, 'fromCharCode', 'value') as (self: unknown, code: number) => string;
+
+/**
+ * The method or getter `key` of `holder` as it is now, called with its receiver as the first
+ * argument (as Node's own primordials do): bound to the `call` of this moment, so nothing
+ * replaced later is called instead.
+ */
+function uncurried(holder: object, key: PropertyKey, kind: 'get' | 'value'): (...args: never[]) => unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(holder, key) as Record<typeof kind, unknown> | undefined;
+  const target = descriptor?.[kind];
+  if (typeof target !== 'function') throw new TypeError(`no ${String(key)} to read bytes with`);
+  return call.bind(target) as (...args: never[]) => unknown;
+}
 
 /** One frontend message, as far as the backstop cares. */
 export type FrontendMessage =
@@ -48,22 +81,23 @@ export function frontendMessageSlot(): FrontendMessageSlot {
  * chunk; anything that is not a whole number of well-formed typed messages yields `undefined`
  * (the backstop treats it as a bypass). Untyped messages (startup, SSL and cancel requests)
  * only occur before the connection is ready, when the backstop is not yet armed, so they are
- * malformed here.
+ * malformed here. Reads the bytes the view holds, whatever its own properties say; bytes that
+ * may change while they are read are the caller's to copy first (the backstop reads its own copy).
  *
  * @example
  * ```ts
  * parseFrontendMessages(Buffer.from('Q\0\0\0\x0dSELECT 1\0', 'latin1')); // [{ kind: 'query', text: 'SELECT 1' }]
  * ```
+ * @throws TypeError when `chunk` is not a typed array.
  */
 export function parseFrontendMessages(chunk: Uint8Array): readonly FrontendMessage[] | undefined {
-  const buffer = Buffer.isBuffer(chunk)
-    ? chunk
-    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  const end = byteLengthOf(chunk);
+  const bytes = new OwnUint8Array(bufferOf(chunk), byteOffsetOf(chunk), end);
   const slot = frontendMessageSlot();
   const messages: FrontendMessage[] = [];
   let offset = 0;
-  while (offset < buffer.length) {
-    offset = readFrontendMessage(buffer, offset, slot);
+  while (offset < end) {
+    offset = readFrontendMessage(bytes, offset, end, slot);
     if (offset === -1) return undefined;
     messages.push(messageOf(slot));
   }
@@ -71,81 +105,91 @@ export function parseFrontendMessages(chunk: Uint8Array): readonly FrontendMessa
 }
 
 /**
- * Reads the message that starts at `offset` of `buffer` into `slot` (see
+ * Reads the message that starts at `offset` of `bytes` into `slot` (see
  * {@link FrontendMessageSlot}); returns the offset of the message after it, or -1 when no whole,
- * well-formed typed message starts there. {@link parseFrontendMessages} is this, message after
- * message, for callers that want objects.
+ * well-formed typed message starts there and ends by `end`. {@link parseFrontendMessages} is
+ * this, message after message, for callers that want objects.
+ *
+ * `bytes` must be a `Uint8Array` the caller made and no one else can reach, and `end` at most
+ * its byte length as the caller made it: only indexed reads and a decoder captured at load touch
+ * it, so nothing the bytes' owner or a prototype says can change what is read.
  *
  * @example
  * ```ts
  * const slot = frontendMessageSlot();
- * for (let at = 0; at < chunk.length; ) {
- *   at = readFrontendMessage(chunk, at, slot);
+ * for (let at = 0; at < length; ) {
+ *   at = readFrontendMessage(copy, at, length, slot);
  *   if (at === -1) throw new Error('not whole protocol messages');
  *   if (slot.type === 'Q') console.log(slot.text);
  * }
  * ```
  */
-export function readFrontendMessage(buffer: Buffer, offset: number, slot: FrontendMessageSlot): number {
-  if (offset + 5 > buffer.length) return -1;
-  const typeByte = buffer[offset] ?? 0;
+export function readFrontendMessage(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  slot: FrontendMessageSlot,
+): number {
+  if (offset + 5 > end) return -1;
+  const typeByte = bytes[offset] ?? 0;
   // A message type is a printable ASCII letter; a zero first byte is an untyped message.
   if (typeByte < 0x41 || typeByte > 0x7a) return -1;
-  // Int32, big-endian, read by hand: Buffer#readInt32BE was most of the cost of reading a short message.
+  // Int32, big-endian, read by hand: Buffer#readInt32BE was most of the cost of reading a short
+  // message (and a method is what a caller can replace).
   const length =
-    ((buffer[offset + 1] ?? 0) << 24) |
-    ((buffer[offset + 2] ?? 0) << 16) |
-    ((buffer[offset + 3] ?? 0) << 8) |
-    (buffer[offset + 4] ?? 0);
-  const end = offset + 1 + length;
-  if (length < 4 || end > buffer.length) return -1;
+    ((bytes[offset + 1] ?? 0) << 24) |
+    ((bytes[offset + 2] ?? 0) << 16) |
+    ((bytes[offset + 3] ?? 0) << 8) |
+    (bytes[offset + 4] ?? 0);
+  const messageEnd = offset + 1 + length;
+  if (length < 4 || messageEnd > end) return -1;
   const start = offset + 5;
   switch (typeByte) {
     case 0x51 /* Q */: {
-      const nul = nulAt(buffer, start, end);
+      const nul = nulAt(bytes, start, messageEnd);
       // Exactly one string and its terminator: trailing bytes would be a second, hidden text.
-      if (nul !== end - 1) return -1;
-      slot.text = utf8(buffer, start, nul);
+      if (nul !== messageEnd - 1) return -1;
+      slot.text = utf8(bytes, start, nul);
       break;
     }
     case 0x50 /* P */: {
-      const nameEnd = nulAt(buffer, start, end);
+      const nameEnd = nulAt(bytes, start, messageEnd);
       if (nameEnd === -1) return -1;
-      const textEnd = nulAt(buffer, nameEnd + 1, end);
+      const textEnd = nulAt(bytes, nameEnd + 1, messageEnd);
       if (textEnd === -1) return -1;
-      slot.name = utf8(buffer, start, nameEnd);
-      slot.text = utf8(buffer, nameEnd + 1, textEnd);
+      slot.name = utf8(bytes, start, nameEnd);
+      slot.text = utf8(bytes, nameEnd + 1, textEnd);
       break;
     }
     case 0x42 /* B */: {
-      const portalEnd = nulAt(buffer, start, end);
+      const portalEnd = nulAt(bytes, start, messageEnd);
       if (portalEnd === -1) return -1;
-      const statementEnd = nulAt(buffer, portalEnd + 1, end);
+      const statementEnd = nulAt(bytes, portalEnd + 1, messageEnd);
       if (statementEnd === -1) return -1;
-      slot.name = utf8(buffer, start, portalEnd);
-      slot.statement = utf8(buffer, portalEnd + 1, statementEnd);
+      slot.name = utf8(bytes, start, portalEnd);
+      slot.statement = utf8(bytes, portalEnd + 1, statementEnd);
       break;
     }
     case 0x45 /* E */: {
-      const portalEnd = nulAt(buffer, start, end);
+      const portalEnd = nulAt(bytes, start, messageEnd);
       // The portal's name and the row limit (Int32), nothing else.
-      if (portalEnd === -1 || portalEnd + 5 !== end) return -1;
-      slot.name = utf8(buffer, start, portalEnd);
+      if (portalEnd === -1 || portalEnd + 5 !== messageEnd) return -1;
+      slot.name = utf8(bytes, start, portalEnd);
       break;
     }
     case 0x43 /* C */: {
-      const target = buffer[start];
-      const nameEnd = nulAt(buffer, start + 1, end);
-      if ((target !== 0x53 && target !== 0x50) || nameEnd !== end - 1) return -1;
+      const target = bytes[start];
+      const nameEnd = nulAt(bytes, start + 1, messageEnd);
+      if ((target !== 0x53 && target !== 0x50) || nameEnd !== messageEnd - 1) return -1;
       slot.target = target === 0x53 ? 'S' : 'P';
-      slot.name = utf8(buffer, start + 1, nameEnd);
+      slot.name = utf8(bytes, start + 1, nameEnd);
       break;
     }
     default:
     // Any other type carries nothing the backstop reads.
   }
-  slot.type = String.fromCharCode(typeByte);
-  return end;
+  slot.type = fromCharCode(String, typeByte);
+  return messageEnd;
 }
 
 function messageOf(slot: FrontendMessageSlot): FrontendMessage {
@@ -166,14 +210,15 @@ function messageOf(slot: FrontendMessageSlot): FrontendMessage {
 }
 
 /** Where the NUL that ends the string at `start` is, within the message (before `end`), or -1. */
-function nulAt(buffer: Buffer, start: number, end: number): number {
-  // Names are mostly empty: look at the first byte before searching.
-  if (start >= end) return -1;
-  if (buffer[start] === 0) return start;
-  const nul = buffer.indexOf(0, start);
-  return nul < end ? nul : -1;
+function nulAt(bytes: Uint8Array, start: number, end: number): number {
+  for (let at = start; at < end; at++) {
+    if (bytes[at] === 0) return at;
+  }
+  return -1;
 }
 
-function utf8(buffer: Buffer, start: number, end: number): string {
-  return start === end ? '' : buffer.toString('utf8', start, end);
+/** The UTF-8 text of `bytes[start, end)`, decoded from a view of its own over the same memory. */
+function utf8(bytes: Uint8Array, start: number, end: number): string {
+  if (start === end) return '';
+  return decode(decoder, new OwnUint8Array(bufferOf(bytes), byteOffsetOf(bytes) + start, end - start));
 }

@@ -1,4 +1,5 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { BypassError } from '@portcullis/core';
 import { describe, expect, it } from 'vitest';
@@ -24,23 +25,45 @@ function message(type: string, ...parts: (string | Buffer)[]): Buffer {
  * A pg-like client whose connection writes to a socket-like Writable that keeps what passed;
  * with `writev`, corked writes reach the socket as one batch of chunks, as on a net.Socket.
  */
-function fakeClient({ writev = false } = {}): {
+function fakeClient({ writev = false, later = false } = {}): {
   client: { connection: EventEmitter & { stream: Writable }; on: EventEmitter['on'] };
-  written: Buffer[];
+  written: Uint8Array[];
   errors: unknown[];
   bypasses: BypassError[];
+  flush: () => Buffer[];
 } {
-  const written: Buffer[] = [];
+  const written: Uint8Array[] = [];
   const errors: unknown[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
+  // With `later`, the socket holds on to what it was handed and reads it only when flushed, as
+  // a net.Socket whose kernel buffer is full sends the rest of a chunk from its memory later.
+  const held: { chunk: Uint8Array; callback: () => void }[] = [];
+  const take = (chunk: Uint8Array, callback: () => void): void => {
+    if (later) held.push({ chunk, callback });
+    else {
       written.push(chunk);
       callback();
+    }
+  };
+  const flush = (): Buffer[] =>
+    held.splice(0).map(({ chunk, callback }) => {
+      written.push(chunk);
+      callback();
+      return Buffer.from(chunk);
+    });
+  const stream = new Writable({
+    write(chunk: Uint8Array, _encoding, callback) {
+      take(chunk, callback);
     },
     ...(writev && {
-      writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void) {
-        for (const { chunk } of chunks) written.push(chunk);
-        callback();
+      writev(chunks: { chunk: Uint8Array }[], callback: (error?: Error | null) => void) {
+        if (!later) {
+          for (const { chunk } of chunks) written.push(chunk);
+          callback();
+          return;
+        }
+        chunks.forEach(({ chunk }, i) => {
+          held.push({ chunk, callback: i === chunks.length - 1 ? callback : () => undefined });
+        });
       },
     }),
   });
@@ -49,7 +72,7 @@ function fakeClient({ writev = false } = {}): {
   const client = Object.assign(new EventEmitter(), { connection });
   const bypasses: BypassError[] = [];
   armClient(client, (err) => bypasses.push(err));
-  return { client, written, errors, bypasses };
+  return { client, written, errors, bypasses, flush };
 }
 
 /** An Execute of `portal` (no row limit). */
@@ -351,7 +374,7 @@ describe('the backstop', () => {
       });
     issueTickets(fake.client, queryTickets({ text: "SELECT 'é'" }));
     expect(await write(message('Q', "SELECT 'é'").toString('latin1'), 'latin1')).toBeUndefined();
-    expect(fake.written).toHaveLength(1);
+    expect(fake.written.map((chunk) => Buffer.from(chunk))).toEqual([message('Q', "SELECT 'é'")]);
     expect(await write({ length: 0 }, 'buffer')).toBeInstanceOf(BypassError);
     expect(fake.written).toHaveLength(1);
   });
@@ -465,5 +488,361 @@ describe('the backstop', () => {
     expect(() => {
       armClient(native, () => undefined);
     }).toThrow(TypeError);
+  });
+});
+
+/** The socket's write internals, as code holding the socket can call them directly. */
+interface Internals {
+  _write(chunk: unknown, encoding: string, callback: (error?: unknown) => void): void;
+  _writev(chunks: readonly { chunk: unknown; encoding: string }[], callback: (error?: unknown) => void): void;
+}
+
+/** `bytes` in an ArrayBuffer of their own, for views of other kinds over them. */
+function arrayBufferOf(bytes: Buffer): ArrayBuffer {
+  const buffer = new ArrayBuffer(bytes.length);
+  new Uint8Array(buffer).set(bytes);
+  return buffer;
+}
+
+/** A Query message of `text` padded with a space to an even length, for a 16-bit view over it. */
+const evenQuery = (text: string): Buffer => {
+  const bytes = message('Q', text);
+  return bytes.length % 2 === 0 ? bytes : message('Q', `${text} `);
+};
+
+describe('the backstop reads the bytes that reach the socket, not the object that holds them', () => {
+  // Each hands the socket an unticketed DROP dressed so that a reader of the object sees nothing
+  // (or the ticketed `SELECT 1`); the fake socket, like libuv, takes whatever bytes it is handed.
+  const disguises: readonly {
+    readonly name: string;
+    readonly send: (stream: Writable & Internals) => void;
+  }[] = [
+    {
+      name: 'a Buffer with an own length of 0',
+      send: (stream) => {
+        const bytes = message('Q', 'DROP TABLE t');
+        Object.defineProperty(bytes, 'length', { value: 0 });
+        stream.write(bytes);
+      },
+    },
+    {
+      name: 'a Buffer of Parse, Bind, Execute, Sync with an own length of 0',
+      send: (stream) => {
+        const bytes = Buffer.concat([
+          message('P', '', 'DROP TABLE t', Buffer.alloc(2)),
+          message('B', '', '', Buffer.alloc(6)),
+          execute(''),
+          message('S'),
+        ]);
+        Object.defineProperty(bytes, 'length', { value: 0 });
+        stream.write(bytes);
+      },
+    },
+    {
+      name: 'a Buffer whose own toString() names the ticketed text',
+      send: (stream) => {
+        const bytes = message('Q', 'DROP TABLE t');
+        bytes.toString = () => 'SELECT 1';
+        stream.write(bytes);
+      },
+    },
+    {
+      name: 'a Parse whose own indexOf() ends its text at the ticketed one',
+      send: (stream) => {
+        const bytes = message('P', '', 'SELECT 1 FROM (DROP TABLE t)', Buffer.alloc(2));
+        const indexOf = bytes.indexOf.bind(bytes);
+        bytes.indexOf = ((value: number, from: number) =>
+          from === 6 ? 6 + 'SELECT 1'.length : indexOf(value, from)) as Buffer['indexOf'];
+        stream.write(bytes);
+      },
+    },
+    {
+      name: 'a Buffer subclass whose length reads 0',
+      send: (stream) => {
+        class SneakyBytes extends Uint8Array {}
+        Object.setPrototypeOf(SneakyBytes.prototype, Buffer.prototype as object);
+        Object.defineProperty(SneakyBytes.prototype, 'length', { get: () => 0 });
+        stream.write(new SneakyBytes(message('Q', 'DROP TABLE t')));
+      },
+    },
+    {
+      name: 'a Uint8Array (not a Buffer) whose own byteLength is 0, handed to _write',
+      send: (stream) => {
+        const bytes = new Uint8Array(message('Q', 'DROP TABLE t'));
+        Object.defineProperty(bytes, 'byteLength', { value: 0 });
+        stream._write(bytes, 'buffer', () => undefined);
+      },
+    },
+    {
+      name: 'a Uint8Array whose own buffer is another one, handed to _write',
+      send: (stream) => {
+        const bytes = new Uint8Array(message('Q', 'DROP TABLE t'));
+        Object.defineProperty(bytes, 'buffer', { value: arrayBufferOf(message('Q', 'SELECT 1')) });
+        stream._write(bytes, 'buffer', () => undefined);
+      },
+    },
+    {
+      name: 'a DataView dressed as a Uint8Array over nothing, handed to _writev',
+      send: (stream) => {
+        const view = new DataView(arrayBufferOf(message('Q', 'DROP TABLE t')));
+        Object.setPrototypeOf(view, Uint8Array.prototype);
+        Object.defineProperty(view, 'buffer', { value: new ArrayBuffer(0) });
+        Object.defineProperty(view, 'byteOffset', { value: 0 });
+        Object.defineProperty(view, 'byteLength', { value: 0 });
+        stream._writev([{ chunk: view, encoding: 'buffer' }], () => undefined);
+      },
+    },
+    {
+      name: 'a Uint16Array over the bytes, dressed as a Buffer of length 0, handed to _writev',
+      send: (stream) => {
+        const view = new Uint16Array(arrayBufferOf(evenQuery('DROP TABLE t')));
+        Object.setPrototypeOf(view, Buffer.prototype as object);
+        Object.defineProperty(view, 'length', { value: 0 });
+        stream._writev([{ chunk: view, encoding: 'buffer' }], () => undefined);
+      },
+    },
+  ];
+
+  it.each(disguises)('refuses $name', async ({ send }) => {
+    const fake = fakeClient({ writev: true });
+    issueTickets(fake.client, [
+      ...queryTickets({ text: 'SELECT 1' }),
+      ...queryTickets({ text: 'SELECT 1', extended: true }),
+    ]);
+    send(fake.client.connection.stream as Writable & Internals);
+    await tick();
+    expect(fake.written).toEqual([]);
+    expect(fake.errors[0]).toBeInstanceOf(BypassError);
+  });
+
+  it('reads a DataView or a 16-bit view by its bytes, and lets them through when they are ticketed', async () => {
+    const fake = fakeClient({ writev: true });
+    issueTickets(fake.client, [
+      ...queryTickets({ text: 'SELECT 1' }),
+      ...queryTickets({ text: 'SELECT 123' }),
+    ]);
+    const stream = fake.client.connection.stream as Writable & Internals;
+    const done = new Promise((resolve) => {
+      stream._writev(
+        [
+          { chunk: new DataView(arrayBufferOf(message('Q', 'SELECT 1'))), encoding: 'buffer' },
+          { chunk: new Uint16Array(arrayBufferOf(message('Q', 'SELECT 123'))), encoding: 'buffer' },
+        ],
+        resolve,
+      );
+    });
+    expect(await done).toBeUndefined();
+    expect(fake.errors).toEqual([]);
+    expect(Buffer.concat(fake.written)).toEqual(
+      Buffer.concat([message('Q', 'SELECT 1'), message('Q', 'SELECT 123')]),
+    );
+  });
+
+  it('hands the socket its own copy: rewriting the Buffer after write() changes nothing sent', () => {
+    const fake = fakeClient({ later: true });
+    issueTickets(fake.client, queryTickets({ text: 'SELECT 1' }));
+    const bytes = message('Q', 'SELECT 1');
+    fake.client.connection.stream.write(bytes);
+    // The check has run (an uncorked write reaches _write at once); the socket still holds it.
+    Buffer.from('DROP t; ').copy(bytes, 5);
+    expect(fake.flush()).toEqual([message('Q', 'SELECT 1')]);
+    expect(fake.written[0]).not.toBe(bytes);
+    expect(fake.errors).toEqual([]);
+  });
+
+  it('hands the socket its own copy of a corked batch', () => {
+    const fake = fakeClient({ writev: true, later: true });
+    issueTickets(fake.client, [...queryTickets({ text: 'SELECT 1' }), ...queryTickets({ text: 'SELECT 2' })]);
+    const { stream } = fake.client.connection;
+    const batch = [message('Q', 'SELECT 1'), message('Q', 'SELECT 2')];
+    stream.cork();
+    for (const bytes of batch) stream.write(bytes);
+    stream.uncork();
+    for (const bytes of batch) Buffer.from('DROP t; ').copy(bytes, 5);
+    expect(Buffer.concat(fake.flush())).toEqual(
+      Buffer.concat([message('Q', 'SELECT 1'), message('Q', 'SELECT 2')]),
+    );
+    expect(fake.errors).toEqual([]);
+  });
+
+  it('copies a corked batch larger than the buffer it starts with', async () => {
+    const fake = fakeClient({ writev: true });
+    const long = `SELECT '${'x'.repeat(1000)}'`;
+    issueTickets(fake.client, [
+      ...queryTickets({ text: 'SELECT 1' }),
+      ...queryTickets({ text: long }),
+      ...queryTickets({ text: 'SELECT 2' }),
+    ]);
+    const batch = [message('Q', 'SELECT 1'), message('Q', long), message('Q', 'SELECT 2')];
+    const { stream } = fake.client.connection;
+    stream.cork();
+    for (const bytes of batch) stream.write(bytes);
+    stream.uncork();
+    await tick();
+    expect(fake.errors).toEqual([]);
+    expect(Buffer.concat(fake.written)).toEqual(Buffer.concat(batch));
+  });
+
+  it('refuses a batch with a chunk that is not bytes, after reading the chunks before it', async () => {
+    const refused = async (chunks: { chunk: unknown; encoding: string }[]): Promise<unknown> => {
+      const fake = fakeClient({ writev: true });
+      issueTickets(fake.client, queryTickets({ text: 'SELECT 1' }));
+      const stream = fake.client.connection.stream as Writable & Internals;
+      const error = await new Promise((resolve) => {
+        stream._writev(chunks, resolve);
+      });
+      expect(fake.written).toEqual([]);
+      return error;
+    };
+    const notBytes = { chunk: { length: 0 }, encoding: 'buffer' };
+    expect(await refused([{ chunk: message('Q', 'SELECT 1'), encoding: 'buffer' }, notBytes])).toMatchObject({
+      message: expect.stringContaining('a write that is not bytes') as unknown,
+    });
+    expect(await refused([{ chunk: message('Q', 'DROP'), encoding: 'buffer' }, notBytes])).toMatchObject({
+      message: expect.stringContaining('a write that is not bytes') as unknown,
+    });
+    expect(await refused([{ chunk: Buffer.from([0x51]), encoding: 'buffer' }, notBytes])).toMatchObject({
+      message: expect.stringContaining('bytes that are not whole protocol messages') as unknown,
+    });
+  });
+
+  it('hands a real socket a corked batch as one chunk of its copy: an index setter on Array.prototype never sees it', async () => {
+    const received: Buffer[] = [];
+    const server = createServer((peer) => {
+      peer.on('data', (data: Buffer) => received.push(data));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await once(socket, 'connect');
+    const client = Object.assign(new EventEmitter(), {
+      connection: Object.assign(new EventEmitter(), { stream: socket }),
+    });
+    armClient(client, () => undefined);
+    // Far more than the kernel takes at once: the socket still holds most of it after uncork().
+    const long = `SELECT 1 /*${'x'.repeat(8 << 20)}*/`;
+    issueTickets(client, [...queryTickets({ text: long }), ...queryTickets({ text: 'SELECT 2' })]);
+    const batch = [message('Q', long), message('Q', 'SELECT 2')];
+    socket.cork();
+    for (const bytes of batch) socket.write(bytes);
+    // net's _writev copies a batch into an array it fills index by index.
+    // (Not an array of what it saw: pushing to it would call this setter.)
+    let seen: Uint8Array | undefined;
+    Object.defineProperty(Array.prototype, '0', {
+      configurable: true,
+      set(this: unknown[], value: unknown) {
+        if (value instanceof Uint8Array) seen = value;
+        Object.defineProperty(this, '0', { value, writable: true, enumerable: true, configurable: true });
+      },
+    });
+    try {
+      socket.uncork();
+    } finally {
+      Reflect.deleteProperty(Array.prototype, '0');
+    }
+    seen?.fill(0x20);
+    socket.end();
+    await once(socket, 'finish');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    server.close();
+    expect(seen).toBeUndefined();
+    expect(Buffer.concat(received).equals(Buffer.concat(batch))).toBe(true);
+  });
+
+  // What a caller changes on a prototype or a global after the guard was loaded: the guard reads
+  // with what it captured. Each is undone before anything else runs (the write is checked at once).
+  const typedArray = Object.getPrototypeOf(Uint8Array.prototype) as object;
+  const tamperings: readonly {
+    readonly name: string;
+    readonly target: object;
+    readonly key: PropertyKey;
+    readonly descriptor: PropertyDescriptor;
+  }[] = [
+    {
+      name: '%TypedArray%.prototype.length reads 0',
+      target: typedArray,
+      key: 'length',
+      descriptor: { get: () => 0 },
+    },
+    {
+      name: '%TypedArray%.prototype.byteLength reads 0',
+      target: typedArray,
+      key: 'byteLength',
+      descriptor: { get: () => 0 },
+    },
+    {
+      name: 'Buffer.prototype.toString names the ticketed text',
+      target: Buffer.prototype as object,
+      key: 'toString',
+      descriptor: { writable: true, value: () => 'SELECT 1' },
+    },
+    {
+      name: 'Buffer.prototype.utf8Slice names the ticketed text',
+      target: Buffer.prototype as object,
+      key: 'utf8Slice',
+      descriptor: { writable: true, value: () => 'SELECT 1' },
+    },
+    {
+      name: 'TextDecoder.prototype.decode names the ticketed text',
+      target: TextDecoder.prototype,
+      key: 'decode',
+      descriptor: { writable: true, value: () => 'SELECT 1' },
+    },
+    {
+      name: 'Uint8Array.prototype.set copies nothing',
+      target: typedArray,
+      key: 'set',
+      descriptor: { writable: true, value: () => undefined },
+    },
+    {
+      name: 'ArrayBuffer.isView says no',
+      target: ArrayBuffer,
+      key: 'isView',
+      descriptor: { writable: true, value: () => false },
+    },
+    {
+      name: 'Buffer.isBuffer says no',
+      target: Buffer,
+      key: 'isBuffer',
+      descriptor: { writable: true, value: () => false },
+    },
+  ];
+
+  it.each(tamperings)('refuses an unticketed text while $name', async ({ target, key, descriptor }) => {
+    const fake = fakeClient();
+    issueTickets(fake.client, queryTickets({ text: 'SELECT 1' }));
+    const bytes = message('Q', 'DROP TABLE t');
+    const original = Object.getOwnPropertyDescriptor(target, key);
+    Object.defineProperty(target, key, { configurable: true, ...descriptor });
+    try {
+      fake.client.connection.stream.write(bytes);
+    } finally {
+      if (original === undefined) Reflect.deleteProperty(target, key);
+      else Object.defineProperty(target, key, original);
+    }
+    await tick();
+    expect(fake.written).toEqual([]);
+    expect(fake.errors[0]).toBeInstanceOf(BypassError);
+  });
+
+  it('keeps the copy it hands the socket out of reach of a replaced Uint8Array', () => {
+    const fake = fakeClient({ later: true });
+    issueTickets(fake.client, queryTickets({ text: 'SELECT 1' }));
+    const seen: Uint8Array[] = [];
+    const Original = globalThis.Uint8Array;
+    globalThis.Uint8Array = new Proxy(Original, {
+      construct(target, args: unknown[]) {
+        const made = Reflect.construct(target, args) as Uint8Array;
+        seen.push(made);
+        return made;
+      },
+    });
+    try {
+      fake.client.connection.stream.write(message('Q', 'SELECT 1'));
+    } finally {
+      globalThis.Uint8Array = Original;
+    }
+    for (const made of seen) made.fill(0x20);
+    expect(fake.flush()).toEqual([message('Q', 'SELECT 1')]);
   });
 });

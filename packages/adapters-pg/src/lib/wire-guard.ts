@@ -8,6 +8,16 @@
  * path through pg (its methods, `_send`, `stream.write`, `stream.end(chunk)`, corked writes)
  * ends in the socket's `_write`/`_writev`, which are looked up on the socket object itself.
  *
+ * It checks, and hands the socket, a copy of the bytes of its own. A chunk is an object its
+ * writer chose: a Buffer's `length`, `indexOf` or `toString` can be own properties that say
+ * anything, a subclass or a changed prototype can answer for it, a DataView or a 16-bit view
+ * holds bytes a Uint8Array reader would not see, and the writer keeps the object and can rewrite
+ * it after the check while the socket still holds it (the kernel takes what fits and the socket
+ * sends the rest from that memory later). The socket sends the view's real bytes whatever its
+ * object says. So each write's bytes are copied, with only intrinsics captured when this module
+ * was loaded (the view's real byte length and memory, `Uint8Array.prototype.set`; a string is
+ * encoded here), into memory no one else holds; that copy is what is read and what is sent.
+ *
  * It also keeps the connection's model of prepared statements and portals, from what was
  * written and what the server answered: a Bind passes only for a statement whose text, as last
  * parsed on this connection, is the text its ticket names; an Execute only for a portal a
@@ -15,6 +25,7 @@
  * anything runs (a function or DO block may re-prepare it by dynamic SQL, out of the wire's
  * sight), so it is bound only in the pipeline that parsed it.
  */
+import { Writable } from 'node:stream';
 import { BypassError } from '@portcullis/core';
 import { frontendMessageSlot, readFrontendMessage } from './frontend-messages.js';
 
@@ -86,6 +97,81 @@ const byClient = new WeakMap<object, GuardState>();
 // the fast-path FunctionCall and authentication messages are never sent by a gated query once
 // connected.
 const TEXTLESS = new Set(['D', 'H', 'S', 'X', 'c', 'f']);
+
+// Everything a write's bytes are read and copied with, captured at load: what a caller does
+// later to a chunk, a prototype or a global (`Uint8Array`, `Buffer.from`, a getter of
+// %TypedArray%.prototype, `Function.prototype.call`) changes neither what is read nor who can
+// reach the copy.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- only ever bound (see uncurried)
+const call = Function.prototype.call;
+const { apply } = Reflect;
+const OwnArrayBuffer = ArrayBuffer;
+const OwnUint8Array = Uint8Array;
+const OwnFloat64Array = Float64Array;
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+/** The element type of a typed array (`'Uint8Array'` for a Buffer), or undefined for anything else. */
+const typedArrayName = uncurried(typedArrayPrototype, Symbol.toStringTag, 'get') as (
+  self: unknown,
+) => string | undefined;
+const typedArrayByteLength = uncurried(typedArrayPrototype, 'byteLength', 'get') as (self: unknown) => number;
+const typedArrayByteOffset = uncurried(typedArrayPrototype, 'byteOffset', 'get') as (self: unknown) => number;
+const typedArrayBuffer = uncurried(typedArrayPrototype, 'buffer', 'get') as (
+  self: unknown,
+) => ArrayBufferLike;
+const dataViewByteLength = uncurried(DataView.prototype, 'byteLength', 'get') as (self: unknown) => number;
+const dataViewByteOffset = uncurried(DataView.prototype, 'byteOffset', 'get') as (self: unknown) => number;
+const dataViewBuffer = uncurried(DataView.prototype, 'buffer', 'get') as (self: unknown) => ArrayBufferLike;
+const setBytes = uncurried(typedArrayPrototype, 'set', 'value') as (
+  target: Uint8Array,
+  source: Uint8Array,
+  offset: number,
+) => void;
+const isView = uncurried(ArrayBuffer, 'isView', 'value') as (self: unknown, value: unknown) => boolean;
+const encoder = new TextEncoder();
+const encodeUtf8 = uncurried(TextEncoder.prototype, 'encode', 'value') as (
+  self: object,
+  text: string,
+) => Uint8Array;
+const bufferFrom = uncurried(Buffer, 'from', 'value') as (
+  self: unknown,
+  text: string,
+  encoding: BufferEncoding,
+) => Uint8Array;
+const EMPTY = new OwnUint8Array(0);
+// eslint-disable-next-line @typescript-eslint/unbound-method -- compared, never called
+const writableWrite = Writable.prototype._write;
+
+// The memory copies are made in. An ArrayBuffer of its own for every write would cost a
+// microsecond (V8 allocates one of more than 64 bytes outside its heap); Buffer's pool is shared
+// with every other module. So copies are carved, front to back, out of slabs only the guard
+// holds: each part is claimed before anything is copied into it and never handed out again.
+const SLAB_SIZE = 64 * 1024;
+let slab = new OwnArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
+
+/** `size` bytes no one else holds: the next part of the slab, or (when large) a buffer of their own. */
+function claim(size: number): Uint8Array {
+  if (size > SLAB_SIZE >>> 4) return new OwnUint8Array(size);
+  if (slabUsed + size > SLAB_SIZE) {
+    slab = new OwnArrayBuffer(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const bytes = new OwnUint8Array(slab, slabUsed, size);
+  slabUsed += size;
+  return bytes;
+}
+
+/**
+ * The method or getter `key` of `holder` as it is now, called with its receiver as the first
+ * argument (as Node's own primordials do): bound to the `call` of this moment, so nothing
+ * replaced later is called instead.
+ */
+function uncurried(holder: object, key: PropertyKey, kind: 'get' | 'value'): (...args: never[]) => unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(holder, key) as Record<typeof kind, unknown> | undefined;
+  const target = descriptor?.[kind];
+  if (typeof target !== 'function') throw new TypeError(`no ${String(key)} to read bytes with`);
+  return call.bind(target) as (...args: never[]) => unknown;
+}
 
 /**
  * The tickets a query needs, computed from exactly the options handed to pg: a simple-protocol
@@ -315,17 +401,23 @@ function guardStream(stream: WritableInternals, state: GuardState): void {
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const write = stream._write;
   const writev = stream._writev;
+  // A batch is copied into one chunk, which the stream's own _write sends: net's _writev would
+  // copy the batch into an array it fills index by index, where an index setter on
+  // Array.prototype sees the copy. (Writable's default _write only calls _writev, which would
+  // check the batch again: a stream without its own _write is handed a one-chunk batch.)
+  const writesOneChunk = write !== writableWrite;
   Object.defineProperty(stream, '_write', {
     configurable: false,
     writable: false,
     value(chunk: unknown, encoding: BufferEncoding, callback: WriteCallback): void {
-      const refused = check(state, [{ chunk, encoding }]);
+      const own = state.tripped === undefined ? ownChunk(chunk, encoding) : NOT_READ;
+      const refused = check(state, own);
       if (refused !== undefined) {
         trip(stream, state, refused);
         callback(state.tripped);
         return;
       }
-      write.call(stream, chunk, encoding, callback);
+      apply(write, stream, [own.bytes, 'buffer', callback]);
     },
   });
   if (typeof writev === 'function') {
@@ -333,32 +425,124 @@ function guardStream(stream: WritableInternals, state: GuardState): void {
       configurable: false,
       writable: false,
       value(chunks: readonly Chunk[], callback: WriteCallback): void {
-        const refused = check(state, chunks);
+        const own = state.tripped === undefined ? ownChunks(chunks) : NOT_READ;
+        const refused = check(state, own);
         if (refused !== undefined) {
           trip(stream, state, refused);
           callback(state.tripped);
           return;
         }
-        writev.call(stream, chunks, callback);
+        if (writesOneChunk) apply(write, stream, [own.bytes, 'buffer', callback]);
+        else apply(writev, stream, [[{ chunk: own.bytes, encoding: 'buffer' }], callback]);
       },
     });
   }
 }
 
 /**
- * Checks and consumes tickets for every message of the chunks, keeping the model of statements
+ * A write's bytes as the guard copied them, in memory only the guard holds: chunk `i` is
+ * `bytes[ends[i - 1] ?? 0, ends[i])`, and `bytes` is `length` long. When `notBytes`, the chunk
+ * after the `count` copied was neither a string nor an ArrayBuffer view (and nothing after it
+ * was read).
+ */
+interface OwnWrite {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+  readonly ends: ArrayLike<number>;
+  readonly count: number;
+  readonly notBytes: boolean;
+}
+
+/** What {@link check} is handed for a connection the gate already closed: it reads nothing. */
+const NOT_READ: OwnWrite = { bytes: EMPTY, length: 0, ends: [], count: 0, notBytes: false };
+
+/** The bytes of one chunk, copied (see {@link OwnWrite}). */
+function ownChunk(chunk: unknown, encoding: unknown): OwnWrite {
+  const source = bytesOf(chunk, encoding);
+  if (source === undefined) return { bytes: EMPTY, length: 0, ends: [], count: 0, notBytes: true };
+  const length = typedArrayByteLength(source);
+  const bytes = length === 0 ? EMPTY : claim(length);
+  if (length > 0) setBytes(bytes, source, 0);
+  return { bytes, length, ends: [length], count: 1, notBytes: false };
+}
+
+/**
+ * The bytes of a batch of chunks, copied one after the other into one buffer (see
+ * {@link OwnWrite}). Each chunk and its encoding are read once, all before anything is checked:
+ * a getter of the caller's that runs here cannot run in the middle of the check.
+ */
+function ownChunks(chunks: readonly Chunk[]): OwnWrite {
+  const count = chunks.length;
+  const ends = new OwnFloat64Array(count);
+  let bytes = claim(256);
+  let capacity = 256;
+  let length = 0;
+  for (let i = 0; i < count; i++) {
+    const { chunk, encoding } = chunks[i] as Chunk;
+    const source = bytesOf(chunk, encoding);
+    if (source === undefined) return { bytes, length, ends, count: i, notBytes: true };
+    const size = typedArrayByteLength(source);
+    if (length + size > capacity) {
+      capacity = length + size > 2 * capacity ? length + size : 2 * capacity;
+      const larger = claim(capacity);
+      setBytes(larger, bytes, 0);
+      bytes = larger;
+    }
+    if (size > 0) setBytes(bytes, source, length);
+    length += size;
+    ends[i] = length;
+  }
+  // Exactly the bytes copied: what is handed to the socket is what was read.
+  if (length < capacity) {
+    bytes = new OwnUint8Array(typedArrayBuffer(bytes), typedArrayByteOffset(bytes), length);
+  }
+  return { bytes, length, ends, count, notBytes: false };
+}
+
+/**
+ * The bytes a chunk holds, as a `Uint8Array` that is the chunk itself or a view over its memory
+ * (read through their internal slots, whatever the chunk's own properties say), or a string
+ * encoded here; undefined for anything else. Not a copy: the caller copies them at once.
+ */
+function bytesOf(chunk: unknown, encoding: unknown): Uint8Array | undefined {
+  const name = typedArrayName(chunk);
+  // A Buffer, a Uint8Array or a subclass of either: `set` copies its bytes as they are.
+  if (name === 'Uint8Array') return chunk as Uint8Array;
+  // Any other typed array (16-bit, signed, clamped, …): its bytes, not its elements.
+  if (name !== undefined) {
+    return new OwnUint8Array(
+      typedArrayBuffer(chunk),
+      typedArrayByteOffset(chunk),
+      typedArrayByteLength(chunk),
+    );
+  }
+  if (isView(ArrayBuffer, chunk)) {
+    return new OwnUint8Array(dataViewBuffer(chunk), dataViewByteOffset(chunk), dataViewByteLength(chunk));
+  }
+  if (typeof chunk !== 'string') return undefined;
+  // Writable hands over strings only with `decodeStrings: false`; pg writes Buffers. Whatever
+  // the encoder hands back is read as a view like any chunk (and copied).
+  const encoded =
+    encoding === undefined || encoding === 'buffer' || encoding === 'utf8' || encoding === 'utf-8'
+      ? encodeUtf8(encoder, chunk)
+      : bufferFrom(Buffer, chunk, encoding as BufferEncoding);
+  return typeof encoded === 'string' ? undefined : bytesOf(encoded, 'buffer');
+}
+
+/**
+ * Checks and consumes tickets for every message of the write, keeping the model of statements
  * and portals; returns why not, or undefined. All or nothing: the model and the tickets are
  * changed in place as the messages are read, and put back as they were when the write is refused.
  */
-function check(state: GuardState, chunks: readonly Chunk[]): string | undefined {
+function check(state: GuardState, own: OwnWrite): string | undefined {
   if (state.tripped !== undefined) return 'the connection was already closed by the gate';
   const undo: Change[] = [];
   const pendingBefore = state.pending.length;
   let why: string | undefined;
   try {
-    why = admit(state, chunks, undo);
+    why = admit(state, own, undo);
   } catch (error) {
-    // A chunk that cannot even be read (a string in an unknown encoding) changes nothing either.
+    // Nothing the guard's own copy holds should throw; if anything does, it changes nothing.
     putBack(state, undo, pendingBefore);
     throw error;
   }
@@ -367,11 +551,11 @@ function check(state: GuardState, chunks: readonly Chunk[]): string | undefined 
 }
 
 /**
- * Reads the messages of the chunks into the model and takes their tickets, noting every change
- * in `undo`; returns why the write is refused, or undefined (and only then counts what the
+ * Reads the messages of the write's chunks into the model and takes their tickets, noting every
+ * change in `undo`; returns why the write is refused, or undefined (and only then counts what the
  * server now owes).
  */
-function admit(state: GuardState, chunks: readonly Chunk[], undo: Change[]): string | undefined {
+function admit(state: GuardState, own: OwnWrite, undo: Change[]): string | undefined {
   let owed = 0;
   // The type of the first message whose ticket is missing. The write is refused for it only once
   // every message has been read: a malformed or out-of-model message anywhere is the reason given
@@ -379,23 +563,15 @@ function admit(state: GuardState, chunks: readonly Chunk[], undo: Change[]): str
   let unticketed: string | undefined;
   // A record of this write's own: nothing run while it is read (another write) can change it.
   const slot = frontendMessageSlot();
-  for (const { chunk, encoding } of chunks) {
-    const bytes =
-      typeof chunk === 'string'
-        ? Buffer.from(chunk, encoding === 'buffer' || encoding === undefined ? 'utf8' : encoding)
-        : chunk instanceof Uint8Array
-          ? chunk
-          : undefined;
-    if (bytes === undefined) return 'a write that is not bytes';
-    const buffer = Buffer.isBuffer(bytes)
-      ? bytes
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { bytes, ends } = own;
+  let offset = 0;
+  for (let i = 0; i < own.count; i++) {
+    const end = ends[i] ?? offset;
     // Why a message of this chunk is out of the model; the rest of the chunk is still read, as
     // bytes that are not whole messages anywhere in it are the reason given.
     let refusal: string | undefined;
-    let offset = 0;
-    while (offset < buffer.length) {
-      offset = readFrontendMessage(buffer, offset, slot);
+    while (offset < end) {
+      offset = readFrontendMessage(bytes, offset, end, slot);
       if (offset === -1) return 'bytes that are not whole protocol messages';
       if (refusal !== undefined) continue;
       switch (slot.type) {
@@ -459,6 +635,9 @@ function admit(state: GuardState, chunks: readonly Chunk[], undo: Change[]): str
     }
     if (refusal !== undefined) return refusal;
   }
+  if (own.notBytes) return 'a write that is not bytes';
+  // Every byte that would be sent was read (the chunks' ends are the guard's own; this only says so).
+  if (offset !== own.length) return 'bytes that are not whole protocol messages';
   if (unticketed !== undefined) return describeTicket(unticketed);
   state.owed += owed;
   return undefined;
