@@ -8,7 +8,15 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatedPool, type GatedPool } from '../src/index.js';
-import { admin, alice, createSchema, engine } from './fixtures.js';
+import {
+  admin,
+  alice,
+  captureClient,
+  createSchema,
+  engine,
+  protocolMessage as message,
+  type RawClient,
+} from './fixtures.js';
 
 let db: TestDatabase;
 let gated: GatedPool;
@@ -30,28 +38,6 @@ afterAll(async () => {
   await db.close();
 });
 
-type RawClient = pg.Client & { connection: pg.Connection & Record<string, unknown> };
-
-/** Runs a gated query while pg.Client.prototype.query is patched to capture the client. */
-async function captureClient(sql = 'SELECT 1'): Promise<RawClient> {
-  // The trick under test: patch the driver's prototype to see `this`.
-  // eslint-disable-next-line @typescript-eslint/unbound-method
-  const original = pg.Client.prototype.query;
-  const seen: RawClient[] = [];
-  pg.Client.prototype.query = function (this: RawClient, ...args: unknown[]) {
-    seen.push(this);
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    await gated.as(admin).query(sql);
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  const captured = seen[0];
-  if (captured === undefined) throw new Error('no client captured');
-  return captured;
-}
-
 /** Resolves with the error the client's connection was destroyed with. */
 function destroyedWith(client: RawClient): Promise<unknown> {
   return new Promise((resolve) => {
@@ -72,14 +58,6 @@ async function orderCount(): Promise<number> {
 
 function socketOf(client: RawClient): Socket {
   return client.connection['stream'] as unknown as Socket;
-}
-
-function message(type: string, ...strings: string[]): Buffer {
-  const body = Buffer.concat(strings.map((s) => Buffer.from(`${s}\u0000`)));
-  const head = Buffer.alloc(5);
-  head.write(type, 0, 'latin1');
-  head.writeInt32BE(4 + body.length, 1);
-  return Buffer.concat([head, body]);
 }
 
 const attempts: readonly {
@@ -194,7 +172,7 @@ const attempts: readonly {
       await gated
         .as(admin)
         .query({ name: 'wipe-one', text: 'DELETE FROM orders WHERE id = $1', values: [-1] });
-      const c = await captureClient();
+      const c = await captureClient(gated);
       return c
         .query({ name: 'wipe-one', text: 'DELETE FROM orders WHERE id = $1', values: [1] })
         .catch((e: unknown) => e);
@@ -205,7 +183,7 @@ const attempts: readonly {
 describe('the backstop below the facade', () => {
   it.each(attempts)('refuses: $name', async ({ attack }) => {
     const before = await orderCount();
-    const client = await captureClient();
+    const client = await captureClient(gated);
     const outcome = await attack(client);
     expect(outcome).toBeInstanceOf(BypassError);
     expect(outcome).toMatchObject({ code: 'ERR_BYPASS' });

@@ -163,3 +163,43 @@ export async function rawQuery<R extends Record<string, unknown>>(
     await client.end();
   }
 }
+
+/** A pg client a test captured from under the gate, with its connection's internals reachable. */
+export type RawClient = pg.Client & { connection: pg.Connection & Record<string, unknown> };
+
+/**
+ * Runs a gated query (as `admin`) while `pg.Client.prototype.query` is patched to see `this`:
+ * the client the gate used, as code that patches the driver would capture it.
+ */
+export async function captureClient(
+  gated: { as(principal: Principal): { query(sql: string): Promise<unknown> } },
+  sql = 'SELECT 1',
+): Promise<RawClient> {
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const original = pg.Client.prototype.query;
+  const seen: RawClient[] = [];
+  pg.Client.prototype.query = function (this: RawClient, ...args: unknown[]) {
+    seen.push(this);
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await gated.as(admin).query(sql);
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  const captured = seen[0];
+  if (captured === undefined) throw new Error('no client captured');
+  return captured;
+}
+
+/**
+ * One frontend protocol message: its type byte, its length, then each part (a string written
+ * with its NUL terminator, a Buffer as it is).
+ */
+export function protocolMessage(type: string, ...parts: readonly (string | Buffer)[]): Buffer {
+  const body = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(`${p}\u0000`) : p)));
+  const head = Buffer.alloc(5);
+  head.write(type, 0, 'latin1');
+  head.writeInt32BE(4 + body.length, 1);
+  return Buffer.concat([head, body]);
+}

@@ -4,10 +4,17 @@
 // its prototype — instead of its bytes sees nothing, or a ticketed text. None may run.
 import { BypassError } from '@portcullis/core';
 import { createTestDatabase, type TestDatabase } from '@portcullis/testing';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatedPool, type GatedPool } from '../src/index.js';
-import { admin, alice, createSchema, engine, rawQuery } from './fixtures.js';
+import {
+  alice,
+  captureClient,
+  createSchema,
+  engine,
+  protocolMessage as message,
+  rawQuery,
+  type RawClient,
+} from './fixtures.js';
 
 let db: TestDatabase;
 let gated: GatedPool;
@@ -29,8 +36,6 @@ afterAll(async () => {
   await db.close();
 });
 
-type RawClient = pg.Client & { connection: pg.Connection & Record<string, unknown> };
-
 /** The socket's write internals, as a caller holding the socket can call them. */
 interface SocketInternals {
   write(chunk: unknown, callback?: (error?: Error | null) => void): boolean;
@@ -39,25 +44,6 @@ interface SocketInternals {
     chunks: readonly { chunk: unknown; encoding: string }[],
     callback: (error?: Error | null) => void,
   ): void;
-}
-
-/** Runs a gated query while pg.Client.prototype.query is patched to capture the client. */
-async function captureClient(): Promise<RawClient> {
-  // eslint-disable-next-line @typescript-eslint/unbound-method
-  const original = pg.Client.prototype.query;
-  const seen: RawClient[] = [];
-  pg.Client.prototype.query = function (this: RawClient, ...args: unknown[]) {
-    seen.push(this);
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    await gated.as(admin).query('SELECT 1');
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  const captured = seen[0];
-  if (captured === undefined) throw new Error('no client captured');
-  return captured;
 }
 
 function socketOf(client: RawClient): SocketInternals {
@@ -69,14 +55,6 @@ async function effects(): Promise<{ orders: number; probed: boolean }> {
   const [orders] = await rawQuery<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM orders');
   const [probe] = await rawQuery<{ is_called: boolean }>(db.url, 'SELECT is_called FROM wire_probe');
   return { orders: orders!.n, probed: probe!.is_called };
-}
-
-function message(type: string, ...parts: readonly (string | Buffer)[]): Buffer {
-  const body = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(`${p}\u0000`) : p)));
-  const head = Buffer.alloc(5);
-  head.write(type, 0, 'latin1');
-  head.writeInt32BE(4 + body.length, 1);
-  return Buffer.concat([head, body]);
 }
 
 const insert = (id: number): string => `INSERT INTO orders VALUES (${id}, 1, 1)`;
@@ -255,7 +233,7 @@ function refusal(client: RawClient): Promise<unknown> {
 describe('the backstop decides on the bytes that reach the socket', () => {
   it.each(attacks)('refuses $name', async ({ attack }) => {
     const before = await effects();
-    const client = await captureClient();
+    const client = await captureClient(gated);
     const refused = refusal(client);
     await attack(client);
     const outcome = await refused;
@@ -267,7 +245,7 @@ describe('the backstop decides on the bytes that reach the socket', () => {
 
   it('sends the ticketed text even when the caller rewrites its Buffer while the socket still holds it', async () => {
     const before = await effects();
-    const client = await captureClient();
+    const client = await captureClient(gated);
     // Far more than the socket takes in one go: most of it is still queued when write() returns.
     const padding = 'x'.repeat(16 * 1024 * 1024);
     const ticketed = `SELECT 1 AS one /*${padding}*/`;
