@@ -6,6 +6,7 @@ import { matchesFilter } from './matches-filter.js';
 import { newApprovalRequest } from './new-approval.js';
 import { settleApproval } from './settle-approval.js';
 import type { ApprovalChange, ApprovalRequest, ApprovalStore } from './types.js';
+import { deepFreeze } from '../deep-freeze.js';
 
 /** Options of {@link createMemoryApprovalStore}. */
 export interface MemoryApprovalStoreOptions {
@@ -208,12 +209,4 @@ function index(map: Map<string, string[]>, key: string, id: string): void {
 function abortReason(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
   return reason instanceof Error ? reason : new Error('the wait was aborted', { cause: reason });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

@@ -36,6 +36,7 @@ import type {
 } from './policy-types.js';
 import { policySchema } from './schema.js';
 import { OPERATION_VOCABULARY, PRINCIPAL_KINDS, PROTOCOLS, UNKNOWN_OPERATION } from './vocabulary.js';
+import { deepFreeze } from '../deep-freeze.js';
 
 /** Options of {@link compilePolicy}. */
 export interface CompilePolicyOptions {
@@ -515,12 +516,4 @@ function unique<T>(xs: readonly T[]): T[] {
 
 function splitDotted(path: string): DocPath {
   return path === '' ? [] : path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

@@ -11,6 +11,7 @@ import type { Authorization, AuthorizeInput, Portcullis, ReviewOptions } from '.
 import { DeniedError, RecordingError } from '../../errors.js';
 import type { Decision, Principal, SessionRecorder } from '../../types.js';
 import { canonicalJson } from '../../record/canonical-json.js';
+import { deepFreeze } from '../../deep-freeze.js';
 import { createGateQueue } from '../queue.js';
 import type {
   GateAdapter,
@@ -166,7 +167,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
       if (decided.failure === undefined && shared.plans !== undefined) {
         // Every repeat of the request gets these objects (and a denial hands them to the
         // caller, in its error): frozen, so no caller can change what the next one is decided.
-        plan = { decided: frozenDecided(decided) };
+        plan = { decided: deepFreeze(decided) };
         shared.plans.set(key, plan);
       } else plan = { decided };
     }
@@ -371,28 +372,6 @@ export function openGateSession<Call, Raw, Result, Effects>(
     },
   };
   return Object.freeze(session);
-}
-
-/** `decided`, its decision and everything in both frozen (the policy's review requirements already are). */
-function frozenDecided(decided: Decided): Decided {
-  const { decision } = decided;
-  for (const action of decided.actions) Object.freeze(action);
-  Object.freeze(decided.actions);
-  for (const outcome of decision.actions) {
-    Object.freeze(outcome.action);
-    Object.freeze(outcome.rules);
-    Object.freeze(outcome.reasons);
-    Object.freeze(outcome);
-  }
-  Object.freeze(decision.actions);
-  Object.freeze(decision.rules);
-  Object.freeze(decision.reasons);
-  if (decision.review !== undefined) {
-    for (const requirement of decision.review) Object.freeze(requirement);
-    Object.freeze(decision.review);
-  }
-  Object.freeze(decision);
-  return Object.freeze(decided);
 }
 
 /** The decision of a request the adapter's screen refused: every action denied for `reason`. */
