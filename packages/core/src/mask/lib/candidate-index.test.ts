@@ -23,9 +23,23 @@ function separate(text: string, from: number, to: number, end: number, partial: 
   return found.sort(byPlace);
 }
 
-function combined(text: string, from: number, to: number, end: number, partial: boolean): Found[] {
+// The walk runs in WebAssembly where it can, and in JavaScript where it cannot: both are held
+// to the separate scans.
+const walks = [
+  { name: 'WebAssembly', index: set.candidates },
+  { name: 'JavaScript', index: new CandidateIndex(set.keywords, set.seeds, { wasm: false }) },
+];
+
+function combined(
+  index: CandidateIndex,
+  text: string,
+  from: number,
+  to: number,
+  end: number,
+  partial: boolean,
+): Found[] {
   const found: Found[] = [];
-  set.candidates.scan(
+  index.scan(
     text,
     from,
     to,
@@ -38,6 +52,10 @@ function combined(text: string, from: number, to: number, end: number, partial: 
 }
 
 describe('CandidateIndex', () => {
+  it('walks in WebAssembly here, and in JavaScript when told to', () => {
+    expect(walks.map((w) => w.index.compiled)).toEqual([true, false]);
+  });
+
   // Keywords whole and in halves (in either case), runs that start and break the scan
   // detectors' runs, separators and non-ASCII.
   const piece = fc.oneof(
@@ -51,44 +69,50 @@ describe('CandidateIndex', () => {
   );
   const texts = fc.array(piece, { maxLength: 30 }).map((p) => p.join(''));
 
-  it('reports the keywords and possible starts the separate scans report', () => {
-    fc.assert(
-      fc.property(texts, fc.nat(), fc.nat(), fc.nat(), fc.boolean(), (text, a, b, c, partial) => {
-        const n = text.length;
-        const from = n === 0 ? 0 : a % (n + 1);
-        const to = from + (b % (n - from + 1));
-        const end = to + (c % (n - to + 1));
-        expect(combined(text, from, to, end, partial)).toEqual(separate(text, from, to, end, partial));
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
-  // A long window is walked as two halves side by side: keywords across the middle, and
-  // the character before the second half (notAfter), must come out as one walk finds them.
-  it('walks a long window in two halves as one walk would', () => {
-    const long = fc.array(piece, { minLength: 150, maxLength: 700 }).map((p) => p.join(''));
-    fc.assert(
-      fc.property(long, fc.nat(), fc.nat(), fc.nat(), fc.boolean(), (text, a, b, c, partial) => {
-        const n = text.length;
-        const from = a % (Math.floor(n / 4) + 1);
-        const to = n - (b % (Math.floor(n / 4) + 1));
-        const end = to + (c % (n - to + 1));
-        expect(combined(text, from, to, end, partial)).toEqual(separate(text, from, to, end, partial));
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('carries the walk across its blocks (texts longer than one block)', () => {
-    const unit = 'x ghp_abc 4111 1111 password=1 GB82 WEST 1234 5698 7654 32 AB123456C ';
-    const text = unit.repeat(200);
-    for (const from of [0, 1, 4095, 4096, 4097, 9000]) {
-      expect(combined(text, from, text.length, text.length, false)).toEqual(
-        separate(text, from, text.length, text.length, false),
+  describe.each(walks)('walked in $name', ({ index: walked }) => {
+    it('reports the keywords and possible starts the separate scans report', () => {
+      fc.assert(
+        fc.property(texts, fc.nat(), fc.nat(), fc.nat(), fc.boolean(), (text, a, b, c, partial) => {
+          const n = text.length;
+          const from = n === 0 ? 0 : a % (n + 1);
+          const to = from + (b % (n - from + 1));
+          const end = to + (c % (n - to + 1));
+          expect(combined(walked, text, from, to, end, partial)).toEqual(
+            separate(text, from, to, end, partial),
+          );
+        }),
+        { numRuns: 2000 },
       );
-    }
-    expect(combined(text, 0, text.length, text.length, false).length).toBeGreaterThan(1000);
+    });
+
+    // A long window is walked as two halves side by side: keywords across the middle, and
+    // the character before the second half (notAfter), must come out as one walk finds them.
+    it('walks a long window in two halves as one walk would', () => {
+      const long = fc.array(piece, { minLength: 150, maxLength: 700 }).map((p) => p.join(''));
+      fc.assert(
+        fc.property(long, fc.nat(), fc.nat(), fc.nat(), fc.boolean(), (text, a, b, c, partial) => {
+          const n = text.length;
+          const from = a % (Math.floor(n / 4) + 1);
+          const to = n - (b % (Math.floor(n / 4) + 1));
+          const end = to + (c % (n - to + 1));
+          expect(combined(walked, text, from, to, end, partial)).toEqual(
+            separate(text, from, to, end, partial),
+          );
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('carries the walk across its blocks (texts longer than one block)', () => {
+      const unit = 'x ghp_abc 4111 1111 password=1 GB82 WEST 1234 5698 7654 32 AB123456C ';
+      const text = unit.repeat(200);
+      for (const from of [0, 1, 4095, 4096, 4097, 9000]) {
+        expect(combined(walked, text, from, text.length, text.length, false)).toEqual(
+          separate(text, from, text.length, text.length, false),
+        );
+      }
+      expect(combined(walked, text, 0, text.length, text.length, false).length).toBeGreaterThan(1000);
+    });
   });
 
   // Runs that end acceptably within the few characters the walk tests ahead of a start, then
@@ -115,26 +139,28 @@ describe('CandidateIndex', () => {
     ];
     const seeds = new SeedIndex(specs.map((spec, owner) => ({ spec, owner })));
     const words = new KeywordIndex([{ keyword: 'ab-', ignoreCase: false, owner: 9 }]);
-    const index = new CandidateIndex(words, seeds);
+    const indexes = [new CandidateIndex(words, seeds), new CandidateIndex(words, seeds, { wasm: false })];
     const text = fc
       .array(fc.constantFrom('1', '2', 'a', 'b', 'Z', '-', '!', ' ', 'é'), { maxLength: 40 })
       .map((a) => a.join(''));
     fc.assert(
       fc.property(text, fc.nat(), fc.boolean(), (t, c, partial) => {
         const end = t.length - (c % (t.length + 1));
-        const got: [number, number[]][] = [];
         const want: [number, number[]][] = [];
-        index.scan(
-          t,
-          0,
-          end,
-          end,
-          partial,
-          () => undefined,
-          (p, o) => got.push([p, [...o]]),
-        );
         seeds.scan(t, 0, end, end, partial, (p, o) => want.push([p, [...o]]));
-        expect(got).toEqual(want);
+        for (const index of indexes) {
+          const got: [number, number[]][] = [];
+          index.scan(
+            t,
+            0,
+            end,
+            end,
+            partial,
+            () => undefined,
+            (p, o) => got.push([p, [...o]]),
+          );
+          expect(got).toEqual(want);
+        }
       }),
       { numRuns: 3000 },
     );

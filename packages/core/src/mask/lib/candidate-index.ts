@@ -12,6 +12,7 @@ import type { KeywordEntry, KeywordHit, KeywordIndex } from './keyword-index.js'
 import { keywordAt } from './keyword-index.js';
 import type { SeedHit, SeedIndex } from './seed-index.js';
 import { AHEAD } from './seed-index.js';
+import { type BlockWalk, buildBlockWalk } from './walk-wasm.js';
 
 // The walk tests the four characters after a possible start unrolled (keepAhead): this stops
 // compiling if AHEAD changes.
@@ -69,10 +70,18 @@ export class CandidateIndex {
   private readonly notes = new Int32Array(8 * BLOCK);
   private readonly unitBytes: Buffer;
   private readonly units: Uint16Array;
+  /** The walk in WebAssembly (undefined: walked in JavaScript), and its units as a Buffer. */
+  private readonly wasm: BlockWalk | undefined;
+  private readonly wasmBytes: Buffer | undefined;
 
+  /**
+   * @param options.wasm - false walks in JavaScript even where WebAssembly runs (the two give
+   *   the same reports; tests compare them).
+   */
   constructor(
     readonly keywords: KeywordIndex,
     readonly seeds: SeedIndex,
+    options: { readonly wasm?: boolean } = {},
   ) {
     this.maxLength = keywords.maxLength;
     this.unitBytes = Buffer.alloc((BLOCK + seeds.reach) * 2);
@@ -161,6 +170,27 @@ export class CandidateIndex {
     this.next = next;
     this.outBase = quiet * classes;
     this.outputs = order.slice(quiet).map((old) => keywords.outputs[old] ?? []);
+    this.wasm =
+      options.wasm === false
+        ? undefined
+        : buildBlockWalk({
+            classOf,
+            next,
+            tests: this.tests,
+            classes,
+            outBase: this.outBase,
+            units: BLOCK + seeds.reach,
+            notes: BLOCK,
+            aheadRows: AHEAD,
+          });
+    const bytes = this.wasm?.unitBytes;
+    this.wasmBytes =
+      bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+
+  /** Whether the walk runs in WebAssembly. */
+  get compiled(): boolean {
+    return this.wasm !== undefined;
   }
 
   /**
@@ -178,8 +208,12 @@ export class CandidateIndex {
     onKeyword: KeywordHit,
     onSeed: SeedHit,
   ): void {
-    const { classOf, next, outBase, tests, classes, seeds, notes } = this;
     if (end > text.length) throw new RangeError('the end is past the text');
+    if (this.wasm !== undefined) {
+      this.scanCompiled(this.wasm, text, from, to, end, partial, onKeyword, onSeed);
+      return;
+    }
+    const { classOf, next, outBase, tests, classes, seeds, notes } = this;
     const seedStop = Math.min(to, text.length);
     const stop = Math.min(text.length, to + this.maxLength - 1);
     let state = 0;
@@ -287,6 +321,51 @@ export class CandidateIndex {
         const owners = seeds.startsAt(units, at, p, notes[SEED_MASK + k] ?? 0, end, partial);
         if (owners !== undefined) onSeed(p, owners);
       }
+    }
+  }
+
+  // scan() with each block walked by the WebAssembly walk (walk-wasm.ts): the same reports.
+  private scanCompiled(
+    wasm: BlockWalk,
+    text: string,
+    from: number,
+    to: number,
+    end: number,
+    partial: boolean,
+    onKeyword: KeywordHit,
+    onSeed: SeedHit,
+  ): void {
+    const { classOf, next, tests, classes, seeds } = this;
+    const units = wasm.units;
+    const bytes = this.wasmBytes as Buffer;
+    const kwNotes = wasm.keywordNotes;
+    const startNotes = wasm.startNotes;
+    const seedStop = Math.min(to, text.length);
+    const stop = Math.min(text.length, to + this.maxLength - 1);
+    let state = 0;
+    let block = 0;
+    if (from > 0 && from <= text.length)
+      block = next[tests + classes + (classOf[text.charCodeAt(from - 1)] ?? 0)] ?? 0;
+    for (let i = from; i < stop;) {
+      const at = i;
+      const blockEnd = Math.min(stop, i + BLOCK);
+      const seedEnd = Math.min(seedStop, blockEnd);
+      const copyEnd = Math.min(text.length, blockEnd + seeds.reach);
+      if (copyEnd - i <= SHORT_COPY) for (let j = i; j < copyEnd; j++) units[j - i] = text.charCodeAt(j);
+      else bytes.write(text.slice(i, copyEnd), 0, 'utf16le');
+      const kw = wasm.walk(seedEnd - at, blockEnd - at, end - at, state, block);
+      state = wasm.state;
+      block = wasm.block;
+      const starts = wasm.starts;
+      for (let k = 0; k < kw; k++) {
+        this.reportKeywords(text, at + (kwNotes[k] ?? 0), kwNotes[BLOCK + k] ?? 0, from, to, onKeyword);
+      }
+      for (let k = 0; k < starts; k++) {
+        const p = at + (startNotes[k] ?? 0);
+        const owners = seeds.startsAt(units, at, p, startNotes[BLOCK + k] ?? 0, end, partial);
+        if (owners !== undefined) onSeed(p, owners);
+      }
+      i = blockEnd;
     }
   }
 
