@@ -73,6 +73,9 @@ async function setup(): Promise<() => Promise<void>> {
       client.once('ready', resolve).once('error', reject);
       client.connect({ host: s.host, port: s.port, username: s.username, privateKey: s.privateKey });
     });
+    // As the gated connection does: with Nagle's algorithm on, ssh2's flow-window adjustments
+    // can wait on the server's delayed ACK, and the baseline would stall for no reason.
+    client.setNoDelay(true);
     raw = client;
     const connect = {
       host: s.host,

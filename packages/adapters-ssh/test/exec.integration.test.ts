@@ -6,7 +6,8 @@ import {
   ReviewRequiredError,
   toAsciicast,
 } from '@portcullis/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createGatedSsh } from '../src/index.js';
 import {
   agent,
@@ -301,5 +302,24 @@ describe.skipIf(SSHD_MISSING !== undefined)(`host key pinning on a real sshd${ne
     expect(log).toMatch(/kex|KEX/);
     expect(log).not.toMatch(/userauth-request|Accepted publickey|input_userauth_request/);
     await ssh.end();
+  });
+
+  // Bulk output needs the client's flow-window adjustments to leave at once: with Nagle's
+  // algorithm they could wait on the server's delayed ACK while the server waited for them.
+  it('turns Nagle off on the connection to the server', async () => {
+    const set = vi.spyOn(Socket.prototype, 'setNoDelay');
+    const ssh = createGatedSsh({
+      connect: connectTo(world.sshd),
+      portcullis: world.portcullis,
+      target: 'bastion',
+    });
+    try {
+      await ssh.as(agent).exec('true');
+      const calls = set.mock.contexts.map((socket, i) => [socket.remotePort, set.mock.calls[i]?.[0]]);
+      expect(calls).toContainEqual([world.sshd.port, true]);
+    } finally {
+      set.mockRestore();
+      await ssh.end();
+    }
   });
 });
