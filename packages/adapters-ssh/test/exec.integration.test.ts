@@ -315,7 +315,10 @@ describe.skipIf(SSHD_MISSING !== undefined)(`host key pinning on a real sshd${ne
     });
     try {
       await ssh.as(agent).exec('true');
-      const calls = set.mock.contexts.map((socket, i) => [socket.remotePort, set.mock.calls[i]?.[0]]);
+      const calls = set.mock.contexts.map((socket: Socket, i): [number | undefined, unknown] => [
+        socket.remotePort,
+        set.mock.calls[i]?.[0],
+      ]);
       expect(calls).toContainEqual([world.sshd.port, true]);
     } finally {
       set.mockRestore();
