@@ -159,9 +159,12 @@ export async function startTestSshd(): Promise<TestSshd> {
       const timer = setTimeout(() => {
         reject(new Error(`sshd did not start within 10 s:\n${log}`));
       }, 10_000);
+      // Removed once listening: the server logs at DEBUG3, and searching the whole log again
+      // on every chunk of it would cost the test process more with every connection.
       const check = (): void => {
         if (log.includes(`Server listening on 127.0.0.1 port ${port}`)) {
           clearTimeout(timer);
+          child.stderr?.off('data', check);
           resolve();
         }
       };
