@@ -315,8 +315,8 @@ describe.skipIf(SSHD_MISSING !== undefined)(`host key pinning on a real sshd${ne
     });
     try {
       await ssh.as(agent).exec('true');
-      const calls = set.mock.contexts.map((socket: Socket, i): [number | undefined, unknown] => [
-        socket.remotePort,
+      const calls = set.mock.contexts.map((socket, i): [number | undefined, unknown] => [
+        (socket as Socket).remotePort,
         set.mock.calls[i]?.[0],
       ]);
       expect(calls).toContainEqual([world.sshd.port, true]);
