@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createPortcullis } from '../engine/create-portcullis.js';
 import type { Classify, Portcullis } from '../engine/types.js';
@@ -58,6 +59,11 @@ function toyAdapter(log: string[]): GateAdapter<Call, Raw, Raw> {
     async execute(call: Call, run: GateRun) {
       log.push(`run ${call.command}`);
       if (call.command === 'fail') throw new Error(`driver said ${TOKEN}`);
+      if (call.command.startsWith('slow ')) {
+        await new Promise((resolve) => {
+          setTimeout(resolve, Number(call.command.slice(5)));
+        });
+      }
       if (call.command === 'hang') {
         await new Promise((resolve) => {
           run.signal.addEventListener('abort', resolve);
@@ -462,6 +468,86 @@ describe('createGate', () => {
     await expect(session.run({ command: 'hang' })).rejects.toMatchObject({ cap: 'maxDurationMs' });
     await expect(session.run({ command: 'echo next' })).resolves.toBeDefined();
     expect(log).toEqual(['run hang', 'stopped', 'run echo next']);
+  });
+
+  // Node fires a timer set past 2^31 - 1 ms after 1 ms: a cap that long must not stop every
+  // request at once.
+  it('runs a request to its end under a maxDurationMs past the longest timer', async () => {
+    const { portcullis, log } = await setup();
+    const session = createGate({
+      portcullis,
+      target: 'bastion',
+      adapter: toyAdapter(log),
+      caps: { maxDurationMs: 2 ** 31 + 1000 },
+    }).open(alice);
+    await expect(session.run({ command: 'slow 30' })).resolves.toMatchObject({ out: '' });
+    await session.end();
+  });
+
+  it('stops each of several requests at maxDurationMs, and runs the ones that end in time', async () => {
+    const { portcullis, log } = await setup();
+    const gate = createGate({
+      portcullis,
+      target: 'bastion',
+      adapter: toyAdapter(log),
+      caps: { maxDurationMs: 40 },
+    });
+    const sessions = [gate.open(alice), gate.open(alice), gate.open(alice)];
+    const outcomes = await Promise.allSettled([
+      sessions[0]!.run({ command: 'hang' }),
+      sessions[1]!.run({ command: 'slow 5' }),
+      sessions[2]!.run({ command: 'hang' }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
+    const again = await Promise.allSettled([
+      sessions[0]!.run({ command: 'hang' }),
+      sessions[0]!.run({ command: 'slow 1' }),
+    ]);
+    expect(again.map((o) => o.status)).toEqual(['rejected', 'fulfilled']);
+    await Promise.all(sessions.map((s) => s.end()));
+  });
+
+  // A process whose requests have ended exits: the gate's deadline keeps it open only while a
+  // request runs (the cap here is a minute; the child must not wait for it).
+  it('leaves nothing holding the process open once its requests have ended', async () => {
+    const CHILD_POLICY = [
+      'version: 1',
+      'targets: { box: { protocol: ssh } }',
+      'rules:',
+      '  - { id: all, effect: allow, when: { operations: [exec] } }',
+    ].join('\n');
+    const script = `
+      const { createGate } = await import(${JSON.stringify(new URL('./create-gate.ts', import.meta.url).pathname)});
+      const { createPortcullis, parsePolicy } = await import(${JSON.stringify(new URL('../index.ts', import.meta.url).pathname)});
+      const portcullis = await createPortcullis({
+        policy: parsePolicy(${JSON.stringify(CHILD_POLICY)}),
+        classify: () => [{ operation: 'exec', resource: 'x' }],
+      });
+      const session = createGate({
+        portcullis,
+        target: 'box',
+        caps: { maxDurationMs: 60000 },
+        adapter: {
+          toRequest: () => ({ request: { type: 'command', command: 'x' } }),
+          execute: async () => 'done',
+          shape: (raw) => ({ value: raw, record: { summary: 'ok' } }),
+          capsHint: 'caps',
+        },
+      }).open({ subject: 'alice', groups: [], kind: 'human' });
+      console.log(await session.run({}));
+    `;
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script],
+        { timeout: 30_000 },
+        (err, out) => {
+          resolve({ stdout: out, code: err === null ? 0 : (err.code as number | null) });
+        },
+      );
+    });
+    // Killed at 30 s (long before the minute of the cap), it would have no code.
+    expect({ stdout: stdout.trim(), code }).toEqual({ stdout: 'done', code: 0 });
   });
 
   it('masks output streams across chunk boundaries and records only masked text', async () => {

@@ -70,8 +70,29 @@ export function openGateSession<Call, Raw, Result, Effects>(
   const principalKey = canonicalJson(principal);
   const builtIn = parts?.deps.classify === classifyRequest;
   const queue = createGateQueue();
-  // The requests running now, for end().
-  const running = new Set<RequestRun<unknown>>();
+  // The requests running now (for end()) and their deadlines, in the order they started: every
+  // run gets the same cap, so that is also the order of their deadlines.
+  const running = new Map<RequestRun<unknown>, number>();
+  // One timer stops the runs past their deadline, so a request costs no timer of its own (a
+  // timer set and cleared per request cost more than the rest of the run's bookkeeping). It
+  // holds the process open only while a request runs, as a timer per request did.
+  let deadlines: NodeJS.Timeout | undefined;
+  const expireDue = (): void => {
+    deadlines = undefined;
+    // Timers keep whole milliseconds: what is due within one is due now.
+    const now = performance.now() + 1;
+    for (const [run, deadline] of running) {
+      if (deadline > now) {
+        deadlines = setTimeout(expireDue, Math.min(deadline - now + 1, LONGEST_TIMER));
+        return;
+      }
+      RequestRun.expire(run);
+    }
+  };
+  const finished = (run: RequestRun<unknown>): void => {
+    running.delete(run);
+    if (running.size === 0) deadlines?.unref();
+  };
   let ended = false;
   let endPromise: Promise<void> | undefined;
   let recorder: SessionRecorder | undefined;
@@ -278,8 +299,10 @@ export function openGateSession<Call, Raw, Result, Effects>(
     }
     const started = performance.now();
     const required = auth.decision.recordingRequired;
-    running.add(run);
-    const timer = setTimeout(expire, shared.caps.maxDurationMs, run);
+    running.set(run, started + shared.caps.maxDurationMs);
+    if (deadlines === undefined)
+      deadlines = setTimeout(expireDue, Math.min(shared.caps.maxDurationMs, LONGEST_TIMER));
+    else if (running.size === 1) deadlines.ref();
 
     let value: Result;
     let record: GateResultRecord;
@@ -309,8 +332,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
       fail(safe);
       return;
     } finally {
-      clearTimeout(timer);
-      running.delete(run);
+      finished(run);
     }
     if (session !== undefined && !required) {
       await recordOptional(session, 'result', seq, resultData(record, shared.resultRows, started));
@@ -363,7 +385,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
         try {
           await beforeEnd?.();
         } finally {
-          for (const run of [...running])
+          for (const run of [...running.keys()])
             RequestRun.stop(run, new TypeError('the session ended while the request ran'));
           if (recorder !== undefined) await recorder.end({ reason: 'ended' });
         }
@@ -388,10 +410,8 @@ function screenedOut(decided: Decided, reason: string): Decision {
 /** `T` with its members writable, for building a frozen-to-be object member by member. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Stops a run at its deadline (a timer's callback: no closure per request). */
-function expire(run: RequestRun<unknown>): void {
-  RequestRun.expire(run);
-}
+/** The longest delay a Node.js timer keeps (a longer one fires after 1 ms). */
+const LONGEST_TIMER = 2 ** 31 - 1;
 
 const silentExecution: ExecutionSpan = Object.freeze({ end: noop });
 

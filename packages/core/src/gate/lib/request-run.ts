@@ -25,8 +25,8 @@ export interface RunParts {
   /** The session's recording (undefined without one) and when it started (performance.now()). */
   readonly session: SessionRecorder | undefined;
   readonly recordingStarted: number;
-  /** The runs in progress, for the session's end. */
-  readonly running: Set<RequestRun<unknown>>;
+  /** The runs in progress (for the session's end) and their deadlines. */
+  readonly running: Map<RequestRun<unknown>, number>;
 }
 
 /**
