@@ -242,6 +242,19 @@ describe('webhooks', () => {
       createWebhookNotifier({ store, endpoints: [{ url: 'file:///etc/passwd', secret: randomBytes(32) }] }),
     ).toThrow(/http: or https:/);
   });
+
+  // Node fires a timer set past 2^31 - 1 ms after 1 ms: such a delay or timeout would mean
+  // "at once", so it is refused with the limit.
+  it('refuses delays and timeouts longer than a timer can wait', () => {
+    const store = createMemoryApprovalStore();
+    const endpoints = [{ url: 'http://127.0.0.1/', secret: randomBytes(32) }];
+    for (const name of ['baseDelayMs', 'maxDelayMs', 'timeoutMs'] as const) {
+      expect(() => createWebhookNotifier({ store, endpoints, [name]: 2 ** 31 })).toThrow(
+        new RegExp(`${name} must be .* at most 2147483647`),
+      );
+      expect(() => createWebhookNotifier({ store, endpoints, [name]: 2 ** 31 - 1 }).close()).not.toThrow();
+    }
+  });
 });
 
 describe('verifyWebhookSignature', () => {

@@ -40,7 +40,10 @@ export interface WebhookNotifierOptions {
   readonly consoleUrl?: string;
   /** Attempts per delivery, the first included (default 8). */
   readonly maxAttempts?: number;
-  /** The first retry's delay in ms; each retry doubles it, with full jitter (default 1000). */
+  /**
+   * The first retry's delay in ms; each retry doubles it, with full jitter (default 1000). This
+   * and the two below are at most 2147483647 ms (about 24.8 days), the longest a timer waits.
+   */
   readonly baseDelayMs?: number;
   /** The longest delay between attempts in ms, also the cap on `Retry-After` (default 300000). */
   readonly maxDelayMs?: number;
@@ -95,9 +98,9 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const maxAttempts = positive(options.maxAttempts ?? 8, 'maxAttempts');
-  const baseDelay = positive(options.baseDelayMs ?? 1000, 'baseDelayMs');
-  const maxDelay = positive(options.maxDelayMs ?? 300_000, 'maxDelayMs');
-  const timeoutMs = positive(options.timeoutMs ?? 10_000, 'timeoutMs');
+  const baseDelay = milliseconds(options.baseDelayMs ?? 1000, 'baseDelayMs');
+  const maxDelay = milliseconds(options.maxDelayMs ?? 300_000, 'maxDelayMs');
+  const timeoutMs = milliseconds(options.timeoutMs ?? 10_000, 'timeoutMs');
   const maxInFlight = positive(options.maxInFlight ?? 1000, 'maxInFlight');
   const stop = new AbortController();
   const inFlight = new Set<Promise<void>>();
@@ -274,6 +277,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 
 function positive(value: number, name: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number`);
+  return value;
+}
+
+/** The longest delay a Node.js timer keeps (it fires a longer one after 1 ms). */
+const LONGEST_TIMER_MS = 2_147_483_647;
+
+function milliseconds(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0 || value > LONGEST_TIMER_MS)
+    throw new TypeError(`${name} must be a positive number of milliseconds, at most ${LONGEST_TIMER_MS}`);
   return value;
 }
 

@@ -1,3 +1,4 @@
+import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import { randomUUID } from 'node:crypto';
 import { grantCovers } from '../approvals/consume-grant.js';
 import { hashRequest, hashScope, shownRequest } from '../approvals/hash-request.js';
@@ -24,7 +25,6 @@ export interface AuthorizeDeps extends DecideDeps {
 }
 
 // setTimeout's longest delay; longer waits are clamped (and then simply time out later).
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** A failure of the approval store, carried to the point where it becomes a denial. */
 class StoreFailure extends Error {
@@ -612,7 +612,7 @@ async function waitFor(
     () => {
       controller.abort(timeout);
     },
-    Math.min(ms, MAX_TIMER_MS),
+    Math.min(ms, LONGEST_TIMER_MS),
   );
   const onAbort = (): void => {
     controller.abort();

@@ -15,7 +15,7 @@ const AUD = 'portcullis';
 const T = 1_900_000_000;
 const LIMIT = 1024 * 1024;
 
-type Mode = 'endless' | 'gzip-bomb' | 'gzip-endless' | 'ok-gzip';
+type Mode = 'endless' | 'gzip-bomb' | 'gzip-endless' | 'ok-gzip' | 'ok-slow';
 const idp = { mode: 'endless' as Mode, sent: 0, closedEarly: false };
 let server: Server;
 let uri: string;
@@ -68,6 +68,12 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
         endless(res, bomb);
         return;
+      case 'ok-slow':
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ keys: [jwk] }));
+        }, 30);
+        return;
       case 'ok-gzip': {
         const body = gzipSync(JSON.stringify({ keys: [jwk] }));
         res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': String(body.length) });
@@ -92,7 +98,7 @@ beforeEach(() => {
   idp.closedEarly = false;
 });
 
-async function resolveWith(mode: Mode): Promise<unknown> {
+async function resolveWith(mode: Mode, jwksTimeoutMs = 60_000): Promise<unknown> {
   idp.mode = mode;
   const token = await new SignJWT({ iss: ISS, aud: AUD, sub: 'alice', iat: T, exp: T + 600 })
     .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
@@ -100,7 +106,7 @@ async function resolveWith(mode: Mode): Promise<unknown> {
   const identity = createIdentityResolver(
     { issuer: ISS, audience: AUD, jwks: { uri } },
     // A long timeout: the limit, not the clock, must end the fetch.
-    { now: () => new Date(T * 1000), jwksTimeoutMs: 60_000 },
+    { now: () => new Date(T * 1000), jwksTimeoutMs },
   );
   try {
     return await identity.resolve(token);
@@ -132,6 +138,12 @@ describe('JWKS bodies are limited while they stream', () => {
     expect((err as TokenError).message).toMatch(/compressed .*Content-Length/);
     await until(() => idp.closedEarly);
     expect(idp.sent).toBeLessThan(16 * LIMIT);
+  });
+
+  // Node fires a timer set past 2^31 - 1 ms after 1 ms: such a timeout must not end every fetch.
+  it('a timeout past the longest timer does not cut a fetch short', async () => {
+    const principal = await resolveWith('ok-slow', 2 ** 31 + 1000);
+    expect(principal).toMatchObject({ subject: 'alice' });
   });
 
   it('a small compressed key set with its Content-Length is accepted', async () => {

@@ -1,3 +1,4 @@
+import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import { readFile } from 'node:fs/promises';
 import {
   createLocalJWKSet,
@@ -130,9 +131,12 @@ function remoteKeySource(url: URL, options: JwksOptions): KeySource {
     // One controller for the timeout and for stopping at the size limit: aborting it cancels the
     // connection, so the rest of an oversized body is never received.
     const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort(new Error(`timed out after ${options.timeoutMs} ms`));
-    }, options.timeoutMs);
+    const timer = setTimeout(
+      () => {
+        controller.abort(new Error(`timed out after ${options.timeoutMs} ms`));
+      },
+      Math.min(options.timeoutMs, LONGEST_TIMER_MS),
+    );
     try {
       let response: Response;
       try {

@@ -129,6 +129,24 @@ describe('recording checkpoints', () => {
     expect(report.sessions[0]?.vouchedThrough).toBe(2); // the checkpoint's own seq
   });
 
+  // Node fires a timer set past 2^31 - 1 ms after 1 ms: a month between checkpoints must not
+  // become a checkpoint after every event.
+  it('waits past the longest timer without writing a checkpoint at once', async () => {
+    const sink = createMemorySink();
+    const recorder = createRecorder({
+      sink,
+      sealingKey: keys.privateKey,
+      checkpoints: { everyEvents: 1000, everySeconds: 30 * 24 * 3600 },
+    });
+    const s = await recorder.start(start, { session: 's1' });
+    await s.record('request', { request: { type: 'sql', sql: 'SELECT 1' } });
+    await new Promise((resolve) => {
+      setTimeout(resolve, 50);
+    });
+    expect(sink.events.map((e) => e.type)).toEqual(['session.start', 'request']);
+    await s.end({ reason: 'ended' });
+  });
+
   it('refuses checkpoint options without a sealing key, and bad bounds', () => {
     const sink = createMemorySink();
     expect(() => createRecorder({ sink, checkpoints: { everyEvents: 10 } })).toThrow(TypeError);

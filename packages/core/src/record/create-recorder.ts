@@ -1,3 +1,4 @@
+import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { RecordingError } from '../errors.js';
 import type { Recorder, RecordEvent, RecordEventType, RecordingSink, SessionRecorder } from '../types.js';
@@ -186,7 +187,8 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
       uncovered += 1;
       if (uncovered >= checkpointing.everyEvents) checkpoint();
       else if (timer === undefined) {
-        timer = setTimeout(checkpoint, checkpointing.everySeconds * 1000);
+        // (A longer wait is cut to the longest a timer keeps: a checkpoint early, never none.)
+        timer = setTimeout(checkpoint, Math.min(checkpointing.everySeconds * 1000, LONGEST_TIMER_MS));
         timer.unref();
       }
     };

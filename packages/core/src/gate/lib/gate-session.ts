@@ -1,5 +1,6 @@
 // One principal's gate session: the ordered queue and the step pipeline, as closures over
 // private state (nothing to patch on a shared prototype, no internal hook on the object).
+import { LONGEST_TIMER_MS } from '../../longest-timer.js';
 import type { LruCache } from '../../classify/sql/cache.js';
 import { classifyRequest } from '../../classify/classify.js';
 import { authorizeAtOnce, authorizeDecided, authorizeLater } from '../../engine/authorize.js';
@@ -83,7 +84,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
     const now = performance.now() + 1;
     for (const [run, deadline] of running) {
       if (deadline > now) {
-        deadlines = setTimeout(expireDue, Math.min(deadline - now + 1, LONGEST_TIMER));
+        deadlines = setTimeout(expireDue, Math.min(deadline - now + 1, LONGEST_TIMER_MS));
         return;
       }
       RequestRun.expire(run);
@@ -301,7 +302,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
     const required = auth.decision.recordingRequired;
     running.set(run, started + shared.caps.maxDurationMs);
     if (deadlines === undefined)
-      deadlines = setTimeout(expireDue, Math.min(shared.caps.maxDurationMs, LONGEST_TIMER));
+      deadlines = setTimeout(expireDue, Math.min(shared.caps.maxDurationMs, LONGEST_TIMER_MS));
     else if (running.size === 1) deadlines.ref();
 
     let value: Result;
@@ -409,9 +410,6 @@ function screenedOut(decided: Decided, reason: string): Decision {
 
 /** `T` with its members writable, for building a frozen-to-be object member by member. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** The longest delay a Node.js timer keeps (a longer one fires after 1 ms). */
-const LONGEST_TIMER = 2 ** 31 - 1;
 
 const silentExecution: ExecutionSpan = Object.freeze({ end: noop });
 
