@@ -263,6 +263,19 @@ describe('idle flush', () => {
     await new Promise((r) => stream.on('end', r));
     expect(seen.join('')).toBe('alice@host:~$ ls\n');
   });
+
+  // Node fires a timer set past 2^31 - 1 ms after 1 ms: such an idleFlushMs must not flush at once.
+  it('does not flush at once under an idleFlushMs past the longest timer', async () => {
+    const stream = masker.createStream({ idleFlushMs: 2 ** 31 + 1000, encoding: 'utf8' });
+    const seen: string[] = [];
+    stream.on('data', (c: string) => seen.push(c));
+    stream.write('alice@host:~$ ');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(seen.join('')).toBe('');
+    stream.end('ls\n');
+    await new Promise((r) => stream.on('end', r));
+    expect(seen.join('')).toBe('alice@host:~$ ls\n');
+  });
 });
 
 describe('mask stream', () => {

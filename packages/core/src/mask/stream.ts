@@ -1,5 +1,6 @@
 // The streaming Transform: bytes (UTF-8, decoded without splitting characters) or strings in,
 // masked bytes out. Its output equals masking the whole input at once, for every chunking.
+import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import { Buffer } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import { Transform } from 'node:stream';
@@ -43,12 +44,15 @@ export function createMaskTransform(engine: MaskEngine, options: MaskStreamOptio
         if (out.length > 0) this.push(Buffer.from(out, 'utf8'));
         if (idleMs !== undefined) {
           stopTimer();
-          timer = setTimeout(() => {
-            timer = undefined;
-            if (transform.destroyed || transform.writableFinished) return;
-            const flushed = engine.idle();
-            if (flushed.length > 0) transform.push(Buffer.from(flushed, 'utf8'));
-          }, idleMs);
+          timer = setTimeout(
+            () => {
+              timer = undefined;
+              if (transform.destroyed || transform.writableFinished) return;
+              const flushed = engine.idle();
+              if (flushed.length > 0) transform.push(Buffer.from(flushed, 'utf8'));
+            },
+            Math.min(idleMs, LONGEST_TIMER_MS),
+          );
           timer.unref();
         }
         callback();
