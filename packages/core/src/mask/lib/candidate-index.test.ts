@@ -136,6 +136,16 @@ describe('CandidateIndex', () => {
       },
       // a long run judged on its length and the character after it
       { first: lower, notAfter: digit, run: alnum, min: 1, accept: (n, next) => n >= 6 && next !== 33 },
+      // a run that holds non-ASCII characters, judged on the character after it (é refused)
+      {
+        first: lower,
+        notAfter: digit,
+        run: (c) => c >= 128 || lower(c),
+        min: 1,
+        accept: (n, next) => n >= 3 && next !== 0xe9,
+      },
+      // a shape that refuses non-ASCII at its second offset
+      { first: digit, notAfter: () => false, run: digit, min: 1, shape: [() => true, (c) => c < 128] },
     ];
     const seeds = new SeedIndex(specs.map((spec, owner) => ({ spec, owner })));
     const words = new KeywordIndex([{ keyword: 'ab-', ignoreCase: false, owner: 9 }]);

@@ -12,7 +12,7 @@ import type { KeywordEntry, KeywordHit, KeywordIndex } from './keyword-index.js'
 import { keywordAt } from './keyword-index.js';
 import type { SeedHit, SeedIndex } from './seed-index.js';
 import { AHEAD } from './seed-index.js';
-import { type BlockWalk, buildBlockWalk } from './walk-wasm.js';
+import { type BlockWalk, buildBlockWalk, NEEDS_JS } from './walk-wasm.js';
 
 // The walk tests the four characters after a possible start unrolled (keepAhead): this stops
 // compiling if AHEAD changes.
@@ -182,6 +182,7 @@ export class CandidateIndex {
             units: BLOCK + seeds.reach,
             notes: BLOCK,
             aheadRows: AHEAD,
+            runs: seeds.runTables(),
           });
     const bytes = this.wasm?.unitBytes;
     this.wasmBytes =
@@ -353,7 +354,7 @@ export class CandidateIndex {
       const copyEnd = Math.min(text.length, blockEnd + seeds.reach);
       if (copyEnd - i <= SHORT_COPY) for (let j = i; j < copyEnd; j++) units[j - i] = text.charCodeAt(j);
       else bytes.write(text.slice(i, copyEnd), 0, 'utf16le');
-      const kw = wasm.walk(seedEnd - at, blockEnd - at, end - at, state, block);
+      const kw = wasm.walk(seedEnd - at, blockEnd - at, end - at, state, block, partial);
       state = wasm.state;
       block = wasm.block;
       const starts = wasm.starts;
@@ -361,8 +362,12 @@ export class CandidateIndex {
         this.reportKeywords(text, at + (kwNotes[k] ?? 0), kwNotes[BLOCK + k] ?? 0, from, to, onKeyword);
       }
       for (let k = 0; k < starts; k++) {
-        const p = at + (startNotes[k] ?? 0);
-        const owners = seeds.startsAt(units, at, p, startNotes[BLOCK + k] ?? 0, end, partial);
+        const noted = startNotes[k] ?? 0;
+        const bits = startNotes[BLOCK + k] ?? 0;
+        // The walk judged the start, unless it took a detector's own test.
+        const p = at + (noted & ~NEEDS_JS);
+        const owners =
+          (noted & NEEDS_JS) === 0 ? seeds.ownersFor(bits) : seeds.startsAt(units, at, p, bits, end, partial);
         if (owners !== undefined) onSeed(p, owners);
       }
       i = blockEnd;

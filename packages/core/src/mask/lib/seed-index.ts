@@ -5,6 +5,7 @@
 // pattern run, anchored, exactly as keyword detectors run at their keywords.
 import { Buffer } from 'node:buffer';
 import type { CharTest } from './definition.js';
+import type { RunTables } from './walk-wasm.js';
 
 /** Where a scan detector's match can start. */
 export interface SeedSpec {
@@ -216,6 +217,11 @@ export class SeedIndex {
     }
     if (hits !== 0 && (hits & (this.shapeNeed[1] ?? 0)) !== 0)
       hits = this.shaped(units, at, p, hits, end, partial);
+    return this.ownersFor(hits);
+  }
+
+  /** The detectors (their indexes in the set) of seed bits `hits`, or undefined for none. */
+  ownersFor(hits: number): readonly number[] | undefined {
     if (hits === 0) return undefined;
     let owners = this.ownersOf.get(hits);
     if (owners === undefined) {
@@ -225,6 +231,19 @@ export class SeedIndex {
       this.ownersOf.set(hits, owners);
     }
     return owners;
+  }
+
+  /** The tables startsAt judges runs with, for the WebAssembly walk (walk-wasm.ts). */
+  runTables(): RunTables {
+    return {
+      runMask: this.runMask,
+      runNonAscii: this.runNonAscii,
+      capMask: this.capMask,
+      accepted: this.accepted,
+      shapeNeed: this.shapeNeed,
+      shapeAllow: this.shapeAllow,
+      shapeMax: this.shapeMax,
+    };
   }
 
   /**

@@ -8,12 +8,16 @@
 //   for j < seedEnd:   step the automaton; note (j, state) where a keyword ends;
 //                      mask = the scan detectors that may start at j and are not blocked by
 //                      the character before; where some may, test the next AHEAD characters
-//                      (up to aheadEnd) and note (j, mask) when some detector survives
+//                      (up to aheadEnd), then walk the run from j and judge it as
+//                      SeedIndex.startsAt does: note (j, the detectors that may start there)
+//                      when there are some, or (j | NEEDS_JS, mask) where judging needs the
+//                      detectors' own tests (a non-ASCII character where a run ends or in a
+//                      shape), which JavaScript then runs
 //   for j < blockEnd:  step the automaton; note keyword ends
 //
-// exactly as CandidateIndex's JavaScript walk and keepAhead do (a property test compares the
-// two on random texts). Nothing here allocates or reads outside the module's own memory: the
-// block's units are at most BLOCK + reach, and the walk's indexes never pass blockEnd + AHEAD.
+// exactly as CandidateIndex's JavaScript walk, keepAhead and startsAt do (property tests compare
+// them on random texts). Nothing here allocates or reads outside the module's own memory: the
+// block's units are at most BLOCK + reach, and no index passes blockEnd + reach.
 
 /** The tables and sizes the walk is built from (all as CandidateIndex holds them). */
 export interface WalkTables {
@@ -33,7 +37,29 @@ export interface WalkTables {
   readonly notes: number;
   /** How many characters after a possible start are tested (rows of ahead). */
   readonly aheadRows: number;
+  /** SeedIndex's tables for judging a possible start's run (see SeedIndex.runTables). */
+  readonly runs: RunTables;
 }
+
+/** The tables SeedIndex.startsAt judges runs with (ASCII only; see there). */
+export interface RunTables {
+  /** By ASCII code: the detectors whose runs hold it. */
+  readonly runMask: Uint32Array;
+  /** The detectors whose runs hold non-ASCII characters. */
+  readonly runNonAscii: number;
+  /** By run length: the detectors whose count stops there. */
+  readonly capMask: Uint32Array;
+  /** By run length n and next character c (-1 at the end): at n * 129 + c + 1. */
+  readonly accepted: Uint32Array;
+  /** By offset k: the detectors whose shape reaches it. */
+  readonly shapeNeed: Uint32Array;
+  /** By offset k and ASCII code c, at k * 128 + c: the detectors whose shape allows c. */
+  readonly shapeAllow: Uint32Array;
+  readonly shapeMax: number;
+}
+
+/** Set on a noted start's position when JavaScript must judge it (startNotes). */
+export const NEEDS_JS = 1 << 30;
 
 /** A walk over one block, run in its module's memory. */
 export interface BlockWalk {
@@ -43,7 +69,10 @@ export interface BlockWalk {
   readonly unitBytes: Uint8Array;
   /** Keyword ends: positions at [0, n), automaton states (times classes) at [notes, notes + n). */
   readonly keywordNotes: Int32Array;
-  /** Possible starts: positions at [0, n), detector masks at [notes, notes + n). */
+  /**
+   * Possible starts: positions at [0, n), at [notes, notes + n) the detectors that may start
+   * there, or, where the position has {@link NEEDS_JS}, the detectors startsAt must judge.
+   */
   readonly startNotes: Int32Array;
   /**
    * Walks the block; returns the number of keyword ends noted. `state` is the automaton's
@@ -51,7 +80,14 @@ export interface BlockWalk {
    * starting at its first; both after the walk are in {@link BlockWalk.state} and
    * {@link BlockWalk.block}, the number of possible starts in {@link BlockWalk.starts}.
    */
-  walk(seedEnd: number, blockEnd: number, aheadEnd: number, state: number, block: number): number;
+  walk(
+    seedEnd: number,
+    blockEnd: number,
+    aheadEnd: number,
+    state: number,
+    block: number,
+    partial: boolean,
+  ): number;
   readonly state: number;
   readonly block: number;
   readonly starts: number;
@@ -59,6 +95,10 @@ export interface BlockWalk {
 
 // The opcodes used (WebAssembly core specification, binary format).
 const I32 = 0x7f;
+const CALL = 0x10;
+const RETURN = 0x0f;
+const EQ = 0x46;
+const OR = 0x72;
 const BLOCK_OP = 0x02;
 const LOOP = 0x03;
 const IF = 0x04;
@@ -74,7 +114,7 @@ const LOAD = 0x28;
 const LOAD16U = 0x2f;
 const STORE = 0x36;
 const CONST = 0x41;
-const NE = 0x47;
+const EQZ = 0x45;
 const LT_S = 0x48;
 const GE_S = 0x4e;
 const GE_U = 0x4f;
@@ -127,15 +167,22 @@ const load = (offset: number): number[] => [LOAD, 2, ...uleb(offset)];
 const load16 = (offset: number): number[] => [LOAD16U, 1, ...uleb(offset)];
 const store = (offset: number): number[] => [STORE, 2, ...uleb(offset)];
 
-// The memory's layout, in bytes: class table, transition table, block units, notes, results.
+// The memory's layout, in bytes: class table, transition table, run tables, block units,
+// notes, results.
 interface Layout {
   readonly classOf: number;
   readonly next: number;
+  readonly runMask: number;
+  readonly capMask: number;
+  readonly accepted: number;
+  readonly shapeNeed: number;
+  readonly shapeAllow: number;
   readonly units: number;
   readonly kwPos: number;
   readonly kwState: number;
   readonly seedPos: number;
   readonly seedMask: number;
+  /** starts, state, block, then the run judge's "needs JavaScript" flag. */
   readonly out: number;
   readonly bytes: number;
 }
@@ -145,22 +192,286 @@ const align = (n: number): number => (n + 15) & ~15;
 function layout(t: WalkTables): Layout {
   const classOf = 0;
   const next = align(classOf + 65536 * 2);
-  // AHEAD units past the block's reach are read by no test, but padding keeps even a wrong
-  // `end` inside the units.
-  const units = align(next + t.next.length * 4);
+  const runMask = align(next + t.next.length * 4);
+  const capMask = align(runMask + 128 * 4);
+  const accepted = align(capMask + t.runs.capMask.length * 4);
+  const shapeNeed = align(accepted + t.runs.accepted.length * 4);
+  const shapeAllow = align(shapeNeed + t.runs.shapeNeed.length * 4);
+  // Units past the block's reach are read by no test, but padding keeps even a wrong `end`
+  // inside the units.
+  const units = align(shapeAllow + t.runs.shapeAllow.length * 4);
   const kwPos = align(units + (t.units + t.aheadRows + 1) * 2);
   const kwState = kwPos + t.notes * 4;
   const seedPos = kwState + t.notes * 4;
   const seedMask = seedPos + t.notes * 4;
   const out = seedMask + t.notes * 4;
-  return { classOf, next, units, kwPos, kwState, seedPos, seedMask, out, bytes: out + 16 };
+  return {
+    classOf,
+    next,
+    runMask,
+    capMask,
+    accepted,
+    shapeNeed,
+    shapeAllow,
+    units,
+    kwPos,
+    kwState,
+    seedPos,
+    seedMask,
+    out,
+    bytes: out + 16,
+  };
 }
 
-// The walk's code. Parameters 0–4: seedEnd, blockEnd, aheadEnd, state (a byte address in the
-// transition table), block. Locals from 5: j, cls (times 4), mask, kw, starts, k, u.
+// The run judge (function 1): SeedIndex.startsAt's walk along the run from j and its shape
+// test, for detectors `mask`. Parameters 0–3: j, mask, aheadEnd (the end of the text, relative
+// to the block), partial (0 or 1). Returns the detectors that may start at j; where that takes
+// a detector's own test (a non-ASCII character judged), sets the flag at out + 12 and returns 0.
+function judgeBody(t: WalkTables, m: Layout): number[] {
+  const [j, mask, aheadEnd, partial] = [0, 1, 2, 3];
+  const [hits, alive, n, next, bits, k, need, c] = [4, 5, 6, 7, 8, 9, 10, 11];
+  const { capMask, shapeMax } = t.runs;
+  const flag = m.out + 12;
+  const bail = [...i32(0), ...i32(1), ...store(flag), ...i32(0), RETURN];
+  // hits |= the detectors among `bits` whose run of n characters, then `next`, may start a match
+  const judge = [
+    ...get(hits),
+    ...get(next),
+    ...i32(-1),
+    EQ,
+    ...get(partial),
+    AND,
+    IF,
+    I32,
+    ...get(bits),
+    ELSE,
+    ...get(next),
+    ...i32(128),
+    GE_S,
+    IF,
+    EMPTY,
+    ...bail,
+    END,
+    ...get(bits),
+    ...get(n),
+    ...i32(129),
+    MUL,
+    ...get(next),
+    ADD,
+    ...i32(1),
+    ADD,
+    ...i32(2),
+    SHL,
+    ...load(m.accepted),
+    AND,
+    END,
+    OR,
+    ...set(hits),
+  ];
+  const run = [
+    ...i32(0),
+    ...set(hits),
+    ...get(mask),
+    ...set(alive),
+    ...i32(1),
+    ...set(n),
+    BLOCK_OP,
+    EMPTY,
+    LOOP,
+    EMPTY,
+    // Every detector's count stops by the table's last length: past it, JavaScript judges.
+    ...get(n),
+    ...i32(capMask.length),
+    GE_S,
+    IF,
+    EMPTY,
+    ...bail,
+    END,
+    // next = units[j + n], or -1 at the end of the text
+    ...get(j),
+    ...get(n),
+    ADD,
+    ...get(aheadEnd),
+    LT_S,
+    IF,
+    I32,
+    ...get(j),
+    ...get(n),
+    ADD,
+    ...i32(1),
+    SHL,
+    ...load16(m.units),
+    ELSE,
+    ...i32(-1),
+    END,
+    ...set(next),
+    // those whose count stops at n
+    ...get(alive),
+    ...get(n),
+    ...i32(2),
+    SHL,
+    ...load(m.capMask),
+    AND,
+    ...tee(bits),
+    IF,
+    EMPTY,
+    ...judge,
+    ...get(alive),
+    ...get(bits),
+    ...i32(-1),
+    XOR,
+    AND,
+    ...tee(alive),
+    EQZ,
+    BR_IF,
+    2,
+    END,
+    // at the end of the text, the rest are judged there
+    ...get(next),
+    ...i32(-1),
+    EQ,
+    IF,
+    EMPTY,
+    ...get(alive),
+    ...set(bits),
+    ...judge,
+    BR,
+    2,
+    END,
+    // those whose run `next` does not continue
+    ...get(alive),
+    ...get(next),
+    ...i32(128),
+    GE_S,
+    IF,
+    I32,
+    ...i32(t.runs.runNonAscii | 0),
+    ELSE,
+    ...get(next),
+    ...i32(2),
+    SHL,
+    ...load(m.runMask),
+    END,
+    ...tee(c),
+    ...i32(-1),
+    XOR,
+    AND,
+    ...tee(bits),
+    IF,
+    EMPTY,
+    ...judge,
+    ...get(alive),
+    ...get(c),
+    AND,
+    ...tee(alive),
+    EQZ,
+    BR_IF,
+    2,
+    END,
+    ...get(n),
+    ...i32(1),
+    ADD,
+    ...set(n),
+    BR,
+    0,
+    END,
+    END,
+  ];
+  // The shapes, where some detector among the hits has one.
+  const shape =
+    shapeMax === 0
+      ? []
+      : [
+          ...get(hits),
+          ...i32(0),
+          ...load(m.shapeNeed + 4),
+          AND,
+          IF,
+          EMPTY,
+          ...i32(1),
+          ...set(k),
+          BLOCK_OP,
+          EMPTY,
+          LOOP,
+          EMPTY,
+          ...get(hits),
+          ...get(k),
+          ...i32(2),
+          SHL,
+          ...load(m.shapeNeed),
+          AND,
+          ...tee(need),
+          EQZ,
+          BR_IF,
+          1,
+          // past the end of the text only an idle flush keeps them
+          ...get(j),
+          ...get(k),
+          ADD,
+          ...get(aheadEnd),
+          GE_S,
+          IF,
+          EMPTY,
+          ...get(partial),
+          EQZ,
+          IF,
+          EMPTY,
+          ...get(hits),
+          ...get(need),
+          ...i32(-1),
+          XOR,
+          AND,
+          ...set(hits),
+          END,
+          BR,
+          2,
+          END,
+          ...get(j),
+          ...get(k),
+          ADD,
+          ...i32(1),
+          SHL,
+          ...load16(m.units),
+          ...tee(c),
+          ...i32(128),
+          GE_S,
+          IF,
+          EMPTY,
+          ...bail,
+          END,
+          ...get(hits),
+          ...get(k),
+          ...i32(7),
+          SHL,
+          ...get(c),
+          ADD,
+          ...i32(2),
+          SHL,
+          ...load(m.shapeAllow),
+          AND,
+          ...set(hits),
+          ...get(k),
+          ...i32(1),
+          ADD,
+          ...tee(k),
+          ...i32(shapeMax + 1),
+          GE_S,
+          EQZ,
+          BR_IF,
+          0,
+          END,
+          END,
+          END,
+        ];
+  return [...run, ...shape, ...get(hits), END];
+}
+
+// The walk's code (function 0). Parameters 0–5: seedEnd, blockEnd, aheadEnd, state (a byte
+// address in the transition table), block, partial. Locals from 6: j, cls (times 4), mask, kw,
+// starts, k, u, hits.
 function walkBody(t: WalkTables, m: Layout): number[] {
-  const [seedEnd, blockEnd, aheadEnd, state, block] = [0, 1, 2, 3, 4];
-  const [j, cls, mask, kw, starts, k, u] = [5, 6, 7, 8, 9, 10, 11];
+  const [seedEnd, blockEnd, aheadEnd, state, block, partial] = [0, 1, 2, 3, 4, 5];
+  const [j, cls, mask, kw, starts, k, u, hits] = [6, 7, 8, 9, 10, 11, 12, 13];
   const row = (r: number): number => m.next + (t.tests + r * t.classes) * 4;
   const outBase = m.next + t.outBase * 4;
   // cls = classOf[units[j]] (the class table holds classes times 4)
@@ -204,6 +515,22 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ADD,
     ...set(kw),
     END,
+  ];
+  // notes (hits, mask) as the next possible start: its position and its detectors
+  const note = (): number[] => [
+    ...get(starts),
+    ...i32(2),
+    SHL,
+    ...tee(u),
+    ...get(hits),
+    ...store(m.seedPos),
+    ...get(u),
+    ...get(mask),
+    ...store(m.seedMask),
+    ...get(starts),
+    ...i32(1),
+    ADD,
+    ...set(starts),
   ];
   const aheadUnrolled: number[] = [...get(mask)];
   for (let r = 1; r <= t.aheadRows; r++) aheadUnrolled.push(...classAt(r), ...load(row(r + 1)), AND);
@@ -276,21 +603,43 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ELSE,
     ...aheadLoop,
     END,
-    ...get(starts),
-    ...i32(2),
-    SHL,
-    ...tee(u),
+    ...get(mask),
+    IF,
+    EMPTY,
     ...get(j),
-    ...store(m.seedPos),
-    ...get(u),
     ...get(mask),
-    ...store(m.seedMask),
-    ...get(starts),
-    ...get(mask),
+    ...get(aheadEnd),
+    ...get(partial),
+    CALL,
+    1,
+    ...set(hits),
     ...i32(0),
-    NE,
-    ADD,
-    ...set(starts),
+    ...load(m.out + 12),
+    IF,
+    EMPTY,
+    // JavaScript judges this one: (j | NEEDS_JS, mask)
+    ...i32(0),
+    ...i32(0),
+    ...store(m.out + 12),
+    ...get(j),
+    ...i32(NEEDS_JS),
+    OR,
+    ...set(hits),
+    ...note(),
+    ELSE,
+    ...get(hits),
+    IF,
+    EMPTY,
+    ...get(j),
+    ...set(u),
+    ...get(hits),
+    ...set(mask),
+    ...get(u),
+    ...set(hits),
+    ...note(),
+    END,
+    END,
+    END,
     END,
   ];
   const loopTo = (limit: number, body: number[]): number[] => [
@@ -331,9 +680,10 @@ function walkBody(t: WalkTables, m: Layout): number[] {
 }
 
 function assemble(t: WalkTables, m: Layout): Uint8Array {
-  const body = walkBody(t, m);
-  const code = [...vec([[7, I32]]), ...body];
+  const walk = [...vec([[8, I32]]), ...walkBody(t, m)];
+  const judge = [...vec([[8, I32]]), ...judgeBody(t, m)];
   const pages = Math.ceil(m.bytes / 65536);
+  const params = (count: number): number[] => vec(Array.from({ length: count }, () => [I32]));
   const bytes = [
     0x00,
     0x61,
@@ -343,8 +693,14 @@ function assemble(t: WalkTables, m: Layout): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])]])),
-    ...section(3, vec([[0]])),
+    ...section(
+      1,
+      vec([
+        [0x60, ...params(6), ...vec([[I32]])],
+        [0x60, ...params(4), ...vec([[I32]])],
+      ]),
+    ),
+    ...section(3, vec([[0], [1]])),
     ...section(5, vec([[0x01, ...uleb(pages), ...uleb(pages)]])),
     ...section(
       7,
@@ -353,7 +709,13 @@ function assemble(t: WalkTables, m: Layout): Uint8Array {
         [...name('memory'), 0x02, 0],
       ]),
     ),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
+    ...section(
+      10,
+      vec([
+        [...uleb(walk.length), ...walk],
+        [...uleb(judge.length), ...judge],
+      ]),
+    ),
   ];
   return Uint8Array.from(bytes);
 }
@@ -378,7 +740,7 @@ export function buildBlockWalk(tables: WalkTables): BlockWalk | undefined {
   } catch {
     return undefined;
   }
-  const run = exports['walk'] as (a: number, b: number, c: number, d: number, e: number) => number;
+  const run = exports['walk'] as (...args: number[]) => number;
   const buffer = (exports['memory'] as { readonly buffer: ArrayBuffer }).buffer;
   new Uint16Array(buffer, m.classOf, 65536).set(tables.classOf.map((c) => c * 4));
   const next = new Int32Array(buffer, m.next, tables.next.length);
@@ -386,6 +748,12 @@ export function buildBlockWalk(tables: WalkTables): BlockWalk | undefined {
     const v = tables.next[i] ?? 0;
     next[i] = i < tables.tests ? m.next + v * 4 : v;
   }
+  const { runs } = tables;
+  new Uint32Array(buffer, m.runMask, 128).set(runs.runMask);
+  new Uint32Array(buffer, m.capMask, runs.capMask.length).set(runs.capMask);
+  new Uint32Array(buffer, m.accepted, runs.accepted.length).set(runs.accepted);
+  new Uint32Array(buffer, m.shapeNeed, runs.shapeNeed.length).set(runs.shapeNeed);
+  new Uint32Array(buffer, m.shapeAllow, runs.shapeAllow.length).set(runs.shapeAllow);
   const out = new Int32Array(buffer, m.out, 3);
   const base = m.next;
   return {
@@ -393,8 +761,8 @@ export function buildBlockWalk(tables: WalkTables): BlockWalk | undefined {
     unitBytes: new Uint8Array(buffer, m.units, (tables.units + tables.aheadRows + 1) * 2),
     keywordNotes: new Int32Array(buffer, m.kwPos, tables.notes * 2),
     startNotes: new Int32Array(buffer, m.seedPos, tables.notes * 2),
-    walk(seedEnd, blockEnd, aheadEnd, state, block) {
-      return run(seedEnd, blockEnd, aheadEnd, base + state * 4, block);
+    walk(seedEnd, blockEnd, aheadEnd, state, block, partial) {
+      return run(seedEnd, blockEnd, aheadEnd, base + state * 4, block, partial ? 1 : 0);
     },
     get state() {
       return ((out[1] ?? base) - base) >> 2;
