@@ -223,6 +223,32 @@ function layout(t: WalkTables): Layout {
   };
 }
 
+// Structured pieces. Each `number[]` argument is code that leaves one i32 on the stack.
+const inc = (l: number): number[] => [...get(l), ...i32(1), ADD, ...set(l)];
+const plus = (a: number, b: number): number[] => [...get(a), ...get(b), ADD];
+const not = (x: number[]): number[] => [...x, ...i32(-1), XOR];
+/** The 32-bit word at `offset` + 4 × index. */
+const word = (offset: number, index: number[]): number[] => [...index, ...i32(2), SHL, ...load(offset)];
+/** if (condition) { then } */
+const when = (condition: number[], then: number[]): number[] => [...condition, IF, EMPTY, ...then, END];
+/** condition ? a : b, as a value */
+const choose = (condition: number[], a: number[], b: number[]): number[] => [
+  ...condition,
+  IF,
+  I32,
+  ...a,
+  ELSE,
+  ...b,
+  END,
+];
+/**
+ * for (;;) { body }. At the body's top level the loop is branch depth 0 and the block around it
+ * (leaving the loop) depth 1; each `if` inside adds one.
+ */
+const loop = (body: number[]): number[] => [BLOCK_OP, EMPTY, LOOP, EMPTY, ...body, BR, 0, END, END];
+/** Leaves the loop (from the loop body's top level) when `condition` holds. */
+const breakIf = (condition: number[], depth = 1): number[] => [...condition, BR_IF, depth];
+
 // The run judge (function 1): SeedIndex.startsAt's walk along the run from j and its shape
 // test, for detectors `mask`. Parameters 0–3: j, mask, aheadEnd (the end of the text, relative
 // to the block), partial (0 or 1). Returns the detectors that may start at j; where that takes
@@ -231,43 +257,22 @@ function judgeBody(t: WalkTables, m: Layout): number[] {
   const [j, mask, aheadEnd, partial] = [0, 1, 2, 3];
   const [hits, alive, n, next, bits, k, need, c] = [4, 5, 6, 7, 8, 9, 10, 11];
   const { capMask, shapeMax } = t.runs;
-  const flag = m.out + 12;
-  const bail = [...i32(0), ...i32(1), ...store(flag), ...i32(0), RETURN];
+  const bail = [...i32(0), ...i32(1), ...store(m.out + 12), ...i32(0), RETURN];
+  const unit = (offset: number): number[] => [...plus(j, offset), ...i32(1), SHL, ...load16(m.units)];
+  const nonAscii = (x: number): number[] => [...get(x), ...i32(128), GE_S];
   // hits |= the detectors among `bits` whose run of n characters, then `next`, may start a match
   const judge = [
     ...get(hits),
-    ...get(next),
-    ...i32(-1),
-    EQ,
-    ...get(partial),
-    AND,
-    IF,
-    I32,
-    ...get(bits),
-    ELSE,
-    ...get(next),
-    ...i32(128),
-    GE_S,
-    IF,
-    EMPTY,
-    ...bail,
-    END,
-    ...get(bits),
-    ...get(n),
-    ...i32(129),
-    MUL,
-    ...get(next),
-    ADD,
-    ...i32(1),
-    ADD,
-    ...i32(2),
-    SHL,
-    ...load(m.accepted),
-    AND,
-    END,
+    ...choose([...get(next), ...i32(-1), EQ, ...get(partial), AND], get(bits), [
+      ...when(nonAscii(next), bail),
+      ...get(bits),
+      ...word(m.accepted, [...get(n), ...i32(129), MUL, ...get(next), ADD, ...i32(1), ADD]),
+      AND,
+    ]),
     OR,
     ...set(hits),
   ];
+  // Inside the loop body, an `if` adds a level: leaving the loop from one is depth 2.
   const run = [
     ...i32(0),
     ...set(hits),
@@ -275,194 +280,63 @@ function judgeBody(t: WalkTables, m: Layout): number[] {
     ...set(alive),
     ...i32(1),
     ...set(n),
-    BLOCK_OP,
-    EMPTY,
-    LOOP,
-    EMPTY,
-    // Every detector's count stops by the table's last length: past it, JavaScript judges.
-    ...get(n),
-    ...i32(capMask.length),
-    GE_S,
-    IF,
-    EMPTY,
-    ...bail,
-    END,
-    // next = units[j + n], or -1 at the end of the text
-    ...get(j),
-    ...get(n),
-    ADD,
-    ...get(aheadEnd),
-    LT_S,
-    IF,
-    I32,
-    ...get(j),
-    ...get(n),
-    ADD,
-    ...i32(1),
-    SHL,
-    ...load16(m.units),
-    ELSE,
-    ...i32(-1),
-    END,
-    ...set(next),
-    // those whose count stops at n
-    ...get(alive),
-    ...get(n),
-    ...i32(2),
-    SHL,
-    ...load(m.capMask),
-    AND,
-    ...tee(bits),
-    IF,
-    EMPTY,
-    ...judge,
-    ...get(alive),
-    ...get(bits),
-    ...i32(-1),
-    XOR,
-    AND,
-    ...tee(alive),
-    EQZ,
-    BR_IF,
-    2,
-    END,
-    // at the end of the text, the rest are judged there
-    ...get(next),
-    ...i32(-1),
-    EQ,
-    IF,
-    EMPTY,
-    ...get(alive),
-    ...set(bits),
-    ...judge,
-    BR,
-    2,
-    END,
-    // those whose run `next` does not continue
-    ...get(alive),
-    ...get(next),
-    ...i32(128),
-    GE_S,
-    IF,
-    I32,
-    ...i32(t.runs.runNonAscii | 0),
-    ELSE,
-    ...get(next),
-    ...i32(2),
-    SHL,
-    ...load(m.runMask),
-    END,
-    ...tee(c),
-    ...i32(-1),
-    XOR,
-    AND,
-    ...tee(bits),
-    IF,
-    EMPTY,
-    ...judge,
-    ...get(alive),
-    ...get(c),
-    AND,
-    ...tee(alive),
-    EQZ,
-    BR_IF,
-    2,
-    END,
-    ...get(n),
-    ...i32(1),
-    ADD,
-    ...set(n),
-    BR,
-    0,
-    END,
-    END,
+    ...loop([
+      // Every detector's count stops by the table's last length: past it, JavaScript judges.
+      ...when([...get(n), ...i32(capMask.length), GE_S], bail),
+      // next = units[j + n], or -1 at the end of the text
+      ...choose([...plus(j, n), ...get(aheadEnd), LT_S], unit(n), i32(-1)),
+      ...set(next),
+      // those whose count stops at n
+      ...when(
+        [...get(alive), ...word(m.capMask, get(n)), AND, ...tee(bits)],
+        [...judge, ...get(alive), ...not(get(bits)), AND, ...tee(alive), ...breakIf([EQZ], 2)],
+      ),
+      // at the end of the text, the rest are judged there
+      ...when([...get(next), ...i32(-1), EQ], [...get(alive), ...set(bits), ...judge, BR, 2]),
+      // those whose run `next` does not continue
+      ...get(alive),
+      ...choose(nonAscii(next), i32(t.runs.runNonAscii | 0), word(m.runMask, get(next))),
+      ...set(c),
+      ...get(alive),
+      ...not(get(c)),
+      AND,
+      ...set(bits),
+      ...when(get(bits), [...judge, ...get(alive), ...get(c), AND, ...tee(alive), ...breakIf([EQZ], 2)]),
+      ...inc(n),
+    ]),
   ];
-  // The shapes, where some detector among the hits has one.
+  // The shapes, where some detector among the hits has one (k = 1 … shapeMax).
   const shape =
     shapeMax === 0
       ? []
-      : [
-          ...get(hits),
-          ...i32(0),
-          ...load(m.shapeNeed + 4),
-          AND,
-          IF,
-          EMPTY,
-          ...i32(1),
-          ...set(k),
-          BLOCK_OP,
-          EMPTY,
-          LOOP,
-          EMPTY,
-          ...get(hits),
-          ...get(k),
-          ...i32(2),
-          SHL,
-          ...load(m.shapeNeed),
-          AND,
-          ...tee(need),
-          EQZ,
-          BR_IF,
-          1,
-          // past the end of the text only an idle flush keeps them
-          ...get(j),
-          ...get(k),
-          ADD,
-          ...get(aheadEnd),
-          GE_S,
-          IF,
-          EMPTY,
-          ...get(partial),
-          EQZ,
-          IF,
-          EMPTY,
-          ...get(hits),
-          ...get(need),
-          ...i32(-1),
-          XOR,
-          AND,
-          ...set(hits),
-          END,
-          BR,
-          2,
-          END,
-          ...get(j),
-          ...get(k),
-          ADD,
-          ...i32(1),
-          SHL,
-          ...load16(m.units),
-          ...tee(c),
-          ...i32(128),
-          GE_S,
-          IF,
-          EMPTY,
-          ...bail,
-          END,
-          ...get(hits),
-          ...get(k),
-          ...i32(7),
-          SHL,
-          ...get(c),
-          ADD,
-          ...i32(2),
-          SHL,
-          ...load(m.shapeAllow),
-          AND,
-          ...set(hits),
-          ...get(k),
-          ...i32(1),
-          ADD,
-          ...tee(k),
-          ...i32(shapeMax + 1),
-          GE_S,
-          EQZ,
-          BR_IF,
-          0,
-          END,
-          END,
-          END,
-        ];
+      : when(
+          [...get(hits), ...i32(0), ...load(m.shapeNeed + 4), AND],
+          [
+            ...i32(1),
+            ...set(k),
+            ...loop([
+              ...breakIf([...get(hits), ...word(m.shapeNeed, get(k)), AND, ...tee(need), EQZ]),
+              // past the end of the text only an idle flush keeps them
+              ...when(
+                [...plus(j, k), ...get(aheadEnd), GE_S],
+                [
+                  ...when([...get(partial), EQZ], [...get(hits), ...not(get(need)), AND, ...set(hits)]),
+                  BR,
+                  2,
+                ],
+              ),
+              ...unit(k),
+              ...tee(c),
+              ...when(nonAscii(c), bail),
+              ...get(hits),
+              ...word(m.shapeAllow, [...get(k), ...i32(7), SHL, ...get(c), ADD]),
+              AND,
+              ...set(hits),
+              ...inc(k),
+              ...breakIf([...get(k), ...i32(shapeMax + 1), GE_S]),
+            ]),
+          ],
+        );
   return [...run, ...shape, ...get(hits), END];
 }
 
@@ -474,18 +348,20 @@ function walkBody(t: WalkTables, m: Layout): number[] {
   const [j, cls, mask, kw, starts, k, u, hits] = [6, 7, 8, 9, 10, 11, 12, 13];
   const row = (r: number): number => m.next + (t.tests + r * t.classes) * 4;
   const outBase = m.next + t.outBase * 4;
-  // cls = classOf[units[j]] (the class table holds classes times 4)
-  const classAt = (offsetUnits: number): number[] => [
-    ...get(j),
+  // the class (times 4, as the class table holds it) of the unit `index` leaves
+  const classOf = (index: number[]): number[] => [
+    ...index,
     ...i32(1),
     SHL,
-    ...load16(m.units + offsetUnits * 2),
+    ...load16(m.units),
     ...i32(1),
     SHL,
     ...load16(m.classOf),
   ];
-  // state = next[state + cls]; where a keyword ends there, note (j, state)
-  const step = (): number[] => [
+  const classAt = (offset: number): number[] =>
+    classOf(offset === 0 ? get(j) : [...get(j), ...i32(offset), ADD]);
+  // state = next[state + cls]; where a keyword ends there, note (j, state × classes)
+  const step = [
     ...classAt(0),
     ...tee(cls),
     ...get(state),
@@ -503,21 +379,17 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ...get(j),
     ...store(m.kwPos),
     ...get(u),
-    // the state as the JavaScript walk holds it: state × classes
     ...get(state),
     ...i32(m.next),
     SUB,
     ...i32(2),
     SHR_U,
     ...store(m.kwState),
-    ...get(kw),
-    ...i32(1),
-    ADD,
-    ...set(kw),
+    ...inc(kw),
     END,
   ];
   // notes (hits, mask) as the next possible start: its position and its detectors
-  const note = (): number[] => [
+  const note = [
     ...get(starts),
     ...i32(2),
     SHL,
@@ -527,11 +399,9 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ...get(u),
     ...get(mask),
     ...store(m.seedMask),
-    ...get(starts),
-    ...i32(1),
-    ADD,
-    ...set(starts),
+    ...inc(starts),
   ];
+  // mask &= the ahead rows of the next aheadRows characters
   const aheadUnrolled: number[] = [...get(mask)];
   for (let r = 1; r <= t.aheadRows; r++) aheadUnrolled.push(...classAt(r), ...load(row(r + 1)), AND);
   aheadUnrolled.push(...set(mask));
@@ -539,132 +409,84 @@ function walkBody(t: WalkTables, m: Layout): number[] {
   const aheadLoop = [
     ...i32(1),
     ...set(k),
-    BLOCK_OP,
-    EMPTY,
-    LOOP,
-    EMPTY,
-    ...get(j),
-    ...get(k),
-    ADD,
-    ...get(aheadEnd),
-    GE_S,
-    BR_IF,
-    1,
-    // units[j + k] -> its class (times 4), plus the row's start for k + 1
-    ...get(j),
-    ...get(k),
-    ADD,
-    ...i32(1),
-    SHL,
-    ...load16(m.units),
-    ...i32(1),
-    SHL,
-    ...load16(m.classOf),
-    ...get(k),
-    ...i32(t.classes * 4),
-    // (k + 1) rows past tests: row(1) + k * classes * 4
-    MUL,
-    ADD,
-    ...load(row(1)),
-    ...get(mask),
-    AND,
-    ...set(mask),
-    ...get(k),
-    ...i32(1),
-    ADD,
-    ...set(k),
-    BR,
-    0,
-    END,
-    END,
+    ...loop([
+      ...breakIf([...plus(j, k), ...get(aheadEnd), GE_S]),
+      ...classOf(plus(j, k)),
+      ...get(k),
+      ...i32(t.classes * 4),
+      MUL,
+      ADD,
+      ...load(row(1)),
+      ...get(mask),
+      AND,
+      ...set(mask),
+      ...inc(k),
+    ]),
   ];
-  const seedPart = [
-    // mask = firstMask[cls] & ~block; block = blockMask[cls]
+  // mask = firstMask[cls] & ~block; block = blockMask[cls]; where some detector may start,
+  // test the characters ahead, then judge the run (function 1)
+  const seed = [
     ...get(cls),
     ...load(row(0)),
-    ...get(block),
-    ...i32(-1),
-    XOR,
+    ...not(get(block)),
     AND,
-    ...tee(mask),
+    ...set(mask),
     ...get(cls),
     ...load(row(1)),
     ...set(block),
-    IF,
-    EMPTY,
-    ...get(j),
-    ...i32(t.aheadRows),
-    ADD,
-    ...get(aheadEnd),
-    LT_S,
-    IF,
-    EMPTY,
-    ...aheadUnrolled,
-    ELSE,
-    ...aheadLoop,
-    END,
-    ...get(mask),
-    IF,
-    EMPTY,
-    ...get(j),
-    ...get(mask),
-    ...get(aheadEnd),
-    ...get(partial),
-    CALL,
-    1,
-    ...set(hits),
-    ...i32(0),
-    ...load(m.out + 12),
-    IF,
-    EMPTY,
-    // JavaScript judges this one: (j | NEEDS_JS, mask)
-    ...i32(0),
-    ...i32(0),
-    ...store(m.out + 12),
-    ...get(j),
-    ...i32(NEEDS_JS),
-    OR,
-    ...set(hits),
-    ...note(),
-    ELSE,
-    ...get(hits),
-    IF,
-    EMPTY,
-    ...get(j),
-    ...set(u),
-    ...get(hits),
-    ...set(mask),
-    ...get(u),
-    ...set(hits),
-    ...note(),
-    END,
-    END,
-    END,
-    END,
+    ...when(get(mask), [
+      ...get(j),
+      ...i32(t.aheadRows),
+      ADD,
+      ...get(aheadEnd),
+      LT_S,
+      IF,
+      EMPTY,
+      ...aheadUnrolled,
+      ELSE,
+      ...aheadLoop,
+      END,
+      ...when(get(mask), [
+        ...get(j),
+        ...get(mask),
+        ...get(aheadEnd),
+        ...get(partial),
+        CALL,
+        1,
+        ...set(hits),
+        ...i32(0),
+        ...load(m.out + 12),
+        IF,
+        EMPTY,
+        // JavaScript judges this one: (j | NEEDS_JS, mask)
+        ...i32(0),
+        ...i32(0),
+        ...store(m.out + 12),
+        ...get(j),
+        ...i32(NEEDS_JS),
+        OR,
+        ...set(hits),
+        ...note,
+        ELSE,
+        // (j, the detectors that may start there), when there are some
+        ...when(get(hits), [
+          ...get(j),
+          ...set(u),
+          ...get(hits),
+          ...set(mask),
+          ...get(u),
+          ...set(hits),
+          ...note,
+        ]),
+        END,
+      ]),
+    ]),
   ];
-  const loopTo = (limit: number, body: number[]): number[] => [
-    BLOCK_OP,
-    EMPTY,
-    LOOP,
-    EMPTY,
-    ...get(j),
-    ...get(limit),
-    GE_S,
-    BR_IF,
-    1,
-    ...body,
-    ...get(j),
-    ...i32(1),
-    ADD,
-    ...set(j),
-    BR,
-    0,
-    END,
-    END,
-  ];
+  const loopTo = (limit: number, body: number[]): number[] =>
+    loop([...breakIf([...get(j), ...get(limit), GE_S]), ...body, ...inc(j)]);
   return [
-    ...loopTo(seedEnd, [...step(), ...seedPart]),
-    ...loopTo(blockEnd, step()),
+    ...loopTo(seedEnd, [...step, ...seed]),
+    ...loopTo(blockEnd, step),
     ...i32(0),
     ...get(starts),
     ...store(m.out),
