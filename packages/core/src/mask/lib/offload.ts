@@ -242,6 +242,11 @@ const dropWhenCollected = new FinalizationRegistry<{ worker: MaskWorker; stream:
   },
 );
 
+// Masking makes short-lived strings at a high rate. With a worker's default young generation
+// the same masking ran ~30% slower in the worker (250 against 360 MB/s of log lines, measured
+// side by side) than in the main thread; at 48 MB it runs as fast (356 against 363-374).
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 48 };
+
 let shared: MaskWorker | undefined;
 /** Set once a worker could not start: streams then stay in this thread. */
 let unavailable = false;
@@ -259,9 +264,9 @@ function sharedWorker(): MaskWorker | undefined {
     worker = source
       ? new Worker(
           `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`,
-          { eval: true },
+          { eval: true, resourceLimits: WORKER_LIMITS },
         )
-      : new Worker(url);
+      : new Worker(url, { resourceLimits: WORKER_LIMITS });
   } catch {
     unavailable = true;
     return undefined;
