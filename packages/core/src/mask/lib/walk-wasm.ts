@@ -223,7 +223,8 @@ function layout(t: WalkTables): Layout {
   };
 }
 
-// Structured pieces. Each `number[]` argument is code that leaves one i32 on the stack.
+// Structured pieces. A condition, value or index is code that leaves one i32 on the stack; a
+// body (`then`, a loop's) leaves nothing.
 const inc = (l: number): number[] => [...get(l), ...i32(1), ADD, ...set(l)];
 const plus = (a: number, b: number): number[] => [...get(a), ...get(b), ADD];
 const not = (x: number[]): number[] => [...x, ...i32(-1), XOR];
@@ -554,7 +555,8 @@ interface WasmApi {
  */
 export function buildBlockWalk(tables: WalkTables): BlockWalk | undefined {
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined) return undefined;
+  // (The class table holds classes times 4 in 16 bits.)
+  if (wasm === undefined || tables.classes * 4 > 0xffff) return undefined;
   const m = layout(tables);
   let exports: Record<string, unknown>;
   try {
