@@ -137,6 +137,23 @@ describe('createBulkTextStream', () => {
     await expect(stream.end()).rejects.toThrow(/masking worker stopped/);
   });
 
+  // The worker's options are read by Node by name: a name planted on Object.prototype (here an
+  // `env` that is not an object) must not reach them.
+  it('starts its worker whatever is planted on Object.prototype', async () => {
+    resetMaskWorkerForTests();
+    const planted = ['env', 'stdin', 'maxOldGenerationSizeMb'];
+    for (const name of planted)
+      Object.defineProperty(Object.prototype, name, { configurable: true, value: () => 'planted' });
+    let ready: Promise<boolean>;
+    try {
+      // The worker is made in this call's synchronous part.
+      ready = maskWorkerReadyForTests();
+    } finally {
+      for (const name of planted) Reflect.deleteProperty(Object.prototype, name);
+    }
+    expect(await ready).toBe(true);
+  });
+
   it('stays in this thread when the worker cannot start, still masking', async () => {
     resetMaskWorkerForTests(new URL('./no-such-worker.js', import.meta.url));
     expect(await maskWorkerReadyForTests()).toBe(false);
