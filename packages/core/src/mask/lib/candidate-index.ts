@@ -29,7 +29,6 @@ const SEED_MASK = 6 * BLOCK;
 /** The shortest half of a block that is walked beside the other half. */
 const LANE_MIN = 256;
 
-/** Finds keyword occurrences and possible scan starts in one pass. Built once per masker. */
 // occursIn's answer, set by a callback made once (a closure per call costs more than the scan of
 // a short value). Scans are synchronous and never start another scan, so one flag serves all.
 let occurred = false;
@@ -40,6 +39,18 @@ const noteOccurrence = (): void => {
 // Up to this many code units, a block is copied with charCodeAt rather than Buffer#write.
 const SHORT_COPY = 64;
 
+/**
+ * Copies the code units of text[from, to) (a block and the few after it that a possible start's
+ * run and shape are read from) to the start of `units` (`bytes` is the same memory): natively,
+ * as reading a typed array is cheaper than asking the string for each character; a short text
+ * by hand, as a native copy's fixed cost is higher there.
+ */
+function copyUnits(text: string, from: number, to: number, units: Uint16Array, bytes: Buffer): void {
+  if (to - from <= SHORT_COPY) for (let j = from; j < to; j++) units[j - from] = text.charCodeAt(j);
+  else bytes.write(text.slice(from, to), 0, 'utf16le');
+}
+
+/** Finds keyword occurrences and possible scan starts in one pass. Built once per masker. */
 export class CandidateIndex {
   /** The longest keyword, in characters. */
   readonly maxLength: number;
@@ -233,13 +244,7 @@ export class CandidateIndex {
       const seedEnd = Math.min(seedStop, blockEnd);
       let kw = 0;
       let starts = 0;
-      // The block's UTF-16 code units (and the few after it that a possible start's run and
-      // shape are read from), copied natively: reading a typed array is cheaper than asking
-      // the string for each character.
-      // A short text is copied by hand: a native copy's fixed cost is higher there.
-      const copyEnd = Math.min(text.length, blockEnd + seeds.reach);
-      if (copyEnd - i <= SHORT_COPY) for (let j = i; j < copyEnd; j++) units[j - i] = text.charCodeAt(j);
-      else this.unitBytes.write(text.slice(i, copyEnd), 0, 'utf16le');
+      copyUnits(text, i, Math.min(text.length, blockEnd + seeds.reach), units, this.unitBytes);
       const at = i;
       // Every position is noted, the count moving on only where some detector may start: no
       // branch, as one character in eight or so may (a digit or capital starting a word).
@@ -351,9 +356,7 @@ export class CandidateIndex {
       const at = i;
       const blockEnd = Math.min(stop, i + BLOCK);
       const seedEnd = Math.min(seedStop, blockEnd);
-      const copyEnd = Math.min(text.length, blockEnd + seeds.reach);
-      if (copyEnd - i <= SHORT_COPY) for (let j = i; j < copyEnd; j++) units[j - i] = text.charCodeAt(j);
-      else bytes.write(text.slice(i, copyEnd), 0, 'utf16le');
+      copyUnits(text, i, Math.min(text.length, blockEnd + seeds.reach), units, bytes);
       const kw = wasm.walk(seedEnd - at, blockEnd - at, end - at, state, block, partial);
       state = wasm.state;
       block = wasm.block;

@@ -361,6 +361,25 @@ function walkBody(t: WalkTables, m: Layout): number[] {
   ];
   const classAt = (offset: number): number[] =>
     classOf(offset === 0 ? get(j) : [...get(j), ...i32(offset), ADD]);
+  // the next pair of notes: positions[count] = position, values[count] = value; count++
+  const notePair = (
+    count: number,
+    positions: number,
+    values: number,
+    position: number[],
+    value: number[],
+  ): number[] => [
+    ...get(count),
+    ...i32(2),
+    SHL,
+    ...tee(u),
+    ...position,
+    ...store(positions),
+    ...get(u),
+    ...value,
+    ...store(values),
+    ...inc(count),
+  ];
   // state = next[state + cls]; where a keyword ends there, note (j, state × classes)
   const step = [
     ...classAt(0),
@@ -373,35 +392,12 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     GE_U,
     IF,
     EMPTY,
-    ...get(kw),
-    ...i32(2),
-    SHL,
-    ...tee(u),
-    ...get(j),
-    ...store(m.kwPos),
-    ...get(u),
-    ...get(state),
-    ...i32(m.next),
-    SUB,
-    ...i32(2),
-    SHR_U,
-    ...store(m.kwState),
-    ...inc(kw),
+    ...notePair(kw, m.kwPos, m.kwState, get(j), [...get(state), ...i32(m.next), SUB, ...i32(2), SHR_U]),
     END,
   ];
-  // notes (hits, mask) as the next possible start: its position and its detectors
-  const note = [
-    ...get(starts),
-    ...i32(2),
-    SHL,
-    ...tee(u),
-    ...get(hits),
-    ...store(m.seedPos),
-    ...get(u),
-    ...get(mask),
-    ...store(m.seedMask),
-    ...inc(starts),
-  ];
+  // notes a possible start: its position and its detectors
+  const noteStart = (position: number[], detectors: number[]): number[] =>
+    notePair(starts, m.seedPos, m.seedMask, position, detectors);
   // mask &= the ahead rows of the next aheadRows characters
   const aheadUnrolled: number[] = [...get(mask)];
   for (let r = 1; r <= t.aheadRows; r++) aheadUnrolled.push(...classAt(r), ...load(row(r + 1)), AND);
@@ -463,22 +459,10 @@ function walkBody(t: WalkTables, m: Layout): number[] {
         ...i32(0),
         ...i32(0),
         ...store(m.out + 12),
-        ...get(j),
-        ...i32(NEEDS_JS),
-        OR,
-        ...set(hits),
-        ...note,
+        ...noteStart([...get(j), ...i32(NEEDS_JS), OR], get(mask)),
         ELSE,
         // (j, the detectors that may start there), when there are some
-        ...when(get(hits), [
-          ...get(j),
-          ...set(u),
-          ...get(hits),
-          ...set(mask),
-          ...get(u),
-          ...set(hits),
-          ...note,
-        ]),
+        ...when(get(hits), noteStart(get(j), get(hits))),
         END,
       ]),
     ]),
