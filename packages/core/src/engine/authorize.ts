@@ -1,5 +1,5 @@
-import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import { randomUUID } from 'node:crypto';
+import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import { grantCovers } from '../approvals/consume-grant.js';
 import { hashRequest, hashScope, shownRequest } from '../approvals/hash-request.js';
 import type { ApprovalRequest, ApprovalStore, GrantQuery, ReservationOutcome } from '../approvals/types.js';
@@ -23,8 +23,6 @@ export interface AuthorizeDeps extends DecideDeps {
   /** The target each session started by the engine records for, so events name it only when it differs. */
   readonly sessionTargets: WeakMap<object, string>;
 }
-
-// setTimeout's longest delay; longer waits are clamped (and then simply time out later).
 
 /** A failure of the approval store, carried to the point where it becomes a denial. */
 class StoreFailure extends Error {

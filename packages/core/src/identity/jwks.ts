@@ -1,4 +1,3 @@
-import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import { readFile } from 'node:fs/promises';
 import {
   createLocalJWKSet,
@@ -8,6 +7,7 @@ import {
   type JSONWebKeySet,
   type JWSHeaderParameters,
 } from 'jose';
+import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import { TokenError } from '../errors.js';
 import type { JwksSource } from '../types.js';
 

@@ -1,9 +1,9 @@
 // The streaming Transform: bytes (UTF-8, decoded without splitting characters) or strings in,
 // masked bytes out. Its output equals masking the whole input at once, for every chunking.
-import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import { Buffer } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import { Transform } from 'node:stream';
+import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import type { MaskEngine } from './lib/engine.js';
 import type { MaskStreamOptions } from './types.js';
 

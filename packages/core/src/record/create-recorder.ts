@@ -1,5 +1,5 @@
-import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import { randomUUID, type KeyObject } from 'node:crypto';
+import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import { RecordingError } from '../errors.js';
 import type { Recorder, RecordEvent, RecordEventType, RecordingSink, SessionRecorder } from '../types.js';
 import { genesisHash } from './hash-event.js';
