@@ -9,6 +9,7 @@ import {
 } from '@portcullis/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failingStore, switchableSink, type SwitchableSink } from './lib/failing.js';
+import { plantOnPrototypes } from './lib/plant.js';
 import { findLeaks, inspectDeep } from './find-leaks.js';
 import { reachable } from './reachable.js';
 import type {
@@ -84,7 +85,12 @@ export function describeAdapterConformance(
   const suite = (): void => {
     const open: { subject: ConformanceSubject; callers: ConformanceCaller[] }[] = [];
 
+    // What a test planted on shared prototypes, taken off before anything else after each test
+    // (also when a test timed out with a request that never settled and its `finally` never ran).
+    const unplant: (() => void)[] = [];
+
     afterEach(async () => {
+      for (const undo of unplant.splice(0)) undo();
       const all = open.splice(0);
       for (const { subject, callers } of all) {
         await Promise.allSettled(callers.map((c) => c.end()));
@@ -338,36 +344,35 @@ export function describeAdapterConformance(
             if (descriptor !== undefined && typeof descriptor.value === 'function') names.add(key);
           }
         for (const hook of ['noteBypass', 'note', 'run', 'enqueue', 'record', 'execute']) names.add(hook);
+        // Names the language itself reads from any object (property descriptors, thenables, JSON)
+        // are left alone: planting them would break every descriptor and promise in the process,
+        // the gate's included, which is not an attack on the handle. So are names a prototype
+        // already has, inherited ones too (see plantOnPrototypes): the handle's `apply` planted on
+        // the async-function prototype hid Function.prototype.apply from every async function, so
+        // Node's EventEmitter ran it in place of every async listener, the test runner's IPC
+        // included; a runner message arriving meanwhile was lost and the run hung.
         const planted: (string | symbol)[] = [];
-        const undo: (() => void)[] = [];
-        for (const proto of prototypes) {
-          if (proto === null) continue;
-          for (const name of names) {
-            if (Object.hasOwn(proto as object, name)) continue;
-            // Names the language itself reads from any object (property descriptors, thenables, JSON)
-            // are left alone: planting them would break every descriptor and promise in the
-            // process, the gate's included, which is not an attack on the handle.
-            if (LANGUAGE_NAMES.has(name)) continue;
-            Object.defineProperty(proto, name, {
-              configurable: true,
-              writable: true,
-              value: () => {
-                planted.push(name);
-                return victim.write();
-              },
-            });
-            undo.push(() => Reflect.deleteProperty(proto as object, name));
-          }
-        }
         const outcomes: unknown[] = [];
+        let undo = (): void => undefined;
+        unplant.push(() => {
+          undo();
+        });
         try {
+          undo = plantOnPrototypes(
+            prototypes,
+            [...names].filter((name) => !LANGUAGE_NAMES.has(name)),
+            (name) => () => {
+              planted.push(name);
+              return victim.write();
+            },
+          );
           for (const c of [attacker, victim]) {
             outcomes.push(
               failsClosed === undefined ? await c.read() : await c.read().catch((e: unknown) => e),
             );
           }
         } finally {
-          for (const restore of undo) restore();
+          undo();
         }
         expect(planted).toEqual([]);
         expect(await subject.writes()).toBe(0);
