@@ -1,9 +1,11 @@
 // A session recording that can also write an event later, in order. The gate runtime records
-// the events of a request whose recording is not required this way: they are built and handed
-// to the sink on the next turn of the event loop, after the request was sent (usually while the
-// target works on it), instead of before it, in the caller's time. Every other event (a required
+// the events of a request whose recording is not required this way: they are built on the next
+// turn of the event loop, after the request was sent (usually while the target works on it),
+// instead of before it, in the caller's time, and handed to the sink a moment later with the
+// events after them (recordOptionalEvent). Every other event (a required
 // one, a denial, an approval, the session's end) is recorded at once, after whatever is still
 // waiting, so the chain keeps the order in which the events were made.
+import { recordOptionalEvent } from '../record/create-recorder.js';
 import type { RecordEvent, SessionRecorder } from '../types.js';
 
 type MidEventType = Parameters<SessionRecorder['record']>[0];
@@ -97,10 +99,11 @@ export class LaterRecording implements SessionRecorder {
   }
 
   /**
-   * Records `type` with `data` in `inner` as an optional event: its failure is ignored. For
+   * Records `type` with `data` in `inner` as an optional event: its failure is ignored, and its
+   * write may wait a moment to share one with the events after it (recordOptionalEvent). For
    * steps, which cannot wait for the sink.
    */
   static optional(inner: SessionRecorder, type: MidEventType, data: unknown): void {
-    inner.record(type, data).then(ignore, ignore);
+    recordOptionalEvent(inner, type, data).then(ignore, ignore);
   }
 }

@@ -1,10 +1,11 @@
-// When recording is not required, the gate writes a request's events after the request was sent
-// (on the next turn of the event loop), in order with everything else the session records.
+// When recording is not required, the gate makes a request's events after the request was sent
+// (on the next turn of the event loop), in order with everything else the session records, and
+// their write waits a moment (OPTIONAL_LINGER_MS) to share one sink call with the events after them.
 import { describe, expect, it } from 'vitest';
 import { createPortcullis } from '../engine/create-portcullis.js';
 import { LaterRecording } from '../engine/later-recording.js';
 import { parsePolicy } from '../policy/load-policy.js';
-import { createRecorder } from '../record/create-recorder.js';
+import { OPTIONAL_LINGER_MS, createRecorder } from '../record/create-recorder.js';
 import { createMemorySink, type MemorySink } from '../record/memory-sink.js';
 import { serializeEvent } from '../record/serialize-event.js';
 import { verifyRecording } from '../record/verify.js';
@@ -87,14 +88,36 @@ const nextTurn = (): Promise<void> =>
   new Promise((resolve) => {
     setImmediate(resolve);
   });
+/**
+ * Past the linger of every optional event made so far: the turn that makes them, a timer of the
+ * same length set after theirs (so it fires after them), and the turn that writes them.
+ */
+const pastLinger = async (): Promise<void> => {
+  await nextTurn();
+  await new Promise((resolve) => setTimeout(resolve, OPTIONAL_LINGER_MS));
+  await nextTurn();
+};
+
+/** A memory sink that also keeps the events of each append() call. */
+function countingSink(): MemorySink & { readonly calls: string[][] } {
+  const memory = createMemorySink();
+  const calls: string[][] = [];
+  return Object.assign(Object.create(memory) as MemorySink, {
+    calls,
+    append(events: readonly RecordEvent[]) {
+      calls.push(types(events));
+      return memory.append(events);
+    },
+  });
+}
 
 describe('recording that is not required', () => {
-  it('is written after the request was sent, on the next turn, and before the session ends', async () => {
+  it('is written after the request was sent, a moment later, and before the session ends', async () => {
     const { session, sink, seen } = await setup();
     await session.run({ command: 'echo 1', rows: [{ n: 1 }] });
     // Only the session's start was written when the request ran.
     expect(seen).toEqual([['session.start']]);
-    await nextTurn();
+    await pastLinger();
     expect(types(sink.events)).toEqual(['session.start', 'request', 'decision', 'result']);
     await session.run({ command: 'echo 2', rows: [] });
     await session.end();
@@ -106,6 +129,25 @@ describe('recording that is not required', () => {
     ]);
     expect(sink.events[3]?.data).toMatchObject({ requestSeq: 1, rowCount: 1 });
     expect(sink.events[6]?.data).toMatchObject({ requestSeq: 4, rowCount: 0 });
+    expect(verifyRecording(sink.events)).toMatchObject({ ok: true });
+  });
+
+  it('of requests run one after another goes to the sink in one call', async () => {
+    const sink = countingSink();
+    const { session } = await setup(sink);
+    for (let i = 0; i < 3; i++) await session.run({ command: `echo ${i}`, rows: [] });
+    await pastLinger();
+    expect(sink.calls).toEqual([['session.start'], Array(3).fill(['request', 'decision', 'result']).flat()]);
+    // A required event does not wait: it goes at once, with whatever was still waiting before it.
+    await session.run({ command: 'echo 3', rows: [] });
+    await nextTurn();
+    await session.run({ command: 'audit 1', rows: [] });
+    expect(sink.calls.slice(2)).toEqual([
+      ['request', 'decision', 'result', 'request', 'decision'],
+      ['result'],
+    ]);
+    await session.end();
+    expect(sink.calls.slice(4)).toEqual([['session.end']]);
     expect(verifyRecording(sink.events)).toMatchObject({ ok: true });
   });
 

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { RecordingError } from '../errors.js';
 import type { Principal, RecordEvent, RecordingSink, SessionRecorder, Target } from '../types.js';
-import { createRecorder } from './create-recorder.js';
+import { createRecorder, recordOptionalEvent } from './create-recorder.js';
 import { genesisHash, hashEvent } from './hash-event.js';
 import { createMemorySink } from './memory-sink.js';
 import { sealKeyId } from './seal-key-id.js';
@@ -134,6 +134,63 @@ describe('createRecorder', () => {
     expect(() => createRecorder({ sink, sealingKey: publicKey })).toThrow(TypeError);
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     expect(() => createRecorder({ sink, sealingKey: ec.privateKey })).toThrow(TypeError);
+  });
+
+  describe('optional events (recordOptionalEvent)', () => {
+    it('share one sink call with the events after them, in the order they were made', async () => {
+      const sink = scriptedSink();
+      const session = await createRecorder({ sink, now: clock() }).start({ principal, target });
+      const first = recordOptionalEvent(session, 'request', { request: { type: 'sql', sql: 'SELECT 1' } });
+      // Made (and placed in the chain) now, written later.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sink.calls).toHaveLength(1);
+      const second = recordOptionalEvent(session, 'result', { requestSeq: 1, rowCount: 1 });
+      expect((await first).seq).toBe(1);
+      expect((await second).seq).toBe(2);
+      expect(sink.calls.map((call) => call.map((e) => e.type))).toEqual([
+        ['session.start'],
+        ['request', 'result'],
+      ]);
+      await session.end();
+      expect(verifyRecording(sink.calls.flat()).ok).toBe(true);
+    });
+
+    it('are written at once, before it, by an event recorded with record()', async () => {
+      const sink = scriptedSink();
+      const session = await createRecorder({ sink, now: clock() }).start({ principal, target });
+      const optional = recordOptionalEvent(session, 'request', { request: { type: 'sql', sql: 'SELECT 1' } });
+      await session.record('error', { code: 'X', message: 'y' });
+      await optional;
+      expect(sink.calls.map((call) => call.map((e) => e.type))).toEqual([
+        ['session.start'],
+        ['request', 'error'],
+      ]);
+    });
+
+    it('break the session when their write fails, like any event', async () => {
+      const sink = scriptedSink((call) => call === 2);
+      const session = await createRecorder({ sink, now: clock() }).start({ principal, target });
+      await expect(recordOptionalEvent(session, 'result', { rowCount: 1 })).rejects.toBeInstanceOf(
+        RecordingError,
+      );
+      await expect(session.record('error', { code: 'X', message: 'y' })).rejects.toBeInstanceOf(
+        RecordingError,
+      );
+    });
+
+    it("are recorded at once in a session that is not the recorder's own", () => {
+      const recorded: string[] = [];
+      const foreign: SessionRecorder = {
+        session: 'elsewhere',
+        record(type) {
+          recorded.push(type);
+          return Promise.resolve({} as RecordEvent);
+        },
+        end: () => Promise.resolve({} as RecordEvent),
+      };
+      void recordOptionalEvent(foreign, 'result', {});
+      expect(recorded).toEqual(['result']);
+    });
   });
 
   describe('misuse is a TypeError', () => {

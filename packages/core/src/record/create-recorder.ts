@@ -38,6 +38,40 @@ export interface CheckpointOptions {
   readonly everySeconds?: number;
 }
 
+/**
+ * How long an optional event (see {@link recordOptionalEvent}) may wait in memory for the events
+ * after it before the sink is handed them, in ms.
+ */
+export const OPTIONAL_LINGER_MS = 2;
+
+/** The sessions this module made: how each records an event whose write may wait. */
+const optionalRecorders = new WeakMap<
+  SessionRecorder,
+  (type: Parameters<SessionRecorder['record']>[0], data: unknown) => Promise<RecordEvent>
+>();
+
+/**
+ * Records an event whose recording is not required. In a session of {@link createRecorder} its
+ * write may wait up to {@link OPTIONAL_LINGER_MS} for the events after it, so that a run of
+ * requests shares one sink call instead of making one or two each; anything recorded with
+ * `record()` (a required event), the session's end and a full batch write it at once, in order.
+ * Any other session records it at once. The event is built (and its place in the chain taken)
+ * now either way.
+ *
+ * @example
+ * ```ts
+ * recordOptionalEvent(session, 'result', { requestSeq, rowCount: 1 }).catch(() => undefined);
+ * ```
+ */
+export function recordOptionalEvent(
+  session: SessionRecorder,
+  type: Parameters<SessionRecorder['record']>[0],
+  data: unknown,
+): Promise<RecordEvent> {
+  const own = optionalRecorders.get(session);
+  return own === undefined ? session.record(type, data) : own(type, data);
+}
+
 /** The event types `record()` writes: every type but the session's start and end. */
 const midTypes: ReadonlySet<string> = new Set(
   [...EVENT_TYPES].filter(
@@ -125,16 +159,19 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
     let prev = first.hash;
     let state: 'open' | 'ended' = 'open';
     let failure: unknown;
-    const batcher = createBatcher<RecordEvent>(async (events) => {
-      // A batch queued behind a failed one must not be written: the chain has a hole.
-      if (failure !== undefined) throw failed('an event', failure);
-      try {
-        await sink.append(events);
-      } catch (err) {
-        failure = err;
-        throw err;
-      }
-    });
+    const batcher = createBatcher<RecordEvent>(
+      async (events) => {
+        // A batch queued behind a failed one must not be written: the chain has a hole.
+        if (failure !== undefined) throw failed('an event', failure);
+        try {
+          await sink.append(events);
+        } catch (err) {
+          failure = err;
+          throw err;
+        }
+      },
+      { lingerMs: OPTIONAL_LINGER_MS },
+    );
 
     const failed = (what: string, err: unknown): RecordingError =>
       new RecordingError(`recording ${what} of session ${session} failed: ${messageOf(err)}`, { cause: err });
@@ -193,32 +230,40 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
       }
     };
 
-    return {
+    // Not `async`: the event is built and queued synchronously, so call order is chain order.
+    const recordEvent = (
+      type: Parameters<SessionRecorder['record']>[0],
+      data: unknown,
+      linger: boolean,
+    ): Promise<RecordEvent> => {
+      if (!midTypes.has(type)) {
+        return Promise.reject(new TypeError(`record(): unknown event type ${JSON.stringify(type)}`));
+      }
+      if (state !== 'open') return Promise.reject(new TypeError(`session ${session} has ended`));
+      if (failure !== undefined) return Promise.reject(failed('an event', failure));
+      let event: RecordEvent;
+      try {
+        event = next(type, data ?? null);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new TypeError(String(err)));
+      }
+      const written = batcher.push(event, linger);
+      covered();
+      return written.then(
+        () => event,
+        (err: unknown) => {
+          throw failed(`${type} event ${event.seq}`, err);
+        },
+      );
+    };
+
+    const recorder: SessionRecorder = {
       session,
       get nextSeq() {
         return seq;
       },
-      // Not `async`: the event is built and queued synchronously, so call order is chain order.
       record(type, data) {
-        if (!midTypes.has(type)) {
-          return Promise.reject(new TypeError(`record(): unknown event type ${JSON.stringify(type)}`));
-        }
-        if (state !== 'open') return Promise.reject(new TypeError(`session ${session} has ended`));
-        if (failure !== undefined) return Promise.reject(failed('an event', failure));
-        let event: RecordEvent;
-        try {
-          event = next(type, data ?? null);
-        } catch (err) {
-          return Promise.reject(err instanceof Error ? err : new TypeError(String(err)));
-        }
-        const written = batcher.push(event);
-        covered();
-        return written.then(
-          () => event,
-          (err: unknown) => {
-            throw failed(`${type} event ${event.seq}`, err);
-          },
-        );
+        return recordEvent(type, data, false);
       },
       async end(data) {
         if (state !== 'open') throw new TypeError(`session ${session} has already ended`);
@@ -245,6 +290,8 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
         return event;
       },
     };
+    optionalRecorders.set(recorder, (type, data) => recordEvent(type, data, true));
+    return recorder;
   }
 }
 
