@@ -86,11 +86,11 @@ export async function openCursor(input: OpenCursorInput): Promise<CursorHandle> 
     revokeTickets(client);
     client.off('notice', input.onNotice);
     settle({
-      ...(error === undefined ? {} : { error }),
       rowCount,
       sample,
       masked: columns.masked,
       command: 'SELECT',
+      ...(error === undefined ? {} : { error }),
     });
   };
   cursor.once('end', () => {

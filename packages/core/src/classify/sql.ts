@@ -326,8 +326,13 @@ function toStatement(
 ): SqlStatement {
   const actions = resolve(s.items, context);
   if (alternatePrepares && s.meta.kind === 'prepare') actions.push(UNKNOWN);
-  const base = { start: s.start, end: s.end, text: text.slice(s.start, s.end), actions: dedupe(actions) };
-  return { ...base, ...s.meta };
+  return {
+    start: s.start,
+    end: s.end,
+    text: text.slice(s.start, s.end),
+    actions: dedupe(actions),
+    ...s.meta,
+  };
 }
 
 function flatActions(entry: Entry, context: ClassifyContext | undefined): Action[] {

@@ -77,25 +77,21 @@ export async function authorizeDecided(
       allowedAtOnce(deps, input, decided) ?? (await authorizeTraced(deps, input, decided, span));
     span.end(granted.decision, 'allowed');
     if (telemetry.logging !== false)
-      telemetry.logger.debug({ ...log, ...summary(granted.decision) }, 'portcullis: request authorized');
+      telemetry.logger.debug(summary(granted.decision, log), 'portcullis: request authorized');
     return granted;
   } catch (err) {
     const decision =
       err instanceof DeniedError || err instanceof ReviewRequiredError ? err.decision : undefined;
     const outcome = err instanceof ReviewRequiredError ? 'review-pending' : 'denied';
     span.end(decision, outcome);
-    const fields = {
-      ...log,
-      ...(decision === undefined ? {} : summary(decision)),
-      code: (err as { code?: unknown }).code,
-    };
+    const fields: Record<string, unknown> =
+      decision === undefined ? { target: log.target, subject: log.subject } : summary(decision, log);
+    fields['code'] = (err as { code?: unknown }).code;
     // A denial that a failure caused (store, recording, classifier) is worth an operator's look.
-    if (err instanceof DeniedError && err.cause !== undefined)
-      telemetry.logger.warn(
-        { ...fields, cause: messageOf(err.cause) },
-        'portcullis: request denied by a failure',
-      );
-    else telemetry.logger.info(fields, `portcullis: request ${outcome}`);
+    if (err instanceof DeniedError && err.cause !== undefined) {
+      fields['cause'] = messageOf(err.cause);
+      telemetry.logger.warn(fields, 'portcullis: request denied by a failure');
+    } else telemetry.logger.info(fields, `portcullis: request ${outcome}`);
     throw err;
   }
 }
@@ -134,7 +130,7 @@ function grantedAtOnce(
     telemetry.startAuthorization(input.target).end(granted.decision, 'allowed');
     if (telemetry.logging !== false) {
       telemetry.logger.debug(
-        { target: input.target, subject: input.principal.subject, ...summary(granted.decision) },
+        summary(granted.decision, { target: input.target, subject: input.principal.subject }),
         'portcullis: request authorized',
       );
     }
@@ -206,9 +202,17 @@ function requestEventData(
   return data;
 }
 
-/** What a log line says about a decision: effect, operations and rule ids (never request values). */
-function summary(decision: Decision): Record<string, unknown> {
+/**
+ * A log line's fields: `fields`, then what it says about a decision: effect, operations and rule
+ * ids (never request values).
+ */
+function summary(
+  decision: Decision,
+  fields: { readonly target: string; readonly subject: string },
+): Record<string, unknown> {
   return {
+    target: fields.target,
+    subject: fields.subject,
     effect: decision.effect,
     operations: [...new Set(decision.actions.map((a) => a.action.operation))],
     rules: decision.rules,
@@ -276,7 +280,7 @@ async function authorizeTraced(
     await recordStep(
       session,
       'error',
-      { ...(requestSeq === undefined ? {} : { requestSeq }), code: error.code, message: error.message },
+      { code: error.code, message: error.message, ...(requestSeq === undefined ? {} : { requestSeq }) },
       false,
     );
   };
@@ -312,7 +316,7 @@ async function authorizeTraced(
       requestSeq = await recordRequestAndDecision(
         session,
         requestData(),
-        (seq) => ({ ...(seq === undefined ? {} : { requestSeq: seq }), ...decision }),
+        (seq) => (seq === undefined ? { ...decision } : { requestSeq: seq, ...decision }),
         required,
       );
     } catch (cause) {
@@ -325,7 +329,7 @@ async function authorizeTraced(
     const mask = decision.mask ?? deps.policy.masking.default;
     const granted = { decision, actions, ...(mask === undefined ? {} : { mask }) };
     if (decision.effect === 'allow') {
-      return { ...granted, ...(requestSeq === undefined ? {} : { requestSeq }) };
+      return requestSeq === undefined ? granted : { requestSeq, ...granted };
     }
 
     let grant: ApprovalRequest;
@@ -344,7 +348,7 @@ async function authorizeTraced(
         await recordStep(
           session,
           'approval',
-          { ...(requestSeq === undefined ? {} : { requestSeq }), ...event },
+          requestSeq === undefined ? { ...event } : { requestSeq, ...event },
           false,
         );
       });
@@ -372,10 +376,10 @@ async function authorizeTraced(
         session,
         'approval',
         {
-          ...(requestSeq === undefined ? {} : { requestSeq }),
           approvalId: grant.id,
           status: reservation === undefined ? 'used' : 'reserved',
           by: approvers(grant),
+          ...(requestSeq === undefined ? {} : { requestSeq }),
         },
         required,
       );
@@ -387,8 +391,8 @@ async function authorizeTraced(
       );
     }
     return {
-      ...granted,
       approvalId: grant.id,
+      ...granted,
       ...(reservation === undefined ? {} : { reservation }),
       ...(requestSeq === undefined ? {} : { requestSeq }),
     };
@@ -418,7 +422,7 @@ function reservationOf(
       const record = await deps.store.endReservation?.(approvalId, holder, outcome, deps.now());
       if (record !== undefined && record.id === approvalId && record.status !== 'reserved') {
         const status = record.status === 'consumed' ? 'consumed' : 'released';
-        await recordStep(session, 'approval', { ...seq, approvalId, status }, false);
+        await recordStep(session, 'approval', { approvalId, status, ...seq }, false);
         return;
       }
       detail = 'it was no longer reserved by this request';
@@ -429,9 +433,9 @@ function reservationOf(
       session,
       'error',
       {
-        ...seq,
         code: 'ERR_APPROVAL_STORE',
         message: `approval ${approvalId} could not be marked ${outcome} (${detail}); it stays reserved and cannot be used again`,
+        ...seq,
       },
       false,
     );

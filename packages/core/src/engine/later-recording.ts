@@ -17,6 +17,16 @@ export interface RequestSeqBox {
 
 const ignore = (): void => undefined;
 
+/**
+ * `data` with the request's `seq` as `requestSeq`, as `{ ...seq, ...data }` makes it. Built from a
+ * literal that starts with a plain member: V8 (Node 20) extends an object whose literal starts
+ * with a spread slowly, at about a microsecond per member after the spread.
+ */
+export function withRequestSeq(seq: RequestSeqBox, data: object): Record<string, unknown> {
+  const { requestSeq } = seq;
+  return requestSeq === undefined ? { ...data } : { requestSeq, ...data };
+}
+
 /** The immediate that runs a recording's waiting steps (no closure per schedule). */
 const drainSteps = (recording: LaterRecording): void => {
   LaterRecording.drain(recording);

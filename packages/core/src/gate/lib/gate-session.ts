@@ -6,7 +6,7 @@ import { classifyRequest } from '../../classify/classify.js';
 import { authorizeAtOnce, authorizeDecided, authorizeLater } from '../../engine/authorize.js';
 import { decideRequest, type Decided } from '../../engine/decide-request.js';
 import type { EngineParts } from '../../engine/engine-registry.js';
-import { LaterRecording, type RequestSeqBox } from '../../engine/later-recording.js';
+import { LaterRecording, type RequestSeqBox, withRequestSeq } from '../../engine/later-recording.js';
 import { recordStep } from '../../engine/record-step.js';
 import type { Authorization, AuthorizeInput, Portcullis, ReviewOptions } from '../../engine/types.js';
 import { DeniedError, RecordingError } from '../../errors.js';
@@ -152,8 +152,13 @@ export function openGateSession<Call, Raw, Result, Effects>(
       await recordStep(input.session, 'request', { request: input.request, actions: [action] }, false)
     )?.seq;
     const seq = requestSeq === undefined ? {} : { requestSeq };
-    await recordStep(input.session, 'decision', { ...seq, ...decision }, false);
-    await recordStep(input.session, 'error', { ...seq, code: error.code, message: error.message }, false);
+    await recordStep(input.session, 'decision', withRequestSeq(seq, decision), false);
+    await recordStep(
+      input.session,
+      'error',
+      withRequestSeq(seq, { code: error.code, message: error.message }),
+      false,
+    );
     throw error;
   };
 
@@ -222,7 +227,12 @@ export function openGateSession<Call, Raw, Result, Effects>(
     };
     const error = new DeniedError(`a request on ${target} is denied: ${reason}`, decision);
     const seq = requestSeq === undefined ? {} : { requestSeq };
-    await recordStep(recording, 'error', { ...seq, code: error.code, message: error.message }, false);
+    await recordStep(
+      recording,
+      'error',
+      withRequestSeq(seq, { code: error.code, message: error.message }),
+      false,
+    );
     throw error;
   };
 
@@ -342,7 +352,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
         await recordStep(
           session,
           'result',
-          { ...seq, ...resultData(record, shared.resultRows, started) },
+          withRequestSeq(seq, resultData(record, shared.resultRows, started)),
           true,
         );
       } catch (cause) {
@@ -447,10 +457,11 @@ function recordOptional(
   data: Record<string, unknown>,
 ): Promise<unknown> | undefined {
   if (session === undefined) return undefined;
-  if (!(session instanceof LaterRecording)) return recordStep(session, type, { ...seq, ...data }, false);
+  if (!(session instanceof LaterRecording))
+    return recordStep(session, type, withRequestSeq(seq, data), false);
   const kept = flatCopy(data, 3);
   session.later((inner) => {
-    LaterRecording.optional(inner, type, { ...seq, ...(kept === undefined ? data : kept) });
+    LaterRecording.optional(inner, type, withRequestSeq(seq, kept ?? data));
   });
   if (kept === undefined) LaterRecording.drain(session);
   return undefined;
@@ -500,14 +511,15 @@ function resultData(record: GateResultRecord, resultRows: number, started: numbe
       truncated = true;
     }
   }
-  return {
-    ...(record.summary === undefined ? {} : { summary: record.summary }),
-    ...(record.rowCount === undefined ? {} : { rowCount: record.rowCount }),
-    ...(record.exitCode === undefined ? {} : { exitCode: record.exitCode }),
-    ...(record.signal === undefined ? {} : { signal: record.signal }),
-    ...(body === undefined ? {} : { body }),
-    truncated,
-    ...(record.masked === undefined ? {} : { masked: record.masked }),
-    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-  };
+  // Member by member: see withRequestSeq.
+  const data: Record<string, unknown> = {};
+  if (record.summary !== undefined) data['summary'] = record.summary;
+  if (record.rowCount !== undefined) data['rowCount'] = record.rowCount;
+  if (record.exitCode !== undefined) data['exitCode'] = record.exitCode;
+  if (record.signal !== undefined) data['signal'] = record.signal;
+  if (body !== undefined) data['body'] = body;
+  data['truncated'] = truncated;
+  if (record.masked !== undefined) data['masked'] = record.masked;
+  data['durationMs'] = Math.round((performance.now() - started) * 1000) / 1000;
+  return data;
 }

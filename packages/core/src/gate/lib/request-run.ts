@@ -1,7 +1,7 @@
 // One allowed request's GateRun: what its executor and shaper may use. One object per request,
 // its methods on a frozen prototype and its state in private fields, so a request makes no
 // closure per member (the executor cannot reach the state, nor patch the methods).
-import { LaterRecording, type RequestSeqBox } from '../../engine/later-recording.js';
+import { LaterRecording, type RequestSeqBox, withRequestSeq } from '../../engine/later-recording.js';
 import { recordStep } from '../../engine/record-step.js';
 import type { Authorization } from '../../engine/types.js';
 import type { Principal, Request, SessionRecorder } from '../../types.js';
@@ -129,7 +129,7 @@ export class RequestRun<Effects> implements GateRun<Effects> {
       record: (data) => {
         // What waits to be recorded goes first, which also tells this request's seq.
         if (parts.session instanceof LaterRecording) LaterRecording.drain(parts.session);
-        return recordStep(parts.session, 'output', { ...seq, ...data }, required).then(noop);
+        return recordStep(parts.session, 'output', withRequestSeq(seq, data), required).then(noop);
       },
       elapsed: () => (performance.now() - parts.recordingStarted) / 1000,
     });

@@ -207,7 +207,7 @@ class MaskWorker {
       // Keep the process alive while a step is out; not otherwise.
       if (this.pending.size === 1) this.worker.ref();
       try {
-        this.worker.postMessage({ ...request, req });
+        this.worker.postMessage({ req, ...request });
       } catch (err) {
         this.settled(req);
         reject(err instanceof Error ? err : new Error(String(err)));
