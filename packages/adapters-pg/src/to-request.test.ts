@@ -100,6 +100,18 @@ describe('toRequest: every pg call shape', () => {
     expect(call.values).toEqual(['1']);
   });
 
+  it('reads values by index, as pg does, not through an iterator the caller replaced', () => {
+    const values: unknown[] = ['1', null, 'x'];
+    Object.defineProperty(values, Symbol.iterator, {
+      value: function* () {
+        yield 'DROP';
+      },
+    });
+    const call = toRequest('SELECT $1, $2, $3', values);
+    expect(call.values).toEqual(['1', null, 'x']);
+    expect(call.request).toEqual({ type: 'sql', sql: 'SELECT $1, $2, $3', params: ['1', null, 'x'] });
+  });
+
   it('keeps custom type parsers bound to their object', () => {
     const types = {
       marker: 'x',

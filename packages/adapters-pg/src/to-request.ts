@@ -34,7 +34,8 @@ export function toRequest(config: unknown, values?: unknown, callback?: unknown)
     throw new TypeError('query() was passed a null or undefined query');
   }
   if (typeof config === 'string') {
-    return plainQuery({ text: config }, values, callback);
+    // Nothing to read from a text: the checks alone (the common case, kept short).
+    return checkedQuery({ text: config }, values, callback);
   }
   if (typeof config !== 'object') throw new TypeError(`${NOT_A_QUERY}; got ${typeof config}`);
 
@@ -46,17 +47,40 @@ export function toRequest(config: unknown, values?: unknown, callback?: unknown)
   return plainQuery(config, values, callback);
 }
 
+/** What a config object says, each property read once. */
+interface QueryFields {
+  readonly text: unknown;
+  readonly name?: unknown;
+  readonly values?: unknown;
+  readonly callback?: unknown;
+  readonly rowMode?: unknown;
+  readonly types?: unknown;
+  readonly queryMode?: unknown;
+  readonly binary?: unknown;
+  readonly rows?: unknown;
+  readonly portal?: unknown;
+}
+
 function plainQuery(config: object, valuesArg: unknown, callbackArg: unknown): PgCall {
-  const text = readOnce(config, 'text');
-  const name = readOnce(config, 'name');
-  const configValues = readOnce(config, 'values');
-  const configCallback = readOnce(config, 'callback');
-  const rowMode = readOnce(config, 'rowMode');
-  const types = readOnce(config, 'types');
-  const queryMode = readOnce(config, 'queryMode');
-  const binary = readOnce(config, 'binary');
-  const rows = readOnce(config, 'rows');
-  const portal = readOnce(config, 'portal');
+  const fields: QueryFields = {
+    text: readOnce(config, 'text'),
+    name: readOnce(config, 'name'),
+    values: readOnce(config, 'values'),
+    callback: readOnce(config, 'callback'),
+    rowMode: readOnce(config, 'rowMode'),
+    types: readOnce(config, 'types'),
+    queryMode: readOnce(config, 'queryMode'),
+    binary: readOnce(config, 'binary'),
+    rows: readOnce(config, 'rows'),
+    portal: readOnce(config, 'portal'),
+  };
+  return checkedQuery(fields, valuesArg, callbackArg);
+}
+
+function checkedQuery(fields: QueryFields, valuesArg: unknown, callbackArg: unknown): PgCall {
+  const { text, name, rowMode, types, queryMode, binary, rows, portal } = fields;
+  const configValues = fields.values;
+  const configCallback = fields.callback;
 
   if (text !== undefined && typeof text !== 'string') throw new TypeError('query text must be a string');
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
@@ -205,23 +229,29 @@ function readOnce(object: object, key: string): unknown {
 function copyValues(values: unknown): readonly (string | null)[] | undefined {
   if (values === undefined || values === null) return undefined;
   if (!Array.isArray(values)) throw new TypeError('query values must be an array');
-  return Object.freeze(
-    [...(values as unknown[])].map((value, i): string | null => {
-      let prepared: unknown;
-      try {
-        prepared = prepareValue(value);
-      } catch (cause) {
-        throw new TypeError(
-          `query value ${String(i + 1)} cannot be sent: ${cause instanceof Error ? cause.message : String(cause)}`,
-          { cause },
-        );
-      }
-      if (prepared === null || prepared === undefined) return null;
-      if (typeof prepared === 'string') return prepared;
-      if (Buffer.isBuffer(prepared)) return `\\x${prepared.toString('hex')}`;
-      throw new TypeError(`query value ${String(i + 1)} cannot be sent as text`);
-    }),
-  );
+  // By index, as pg reads them (not through the array's iterator, which the caller may replace).
+  const source = values as readonly unknown[];
+  const length = source.length;
+  const copied = new Array<string | null>(length);
+  for (let i = 0; i < length; i++) copied[i] = wireValue(source[i], i);
+  return Object.freeze(copied);
+}
+
+/** One value as the text the wire carries (`null` for SQL NULL). */
+function wireValue(value: unknown, i: number): string | null {
+  let prepared: unknown;
+  try {
+    prepared = prepareValue(value);
+  } catch (cause) {
+    throw new TypeError(
+      `query value ${String(i + 1)} cannot be sent: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+  if (prepared === null || prepared === undefined) return null;
+  if (typeof prepared === 'string') return prepared;
+  if (Buffer.isBuffer(prepared)) return `\\x${prepared.toString('hex')}`;
+  throw new TypeError(`query value ${String(i + 1)} cannot be sent as text`);
 }
 
 /**
@@ -235,7 +265,7 @@ function copyValues(values: unknown): readonly (string | null)[] | undefined {
 export function sqlRequestOf(text: string, values: readonly (string | null)[] | undefined): SqlRequest {
   return values === undefined || values.length === 0
     ? { type: 'sql', sql: text }
-    : { type: 'sql', sql: text, params: [...values] };
+    : { type: 'sql', sql: text, params: values.slice() };
 }
 
 function checkRowMode(rowMode: unknown): 'array' | undefined {
