@@ -28,7 +28,16 @@ interface Pending<T> {
   settle: { resolve: () => void; reject: (err: unknown) => void }[];
 }
 
-/** A batcher that hands each batch to `write`, one batch at a time. */
+/**
+ * A batcher that hands each batch to `write`, one batch at a time. A rejection of `write` rejects
+ * the pushes of that batch (and only those).
+ *
+ * @example
+ * ```ts
+ * const batcher = createBatcher((lines: string[]) => sink.append(lines), { lingerMs: 2 });
+ * await batcher.push('optional', true); // written within 2 ms, with what follows it
+ * ```
+ */
 export function createBatcher<T>(
   write: (items: T[]) => Promise<void>,
   options: BatcherOptions = {},
