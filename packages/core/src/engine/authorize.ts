@@ -10,7 +10,7 @@ import { decideRequest, messageOf } from './decide-request.js';
 import type { Decided, DecideDeps } from './decide-request.js';
 import { denyDecision } from './deny-decision.js';
 import { approvalsNeeded, operationsOf, reasonsOf } from './messages.js';
-import { LaterRecording, type RequestSeqBox } from './later-recording.js';
+import { LaterRecording, type RequestSeqBox, withRequestSeq } from './later-recording.js';
 import { recordRequestAndDecision, recordStep } from './record-step.js';
 import type { AuthorizationSpan } from '../telemetry/telemetry.js';
 import type { Authorization, AuthorizeInput, GrantReservation } from './types.js';
@@ -280,7 +280,7 @@ async function authorizeTraced(
     await recordStep(
       session,
       'error',
-      { code: error.code, message: error.message, ...(requestSeq === undefined ? {} : { requestSeq }) },
+      withRequestSeq(requestSeq, { code: error.code, message: error.message }),
       false,
     );
   };
@@ -316,7 +316,7 @@ async function authorizeTraced(
       requestSeq = await recordRequestAndDecision(
         session,
         requestData(),
-        (seq) => (seq === undefined ? { ...decision } : { requestSeq: seq, ...decision }),
+        (seq) => withRequestSeq(seq, decision),
         required,
       );
     } catch (cause) {
@@ -345,12 +345,7 @@ async function authorizeTraced(
     };
     try {
       grant = await obtainGrant(deps, input, decision, actions, holder, async (event) => {
-        await recordStep(
-          session,
-          'approval',
-          requestSeq === undefined ? { ...event } : { requestSeq, ...event },
-          false,
-        );
+        await recordStep(session, 'approval', withRequestSeq(requestSeq, event), false);
       });
       waited('granted');
     } catch (err) {
@@ -375,12 +370,11 @@ async function authorizeTraced(
       await recordStep(
         session,
         'approval',
-        {
+        withRequestSeq(requestSeq, {
           approvalId: grant.id,
           status: reservation === undefined ? 'used' : 'reserved',
           by: approvers(grant),
-          ...(requestSeq === undefined ? {} : { requestSeq }),
-        },
+        }),
         required,
       );
     } catch (cause) {
@@ -415,14 +409,13 @@ function reservationOf(
   holder: string,
 ): GrantReservation {
   let ended: Promise<void> | undefined;
-  const seq = requestSeq === undefined ? {} : { requestSeq };
   const finish = async (outcome: ReservationOutcome): Promise<void> => {
     let detail: string;
     try {
       const record = await deps.store.endReservation?.(approvalId, holder, outcome, deps.now());
       if (record !== undefined && record.id === approvalId && record.status !== 'reserved') {
         const status = record.status === 'consumed' ? 'consumed' : 'released';
-        await recordStep(session, 'approval', { approvalId, status, ...seq }, false);
+        await recordStep(session, 'approval', withRequestSeq(requestSeq, { approvalId, status }), false);
         return;
       }
       detail = 'it was no longer reserved by this request';
@@ -432,11 +425,10 @@ function reservationOf(
     await recordStep(
       session,
       'error',
-      {
+      withRequestSeq(requestSeq, {
         code: 'ERR_APPROVAL_STORE',
         message: `approval ${approvalId} could not be marked ${outcome} (${detail}); it stays reserved and cannot be used again`,
-        ...seq,
-      },
+      }),
       false,
     );
   };

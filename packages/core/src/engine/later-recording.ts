@@ -18,18 +18,18 @@ export interface RequestSeqBox {
 const ignore = (): void => undefined;
 
 /**
- * `data` with the request's `seq` as `requestSeq`, as `{ ...seq, ...data }` makes it. Built from a
- * literal that starts with a plain member: V8 (Node 20) extends an object whose literal starts
- * with a spread slowly, at about a microsecond per member after the spread.
+ * An event's `data` naming its request's `seq` as `requestSeq` (first), or `data` as it is when
+ * the request has none recorded. Built from a literal that starts with a plain member: V8
+ * (Node 20) extends an object whose literal starts with a spread slowly, at about a microsecond
+ * per member after the spread.
  *
  * @example
  * ```ts
- * withRequestSeq({ requestSeq: 4 }, { rowCount: 1 }); // { requestSeq: 4, rowCount: 1 }
- * withRequestSeq({}, { rowCount: 1 }); // { rowCount: 1 }
+ * withRequestSeq(4, { rowCount: 1 }); // { requestSeq: 4, rowCount: 1 }
+ * withRequestSeq(undefined, { rowCount: 1 }); // { rowCount: 1 }
  * ```
  */
-export function withRequestSeq(seq: RequestSeqBox, data: object): Record<string, unknown> {
-  const { requestSeq } = seq;
+export function withRequestSeq(requestSeq: number | undefined, data: object): Record<string, unknown> {
   return requestSeq === undefined ? { ...data } : { requestSeq, ...data };
 }
 

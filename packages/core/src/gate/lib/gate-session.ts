@@ -151,12 +151,11 @@ export function openGateSession<Call, Raw, Result, Effects>(
     const requestSeq = (
       await recordStep(input.session, 'request', { request: input.request, actions: [action] }, false)
     )?.seq;
-    const seq = requestSeq === undefined ? {} : { requestSeq };
-    await recordStep(input.session, 'decision', withRequestSeq(seq, decision), false);
+    await recordStep(input.session, 'decision', withRequestSeq(requestSeq, decision), false);
     await recordStep(
       input.session,
       'error',
-      withRequestSeq(seq, { code: error.code, message: error.message }),
+      withRequestSeq(requestSeq, { code: error.code, message: error.message }),
       false,
     );
     throw error;
@@ -226,11 +225,10 @@ export function openGateSession<Call, Raw, Result, Effects>(
       recordingRequired: false,
     };
     const error = new DeniedError(`a request on ${target} is denied: ${reason}`, decision);
-    const seq = requestSeq === undefined ? {} : { requestSeq };
     await recordStep(
       recording,
       'error',
-      withRequestSeq(seq, { code: error.code, message: error.message }),
+      withRequestSeq(requestSeq, { code: error.code, message: error.message }),
       false,
     );
     throw error;
@@ -352,7 +350,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
         await recordStep(
           session,
           'result',
-          withRequestSeq(seq, resultData(record, shared.resultRows, started)),
+          withRequestSeq(seq.requestSeq, resultData(record, shared.resultRows, started)),
           true,
         );
       } catch (cause) {
@@ -458,10 +456,10 @@ function recordOptional(
 ): Promise<unknown> | undefined {
   if (session === undefined) return undefined;
   if (!(session instanceof LaterRecording))
-    return recordStep(session, type, withRequestSeq(seq, data), false);
+    return recordStep(session, type, withRequestSeq(seq.requestSeq, data), false);
   const kept = flatCopy(data, 3);
   session.later((inner) => {
-    LaterRecording.optional(inner, type, withRequestSeq(seq, kept ?? data));
+    LaterRecording.optional(inner, type, withRequestSeq(seq.requestSeq, kept ?? data));
   });
   if (kept === undefined) LaterRecording.drain(session);
   return undefined;

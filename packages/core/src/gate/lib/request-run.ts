@@ -129,7 +129,7 @@ export class RequestRun<Effects> implements GateRun<Effects> {
       record: (data) => {
         // What waits to be recorded goes first, which also tells this request's seq.
         if (parts.session instanceof LaterRecording) LaterRecording.drain(parts.session);
-        return recordStep(parts.session, 'output', withRequestSeq(seq, data), required).then(noop);
+        return recordStep(parts.session, 'output', withRequestSeq(seq.requestSeq, data), required).then(noop);
       },
       elapsed: () => (performance.now() - parts.recordingStarted) / 1000,
     });
