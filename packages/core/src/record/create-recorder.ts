@@ -38,6 +38,9 @@ export interface CheckpointOptions {
   readonly everySeconds?: number;
 }
 
+/** The event types recorded within a session (not its start, end or checkpoints). */
+type MidEventType = Parameters<SessionRecorder['record']>[0];
+
 /**
  * How long an optional event (see {@link recordOptionalEvent}) may wait in memory for the events
  * after it before the sink is handed them, in ms.
@@ -47,7 +50,7 @@ export const OPTIONAL_LINGER_MS = 2;
 /** The sessions this module made: how each records an event whose write may wait. */
 const optionalRecorders = new WeakMap<
   SessionRecorder,
-  (type: Parameters<SessionRecorder['record']>[0], data: unknown) => Promise<RecordEvent>
+  (type: MidEventType, data: unknown) => Promise<RecordEvent>
 >();
 
 /**
@@ -65,7 +68,7 @@ const optionalRecorders = new WeakMap<
  */
 export function recordOptionalEvent(
   session: SessionRecorder,
-  type: Parameters<SessionRecorder['record']>[0],
+  type: MidEventType,
   data: unknown,
 ): Promise<RecordEvent> {
   const own = optionalRecorders.get(session);
@@ -231,11 +234,7 @@ export function createRecorder(options: CreateRecorderOptions): Recorder {
     };
 
     // Not `async`: the event is built and queued synchronously, so call order is chain order.
-    const recordEvent = (
-      type: Parameters<SessionRecorder['record']>[0],
-      data: unknown,
-      linger: boolean,
-    ): Promise<RecordEvent> => {
+    const recordEvent = (type: MidEventType, data: unknown, linger: boolean): Promise<RecordEvent> => {
       if (!midTypes.has(type)) {
         return Promise.reject(new TypeError(`record(): unknown event type ${JSON.stringify(type)}`));
       }
