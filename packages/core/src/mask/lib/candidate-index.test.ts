@@ -103,6 +103,20 @@ describe('CandidateIndex', () => {
       );
     });
 
+    // The second half starts in the state the characters before it leave: a keyword as long
+    // as the automaton is deep, at every place across the middle, must still be found.
+    it('finds the longest keyword across the middle of a window walked in two halves', () => {
+      const longest = keywords.reduce((a, b) => (b.length > a.length ? b : a));
+      for (let into = 1; into < longest.length; into++) {
+        const before = 600;
+        const text = ' '.repeat(before) + longest + ' '.repeat(before + 2 * into - longest.length);
+        expect(Math.floor(text.length / 2)).toBe(before + into);
+        const found = combined(walked, text, 0, text.length, text.length, false);
+        expect(found).toEqual(separate(text, 0, text.length, text.length, false));
+        expect(found.some(([kind, p]) => kind === 'k' && p === before)).toBe(true);
+      }
+    });
+
     it('carries the walk across its blocks (texts longer than one block)', () => {
       const unit = 'x ghp_abc 4111 1111 password=1 GB82 WEST 1234 5698 7654 32 AB123456C ';
       const text = unit.repeat(200);

@@ -193,6 +193,8 @@ export class CandidateIndex {
             units: BLOCK + seeds.reach,
             notes: BLOCK,
             aheadRows: AHEAD,
+            depth: this.depth,
+            laneMin: LANE_MIN,
             runs: seeds.runTables(),
           });
     const bytes = this.wasm?.unitBytes;

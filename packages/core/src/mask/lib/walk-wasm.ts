@@ -5,19 +5,22 @@
 //
 // What the walk does for one block of code units (positions relative to the block's start):
 //
-//   for j < seedEnd:   step the automaton; note (j, state) where a keyword ends;
-//                      mask = the scan detectors that may start at j and are not blocked by
+//   for j < blockEnd:  step the automaton; note (j, state) where a keyword ends
+//   for j < seedEnd:   mask = the scan detectors that may start at j and are not blocked by
 //                      the character before; where some may, test the next AHEAD characters
 //                      (up to aheadEnd), then walk the run from j and judge it as
 //                      SeedIndex.startsAt does: note (j, the detectors that may start there)
 //                      when there are some, or (j | NEEDS_JS, mask) where judging needs the
 //                      detectors' own tests (a non-ASCII character where a run ends or in a
 //                      shape), which JavaScript then runs
-//   for j < blockEnd:  step the automaton; note keyword ends
 //
 // exactly as CandidateIndex's JavaScript walk, keepAhead and startsAt do (property tests compare
-// them on random texts). Nothing here allocates or reads outside the module's own memory: the
-// block's units are at most BLOCK + reach, and no index passes blockEnd + reach.
+// them on random texts), in passes (see walkBody). Nothing here allocates or reads outside the
+// module's own memory: the block's units are at most BLOCK + reach, no index passes blockEnd +
+// reach, and the sixteen-unit reads stay inside the padding around the units.
+//
+// It uses WebAssembly's fixed-width SIMD, which every Node.js this package supports runs. Where a
+// runtime cannot compile the module, the index walks in JavaScript, with the same results.
 
 /** The tables and sizes the walk is built from (all as CandidateIndex holds them). */
 export interface WalkTables {
@@ -37,6 +40,10 @@ export interface WalkTables {
   readonly notes: number;
   /** How many characters after a possible start are tested (rows of ahead). */
   readonly aheadRows: number;
+  /** The most characters the automaton's state stands for (its trie's depth). */
+  readonly depth: number;
+  /** The shortest half of a block walked as two lanes. */
+  readonly laneMin: number;
   /** SeedIndex's tables for judging a possible start's run (see SeedIndex.runTables). */
   readonly runs: RunTables;
 }
@@ -98,6 +105,7 @@ const I32 = 0x7f;
 const CALL = 0x10;
 const RETURN = 0x0f;
 const EQ = 0x46;
+const NE = 0x47;
 const OR = 0x72;
 const BLOCK_OP = 0x02;
 const LOOP = 0x03;
@@ -113,6 +121,7 @@ const TEE = 0x22;
 const LOAD = 0x28;
 const LOAD16U = 0x2f;
 const STORE = 0x36;
+const STORE16 = 0x3b;
 const CONST = 0x41;
 const EQZ = 0x45;
 const LT_S = 0x48;
@@ -166,6 +175,7 @@ const i32 = (v: number): number[] => [CONST, ...sleb(v)];
 const load = (offset: number): number[] => [LOAD, 2, ...uleb(offset)];
 const load16 = (offset: number): number[] => [LOAD16U, 1, ...uleb(offset)];
 const store = (offset: number): number[] => [STORE, 2, ...uleb(offset)];
+const store16 = (offset: number): number[] => [STORE16, 1, ...uleb(offset)];
 
 // The memory's layout, in bytes: class table, transition table, run tables, block units,
 // notes, results.
@@ -178,10 +188,17 @@ interface Layout {
   readonly shapeNeed: number;
   readonly shapeAllow: number;
   readonly units: number;
+  /** By unit of the block (and the few after it that pass 3 reads): its class, times 4. */
+  readonly codes: number;
   readonly kwPos: number;
   readonly kwState: number;
   readonly seedPos: number;
   readonly seedMask: number;
+  /** The second lane's keyword ends, and the noted possible starts (see walkBody). */
+  readonly kwPosB: number;
+  readonly kwStateB: number;
+  readonly firstPos: number;
+  readonly firstMask: number;
   /** starts, state, block, then the run judge's "needs JavaScript" flag. */
   readonly out: number;
   readonly bytes: number;
@@ -198,13 +215,20 @@ function layout(t: WalkTables): Layout {
   const shapeNeed = align(accepted + t.runs.accepted.length * 4);
   const shapeAllow = align(shapeNeed + t.runs.shapeNeed.length * 4);
   // Units past the block's reach are read by no test, but padding keeps even a wrong `end`
-  // inside the units.
-  const units = align(shapeAllow + t.runs.shapeAllow.length * 4);
-  const kwPos = align(units + (t.units + t.aheadRows + 1) * 2);
+  // inside the units; the sixteen-unit reads of walkBody's pass 2 stay inside them too. The
+  // unit before the first is a zero nothing writes (the "character before" a block's first
+  // position, in no character set).
+  const units = align(shapeAllow + t.runs.shapeAllow.length * 4) + 16;
+  const codes = align(units + (t.units + t.aheadRows + 1 + 16) * 2) + 16;
+  const kwPos = align(codes + (t.units + t.aheadRows + 1 + 16) * 2);
   const kwState = kwPos + t.notes * 4;
   const seedPos = kwState + t.notes * 4;
   const seedMask = seedPos + t.notes * 4;
-  const out = seedMask + t.notes * 4;
+  const kwPosB = seedMask + t.notes * 4;
+  const kwStateB = kwPosB + t.notes * 4;
+  const firstPos = kwStateB + t.notes * 4;
+  const firstMask = firstPos + t.notes * 4;
+  const out = firstMask + t.notes * 4;
   return {
     classOf,
     next,
@@ -214,10 +238,15 @@ function layout(t: WalkTables): Layout {
     shapeNeed,
     shapeAllow,
     units,
+    codes,
     kwPos,
     kwState,
     seedPos,
     seedMask,
+    kwPosB,
+    kwStateB,
+    firstPos,
+    firstMask,
     out,
     bytes: out + 16,
   };
@@ -342,11 +371,38 @@ function judgeBody(t: WalkTables, m: Layout): number[] {
 }
 
 // The walk's code (function 0). Parameters 0–5: seedEnd, blockEnd, aheadEnd, state (a byte
-// address in the transition table), block, partial. Locals from 6: j, cls (times 4), mask, kw,
-// starts, k, u, hits.
+// address in the transition table), block, partial. Locals: see below.
+//
+// Four passes over the block, none with a branch in its per-character loop that depends on the
+// text (one character in eight or so may start a scan detector's match, at random: a branch
+// there would be mispredicted often):
+//
+//   1. step the automaton, keeping each unit's class (for passes 2 and 3, which read it at
+//      random places), and note where keywords end (rare). A long block is walked as two
+//      lanes side by side, its halves: each step waits for the load before it, and two
+//      independent chains overlap those waits. The second lane starts in the state the
+//      characters just before it leave (only the automaton's depth of them count); its notes
+//      are then put after the first lane's.
+//   2. find where some scan detector may start, sixteen characters at a time (SIMD): where the
+//      character may start one and the character before does not keep every detector from
+//      starting (a superset of the possible starts, from two character sets); at each, the
+//      exact detectors (firstMask of the character, less the blockMask of the one before) are
+//      noted, the count moving on only where there are some;
+//   3. test the characters ahead of each noted position, keeping (again without a branch)
+//      those some detector survives;
+//   4. judge the run of each one kept (function 1) and note the starts.
+//
+// The module's copy of blockMask holds its complement: the detectors that may start after the
+// character (so one AND, not two operations, per test).
 function walkBody(t: WalkTables, m: Layout): number[] {
   const [seedEnd, blockEnd, aheadEnd, state, block, partial] = [0, 1, 2, 3, 4, 5];
   const [j, cls, mask, kw, starts, k, u, hits] = [6, 7, 8, 9, 10, 11, 12, 13];
+  // the second lane's state and keyword-end count; the lanes' length; the count of noted
+  // positions; the index and count of passes 3 and 4; pass 2's group start and its candidates;
+  // the second lane's class
+  const [stateB, kwB, half, firsts, at, kept, g, bits, clsB] = [14, 15, 16, 17, 18, 19, 20, 21, 22];
+  // (a v128: the sixteen characters whose set membership is being tested)
+  const chars = 23;
   const row = (r: number): number => m.next + (t.tests + r * t.classes) * 4;
   const outBase = m.next + t.outBase * 4;
   // the class (times 4, as the class table holds it) of the unit `index` leaves
@@ -361,14 +417,8 @@ function walkBody(t: WalkTables, m: Layout): number[] {
   ];
   const classAt = (offset: number): number[] =>
     classOf(offset === 0 ? get(j) : [...get(j), ...i32(offset), ADD]);
-  // the next pair of notes: positions[count] = position, values[count] = value; count++
-  const notePair = (
-    count: number,
-    positions: number,
-    values: number,
-    position: number[],
-    value: number[],
-  ): number[] => [
+  // positions[count] = position, values[count] = value (count times 4 left in u)
+  const pairAt = (count: number, positions: number, values: number, position: number[], value: number[]) => [
     ...get(count),
     ...i32(2),
     SHL,
@@ -378,29 +428,214 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ...get(u),
     ...value,
     ...store(values),
-    ...inc(count),
   ];
-  // state = next[state + cls]; where a keyword ends there, note (j, state × classes)
-  const step = [
-    ...classAt(0),
-    ...tee(cls),
-    ...get(state),
+  // the same, then count++
+  const notePair = (
+    count: number,
+    positions: number,
+    values: number,
+    position: number[],
+    value: number[],
+  ) => [...pairAt(count, positions, values, position, value), ...inc(count)];
+  // the same, the count moving on only where the value is not 0
+  const noteIfSome = (
+    count: number,
+    positions: number,
+    values: number,
+    position: number[],
+    value: number,
+  ) => [
+    ...pairAt(count, positions, values, position, get(value)),
+    ...get(count),
+    ...get(value),
+    ...i32(0),
+    NE,
+    ADD,
+    ...set(count),
+  ];
+  // the word at `offset` + 4 × local `index`
+  const wordAt = (offset: number, index: number): number[] => word(offset, get(index));
+  // codes[position] = class; st = next[st + class]; where a keyword ends there, note
+  // (position, st × classes)
+  const step = (
+    classCode: number[],
+    c: number,
+    st: number,
+    count: number,
+    positions: number,
+    states: number,
+    position: number[],
+  ) => [
+    ...position,
+    ...i32(1),
+    SHL,
+    ...classCode,
+    ...tee(c),
+    ...store16(m.codes),
+    ...get(c),
+    ...get(st),
     ADD,
     ...load(0),
-    ...tee(state),
+    ...tee(st),
     ...i32(outBase),
     GE_U,
     IF,
     EMPTY,
-    ...notePair(kw, m.kwPos, m.kwState, get(j), [...get(state), ...i32(m.next), SUB, ...i32(2), SHR_U]),
+    ...notePair(count, positions, states, position, [...get(st), ...i32(m.next), SUB, ...i32(2), SHR_U]),
     END,
   ];
-  // notes a possible start: its position and its detectors
-  const noteStart = (position: number[], detectors: number[]): number[] =>
-    notePair(starts, m.seedPos, m.seedMask, position, detectors);
+  // for (; j < limit; j++) { body }
+  const loopTo = (limit: number, body: number[]): number[] =>
+    loop([...breakIf([...get(j), ...get(limit), GE_S]), ...body, ...inc(j)]);
+  const stepA = step(classAt(0), cls, state, kw, m.kwPos, m.kwState, get(j));
+
+  const pass1 = [
+    ...get(blockEnd),
+    ...i32(1),
+    SHR_U,
+    ...set(half),
+    ...when(
+      [...get(half), ...i32(Math.max(t.laneMin, t.depth + 1)), GE_S],
+      [
+        // the second lane's state: the automaton's after the depth characters before it
+        ...i32(m.next),
+        ...set(stateB),
+        ...get(half),
+        ...i32(t.depth),
+        SUB,
+        ...set(j),
+        ...loopTo(half, [...classAt(0), ...get(stateB), ADD, ...load(0), ...set(stateB)]),
+        ...i32(0),
+        ...set(j),
+        ...loopTo(half, [
+          ...stepA,
+          ...step(classOf(plus(j, half)), clsB, stateB, kwB, m.kwPosB, m.kwStateB, plus(j, half)),
+        ]),
+        // the second lane's keyword ends after the first's
+        ...i32(0),
+        ...set(k),
+        ...loop([
+          ...breakIf([...get(k), ...get(kwB), GE_S]),
+          ...notePair(kw, m.kwPos, m.kwState, wordAt(m.kwPosB, k), wordAt(m.kwStateB, k)),
+          ...inc(k),
+        ]),
+        ...get(half),
+        ...i32(1),
+        SHL,
+        ...set(j),
+        ...get(stateB),
+        ...set(state),
+      ],
+    ),
+    ...loopTo(blockEnd, stepA),
+    // the classes of the few units after the block that pass 3 reads
+    ...get(blockEnd),
+    ...i32(t.aheadRows),
+    ADD,
+    ...set(k),
+    ...loop([
+      ...breakIf([...get(j), ...get(k), GE_S]),
+      ...get(j),
+      ...i32(1),
+      SHL,
+      ...classAt(0),
+      ...store16(m.codes),
+      ...inc(j),
+    ]),
+  ];
+  // the class of the unit at j + offset, as pass 1 noted it
+  const codeAt = (offset: number): number[] => [...get(j), ...i32(1), SHL, ...load16(m.codes + offset * 2)];
+
+  // Pass 2. The characters that may start a match (firstMask not 0), and those that keep every
+  // detector from starting after them (blockMask covers every firstMask), as bit sets over
+  // ASCII; a unit past 0xff (or a surrogate) is read as 255 or 0, in neither set. A possible
+  // start's exact detectors are then read from the tables.
+  let anyFirst = 0;
+  const startSet: number[] = [];
+  const stopSet: number[] = [];
+  for (let c = 0; c < 128; c++) {
+    const cl = t.classOf[c] ?? 0;
+    const firstMask = t.next[t.tests + cl] ?? 0;
+    anyFirst |= firstMask;
+    if (firstMask !== 0) startSet.push(c);
+  }
+  for (let c = 1; c < 128; c++) {
+    const blockMask = t.next[t.tests + t.classes + (t.classOf[c] ?? 0)] ?? 0;
+    if ((anyFirst & ~blockMask) === 0) stopSet.push(c);
+  }
+  // v128 code: the sixteen units from g + shift, narrowed to bytes
+  const bytesAt = (shift: number): number[] => [
+    ...get(g),
+    ...i32(1),
+    SHL,
+    ...vload(m.units + shift * 2),
+    ...get(g),
+    ...i32(1),
+    SHL,
+    ...vload(m.units + shift * 2 + 16),
+    ...simd(NARROW_U),
+  ];
+  const pass2 = [
+    ...i32(0),
+    ...set(g),
+    ...loop([
+      ...breakIf([...get(g), ...get(seedEnd), GE_S]),
+      ...inSet(startSet, bytesAt(0), chars),
+      // (the unit before the block's first is a zero the layout keeps there: in no set)
+      ...inSet(stopSet, bytesAt(-1), chars),
+      ...simd(V_ANDNOT),
+      ...simd(BITMASK),
+      // none past seedEnd
+      ...choose(
+        [...get(seedEnd), ...get(g), SUB, ...i32(16), LT_S],
+        [...i32(1), ...get(seedEnd), ...get(g), SUB, SHL, ...i32(1), SUB],
+        i32(0xffff),
+      ),
+      AND,
+      ...set(bits),
+      ...loop([
+        ...breakIf([...get(bits), EQZ]),
+        ...get(g),
+        ...get(bits),
+        CTZ,
+        ADD,
+        ...set(j),
+        ...get(bits),
+        ...get(bits),
+        ...i32(1),
+        SUB,
+        AND,
+        ...set(bits),
+        // mask = firstMask[class] & (the block's `block` at 0, else blockMask's complement
+        // of the character before)
+        ...codeAt(0),
+        ...load(row(0)),
+        ...get(block),
+        // (the unit before j: at j = 0, what is kept before the codes, and not used)
+        ...codeAt(-1),
+        ...load(row(1)),
+        ...get(j),
+        EQZ,
+        SELECT,
+        AND,
+        ...set(mask),
+        ...noteIfSome(firsts, m.firstPos, m.firstMask, get(j), mask),
+      ]),
+      ...get(g),
+      ...i32(16),
+      ADD,
+      ...set(g),
+    ]),
+    // the detectors the last character before seedEnd lets start after it
+    ...when(
+      [...i32(0), ...get(seedEnd), LT_S],
+      [...classOf([...get(seedEnd), ...i32(1), SUB]), ...load(row(1)), ...set(block)],
+    ),
+  ];
+
   // mask &= the ahead rows of the next aheadRows characters
   const aheadUnrolled: number[] = [...get(mask)];
-  for (let r = 1; r <= t.aheadRows; r++) aheadUnrolled.push(...classAt(r), ...load(row(r + 1)), AND);
+  for (let r = 1; r <= t.aheadRows; r++) aheadUnrolled.push(...codeAt(r), ...load(row(r + 1)), AND);
   aheadUnrolled.push(...set(mask));
   // for (k = 1; j + k < aheadEnd; k++) mask &= row(k + 1)[classOf[units[j + k]]]
   const aheadLoop = [
@@ -420,18 +655,16 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       ...inc(k),
     ]),
   ];
-  // mask = firstMask[cls] & ~block; block = blockMask[cls]; where some detector may start,
-  // test the characters ahead, then judge the run (function 1)
-  const seed = [
-    ...get(cls),
-    ...load(row(0)),
-    ...not(get(block)),
-    AND,
-    ...set(mask),
-    ...get(cls),
-    ...load(row(1)),
-    ...set(block),
-    ...when(get(mask), [
+  // pass 3: the noted positions whose next characters some detector survives, kept in place
+  const pass3 = [
+    ...i32(0),
+    ...set(at),
+    ...loop([
+      ...breakIf([...get(at), ...get(firsts), GE_S]),
+      ...wordAt(m.firstPos, at),
+      ...set(j),
+      ...wordAt(m.firstMask, at),
+      ...set(mask),
       ...get(j),
       ...i32(t.aheadRows),
       ADD,
@@ -443,35 +676,54 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       ELSE,
       ...aheadLoop,
       END,
-      ...when(get(mask), [
-        ...get(j),
-        ...get(mask),
-        ...get(aheadEnd),
-        ...get(partial),
-        CALL,
-        1,
-        ...set(hits),
-        ...i32(0),
-        ...load(m.out + 12),
-        IF,
-        EMPTY,
-        // JavaScript judges this one: (j | NEEDS_JS, mask)
-        ...i32(0),
-        ...i32(0),
-        ...store(m.out + 12),
-        ...noteStart([...get(j), ...i32(NEEDS_JS), OR], get(mask)),
-        ELSE,
-        // (j, the detectors that may start there), when there are some
-        ...when(get(hits), noteStart(get(j), get(hits))),
-        END,
-      ]),
+      ...noteIfSome(kept, m.firstPos, m.firstMask, get(j), mask),
+      ...inc(at),
     ]),
   ];
-  const loopTo = (limit: number, body: number[]): number[] =>
-    loop([...breakIf([...get(j), ...get(limit), GE_S]), ...body, ...inc(j)]);
+  // notes a possible start: its position and its detectors
+  const noteStart = (position: number[], detectors: number[]): number[] =>
+    notePair(starts, m.seedPos, m.seedMask, position, detectors);
+  // pass 4: judge the run of each kept position (function 1)
+  const pass4 = [
+    ...i32(0),
+    ...set(at),
+    ...loop([
+      ...breakIf([...get(at), ...get(kept), GE_S]),
+      ...wordAt(m.firstPos, at),
+      ...set(j),
+      ...wordAt(m.firstMask, at),
+      ...set(mask),
+      ...get(j),
+      ...get(mask),
+      ...get(aheadEnd),
+      ...get(partial),
+      CALL,
+      1,
+      ...set(hits),
+      ...i32(0),
+      ...load(m.out + 12),
+      IF,
+      EMPTY,
+      // JavaScript judges this one: (j | NEEDS_JS, mask)
+      ...i32(0),
+      ...i32(0),
+      ...store(m.out + 12),
+      ...noteStart([...get(j), ...i32(NEEDS_JS), OR], get(mask)),
+      ELSE,
+      // (j, the detectors that may start there), when there are some
+      ...when(get(hits), noteStart(get(j), get(hits))),
+      END,
+      ...inc(at),
+    ]),
+  ];
   return [
-    ...loopTo(seedEnd, [...step, ...seed]),
-    ...loopTo(blockEnd, step),
+    // (blockMask's complement from here on; see above)
+    ...not(get(block)),
+    ...set(block),
+    ...pass1,
+    ...pass2,
+    ...pass3,
+    ...pass4,
     ...i32(0),
     ...get(starts),
     ...store(m.out),
@@ -479,15 +731,68 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ...get(state),
     ...store(m.out + 4),
     ...i32(0),
-    ...get(block),
+    ...not(get(block)),
     ...store(m.out + 8),
     ...get(kw),
     END,
   ];
 }
 
+// SIMD (the fixed-width SIMD proposal, now core): opcodes after the 0xfd prefix.
+const V128 = 0x7b;
+const SIMD_PREFIX = 0xfd;
+const V_LOAD = 0x00;
+const V_CONST = 0x0c;
+const SWIZZLE = 0x0e;
+const I8_NE = 0x24;
+const V_AND = 0x4e;
+const V_ANDNOT = 0x4f;
+const BITMASK = 0x64;
+const NARROW_U = 0x66;
+const I8_SHR_U = 0x6d;
+const CTZ = 0x68;
+const SELECT = 0x1b;
+const simd = (op: number): number[] => [SIMD_PREFIX, ...uleb(op)];
+const vload = (offset: number): number[] => [...simd(V_LOAD), 0, ...uleb(offset)];
+const vconst = (bytes: readonly number[]): number[] => [...simd(V_CONST), ...bytes];
+
+/**
+ * v128 code: 0xff in each byte lane of the vector `vector` leaves (also in local `scratch`)
+ * whose byte is in `members` (ASCII codes), 0 elsewhere. A byte's low nibble picks, from one
+ * table, the high nibbles that go with it in the set; its high nibble picks its bit from
+ * another (none for 8–15).
+ */
+function inSet(members: readonly number[], vector: number[], scratch: number): number[] {
+  const low = new Array<number>(16).fill(0);
+  for (const c of members) low[c & 15] = (low[c & 15] ?? 0) | (1 << (c >> 4));
+  const high = Array.from({ length: 16 }, (_, h) => (h < 8 ? 1 << h : 0));
+  return [
+    ...vector,
+    ...set(scratch),
+    ...vconst(low),
+    ...get(scratch),
+    ...vconst(new Array<number>(16).fill(15)),
+    ...simd(V_AND),
+    ...simd(SWIZZLE),
+    ...vconst(high),
+    ...get(scratch),
+    ...i32(4),
+    ...simd(I8_SHR_U),
+    ...simd(SWIZZLE),
+    ...simd(V_AND),
+    ...vconst(new Array<number>(16).fill(0)),
+    ...simd(I8_NE),
+  ];
+}
+
 function assemble(t: WalkTables, m: Layout): Uint8Array {
-  const walk = [...vec([[8, I32]]), ...walkBody(t, m)];
+  const walk = [
+    ...vec([
+      [17, I32],
+      [1, V128],
+    ]),
+    ...walkBody(t, m),
+  ];
   const judge = [...vec([[8, I32]]), ...judgeBody(t, m)];
   const pages = Math.ceil(m.bytes / 65536);
   const params = (count: number): number[] => vec(Array.from({ length: count }, () => [I32]));
@@ -552,9 +857,11 @@ export function buildBlockWalk(tables: WalkTables): BlockWalk | undefined {
   const buffer = (exports['memory'] as { readonly buffer: ArrayBuffer }).buffer;
   new Uint16Array(buffer, m.classOf, 65536).set(tables.classOf.map((c) => c * 4));
   const next = new Int32Array(buffer, m.next, tables.next.length);
+  // Transitions as byte addresses; blockMask (the first row past them) as its complement.
+  const blockRow = tables.tests + tables.classes;
   for (let i = 0; i < tables.next.length; i++) {
     const v = tables.next[i] ?? 0;
-    next[i] = i < tables.tests ? m.next + v * 4 : v;
+    next[i] = i < tables.tests ? m.next + v * 4 : i >= blockRow && i < blockRow + tables.classes ? ~v : v;
   }
   const { runs } = tables;
   new Uint32Array(buffer, m.runMask, 128).set(runs.runMask);
