@@ -20,6 +20,8 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
   const seeds: { spec: ScanDefinition['seed']; owner: number }[] = [];
   const anchored: (RegExp | undefined)[] = [];
   const maskBackers: number[] = [];
+  const repeats: boolean[] = [];
+  const backAscii: (Uint8Array | undefined)[] = [];
   let maxBack = 0;
   let maxMaskBack = 0;
   defs.forEach((d, i) => {
@@ -34,6 +36,9 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
     const flags = matchFlags(d.pattern.flags, d.secretGroups);
     anchored[i] = flags === d.pattern.flags ? d.pattern : new RegExp(d.pattern.source, flags);
     for (const keyword of k.keywords) keywords.push({ keyword, ignoreCase: k.ignoreCase, owner: i });
+    repeats[i] = mayRepeat(k);
+    const back = k.back;
+    if (back !== undefined) backAscii[i] = Uint8Array.from({ length: 128 }, (_, c) => (back.chars(c) ? 1 : 0));
     maxBack = Math.max(maxBack, k.back?.max ?? 0);
     maxMaskBack = Math.max(maxMaskBack, k.maskBack);
     if (k.maskBack > 0) maskBackers.push(i);
@@ -48,11 +53,30 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
     anchored,
     scans,
     maskBackers,
+    repeats,
+    backAscii,
     maxBack,
     maxMaskBack,
   };
   cache.set(cacheKey, set);
   return set;
+}
+
+/**
+ * Whether one scan can find two hits of `d` at the same start: two of its keywords can start at
+ * one place (`pass`, `password`), or its `back` can walk from one keyword occurrence over an
+ * earlier one (a character of a keyword, in either case when it ignores case, is one `back`
+ * accepts). A single keyword that `back` cannot cross gives each occurrence its own start.
+ */
+function mayRepeat(d: KeywordDefinition): boolean {
+  if (new Set(d.keywords.map((k) => (d.ignoreCase ? k.toLowerCase() : k))).size > 1) return true;
+  const back = d.back;
+  if (back === undefined) return false;
+  return d.keywords.some((k) =>
+    [...k, ...(d.ignoreCase ? [...k.toLowerCase(), ...k.toUpperCase()] : [])].some((c) =>
+      back.chars(c.charCodeAt(0)),
+    ),
+  );
 }
 
 /**

@@ -47,6 +47,17 @@ export interface DetectorSet {
   readonly scans: readonly number[];
   /** Indexes of keyword detectors whose masked part can start before the keyword. */
   readonly maskBackers: readonly number[];
+  /**
+   * By detector index: whether one scan can find two of the detector's keyword hits at the same
+   * start (it has several keywords, or its `back` can walk over one of its keywords), so that
+   * its hits are checked for repeats. Otherwise each keyword occurrence is one start.
+   */
+  readonly repeats: readonly boolean[];
+  /**
+   * By detector index: for a keyword detector with `back`, by ASCII code, 1 where `back.chars`
+   * accepts the character (read without a call per character).
+   */
+  readonly backAscii: readonly (Uint8Array | undefined)[];
   /** The largest `back.max` and `maskBack` over keyword detectors. */
   readonly maxBack: number;
   readonly maxMaskBack: number;
@@ -106,11 +117,59 @@ const onKeywordHit = (p: number, owners: readonly number[], length: number): voi
 const onSeedHit = (p: number, owners: readonly number[]): void => {
   scanning?.seedHit(p, owners);
 };
-// Keyword candidates already noted (start × 1024 + detector → the scan that noted it): one map
-// for every engine, as one scan runs at a time and calls nothing that masks. An entry counts
-// only for the scan whose number it holds.
-const seenIn = new Map<number, number>();
-let scanNumber = 0;
+/**
+ * The keyword candidates one scan has noted, as (offset in the view, detector) pairs: an
+ * open-addressing table in typed arrays, each slot stamped with the scan that filled it, so a
+ * new scan starts empty without clearing anything and noting allocates nothing.
+ */
+class NotedStarts {
+  private offsets = new Int32Array(1024);
+  private detectors = new Int32Array(1024);
+  private stamps = new Int32Array(1024);
+  private stamp = 1;
+  private size = 0;
+
+  /** Forgets what earlier scans noted. */
+  newScan(): void {
+    this.size = 0;
+    if (this.stamp === 0x7fffffff) {
+      this.stamps.fill(0);
+      this.stamp = 0;
+    }
+    this.stamp++;
+  }
+
+  /** Notes (offset, detector); false when this scan has noted it already. */
+  add(offset: number, detector: number): boolean {
+    if (this.size * 2 >= this.stamps.length) this.grow();
+    const { offsets, detectors, stamps, stamp } = this;
+    const last = stamps.length - 1;
+    for (let i = Math.imul(offset * 31 + detector, 0x9e3779b1) >>> 0; ; i++) {
+      const slot = i & last;
+      if (stamps[slot] !== stamp) {
+        stamps[slot] = stamp;
+        offsets[slot] = offset;
+        detectors[slot] = detector;
+        this.size++;
+        return true;
+      }
+      if (offsets[slot] === offset && detectors[slot] === detector) return false;
+    }
+  }
+
+  private grow(): void {
+    const { offsets, detectors, stamps, stamp } = this;
+    this.offsets = new Int32Array(offsets.length * 2);
+    this.detectors = new Int32Array(offsets.length * 2);
+    this.stamps = new Int32Array(offsets.length * 2);
+    this.size = 0;
+    for (let slot = 0; slot < stamps.length; slot++)
+      if (stamps[slot] === stamp) this.add(offsets[slot] ?? 0, detectors[slot] ?? 0);
+  }
+}
+
+// One table for every engine, as one scan runs at a time and calls nothing that masks.
+const noted = new NotedStarts();
 
 function swapScanning(engine: MaskEngine | undefined): MaskEngine | undefined {
   const before = scanning;
@@ -350,9 +409,8 @@ export class MaskEngine {
     const view = this.view;
     const end = base + view.length;
     const outer = swapScanning(this);
-    // A new scan: what earlier scans noted no longer counts (no Set to empty per value).
-    scanNumber++;
-    if (seenIn.size > 4096) seenIn.clear();
+    // A new scan: what earlier scans noted no longer counts.
+    noted.newScan();
     try {
       this.set.candidates.scan(view, from - base, to - base, end - base, partial, onKeywordHit, onSeedHit);
     } finally {
@@ -362,7 +420,7 @@ export class MaskEngine {
 
   /** A keyword of detectors `owners` occurs at `p` of the view (see findKeywords). */
   keywordHit(p: number, owners: readonly number[], length: number): void {
-    const { defs } = this.set;
+    const { defs, repeats, backAscii } = this.set;
     const base = this.base;
     const view = this.view;
     const h = base + p;
@@ -373,14 +431,19 @@ export class MaskEngine {
       if (guard !== undefined && guard.pattern === d.pattern && !guardPasses(guard, view, p, length))
         continue;
       let s = h;
-      if (d.back !== undefined) {
-        let n = 0;
-        while (n < d.back.max && h - n - 1 >= base && d.back.chars(view.charCodeAt(h - n - 1 - base))) n++;
-        s = h - n;
+      const back = d.back;
+      if (back !== undefined) {
+        const ascii = backAscii[det] as Uint8Array;
+        const stop = Math.max(0, p - back.max);
+        let q = p;
+        while (q > stop) {
+          const c = view.charCodeAt(q - 1);
+          if (c < 128 ? ascii[c] !== 1 : !back.chars(c)) break;
+          q--;
+        }
+        s = base + q;
       }
-      const key = s * 1024 + det;
-      if (seenIn.get(key) === scanNumber) continue;
-      seenIn.set(key, scanNumber);
+      if (repeats[det] === true && !noted.add(s - base, det)) continue;
       this.hits.push({ det, s, kwEnd: h + length, wEnd: s + d.maxLength + LOOKAHEAD });
     }
   }
