@@ -38,7 +38,8 @@ export function compileDetectors(ids: readonly string[]): DetectorSet {
     for (const keyword of k.keywords) keywords.push({ keyword, ignoreCase: k.ignoreCase, owner: i });
     repeats[i] = mayRepeat(k);
     const back = k.back;
-    if (back !== undefined) backAscii[i] = Uint8Array.from({ length: 128 }, (_, c) => (back.chars(c) ? 1 : 0));
+    if (back !== undefined)
+      backAscii[i] = Uint8Array.from({ length: 128 }, (_, c) => (back.chars(c) ? 1 : 0));
     maxBack = Math.max(maxBack, k.back?.max ?? 0);
     maxMaskBack = Math.max(maxMaskBack, k.maskBack);
     if (k.maskBack > 0) maskBackers.push(i);
@@ -72,11 +73,11 @@ function mayRepeat(d: KeywordDefinition): boolean {
   if (new Set(d.keywords.map((k) => (d.ignoreCase ? k.toLowerCase() : k))).size > 1) return true;
   const back = d.back;
   if (back === undefined) return false;
-  return d.keywords.some((k) =>
-    [...k, ...(d.ignoreCase ? [...k.toLowerCase(), ...k.toUpperCase()] : [])].some((c) =>
-      back.chars(c.charCodeAt(0)),
-    ),
-  );
+  const forms = d.keywords.flatMap((k) => (d.ignoreCase ? [k, k.toLowerCase(), k.toUpperCase()] : [k]));
+  return forms.some((k) => {
+    for (let i = 0; i < k.length; i++) if (back.chars(k.charCodeAt(i))) return true;
+    return false;
+  });
 }
 
 /**

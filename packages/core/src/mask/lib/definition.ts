@@ -455,11 +455,21 @@ const CONSTANT_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
  */
 export function isExampleToken(token: string): boolean {
   if (token.length > 512) return false;
-  if (/EXAMPLE|[Ee]xample|\.\.\.|…|[xX*]{6}|([A-Za-z0-9])\1{7}/.test(token)) return true;
-  let run = 1;
-  for (let i = 1; i < token.length; i++) {
-    run = token.charCodeAt(i) === token.charCodeAt(i - 1) + 1 ? run + 1 : 1;
-    if (run >= 8) return true;
+  if (token.includes('EXAMPLE') || (token.includes('xample') && /[Ee]xample/.test(token))) return true;
+  if (token.includes('...') || token.includes('\u2026')) return true;
+  // One pass for the runs: counting up, one letter or digit repeated, x or * (checked per
+  // character: cheaper than a pattern with a backreference on every candidate).
+  let up = 1;
+  let same = 1;
+  let crossed = 0;
+  let before = -2;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    up = c === before + 1 ? up + 1 : 1;
+    same = c === before && c < 128 && ALNUM(c) ? same + 1 : 1;
+    crossed = c === 0x78 || c === 0x58 || c === 0x2a ? crossed + 1 : 0;
+    if (up >= 8 || same >= 8 || crossed >= 6) return true;
+    before = c;
   }
   return /(?:^|[-_.])(?:your|not[-_]?a[-_]?real|fake|dummy|placeholder|sample|changeme|insert|replace)(?:[-_.]|$)|[-_](?:here|goes[-_]?here)$/i.test(
     token,
