@@ -17,7 +17,7 @@
 // exactly as CandidateIndex's JavaScript walk, keepAhead and startsAt do (property tests compare
 // them on random texts), in passes (see walkBody). Nothing here allocates or reads outside the
 // module's own memory: the block's units are at most BLOCK + reach, no index passes blockEnd +
-// reach, and the sixteen-unit reads stay inside the padding around the units.
+// reach, and the sixty-four-unit reads stay inside the padding around the units.
 //
 // It uses WebAssembly's fixed-width SIMD, which every Node.js this package supports runs. Where a
 // runtime cannot compile the module, the index walks in JavaScript, with the same results.
@@ -188,7 +188,7 @@ interface Layout {
   readonly shapeNeed: number;
   readonly shapeAllow: number;
   readonly units: number;
-  /** By unit of the block (and the few after it that pass 3 reads): its class, times 4. */
+  /** By unit of the block (and the few after it that pass 2 reads): its class, times 4. */
   readonly codes: number;
   readonly kwPos: number;
   readonly kwState: number;
@@ -215,12 +215,12 @@ function layout(t: WalkTables): Layout {
   const shapeNeed = align(accepted + t.runs.accepted.length * 4);
   const shapeAllow = align(shapeNeed + t.runs.shapeNeed.length * 4);
   // Units past the block's reach are read by no test, but padding keeps even a wrong `end`
-  // inside the units; the sixteen-unit reads of walkBody's pass 2 stay inside them too. The
+  // inside the units; the sixty-four-unit reads of walkBody's pass 2 stay inside them too. The
   // unit before the first is a zero nothing writes (the "character before" a block's first
   // position, in no character set).
   const units = align(shapeAllow + t.runs.shapeAllow.length * 4) + 16;
-  const codes = align(units + (t.units + t.aheadRows + 1 + 16) * 2) + 16;
-  const kwPos = align(codes + (t.units + t.aheadRows + 1 + 16) * 2);
+  const codes = align(units + (t.units + t.aheadRows + 1 + 64) * 2) + 16;
+  const kwPos = align(codes + (t.units + t.aheadRows + 1 + 64) * 2);
   const kwState = kwPos + t.notes * 4;
   const seedPos = kwState + t.notes * 4;
   const seedMask = seedPos + t.notes * 4;
@@ -373,36 +373,36 @@ function judgeBody(t: WalkTables, m: Layout): number[] {
 // The walk's code (function 0). Parameters 0–5: seedEnd, blockEnd, aheadEnd, state (a byte
 // address in the transition table), block, partial. Locals: see below.
 //
-// Four passes over the block, none with a branch in its per-character loop that depends on the
-// text (one character in eight or so may start a scan detector's match, at random: a branch
+// Three passes over the block, none with a branch in its per-character loop that depends on
+// the text (one character in eight or so may start a scan detector's match, at random: a branch
 // there would be mispredicted often):
 //
-//   1. step the automaton, keeping each unit's class (for passes 2 and 3, which read it at
-//      random places), and note where keywords end (rare). A long block is walked as two
-//      lanes side by side, its halves: each step waits for the load before it, and two
-//      independent chains overlap those waits. The second lane starts in the state the
-//      characters just before it leave (only the automaton's depth of them count); its notes
-//      are then put after the first lane's.
-//   2. find where some scan detector may start, sixteen characters at a time (SIMD): where the
-//      character may start one and the character before does not keep every detector from
-//      starting (a superset of the possible starts, from two character sets); at each, the
-//      exact detectors (firstMask of the character, less the blockMask of the one before) are
-//      noted, the count moving on only where there are some;
-//   3. test the characters ahead of each noted position, keeping (again without a branch)
-//      those some detector survives;
-//   4. judge the run of each one kept (function 1) and note the starts.
+//   1. step the automaton, keeping each unit's class (for pass 2, which reads it at random
+//      places), and note where keywords end (rare). A long block is walked as two lanes side
+//      by side, its halves: each step waits for the load before it, and two independent chains
+//      overlap those waits. The second lane starts in the state the characters just before it
+//      leave (only the automaton's depth of them count); its notes are then put after the
+//      first lane's.
+//   2. find where some scan detector may start, sixty-four characters a round (SIMD, sixteen
+//      at a time): where the character may start one and the character before does not keep
+//      every detector from starting (a superset of the possible starts, from two character
+//      sets). At each, the exact detectors (firstMask of the character, less the blockMask of
+//      the one before), less those the characters ahead rule out, are noted, the count moving
+//      on only where some remain (no branch).
+//   3. judge the run of each one noted (function 1) and note the starts.
 //
 // The module's copy of blockMask holds its complement: the detectors that may start after the
 // character (so one AND, not two operations, per test).
 function walkBody(t: WalkTables, m: Layout): number[] {
   const [seedEnd, blockEnd, aheadEnd, state, block, partial] = [0, 1, 2, 3, 4, 5];
   const [j, cls, mask, kw, starts, k, u, hits] = [6, 7, 8, 9, 10, 11, 12, 13];
-  // the second lane's state and keyword-end count; the lanes' length; the count of noted
-  // positions; the index and count of passes 3 and 4; pass 2's group start and its candidates;
-  // the second lane's class
-  const [stateB, kwB, half, firsts, at, kept, g, bits, clsB] = [14, 15, 16, 17, 18, 19, 20, 21, 22];
+  // the second lane's state, class and keyword-end count; the lanes' length; pass 3's index
+  // and the count of positions pass 2 noted; pass 2's round start and a scratch value
+  const [stateB, clsB, kwB, half, at, kept, g, scratch] = [14, 15, 16, 17, 18, 19, 20, 21];
   // (a v128: the sixteen characters whose set membership is being tested)
-  const chars = 23;
+  const chars = 22;
+  // (an i64: pass 2's possible starts, a bit for each of sixty-four characters)
+  const bits = 23;
   const row = (r: number): number => m.next + (t.tests + r * t.classes) * 4;
   const outBase = m.next + t.outBase * 4;
   // the class (times 4, as the class table holds it) of the unit `index` leaves
@@ -528,7 +528,7 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       ],
     ),
     ...loopTo(blockEnd, stepA),
-    // the classes of the few units after the block that pass 3 reads
+    // the classes of the few units after the block that pass 2 reads
     ...get(blockEnd),
     ...i32(t.aheadRows),
     ADD,
@@ -575,64 +575,6 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ...vload(m.units + shift * 2 + 16),
     ...simd(NARROW_U),
   ];
-  const pass2 = [
-    ...i32(0),
-    ...set(g),
-    ...loop([
-      ...breakIf([...get(g), ...get(seedEnd), GE_S]),
-      ...inSet(startSet, bytesAt(0), chars),
-      // (the unit before the block's first is a zero the layout keeps there: in no set)
-      ...inSet(stopSet, bytesAt(-1), chars),
-      ...simd(V_ANDNOT),
-      ...simd(BITMASK),
-      // none past seedEnd
-      ...choose(
-        [...get(seedEnd), ...get(g), SUB, ...i32(16), LT_S],
-        [...i32(1), ...get(seedEnd), ...get(g), SUB, SHL, ...i32(1), SUB],
-        i32(0xffff),
-      ),
-      AND,
-      ...set(bits),
-      ...loop([
-        ...breakIf([...get(bits), EQZ]),
-        ...get(g),
-        ...get(bits),
-        CTZ,
-        ADD,
-        ...set(j),
-        ...get(bits),
-        ...get(bits),
-        ...i32(1),
-        SUB,
-        AND,
-        ...set(bits),
-        // mask = firstMask[class] & (the block's `block` at 0, else blockMask's complement
-        // of the character before)
-        ...codeAt(0),
-        ...load(row(0)),
-        ...get(block),
-        // (the unit before j: at j = 0, what is kept before the codes, and not used)
-        ...codeAt(-1),
-        ...load(row(1)),
-        ...get(j),
-        EQZ,
-        SELECT,
-        AND,
-        ...set(mask),
-        ...noteIfSome(firsts, m.firstPos, m.firstMask, get(j), mask),
-      ]),
-      ...get(g),
-      ...i32(16),
-      ADD,
-      ...set(g),
-    ]),
-    // the detectors the last character before seedEnd lets start after it
-    ...when(
-      [...i32(0), ...get(seedEnd), LT_S],
-      [...classOf([...get(seedEnd), ...i32(1), SUB]), ...load(row(1)), ...set(block)],
-    ),
-  ];
-
   // mask &= the ahead rows of the next aheadRows characters
   const aheadUnrolled: number[] = [...get(mask)];
   for (let r = 1; r <= t.aheadRows; r++) aheadUnrolled.push(...codeAt(r), ...load(row(r + 1)), AND);
@@ -655,36 +597,117 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       ...inc(k),
     ]),
   ];
-  // pass 3: the noted positions whose next characters some detector survives, kept in place
-  const pass3 = [
+  // mask &= what the characters ahead of j allow
+  const aheadTest = [
+    ...get(j),
+    ...i32(t.aheadRows),
+    ADD,
+    ...get(aheadEnd),
+    LT_S,
+    IF,
+    EMPTY,
+    ...aheadUnrolled,
+    ELSE,
+    ...aheadLoop,
+    END,
+  ];
+  // i32 code: a bit for each of the sixteen units from g + shift that may start a match
+  const possibleStarts = (shift: number): number[] => [
+    ...inSet(startSet, bytesAt(shift), chars),
+    // (the unit before the block's first is a zero the layout keeps there: in no set)
+    ...inSet(stopSet, bytesAt(shift - 1), chars),
+    ...simd(V_ANDNOT),
+    ...simd(BITMASK),
+  ];
+  const pass2 = [
     ...i32(0),
-    ...set(at),
+    ...set(g),
     ...loop([
-      ...breakIf([...get(at), ...get(firsts), GE_S]),
-      ...wordAt(m.firstPos, at),
-      ...set(j),
-      ...wordAt(m.firstMask, at),
-      ...set(mask),
-      ...get(j),
-      ...i32(t.aheadRows),
-      ADD,
-      ...get(aheadEnd),
+      ...breakIf([...get(g), ...get(seedEnd), GE_S]),
+      // sixty-four characters a round (fewer rounds: the loop below ends once a round, at a
+      // place the branch predictor cannot know)
+      ...possibleStarts(0),
+      ...possibleStarts(16),
+      ...i32(16),
+      SHL,
+      OR,
+      I64_EXTEND_U,
+      ...possibleStarts(32),
+      ...possibleStarts(48),
+      ...i32(16),
+      SHL,
+      OR,
+      I64_EXTEND_U,
+      ...i64(32),
+      I64_SHL,
+      I64_OR,
+      // none past seedEnd
+      ...get(seedEnd),
+      ...get(g),
+      SUB,
+      ...tee(scratch),
+      ...i32(64),
       LT_S,
       IF,
-      EMPTY,
-      ...aheadUnrolled,
+      I64,
+      ...i64(1),
+      ...get(scratch),
+      I64_EXTEND_U,
+      I64_SHL,
+      ...i64(1),
+      I64_SUB,
       ELSE,
-      ...aheadLoop,
+      ...i64(-1),
       END,
-      ...noteIfSome(kept, m.firstPos, m.firstMask, get(j), mask),
-      ...inc(at),
+      I64_AND,
+      ...set(bits),
+      ...loop([
+        ...breakIf([...get(bits), I64_EQZ]),
+        ...get(g),
+        ...get(bits),
+        I64_CTZ,
+        I32_WRAP,
+        ADD,
+        ...set(j),
+        ...get(bits),
+        ...get(bits),
+        ...i64(1),
+        I64_SUB,
+        I64_AND,
+        ...set(bits),
+        // mask = firstMask[class] & (the block's `block` at 0, else blockMask's complement
+        // of the character before)
+        ...codeAt(0),
+        ...load(row(0)),
+        ...get(block),
+        // (the unit before j: at j = 0, what is kept before the codes, and not used)
+        ...codeAt(-1),
+        ...load(row(1)),
+        ...get(j),
+        EQZ,
+        SELECT,
+        AND,
+        ...set(mask),
+        ...aheadTest,
+        ...noteIfSome(kept, m.firstPos, m.firstMask, get(j), mask),
+      ]),
+      ...get(g),
+      ...i32(64),
+      ADD,
+      ...set(g),
     ]),
+    // the detectors the last character before seedEnd lets start after it
+    ...when(
+      [...i32(0), ...get(seedEnd), LT_S],
+      [...classOf([...get(seedEnd), ...i32(1), SUB]), ...load(row(1)), ...set(block)],
+    ),
   ];
+
   // notes a possible start: its position and its detectors
   const noteStart = (position: number[], detectors: number[]): number[] =>
     notePair(starts, m.seedPos, m.seedMask, position, detectors);
-  // pass 4: judge the run of each kept position (function 1)
-  const pass4 = [
+  // pass 3: judge the run of each kept position (function 1)
+  const pass3 = [
     ...i32(0),
     ...set(at),
     ...loop([
@@ -723,7 +746,6 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ...pass1,
     ...pass2,
     ...pass3,
-    ...pass4,
     ...i32(0),
     ...get(starts),
     ...store(m.out),
@@ -750,7 +772,17 @@ const V_ANDNOT = 0x4f;
 const BITMASK = 0x64;
 const NARROW_U = 0x66;
 const I8_SHR_U = 0x6d;
-const CTZ = 0x68;
+const I64 = 0x7e;
+const I64_CONST = 0x42;
+const I64_EQZ = 0x50;
+const I64_CTZ = 0x7a;
+const I64_SUB = 0x7d;
+const I64_AND = 0x83;
+const I64_OR = 0x84;
+const I64_SHL = 0x86;
+const I32_WRAP = 0xa7;
+const I64_EXTEND_U = 0xad;
+const i64 = (v: number): number[] => [I64_CONST, ...sleb(v)];
 const SELECT = 0x1b;
 const simd = (op: number): number[] => [SIMD_PREFIX, ...uleb(op)];
 const vload = (offset: number): number[] => [...simd(V_LOAD), 0, ...uleb(offset)];
@@ -788,8 +820,9 @@ function inSet(members: readonly number[], vector: number[], scratch: number): n
 function assemble(t: WalkTables, m: Layout): Uint8Array {
   const walk = [
     ...vec([
-      [17, I32],
+      [16, I32],
       [1, V128],
+      [1, I64],
     ]),
     ...walkBody(t, m),
   ];
