@@ -103,17 +103,20 @@ describe('CandidateIndex', () => {
       );
     });
 
-    // The second half starts in the state the characters before it leave: a keyword as long
-    // as the automaton is deep, at every place across the middle, must still be found.
-    it('finds the longest keyword across the middle of a window walked in two halves', () => {
+    // A long window is walked in lanes side by side (halves in JavaScript, quarters in
+    // WebAssembly), each starting in the state the characters before it leave: a keyword as
+    // long as the automaton is deep, at every place across each seam, must still be found.
+    it('finds the longest keyword across every seam of a window walked in lanes', () => {
       const longest = keywords.reduce((a, b) => (b.length > a.length ? b : a));
-      for (let into = 1; into < longest.length; into++) {
-        const before = 600;
-        const text = ' '.repeat(before) + longest + ' '.repeat(before + 2 * into - longest.length);
-        expect(Math.floor(text.length / 2)).toBe(before + into);
-        const found = combined(walked, text, 0, text.length, text.length, false);
-        expect(found).toEqual(separate(text, 0, text.length, text.length, false));
-        expect(found.some(([kind, p]) => kind === 'k' && p === before)).toBe(true);
+      const n = 2400;
+      for (const seam of [600, 1200, 1800]) {
+        for (let into = 1; into < longest.length; into++) {
+          const start = seam - into;
+          const text = ' '.repeat(start) + longest + ' '.repeat(n - start - longest.length);
+          const found = combined(walked, text, 0, n, n, false);
+          expect(found).toEqual(separate(text, 0, n, n, false));
+          expect(found.some(([kind, p]) => kind === 'k' && p === start)).toBe(true);
+        }
       }
     });
 

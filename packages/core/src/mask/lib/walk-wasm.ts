@@ -42,7 +42,7 @@ export interface WalkTables {
   readonly aheadRows: number;
   /** The most characters the automaton's state stands for (its trie's depth). */
   readonly depth: number;
-  /** The shortest half of a block walked as two lanes. */
+  /** The shortest lane the automaton walks a block in (see walkBody). */
   readonly laneMin: number;
   /** SeedIndex's tables for judging a possible start's run (see SeedIndex.runTables). */
   readonly runs: RunTables;
@@ -195,8 +195,8 @@ interface Layout {
   readonly seedPos: number;
   readonly seedMask: number;
   /** The second lane's keyword ends, and the noted possible starts (see walkBody). */
-  readonly kwPosB: number;
-  readonly kwStateB: number;
+  /** By lane after the first (see walkBody): its keyword ends' positions and states. */
+  readonly lanes: readonly { readonly pos: number; readonly state: number }[];
   readonly firstPos: number;
   readonly firstMask: number;
   /** starts, state, block, then the run judge's "needs JavaScript" flag. */
@@ -224,9 +224,11 @@ function layout(t: WalkTables): Layout {
   const kwState = kwPos + t.notes * 4;
   const seedPos = kwState + t.notes * 4;
   const seedMask = seedPos + t.notes * 4;
-  const kwPosB = seedMask + t.notes * 4;
-  const kwStateB = kwPosB + t.notes * 4;
-  const firstPos = kwStateB + t.notes * 4;
+  const lanes = Array.from({ length: LANES - 1 }, (_, i) => ({
+    pos: seedMask + t.notes * 4 * (1 + 2 * i),
+    state: seedMask + t.notes * 4 * (2 + 2 * i),
+  }));
+  const firstPos = seedMask + t.notes * 4 * (1 + 2 * (LANES - 1));
   const firstMask = firstPos + t.notes * 4;
   const out = firstMask + t.notes * 4;
   return {
@@ -243,8 +245,7 @@ function layout(t: WalkTables): Layout {
     kwState,
     seedPos,
     seedMask,
-    kwPosB,
-    kwStateB,
+    lanes,
     firstPos,
     firstMask,
     out,
@@ -370,6 +371,11 @@ function judgeBody(t: WalkTables, m: Layout): number[] {
   return [...run, ...shape, ...get(hits), END];
 }
 
+/** How many lanes the automaton walks a long block in (a power of two; see walkBody). */
+const LANES = 4;
+/** The walk's i32 locals past its parameters: 13 of its own, 4 for each lane after the first. */
+const WALK_I32_LOCALS = 13 + 4 * (LANES - 1);
+
 // The walk's code (function 0). Parameters 0–5: seedEnd, blockEnd, aheadEnd, state (a byte
 // address in the transition table), block, partial. Locals: see below.
 //
@@ -378,11 +384,11 @@ function judgeBody(t: WalkTables, m: Layout): number[] {
 // there would be mispredicted often):
 //
 //   1. step the automaton, keeping each unit's class (for pass 2, which reads it at random
-//      places), and note where keywords end (rare). A long block is walked as two lanes side
-//      by side, its halves: each step waits for the load before it, and two independent chains
-//      overlap those waits. The second lane starts in the state the characters just before it
-//      leave (only the automaton's depth of them count); its notes are then put after the
-//      first lane's.
+//      places), and note where keywords end (rare). A long block is walked as LANES lanes side
+//      by side, its quarters: each step waits for the load before it, and independent chains
+//      overlap those waits. A lane after the first starts in the state the characters just
+//      before it leave (only the automaton's depth of them count); its notes are then put
+//      after those of the lanes before it.
 //   2. find where some scan detector may start, sixty-four characters a round (SIMD, sixteen
 //      at a time): where the character may start one and the character before does not keep
 //      every detector from starting (a superset of the possible starts, from two character
@@ -396,13 +402,21 @@ function judgeBody(t: WalkTables, m: Layout): number[] {
 function walkBody(t: WalkTables, m: Layout): number[] {
   const [seedEnd, blockEnd, aheadEnd, state, block, partial] = [0, 1, 2, 3, 4, 5];
   const [j, cls, mask, kw, starts, k, u, hits] = [6, 7, 8, 9, 10, 11, 12, 13];
-  // the second lane's state, class and keyword-end count; the lanes' length; pass 3's index
-  // and the count of positions pass 2 noted; pass 2's round start and a scratch value
-  const [stateB, clsB, kwB, half, at, kept, g, scratch] = [14, 15, 16, 17, 18, 19, 20, 21];
+  // the lanes' length; pass 3's index and the count of positions pass 2 noted; pass 2's round
+  // start and a scratch value
+  const [quarter, at, kept, g, scratch] = [14, 15, 16, 17, 18];
+  // each lane after the first: where it starts, its state, class and keyword-end count
+  const lanes = m.lanes.map((area, i) => ({
+    ...area,
+    at: 19 + 4 * i,
+    st: 20 + 4 * i,
+    c: 21 + 4 * i,
+    kw: 22 + 4 * i,
+  }));
   // (a v128: the sixteen characters whose set membership is being tested)
-  const chars = 22;
+  const chars = 6 + WALK_I32_LOCALS;
   // (an i64: pass 2's possible starts, a bit for each of sixty-four characters)
-  const bits = 23;
+  const bits = chars + 1;
   const row = (r: number): number => m.next + (t.tests + r * t.classes) * 4;
   const outBase = m.next + t.outBase * 4;
   // the class (times 4, as the class table holds it) of the unit `index` leaves
@@ -491,39 +505,48 @@ function walkBody(t: WalkTables, m: Layout): number[] {
 
   const pass1 = [
     ...get(blockEnd),
-    ...i32(1),
+    ...i32(Math.log2(LANES)),
     SHR_U,
-    ...set(half),
+    ...set(quarter),
     ...when(
-      [...get(half), ...i32(Math.max(t.laneMin, t.depth + 1)), GE_S],
+      [...get(quarter), ...i32(Math.max(t.laneMin, t.depth + 1)), GE_S],
       [
-        // the second lane's state: the automaton's after the depth characters before it
-        ...i32(m.next),
-        ...set(stateB),
-        ...get(half),
-        ...i32(t.depth),
-        SUB,
-        ...set(j),
-        ...loopTo(half, [...classAt(0), ...get(stateB), ADD, ...load(0), ...set(stateB)]),
+        ...lanes.flatMap((lane, i) => [
+          ...get(quarter),
+          ...i32(i + 1),
+          MUL,
+          ...tee(lane.at),
+          // the lane's state: the automaton's after the depth characters before it
+          ...i32(t.depth),
+          SUB,
+          ...set(j),
+          ...i32(m.next),
+          ...set(lane.st),
+          ...loopTo(lane.at, [...classAt(0), ...get(lane.st), ADD, ...load(0), ...set(lane.st)]),
+        ]),
         ...i32(0),
         ...set(j),
-        ...loopTo(half, [
+        ...loopTo(quarter, [
           ...stepA,
-          ...step(classOf(plus(j, half)), clsB, stateB, kwB, m.kwPosB, m.kwStateB, plus(j, half)),
+          ...lanes.flatMap((lane) =>
+            step(classOf(plus(j, lane.at)), lane.c, lane.st, lane.kw, lane.pos, lane.state, plus(j, lane.at)),
+          ),
         ]),
-        // the second lane's keyword ends after the first's
-        ...i32(0),
-        ...set(k),
-        ...loop([
-          ...breakIf([...get(k), ...get(kwB), GE_S]),
-          ...notePair(kw, m.kwPos, m.kwState, wordAt(m.kwPosB, k), wordAt(m.kwStateB, k)),
-          ...inc(k),
+        // the other lanes' keyword ends after the first's, in order
+        ...lanes.flatMap((lane) => [
+          ...i32(0),
+          ...set(k),
+          ...loop([
+            ...breakIf([...get(k), ...get(lane.kw), GE_S]),
+            ...notePair(kw, m.kwPos, m.kwState, wordAt(lane.pos, k), wordAt(lane.state, k)),
+            ...inc(k),
+          ]),
         ]),
-        ...get(half),
-        ...i32(1),
-        SHL,
+        ...get(quarter),
+        ...i32(LANES),
+        MUL,
         ...set(j),
-        ...get(stateB),
+        ...get((lanes[lanes.length - 1] as { st: number }).st),
         ...set(state),
       ],
     ),
@@ -820,7 +843,7 @@ function inSet(members: readonly number[], vector: number[], scratch: number): n
 function assemble(t: WalkTables, m: Layout): Uint8Array {
   const walk = [
     ...vec([
-      [16, I32],
+      [WALK_I32_LOCALS, I32],
       [1, V128],
       [1, I64],
     ]),
