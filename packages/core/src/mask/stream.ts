@@ -7,6 +7,31 @@ import { LONGEST_TIMER_MS } from '../longest-timer.js';
 import type { MaskEngine } from './lib/engine.js';
 import type { MaskStreamOptions } from './types.js';
 
+// Output chunks are cut from zero-filled slabs of this many bytes: a Buffer of its own per
+// chunk (4 KB and up is past Node's pool) cost more than masking a short chunk.
+const SLAB = 65536;
+
+/**
+ * Encodes text as UTF-8 into a slab shared by the chunks of one stream (as Node's own pool
+ * shares one among small Buffers): a consumer that reads a chunk's `buffer` sees only this
+ * stream's earlier masked output and zeros. Long text gets a Buffer of its own.
+ */
+function slabEncoder(): (text: string) => Buffer {
+  let slab = Buffer.alloc(0);
+  let used = 0;
+  return (text) => {
+    const n = Buffer.byteLength(text, 'utf8');
+    if (n > SLAB / 4) return Buffer.from(text, 'utf8');
+    if (n > slab.length - used) {
+      slab = Buffer.alloc(SLAB);
+      used = 0;
+    }
+    slab.write(text, used, n, 'utf8');
+    used += n;
+    return slab.subarray(used - n, used);
+  };
+}
+
 /** Builds the Transform around a fresh engine. Internal: use `Masker.createStream`. */
 export function createMaskTransform(engine: MaskEngine, options: MaskStreamOptions = {}): Transform {
   const idleMs = options.idleFlushMs;
@@ -17,6 +42,7 @@ export function createMaskTransform(engine: MaskEngine, options: MaskStreamOptio
     throw new TypeError(`unknown encoding "${String(options.encoding)}"`);
   }
   const decoder = new StringDecoder('utf8');
+  const encode = slabEncoder();
   let timer: NodeJS.Timeout | undefined;
   const stopTimer = (): void => {
     if (timer !== undefined) clearTimeout(timer);
@@ -41,7 +67,7 @@ export function createMaskTransform(engine: MaskEngine, options: MaskStreamOptio
           throw new TypeError('a mask stream accepts strings, Buffers and Uint8Arrays');
         }
         const out = engine.write(text);
-        if (out.length > 0) this.push(Buffer.from(out, 'utf8'));
+        if (out.length > 0) this.push(encode(out));
         if (idleMs !== undefined) {
           stopTimer();
           timer = setTimeout(
@@ -49,7 +75,7 @@ export function createMaskTransform(engine: MaskEngine, options: MaskStreamOptio
               timer = undefined;
               if (transform.destroyed || transform.writableFinished) return;
               const flushed = engine.idle();
-              if (flushed.length > 0) transform.push(Buffer.from(flushed, 'utf8'));
+              if (flushed.length > 0) transform.push(encode(flushed));
             },
             Math.min(idleMs, LONGEST_TIMER_MS),
           );
@@ -65,7 +91,7 @@ export function createMaskTransform(engine: MaskEngine, options: MaskStreamOptio
       try {
         const rest = decoder.end();
         const out = (rest.length > 0 ? engine.write(rest) : '') + engine.end();
-        if (out.length > 0) this.push(Buffer.from(out, 'utf8'));
+        if (out.length > 0) this.push(encode(out));
         callback();
       } catch (err) {
         callback(err as Error);

@@ -100,7 +100,11 @@ export interface Masker {
   ): Row;
   /** Masks a parsed JSON document: field rules by key name, content detection on strings. */
   maskJson(document: unknown): unknown;
-  /** A Transform that masks a byte or string stream exactly as {@link Masker.maskText} masks the whole. */
+  /**
+   * A Transform that masks a byte or string stream exactly as {@link Masker.maskText} masks the
+   * whole. Its output Buffers may share memory with the stream's earlier output chunks (as
+   * Node's pooled Buffers do); the memory around a chunk holds only that output and zeros.
+   */
   createStream(options?: MaskStreamOptions): Transform;
   /**
    * The same streaming masking without a Node stream: `write` returns the masked text that is
