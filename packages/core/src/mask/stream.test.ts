@@ -278,6 +278,28 @@ describe('idle flush', () => {
   });
 });
 
+describe('holding back', () => {
+  // A keyword whose window is long (a JWT's runs to 18,008 characters, an assignment's to
+  // 6,297) must not hold output back for its whole window once what follows can no longer be
+  // part of a match.
+  it.each([
+    ['a JWT keyword', 'auth eyJhbGciOiJIUzI1NiJ9 done. '],
+    ['an assignment', 'db_password = "hunter2" # rotate\n'],
+  ])('after %s, a stream holds back at most a chunk, and its output is unchanged', (_, start) => {
+    const text = start + 'plain log words; nothing to see here.\n'.repeat(1200);
+    const engine = new MaskEngine(set, render);
+    let out = '';
+    let held = 0;
+    for (let i = 0; i < text.length; i += 4096) {
+      out += engine.write(text.slice(i, i + 4096));
+      held = Math.max(held, engine.pending);
+    }
+    out += engine.end();
+    expect(out).toBe(new MaskEngine(set, render).whole(text));
+    expect(held).toBeLessThanOrEqual(4096);
+  });
+});
+
 describe('mask stream', () => {
   it('accepts strings and Uint8Arrays and emits Buffers by default', async () => {
     const stream = masker.createStream();
@@ -289,6 +311,27 @@ describe('mask stream', () => {
     await new Promise((r) => stream.on('end', r));
     expect(parts.every((p) => Buffer.isBuffer(p))).toBe(true);
     expect(Buffer.concat(parts as Buffer[]).toString()).toBe('mail [REDACTED:email] done');
+  });
+
+  // Output chunks share slabs (as Node's pooled Buffers do): the memory around a chunk holds
+  // only this stream's earlier masked output and zeros, never uninitialised memory.
+  it('cuts its chunks from zero-filled memory that holds only its own output', async () => {
+    const token = githubStyleToken(createExampleRng(7));
+    const stream = masker.createStream();
+    const parts: Buffer[] = [];
+    stream.on('data', (c: Buffer) => parts.push(c));
+    for (let i = 0; i < 40; i++) stream.write(`line ${i} token=${token} ok ${'é'.repeat(i)}\n`);
+    stream.end();
+    await new Promise((r) => stream.on('end', r));
+    const output = Buffer.concat(parts);
+    expect(output.includes(token)).toBe(false);
+    for (const memory of new Set(parts.map((p) => p.buffer))) {
+      const bytes = new Uint8Array(memory);
+      const mine = new Uint8Array(bytes.length);
+      for (const p of parts) if (p.buffer === memory) mine.fill(1, p.byteOffset, p.byteOffset + p.length);
+      // every byte is in some chunk of this stream, or zero
+      expect(bytes.every((b, i) => mine[i] === 1 || b === 0)).toBe(true);
+    }
   });
 
   it('keeps a multibyte character split across writes intact', async () => {

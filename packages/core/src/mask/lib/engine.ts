@@ -171,6 +171,9 @@ class NotedStarts {
 // One table for every engine, as one scan runs at a time and calls nothing that masks.
 const noted = new NotedStarts();
 
+/** How many times `n` has doubled from 4096: 0 below it, 1 up to 8191, 2 up to 16383, … */
+const doublings = (n: number): number => (n < 4096 ? 0 : 32 - Math.clz32(n >>> 12));
+
 function swapScanning(engine: MaskEngine | undefined): MaskEngine | undefined {
   const before = scanning;
   scanning = engine;
@@ -194,6 +197,8 @@ export interface EngineState {
   readonly gaps: readonly Gap[];
   readonly rawPending: string;
   readonly rawOut: number;
+  /** The view's end when the engine last processed (see MaskEngine.process). */
+  readonly lastEnd: number;
 }
 
 /** Streams text through a detector set. One engine per text or stream. */
@@ -214,6 +219,8 @@ export class MaskEngine {
   private rawPending = '';
   /** Raw characters emitted so far (for finding offsets). */
   private rawOut = 0;
+  /** The view's end at the last process(): when pending hits were last looked at. */
+  private lastEnd = 0;
 
   constructor(
     private readonly set: DetectorSet,
@@ -242,6 +249,7 @@ export class MaskEngine {
     engine.gaps = state.gaps.map((g) => ({ ...g }));
     engine.rawPending = state.rawPending;
     engine.rawOut = state.rawOut;
+    engine.lastEnd = state.lastEnd;
     return engine;
   }
 
@@ -259,6 +267,7 @@ export class MaskEngine {
       gaps: this.gaps.slice(this.gapHead).map((g) => ({ ...g })),
       rawPending: this.rawPending,
       rawOut: this.rawOut,
+      lastEnd: this.lastEnd,
     };
   }
 
@@ -295,6 +304,7 @@ export class MaskEngine {
       this.gapHead = 0;
       this.rawPending = '';
       this.rawOut = 0;
+      this.lastEnd = 0;
       this.findings = undefined;
     }
   }
@@ -384,7 +394,11 @@ export class MaskEngine {
         this.runHit(hit, Math.min(end, hit.wEnd));
         continue;
       }
-      if (mode === 'idle') {
+      // A hit whose window is still open is decided early where no more input can change it
+      // (as an idle flush does): on every idle flush, and in a normal step each time the text
+      // read past its start has doubled since 4 KB (so a long window, such as a JWT's, does not
+      // hold back output and memory until it closes, and each hit is looked at O(log) times).
+      if (mode === 'idle' || doublings(end - hit.s) > doublings(this.lastEnd - hit.s)) {
         const from = this.viableFrom(hit, end);
         if (from < 0) {
           this.runHit(hit, end);
@@ -398,6 +412,7 @@ export class MaskEngine {
     }
     if (kept !== hits.length) hits.length = kept;
 
+    this.lastEnd = end;
     this.emit(frontier, final, out);
     if (final) this.emitText(this.emitted, end, out);
     this.compact();
