@@ -316,7 +316,7 @@ describe('mask stream', () => {
   // Output chunks share slabs (as Node's pooled Buffers do): the memory around a chunk holds
   // only this stream's earlier masked output and zeros, never uninitialised memory.
   it('cuts its chunks from zero-filled memory that holds only its own output', async () => {
-    const token = githubStyleToken(createExampleRng(7));
+    const token = githubStyleToken(createExampleRng(7), 'ghp_');
     const stream = masker.createStream();
     const parts: Buffer[] = [];
     stream.on('data', (c: Buffer) => parts.push(c));
