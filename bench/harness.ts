@@ -24,11 +24,23 @@ export interface BenchSuite {
   readonly setup?: () => Promise<(() => Promise<void>) | undefined>;
   /** Measuring time per task in ms (default 500). */
   readonly timeMs?: number;
-  /** The fewest measured calls per task (default tinybench's 64); lower it for slow calls. */
+  /** The fewest measured calls per task, over all rounds (default 64); lower it for slow calls. */
   readonly iterations?: number;
   /** Warm-up calls per task (default tinybench's). */
   readonly warmupIterations?: number;
+  /** Rounds the measuring time is split into (default {@link ROUNDS}; see runSuite). */
+  readonly rounds?: number;
 }
+
+/**
+ * Rounds a suite's measuring is split into by default. The tasks take turns, a round each, so
+ * a slow spell of a shared machine (seconds long, here) falls on the baseline and the tasks
+ * alike instead of on whichever ran then.
+ */
+export const ROUNDS = 6;
+
+/** tinybench's default fewest calls per task: split over the rounds like the time. */
+const TINYBENCH_ITERATIONS = 64;
 
 /** One task's figures. */
 export interface TaskResult {
@@ -59,53 +71,99 @@ export interface SuiteResult {
   readonly results: readonly TaskResult[];
 }
 
-/** Measures one suite: the baseline and every task in the same process, one after another. */
+/**
+ * Measures one suite: the baseline and every task in the same process, taking turns. The
+ * measuring time (and the fewest calls) is split into rounds; each round measures every task,
+ * in turn, in alternating order (the first round warms each up first); a task's figures come
+ * from its samples of every round.
+ */
 export async function runSuite(suite: BenchSuite): Promise<SuiteResult> {
   const teardown = suite.setup ? await suite.setup() : undefined;
   try {
-    const bench = new Bench({
-      time: suite.timeMs ?? 500,
-      warmupTime: 100,
-      ...(suite.iterations === undefined ? {} : { iterations: suite.iterations }),
-      ...(suite.warmupIterations === undefined ? {} : { warmupIterations: suite.warmupIterations }),
-    });
     const all = [suite.baseline, ...suite.tasks];
-    for (const task of all) bench.add(task.name, task.fn);
-    await bench.run();
-    const rows = all.map((task, i) => {
-      const result = bench.tasks[i]?.result;
-      if (result === undefined || !('throughput' in result)) {
-        throw new Error(
-          `benchmark "${suite.name} / ${task.name}" did not complete: ${JSON.stringify(result)}`,
-        );
-      }
-      return { task, result };
-    });
-    const baselineOps = rows[0]!.result.throughput.mean;
-    const baselineMedian = rows[0]!.result.latency.p50;
+    const rounds = Math.max(1, Math.min(suite.rounds ?? ROUNDS, suite.iterations ?? Infinity));
+    const samples: number[][] = all.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      const bench = new Bench({
+        time: (suite.timeMs ?? 500) / rounds,
+        warmup: round === 0,
+        warmupTime: 100,
+        retainSamples: true,
+        iterations: Math.ceil((suite.iterations ?? TINYBENCH_ITERATIONS) / rounds),
+        ...(suite.warmupIterations === undefined ? {} : { warmupIterations: suite.warmupIterations }),
+      });
+      const order = all.map((_, i) => (round % 2 === 0 ? i : all.length - 1 - i));
+      for (const i of order) bench.add(all[i]!.name, all[i]!.fn);
+      await bench.run();
+      order.forEach((i, k) => {
+        const result = bench.tasks[k]?.result;
+        if (result === undefined || !('latency' in result) || result.latency.samples === undefined) {
+          throw new Error(
+            `benchmark "${suite.name} / ${all[i]!.name}" did not complete: ${JSON.stringify(result)}`,
+          );
+        }
+        for (const ms of result.latency.samples) samples[i]!.push(ms);
+      });
+    }
+    const figures = samples.map(summarise);
+    const baseline = figures[0]!;
     return {
       suite: suite.name,
       description: suite.description,
       notes: suite.notes ?? {},
-      results: rows.map(({ task, result }, i) => {
-        const ops = result.throughput.mean;
+      results: all.map((task, i) => {
+        const f = figures[i]!;
         return {
           name: task.name,
           baseline: i === 0,
-          opsPerSecond: ops,
-          meanMs: result.latency.mean,
-          medianMs: result.latency.p50,
-          p99Ms: result.latency.p99,
-          samples: result.latency.samplesCount,
-          ...(suite.bytesPerOp === undefined ? {} : { mbPerSecond: (ops * suite.bytesPerOp) / 1e6 }),
-          vsBaseline: ops / baselineOps,
-          medianVsBaseline: result.latency.p50 / baselineMedian,
+          opsPerSecond: f.opsPerSecond,
+          meanMs: f.meanMs,
+          medianMs: f.medianMs,
+          p99Ms: f.p99Ms,
+          samples: f.samples,
+          ...(suite.bytesPerOp === undefined
+            ? {}
+            : { mbPerSecond: (f.opsPerSecond * suite.bytesPerOp) / 1e6 }),
+          vsBaseline: f.opsPerSecond / baseline.opsPerSecond,
+          medianVsBaseline: f.medianMs / baseline.medianMs,
         };
       }),
     };
   } finally {
     if (teardown) await teardown();
   }
+}
+
+/** Latency figures of one task's samples (ms); throughput as tinybench gives it: the mean of
+ * each sample's calls per second. */
+function summarise(samples: number[]): {
+  opsPerSecond: number;
+  meanMs: number;
+  medianMs: number;
+  p99Ms: number;
+  samples: number;
+} {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const n = sorted.length;
+  const quantile = (q: number): number => {
+    const at = (n - 1) * q;
+    const lo = Math.floor(at);
+    const hi = Math.min(n - 1, lo + 1);
+    return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+  };
+  let sum = 0;
+  let perSecond = 0;
+  for (const ms of sorted) {
+    sum += ms;
+    perSecond += ms > 0 ? 1000 / ms : 0;
+  }
+  return {
+    opsPerSecond: perSecond / n,
+    meanMs: sum / n,
+    medianMs: quantile(0.5),
+    p99Ms: quantile(0.99),
+    samples: n,
+  };
 }
 
 /** Formats one suite's figures as a readable table. */
