@@ -117,20 +117,32 @@ const onKeywordHit = (p: number, owners: readonly number[], length: number): voi
 const onSeedHit = (p: number, owners: readonly number[]): void => {
   scanning?.seedHit(p, owners);
 };
+/** NotedStarts' first capacity (a power of two). */
+const NOTED_CAPACITY = 1024;
+
 /**
  * The keyword candidates one scan has noted, as (offset in the view, detector) pairs: an
  * open-addressing table in typed arrays, each slot stamped with the scan that filled it, so a
  * new scan starts empty without clearing anything and noting allocates nothing.
+ *
+ * @example
+ * ```ts
+ * noted.newScan();
+ * if (noted.add(start, detector)) hits.push({ det: detector, s: start, ... });
+ * ```
  */
-class NotedStarts {
-  private offsets = new Int32Array(1024);
-  private detectors = new Int32Array(1024);
-  private stamps = new Int32Array(1024);
+export class NotedStarts {
+  private offsets = new Int32Array(NOTED_CAPACITY);
+  private detectors = new Int32Array(NOTED_CAPACITY);
+  private stamps = new Int32Array(NOTED_CAPACITY);
+  /** 32 − log2(capacity): a slot is the top bits of the key's multiplicative hash. */
+  private shift = 32 - Math.log2(NOTED_CAPACITY);
   private stamp = 1;
   private size = 0;
 
-  /** Forgets what earlier scans noted. */
+  /** Forgets what earlier scans noted (and memory a very long scan made it take). */
   newScan(): void {
+    if (this.stamps.length > 64 * NOTED_CAPACITY) this.resize(NOTED_CAPACITY);
     this.size = 0;
     if (this.stamp === 0x7fffffff) {
       this.stamps.fill(0);
@@ -144,8 +156,11 @@ class NotedStarts {
     if (this.size * 2 >= this.stamps.length) this.grow();
     const { offsets, detectors, stamps, stamp } = this;
     const last = stamps.length - 1;
-    for (let i = Math.imul(offset * 31 + detector, 0x9e3779b1) >>> 0; ; i++) {
-      const slot = i & last;
+    for (
+      let slot = Math.imul(offset * 31 + detector, 0x9e3779b1) >>> this.shift;
+      ;
+      slot = (slot + 1) & last
+    ) {
       if (stamps[slot] !== stamp) {
         stamps[slot] = stamp;
         offsets[slot] = offset;
@@ -159,12 +174,17 @@ class NotedStarts {
 
   private grow(): void {
     const { offsets, detectors, stamps, stamp } = this;
-    this.offsets = new Int32Array(offsets.length * 2);
-    this.detectors = new Int32Array(offsets.length * 2);
-    this.stamps = new Int32Array(offsets.length * 2);
-    this.size = 0;
+    this.resize(stamps.length * 2);
     for (let slot = 0; slot < stamps.length; slot++)
       if (stamps[slot] === stamp) this.add(offsets[slot] ?? 0, detectors[slot] ?? 0);
+  }
+
+  private resize(capacity: number): void {
+    this.offsets = new Int32Array(capacity);
+    this.detectors = new Int32Array(capacity);
+    this.stamps = new Int32Array(capacity);
+    this.shift = 32 - Math.log2(capacity);
+    this.size = 0;
   }
 }
 
