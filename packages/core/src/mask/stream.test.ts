@@ -150,6 +150,34 @@ describe('streaming invariant', () => {
     );
   });
 
+  // Documents long enough for a pending hit to be decided early in a normal step (each time
+  // the text after it doubles from 4 KB): a document, then filler of some length, repeated.
+  it('streamed output equals whole-text output past the early decisions of long windows', () => {
+    const filler = fc.constantFrom(' plain text\n', 'a'.repeat(50), '=-=-', 'eyJ', '\n\n', ' 1234 ');
+    // a private key whose body runs past the first doublings (4 and 8 KB after its start)
+    const dashes = '-'.repeat(5);
+    const longKey = fc.tuple(fc.nat(1_000_000), fc.integer({ min: 60, max: 160 })).map(([seed, lines]) => {
+      const rng = createExampleRng(seed);
+      const body = Array.from({ length: lines }, () => rng.b64(64)).join('\n');
+      return `${dashes}BEGIN RSA PRIVATE KEY${dashes}\n${body}\n${dashes}END RSA PRIVATE KEY${dashes}\n`;
+    });
+    const part = fc.tuple(documents, filler, fc.integer({ min: 100, max: 9000 }), fc.option(longKey));
+    const long = fc
+      .array(part, { minLength: 1, maxLength: 4 })
+      .map((parts) =>
+        parts
+          .map(([doc, fill, n, key]) => doc.text + (key ?? '') + fill.repeat(Math.ceil(n / fill.length)))
+          .join(''),
+      );
+    const bigSizes = fc.array(fc.integer({ min: 1, max: 6000 }), { minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(long, bigSizes, (text, lengths) => {
+        expect(streamEngine(chunk(text, lengths))).toBe(masker.maskText(text).text);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('no planted secret is ever emitted, even split by ANSI sequences', () => {
     fc.assert(
       fc.property(documents, sizes, (doc, lengths) => {
