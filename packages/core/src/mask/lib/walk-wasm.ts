@@ -642,6 +642,15 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ...simd(V_ANDNOT),
     ...simd(BITMASK),
   ];
+  // i64 code: the same for the thirty-two units from g + shift (in the low 32 bits)
+  const possibleStarts32 = (shift: number): number[] => [
+    ...possibleStarts(shift),
+    ...possibleStarts(shift + 16),
+    ...i32(16),
+    SHL,
+    OR,
+    I64_EXTEND_U,
+  ];
   const pass2 = [
     ...i32(0),
     ...set(g),
@@ -649,18 +658,8 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       ...breakIf([...get(g), ...get(seedEnd), GE_S]),
       // sixty-four characters a round (fewer rounds: the loop below ends once a round, at a
       // place the branch predictor cannot know)
-      ...possibleStarts(0),
-      ...possibleStarts(16),
-      ...i32(16),
-      SHL,
-      OR,
-      I64_EXTEND_U,
-      ...possibleStarts(32),
-      ...possibleStarts(48),
-      ...i32(16),
-      SHL,
-      OR,
-      I64_EXTEND_U,
+      ...possibleStarts32(0),
+      ...possibleStarts32(32),
       ...i64(32),
       I64_SHL,
       I64_OR,
