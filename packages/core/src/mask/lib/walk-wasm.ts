@@ -429,8 +429,8 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     SHL,
     ...load16(m.classOf),
   ];
-  const classAt = (offset: number): number[] =>
-    classOf(offset === 0 ? get(j) : [...get(j), ...i32(offset), ADD]);
+  // the class of the unit at j
+  const classAtJ = classOf(get(j));
   // positions[count] = position, values[count] = value (count times 4 left in u)
   const pairAt = (count: number, positions: number, values: number, position: number[], value: number[]) => [
     ...get(count),
@@ -501,7 +501,7 @@ function walkBody(t: WalkTables, m: Layout): number[] {
   // for (; j < limit; j++) { body }
   const loopTo = (limit: number, body: number[]): number[] =>
     loop([...breakIf([...get(j), ...get(limit), GE_S]), ...body, ...inc(j)]);
-  const stepA = step(classAt(0), cls, state, kw, m.kwPos, m.kwState, get(j));
+  const stepA = step(classAtJ, cls, state, kw, m.kwPos, m.kwState, get(j));
 
   const pass1 = [
     ...get(blockEnd),
@@ -522,7 +522,7 @@ function walkBody(t: WalkTables, m: Layout): number[] {
           ...set(j),
           ...i32(m.next),
           ...set(lane.st),
-          ...loopTo(lane.at, [...classAt(0), ...get(lane.st), ADD, ...load(0), ...set(lane.st)]),
+          ...loopTo(lane.at, [...classAtJ, ...get(lane.st), ADD, ...load(0), ...set(lane.st)]),
         ]),
         ...i32(0),
         ...set(j),
@@ -561,7 +561,7 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       ...get(j),
       ...i32(1),
       SHL,
-      ...classAt(0),
+      ...classAtJ,
       ...store16(m.codes),
       ...inc(j),
     ]),
