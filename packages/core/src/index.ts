@@ -257,7 +257,6 @@ export { toSafeError } from './gate/safe-error.js';
 export { ResultTooLargeError } from './errors.js';
 export type { ResultCap } from './errors.js';
 export type { TextStreamMasker } from './mask/types.js';
-export type { BulkTextStream } from './mask/lib/offload.js';
 export type {
   ColumnMasking,
   Gate,

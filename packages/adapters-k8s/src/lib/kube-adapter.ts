@@ -237,9 +237,9 @@ async function relayText(
   const show = async (text: string): Promise<void> => {
     if (text !== '' && !res.write(text)) await drained(res);
   };
-  // Each chunk goes to the masker when it arrives and is shown in order; reading runs one
-  // chunk ahead of showing, so bulk output masked in the worker thread is masked while the
-  // next chunk is read (and no more than one chunk waits).
+  // Each chunk is masked when it arrives and shown in order; reading runs one chunk ahead of
+  // showing, so the next chunk is read while one is recorded and written to the response (and
+  // no more than one chunk waits).
   const then = (masked: Promise<string>): Promise<void> => {
     masked.catch(() => undefined);
     const before = chain;

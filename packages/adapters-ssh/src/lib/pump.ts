@@ -14,7 +14,7 @@ const HIGH_WATER = 1 << 20;
  * ~128 KiB is allocated in V8's large-object space, in fresh pages for every step.
  */
 const MAX_BATCH = 64 * 1024;
-/** Batches handed to the masker and not yet delivered, at most. */
+/** Batches masked and not yet delivered (their recording may still be written), at most. */
 const IN_FLIGHT = 2;
 
 /**
@@ -56,9 +56,9 @@ export function pumpOutput(
       readable.pause();
       stop(asError(err));
     };
-    // Chunks that arrive while batches are masked wait here and go as the next batch: fewer,
-    // larger masking steps. Two batches may be out at once, so a masker in another thread
-    // always has the next one. Past HIGH_WATER bytes the stream pauses (backpressure).
+    // Chunks that arrive while batches are delivered wait here and go as the next batch: fewer,
+    // larger masking steps. Two batches may be out at once, so the next one is masked while the
+    // last one's recording is written. Past HIGH_WATER bytes the stream pauses (backpressure).
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let inFlight = 0;

@@ -1,5 +1,4 @@
-import { enterFindings, type FindingSink, leaveFindings, noteFinding } from '../mask/lib/finding-sink.js';
-import { createBulkTextStream } from '../mask/lib/offload.js';
+import { enterFindings, leaveFindings, noteFinding } from '../mask/lib/finding-sink.js';
 import type { Masker } from '../mask/types.js';
 import type { ColumnMasking, GateColumn, MaskingPlan } from './types.js';
 
@@ -36,7 +35,6 @@ export function createMaskingPlan(masker: Masker): MaskingPlan {
     json: (document: unknown) => masker.maskJson(document),
     columns: (columns: readonly GateColumn[]) => columnMasking(masker, shapeOf(masker, shapes, columns)),
     stream: () => masker.createTextStream(),
-    bulkStream: (sink?: FindingSink) => createBulkTextStream(masker, sink === undefined ? {} : { sink }),
   });
 }
 

@@ -6,7 +6,6 @@
  * @packageDocumentation
  */
 import type { Authorization, Portcullis, ReviewOptions } from '../engine/types.js';
-import type { BulkTextStream } from '../mask/lib/offload.js';
 import type { Masker, MaskValueContext } from '../mask/types.js';
 import type { ResultEventData } from '../record/event-data.js';
 import type { ClassifyContext, Principal, PrincipalInput, Request } from '../types.js';
@@ -130,12 +129,6 @@ export interface MaskingPlan {
   columns(columns: readonly GateColumn[]): ColumnMasking;
   /** A fresh streaming masker (no recording, no caps): for text the adapter streams itself. */
   stream(): { write(text: string): string; idle(): string; end(): string };
-  /**
-   * A fresh streaming masker for bulk output: the same output as {@link MaskingPlan.stream},
-   * but once the stream has carried enough text its masking moves to a worker thread (see
-   * docs/masking.md). Steps must not overlap. `sink` hears each masked value's label.
-   */
-  bulkStream(sink?: (label: string) => void): BulkTextStream;
 }
 
 /**

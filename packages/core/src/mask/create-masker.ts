@@ -3,7 +3,7 @@ import type { ColumnRuleConfig, MaskingProfileConfig, MaskStyle } from '../types
 import { compileGlob } from '../policy/glob.js';
 import { compileDetectors, maxHoldBack } from './lib/compile-detectors.js';
 import type { RenderSpan } from './lib/engine.js';
-import { type EngineState, MaskEngine, mayContainFinding } from './lib/engine.js';
+import { MaskEngine, mayContainFinding } from './lib/engine.js';
 import { noteFinding } from './lib/finding-sink.js';
 import { renderMasked } from './lib/render.js';
 import { resolveDetectorSelection } from './resolve-detector-selection.js';
@@ -27,39 +27,6 @@ interface Rule {
   readonly style: MaskStyle;
   /** Column rules only: `predicates: allow`. */
   readonly predicates: boolean;
-}
-
-/** What it takes to build a masker's text engine again, in another thread. */
-export interface MaskerRecipe {
-  /** Detector ids, resolved. */
-  readonly detectors: readonly string[];
-  readonly style: MaskStyle;
-  readonly hashKey?: Uint8Array;
-}
-
-/** A masker's text engines, for streams whose masking may move to another thread. */
-export interface MaskerEngines {
-  readonly recipe: MaskerRecipe;
-  /** A fresh engine, as `createTextStream` uses. */
-  engine(): MaskEngine;
-  /** An engine going on from a snapshot of one of this masker's engines. */
-  restore(state: EngineState): MaskEngine;
-}
-
-const engines = new WeakMap<Masker, MaskerEngines>();
-
-/**
- * The text engines of a masker made by {@link createMasker} (undefined for any other object
- * that implements the interface).
- *
- * @example
- * ```ts
- * const parts = maskerEngines(masker);
- * const engine = parts?.engine();
- * ```
- */
-export function maskerEngines(masker: Masker): MaskerEngines | undefined {
-  return engines.get(masker);
 }
 
 /**
@@ -344,11 +311,6 @@ export function createMasker(profile: MaskingProfileConfig = {}, options: Create
       return rule === undefined ? undefined : { style: rule.style, predicates: rule.predicates };
     },
   };
-  engines.set(masker, {
-    recipe: { detectors: ids, style, ...(hashKey === undefined ? {} : { hashKey }) },
-    engine: () => new MaskEngine(set, renderSpan),
-    restore: (state) => MaskEngine.restore(set, renderSpan, state),
-  });
   return masker;
 }
 

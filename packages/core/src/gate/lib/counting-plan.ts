@@ -7,7 +7,6 @@ import {
   leaveFindings,
   type FindingSink,
 } from '../../mask/lib/finding-sink.js';
-import type { BulkTextStream } from '../../mask/lib/offload.js';
 import type { Masker } from '../../mask/types.js';
 import type { ColumnMasking, GateColumn, MaskingPlan } from '../types.js';
 
@@ -51,11 +50,6 @@ class CountingPlan implements MaskingPlan {
 
   columns(columns: readonly GateColumn[]): ColumnMasking {
     return Object.freeze(new CountingColumns(this.#plan.columns(columns), this.#sink));
-  }
-
-  // Labels masked in the worker are told to the sink when their step's answer arrives.
-  bulkStream(): BulkTextStream {
-    return this.#plan.bulkStream(this.#sink);
   }
 
   stream(): { write(text: string): string; idle(): string; end(): string } {

@@ -18,10 +18,10 @@ interface OutputParts {
 }
 
 /**
- * Creates the output stream. Each chunk goes to the masker the moment it is written (so bulk
- * output masked in the worker thread is masked while the caller reads on); the results are
- * serialised: each write resolves after its masked text is recorded, in order, so the
- * recording never lags behind what the caller was shown.
+ * Creates the output stream. Each chunk is masked the moment it is written, in this thread; the
+ * results are serialised: each write resolves after its masked text is recorded, in order, so
+ * the recording never lags behind what the caller was shown. An executor may write the next
+ * chunk before the last one resolved (and so read on while a recording is written).
  *
  * @example
  * ```ts
@@ -30,11 +30,23 @@ interface OutputParts {
  * ```
  */
 export function createGateOutput(parts: OutputParts): GateOutput {
-  // Bulk output is masked off this thread once it is large (see createBulkTextStream).
-  const masker = parts.plan.bulkStream();
+  const masker = parts.plan.stream();
   const decoder = new StringDecoder('utf8');
   let ended = false;
+  let failed = false;
   let tail: Promise<unknown> = Promise.resolve();
+
+  // One masking step now; a throw fails this step and every later one (the engine's state is
+  // then unknown: nothing more is shown).
+  const mask = (step: () => string): Promise<string> => {
+    if (failed) return Promise.reject(new Error(`masking the ${parts.stream} stream failed earlier`));
+    try {
+      return Promise.resolve(step());
+    } catch (err) {
+      failed = true;
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
 
   const emit = (masked: Promise<string>): Promise<string> => {
     masked.catch(() => undefined);
@@ -60,21 +72,17 @@ export function createGateOutput(parts: OutputParts): GateOutput {
       } else {
         return Promise.reject(new TypeError('output chunks are strings or bytes'));
       }
-      return emit(masker.write(text));
+      return emit(mask(() => masker.write(text)));
     },
     idle(): Promise<string> {
       if (ended) return Promise.resolve('');
-      return emit(masker.idle());
+      return emit(mask(() => masker.idle()));
     },
     end(): Promise<string> {
       if (ended) return Promise.resolve('');
       ended = true;
       const rest = decoder.end();
-      const last = rest.length > 0 ? masker.write(rest) : Promise.resolve('');
-      const end = masker.end();
-      // Not awaited when the last write fails: handled here so it is not reported unhandled.
-      end.catch(() => undefined);
-      return emit(last.then(async (text) => text + (await end)));
+      return emit(mask(() => (rest.length > 0 ? masker.write(rest) : '') + masker.end()));
     },
   });
 }

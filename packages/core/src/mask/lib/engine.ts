@@ -200,27 +200,6 @@ function swapScanning(engine: MaskEngine | undefined): MaskEngine | undefined {
   return before;
 }
 
-/**
- * Everything a stream's engine holds between two steps, as plain data: an engine restored
- * from it (over the same detector set) goes on exactly as the original would have.
- */
-export interface EngineState {
-  /** The ids of the detector set's detectors, in order: the set the state belongs to. */
-  readonly detectors: readonly string[];
-  readonly view: string;
-  readonly base: number;
-  readonly ended: boolean;
-  readonly kwPos: number;
-  readonly hits: readonly Hit[];
-  readonly cands: readonly Candidate[];
-  readonly emitted: number;
-  readonly gaps: readonly Gap[];
-  readonly rawPending: string;
-  readonly rawOut: number;
-  /** The view's end when the engine last processed (see MaskEngine.process). */
-  readonly lastEnd: number;
-}
-
 /** Streams text through a detector set. One engine per text or stream. */
 export class MaskEngine {
   private view = '';
@@ -247,49 +226,6 @@ export class MaskEngine {
     private readonly render: RenderSpan,
     private findings?: MaskFinding[],
   ) {}
-
-  /**
-   * An engine over `set` that goes on from `state` (taken by {@link MaskEngine.snapshot} of an
-   * engine over a set of the same detectors, in any thread).
-   *
-   * @throws TypeError when the state belongs to another detector set.
-   */
-  static restore(set: DetectorSet, render: RenderSpan, state: EngineState): MaskEngine {
-    const ids = set.defs.map((d) => d.id);
-    if (ids.length !== state.detectors.length || ids.some((id, i) => id !== state.detectors[i]))
-      throw new TypeError('the engine state belongs to another detector set');
-    const engine = new MaskEngine(set, render);
-    engine.view = state.view;
-    engine.base = state.base;
-    engine.ended = state.ended;
-    engine.kwPos = state.kwPos;
-    engine.hits = state.hits.map((h) => ({ ...h }));
-    engine.cands = state.cands.map((c) => ({ ...c }));
-    engine.emitted = state.emitted;
-    engine.gaps = state.gaps.map((g) => ({ ...g }));
-    engine.rawPending = state.rawPending;
-    engine.rawOut = state.rawOut;
-    engine.lastEnd = state.lastEnd;
-    return engine;
-  }
-
-  /** The engine's state between two steps, as plain data (see {@link MaskEngine.restore}). */
-  snapshot(): EngineState {
-    return {
-      detectors: this.set.defs.map((d) => d.id),
-      view: this.view,
-      base: this.base,
-      ended: this.ended,
-      kwPos: this.kwPos,
-      hits: this.hits.map((h) => ({ ...h })),
-      cands: this.cands.map((c) => ({ ...c })),
-      emitted: this.emitted,
-      gaps: this.gaps.slice(this.gapHead).map((g) => ({ ...g })),
-      rawPending: this.rawPending,
-      rawOut: this.rawOut,
-      lastEnd: this.lastEnd,
-    };
-  }
 
   /** Adds text; returns the output that is now final. */
   write(chunk: string): string {
