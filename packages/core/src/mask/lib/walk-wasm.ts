@@ -372,6 +372,56 @@ function judgeBody(t: WalkTables, m: Layout): number[] {
 }
 
 /** How many lanes the automaton walks a long block in (a power of two; see walkBody). */
+/** The ASCII sets pass 2 finds possible starts with (see startFilter). */
+interface StartSets {
+  /** Characters some scan detector may start with. */
+  readonly startSet: readonly number[];
+  /** Characters after which no scan detector may start. */
+  readonly stopSet: readonly number[];
+  /**
+   * Start characters (the ASCII digits, where the detectors allow it) whose every detector
+   * takes only runChars as the next two characters: a possible start there needs two of them.
+   */
+  readonly runStarts: readonly number[];
+  /** (with 0 and every byte from 0x80: units past ASCII, as pass 2 reads them) */
+  readonly runChars: readonly number[];
+  /** Characters after which no detector that may start with a character outside runStarts may. */
+  readonly runStopSet: readonly number[];
+}
+
+// Pass 2's sets, from the same tables the exact tests read, so a unit they drop is one every
+// detector's own test would drop: the first character (firstMask), the one before (blockMask)
+// and the next two (the first two ahead rows). The ahead rows let every unit past ASCII through
+// (JavaScript judges those), and pass 2 reads such a unit as a byte of 0x80 or more, or as 0:
+// both count as in runChars there.
+function startFilter(t: WalkTables): StartSets {
+  const at = (row: number, c: number): number => t.next[t.tests + row * t.classes + (t.classOf[c] ?? 0)] ?? 0;
+  const firstOf = (c: number): number => at(0, c);
+  const blockOf = (c: number): number => at(1, c);
+  const ascii = Array.from({ length: 128 }, (_, c) => c);
+  const startSet = ascii.filter((c) => firstOf(c) !== 0);
+  const stoppedBy = (detectors: number): number[] =>
+    ascii.filter((c) => c > 0 && (detectors & ~blockOf(c)) === 0);
+  const anyFirst = startSet.reduce((all, c) => all | firstOf(c), 0);
+  // the characters the detectors in `detectors` allow at offset 1 or 2
+  const nextTwo = (detectors: number): number[] =>
+    ascii.filter((c) => ((at(2, c) | at(3, c)) & detectors) !== 0);
+  const digits = startSet.filter((c) => c >= 0x30 && c <= 0x39);
+  const runChars = t.aheadRows < 2 ? [] : nextTwo(digits.reduce((all, c) => all | firstOf(c), 0));
+  const inRun = new Set(runChars);
+  const runStarts =
+    runChars.length === 0 ? [] : startSet.filter((c) => nextTwo(firstOf(c)).every((x) => inRun.has(x)));
+  const inRunStarts = new Set(runStarts);
+  const others = startSet.filter((c) => !inRunStarts.has(c)).reduce((all, c) => all | firstOf(c), 0);
+  return {
+    startSet,
+    stopSet: stoppedBy(anyFirst),
+    runStarts,
+    runChars,
+    runStopSet: stoppedBy(others),
+  };
+}
+
 const LANES = 4;
 /** The walk's i32 locals past its parameters: 13 of its own, 4 for each lane after the first. */
 const WALK_I32_LOCALS = 13 + 4 * (LANES - 1);
@@ -413,10 +463,20 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     c: 21 + 4 * i,
     kw: 22 + 4 * i,
   }));
-  // (a v128: the sixteen characters whose set membership is being tested)
-  const chars = 6 + WALK_I32_LOCALS;
-  // (an i64: pass 2's possible starts, a bit for each of sixty-four characters)
-  const bits = chars + 1;
+  // (v128s: sixteen characters, their nibbles and those of the sixteen before them (see
+  // nibbles), and which of them are in runStarts)
+  const v = 6 + WALK_I32_LOCALS;
+  const [here, hereLow, hereHigh, beforeLow, beforeHigh, inRunStarts] = [
+    v,
+    v + 1,
+    v + 2,
+    v + 3,
+    v + 4,
+    v + 5,
+  ];
+  // (i64s: pass 2's possible starts, a bit for each of sixty-four characters; which of them
+  // are in runStarts, and in runChars)
+  const [bits, runStartBits, runCharBits] = [v + 6, v + 7, v + 8];
   const row = (r: number): number => m.next + (t.tests + r * t.classes) * 4;
   const outBase = m.next + t.outBase * 4;
   // the class (times 4, as the class table holds it) of the unit `index` leaves
@@ -569,23 +629,13 @@ function walkBody(t: WalkTables, m: Layout): number[] {
   // the class of the unit at j + offset, as pass 1 noted it
   const codeAt = (offset: number): number[] => [...get(j), ...i32(1), SHL, ...load16(m.codes + offset * 2)];
 
-  // Pass 2. The characters that may start a match (firstMask not 0), and those that keep every
-  // detector from starting after them (blockMask covers every firstMask), as bit sets over
-  // ASCII; a unit past 0xff (or a surrogate) is read as 255 or 0, in neither set. A possible
-  // start's exact detectors are then read from the tables.
-  let anyFirst = 0;
-  const startSet: number[] = [];
-  const stopSet: number[] = [];
-  for (let c = 0; c < 128; c++) {
-    const cl = t.classOf[c] ?? 0;
-    const firstMask = t.next[t.tests + cl] ?? 0;
-    anyFirst |= firstMask;
-    if (firstMask !== 0) startSet.push(c);
-  }
-  for (let c = 1; c < 128; c++) {
-    const blockMask = t.next[t.tests + t.classes + (t.classOf[c] ?? 0)] ?? 0;
-    if ((anyFirst & ~blockMask) === 0) stopSet.push(c);
-  }
+  // Pass 2. Sets over ASCII (see startFilter) keep the possible starts: characters that may
+  // start a match, not after one that keeps every detector from starting there, nor (outside
+  // runStarts) after one in runStopSet, nor (in runStarts) followed by fewer than two in
+  // runChars. A unit from 0x100 to 0x7fff is read as 255, one from 0x8000 (a surrogate among
+  // them) as 0: in no set but runChars. A possible start's exact detectors are then read from
+  // the tables.
+  const { startSet, stopSet, runStarts, runChars, runStopSet } = startFilter(t);
   // v128 code: the sixteen units from g + shift, narrowed to bytes
   const bytesAt = (shift: number): number[] => [
     ...get(g),
@@ -634,22 +684,97 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ...aheadLoop,
     END,
   ];
-  // i32 code: a bit for each of the sixteen units from g + shift that may start a match
-  const possibleStarts = (shift: number): number[] => [
-    ...inSet(startSet, bytesAt(shift), chars),
-    // (the unit before the block's first is a zero the layout keeps there: in no set)
-    ...inSet(stopSet, bytesAt(shift - 1), chars),
-    ...simd(V_ANDNOT),
+  // bits |= (16-bit mask code) << shift, for an i64 local
+  const orInto = (acc: number, mask16: number[], shift: number): number[] => [
+    ...mask16,
     ...simd(BITMASK),
-  ];
-  // i64 code: the same for the thirty-two units from g + shift (in the low 32 bits)
-  const possibleStarts32 = (shift: number): number[] => [
-    ...possibleStarts(shift),
-    ...possibleStarts(shift + 16),
-    ...i32(16),
-    SHL,
-    OR,
     I64_EXTEND_U,
+    ...(shift === 0 ? [] : [...i64(shift), I64_SHL]),
+    ...get(acc),
+    I64_OR,
+    ...set(acc),
+  ];
+  // For the sixteen units from g + shift: into `bits`, those that may start a match (in
+  // startSet, not after a unit in stopSet, and, unless in runStarts, not after one in
+  // runStopSet); into runStartBits those in runStarts, into runCharBits those in runChars.
+  const possibleStarts = (shift: number): number[] => [
+    ...bytesAt(shift),
+    ...tee(here),
+    ...nibbles([], hereLow, hereHigh),
+    // (the unit before the block's first is a zero the layout keeps there: in no set)
+    ...nibbles(bytesAt(shift - 1), beforeLow, beforeHigh),
+    ...member(runStarts, hereLow, hereHigh),
+    ...set(inRunStarts),
+    ...orInto(
+      bits,
+      [
+        ...member(startSet, hereLow, hereHigh),
+        ...member(stopSet, beforeLow, beforeHigh),
+        ...member(runStopSet, beforeLow, beforeHigh),
+        ...get(inRunStarts),
+        ...simd(V_ANDNOT),
+        ...simd(V_OR),
+        ...simd(V_ANDNOT),
+      ],
+      shift,
+    ),
+    ...orInto(runStartBits, get(inRunStarts), shift),
+    // (a byte from 0x80 has its top bit set already)
+    ...orInto(
+      runCharBits,
+      [...member([0, ...runChars], hereLow, hereHigh), ...get(here), ...simd(V_OR)],
+      shift,
+    ),
+  ];
+  // i64 code: -1 << n, the bits from n on (none when n is 64 or more; n at least 0)
+  const fromBit = (n: number[]): number[] => [
+    ...n,
+    ...tee(scratch),
+    ...i32(64),
+    LT_S,
+    IF,
+    I64,
+    ...i64(-1),
+    ...get(scratch),
+    I64_EXTEND_U,
+    I64_SHL,
+    ELSE,
+    ...i64(0),
+    END,
+  ];
+  // Drops from `bits` the units in runStarts not followed by two in runChars. Units at or past
+  // aheadEnd (not known yet) and past the round count as in runChars.
+  const runFilter: number[] = [
+    ...fromBit([...get(aheadEnd), ...get(g), SUB]),
+    ...get(runCharBits),
+    I64_OR,
+    ...set(runCharBits),
+    // where the next two units are in runChars
+    ...get(runCharBits),
+    ...i64(1),
+    I64_SHR_U,
+    ...i64(-1),
+    ...i64(63),
+    I64_SHL,
+    I64_OR,
+    ...get(runCharBits),
+    ...i64(2),
+    I64_SHR_U,
+    ...i64(-1),
+    ...i64(62),
+    I64_SHL,
+    I64_OR,
+    I64_AND,
+    // bits &= ~(runStartBits & ~that)
+    ...i64(-1),
+    I64_XOR,
+    ...get(runStartBits),
+    I64_AND,
+    ...i64(-1),
+    I64_XOR,
+    ...get(bits),
+    I64_AND,
+    ...set(bits),
   ];
   const pass2 = [
     ...i32(0),
@@ -658,11 +783,18 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       ...breakIf([...get(g), ...get(seedEnd), GE_S]),
       // sixty-four characters a round (fewer rounds: the loop below ends once a round, at a
       // place the branch predictor cannot know)
-      ...possibleStarts32(0),
-      ...possibleStarts32(32),
-      ...i64(32),
-      I64_SHL,
-      I64_OR,
+      ...i64(0),
+      ...set(bits),
+      ...i64(0),
+      ...set(runStartBits),
+      ...i64(0),
+      ...set(runCharBits),
+      ...possibleStarts(0),
+      ...possibleStarts(16),
+      ...possibleStarts(32),
+      ...possibleStarts(48),
+      ...(runStarts.length === 0 ? [] : runFilter),
+      ...get(bits),
       // none past seedEnd
       ...get(seedEnd),
       ...get(g),
@@ -791,6 +923,7 @@ const SWIZZLE = 0x0e;
 const I8_NE = 0x24;
 const V_AND = 0x4e;
 const V_ANDNOT = 0x4f;
+const V_OR = 0x50;
 const BITMASK = 0x64;
 const NARROW_U = 0x66;
 const I8_SHR_U = 0x6d;
@@ -801,6 +934,8 @@ const I64_CTZ = 0x7a;
 const I64_SUB = 0x7d;
 const I64_AND = 0x83;
 const I64_OR = 0x84;
+const I64_XOR = 0x85;
+const I64_SHR_U = 0x88;
 const I64_SHL = 0x86;
 const I32_WRAP = 0xa7;
 const I64_EXTEND_U = 0xad;
@@ -811,28 +946,40 @@ const vload = (offset: number): number[] => [...simd(V_LOAD), 0, ...uleb(offset)
 const vconst = (bytes: readonly number[]): number[] => [...simd(V_CONST), ...bytes];
 
 /**
- * v128 code: 0xff in each byte lane of the vector `vector` leaves (also in local `scratch`)
- * whose byte is in `members` (ASCII codes), 0 elsewhere. A byte's low nibble picks, from one
- * table, the high nibbles that go with it in the set; its high nibble picks its bit from
- * another (none for 8–15).
+ * v128 code: the nibbles of the bytes of `vector`, as {@link member} reads them: into local
+ * `low` each byte's low nibble, into local `high` the bit its high nibble picks (bit h for
+ * h = 0–7, none for 8–15: no byte past ASCII is in a set).
  */
-function inSet(members: readonly number[], vector: number[], scratch: number): number[] {
-  const low = new Array<number>(16).fill(0);
-  for (const c of members) low[c & 15] = (low[c & 15] ?? 0) | (1 << (c >> 4));
-  const high = Array.from({ length: 16 }, (_, h) => (h < 8 ? 1 << h : 0));
+function nibbles(vector: number[], low: number, high: number): number[] {
   return [
     ...vector,
-    ...set(scratch),
-    ...vconst(low),
-    ...get(scratch),
+    ...set(high),
+    ...get(high),
     ...vconst(new Array<number>(16).fill(15)),
     ...simd(V_AND),
-    ...simd(SWIZZLE),
-    ...vconst(high),
-    ...get(scratch),
+    ...set(low),
+    ...vconst(Array.from({ length: 16 }, (_, h) => (h < 8 ? 1 << h : 0))),
+    ...get(high),
     ...i32(4),
     ...simd(I8_SHR_U),
     ...simd(SWIZZLE),
+    ...set(high),
+  ];
+}
+
+/**
+ * v128 code: 0xff in each byte lane whose byte (split by {@link nibbles} into locals `low` and
+ * `high`) is in `members` (ASCII codes), 0 elsewhere. A byte's low nibble picks, from a table,
+ * the high nibbles that go with it in the set.
+ */
+function member(members: readonly number[], low: number, high: number): number[] {
+  const table = new Array<number>(16).fill(0);
+  for (const c of members) table[c & 15] = (table[c & 15] ?? 0) | (1 << (c >> 4));
+  return [
+    ...vconst(table),
+    ...get(low),
+    ...simd(SWIZZLE),
+    ...get(high),
     ...simd(V_AND),
     ...vconst(new Array<number>(16).fill(0)),
     ...simd(I8_NE),
@@ -843,8 +990,8 @@ function assemble(t: WalkTables, m: Layout): Uint8Array {
   const walk = [
     ...vec([
       [WALK_I32_LOCALS, I32],
-      [1, V128],
-      [1, I64],
+      [6, V128],
+      [3, I64],
     ]),
     ...walkBody(t, m),
   ];
