@@ -379,11 +379,14 @@ interface StartSets {
   /** Characters after which no scan detector may start. */
   readonly stopSet: readonly number[];
   /**
-   * Start characters (the ASCII digits, where the detectors allow it) whose every detector
-   * takes only runChars as the next two characters: a possible start there needs two of them.
+   * Start characters whose every detector takes only runChars as the next two characters (the
+   * digits, with the built-in detectors): a possible start there needs two of them.
    */
   readonly runStarts: readonly number[];
-  /** (with 0 and every byte from 0x80: units past ASCII, as pass 2 reads them) */
+  /**
+   * The characters a detector that may start with a digit allows at offset 1 or 2. Pass 2 also
+   * counts 0 and every byte from 0x80 in (units past ASCII, as it reads them).
+   */
   readonly runChars: readonly number[];
   /** Characters after which no detector that may start with a character outside runStarts may. */
   readonly runStopSet: readonly number[];
