@@ -445,9 +445,10 @@ const WALK_I32_LOCALS = 13 + 4 * (LANES - 1);
 //   2. find where some scan detector may start, sixty-four characters a round (SIMD, sixteen
 //      at a time): where the character may start one and the character before does not keep
 //      every detector from starting (a superset of the possible starts, from two character
-//      sets). At each, the exact detectors (firstMask of the character, less the blockMask of
-//      the one before), less those the characters ahead rule out, are noted, the count moving
-//      on only where some remain (no branch).
+//      sets), narrowed, in a round where there are some, by the sets of startFilter. At each,
+//      the exact detectors (firstMask of the character, less the blockMask of the one before),
+//      less those the characters ahead rule out, are noted, the count moving on only where
+//      some remain (no branch).
 //   3. judge the run of each one noted (function 1) and note the starts.
 //
 // The module's copy of blockMask holds its complement: the detectors that may start after the
@@ -478,8 +479,8 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     v + 5,
   ];
   // (i64s: pass 2's possible starts, a bit for each of sixty-four characters; which of them
-  // are in runStarts, and in runChars)
-  const [bits, runStartBits, runCharBits] = [v + 6, v + 7, v + 8];
+  // are in runStarts, in runChars, and blocked by runStopSet)
+  const [bits, runStartBits, runCharBits, blockedBits] = [v + 6, v + 7, v + 8, v + 9];
   const row = (r: number): number => m.next + (t.tests + r * t.classes) * 4;
   const outBase = m.next + t.outBase * 4;
   // the class (times 4, as the class table holds it) of the unit `index` leaves
@@ -697,28 +698,35 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     I64_OR,
     ...set(acc),
   ];
-  // For the sixteen units from g + shift: into `bits`, those that may start a match (in
-  // startSet, not after a unit in stopSet, and, unless in runStarts, not after one in
-  // runStopSet); into runStartBits those in runStarts, into runCharBits those in runChars.
-  const possibleStarts = (shift: number): number[] => [
+  // the sixteen units from g + shift into local `here` and their nibbles, and the nibbles of
+  // the sixteen before them (the unit before the block's first is a zero the layout keeps
+  // there: in no set)
+  const loadRound16 = (shift: number): number[] => [
     ...bytesAt(shift),
     ...tee(here),
     ...nibbles([], hereLow, hereHigh),
-    // (the unit before the block's first is a zero the layout keeps there: in no set)
     ...nibbles(bytesAt(shift - 1), beforeLow, beforeHigh),
+  ];
+  // For the sixteen units from g + shift: into `bits`, those in startSet not after one in
+  // stopSet.
+  const possibleStarts = (shift: number): number[] => [
+    ...loadRound16(shift),
+    ...orInto(
+      bits,
+      [...member(startSet, hereLow, hereHigh), ...member(stopSet, beforeLow, beforeHigh), ...simd(V_ANDNOT)],
+      shift,
+    ),
+  ];
+  // The same units, where some may start a match: into blockedBits those outside runStarts
+  // after a unit in runStopSet, into runStartBits those in runStarts, into runCharBits those
+  // in runChars.
+  const runSets = (shift: number): number[] => [
+    ...loadRound16(shift),
     ...member(runStarts, hereLow, hereHigh),
     ...set(inRunStarts),
     ...orInto(
-      bits,
-      [
-        ...member(startSet, hereLow, hereHigh),
-        ...member(stopSet, beforeLow, beforeHigh),
-        ...member(runStopSet, beforeLow, beforeHigh),
-        ...get(inRunStarts),
-        ...simd(V_ANDNOT),
-        ...simd(V_OR),
-        ...simd(V_ANDNOT),
-      ],
+      blockedBits,
+      [...member(runStopSet, beforeLow, beforeHigh), ...get(inRunStarts), ...simd(V_ANDNOT)],
       shift,
     ),
     ...orInto(runStartBits, get(inRunStarts), shift),
@@ -788,15 +796,35 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       // place the branch predictor cannot know)
       ...i64(0),
       ...set(bits),
-      ...i64(0),
-      ...set(runStartBits),
-      ...i64(0),
-      ...set(runCharBits),
       ...possibleStarts(0),
       ...possibleStarts(16),
       ...possibleStarts(32),
       ...possibleStarts(48),
-      ...(runStarts.length === 0 ? [] : runFilter),
+      // (only in a round where some may start: most rounds of prose have none)
+      ...(runStarts.length === 0
+        ? []
+        : when(
+            [...get(bits), I64_EQZ, EQZ],
+            [
+              ...i64(0),
+              ...set(blockedBits),
+              ...i64(0),
+              ...set(runStartBits),
+              ...i64(0),
+              ...set(runCharBits),
+              ...runSets(0),
+              ...runSets(16),
+              ...runSets(32),
+              ...runSets(48),
+              ...get(blockedBits),
+              ...i64(-1),
+              I64_XOR,
+              ...get(bits),
+              I64_AND,
+              ...set(bits),
+              ...runFilter,
+            ],
+          )),
       ...get(bits),
       // none past seedEnd
       ...get(seedEnd),
@@ -994,7 +1022,7 @@ function assemble(t: WalkTables, m: Layout): Uint8Array {
     ...vec([
       [WALK_I32_LOCALS, I32],
       [6, V128],
-      [3, I64],
+      [4, I64],
     ]),
     ...walkBody(t, m),
   ];
