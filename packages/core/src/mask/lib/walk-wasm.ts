@@ -753,6 +753,17 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ...i64(0),
     END,
   ];
+  // i64 code: where the unit n ahead is in runChars (runCharBits >> n, the n units past the
+  // round counting as in)
+  const runCharsAhead = (n: number): number[] => [
+    ...get(runCharBits),
+    ...i64(n),
+    I64_SHR_U,
+    ...i64(-1),
+    ...i64(64 - n),
+    I64_SHL,
+    I64_OR,
+  ];
   // Drops from `bits` the units in runStarts not followed by two in runChars. Units at or past
   // aheadEnd (not known yet) and past the round count as in runChars.
   const runFilter: number[] = [
@@ -761,20 +772,8 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     I64_OR,
     ...set(runCharBits),
     // where the next two units are in runChars
-    ...get(runCharBits),
-    ...i64(1),
-    I64_SHR_U,
-    ...i64(-1),
-    ...i64(63),
-    I64_SHL,
-    I64_OR,
-    ...get(runCharBits),
-    ...i64(2),
-    I64_SHR_U,
-    ...i64(-1),
-    ...i64(62),
-    I64_SHL,
-    I64_OR,
+    ...runCharsAhead(1),
+    ...runCharsAhead(2),
     I64_AND,
     // bits &= ~(runStartBits & ~that)
     ...i64(-1),
