@@ -737,6 +737,8 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       shift,
     ),
   ];
+  // sets the i64 locals to 0
+  const zero64 = (locals: readonly number[]): number[] => locals.flatMap((l) => [...i64(0), ...set(l)]);
   // i64 code: -1 << n, the bits from n on (none when n is 64 or more; n at least 0)
   const fromBit = (n: number[]): number[] => [
     ...n,
@@ -793,28 +795,16 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       ...breakIf([...get(g), ...get(seedEnd), GE_S]),
       // sixty-four characters a round (fewer rounds: the loop below ends once a round, at a
       // place the branch predictor cannot know)
-      ...i64(0),
-      ...set(bits),
-      ...possibleStarts(0),
-      ...possibleStarts(16),
-      ...possibleStarts(32),
-      ...possibleStarts(48),
+      ...zero64([bits]),
+      ...[0, 16, 32, 48].flatMap(possibleStarts),
       // (only in a round where some may start: most rounds of prose have none)
       ...(runStarts.length === 0
         ? []
         : when(
             [...get(bits), I64_EQZ, EQZ],
             [
-              ...i64(0),
-              ...set(blockedBits),
-              ...i64(0),
-              ...set(runStartBits),
-              ...i64(0),
-              ...set(runCharBits),
-              ...runSets(0),
-              ...runSets(16),
-              ...runSets(32),
-              ...runSets(48),
+              ...zero64([blockedBits, runStartBits, runCharBits]),
+              ...[0, 16, 32, 48].flatMap(runSets),
               ...get(blockedBits),
               ...i64(-1),
               I64_XOR,
