@@ -121,7 +121,6 @@ const TEE = 0x22;
 const LOAD = 0x28;
 const LOAD16U = 0x2f;
 const STORE = 0x36;
-const STORE16 = 0x3b;
 const CONST = 0x41;
 const EQZ = 0x45;
 const LT_S = 0x48;
@@ -175,7 +174,6 @@ const i32 = (v: number): number[] => [CONST, ...sleb(v)];
 const load = (offset: number): number[] => [LOAD, 2, ...uleb(offset)];
 const load16 = (offset: number): number[] => [LOAD16U, 1, ...uleb(offset)];
 const store = (offset: number): number[] => [STORE, 2, ...uleb(offset)];
-const store16 = (offset: number): number[] => [STORE16, 1, ...uleb(offset)];
 
 // The memory's layout, in bytes: class table, transition table, run tables, block units,
 // notes, results.
@@ -188,8 +186,6 @@ interface Layout {
   readonly shapeNeed: number;
   readonly shapeAllow: number;
   readonly units: number;
-  /** By unit of the block (and the few after it that pass 2 reads): its class, times 4. */
-  readonly codes: number;
   readonly kwPos: number;
   readonly kwState: number;
   readonly seedPos: number;
@@ -219,8 +215,7 @@ function layout(t: WalkTables): Layout {
   // unit before the first is a zero nothing writes (the "character before" a block's first
   // position, in no character set).
   const units = align(shapeAllow + t.runs.shapeAllow.length * 4) + 16;
-  const codes = align(units + (t.units + t.aheadRows + 1 + 64) * 2) + 16;
-  const kwPos = align(codes + (t.units + t.aheadRows + 1 + 64) * 2);
+  const kwPos = align(units + (t.units + t.aheadRows + 1 + 64) * 2);
   const kwState = kwPos + t.notes * 4;
   const seedPos = kwState + t.notes * 4;
   const seedMask = seedPos + t.notes * 4;
@@ -240,7 +235,6 @@ function layout(t: WalkTables): Layout {
     shapeNeed,
     shapeAllow,
     units,
-    codes,
     kwPos,
     kwState,
     seedPos,
@@ -426,8 +420,8 @@ function startFilter(t: WalkTables): StartSets {
 }
 
 const LANES = 4;
-/** The walk's i32 locals past its parameters: 13 of its own, 4 for each lane after the first. */
-const WALK_I32_LOCALS = 13 + 4 * (LANES - 1);
+/** The walk's i32 locals past its parameters: 12 of its own, 3 for each lane after the first. */
+const WALK_I32_LOCALS = 12 + 3 * (LANES - 1);
 
 // The walk's code (function 0). Parameters 0–5: seedEnd, blockEnd, aheadEnd, state (a byte
 // address in the transition table), block, partial. Locals: see below.
@@ -436,8 +430,7 @@ const WALK_I32_LOCALS = 13 + 4 * (LANES - 1);
 // the text (one character in eight or so may start a scan detector's match, at random: a branch
 // there would be mispredicted often):
 //
-//   1. step the automaton, keeping each unit's class (for pass 2, which reads it at random
-//      places), and note where keywords end (rare). A long block is walked as LANES lanes side
+//   1. step the automaton and note where keywords end (rare). A long block is walked as LANES lanes side
 //      by side, its quarters: each step waits for the load before it, and independent chains
 //      overlap those waits. A lane after the first starts in the state the characters just
 //      before it leave (only the automaton's depth of them count); its notes are then put
@@ -455,17 +448,16 @@ const WALK_I32_LOCALS = 13 + 4 * (LANES - 1);
 // character (so one AND, not two operations, per test).
 function walkBody(t: WalkTables, m: Layout): number[] {
   const [seedEnd, blockEnd, aheadEnd, state, block, partial] = [0, 1, 2, 3, 4, 5];
-  const [j, cls, mask, kw, starts, k, u, hits] = [6, 7, 8, 9, 10, 11, 12, 13];
+  const [j, mask, kw, starts, k, u, hits] = [6, 7, 8, 9, 10, 11, 12];
   // the lanes' length; pass 3's index and the count of positions pass 2 noted; pass 2's round
   // start and a scratch value
-  const [quarter, at, kept, g, scratch] = [14, 15, 16, 17, 18];
-  // each lane after the first: where it starts, its state, class and keyword-end count
+  const [quarter, at, kept, g, scratch] = [13, 14, 15, 16, 17];
+  // each lane after the first: where it starts, its state and keyword-end count
   const lanes = m.lanes.map((area, i) => ({
     ...area,
-    at: 19 + 4 * i,
-    st: 20 + 4 * i,
-    c: 21 + 4 * i,
-    kw: 22 + 4 * i,
+    at: 18 + 3 * i,
+    st: 19 + 3 * i,
+    kw: 20 + 3 * i,
   }));
   // (v128s: sixteen characters, their nibbles and those of the sixteen before them (see
   // nibbles), and which of them are in runStarts)
@@ -533,24 +525,16 @@ function walkBody(t: WalkTables, m: Layout): number[] {
   ];
   // the word at `offset` + 4 × local `index`
   const wordAt = (offset: number, index: number): number[] => word(offset, get(index));
-  // codes[position] = class; st = next[st + class]; where a keyword ends there, note
-  // (position, st × classes)
+  // st = next[st + class]; where a keyword ends there, note (position, st × classes)
   const step = (
     classCode: number[],
-    c: number,
     st: number,
     count: number,
     positions: number,
     states: number,
     position: number[],
   ) => [
-    ...position,
-    ...i32(1),
-    SHL,
     ...classCode,
-    ...tee(c),
-    ...store16(m.codes),
-    ...get(c),
     ...get(st),
     ADD,
     ...load(0),
@@ -565,7 +549,7 @@ function walkBody(t: WalkTables, m: Layout): number[] {
   // for (; j < limit; j++) { body }
   const loopTo = (limit: number, body: number[]): number[] =>
     loop([...breakIf([...get(j), ...get(limit), GE_S]), ...body, ...inc(j)]);
-  const stepA = step(classAtJ, cls, state, kw, m.kwPos, m.kwState, get(j));
+  const stepA = step(classAtJ, state, kw, m.kwPos, m.kwState, get(j));
 
   const pass1 = [
     ...get(blockEnd),
@@ -593,7 +577,7 @@ function walkBody(t: WalkTables, m: Layout): number[] {
         ...loopTo(quarter, [
           ...stepA,
           ...lanes.flatMap((lane) =>
-            step(classOf(plus(j, lane.at)), lane.c, lane.st, lane.kw, lane.pos, lane.state, plus(j, lane.at)),
+            step(classOf(plus(j, lane.at)), lane.st, lane.kw, lane.pos, lane.state, plus(j, lane.at)),
           ),
         ]),
         // the other lanes' keyword ends after the first's, in order
@@ -615,23 +599,18 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       ],
     ),
     ...loopTo(blockEnd, stepA),
-    // the classes of the few units after the block that pass 2 reads
-    ...get(blockEnd),
-    ...i32(t.aheadRows),
-    ADD,
-    ...set(k),
-    ...loop([
-      ...breakIf([...get(j), ...get(k), GE_S]),
-      ...get(j),
-      ...i32(1),
-      SHL,
-      ...classAtJ,
-      ...store16(m.codes),
-      ...inc(j),
-    ]),
   ];
-  // the class of the unit at j + offset, as pass 1 noted it
-  const codeAt = (offset: number): number[] => [...get(j), ...i32(1), SHL, ...load16(m.codes + offset * 2)];
+  // the class (times 4) of the unit at j + offset (offset at least -1: the unit before the
+  // block's first is in the layout)
+  const codeAt = (offset: number): number[] => [
+    ...get(j),
+    ...i32(1),
+    SHL,
+    ...load16(m.units + offset * 2),
+    ...i32(1),
+    SHL,
+    ...load16(m.classOf),
+  ];
 
   // Pass 2. Sets over ASCII (see startFilter) keep the possible starts: characters that may
   // start a match, not after one that keeps every detector from starting there, nor (outside
@@ -840,7 +819,7 @@ function walkBody(t: WalkTables, m: Layout): number[] {
         ...codeAt(0),
         ...load(row(0)),
         ...get(block),
-        // (the unit before j: at j = 0, what is kept before the codes, and not used)
+        // (the unit before j: at j = 0, the zero kept before the units, and not used)
         ...codeAt(-1),
         ...load(row(1)),
         ...get(j),
