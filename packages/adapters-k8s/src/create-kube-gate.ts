@@ -82,7 +82,15 @@ export async function createKubeGate<K extends KubeConfigLike>(
   }
   const { kubeConfig, portcullis, target } = options;
   const config = given.kubeConfig as Partial<KubeConfigLike> | undefined;
-  if (typeof config?.applyToHTTPSOptions !== 'function' || typeof config.loadFromOptions !== 'function') {
+  const methods = [
+    'applyToHTTPSOptions',
+    'loadFromOptions',
+    'getContexts',
+    'getClusters',
+    'getUsers',
+    'getCurrentContext',
+  ] as const;
+  if (config === undefined || methods.some((name) => typeof config[name] !== 'function')) {
     throw new TypeError('createKubeGate() needs a @kubernetes/client-node KubeConfig as kubeConfig');
   }
   const engine = given.portcullis as Partial<typeof portcullis> | undefined;

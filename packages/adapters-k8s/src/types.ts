@@ -7,10 +7,15 @@ import type { Portcullis, Principal, PrincipalInput, ResultCaps, ReviewOptions }
 
 /**
  * The parts of a `@kubernetes/client-node` `KubeConfig` (1.x or 2.x) the gate uses. The host's
- * KubeConfig holds the real credential; session KubeConfigs are new instances of its class.
+ * KubeConfig holds the real credential; the gate reads its current context, cluster and user
+ * (own properties only) and applies them through a new instance of its class, as it makes
+ * session KubeConfigs.
  */
 export interface KubeConfigLike {
-  getCurrentCluster(): { readonly server: string } | null;
+  getContexts(): readonly unknown[];
+  getClusters(): readonly unknown[];
+  getUsers(): readonly unknown[];
+  getCurrentContext(): string;
   applyToHTTPSOptions(options: object): Promise<void>;
   loadFromOptions(options: unknown): void;
 }

@@ -178,6 +178,51 @@ describe('credentials', () => {
     expect(Object.values(reachable)).not.toContain(world.hostConfig);
   });
 
+  // client-node reads the host KubeConfig's current user and cluster by name (`user.exec`,
+  // `user.impersonateUser`, `cluster.caFile`, …). A host user built from an object literal has
+  // none of those names of its own, so a name planted on Object.prototype (by a prototype
+  // pollution elsewhere in the host) would be read as its own: an exec credential plugin run in
+  // the host process, an impersonation header sent with the gate's real credential.
+  it('reads no name of the host credential from Object.prototype: runs no planted exec plugin, sends no planted impersonation', async () => {
+    const { mkdtemp, readdir } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/portcullis-k8s-plant-`);
+    const marker = `${dir}/ran`;
+    const session = world.gate.as(agent);
+    // (a first request outside the planting window, so that only the gate's own reads fall in it)
+    await session.get({ resource: 'pods', namespace: 'prod', name: 'web-1' });
+    const planted = {
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        command: process.execPath,
+        args: ['-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`],
+      },
+      impersonateUser: 'system:admin',
+    };
+    const names = Object.keys(planted) as (keyof typeof planted)[];
+    for (const name of names) expect(Object.prototype).not.toHaveProperty(name);
+    const before = world.api.received.length;
+    let outcome: unknown;
+    try {
+      for (const name of names)
+        Object.defineProperty(Object.prototype, name, { configurable: true, value: planted[name] });
+      outcome = await session
+        .get({ resource: 'pods', namespace: 'prod', name: 'web-1' })
+        .catch((e: unknown) => e);
+    } finally {
+      for (const name of names) Reflect.deleteProperty(Object.prototype, name);
+    }
+    // A plugin writes its marker before it answers; give a spawned one time to have run.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await readdir(dir)).toEqual([]);
+    const sent = world.api.received.slice(before);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const r of sent) expect(r.headers['impersonate-user']).toBeUndefined();
+    // The request itself went through with the host's own credential.
+    expect(outcome).toMatchObject({ metadata: { name: 'web-1' } });
+    expect(sent.every((r) => r.headers.authorization === `Bearer ${world.api.token}`)).toBe(true);
+  });
+
   it('the kubeconfig file holds only the session token, no exec plugin or token file, mode 0600', async () => {
     const { mkdtemp, readFile, stat } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');

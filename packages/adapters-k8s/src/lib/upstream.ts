@@ -1,6 +1,15 @@
 // The gate's side of the API server: the real credential, applied per request from the host's
 // KubeConfig (so exec plugins and rotating tokens keep working), and kept-alive connections.
 // Nothing here is reachable from a session.
+//
+// client-node reads the current context, cluster and user by name (`user.exec`,
+// `user.impersonateUser`, `cluster.caFile`, and a `user`/`cluster`/`context` wrapper key while
+// it looks them up). A host user made from an object literal has none of those names of its
+// own, so a name planted on Object.prototype (a prototype pollution elsewhere in the host)
+// would be read as its own: an exec credential plugin run in the host process, an impersonation
+// header sent with the real credential. So client-node is handed copies of the three on null
+// prototypes, holding only the host objects' own properties, in a KubeConfig of the host's class
+// made afresh for each request (the host's later changes, such as a rotated token, still count).
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
 import type { KubeConfigLike } from '../types.js';
@@ -35,13 +44,13 @@ const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized'
  * `https://` or `http://` URL.
  */
 export function createUpstream(kubeConfig: KubeConfigLike): Upstream {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (cluster === null || typeof cluster.server !== 'string') {
+  const cluster = ownCurrent(kubeConfig)?.cluster;
+  if (cluster === undefined || typeof cluster['server'] !== 'string') {
     throw new TypeError('createKubeGate: the kubeConfig has no current cluster');
   }
   let origin: URL;
   try {
-    origin = new URL(cluster.server);
+    origin = new URL(cluster['server']);
   } catch {
     throw new TypeError('createKubeGate: the current cluster server is not a URL');
   }
@@ -59,7 +68,7 @@ export function createUpstream(kubeConfig: KubeConfigLike): Upstream {
   return {
     async target() {
       const opts: { headers?: Record<string, unknown>; auth?: string } & Record<string, unknown> = {};
-      await kubeConfig.applyToHTTPSOptions(opts);
+      await ownView(kubeConfig).applyToHTTPSOptions(opts);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(opts.headers ?? {})) {
         if (typeof value === 'string') headers[name] = value;
@@ -93,4 +102,75 @@ function sameOption(a: unknown, b: unknown): boolean {
   if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** A host object's own properties, on a null prototype (so nothing planted is read through it). */
+type Own = Record<string, unknown>;
+
+/** The value of `object`'s own data property `key`, else undefined (never a getter's answer). */
+function own(object: unknown, key: string): unknown {
+  if (typeof object !== 'object' || object === null) return undefined;
+  const descriptor = Object.getOwnPropertyDescriptor(object, key);
+  return descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined;
+}
+
+/** A copy of `object`'s own data properties on a null prototype. */
+function ownCopy(object: object): Own {
+  const copy = Object.create(null) as Own;
+  for (const key of Object.keys(object)) {
+    const value = own(object, key);
+    if (value !== undefined) copy[key] = value;
+  }
+  return copy;
+}
+
+/**
+ * client-node's lookup of an entry by name (a flat entry, or one that wraps its fields under
+ * `key`), reading own properties only; a copy of what it finds.
+ */
+function ownEntry(list: readonly unknown[], name: unknown, key: string): Own | undefined {
+  for (const entry of list) {
+    if (typeof entry !== 'object' || entry === null || own(entry, 'name') !== name) continue;
+    const wrapped = own(entry, key);
+    const found = typeof wrapped === 'object' && wrapped !== null ? ownCopy(wrapped) : ownCopy(entry);
+    found['name'] = name;
+    return found;
+  }
+  return undefined;
+}
+
+/** The host's current context, cluster and user, as own-property copies (see above). */
+function ownCurrent(kubeConfig: KubeConfigLike): { context: Own; cluster?: Own; user?: Own } | undefined {
+  const context = ownEntry(kubeConfig.getContexts(), kubeConfig.getCurrentContext(), 'context');
+  if (context === undefined) return undefined;
+  const cluster = ownEntry(kubeConfig.getClusters(), context['cluster'], 'cluster');
+  const user = ownEntry(kubeConfig.getUsers(), context['user'], 'user');
+  // An exec credential plugin's own settings only (its command, arguments, environment).
+  const exec = user?.['exec'];
+  if (user !== undefined && typeof exec === 'object' && exec !== null) user['exec'] = ownCopy(exec);
+  return {
+    context,
+    ...(cluster === undefined ? {} : { cluster }),
+    ...(user === undefined ? {} : { user }),
+  };
+}
+
+/**
+ * A KubeConfig of the host's class holding only the host's current context, cluster and user,
+ * as own-property copies, and the host's own added authenticators: what client-node applies.
+ */
+function ownView(kubeConfig: KubeConfigLike): KubeConfigLike {
+  const Class = (Object.getPrototypeOf(kubeConfig) as { constructor: new () => KubeConfigLike }).constructor;
+  const view = new Class();
+  const current = ownCurrent(kubeConfig);
+  const options = Object.create(null) as Own;
+  options['contexts'] = current === undefined ? [] : [current.context];
+  options['clusters'] = current?.cluster === undefined ? [] : [current.cluster];
+  options['users'] = current?.user === undefined ? [] : [current.user];
+  options['currentContext'] = current?.context['name'];
+  view.loadFromOptions(options);
+  const added = own(kubeConfig, 'custom_authenticators');
+  const into = own(view, 'custom_authenticators');
+  if (Array.isArray(added) && Array.isArray(into)) into.push(...(added as unknown[]));
+  return view;
 }
