@@ -1,9 +1,14 @@
 // The bypass paths found against OpenSSH 9.2 and ssh2 1.17, each closed, each shown from
 // sshd's own debug log to never have reached the server.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DeniedError } from '@portcullis/core';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agent, needs, SSHD_MISSING, startWorld, type SshWorld } from './fixtures.js';
+import { createGatedSsh } from '../src/index.js';
+import { agent, connectTo, needs, SSHD_MISSING, startWorld, type SshWorld } from './fixtures.js';
 
 /** Every object reachable from `root` through own properties (not closures). */
 function reachable(root: unknown): unknown[] {
@@ -142,6 +147,88 @@ describe.skipIf(SSHD_MISSING !== undefined)(`bypass paths on a real sshd${needs}
     expect(log).not.toMatch(/streamlocal|tcpip-forward|x11-req|auth-agent/);
     await s.end();
     expect(world.sshd.log()).not.toMatch(/auth-agent-req|x11-req|tcpip-forward|streamlocal/);
+  });
+
+  // ssh2 reads its connect options and each channel's options by name (`agentForward`, `agent`,
+  // `x11`, `pty`). Names planted on Object.prototype by a prototype pollution elsewhere in the
+  // host are plain data, and would be read as the gate's own options: the host's SSH agent
+  // forwarded to the server, where the agent's commands could use its keys.
+  it('names planted on Object.prototype ask for no agent forwarding, X11 or terminal', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'portcullis-agent-'));
+    const agentPath = path.join(dir, 'agent.sock');
+    let agentConnections = 0;
+    const hostAgent = createServer((socket) => {
+      agentConnections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => hostAgent.listen(agentPath, resolve));
+    // A gate of its own: its connection opens while the names are planted.
+    const ssh = createGatedSsh({
+      connect: connectTo(world.sshd),
+      portcullis: world.portcullis,
+      target: 'bastion',
+    });
+    const s = ssh.as(agent);
+    const planted: Record<string, unknown> = { agentForward: true, agent: agentPath, x11: true, pty: true };
+    for (const name of Object.keys(planted)) expect(Object.prototype).not.toHaveProperty(name);
+    const mark = world.sshd.mark();
+    let outcome: unknown;
+    try {
+      for (const [name, value] of Object.entries(planted))
+        Object.defineProperty(Object.prototype, name, { configurable: true, writable: true, value });
+      // ssh-add asks the agent the session was given, if any, for its keys.
+      outcome = await s.exec('ssh-add -l').catch((e: unknown) => e);
+    } finally {
+      for (const name of Object.keys(planted)) Reflect.deleteProperty(Object.prototype, name);
+    }
+    await s.end();
+    await ssh.end();
+    await new Promise((resolve) => hostAgent.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(world.sshd.logSince(mark)).not.toMatch(/auth-agent-req|x11-req|pty-req/);
+    expect(agentConnections).toBe(0);
+    // ssh-add found no agent (exit 2), on a session that ran as usual.
+    expect(outcome).toMatchObject({ code: 2 });
+  });
+
+  // ssh2's SFTP read stream takes its open flags from its options by name: a planted `flags`
+  // would open the file for writing, which truncates it.
+  it('a name planted on Object.prototype does not change how an SFTP read opens the file', async () => {
+    const s = world.ssh.as(agent);
+    const sftp = s.sftp();
+    const before = await sftp.readFile('~/allowed/plain.txt');
+    expect(before).toBe('hello from the server\n');
+    expect(Object.prototype).not.toHaveProperty('flags');
+    let read: unknown;
+    try {
+      Object.defineProperty(Object.prototype, 'flags', { configurable: true, writable: true, value: 'w' });
+      read = await sftp.readFile('~/allowed/plain.txt').catch((e: unknown) => e);
+    } finally {
+      Reflect.deleteProperty(Object.prototype, 'flags');
+    }
+    expect(read).toBe(before);
+    expect(await sftp.readFile('~/allowed/plain.txt')).toBe(before);
+    // Nor what a chmod or a mkdir sets: planted owner ids would make them a chown.
+    const { stat } = await import('node:fs/promises');
+    const file = path.join(world.allowed, 'plain.txt');
+    const owner = await stat(file);
+    const planted = { uid: owner.uid + 1, gid: owner.gid + 1 };
+    const dir = path.join(world.allowed, 'made-while-planted');
+    try {
+      for (const [name, value] of Object.entries(planted))
+        Object.defineProperty(Object.prototype, name, { configurable: true, writable: true, value });
+      await sftp.chmod('~/allowed/plain.txt', 0o640);
+      await sftp.mkdir('~/allowed/made-while-planted');
+    } finally {
+      for (const name of Object.keys(planted)) Reflect.deleteProperty(Object.prototype, name);
+    }
+    const after = await stat(file);
+    expect([after.uid, after.gid, after.mode & 0o777]).toEqual([owner.uid, owner.gid, 0o640]);
+    const made = await stat(dir);
+    expect([made.uid, made.gid]).toEqual([owner.uid, owner.gid]);
+    await sftp.rmdir('~/allowed/made-while-planted');
+    await s.end();
   });
 
   it("patching ssh2's Client prototype after the gate loaded observes nothing", async () => {

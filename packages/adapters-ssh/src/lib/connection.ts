@@ -6,6 +6,7 @@ import { HostKeyError } from '@portcullis/core';
 import ssh2 from 'ssh2';
 import { asError } from './text.js';
 import { exitOf } from './exit.js';
+import { bare } from './options.js';
 import type { Channel, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 
 type Client = InstanceType<typeof ssh2.Client>;
@@ -111,14 +112,16 @@ export function createConnection(
         }
         onError(new Error('the connection closed'));
       });
-      client.connect({
-        ...config,
-        hostVerifier: (key: Buffer) => {
-          const ok = verify(key);
-          if (!ok) refused = true;
-          return ok;
-        },
-      });
+      client.connect(
+        bare({
+          ...config,
+          hostVerifier: (key: Buffer) => {
+            const ok = verify(key);
+            if (!ok) refused = true;
+            return ok;
+          },
+        }),
+      );
       // Small packets (the flow-window adjustments bulk output needs, keystrokes) go at once.
       // With Nagle's algorithm on, an adjustment could wait for the server's delayed ACK
       // while the server waited for the adjustment: output then stalled for tens of
@@ -154,14 +157,18 @@ export function createConnection(
   return Object.freeze({
     exec: (command: string, env: Readonly<Record<string, string>> | undefined) =>
       channel<ClientChannel>((client, cb) =>
-        client.exec(command, env === undefined ? {} : { env: { ...env } }, (err, opened) => {
-          if (!(err instanceof Error)) void exitOf(opened);
-          cb(err, opened);
-        }),
+        client.exec(
+          command,
+          env === undefined ? bare({}) : bare({ env: bare({ ...env }) }),
+          (err, opened) => {
+            if (!(err instanceof Error)) void exitOf(opened);
+            cb(err, opened);
+          },
+        ),
       ),
     shell: (cols: number, rows: number, term: string) =>
       channel<ClientChannel>((client, cb) =>
-        client.shell({ cols, rows, term }, {}, (err, opened) => {
+        client.shell(bare({ cols, rows, term }), bare({}), (err, opened) => {
           if (!(err instanceof Error)) void exitOf(opened);
           cb(err, opened);
         }),

@@ -8,6 +8,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import type { SftpPlan, SshRaw } from '../internal-types.js';
 import type { SftpEntry, SftpStat } from '../types.js';
 import type { SshConnection } from './connection.js';
+import { bare } from './options.js';
 import { asError } from './text.js';
 
 /** SSH_FX_NO_SUCH_FILE. */
@@ -90,7 +91,7 @@ export async function runSftp(
     }
     case 'mkdir':
       await call<undefined>((cb) => {
-        sftp.mkdir(target, plan.mode === undefined ? {} : { mode: plan.mode }, cb);
+        sftp.mkdir(target, plan.mode === undefined ? bare({}) : bare({ mode: plan.mode }), cb);
       });
       return { kind: 'sftp', value: undefined, summary: 'created' };
     case 'rmdir':
@@ -110,7 +111,9 @@ export async function runSftp(
       return { kind: 'sftp', value: undefined, summary: 'renamed' };
     case 'chmod':
       await call<undefined>((cb) => {
-        sftp.chmod(target, plan.mode as number, cb);
+        // (ssh2's chmod builds its attributes as an object literal: their uid and gid would be
+        // read from Object.prototype)
+        sftp.setstat(target, bare({ mode: plan.mode as number }), cb);
       });
       return { kind: 'sftp', value: undefined, summary: `mode ${(plan.mode as number).toString(8)}` };
   }
@@ -159,7 +162,8 @@ function readText(sftp: SFTPWrapper, file: string, run: GateRun): Promise<string
     const masker = run.masking.stream();
     const decoder = new TextDecoder('utf-8');
     const parts: string[] = [];
-    const stream = sftp.createReadStream(file);
+    // (its flags, start, end and handle are read from these options and their prototypes)
+    const stream = sftp.createReadStream(file, bare({}));
     const onAbort = (): void => {
       stream.destroy();
       reject(asError(run.signal.reason));
