@@ -205,7 +205,11 @@ describe('credentials', () => {
     let outcome: unknown;
     try {
       for (const name of names)
-        Object.defineProperty(Object.prototype, name, { configurable: true, value: planted[name] });
+        Object.defineProperty(Object.prototype, name, {
+          configurable: true,
+          writable: true,
+          value: planted[name],
+        });
       outcome = await session
         .get({ resource: 'pods', namespace: 'prod', name: 'web-1' })
         .catch((e: unknown) => e);

@@ -12,7 +12,7 @@ async function planted<T>(names: Record<string, unknown>, run: () => Promise<T>)
   for (const name of Object.keys(names)) expect(Object.prototype).not.toHaveProperty(name);
   try {
     for (const [name, value] of Object.entries(names))
-      Object.defineProperty(Object.prototype, name, { configurable: true, value });
+      Object.defineProperty(Object.prototype, name, { configurable: true, writable: true, value });
     return await run();
   } finally {
     for (const name of Object.keys(names)) Reflect.deleteProperty(Object.prototype, name);
