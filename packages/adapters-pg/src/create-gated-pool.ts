@@ -10,6 +10,7 @@ import type { Pool, PoolClient } from 'pg';
 import { withConfigTraps } from './lib/config-trap.js';
 import { createColumnCatalog } from './lib/column-catalog.js';
 import { createGatedSession } from './lib/gated-session.js';
+import { ownPoolConfig } from './lib/own-config.js';
 import { createPgAdapter, type PgGateCall, type PgResult } from './lib/pg-adapter.js';
 import type { CursorConstructor, PoolContext } from './lib/pool-context.js';
 import { createPoolFacade } from './lib/pool-facade.js';
@@ -65,7 +66,8 @@ export function createGatedPool(options: GatedPoolOptions): GatedPool {
   if (!Number.isInteger(resultRows) || resultRows < 0) {
     throw new TypeError('recording.resultRows must be a whole number');
   }
-  const pool = options.pool ?? new pg.Pool(options.config);
+  // (a pool made here reads only the options the caller set: see ownPoolConfig)
+  const pool = options.pool ?? new pg.Pool(ownPoolConfig(options.config as pg.PoolConfig));
   assertJavaScriptPool(pool);
   const impl = new GatedPoolImpl(POOL_KEY, pool, {
     portcullis,

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { BypassError } from '@portcullis/core';
-import { createTestDatabase, type TestDatabase } from '@portcullis/testing';
+import { configuredServerUrl, createTestDatabase, type TestDatabase } from '@portcullis/testing';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -286,3 +286,52 @@ function walk(roots: readonly unknown[]): { driver: string[]; credential: string
   }
   return { driver, credential };
 }
+
+// pg and pg-pool read their connection options by name from object literals they build (pg-pool
+// copies the configuration, pg merges a connection string into it). Data planted on
+// Object.prototype by a prototype pollution elsewhere in the host would be read as options the
+// configuration did not set: here a startup `options` that changes the search path (what a
+// table name resolves to) and an `application_name`.
+describe('a polluted Object.prototype', () => {
+  const settings = "SELECT current_setting('application_name') AS a, current_setting('search_path') AS p";
+
+  async function settingsOf(config: pg.PoolConfig, planted: Record<string, unknown>): Promise<unknown> {
+    const pool = createGatedPool({ config, portcullis: await engine(), target: 'warehouse' });
+    for (const name of Object.keys(planted)) expect(Object.prototype).not.toHaveProperty(name);
+    const session = pool.as(alice);
+    try {
+      for (const [name, value] of Object.entries(planted))
+        Object.defineProperty(Object.prototype, name, { configurable: true, writable: true, value });
+      // The pool's first connection opens now.
+      return (await session.query(settings)).rows;
+    } finally {
+      for (const name of Object.keys(planted)) Reflect.deleteProperty(Object.prototype, name);
+      await session.end();
+      await pool.end();
+    }
+  }
+
+  // (PGlite, the embedded server used without PORTCULLIS_PG_URL, takes no startup options)
+  it.skipIf(configuredServerUrl() === undefined)(
+    'adds nothing to the connections the gated pool opens, with or without a connection string (NEEDS_POSTGRESQL_SERVER: PGlite takes no startup options)',
+    async () => {
+      const url = new URL(db.url);
+      const parts: pg.PoolConfig = {
+        host: url.hostname,
+        port: Number(url.port),
+        user: decodeURIComponent(url.username),
+        database: url.pathname.slice(1),
+        max: 1,
+      };
+      const planted = {
+        options: '-c search_path=planted_schema',
+        application_name: 'planted-app',
+        replication: 'database',
+      };
+      for (const config of [parts, { connectionString: db.url, max: 1 }]) {
+        const expected = await settingsOf(config, {});
+        expect(await settingsOf(config, planted)).toEqual(expected);
+      }
+    },
+  );
+});
