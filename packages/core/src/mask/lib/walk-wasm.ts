@@ -365,7 +365,6 @@ function judgeBody(t: WalkTables, m: Layout): number[] {
   return [...run, ...shape, ...get(hits), END];
 }
 
-/** How many lanes the automaton walks a long block in (a power of two; see walkBody). */
 /** The ASCII sets pass 2 finds possible starts with (see startFilter). */
 interface StartSets {
   /** Characters some scan detector may start with. */
@@ -419,6 +418,7 @@ function startFilter(t: WalkTables): StartSets {
   };
 }
 
+/** How many lanes the automaton walks a long block in (a power of two; see walkBody). */
 const LANES = 4;
 /** The walk's i32 locals past its parameters: 12 of its own, 3 for each lane after the first. */
 const WALK_I32_LOCALS = 12 + 3 * (LANES - 1);
@@ -430,9 +430,9 @@ const WALK_I32_LOCALS = 12 + 3 * (LANES - 1);
 // the text (one character in eight or so may start a scan detector's match, at random: a branch
 // there would be mispredicted often):
 //
-//   1. step the automaton and note where keywords end (rare). A long block is walked as LANES lanes side
-//      by side, its quarters: each step waits for the load before it, and independent chains
-//      overlap those waits. A lane after the first starts in the state the characters just
+//   1. step the automaton and note where keywords end (rare). A long block is walked as LANES
+//      lanes side by side, its quarters: each step waits for the load before it, and independent
+//      chains overlap those waits. A lane after the first starts in the state the characters just
 //      before it leave (only the automaton's depth of them count); its notes are then put
 //      after those of the lanes before it.
 //   2. find where some scan detector may start, sixty-four characters a round (SIMD, sixteen
@@ -475,12 +475,13 @@ function walkBody(t: WalkTables, m: Layout): number[] {
   const [bits, runStartBits, runCharBits, blockedBits] = [v + 6, v + 7, v + 8, v + 9];
   const row = (r: number): number => m.next + (t.tests + r * t.classes) * 4;
   const outBase = m.next + t.outBase * 4;
-  // the class (times 4, as the class table holds it) of the unit `index` leaves
-  const classOf = (index: number[]): number[] => [
+  // the class (times 4, as the class table holds it) of the unit `index` + `offset` leaves (the
+  // offset an immediate, so -1 at index 0 reads the zero the layout keeps before the units)
+  const classOf = (index: number[], offset = 0): number[] => [
     ...index,
     ...i32(1),
     SHL,
-    ...load16(m.units),
+    ...load16(m.units + offset * 2),
     ...i32(1),
     SHL,
     ...load16(m.classOf),
@@ -600,17 +601,8 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ),
     ...loopTo(blockEnd, stepA),
   ];
-  // the class (times 4) of the unit at j + offset (offset at least -1: the unit before the
-  // block's first is in the layout)
-  const codeAt = (offset: number): number[] => [
-    ...get(j),
-    ...i32(1),
-    SHL,
-    ...load16(m.units + offset * 2),
-    ...i32(1),
-    SHL,
-    ...load16(m.classOf),
-  ];
+  // the class of the unit at j + offset (offset at least -1)
+  const codeAt = (offset: number): number[] => classOf(get(j), offset);
 
   // Pass 2. Sets over ASCII (see startFilter) keep the possible starts: characters that may
   // start a match, not after one that keeps every detector from starting there, nor (outside
