@@ -28,7 +28,7 @@ import {
   type ObservableMiddleware,
   type RequestContext,
 } from '@kubernetes/client-node';
-import { findLeaks } from '@portcullis/conformance';
+import { findLeaks, plantOnPrototypes } from '@portcullis/conformance';
 import { describe, expect, it } from 'vitest';
 import { agent, eventually, upstreamCalls, useWorld, type World } from './fixtures.js';
 
@@ -203,18 +203,17 @@ describe('credentials', () => {
     for (const name of names) expect(Object.prototype).not.toHaveProperty(name);
     const before = world.api.received.length;
     let outcome: unknown;
+    const undo = plantOnPrototypes(
+      [Object.prototype],
+      names,
+      (name) => planted[name as keyof typeof planted],
+    );
     try {
-      for (const name of names)
-        Object.defineProperty(Object.prototype, name, {
-          configurable: true,
-          writable: true,
-          value: planted[name],
-        });
       outcome = await session
         .get({ resource: 'pods', namespace: 'prod', name: 'web-1' })
         .catch((e: unknown) => e);
     } finally {
-      for (const name of names) Reflect.deleteProperty(Object.prototype, name);
+      undo();
     }
     // A plugin writes its marker before it answers; give a spawned one time to have run.
     await new Promise((resolve) => setTimeout(resolve, 500));

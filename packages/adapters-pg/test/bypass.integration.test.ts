@@ -2,6 +2,7 @@
 // backstop (the connection destroyed with a BypassError) and change nothing in the database.
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
+import { plantOnPrototypes } from '@portcullis/conformance';
 import { BypassError } from '@portcullis/core';
 import { configuredServerUrl, createTestDatabase, type TestDatabase } from '@portcullis/testing';
 import pg from 'pg';
@@ -299,13 +300,13 @@ describe('a polluted Object.prototype', () => {
     const pool = createGatedPool({ config, portcullis: await engine(), target: 'warehouse' });
     for (const name of Object.keys(planted)) expect(Object.prototype).not.toHaveProperty(name);
     const session = pool.as(alice);
+    let undo = (): void => undefined;
     try {
-      for (const [name, value] of Object.entries(planted))
-        Object.defineProperty(Object.prototype, name, { configurable: true, writable: true, value });
+      undo = plantOnPrototypes([Object.prototype], Object.keys(planted), (name) => planted[name as string]);
       // The pool's first connection opens now.
       return (await session.query(settings)).rows;
     } finally {
-      for (const name of Object.keys(planted)) Reflect.deleteProperty(Object.prototype, name);
+      undo();
       await session.end();
       await pool.end();
     }

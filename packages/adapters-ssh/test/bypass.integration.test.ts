@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { plantOnPrototypes } from '@portcullis/conformance';
 import { DeniedError } from '@portcullis/core';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,13 +174,16 @@ describe.skipIf(SSHD_MISSING !== undefined)(`bypass paths on a real sshd${needs}
     for (const name of Object.keys(planted)) expect(Object.prototype).not.toHaveProperty(name);
     const mark = world.sshd.mark();
     let outcome: unknown;
+    const undo = plantOnPrototypes(
+      [Object.prototype],
+      Object.keys(planted),
+      (name) => planted[name as string],
+    );
     try {
-      for (const [name, value] of Object.entries(planted))
-        Object.defineProperty(Object.prototype, name, { configurable: true, writable: true, value });
       // ssh-add asks the agent the session was given, if any, for its keys.
       outcome = await s.exec('ssh-add -l').catch((e: unknown) => e);
     } finally {
-      for (const name of Object.keys(planted)) Reflect.deleteProperty(Object.prototype, name);
+      undo();
     }
     await s.end();
     await ssh.end();
@@ -201,11 +205,11 @@ describe.skipIf(SSHD_MISSING !== undefined)(`bypass paths on a real sshd${needs}
     expect(before).toBe('hello from the server\n');
     expect(Object.prototype).not.toHaveProperty('flags');
     let read: unknown;
+    const undoFlags = plantOnPrototypes([Object.prototype], ['flags'], () => 'w');
     try {
-      Object.defineProperty(Object.prototype, 'flags', { configurable: true, writable: true, value: 'w' });
       read = await sftp.readFile('~/allowed/plain.txt').catch((e: unknown) => e);
     } finally {
-      Reflect.deleteProperty(Object.prototype, 'flags');
+      undoFlags();
     }
     expect(read).toBe(before);
     expect(await sftp.readFile('~/allowed/plain.txt')).toBe(before);
@@ -215,13 +219,15 @@ describe.skipIf(SSHD_MISSING !== undefined)(`bypass paths on a real sshd${needs}
     const owner = await stat(file);
     const planted = { uid: owner.uid + 1, gid: owner.gid + 1 };
     const dir = path.join(world.allowed, 'made-while-planted');
+    for (const name of Object.keys(planted)) expect(Object.prototype).not.toHaveProperty(name);
+    const undoIds = plantOnPrototypes([Object.prototype], Object.keys(planted), (name) =>
+      name === 'uid' ? planted.uid : planted.gid,
+    );
     try {
-      for (const [name, value] of Object.entries(planted))
-        Object.defineProperty(Object.prototype, name, { configurable: true, writable: true, value });
       await sftp.chmod('~/allowed/plain.txt', 0o640);
       await sftp.mkdir('~/allowed/made-while-planted');
     } finally {
-      for (const name of Object.keys(planted)) Reflect.deleteProperty(Object.prototype, name);
+      undoIds();
     }
     const after = await stat(file);
     expect([after.uid, after.gid, after.mode & 0o777]).toEqual([owner.uid, owner.gid, 0o640]);

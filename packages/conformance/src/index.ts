@@ -11,3 +11,4 @@ export type {
 export { findLeaks, inspectDeep } from './find-leaks.js';
 export type { LeakQuery } from './find-leaks.js';
 export { reachable } from './reachable.js';
+export { plantOnPrototypes } from './lib/plant.js';

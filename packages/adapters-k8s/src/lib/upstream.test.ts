@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
+import { plantOnPrototypes } from '@portcullis/conformance';
 import { describe, expect, it } from 'vitest';
 import { createUpstream } from './upstream.js';
 
@@ -10,12 +11,11 @@ const server = 'https://127.0.0.1:6443';
 /** Plants `names` on Object.prototype while `run` runs (a prototype pollution in the host). */
 async function planted<T>(names: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
   for (const name of Object.keys(names)) expect(Object.prototype).not.toHaveProperty(name);
+  const undo = plantOnPrototypes([Object.prototype], Object.keys(names), (name) => names[name as string]);
   try {
-    for (const [name, value] of Object.entries(names))
-      Object.defineProperty(Object.prototype, name, { configurable: true, writable: true, value });
     return await run();
   } finally {
-    for (const name of Object.keys(names)) Reflect.deleteProperty(Object.prototype, name);
+    undo();
   }
 }
 
