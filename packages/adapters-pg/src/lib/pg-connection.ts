@@ -30,14 +30,21 @@ export interface PgConnection {
   forgetPrepared(name: string): void;
   /** `context` described by content, for the plan-cache key. */
   state(): string;
-  /** The pinned connection, or a new one from the pool. */
+  /**
+   * The pinned connection, or a new one from the pool, for a request (or a transaction) until
+   * its {@link PgConnection.afterUse}.
+   */
   acquire(): Promise<PoolClient>;
   /**
-   * The pinned connection when it can be used at once (no ending of held grants to wait for),
-   * else `undefined`: then {@link PgConnection.acquire}.
+   * The pinned connection, taken for a request as {@link PgConnection.acquire} takes it, when
+   * it can be used at once (no ending of held grants to wait for); else `undefined`: then
+   * {@link PgConnection.acquire}.
    */
   pinnedNow(): PoolClient | undefined;
-  /** After a request: keep the connection while it holds session state, else give it back. */
+  /**
+   * After a request: keep the connection while it holds session state; else keep it only until
+   * the event loop's next check phase (see {@link createPgConnection}), then give it back.
+   */
   afterUse(client: PoolClient, broken: boolean): void;
   /**
    * Applies the effects of the request `text` on prepared statements, and forgets cached columns
@@ -85,6 +92,16 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
   const context: ClassifyContext = Object.freeze({ preparedStatements: prepared });
   const listeners = new Set<(notice: GatedNotice) => void>();
   let pinned: PoolClient | undefined;
+  // A connection without session state is kept after a request only until the event loop's next
+  // check phase (setImmediate), not given back to the pool at once: the session's next request,
+  // when it comes in the same turn (a caller that awaits one query and sends the next), takes it
+  // without waiting for the pool (a tick and a promise per request). Another session waits for
+  // it at most that turn.
+  let lingering = false;
+  // Whether a request (or a transaction) has the connection now: a lingering one is given back
+  // only while nobody does.
+  let inUse = false;
+  let lingerEnds: NodeJS.Immediate | undefined;
   // This session, as the connection-reset module knows it: another session's connection is reset first.
   const owner = {};
   let state: string | undefined = '';
@@ -132,11 +149,21 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
   // One step after the pool's answer, not an async function around it: every layer of those
   // costs a request a turn of the microtask queue (and a promise) on its way to the wire. (Its
   // callers are async functions and promise callbacks: a throw here rejects them as before.)
-  const acquireNow = (): Promise<PoolClient> =>
-    pinned !== undefined ? Promise.resolve(pinned) : ctx.acquire(onBypass).then(claim);
+  const acquireNow = (): Promise<PoolClient> => {
+    inUse = true;
+    return pinned !== undefined ? Promise.resolve(pinned) : ctx.acquire(onBypass).then(claim);
+  };
+
+  const endLinger = (): void => {
+    lingerEnds = undefined;
+    if (lingering && !inUse && pinned !== undefined) release(pinned, false);
+  };
 
   const release = (client: PoolClient, destroy: boolean): void => {
-    if (pinned === client) pinned = undefined;
+    if (pinned === client) {
+      pinned = undefined;
+      lingering = false;
+    }
     // A connection closed with a transaction open rolls it back: nothing held was committed.
     // One given back to the pool has no transaction open; anything still held is spent.
     if (held.length > 0) void endHeld(destroy ? 'released' : 'consumed');
@@ -154,12 +181,18 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
     },
     state: () => (state ??= JSON.stringify([...prepared].sort(([a], [b]) => (a < b ? -1 : 1)))),
     acquire: () => {
+      inUse = true;
       // Grants a closed connection released are usable again before this session goes on.
       if (!endingSettled) return ending.then(acquireNow);
       return acquireNow();
     },
-    pinnedNow: () => (endingSettled ? pinned : undefined),
+    pinnedNow: () => {
+      if (!endingSettled || pinned === undefined) return undefined;
+      inUse = true;
+      return pinned;
+    },
     afterUse(client, broken) {
+      inUse = false;
       if (broken || bypassOf(client) !== undefined) {
         // The server-side state went with the connection.
         if (pinned === client && prepared.size > 0) {
@@ -170,8 +203,12 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
         release(client, true);
         return;
       }
-      if (transactionStatus(client) !== 'I' || prepared.size > 0) pinned = client;
-      else release(client, false);
+      pinned = client;
+      lingering = transactionStatus(client) === 'I' && prepared.size === 0;
+      if (!lingering) return;
+      // As if given back now: what is still held is spent (see release).
+      if (held.length > 0) void endHeld('consumed');
+      lingerEnds ??= setImmediate(endLinger);
     },
     afterStatement(effects, actions, succeeded, text) {
       for (const action of actions) {
@@ -212,7 +249,8 @@ export function createPgConnection(ctx: PoolContext, onBypass: (error: Error) =>
     holdsGrants: () => held.length > 0 || !endingSettled,
     close() {
       // Server-side state (a transaction, prepared statements) must not reach another session.
-      if (pinned !== undefined) release(pinned, true);
+      // A lingering connection holds none: it goes back to the pool.
+      if (pinned !== undefined) release(pinned, !lingering);
       return ending;
     },
     listeners,
