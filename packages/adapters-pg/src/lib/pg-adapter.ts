@@ -32,6 +32,7 @@ import {
 import { resolveRelations } from './relation-catalog.js';
 import { forgetChangedNames, verifyPrepared } from './prepared-names.js';
 import { runInternal } from './run-internal.js';
+import { handleRowDescription, type DescribedQuery, type RowDescription } from './row-description.js';
 import { createStateGuard } from './state-guard.js';
 import { pgSafeError } from './safe-error.js';
 import { RAW_TEXT, ResultRows, shapeResult, type RawResult } from './shape-result.js';
@@ -579,10 +580,9 @@ interface FillingResult extends RawResult {
   addRow(row: unknown): void;
 }
 
-// pg's own handling of a row and of a RowDescription (kept once).
-const { handleDataRow: keepRow, handleRowDescription: describe } = pg.Query.prototype as unknown as {
+// pg's own handling of a row (kept once).
+const { handleDataRow: keepRow } = pg.Query.prototype as unknown as {
   handleDataRow: (this: unknown, message: DataRow) => void;
-  handleRowDescription: (this: unknown, message: unknown) => void;
 };
 
 /**
@@ -597,8 +597,8 @@ class CappedQuery extends pg.Query {
   declare _result: FillingResult;
   declare _results: FillingResult | FillingResult[];
 
-  handleRowDescription(message: unknown): void {
-    describe.call(this, message);
+  handleRowDescription(message: RowDescription): void {
+    handleRowDescription(this as unknown as DescribedQuery, message);
     this.shaper = undefined;
     if (this.arrival === undefined || this._canceledDueToError) return;
     const index = Array.isArray(this._results) ? this._results.length - 1 : 0;
