@@ -255,7 +255,9 @@ function wireValue(value: unknown, i: number): string | null {
 }
 
 /**
- * The request the engine decides (and an approval binds) for an SQL text and its values.
+ * The request the engine decides (and an approval binds) for an SQL text and its values. Frozen
+ * values (the call's own copy, see copyValues) are shared, not copied: nothing can change them.
+ * (Copying a frozen array takes V8's slow path, a few microseconds of a point query.)
  *
  * @example
  * ```ts
@@ -263,9 +265,8 @@ function wireValue(value: unknown, i: number): string | null {
  * ```
  */
 export function sqlRequestOf(text: string, values: readonly (string | null)[] | undefined): SqlRequest {
-  return values === undefined || values.length === 0
-    ? { type: 'sql', sql: text }
-    : { type: 'sql', sql: text, params: values.slice() };
+  if (values === undefined || values.length === 0) return { type: 'sql', sql: text };
+  return { type: 'sql', sql: text, params: Object.isFrozen(values) ? values : Object.freeze(values.slice()) };
 }
 
 function checkRowMode(rowMode: unknown): 'array' | undefined {
