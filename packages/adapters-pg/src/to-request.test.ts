@@ -149,7 +149,7 @@ describe('toRequest: every pg call shape', () => {
     expect(call.values).toEqual(['1', null, '\\x01ff', '{"a":1}', 'true']);
     expect(call.request).toEqual({ type: 'sql', sql: 'SELECT $1, $2, $3, $4, $5', params: call.values });
     // The values the engine decides (and an approval binds) can change no more than those sent.
-    const params = (call.request as { params?: unknown[] }).params;
+    const params = (call.request as unknown as { params?: unknown[] }).params;
     expect(Object.isFrozen(params)).toBe(true);
     expect(() => params?.push('x')).toThrow(TypeError);
     expect(reads).toBe(1);
