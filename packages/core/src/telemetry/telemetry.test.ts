@@ -6,6 +6,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { createPortcullis } from '../engine/create-portcullis.js';
 import { createMemoryApprovalStore } from '../approvals/memory-store.js';
@@ -185,6 +186,28 @@ describe('telemetry', () => {
       code: 'ERR_DENIED',
     });
     expect(JSON.stringify(logs)).not.toContain(secret);
+  });
+
+  it('traces through a global provider the host registers after the engine was made', async () => {
+    const exporter = new InMemorySpanExporter();
+    const engine = await createPortcullis({ policy });
+    const request = { type: 'sql', sql: 'SELECT 1' } as const;
+    await engine.authorize({ principal: alice, target: 'warehouse', request });
+    expect(
+      trace.setGlobalTracerProvider(
+        new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+      ),
+    ).toBe(true);
+    try {
+      const { decision } = await engine.authorize({ principal: alice, target: 'warehouse', request });
+      engine.telemetry.startExecution({ target: 'warehouse', decision }).end({ rows: 1 });
+      expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual([
+        'portcullis.authorize',
+        'portcullis.execute',
+      ]);
+    } finally {
+      trace.disable();
+    }
   });
 
   it('is a no-op with nothing configured, and a throwing observer never changes a decision', async () => {

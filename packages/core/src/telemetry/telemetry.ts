@@ -245,6 +245,42 @@ class ExecutionRun implements ExecutionSpan {
   }
 }
 
+const never = (): boolean => false;
+
+/** The API's global tracer provider (1.x): a proxy to the provider the host registered, if any. */
+interface GlobalProvider {
+  getDelegate(): unknown;
+}
+
+/**
+ * Whether no tracer provider is registered globally, asked per span (a host may register its
+ * SDK after the engine was made): the global provider's tracers then make no-op spans, and
+ * making them anyway costs a point query a few microseconds. The 1.x API's global provider is a
+ * proxy whose `getDelegate()` answers with the API's own no-op provider until one is registered;
+ * a fresh proxy of the same class says which object that is. Where the global provider is not
+ * such a proxy, spans are always made.
+ */
+function noGlobalTracer(): () => boolean {
+  try {
+    const global = trace.getTracerProvider() as unknown as Partial<GlobalProvider>;
+    if (typeof global.getDelegate !== 'function') return never;
+    const Proxy = (global as { constructor?: unknown }).constructor;
+    if (typeof Proxy !== 'function') return never;
+    const noop = new (Proxy as new () => GlobalProvider)().getDelegate();
+    if (noop === undefined || noop === null) return never;
+    const proxy = global as GlobalProvider;
+    return () => {
+      try {
+        return proxy.getDelegate() === noop;
+      } catch {
+        return false;
+      }
+    };
+  } catch {
+    return never;
+  }
+}
+
 /**
  * Creates the telemetry the engine reports to: a span per authorization (`portcullis.authorize`)
  * and per execution (`portcullis.execute`) with target, operations, effect and rule ids; metrics
@@ -259,6 +295,7 @@ class ExecutionRun implements ExecutionSpan {
  */
 export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(NAME);
+  const untraced = options.tracerProvider === undefined ? noGlobalTracer() : never;
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(NAME);
   const logger = options.logger ?? silentLogger;
   const decisions: Counter = meter.createCounter('portcullis.decisions', {
@@ -326,6 +363,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     logging: logger !== silentLogger,
     startAuthorization(target) {
       let span: Span | undefined;
+      if (untraced()) return new AuthorizationRun(instruments, target, undefined);
       try {
         span = tracer.startSpan('portcullis.authorize', { attributes: authorizeAttributes.target(target) });
       } catch {
@@ -340,6 +378,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     },
     startExecution(input) {
       let span: Span | undefined;
+      if (untraced()) return new ExecutionRun(countFindings, input.target, undefined);
       try {
         span = tracer.startSpan('portcullis.execute', {
           attributes: executeAttributes.of(input.target, input.decision, input.protocol),
