@@ -113,6 +113,16 @@ export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw
     return effects;
   };
   const stateRefusal = createStateGuard(ctx.stateSchemas);
+  // The plan key of the last text: a repeated statement hands the runtime the same string (which
+  // it then compares by identity) instead of building one per request.
+  let lastKey: { readonly text: string; readonly count: number; readonly key: string } | undefined;
+  // The SQL classifier reads the text, never the values: their number is the shape.
+  const keyOf = (text: string, count: number): string => {
+    if (lastKey !== undefined && lastKey.text === text && lastKey.count === count) return lastKey.key;
+    const key = `${text}\u0000${count}`;
+    lastKey = { text, count, key };
+    return key;
+  };
   // The request of a call's text: the one the call was normalised with when it runs that text.
   const requestOf = (call: PgCall, text: string): GateRequest['request'] =>
     call.request !== undefined && call.text === text ? call.request : sqlRequestOf(text, call.values);
@@ -128,8 +138,7 @@ export function createPgAdapter(ctx: PoolContext): GateAdapter<PgGateCall, PgRaw
         request: requestOf(call, text),
         context: conn.context,
         state: conn.state(),
-        // The SQL classifier reads the text, never the values: their number is the shape.
-        key: `${text}\u0000${call.values?.length ?? 0}`,
+        key: keyOf(text, call.values?.length ?? 0),
       };
     },
     // Column rules, as far as the text tells: a protected column read where its rule does not

@@ -414,6 +414,16 @@ describe('createGate', () => {
     });
   });
 
+  it("decides each of a session's alternating requests by its own plan", async () => {
+    const { portcullis, log } = await setup();
+    const session = createGate({ portcullis, target: 'bastion', adapter: toyAdapter(log) }).open(alice);
+    for (let i = 0; i < 3; i++) {
+      await expect(session.run({ command: 'echo 1' })).resolves.toMatchObject({ rows: 0 });
+      await expect(session.run({ command: 'rm -rf /' })).rejects.toBeInstanceOf(DeniedError);
+    }
+    expect(log).toEqual(['run echo 1', 'run echo 1', 'run echo 1']);
+  });
+
   it('does not cache a decision whose classification failed', async () => {
     let calls = 0;
     const { portcullis, log } = await setup({

@@ -184,6 +184,10 @@ export function openGateSession<Call, Raw, Result, Effects>(
     return auth;
   };
 
+  // This session's last plan and what it was keyed by (its principal is the session's): a
+  // repeated request takes it without building and looking up its full key in the shared cache.
+  let lastPlan: { readonly requestKey: string; readonly state: string; readonly plan: Plan } | undefined;
+
   // classify → decide, cached per plan key. A failure (classifier or evaluator threw) is not a
   // plan: the next request tries again.
   const planFor = (deps: EngineParts['deps'], input: AuthorizeInput, key: string): Plan => {
@@ -254,7 +258,15 @@ export function openGateSession<Call, Raw, Result, Effects>(
       // An adapter's shorter key describes what the built-in classifiers read; another
       // classifier may read anything in the request, so its plans are keyed by all of it.
       const requestKey = gate.key !== undefined && builtIn ? gate.key : canonicalJson(gate.request);
-      plan = planFor(parts.deps, input, `${principalKey}\u0000${requestKey}\u0000${gate.state ?? ''}`);
+      const state = gate.state ?? '';
+      const last = lastPlan;
+      if (last !== undefined && last.requestKey === requestKey && last.state === state) plan = last.plan;
+      else {
+        plan = planFor(parts.deps, input, `${principalKey}\u0000${requestKey}\u0000${state}`);
+        // Only a plan the cache keeps: a failure is tried again by the next request.
+        if (plan.decided.failure === undefined && shared.plans !== undefined)
+          lastPlan = { requestKey, state, plan };
+      }
       const decided = screened(parts.deps, call, plan);
       if (session instanceof LaterRecording) {
         const later = authorizeLater(parts.deps, input, decided, session);
