@@ -201,12 +201,25 @@ class ResultColumns implements ColumnMasking {
     const memos = (this.#memos ??= []);
     const memo = memos[index];
     if (memo === undefined) {
-      const out = this.#maskAndHear(mask, input);
-      memos[index] = { firstInput: input, first: out, later: undefined, lookups: 1, hits: 0, gaveUp: false };
-      return out.out;
+      // Masked as it is: only a value that comes again is masked so as to remember it (most
+      // results of a point query hold one row).
+      memos[index] = {
+        firstInput: input,
+        first: undefined,
+        later: undefined,
+        lookups: 1,
+        hits: 0,
+        gaveUp: false,
+      };
+      return mask(input);
     }
     if (memo.gaveUp) return mask(input);
     memo.lookups++;
+    if (input === memo.firstInput && memo.first === undefined) {
+      memo.hits++;
+      memo.first = this.#maskAndHear(mask, input);
+      return memo.first.out;
+    }
     const hit = input === memo.firstInput ? memo.first : memo.later?.get(input);
     if (hit !== undefined) {
       memo.hits++;
@@ -257,7 +270,8 @@ function setOwn(row: Record<string, unknown>, key: string, value: unknown): void
  */
 interface ColumnMemo {
   readonly firstInput: string;
-  readonly first: Remembered;
+  /** Made when the first value comes again. */
+  first: Remembered | undefined;
   later: Map<string, Remembered> | undefined;
   lookups: number;
   hits: number;
