@@ -602,6 +602,8 @@ class CappedQuery extends pg.Query {
   declare gateRun: GateRun<SqlEffects>;
   declare arrival: Arrival | undefined;
   declare shaper: ResultRows | undefined;
+  declare settle:
+    { resolve: (raw: RawResult | RawResult[]) => void; reject: (error: unknown) => void } | undefined;
   declare _canceledDueToError: unknown;
   declare _result: FillingResult;
   declare _results: FillingResult | FillingResult[];
@@ -658,30 +660,57 @@ function sendCapped(
   run: GateRun<SqlEffects>,
   arrival: Arrival | undefined,
 ): Promise<RawResult | RawResult[]> {
-  return new Promise((resolve, reject) => {
-    const done = (err: Error | null | undefined, result: unknown): void => {
-      if (err !== null && err !== undefined) reject(err);
-      else resolve(result as RawResult | RawResult[]);
-    };
-    // A text and values are handed to pg as they are (pg never changes the values array; ours
-    // is frozen); a config object pg would copy first, property by property, so it is passed
-    // only when it carries more.
-    const query =
-      options === undefined
-        ? new CappedQuery(text, values, done)
-        : new CappedQuery(
-            {
-              text,
-              ...(values === undefined ? {} : { values: values as unknown[] }),
-              ...options,
-            } as QueryConfig,
-            undefined,
-            done,
-          );
-    query.gateRun = run;
-    query.arrival = arrival;
-    client.query(query as never);
-  });
+  // pg calls a query's callback on the query (so one shared function serves every query, and no
+  // closure is made per request: a point query's most costly allocation here), except when a
+  // query_timeout wraps it: then a closure that knows its query.
+  const params = (client as unknown as { connectionParameters?: { query_timeout?: unknown } })
+    .connectionParameters;
+  const callback =
+    params !== undefined && !params.query_timeout
+      ? settleQuery
+      : (err: Error | null | undefined, result: unknown): void => {
+          settleQuery.call(query, err, result);
+        };
+  const query =
+    options === undefined
+      ? new CappedQuery(text, values, callback)
+      : new CappedQuery(
+          {
+            text,
+            ...(values === undefined ? {} : { values: values as unknown[] }),
+            ...options,
+          } as QueryConfig,
+          undefined,
+          callback,
+        );
+  query.gateRun = run;
+  query.arrival = arrival;
+  opening = query;
+  const settled = new Promise<RawResult | RawResult[]>(holdSettlers);
+  opening = undefined;
+  client.query(query as never);
+  return settled;
+}
+
+// The query whose promise is being made: holdSettlers runs synchronously inside `new Promise`,
+// so the promise needs no executor made per request.
+let opening: CappedQuery | undefined;
+
+function holdSettlers(
+  resolve: (raw: RawResult | RawResult[]) => void,
+  reject: (error: unknown) => void,
+): void {
+  if (opening === undefined) throw new Error('no gated query is being sent');
+  opening.settle = { resolve, reject };
+}
+
+/** A gated query's callback: settles its promise once (pg calls it on the query). */
+function settleQuery(this: CappedQuery, err: Error | null | undefined, result: unknown): void {
+  const settle = this.settle;
+  if (settle === undefined) return;
+  this.settle = undefined;
+  if (err !== null && err !== undefined) settle.reject(err);
+  else settle.resolve(result as RawResult | RawResult[]);
 }
 
 function executeCursor(gateCall: PgGateCall, run: GateRun<SqlEffects>): Promise<PgRaw> {
