@@ -175,3 +175,31 @@ describe('parseFrontendMessages reads the bytes, not the object', () => {
     expect(parseFrontendMessages(disguised())).toEqual([{ kind: 'query', text: 'DROP TABLE t' }]);
   });
 });
+
+describe('a repeated text', () => {
+  it('reads each of a run of same-length texts as its own, whatever came before', () => {
+    // The reader keeps the last text it decoded; a text of the same length with other bytes
+    // (one character apart, or another script) must never be read as that one.
+    const base = 'SELECT * FROM t WHERE id = $1';
+    // The base text with one character changed, anywhere (the first and the last too).
+    const oneApart = fc
+      .tuple(fc.nat({ max: base.length - 1 }), fc.constantFrom('X', 'é', '2', ' '))
+      .map(([at, c]) => base.slice(0, at) + c + base.slice(at + 1));
+    const text = fc.oneof(
+      fc.constant(base),
+      oneApart,
+      fc.string({ minLength: 16, maxLength: 40, unit: 'grapheme' }).filter((t) => !t.includes('\0')),
+    );
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 8 }), (texts) => {
+        for (const t of texts) {
+          expect(parseFrontendMessages(serialize.parse({ text: t }))).toEqual([
+            { kind: 'parse', name: '', text: t },
+          ]);
+          expect(parseFrontendMessages(serialize.query(t))).toEqual([{ kind: 'query', text: t }]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

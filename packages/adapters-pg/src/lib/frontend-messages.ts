@@ -217,8 +217,30 @@ function nulAt(bytes: Uint8Array, start: number, end: number): number {
   return -1;
 }
 
+// The last text decoded and a copy of its bytes: a repeated statement's text (the usual case)
+// is compared byte by byte, not decoded into a new string.
+let lastText = '';
+let lastBytes: Uint8Array = new OwnUint8Array(0);
+// Its length, kept apart: a typed array's `length` is read through a getter anyone can replace.
+let lastLength = 0;
+
 /** The UTF-8 text of `bytes[start, end)`, decoded from a view of its own over the same memory. */
 function utf8(bytes: Uint8Array, start: number, end: number): string {
   if (start === end) return '';
-  return decode(decoder, new OwnUint8Array(bufferOf(bytes), byteOffsetOf(bytes) + start, end - start));
+  const length = end - start;
+  if (length === lastLength) {
+    let same = true;
+    for (let i = 0; i < length && same; i++) same = bytes[start + i] === lastBytes[i];
+    if (same) return lastText;
+  }
+  const view = new OwnUint8Array(bufferOf(bytes), byteOffsetOf(bytes) + start, length);
+  const text = decode(decoder, view);
+  // Only texts worth a copy (the short ones are names).
+  if (length >= 16 && length <= 4096) {
+    lastBytes = new OwnUint8Array(length);
+    for (let i = 0; i < length; i++) lastBytes[i] = bytes[start + i] as number;
+    lastLength = length;
+    lastText = text;
+  }
+  return text;
 }

@@ -87,6 +87,10 @@ interface Pending {
   readonly name: string;
 }
 
+// The unnamed statement's and portal's entries (the usual ones), made once: entries are never changed.
+const PARSE_UNNAMED: Pending = Object.freeze({ kind: 'parse', name: '' });
+const BIND_UNNAMED: Pending = Object.freeze({ kind: 'bind', name: '' });
+
 // Keyed by pg's Connection (and, for lookups by client, by the Client): nothing here keeps a
 // connection alive, and nothing on the connection points back at the tickets.
 const byConnection = new WeakMap<object, GuardState>();
@@ -593,7 +597,7 @@ function admit(state: GuardState, own: OwnWrite, undo: Change[]): string | undef
           if (unticketed === undefined && !take(state, undo, 'P', slot.name, slot.text)) unticketed = 'P';
           undo.push({ kind: 'statement', name: slot.name, was: state.statements.get(slot.name) });
           state.statements.set(slot.name, slot.text);
-          state.pending.push({ kind: 'parse', name: slot.name });
+          state.pending.push(slot.name === '' ? PARSE_UNNAMED : { kind: 'parse', name: slot.name });
           break;
         }
         case 'B': {
@@ -607,7 +611,7 @@ function admit(state: GuardState, own: OwnWrite, undo: Change[]): string | undef
             undo.push({ kind: 'portal', name: slot.name, was: false });
             state.portals.add(slot.name);
           }
-          state.pending.push({ kind: 'bind', name: slot.name });
+          state.pending.push(slot.name === '' ? BIND_UNNAMED : { kind: 'bind', name: slot.name });
           break;
         }
         case 'E':
