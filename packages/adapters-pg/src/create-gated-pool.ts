@@ -1,5 +1,6 @@
 import {
   createGate,
+  withKind,
   type BypassError,
   type Gate,
   type Portcullis,
@@ -247,19 +248,9 @@ function assertJavaScriptPool(pool: Pool): void {
   }
 }
 
+/** Checks a principal as a gate's session will (a TypeError naming `as()`), before one is opened. */
 function assertPrincipal(principal: PrincipalInput): void {
-  if (
-    typeof principal !== 'object' ||
-    (principal as unknown) === null ||
-    typeof principal.subject !== 'string' ||
-    principal.subject === '' ||
-    !Array.isArray(principal.groups) ||
-    !(principal.kind === undefined || ['human', 'agent', 'service'].includes(principal.kind))
-  ) {
-    throw new TypeError(
-      "as() takes a principal { subject, groups, kind? } (kind: human, agent or service; default 'human')",
-    );
-  }
+  withKind(principal, 'as()');
 }
 
 function checkReview(review: GatedReviewOptions): GatedReviewOptions {

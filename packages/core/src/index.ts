@@ -142,6 +142,7 @@ export type {
 
 // engine
 export { createPortcullis } from './engine/create-portcullis.js';
+export { denyDecision } from './engine/deny-decision.js';
 export type {
   Authorization,
   AuthorizeInput,
@@ -247,7 +248,7 @@ export type { KeyInput, RecordingInput } from './record/types.js';
 // http
 export { toNodeHandler } from './http/to-node-handler.js';
 // gate runtime
-export { createGate } from './gate/create-gate.js';
+export { createGate, withKind } from './gate/create-gate.js';
 export { createGateQueue } from './gate/queue.js';
 export { createMaskingPlan } from './gate/masking-plan.js';
 export { maskerFor } from './gate/masker-for.js';

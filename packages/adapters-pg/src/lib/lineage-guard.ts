@@ -9,11 +9,11 @@
 // See docs/security-model.md.
 import {
   DeniedError,
+  denyDecision,
   isSafeOperator,
   isTransparentFunction,
   sqlLineage,
   type ColumnProtection,
-  type Decision,
   type Masker,
   type MaskingPlan,
   type SqlLineage,
@@ -222,14 +222,7 @@ export function cursorRefusal(lineage: SqlLineage): string | undefined {
  */
 export function assertLineage(reason: string | undefined): void {
   if (reason === undefined) return;
-  const decision: Decision = {
-    effect: 'deny',
-    rules: [],
-    reasons: [reason],
-    actions: [],
-    recordingRequired: false,
-  };
-  throw new DeniedError(`denied: ${reason}`, decision);
+  throw new DeniedError(`denied: ${reason}`, denyDecision(reason, [], false));
 }
 
 /** A protected column the text reads (as a result column or in a predicate its rule allows). */

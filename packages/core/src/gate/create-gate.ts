@@ -113,8 +113,18 @@ function checkReview(review: ReviewOptions): ReviewOptions {
   return Object.freeze({ ...review });
 }
 
-/** The principal with its kind (default `human`); a TypeError when it is malformed. */
-function withKind(principal: PrincipalInput): Principal {
+/**
+ * The principal with its kind (`human` when it names none), for a session of a gate; `who` names
+ * what was handed it in the error (an adapter's `as()`, say).
+ *
+ * @example
+ * ```ts
+ * withKind({ subject: 'alice', groups: ['analysts'] }).kind; // 'human'
+ * ```
+ * @throws TypeError when it is not `{ subject, groups, kind? }` with a non-empty subject, an array
+ *   of groups and a known kind.
+ */
+export function withKind(principal: PrincipalInput, who = 'a session'): Principal {
   const p = principal as Partial<Principal> | null;
   if (
     typeof p !== 'object' ||
@@ -125,7 +135,7 @@ function withKind(principal: PrincipalInput): Principal {
     !(p.kind === undefined || ['human', 'agent', 'service'].includes(p.kind))
   ) {
     throw new TypeError(
-      "a session takes a principal { subject, groups, kind? } (kind: human, agent or service; default 'human')",
+      `${who} takes a principal { subject, groups, kind? } (kind: human, agent or service; default 'human')`,
     );
   }
   return { ...principal, kind: principal.kind ?? 'human' };

@@ -5,6 +5,7 @@ import type { LruCache } from '../../classify/sql/cache.js';
 import { classifyRequest } from '../../classify/classify.js';
 import { authorizeAtOnce, authorizeDecided, authorizeLater } from '../../engine/authorize.js';
 import { decideRequest, type Decided } from '../../engine/decide-request.js';
+import { denyDecision } from '../../engine/deny-decision.js';
 import type { EngineParts } from '../../engine/engine-registry.js';
 import { LaterRecording, type RequestSeqBox, withRequestSeq } from '../../engine/later-recording.js';
 import { recordStep } from '../../engine/record-step.js';
@@ -140,13 +141,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
 
   const refuse = async (reason: string, input: AuthorizeInput): Promise<never> => {
     const action = { operation: 'unknown' } as const;
-    const decision: Decision = {
-      effect: 'deny',
-      rules: [],
-      reasons: [reason],
-      actions: [{ action, effect: 'deny', rules: [], reasons: [reason] }],
-      recordingRequired: false,
-    };
+    const decision = denyDecision(reason, [action], false);
     const error = new DeniedError(`a request on ${target} is denied: ${reason}`, decision);
     const requestSeq = (
       await recordStep(input.session, 'request', { request: input.request, actions: [action] }, false)
@@ -221,14 +216,10 @@ export function openGateSession<Call, Raw, Result, Effects>(
     recording: SessionRecorder | undefined,
     requestSeq: number | undefined,
   ): Promise<never> => {
-    const decision: Decision = {
-      effect: 'deny',
-      rules: [],
-      reasons: [reason],
-      actions: [],
-      recordingRequired: false,
-    };
-    const error = new DeniedError(`a request on ${target} is denied: ${reason}`, decision);
+    const error = new DeniedError(
+      `a request on ${target} is denied: ${reason}`,
+      denyDecision(reason, [], false),
+    );
     await recordStep(
       recording,
       'error',
@@ -419,13 +410,7 @@ export function openGateSession<Call, Raw, Result, Effects>(
 
 /** The decision of a request the adapter's screen refused: every action denied for `reason`. */
 function screenedOut(decided: Decided, reason: string): Decision {
-  return {
-    effect: 'deny',
-    rules: [],
-    reasons: [reason],
-    actions: decided.actions.map((action) => ({ action, effect: 'deny', rules: [], reasons: [reason] })),
-    recordingRequired: decided.decision.recordingRequired,
-  };
+  return denyDecision(reason, decided.actions, decided.decision.recordingRequired);
 }
 
 /** `T` with its members writable, for building a frozen-to-be object member by member. */
