@@ -3,6 +3,7 @@
 // Observers may fail; enforcement must not: every call here swallows its own errors, the
 // opposite of the gate, which fails closed.
 import {
+  createNoopMeter,
   metrics,
   SpanStatusCode,
   trace,
@@ -247,6 +248,12 @@ class ExecutionRun implements ExecutionSpan {
 
 const never = (): boolean => false;
 
+/** An authorization nothing observes (no tracer, no meter): its calls do nothing. */
+const unobserved: AuthorizationSpan = Object.freeze({
+  approvalWait: (): void => undefined,
+  end: (): void => undefined,
+});
+
 /** The API's global tracer provider (1.x): a proxy to the provider the host registered, if any. */
 interface GlobalProvider {
   getDelegate(): unknown;
@@ -325,10 +332,13 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   const authorizeAttributes = new AttributeCache();
   const executeAttributes = new AttributeCache();
+  // The API's own no-op meter (no meter provider when these were made; a meter made then stays
+  // a no-op): nothing a metric is given is used, so no attributes are built for it.
+  const metered = decisions !== createNoopMeter().createCounter(NAME);
   const instruments: AuthorizationInstruments = {
     attributes: authorizeAttributes,
     decided: (decision, target) => {
-      decisions.add(1, authorizeAttributes.effect(decision.effect, target));
+      if (metered) decisions.add(1, authorizeAttributes.effect(decision.effect, target));
     },
     waited: (seconds, target, outcome) => {
       approvalWait.record(seconds, { 'portcullis.target': target, 'portcullis.outcome': outcome });
@@ -363,7 +373,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     logging: logger !== silentLogger,
     startAuthorization(target) {
       let span: Span | undefined;
-      if (untraced()) return new AuthorizationRun(instruments, target, undefined);
+      if (untraced()) return metered ? new AuthorizationRun(instruments, target, undefined) : unobserved;
       try {
         span = tracer.startSpan('portcullis.authorize', { attributes: authorizeAttributes.target(target) });
       } catch {
