@@ -196,6 +196,37 @@ describe.skipIf(SSHD_MISSING !== undefined)(`bypass paths on a real sshd${needs}
     expect(outcome).toMatchObject({ code: 2 });
   });
 
+  // ssh2 reads the host's `algorithms` lists by name (`kex`, `cipher`, `hmac`, `compress`,
+  // `serverHostKey`): a list the host did not give, planted on Object.prototype, would decide
+  // the connection's key exchange (or its MAC, or compression) instead of ssh2's defaults.
+  it('names planted on Object.prototype choose none of the algorithms the host left to ssh2', async () => {
+    const ssh = createGatedSsh({
+      // The host names one list; the key exchange is left to ssh2's defaults.
+      connect: { ...connectTo(world.sshd), algorithms: { compress: ['none'] } },
+      portcullis: world.portcullis,
+      target: 'bastion',
+    });
+    const s = ssh.as(agent);
+    // A key exchange OpenSSH still accepts, never ssh2's first choice.
+    const planted = 'diffie-hellman-group14-sha256';
+    expect(Object.prototype).not.toHaveProperty('kex');
+    const mark = world.sshd.mark();
+    let outcome: unknown;
+    const undo = plantOnPrototypes([Object.prototype], ['kex'], () => [planted]);
+    try {
+      outcome = await s.exec('true').catch((e: unknown) => e);
+    } finally {
+      undo();
+    }
+    await s.end();
+    await ssh.end();
+    await new Promise((r) => setTimeout(r, 200));
+    const log = world.sshd.logSince(mark);
+    expect(log).toMatch(/kex: algorithm: /);
+    expect(log).not.toContain(`kex: algorithm: ${planted}`);
+    expect(outcome).toMatchObject({ code: 0 });
+  });
+
   // ssh2's SFTP read stream takes its open flags from its options by name: a planted `flags`
   // would open the file for writing, which truncates it.
   it('a name planted on Object.prototype does not change how an SFTP read opens the file', async () => {

@@ -115,6 +115,8 @@ export function createConnection(
       client.connect(
         bare({
           ...config,
+          // Its lists are read by name too: only the ones the host gave.
+          ...(config.algorithms === undefined ? {} : { algorithms: bare({ ...config.algorithms }) }),
           hostVerifier: (key: Buffer) => {
             const ok = verify(key);
             if (!ok) refused = true;
