@@ -320,7 +320,12 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     unit: 'ms',
   });
 
+  // The API's own no-op meter (no meter provider when these were made; a meter made then stays
+  // a no-op): nothing a metric is given is used, so nothing is built for any of them.
+  const metered = decisions !== createNoopMeter().createCounter(NAME);
+
   const countFindings = (byDetector: Readonly<Record<string, number>>, target: string | undefined): void => {
+    if (!metered) return;
     for (const [detector, count] of Object.entries(byDetector)) {
       if (count > 0)
         findings.add(count, {
@@ -332,16 +337,14 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   const authorizeAttributes = new AttributeCache();
   const executeAttributes = new AttributeCache();
-  // The API's own no-op meter (no meter provider when these were made; a meter made then stays
-  // a no-op): nothing a metric is given is used, so no attributes are built for it.
-  const metered = decisions !== createNoopMeter().createCounter(NAME);
   const instruments: AuthorizationInstruments = {
     attributes: authorizeAttributes,
     decided: (decision, target) => {
       if (metered) decisions.add(1, authorizeAttributes.effect(decision.effect, target));
     },
     waited: (seconds, target, outcome) => {
-      approvalWait.record(seconds, { 'portcullis.target': target, 'portcullis.outcome': outcome });
+      if (metered)
+        approvalWait.record(seconds, { 'portcullis.target': target, 'portcullis.outcome': outcome });
     },
   };
 
@@ -382,6 +385,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
       return new AuthorizationRun(instruments, target, span);
     },
     classified(protocol, ms) {
+      if (!metered) return;
       quietly(() => {
         classifyTime.record(ms, { 'portcullis.protocol': protocol });
       });
