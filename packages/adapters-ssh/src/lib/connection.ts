@@ -116,7 +116,7 @@ export function createConnection(
         bare({
           ...config,
           // Its lists are read by name too: only the ones the host gave.
-          ...(config.algorithms === undefined ? {} : { algorithms: bare({ ...config.algorithms }) }),
+          ...(config.algorithms === undefined ? {} : { algorithms: bare(config.algorithms) }),
           hostVerifier: (key: Buffer) => {
             const ok = verify(key);
             if (!ok) refused = true;
@@ -159,14 +159,10 @@ export function createConnection(
   return Object.freeze({
     exec: (command: string, env: Readonly<Record<string, string>> | undefined) =>
       channel<ClientChannel>((client, cb) =>
-        client.exec(
-          command,
-          env === undefined ? bare({}) : bare({ env: bare({ ...env }) }),
-          (err, opened) => {
-            if (!(err instanceof Error)) void exitOf(opened);
-            cb(err, opened);
-          },
-        ),
+        client.exec(command, env === undefined ? bare({}) : bare({ env: bare(env) }), (err, opened) => {
+          if (!(err instanceof Error)) void exitOf(opened);
+          cb(err, opened);
+        }),
       ),
     shell: (cols: number, rows: number, term: string) =>
       channel<ClientChannel>((client, cb) =>

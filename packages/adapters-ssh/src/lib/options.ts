@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * client.exec(command, bare({ env: bare({ ...env }) }), callback);
+ * client.exec(command, bare({ env: bare(env) }), callback);
  * ```
  */
 export function bare<T extends object>(fields: T): T {
