@@ -16,7 +16,7 @@ import { type BlockWalk, buildBlockWalk, NEEDS_JS } from './walk-wasm.js';
 
 // The walk tests the four characters after a possible start unrolled (keepAhead): this stops
 // compiling if AHEAD changes.
-const UNROLLED: 4 = AHEAD;
+const UNROLLED: 8 = AHEAD;
 
 /** Characters walked between two looks at what the walk noted. */
 const BLOCK = 4096;
@@ -387,6 +387,10 @@ export class CandidateIndex {
     const ahead2 = tests + 3 * classes;
     const ahead3 = tests + 4 * classes;
     const ahead4 = tests + 5 * classes;
+    const ahead5 = tests + 6 * classes;
+    const ahead6 = tests + 7 * classes;
+    const ahead7 = tests + 8 * classes;
+    const ahead8 = tests + 9 * classes;
     let kept = starts;
     for (let k = lo; k < hi; k++) {
       const p = notes[SEED_AT + k] ?? 0;
@@ -397,7 +401,11 @@ export class CandidateIndex {
           (next[ahead1 + (classOf[units[o + 1] ?? 0] ?? 0)] ?? 0) &
           (next[ahead2 + (classOf[units[o + 2] ?? 0] ?? 0)] ?? 0) &
           (next[ahead3 + (classOf[units[o + 3] ?? 0] ?? 0)] ?? 0) &
-          (next[ahead4 + (classOf[units[o + 4] ?? 0] ?? 0)] ?? 0);
+          (next[ahead4 + (classOf[units[o + 4] ?? 0] ?? 0)] ?? 0) &
+          (next[ahead5 + (classOf[units[o + 5] ?? 0] ?? 0)] ?? 0) &
+          (next[ahead6 + (classOf[units[o + 6] ?? 0] ?? 0)] ?? 0) &
+          (next[ahead7 + (classOf[units[o + 7] ?? 0] ?? 0)] ?? 0) &
+          (next[ahead8 + (classOf[units[o + 8] ?? 0] ?? 0)] ?? 0);
       } else {
         for (let j = 1; p + j < end; j++) {
           mask &= next[tests + (j + 1) * classes + (classOf[units[o + j] ?? 0] ?? 0)] ?? 0;

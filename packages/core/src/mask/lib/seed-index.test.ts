@@ -7,6 +7,18 @@ import { SeedIndex, type SeedSpec } from './seed-index.js';
 
 const RUN_CAP = 32;
 
+// Whether a run of `n` characters that reaches the end of the text may still grow into one the
+// detector's test accepts (an idle flush keeps only such starts).
+function mayStillEnd(spec: SeedSpec, n: number): boolean {
+  const cap = spec.accept === undefined ? spec.min : RUN_CAP;
+  const nexts = [-1, 0xe9, 0x4e2d, ...Array.from({ length: 128 }, (_, c) => c)];
+  for (let m = n; m <= cap; m++) {
+    if (spec.accept === undefined ? m >= spec.min : nexts.some((c) => spec.accept?.(m, c) === true))
+      return true;
+  }
+  return false;
+}
+
 // The definition of a possible start, one detector at a time: the first character, the
 // character before, then the run counted to `min` (or to 32 when the detector judges the run).
 function reference(specs: readonly SeedSpec[], text: string, end: number, partial: boolean) {
@@ -22,7 +34,10 @@ function reference(specs: readonly SeedSpec[], text: string, end: number, partia
       let n = 1;
       while (n < cap && p + n < end && spec.run(text.charCodeAt(p + n))) n++;
       const next = p + n < end ? text.charCodeAt(p + n) : -1;
-      if (!((partial && p + n >= end) || (spec.accept === undefined ? n >= spec.min : spec.accept(n, next))))
+      if (!(
+        (partial && p + n >= end && mayStillEnd(spec, n)) ||
+        (spec.accept === undefined ? n >= spec.min : spec.accept(n, next))
+      ))
         return;
       // then the shape: each character at offset k passes its test; past the end only a
       // partial scan keeps the start

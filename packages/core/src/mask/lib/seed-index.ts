@@ -32,8 +32,12 @@ export interface SeedSpec {
 /** How far a run is counted when a detector has an `accept` test. */
 const RUN_CAP = 32;
 
-/** How many characters after a possible start the candidate walk tests (see `ahead`). */
-export const AHEAD = 4;
+/**
+ * How many characters after a possible start the candidate walk tests (see `ahead`): eight,
+ * so that a card's shape rules out the years of ISO dates (`2026-01-05`), which logs hold on
+ * every line, before its run is walked.
+ */
+export const AHEAD = 8;
 
 // Non-ASCII characters a detector's tests are asked about, standing for all of them (a letter
 // with an accent, a CJK ideograph): the built-in tests treat every non-ASCII character alike.
@@ -48,9 +52,10 @@ export class SeedIndex {
   readonly maxMin: number;
   /**
    * By offset k (1 … {@link AHEAD}) and ASCII code c, at k * 128 + c: the detectors that may
-   * still hit when c is the k-th character after their first one — it continues their run,
-   * or ends it acceptably there, or their run may already have ended acceptably before k —
-   * and it passes their shape. Non-ASCII characters keep every detector. A start that some
+   * still hit when c is the k-th character after their first one — it continues a run that
+   * may still be judged true at a later length (`1234` is no start of a 3-digit run: a US
+   * SSN's), or ends it acceptably there, or their run may already have ended acceptably
+   * before k — and it passes their shape. Non-ASCII characters keep every detector. A start that some
    * offset leaves with no detector is not worth a walk along its run.
    */
   readonly ahead = new Uint32Array((AHEAD + 1) * 128);
@@ -72,6 +77,9 @@ export class SeedIndex {
   // n * 129 + c + 1: the detectors whose run judges true there. The tests are pure functions
   // of the two, so asking each once when the index is built is the same as asking every time.
   private readonly accepted: Uint32Array;
+  // By run length n: the detectors that may be judged true at length n or later (an idle flush
+  // at the end of the text keeps only those: the run may still grow, never shrink).
+  private readonly endsFrom: Uint32Array;
   // By offset k (1 … shapeMax) and ASCII code c, at k * 128 + c: the detectors whose shape
   // allows c there (those whose shape is shorter allow everything); by offset: the detectors
   // whose shape reaches it.
@@ -140,20 +148,27 @@ export class SeedIndex {
       });
       return bits;
     };
+    this.endsFrom = new Uint32Array(this.capMask.length + 1);
+    for (let n = this.capMask.length - 1; n >= 1; n--)
+      this.endsFrom[n] = (this.endsFrom[n + 1] ?? 0) | mayEndAt(n);
     let ended = 0;
     for (let k = 1; k <= AHEAD; k++) {
+      // A run that goes on at offset k is at least k + 1 long: the detectors that may be judged
+      // true at such a length (or at their cap).
+      const goesOn = this.endsFrom[k + 1] ?? 0;
       for (let c = 0; c < 128; c++) {
         const shape = k <= this.shapeMax ? (this.shapeAllow[k * 128 + c] ?? 0) : ~0;
         const judged = k < this.capMask.length ? (this.accepted[k * 129 + c + 1] ?? 0) : 0;
-        this.ahead[k * 128 + c] = ((this.runMask[c] ?? 0) | judged | ended) & shape;
+        this.ahead[k * 128 + c] = (((this.runMask[c] ?? 0) & goesOn) | judged | ended) & shape;
       }
       ended |= mayEndAt(k);
     }
   }
 
   /**
-   * Reports every possible start in [from, to). A run that reaches `end` before its minimum
-   * counts only when `partial` (an idle flush, which must over-approximate). The text ends at
+   * Reports every possible start in [from, to). A run that reaches `end` before it is judged
+   * counts only when `partial` (an idle flush, which must over-approximate) and the detector
+   * may still judge a run that long or longer true. The text ends at
    * `end` at the latest.
    */
   scan(text: string, from: number, to: number, end: number, partial: boolean, onHit: SeedHit): void {
@@ -240,6 +255,7 @@ export class SeedIndex {
       runNonAscii: this.runNonAscii,
       capMask: this.capMask,
       accepted: this.accepted,
+      endsFrom: this.endsFrom,
       shapeNeed: this.shapeNeed,
       shapeAllow: this.shapeAllow,
       shapeMax: this.shapeMax,
@@ -277,7 +293,7 @@ export class SeedIndex {
 
   /** The detectors among `bits` whose run of `n` characters, then `next`, may start a match. */
   private judge(bits: number, n: number, next: number, partial: boolean): number {
-    if (next === -1 && partial) return bits;
+    if (next === -1 && partial) return bits & (this.endsFrom[n] ?? 0);
     if (next < 128) return bits & (this.accepted[n * 129 + next + 1] ?? 0);
     let hits = 0;
     for (let i = 0, rest = bits; rest !== 0; i++, rest >>>= 1) {

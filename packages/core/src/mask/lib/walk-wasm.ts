@@ -58,6 +58,8 @@ export interface RunTables {
   readonly capMask: Uint32Array;
   /** By run length n and next character c (-1 at the end): at n * 129 + c + 1. */
   readonly accepted: Uint32Array;
+  /** By run length n: the detectors that may be judged true at length n or later. */
+  readonly endsFrom: Uint32Array;
   /** By offset k: the detectors whose shape reaches it. */
   readonly shapeNeed: Uint32Array;
   /** By offset k and ASCII code c, at k * 128 + c: the detectors whose shape allows c. */
@@ -183,6 +185,7 @@ interface Layout {
   readonly runMask: number;
   readonly capMask: number;
   readonly accepted: number;
+  readonly endsFrom: number;
   readonly shapeNeed: number;
   readonly shapeAllow: number;
   readonly units: number;
@@ -208,7 +211,8 @@ function layout(t: WalkTables): Layout {
   const runMask = align(next + t.next.length * 4);
   const capMask = align(runMask + 128 * 4);
   const accepted = align(capMask + t.runs.capMask.length * 4);
-  const shapeNeed = align(accepted + t.runs.accepted.length * 4);
+  const endsFrom = align(accepted + t.runs.accepted.length * 4);
+  const shapeNeed = align(endsFrom + t.runs.endsFrom.length * 4);
   const shapeAllow = align(shapeNeed + t.runs.shapeNeed.length * 4);
   // Units past the block's reach are read by no test, but padding keeps even a wrong `end`
   // inside the units; the sixty-four-unit reads of walkBody's pass 2 stay inside them too. The
@@ -232,6 +236,7 @@ function layout(t: WalkTables): Layout {
     runMask,
     capMask,
     accepted,
+    endsFrom,
     shapeNeed,
     shapeAllow,
     units,
@@ -288,12 +293,16 @@ function judgeBody(t: WalkTables, m: Layout): number[] {
   // hits |= the detectors among `bits` whose run of n characters, then `next`, may start a match
   const judge = [
     ...get(hits),
-    ...choose([...get(next), ...i32(-1), EQ, ...get(partial), AND], get(bits), [
-      ...when(nonAscii(next), bail),
-      ...get(bits),
-      ...word(m.accepted, [...get(n), ...i32(129), MUL, ...get(next), ADD, ...i32(1), ADD]),
-      AND,
-    ]),
+    ...choose(
+      [...get(next), ...i32(-1), EQ, ...get(partial), AND],
+      [...get(bits), ...word(m.endsFrom, get(n)), AND],
+      [
+        ...when(nonAscii(next), bail),
+        ...get(bits),
+        ...word(m.accepted, [...get(n), ...i32(129), MUL, ...get(next), ADD, ...i32(1), ADD]),
+        AND,
+      ],
+    ),
     OR,
     ...set(hits),
   ];
@@ -1046,6 +1055,7 @@ export function buildBlockWalk(tables: WalkTables): BlockWalk | undefined {
   new Uint32Array(buffer, m.runMask, 128).set(runs.runMask);
   new Uint32Array(buffer, m.capMask, runs.capMask.length).set(runs.capMask);
   new Uint32Array(buffer, m.accepted, runs.accepted.length).set(runs.accepted);
+  new Uint32Array(buffer, m.endsFrom, runs.endsFrom.length).set(runs.endsFrom);
   new Uint32Array(buffer, m.shapeNeed, runs.shapeNeed.length).set(runs.shapeNeed);
   new Uint32Array(buffer, m.shapeAllow, runs.shapeAllow.length).set(runs.shapeAllow);
   const out = new Int32Array(buffer, m.out, 3);
