@@ -69,6 +69,50 @@ describe('CandidateIndex', () => {
   );
   const texts = fc.array(piece, { maxLength: 30 }).map((p) => p.join(''));
 
+  // The walk's filters are built from the selection's tables (its scan detectors' start
+  // characters, grouped): any selection, with no scan detector, only digit-led ones or only
+  // letter-led ones, still walks in WebAssembly and reports what the separate scans report.
+  it('walks in WebAssembly for any selection of detectors, as the separate scans report', () => {
+    const scanIds = DETECTORS.filter((d) => d.kind === 'scan').map((d) => d.id);
+    const keywordIds = DETECTORS.filter((d) => d.kind === 'keyword').map((d) => d.id);
+    const selections = fc
+      .tuple(fc.subarray(scanIds), fc.subarray(keywordIds, { maxLength: 8 }))
+      .map(([scans, kws]) => [...scans, ...kws])
+      .filter((ids) => ids.length > 0);
+    fc.assert(
+      fc.property(
+        selections,
+        fc.array(texts, { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        (ids, some, partial) => {
+          const chosen = compileDetectors(ids);
+          expect(chosen.candidates.compiled).toBe(true);
+          for (const text of some) {
+            const found: Found[] = [];
+            chosen.candidates.scan(
+              text,
+              0,
+              text.length,
+              text.length,
+              partial,
+              (p, owners, length) => found.push(['k', p, [...owners], length]),
+              (p, owners) => found.push(['s', p, [...owners], 0]),
+            );
+            const expected: Found[] = [];
+            chosen.keywords.scan(text, 0, text.length, (p, owners, length) =>
+              expected.push(['k', p, [...owners], length]),
+            );
+            chosen.seeds.scan(text, 0, text.length, text.length, partial, (p, owners) =>
+              expected.push(['s', p, [...owners], 0]),
+            );
+            expect(found.sort(byPlace)).toEqual(expected.sort(byPlace));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   describe.each(walks)('walked in $name', ({ index: walked }) => {
     it('reports the keywords and possible starts the separate scans report', () => {
       fc.assert(

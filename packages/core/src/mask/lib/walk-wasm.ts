@@ -374,31 +374,40 @@ function judgeBody(t: WalkTables, m: Layout): number[] {
   return [...run, ...shape, ...get(hits), END];
 }
 
+/** How many characters after a possible start pass 2 tests, with the sets of a start group. */
+const GROUP_AHEAD = 3;
+
+/** Possible starts whose detectors pass 2 tests together (see startFilter). */
+interface StartGroup {
+  /** The start characters of the group. */
+  readonly starts: readonly number[];
+  /**
+   * By offset k = 1 … GROUP_AHEAD (at k - 1): the characters some detector that may start with
+   * one of `starts` allows there. Pass 2 also counts 0 and every byte from 0x80 in (units past
+   * ASCII, as it reads them).
+   */
+  readonly ahead: readonly (readonly number[])[];
+  /** Characters after which none of those detectors may start (empty: none beyond stopSet). */
+  readonly stopSet: readonly number[];
+}
+
 /** The ASCII sets pass 2 finds possible starts with (see startFilter). */
 interface StartSets {
   /** Characters some scan detector may start with. */
   readonly startSet: readonly number[];
   /** Characters after which no scan detector may start. */
   readonly stopSet: readonly number[];
-  /**
-   * Start characters whose every detector takes only runChars as the next two characters (the
-   * digits, with the built-in detectors): a possible start there needs two of them.
-   */
-  readonly runStarts: readonly number[];
-  /**
-   * The characters a detector that may start with a digit allows at offset 1 or 2. Pass 2 also
-   * counts 0 and every byte from 0x80 in (units past ASCII, as it reads them).
-   */
-  readonly runChars: readonly number[];
-  /** Characters after which no detector that may start with a character outside runStarts may. */
-  readonly runStopSet: readonly number[];
+  /** The digits among the start characters, then the rest (either may be empty). */
+  readonly groups: readonly StartGroup[];
 }
 
 // Pass 2's sets, from the same tables the exact tests read, so a unit they drop is one every
 // detector's own test would drop: the first character (firstMask), the one before (blockMask)
-// and the next two (the first two ahead rows). The ahead rows let every unit past ASCII through
-// (JavaScript judges those), and pass 2 reads such a unit as a byte of 0x80 or more, or as 0:
-// both count as in runChars there.
+// and, for each group of start characters, the next GROUP_AHEAD (the first ahead rows, united
+// over the group's detectors). The ahead rows let every unit past ASCII through (JavaScript
+// judges those), and pass 2 reads such a unit as a byte of 0x80 or more, or as 0: both count
+// as in every ahead set there. Digits start the groups' split: their detectors (cards, national
+// ids, bot ids) want digits next, the others' (IBANs, NINOs, tokens) letters and digits.
 function startFilter(t: WalkTables): StartSets {
   const at = (row: number, c: number): number => t.next[t.tests + row * t.classes + (t.classOf[c] ?? 0)] ?? 0;
   const firstOf = (c: number): number => at(0, c);
@@ -408,22 +417,23 @@ function startFilter(t: WalkTables): StartSets {
   const stoppedBy = (detectors: number): number[] =>
     ascii.filter((c) => c > 0 && (detectors & ~blockOf(c)) === 0);
   const anyFirst = startSet.reduce((all, c) => all | firstOf(c), 0);
-  // the characters the detectors in `detectors` allow at offset 1 or 2
-  const nextTwo = (detectors: number): number[] =>
-    ascii.filter((c) => ((at(2, c) | at(3, c)) & detectors) !== 0);
+  const stopSet = stoppedBy(anyFirst);
+  const group = (starts: number[]): StartGroup => {
+    const detectors = starts.reduce((all, c) => all | firstOf(c), 0);
+    const stops = stoppedBy(detectors);
+    const rows = Math.min(GROUP_AHEAD, t.aheadRows);
+    return {
+      starts,
+      ahead: Array.from({ length: rows }, (_, k) => ascii.filter((c) => (at(k + 2, c) & detectors) !== 0)),
+      stopSet: stops.length > stopSet.length ? stops : [],
+    };
+  };
   const digits = startSet.filter((c) => c >= 0x30 && c <= 0x39);
-  const runChars = t.aheadRows < 2 ? [] : nextTwo(digits.reduce((all, c) => all | firstOf(c), 0));
-  const inRun = new Set(runChars);
-  const runStarts =
-    runChars.length === 0 ? [] : startSet.filter((c) => nextTwo(firstOf(c)).every((x) => inRun.has(x)));
-  const inRunStarts = new Set(runStarts);
-  const others = startSet.filter((c) => !inRunStarts.has(c)).reduce((all, c) => all | firstOf(c), 0);
+  const rest = startSet.filter((c) => c < 0x30 || c > 0x39);
   return {
     startSet,
-    stopSet: stoppedBy(anyFirst),
-    runStarts,
-    runChars,
-    runStopSet: stoppedBy(others),
+    stopSet,
+    groups: [digits, rest].filter((g) => g.length > 0).map(group),
   };
 }
 
@@ -468,20 +478,27 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     st: 19 + 3 * i,
     kw: 20 + 3 * i,
   }));
-  // (v128s: sixteen characters, their nibbles and those of the sixteen before them (see
-  // nibbles), and which of them are in runStarts)
+  // Pass 2's sets (see startFilter), and the distinct ahead sets of its start groups.
+  const { startSet, stopSet, groups } = startFilter(t);
+  const { sets: aheadSets, setIndex } = aheadSetPlan(groups);
+  // (v128s: for each sixteen characters of a round, the characters, their nibbles and those of
+  // the sixteen before them (see nibbles); a quarter's units in a group, and in the groups
+  // before it)
   const v = 6 + WALK_I32_LOCALS;
-  const [here, hereLow, hereHigh, beforeLow, beforeHigh, inRunStarts] = [
-    v,
-    v + 1,
-    v + 2,
-    v + 3,
-    v + 4,
-    v + 5,
-  ];
-  // (i64s: pass 2's possible starts, a bit for each of sixty-four characters; which of them
-  // are in runStarts, in runChars, and blocked by runStopSet)
-  const [bits, runStartBits, runCharBits, blockedBits] = [v + 6, v + 7, v + 8, v + 9];
+  const quarters = [0, 1, 2, 3].map((q) => ({
+    shift: 16 * q,
+    here: v + 5 * q,
+    hereLow: v + 5 * q + 1,
+    hereHigh: v + 5 * q + 2,
+    beforeLow: v + 5 * q + 3,
+    beforeHigh: v + 5 * q + 4,
+  }));
+  const [inGroup, inEarlier] = [v + 20, v + 21];
+  // (i64s, a bit for each of sixty-four characters: pass 2's possible starts; those a group's
+  // stop set blocks; those past what is known; those in each group; those in each ahead set)
+  const [bits, blockedBits, unknownBits] = [v + 22, v + 23, v + 24];
+  const groupBits = groups.map((_, i) => v + 25 + i);
+  const setBits = aheadSets.map((_, i) => v + 25 + groups.length + i);
   const row = (r: number): number => m.next + (t.tests + r * t.classes) * 4;
   const outBase = m.next + t.outBase * 4;
   // the class (times 4, as the class table holds it) of the unit `index` + `offset` leaves (the
@@ -614,12 +631,10 @@ function walkBody(t: WalkTables, m: Layout): number[] {
   const codeAt = (offset: number): number[] => classOf(get(j), offset);
 
   // Pass 2. Sets over ASCII (see startFilter) keep the possible starts: characters that may
-  // start a match, not after one that keeps every detector from starting there, nor (outside
-  // runStarts) after one in runStopSet, nor (in runStarts) followed by fewer than two in
-  // runChars. A unit from 0x100 to 0x7fff is read as 255, one from 0x8000 (a surrogate among
-  // them) as 0: in no set but runChars. A possible start's exact detectors are then read from
-  // the tables.
-  const { startSet, stopSet, runStarts, runChars, runStopSet } = startFilter(t);
+  // start a match, not after one that keeps every detector from starting there, nor after one
+  // in their group's stop set, nor followed by characters outside their group's ahead sets. A
+  // unit from 0x100 to 0x7fff is read as 255, one from 0x8000 (a surrogate among them) as 0: in
+  // no set but the ahead sets. A possible start's exact detectors are then read from the tables.
   // v128 code: the sixteen units from g + shift, narrowed to bytes
   const bytesAt = (shift: number): number[] => [
     ...get(g),
@@ -678,43 +693,63 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     I64_OR,
     ...set(acc),
   ];
-  // the sixteen units from g + shift into local `here` and their nibbles, and the nibbles of
-  // the sixteen before them (the unit before the block's first is a zero the layout keeps
-  // there: in no set)
-  const loadRound16 = (shift: number): number[] => [
-    ...bytesAt(shift),
-    ...tee(here),
-    ...nibbles([], hereLow, hereHigh),
-    ...nibbles(bytesAt(shift - 1), beforeLow, beforeHigh),
+  // the sixteen units of quarter `q` of the round into its `here` and their nibbles, and the
+  // nibbles of the sixteen before them (the unit before the block's first is a zero the layout
+  // keeps there: in no set)
+  const loadQuarter = (q: (typeof quarters)[number]): number[] => [
+    ...bytesAt(q.shift),
+    ...tee(q.here),
+    ...nibbles([], q.hereLow, q.hereHigh),
+    ...nibbles(bytesAt(q.shift - 1), q.beforeLow, q.beforeHigh),
   ];
-  // For the sixteen units from g + shift: into `bits`, those in startSet not after one in
-  // stopSet.
-  const possibleStarts = (shift: number): number[] => [
-    ...loadRound16(shift),
+  // For a quarter: into `bits`, the units in startSet not after one in stopSet.
+  const possibleStarts = (q: (typeof quarters)[number]): number[] => [
+    ...loadQuarter(q),
     ...orInto(
       bits,
-      [...member(startSet, hereLow, hereHigh), ...member(stopSet, beforeLow, beforeHigh), ...simd(V_ANDNOT)],
-      shift,
+      [
+        ...member(startSet, q.hereLow, q.hereHigh),
+        ...member(stopSet, q.beforeLow, q.beforeHigh),
+        ...simd(V_ANDNOT),
+      ],
+      q.shift,
     ),
   ];
-  // The same units, where some may start a match: into blockedBits those outside runStarts
-  // after a unit in runStopSet, into runStartBits those in runStarts, into runCharBits those
-  // in runChars.
-  const runSets = (shift: number): number[] => [
-    ...loadRound16(shift),
-    ...member(runStarts, hereLow, hereHigh),
-    ...set(inRunStarts),
-    ...orInto(
-      blockedBits,
-      [...member(runStopSet, beforeLow, beforeHigh), ...get(inRunStarts), ...simd(V_ANDNOT)],
-      shift,
-    ),
-    ...orInto(runStartBits, get(inRunStarts), shift),
-    // (a byte from 0x80 has its top bit set already)
-    ...orInto(
-      runCharBits,
-      [...member([0, ...runChars], hereLow, hereHigh), ...get(here), ...simd(V_OR)],
-      shift,
+  // The same quarter, where some may start a match: into each group's bits its units, into
+  // blockedBits those after a unit in their group's stop set, into each ahead set's bits the
+  // units in it (a byte from 0x80 has its top bit set already).
+  // (The last group's units are the possible starts in no other group: its characters are not
+  // tested. An ahead set one or two characters larger than a smaller one is that one's units
+  // and those characters' own.)
+  const groupSets = (q: (typeof quarters)[number]): number[] => [
+    ...groups.flatMap((gr, i) => {
+      const blocked = (inIt: number[]): number[] =>
+        gr.stopSet.length === 0
+          ? []
+          : orInto(blockedBits, [...member(gr.stopSet, q.beforeLow, q.beforeHigh), ...inIt], q.shift);
+      if (i === groups.length - 1) return blocked([...get(inEarlier), ...simd(V_ANDNOT)]);
+      return [
+        ...member(gr.starts, q.hereLow, q.hereHigh),
+        ...tee(inGroup),
+        ...orInto(groupBits[i] as number, [], q.shift),
+        ...blocked([...get(inGroup), ...simd(V_AND)]),
+        ...(i === 0 ? get(inGroup) : [...get(inGroup), ...get(inEarlier), ...simd(V_OR)]),
+        ...set(inEarlier),
+      ];
+    }),
+    ...aheadSets.flatMap((plan, i) =>
+      orInto(
+        setBits[i] as number,
+        plan.base === undefined
+          ? [...member([0, ...plan.members], q.hereLow, q.hereHigh), ...get(q.here), ...simd(V_OR)]
+          : plan.extra.flatMap((c, k) => [
+              ...get(q.here),
+              ...vconst(new Array<number>(16).fill(c)),
+              ...simd(I8_EQ),
+              ...(k === 0 ? [] : simd(V_OR)),
+            ]),
+        q.shift,
+      ),
     ),
   ];
   // sets the i64 locals to 0
@@ -735,10 +770,10 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     ...i64(0),
     END,
   ];
-  // i64 code: where the unit n ahead is in runChars (runCharBits >> n, the n units past the
-  // round counting as in)
-  const runCharsAhead = (n: number): number[] => [
-    ...get(runCharBits),
+  // i64 code: where the unit n ahead is in the ahead set with bits `local` (its bits >> n,
+  // the n units past the round counting as in)
+  const setAhead = (local: number, n: number): number[] => [
+    ...get(local),
     ...i64(n),
     I64_SHR_U,
     ...i64(-1),
@@ -746,28 +781,47 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     I64_SHL,
     I64_OR,
   ];
-  // Drops from `bits` the units in runStarts not followed by two in runChars. Units at or past
-  // aheadEnd (not known yet) and past the round count as in runChars.
-  const runFilter: number[] = [
-    ...fromBit([...get(aheadEnd), ...get(g), SUB]),
-    ...get(runCharBits),
-    I64_OR,
-    ...set(runCharBits),
-    // where the next two units are in runChars
-    ...runCharsAhead(1),
-    ...runCharsAhead(2),
-    I64_AND,
-    // bits &= ~(runStartBits & ~that)
-    ...i64(-1),
-    I64_XOR,
-    ...get(runStartBits),
-    I64_AND,
-    ...i64(-1),
-    I64_XOR,
-    ...get(bits),
-    I64_AND,
-    ...set(bits),
-  ];
+  // Keeps in `bits` the units not blocked by their group's stop set and followed, at each
+  // offset, by a unit in their group's ahead set. Units at or past aheadEnd (not known yet) and
+  // past the round count as in every set.
+  const groupFilter: number[] =
+    groups.length === 0
+      ? []
+      : [
+          ...fromBit([...get(aheadEnd), ...get(g), SUB]),
+          ...set(unknownBits),
+          // (smallest first: a set made from a smaller one takes its units once they are complete)
+          ...setBits.flatMap((local, i) => {
+            const base = aheadSets[i]?.base;
+            return [
+              ...get(local),
+              ...(base === undefined ? [] : [...get(setBits[base] as number), I64_OR]),
+              ...get(unknownBits),
+              I64_OR,
+              ...set(local),
+            ];
+          }),
+          // the last group's units: the possible starts in no other group
+          ...get(bits),
+          ...groupBits.slice(0, -1).flatMap((local) => [...get(local), ...i64(-1), I64_XOR, I64_AND]),
+          ...set(groupBits[groupBits.length - 1] as number),
+          ...i64(0),
+          ...groups.flatMap((gr, i) => [
+            ...get(groupBits[i] as number),
+            ...gr.ahead.flatMap((members, k) => [
+              ...setAhead(setBits[setIndex(members)] as number, k + 1),
+              I64_AND,
+            ]),
+            I64_OR,
+          ]),
+          ...get(blockedBits),
+          ...i64(-1),
+          I64_XOR,
+          I64_AND,
+          ...get(bits),
+          I64_AND,
+          ...set(bits),
+        ];
   const pass2 = [
     ...i32(0),
     ...set(g),
@@ -776,22 +830,17 @@ function walkBody(t: WalkTables, m: Layout): number[] {
       // sixty-four characters a round (fewer rounds: the loop below ends once a round, at a
       // place the branch predictor cannot know)
       ...zero64([bits]),
-      ...[0, 16, 32, 48].flatMap(possibleStarts),
-      // (only in a round where some may start: most rounds of prose have none)
-      ...(runStarts.length === 0
+      ...quarters.flatMap(possibleStarts),
+      // (only in a round where some may start: most rounds of prose have none; with no scan
+      // detectors there are no groups, and startSet is empty)
+      ...(groups.length === 0
         ? []
         : when(
             [...get(bits), I64_EQZ, EQZ],
             [
-              ...zero64([blockedBits, runStartBits, runCharBits]),
-              ...[0, 16, 32, 48].flatMap(runSets),
-              ...get(blockedBits),
-              ...i64(-1),
-              I64_XOR,
-              ...get(bits),
-              I64_AND,
-              ...set(bits),
-              ...runFilter,
+              ...zero64([blockedBits, ...groupBits, ...setBits]),
+              ...quarters.flatMap(groupSets),
+              ...groupFilter,
             ],
           )),
       ...get(bits),
@@ -906,6 +955,7 @@ const SIMD_PREFIX = 0xfd;
 const V_LOAD = 0x00;
 const V_CONST = 0x0c;
 const SWIZZLE = 0x0e;
+const I8_EQ = 0x23;
 const I8_NE = 0x24;
 const V_AND = 0x4e;
 const V_ANDNOT = 0x4f;
@@ -972,12 +1022,53 @@ function member(members: readonly number[], low: number, high: number): number[]
   ];
 }
 
+/** How many i64 locals the walk's start groups and their ahead sets take (see walkBody). */
+function walkI64Locals(t: WalkTables): number {
+  const { groups } = startFilter(t);
+  return groups.length + aheadSetPlan(groups).sets.length;
+}
+
+/** One of the distinct ahead sets of the start groups, and how pass 2 finds its units. */
+interface AheadSetPlan {
+  readonly members: readonly number[];
+  /** A smaller set (its index) this one is, with `extra` besides; or undefined. */
+  readonly base: number | undefined;
+  /** The characters besides the base set's (tested one by one). */
+  readonly extra: readonly number[];
+}
+
+/** The start groups' distinct ahead sets, smallest first, each from a smaller one where it can. */
+function aheadSetPlan(groups: readonly StartGroup[]): {
+  readonly sets: readonly AheadSetPlan[];
+  readonly setIndex: (members: readonly number[]) => number;
+} {
+  const keys = [...new Set(groups.flatMap((gr) => gr.ahead.map((a) => a.join(','))))];
+  const all = keys
+    .map((key) => (key === '' ? [] : key.split(',').map(Number)))
+    .sort((a, b) => a.length - b.length);
+  const sets: AheadSetPlan[] = [];
+  for (const members of all) {
+    const has = new Set(members);
+    const base = sets.findIndex(
+      (earlier) =>
+        earlier.base === undefined &&
+        earlier.members.length < members.length &&
+        members.length - earlier.members.length <= 2 &&
+        earlier.members.every((c) => has.has(c)),
+    );
+    const extra = base < 0 ? [] : members.filter((c) => !(sets[base] as AheadSetPlan).members.includes(c));
+    sets.push({ members, base: base < 0 ? undefined : base, extra });
+  }
+  const index = new Map(sets.map((plan, i) => [plan.members.join(','), i]));
+  return { sets, setIndex: (members) => index.get(members.join(',')) ?? -1 };
+}
+
 function assemble(t: WalkTables, m: Layout): Uint8Array {
   const walk = [
     ...vec([
       [WALK_I32_LOCALS, I32],
-      [6, V128],
-      [4, I64],
+      [22, V128],
+      [3 + walkI64Locals(t), I64],
     ]),
     ...walkBody(t, m),
   ];
