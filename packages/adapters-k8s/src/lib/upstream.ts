@@ -10,6 +10,9 @@
 // header sent with the real credential. So client-node is handed copies of the three on null
 // prototypes, holding only the host objects' own properties, in a KubeConfig of the host's class
 // made afresh for each request (the host's later changes, such as a rotated token, still count).
+// The same goes for an auth provider's settings (`user.authProvider.config`: a gcp provider's
+// `cmd-path`, an exec plugin under `exec`, a `tokenFile`); what a provider writes there (a
+// refreshed token) is given back to the host's settings, where client-node would have kept it.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
 import type { KubeConfigLike } from '../types.js';
@@ -68,7 +71,12 @@ export function createUpstream(kubeConfig: KubeConfigLike): Upstream {
   return {
     async target() {
       const opts: { headers?: Record<string, unknown>; auth?: string } & Record<string, unknown> = {};
-      await ownView(kubeConfig).applyToHTTPSOptions(opts);
+      const { view, settle } = ownView(kubeConfig);
+      try {
+        await view.applyToHTTPSOptions(opts);
+      } finally {
+        settle();
+      }
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(opts.headers ?? {})) {
         if (typeof value === 'string') headers[name] = value;
@@ -139,8 +147,40 @@ function ownEntry(list: readonly unknown[], name: unknown, key: string): Own | u
   return undefined;
 }
 
-/** The host's current context, cluster and user, as own-property copies (see above). */
-function ownCurrent(kubeConfig: KubeConfigLike): { context: Own; cluster?: Own; user?: Own } | undefined {
+/**
+ * A copy of an auth provider (`{ name, config }`) with its settings' own properties only (and
+ * of an exec plugin among them, one level down), and a function that gives the host's settings
+ * what the provider wrote into the copy (a refreshed token: client-node keeps it there).
+ */
+function ownProvider(provider: object): { copy: Own; settle: () => void } {
+  const copy = ownCopy(provider);
+  const hostConfig = own(provider, 'config');
+  if (typeof hostConfig !== 'object' || hostConfig === null) {
+    delete copy['config'];
+    return { copy, settle: () => undefined };
+  }
+  const config = ownCopy(hostConfig);
+  const exec = config['exec'];
+  if (typeof exec === 'object' && exec !== null) config['exec'] = ownCopy(exec);
+  copy['config'] = config;
+  const given = new Map(Object.entries(config));
+  return {
+    copy,
+    settle: () => {
+      for (const key of Object.keys(config)) {
+        if (config[key] !== given.get(key)) (hostConfig as Own)[key] = config[key];
+      }
+    },
+  };
+}
+
+/**
+ * The host's current context, cluster and user, as own-property copies (see above), and what
+ * gives the host's auth provider settings what client-node wrote into the copy of them.
+ */
+function ownCurrent(
+  kubeConfig: KubeConfigLike,
+): { context: Own; cluster?: Own; user?: Own; settle: () => void } | undefined {
   const context = ownEntry(kubeConfig.getContexts(), kubeConfig.getCurrentContext(), 'context');
   if (context === undefined) return undefined;
   const cluster = ownEntry(kubeConfig.getClusters(), context['cluster'], 'cluster');
@@ -148,18 +188,29 @@ function ownCurrent(kubeConfig: KubeConfigLike): { context: Own; cluster?: Own; 
   // An exec credential plugin's own settings only (its command, arguments, environment).
   const exec = user?.['exec'];
   if (user !== undefined && typeof exec === 'object' && exec !== null) user['exec'] = ownCopy(exec);
+  // An auth provider's own settings only (a gcp or azure provider's `cmd-path`, an exec plugin
+  // under `config.exec`, a `tokenFile`, an OIDC issuer).
+  const provider = user?.['authProvider'];
+  let settle = (): void => undefined;
+  if (user !== undefined && typeof provider === 'object' && provider !== null) {
+    const owned = ownProvider(provider);
+    user['authProvider'] = owned.copy;
+    settle = owned.settle;
+  }
   return {
     context,
     ...(cluster === undefined ? {} : { cluster }),
     ...(user === undefined ? {} : { user }),
+    settle,
   };
 }
 
 /**
  * A KubeConfig of the host's class holding only the host's current context, cluster and user,
- * as own-property copies, and the host's own added authenticators: what client-node applies.
+ * as own-property copies, and the host's own added authenticators: what client-node applies;
+ * and `settle`, to call once it applied them.
  */
-function ownView(kubeConfig: KubeConfigLike): KubeConfigLike {
+function ownView(kubeConfig: KubeConfigLike): { view: KubeConfigLike; settle: () => void } {
   const Class = (Object.getPrototypeOf(kubeConfig) as { constructor: new () => KubeConfigLike }).constructor;
   const view = new Class();
   const current = ownCurrent(kubeConfig);
@@ -172,5 +223,5 @@ function ownView(kubeConfig: KubeConfigLike): KubeConfigLike {
   const added = own(kubeConfig, 'custom_authenticators');
   const into = own(view, 'custom_authenticators');
   if (Array.isArray(added) && Array.isArray(into)) into.push(...(added as unknown[]));
-  return view;
+  return { view, settle: current?.settle ?? ((): void => undefined) };
 }
