@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DETECTORS } from '../catalog.js';
 import { CandidateIndex } from './candidate-index.js';
 import { compileDetectors } from './compile-detectors.js';
@@ -54,6 +54,24 @@ function combined(
 describe('CandidateIndex', () => {
   it('walks in WebAssembly here, and in JavaScript when told to', () => {
     expect(walks.map((w) => w.index.compiled)).toEqual([true, false]);
+  });
+
+  // A walk that cannot compile is not silent: three times as slow is worth a warning (once).
+  it('warns once when its WebAssembly walk cannot compile, and walks in JavaScript', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const runtime = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly');
+    try {
+      Object.defineProperty(globalThis, 'WebAssembly', { value: undefined, configurable: true });
+      const first = new CandidateIndex(set.keywords, set.seeds);
+      const second = new CandidateIndex(set.keywords, set.seeds);
+      expect([first.compiled, second.compiled]).toEqual([false, false]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]?.[1]).toMatchObject({ code: 'PORTCULLIS_MASK_JS_WALK' });
+    } finally {
+      if (runtime !== undefined) Object.defineProperty(globalThis, 'WebAssembly', runtime);
+      warn.mockRestore();
+    }
+    expect(new CandidateIndex(set.keywords, set.seeds).compiled).toBe(true);
   });
 
   // Keywords whole and in halves (in either case), runs that start and break the scan

@@ -50,6 +50,22 @@ function copyUnits(text: string, from: number, to: number, units: Uint16Array, b
   else bytes.write(text.slice(from, to), 0, 'utf16le');
 }
 
+let warnedJavaScriptWalk = false;
+
+/**
+ * Says once per process that masking walks in JavaScript (about three times as slowly, with the
+ * same output) because its WebAssembly walk did not compile here: a runtime without
+ * WebAssembly, or a walk this package failed to assemble for a selection of detectors.
+ */
+function warnJavaScriptWalk(): void {
+  if (warnedJavaScriptWalk) return;
+  warnedJavaScriptWalk = true;
+  process.emitWarning(
+    'masking walks in JavaScript here, about three times as slowly (the same output): its WebAssembly walk did not compile',
+    { code: 'PORTCULLIS_MASK_JS_WALK' },
+  );
+}
+
 /** Finds keyword occurrences and possible scan starts in one pass. Built once per masker. */
 export class CandidateIndex {
   /** The longest keyword, in characters. */
@@ -197,6 +213,7 @@ export class CandidateIndex {
             laneMin: LANE_MIN,
             runs: seeds.runTables(),
           });
+    if (this.wasm === undefined && options.wasm !== false) warnJavaScriptWalk();
     const bytes = this.wasm?.unitBytes;
     this.wasmBytes =
       bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
