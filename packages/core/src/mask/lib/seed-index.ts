@@ -53,10 +53,10 @@ export class SeedIndex {
   /**
    * By offset k (1 … {@link AHEAD}) and ASCII code c, at k * 128 + c: the detectors that may
    * still hit when c is the k-th character after their first one — it continues a run that
-   * may still be judged true at a later length (`1234` is no start of a 3-digit run: a US
-   * SSN's), or ends it acceptably there, or their run may already have ended acceptably
-   * before k — and it passes their shape. Non-ASCII characters keep every detector. A start that some
-   * offset leaves with no detector is not worth a walk along its run.
+   * may still be judged true at a later length (`1234` is no start of a US SSN, whose run is
+   * three digits), or ends it acceptably there, or their run may already have ended acceptably
+   * before k — and it passes their shape. Non-ASCII characters keep every detector. A start
+   * that some offset leaves with no detector is not worth a walk along its run.
    */
   readonly ahead = new Uint32Array((AHEAD + 1) * 128);
   /** The farthest offset from a start that {@link SeedIndex.startsAt} reads. */
@@ -168,8 +168,7 @@ export class SeedIndex {
   /**
    * Reports every possible start in [from, to). A run that reaches `end` before it is judged
    * counts only when `partial` (an idle flush, which must over-approximate) and the detector
-   * may still judge a run that long or longer true. The text ends at
-   * `end` at the latest.
+   * may still judge a run that long or longer true. The text ends at `end` at the latest.
    */
   scan(text: string, from: number, to: number, end: number, partial: boolean, onHit: SeedHit): void {
     if (end > text.length) throw new RangeError('the end is past the text');
