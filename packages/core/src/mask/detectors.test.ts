@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DETECTORS } from './catalog.js';
 import { createMasker } from './create-masker.js';
 import { createExampleRng } from './lib/example-rng.js';
+import type { ScanDefinition } from './lib/definition.js';
+import { cardSchemeValid } from './lib/validators.js';
 import { listDetectors } from './list-detectors.js';
 
 const masker = createMasker();
@@ -19,6 +21,25 @@ describe('detector catalog', () => {
       expect(d.negatives.length).toBeGreaterThan(0);
     }
     expect(listDetectors().map((d) => d.id)).toEqual(ids);
+  });
+
+  // The card detector's pre-pass starts only where a card scheme may (cardSchemeValid): an
+  // epoch timestamp in milliseconds or nanoseconds (13 or 19 digits, `17…`) on every line of a
+  // log would otherwise go to the pattern and the Luhn check each time.
+  it('starts a card only at a digit some card scheme starts with, and passes epoch timestamps by', () => {
+    const card = DETECTORS.find((d): d is ScanDefinition => d.id === 'credit-card' && d.kind === 'scan');
+    if (card === undefined) throw new Error('no credit-card detector');
+    const digits = '0123456789'.split('');
+    // every four-digit prefix, as a 16- and a 19-digit number
+    const schemeStarts = digits.filter((d) =>
+      Array.from({ length: 1000 }, (_, i) => d + String(i).padStart(3, '0')).some(
+        (prefix) => cardSchemeValid(prefix.padEnd(16, '0')) || cardSchemeValid(prefix.padEnd(19, '0')),
+      ),
+    );
+    expect(schemeStarts).toEqual(['2', '3', '4', '5', '6']);
+    expect(digits.filter((d) => card.seed.first(d.charCodeAt(0)))).toEqual(schemeStarts);
+    const line = '1733587200123 INFO ts_ns=1733587200123456789 GET /orders/42 status=200\n';
+    expect(masker.maskText(line)).toEqual({ text: line, findings: [] });
   });
 
   it('uses sticky patterns for keyword detectors and global ones for scans', () => {

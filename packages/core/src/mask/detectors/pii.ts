@@ -69,7 +69,9 @@ export const piiDetectors: readonly DetectorDefinition[] = [
     maxLength: 23,
     charset: /[0-9 -]/,
     seed: {
-      first: /[0-9]/,
+      // every card scheme starts with 2 to 6 (cardSchemeValid): a timestamp in milliseconds
+      // or nanoseconds since 1970 (`17…`, 13 and 19 digits) is no start
+      first: /[2-6]/,
       notAfter: /[A-Za-z0-9_.]/,
       run: /[0-9]/,
       min: 4,
