@@ -465,7 +465,12 @@ const WALK_I32_LOCALS = 12 + 3 * (LANES - 1);
 //
 // The module's copy of blockMask holds its complement: the detectors that may start after the
 // character (so one AND, not two operations, per test).
-function walkBody(t: WalkTables, m: Layout): number[] {
+function walkBody(
+  t: WalkTables,
+  m: Layout,
+  { startSet, stopSet, groups }: StartSets,
+  { sets: aheadSets, setIndex }: ReturnType<typeof aheadSetPlan>,
+): number[] {
   const [seedEnd, blockEnd, aheadEnd, state, block, partial] = [0, 1, 2, 3, 4, 5];
   const [j, mask, kw, starts, k, u, hits] = [6, 7, 8, 9, 10, 11, 12];
   // the lanes' length; pass 3's index and the count of positions pass 2 noted; pass 2's round
@@ -478,9 +483,6 @@ function walkBody(t: WalkTables, m: Layout): number[] {
     st: 19 + 3 * i,
     kw: 20 + 3 * i,
   }));
-  // Pass 2's sets (see startFilter), and the distinct ahead sets of its start groups.
-  const { startSet, stopSet, groups } = startFilter(t);
-  const { sets: aheadSets, setIndex } = aheadSetPlan(groups);
   // (v128s: for each sixteen characters of a round, the characters, their nibbles and those of
   // the sixteen before them (see nibbles); a quarter's units in a group, and in the groups
   // before it)
@@ -1022,12 +1024,6 @@ function member(members: readonly number[], low: number, high: number): number[]
   ];
 }
 
-/** How many i64 locals the walk's start groups and their ahead sets take (see walkBody). */
-function walkI64Locals(t: WalkTables): number {
-  const { groups } = startFilter(t);
-  return groups.length + aheadSetPlan(groups).sets.length;
-}
-
 /** One of the distinct ahead sets of the start groups, and how pass 2 finds its units. */
 interface AheadSetPlan {
   readonly members: readonly number[];
@@ -1064,13 +1060,17 @@ function aheadSetPlan(groups: readonly StartGroup[]): {
 }
 
 function assemble(t: WalkTables, m: Layout): Uint8Array {
+  // Pass 2's sets (see startFilter), and the distinct ahead sets of its start groups: an i64
+  // local for each group and each set, besides the walk's three.
+  const sets = startFilter(t);
+  const plan = aheadSetPlan(sets.groups);
   const walk = [
     ...vec([
       [WALK_I32_LOCALS, I32],
       [22, V128],
-      [3 + walkI64Locals(t), I64],
+      [3 + sets.groups.length + plan.sets.length, I64],
     ]),
-    ...walkBody(t, m),
+    ...walkBody(t, m, sets, plan),
   ];
   const judge = [...vec([[8, I32]]), ...judgeBody(t, m)];
   const pages = Math.ceil(m.bytes / 65536);
