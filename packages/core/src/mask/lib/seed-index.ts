@@ -139,18 +139,19 @@ export class SeedIndex {
         this.accepted[n * 129 + c + 1] = bits;
       }
     }
-    // The detectors whose run may end acceptably at length n, whatever comes next.
-    const mayEndAt = (n: number): number => {
+    // By run length n: the detectors whose run may end acceptably there, whatever comes next.
+    const mayEndAt = Array.from({ length: Math.max(this.capMask.length, AHEAD + 1) }, (_, n) => {
       let bits = 0;
+      if (n === 0) return bits;
       this.specs.forEach((s, i) => {
         if (accepts(s, n, -1) || NON_ASCII_PROBES.some((c) => accepts(s, n, c))) bits |= 1 << i;
         for (let c = 0; c < 128; c++) if (accepts(s, n, c)) bits |= 1 << i;
       });
       return bits;
-    };
+    });
     this.endsFrom = new Uint32Array(this.capMask.length + 1);
     for (let n = this.capMask.length - 1; n >= 1; n--)
-      this.endsFrom[n] = (this.endsFrom[n + 1] ?? 0) | mayEndAt(n);
+      this.endsFrom[n] = (this.endsFrom[n + 1] ?? 0) | (mayEndAt[n] ?? 0);
     let ended = 0;
     for (let k = 1; k <= AHEAD; k++) {
       // A run that goes on at offset k is at least k + 1 long: the detectors that may be judged
@@ -161,7 +162,7 @@ export class SeedIndex {
         const judged = k < this.capMask.length ? (this.accepted[k * 129 + c + 1] ?? 0) : 0;
         this.ahead[k * 128 + c] = (((this.runMask[c] ?? 0) & goesOn) | judged | ended) & shape;
       }
-      ended |= mayEndAt(k);
+      ended |= mayEndAt[k] ?? 0;
     }
   }
 
