@@ -148,6 +148,15 @@ function ownEntry(list: readonly unknown[], name: unknown, key: string): Own | u
 }
 
 /**
+ * Replaces an exec credential plugin under `holder.exec` with a copy of its own settings only
+ * (its command, arguments, environment).
+ */
+function ownExec(holder: Own): void {
+  const exec = holder['exec'];
+  if (typeof exec === 'object' && exec !== null) holder['exec'] = ownCopy(exec);
+}
+
+/**
  * A copy of an auth provider (`{ name, config }`) with its settings' own properties only (and
  * of an exec plugin among them, one level down), and a function that gives the host's settings
  * what the provider wrote into the copy (a refreshed token: client-node keeps it there).
@@ -160,8 +169,7 @@ function ownProvider(provider: object): { copy: Own; settle: () => void } {
     return { copy, settle: () => undefined };
   }
   const config = ownCopy(hostConfig);
-  const exec = config['exec'];
-  if (typeof exec === 'object' && exec !== null) config['exec'] = ownCopy(exec);
+  ownExec(config);
   copy['config'] = config;
   const given = new Map(Object.entries(config));
   return {
@@ -185,9 +193,7 @@ function ownCurrent(
   if (context === undefined) return undefined;
   const cluster = ownEntry(kubeConfig.getClusters(), context['cluster'], 'cluster');
   const user = ownEntry(kubeConfig.getUsers(), context['user'], 'user');
-  // An exec credential plugin's own settings only (its command, arguments, environment).
-  const exec = user?.['exec'];
-  if (user !== undefined && typeof exec === 'object' && exec !== null) user['exec'] = ownCopy(exec);
+  if (user !== undefined) ownExec(user);
   // An auth provider's own settings only (a gcp or azure provider's `cmd-path`, an exec plugin
   // under `config.exec`, a `tokenFile`, an OIDC issuer).
   const provider = user?.['authProvider'];
