@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { DETECTORS } from '../catalog.js';
 import { CandidateIndex } from './candidate-index.js';
 import { compileDetectors } from './compile-detectors.js';
+import type { DetectorSet } from './engine.js';
 import type { CharTest } from './definition.js';
 import { KeywordIndex } from './keyword-index.js';
 import { SeedIndex, type SeedSpec } from './seed-index.js';
@@ -16,10 +17,17 @@ type Found = [kind: string, position: number, owners: number[], length: number];
 const byPlace = (a: Found, b: Found): number =>
   a[0].localeCompare(b[0]) || a[1] - b[1] || a[3] - b[3] || a[2].join().localeCompare(b[2].join());
 
-function separate(text: string, from: number, to: number, end: number, partial: boolean): Found[] {
+function separate(
+  text: string,
+  from: number,
+  to: number,
+  end: number,
+  partial: boolean,
+  scanned: DetectorSet = set,
+): Found[] {
   const found: Found[] = [];
-  set.keywords.scan(text, from, to, (p, owners, length) => found.push(['k', p, [...owners], length]));
-  set.seeds.scan(text, from, to, end, partial, (p, owners) => found.push(['s', p, [...owners], 0]));
+  scanned.keywords.scan(text, from, to, (p, owners, length) => found.push(['k', p, [...owners], length]));
+  scanned.seeds.scan(text, from, to, end, partial, (p, owners) => found.push(['s', p, [...owners], 0]));
   return found.sort(byPlace);
 }
 
@@ -106,24 +114,9 @@ describe('CandidateIndex', () => {
           const chosen = compileDetectors(ids);
           expect(chosen.candidates.compiled).toBe(true);
           for (const text of some) {
-            const found: Found[] = [];
-            chosen.candidates.scan(
-              text,
-              0,
-              text.length,
-              text.length,
-              partial,
-              (p, owners, length) => found.push(['k', p, [...owners], length]),
-              (p, owners) => found.push(['s', p, [...owners], 0]),
+            expect(combined(chosen.candidates, text, 0, text.length, text.length, partial)).toEqual(
+              separate(text, 0, text.length, text.length, partial, chosen),
             );
-            const expected: Found[] = [];
-            chosen.keywords.scan(text, 0, text.length, (p, owners, length) =>
-              expected.push(['k', p, [...owners], length]),
-            );
-            chosen.seeds.scan(text, 0, text.length, text.length, partial, (p, owners) =>
-              expected.push(['s', p, [...owners], 0]),
-            );
-            expect(found.sort(byPlace)).toEqual(expected.sort(byPlace));
           }
         },
       ),
