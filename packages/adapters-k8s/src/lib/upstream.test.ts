@@ -33,6 +33,18 @@ function flat(): KubeConfig {
   return kc;
 }
 
+/** A KubeConfig whose current user authenticates through an auth provider. */
+function withProvider(name: string, config: Record<string, unknown>): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server }],
+    users: [{ name: 'u', authProvider: { name, config } }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kc;
+}
+
 describe('createUpstream', () => {
   it("applies the host's current user: its token, and nothing a name planted on Object.prototype adds", async () => {
     const upstream = createUpstream(flat());
@@ -101,16 +113,6 @@ describe('createUpstream', () => {
   // literal has none of those it does not set, so a name planted on Object.prototype would be
   // read as the host's: a command run in the host process, a file sent as the credential.
   describe("reads no name of the host's auth provider settings from Object.prototype", () => {
-    function withProvider(name: string, config: Record<string, unknown>): KubeConfig {
-      const kc = new KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ name: 'c', server }],
-        users: [{ name: 'u', authProvider: { name, config } }],
-        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-        currentContext: 'x',
-      });
-      return kc;
-    }
     // An OIDC id token that is not expired (client-node reads its `exp`, checks no signature).
     const idToken = [
       Buffer.from('{"alg":"none"}').toString('base64url'),
@@ -202,14 +204,7 @@ describe('createUpstream', () => {
       'token-key': '{.token}',
       'expiry-key': '{.expiry}',
     };
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server }],
-      users: [{ name: 'u', authProvider: { name: 'gcp', config } }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
-    const upstream = createUpstream(kc);
+    const upstream = createUpstream(withProvider('gcp', config));
     try {
       expect((await upstream.target()).headers).toEqual({ Authorization: `Bearer ${fresh}` });
       expect((await upstream.target()).headers).toEqual({ Authorization: `Bearer ${fresh}` });
