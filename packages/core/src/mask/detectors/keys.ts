@@ -52,17 +52,51 @@ function isBase64Jwt(value: string): boolean {
 
 // A Secret's `data:` values are base64; a ConfigMap's are plain text, which rarely is valid
 // base64 that decodes to printable text.
-function isSecretData(block: string): boolean {
+function isSecretData(block: string, cut: boolean): boolean {
   let printable = false;
-  for (const line of block.split(/\r?\n/)) {
+  const lines = block.split(/\r?\n/);
+  for (const [i, line] of lines.entries()) {
     const m = /^[ \t]+[A-Za-z0-9._-]+:[ \t]*(.*?)[ \t]*$/.exec(line);
     if (m === null) continue;
     const value = (m[1] ?? '').replace(/^["']|["']$/g, '');
     if (value.length === 0) continue;
-    if (value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
+    // (A value the window cut has any length.)
+    const whole = !cut || i < lines.length - 1;
+    if ((whole && value.length % 4 !== 0) || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
     if (/^[\t\n\r\x20-\x7e]+$/.test(Buffer.from(value, 'base64').toString('latin1'))) printable = true;
   }
   return printable;
+}
+
+const isBreak = (c: number): boolean => c === 10 || c === 13;
+/** The most characters of a block's line one window holds (as the pattern reads them). */
+const BLOCK_LINE = 4096;
+
+/**
+ * The part of a Secret's data block that `text` goes on with, after a part the window cut
+ * short: the rest of a cut line, then up to sixteen lines indented by `indent` (the block's
+ * entries), each of up to 4 KiB. The lines are masked from their start, so the line break
+ * between two parts stays.
+ */
+function continueBlock(text: string, indent: string): { start: number; end: number } {
+  let i = 0;
+  while (i < text.length && i < BLOCK_LINE && !isBreak(text.charCodeAt(i))) i++;
+  if (i === BLOCK_LINE) return { start: 0, end: i };
+  let start = 0;
+  for (let lines = 0; lines < 16; lines++) {
+    let j = i;
+    if (text.charCodeAt(j) === 13) j++;
+    if (text.charCodeAt(j) !== 10) break;
+    j++;
+    const body = j + indent.length;
+    if (!text.startsWith(indent, j) || body >= text.length || isBreak(text.charCodeAt(body))) break;
+    let e = body;
+    while (e < text.length && e - body < BLOCK_LINE && !isBreak(text.charCodeAt(e))) e++;
+    if (i === 0) start = j;
+    i = e;
+    if (e - body === BLOCK_LINE) break;
+  }
+  return { start, end: i };
 }
 
 /** A Secret manifest as `kubectl get secret -o yaml` prints it, values generated. */
@@ -246,7 +280,8 @@ export const keyDetectors: readonly DetectorDefinition[] = [
       bodyMax: 8 + 2 + 16 * 4400,
       secretInBody: true,
       charset: /[\s\S]/,
-      post: '(?![^\\r\\n])',
+      // (A line past 4 KiB is cut where the window ends; the continuation masks the rest.)
+      post: '',
       positives: [
         exampleSecretYaml,
         (r) => {
@@ -261,11 +296,15 @@ export const keyDetectors: readonly DetectorDefinition[] = [
       ],
     }),
     pattern: new RegExp(
-      '(?<![A-Za-z0-9_-])(?:(?<sd>stringData)|[Dd]ata):[ \\t]{0,8}\\r?\\n(?<block>(?<ind>[ \\t]{1,16})[A-Za-z0-9._-]{1,253}:[^\\r\\n]{0,4096}(?:\\r?\\n\\k<ind>[^\\r\\n]{1,4096}){0,15})(?![^\\r\\n])',
+      '(?<![A-Za-z0-9_-])(?:(?<sd>stringData)|[Dd]ata):[ \\t]{0,8}\\r?\\n(?<block>(?<ind>[ \\t]{1,16})[A-Za-z0-9._-]{1,253}:[^\\r\\n]{0,4096}(?:\\r?\\n\\k<ind>[^\\r\\n]{1,4096}){0,15})',
       'yd',
     ),
     secretGroups: ['block'],
     // stringData holds plain values and only Secrets have it; data: must look like a Secret's.
-    validate: (block, m) => m.groups?.['sd'] !== undefined || isSecretData(block),
+    validate: (block, m) =>
+      m.groups?.['sd'] !== undefined ||
+      isSecretData(block, !/^(?:\r?\n|$)/.test(m.input.slice(m.index + m[0].length))),
+    // Past sixteen entries, or a value past 4 KiB, the block goes on at the same indentation.
+    continuation: { key: (m) => m.groups?.['ind'], extend: continueBlock },
   },
 ];

@@ -78,6 +78,22 @@ export interface KeywordDefinition extends DefinitionBase {
    * or -1 when no continuation can change the outcome. Must over-approximate.
    */
   readonly viable?: (tail: string) => number;
+  /**
+   * For a secret longer than the window lets a match be (a Kubernetes Secret's data block past
+   * sixteen entries, or with a value past 4 KiB): after each match, `key(m)` names what ties the
+   * text after it to the same secret (undefined: nothing does). `extend(text, key)` is then given
+   * the text from the match's end, a window of `maxLength` + LOOKAHEAD characters (less where the
+   * input ends first), and says which of its characters go on with the secret: they are masked
+   * from `start` to `end` (none where `end` is 0), and what follows is asked the same, so a
+   * secret of any length is masked whole, a window at a time, without a longer hold-back.
+   */
+  readonly continuation?: Continuation;
+}
+
+/** How a keyword detector's secret goes on past its window (see KeywordDefinition.continuation). */
+export interface Continuation {
+  readonly key: (m: RegExpExecArray) => string | undefined;
+  readonly extend: (text: string, key: string) => { readonly start: number; readonly end: number };
 }
 
 /**

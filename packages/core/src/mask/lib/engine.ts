@@ -22,7 +22,7 @@
 // the known text, per each detector's `charset`/`viable`), so it only ever emits a prefix of
 // the final output: it never changes the output and never emits part of a secret.
 import type { MaskFinding } from '../types.js';
-import type { DetectorDefinition, KeywordDefinition } from './definition.js';
+import type { Continuation, DetectorDefinition, KeywordDefinition } from './definition.js';
 import { guardPasses, isExampleToken, LOOKAHEAD, LOOKBEHIND } from './definition.js';
 import type { CandidateIndex } from './candidate-index.js';
 import type { KeywordIndex } from './keyword-index.js';
@@ -91,6 +91,11 @@ interface Hit {
   readonly kwEnd: number;
   /** End of the window. */
   readonly wEnd: number;
+  /**
+   * A continuation's key (see KeywordDefinition.continuation): the hit is at the end of the part
+   * of its secret found before. Undefined for a keyword or scan hit.
+   */
+  readonly key: string | undefined;
 }
 
 interface Candidate {
@@ -415,7 +420,7 @@ export class MaskEngine {
         s = base + q;
       }
       if (repeats[det] === true && !noted.add(s - base, det)) continue;
-      this.hits.push({ det, s, kwEnd: h + length, wEnd: s + d.maxLength + LOOKAHEAD });
+      this.hits.push({ det, s, kwEnd: h + length, wEnd: s + d.maxLength + LOOKAHEAD, key: undefined });
     }
   }
 
@@ -425,13 +430,19 @@ export class MaskEngine {
     const s = this.base + p;
     for (const det of owners) {
       const d = defs[det];
-      if (d !== undefined) this.hits.push({ det, s, kwEnd: s + 1, wEnd: s + d.maxLength + LOOKAHEAD });
+      if (d !== undefined)
+        this.hits.push({ det, s, kwEnd: s + 1, wEnd: s + d.maxLength + LOOKAHEAD, key: undefined });
     }
   }
 
   private runHit(hit: Hit, windowEnd: number): void {
     const d = this.set.defs[hit.det];
     if (d === undefined) return;
+    if (hit.key !== undefined) {
+      if (d.kind === 'keyword' && d.continuation !== undefined)
+        this.runContinuation(d, d.continuation, hit, hit.key, windowEnd);
+      return;
+    }
     const re = this.set.anchored[hit.det] ?? d.pattern;
     if (d.kind === 'scan') {
       // A scan pattern reads at most LOOKBEHIND before and maxLength + LOOKAHEAD after its start,
@@ -446,6 +457,25 @@ export class MaskEngine {
     re.lastIndex = hit.s - ws;
     const m = re.exec(window);
     if (m !== null) this.accept(d, hit.det, m, ws);
+  }
+
+  // A secret that goes on past the part found before (see KeywordDefinition.continuation).
+  private runContinuation(
+    d: KeywordDefinition,
+    cont: Continuation,
+    hit: Hit,
+    key: string,
+    windowEnd: number,
+  ): void {
+    const { start, end } = cont.extend(this.view.slice(hit.s - this.base, windowEnd - this.base), key);
+    if (end <= 0) return;
+    if (end > start) this.cands.push({ start: hit.s + start, end: hit.s + end, det: hit.det });
+    this.follow(d, hit.det, hit.s + end, key);
+  }
+
+  // Looks for the rest of a secret from `s` on, once its window is known.
+  private follow(d: DetectorDefinition, det: number, s: number, key: string): void {
+    this.hits.push({ det, s, kwEnd: s, wEnd: s + d.maxLength + LOOKAHEAD, key });
   }
 
   private accept(d: DetectorDefinition, det: number, m: RegExpExecArray, offset: number): boolean {
@@ -470,6 +500,10 @@ export class MaskEngine {
     // Documentation examples and placeholders (`…EXAMPLE`, `ghp_xxxx…`, `your-token-here`).
     if (d.category === 'secret' && isExampleToken(secret)) return false;
     this.cands.push({ start: offset + start, end: offset + end, det });
+    if (d.kind === 'keyword' && d.continuation !== undefined) {
+      const key = d.continuation.key(m);
+      if (key !== undefined) this.follow(d, det, offset + m.index + m[0].length, key);
+    }
     return true;
   }
 
@@ -505,6 +539,8 @@ export class MaskEngine {
   private viableFrom(hit: Hit, end: number): number {
     const d = this.set.defs[hit.det];
     if (d === undefined) return -1;
+    // (A continuation waits for its window, as the match before it did.)
+    if (hit.key !== undefined) return hit.s;
     if (d.kind === 'keyword' && d.viable !== undefined) {
       const offset = d.viable(this.view.slice(hit.s - this.base, end - this.base));
       return offset < 0 ? -1 : hit.s + offset;
