@@ -6,6 +6,7 @@ import {
   ReviewRequiredError,
   toAsciicast,
 } from '@portcullis/core';
+import { existsSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createGatedSsh } from '../src/index.js';
@@ -210,6 +211,42 @@ describe.skipIf(SSHD_MISSING !== undefined)(`exec on a real sshd${needs}`, () =>
     expect(err).toMatchObject({ code: 'ETIMEDOUT' });
     expect((await s.exec('echo next')).stdout).toBe('next\n');
     await s.end();
+  });
+
+  // A command stopped before it exits must not go on acting on the server, where nothing it
+  // does is recorded any more: closing the channel alone leaves a command without a terminal
+  // running (sshd only detaches it). Each case runs a step after a pause, writing a marker.
+  describe('a stopped command does not act afterwards', () => {
+    let n = 0;
+    const marker = (): string => `${world.allowed}/after-stop-${++n}`;
+    const gone = async (file: string): Promise<boolean> => {
+      // (The step would have run a second after the stop.)
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return !existsSync(file);
+    };
+
+    it('at its timeout', async () => {
+      const s = world.ssh.as(agent);
+      const file = marker();
+      const mark = world.sshd.mark();
+      const err = await s.exec(`sleep 1; echo late > ${file}`, { timeoutMs: 300 }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ETIMEDOUT' });
+      expect(await gone(file)).toBe(true);
+      // sshd's own log: the kill reached it.
+      expect(world.sshd.logSince(mark)).toMatch(/request signal|signal KILL/);
+      await s.end();
+    });
+
+    it('when its reader stops early', async () => {
+      const s = world.ssh.as(agent);
+      const file = marker();
+      const stream = s.execStream(`yes | head -n 2000000; sleep 1; echo late > ${file}`);
+      let chunks = 0;
+      for await (const _ of stream) if (++chunks === 3) break;
+      await expect(stream.exit).rejects.toThrow();
+      expect(await gone(file)).toBe(true);
+      await s.end();
+    });
   });
 
   it('stops a command whose output passes the byte cap', async () => {
