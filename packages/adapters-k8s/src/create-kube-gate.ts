@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import {
   createServer as createPlainServer,
   type IncomingMessage,
@@ -328,8 +329,7 @@ export async function createKubeGate<K extends KubeConfigLike>(
         return kc;
       },
       async writeKubeconfig(path: string): Promise<void> {
-        await writeFile(path, `${JSON.stringify(config(), null, 2)}\n`, { mode: 0o600 });
-        await chmod(path, 0o600);
+        await writeNewFile(path, `${JSON.stringify(config(), null, 2)}\n`);
       },
       get: client.get,
       list: client.list,
@@ -447,6 +447,33 @@ function writeRaw(socket: Socket, status: KubeStatus, headers: Record<string, st
   socket.end(
     `HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * Open flags of a kubeconfig file: created here or not at all. `O_EXCL` refuses an existing
+ * path (a symlink included, dangling or not) and `O_NOFOLLOW` says so once more, so whoever
+ * holds a session handle cannot make the host truncate or re-permission a file it can write
+ * (the recording, the policy). `O_NOFOLLOW` is 0 where the platform has none (Windows).
+ */
+const CREATE_NEW =
+  constants.O_WRONLY |
+  constants.O_CREAT |
+  constants.O_EXCL |
+  ((constants as Partial<typeof constants>).O_NOFOLLOW ?? 0);
+
+/**
+ * Writes `text` to a file this call creates, mode 0600 from its creation (the umask can only
+ * narrow it). A file cut short by a failed write is left as it is rather than removed: by then
+ * the path may name something else.
+ */
+async function writeNewFile(path: string, text: string): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new TypeError('writeKubeconfig() takes a file path');
+  const file = await openFile(path, CREATE_NEW, 0o600);
+  try {
+    await file.writeFile(text);
+  } finally {
+    await file.close();
+  }
 }
 
 const NO_BODY = Buffer.alloc(0);

@@ -151,7 +151,22 @@ export interface KubeSession<K extends KubeConfigLike> {
   readonly target: string;
   /** A new KubeConfig pointing at the gate with this session's token (any client-node API works through it). */
   kubeConfig(): K;
-  /** Writes a kubeconfig file for `kubectl`/`helm` subprocesses (mode 0600). */
+  /**
+   * Writes a kubeconfig file for `kubectl`/`helm` subprocesses, holding only the session token
+   * and the gate's CA. The file is created by this call, mode 0600 from its creation: a path
+   * that exists already (a file, a directory, a symlink, dangling or not) is refused, never
+   * overwritten or re-permissioned, so the holder of a session cannot have the host truncate
+   * its recording or policy. Write each session's file to a new path (a fresh `mkdtemp`
+   * directory) and remove it when done.
+   *
+   * @example
+   * ```ts
+   * const dir = await mkdtemp(join(tmpdir(), 'agent-'));
+   * await session.writeKubeconfig(join(dir, 'kubeconfig'));
+   * ```
+   * @throws an `EEXIST` error when the path exists, `ELOOP` where it is a symlink the platform
+   * reports so, or another file-system error; `TypeError` for an empty path.
+   */
   writeKubeconfig(path: string): Promise<void>;
   /** One object, masked. @throws DeniedError, ReviewRequiredError, KubeApiError. */
   get(ref: KubeObjectRef): Promise<unknown>;

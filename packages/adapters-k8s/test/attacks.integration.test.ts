@@ -238,6 +238,37 @@ describe('credentials', () => {
     expect(text).toContain(tokenOf(session.kubeConfig()));
     expect(text).not.toMatch(/exec|tokenFile|token-file|auth-provider|client-key|client-certificate/);
   });
+
+  it('writeKubeconfig refuses an existing file: an agent holding the session cannot overwrite or chmod the recording', async () => {
+    const { mkdtemp, readFile, stat, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/portcullis-k8s-`);
+    const recording = `${dir}/k8s-recording.jsonl`;
+    await writeFile(recording, '{"v":1,"seq":0,"type":"session.start"}\n', { mode: 0o644 });
+    const session = world.gate.as(agent);
+    await expect(session.writeKubeconfig(recording)).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(await readFile(recording, 'utf8')).toBe('{"v":1,"seq":0,"type":"session.start"}\n');
+    expect((await stat(recording)).mode & 0o777).toBe(0o644);
+  });
+
+  it('writeKubeconfig follows no symlink, to an existing file or a dangling one', async () => {
+    const { lstat, mkdtemp, readFile, stat, symlink, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/portcullis-k8s-`);
+    const policy = `${dir}/portcullis.yaml`;
+    await writeFile(policy, 'version: 1\n', { mode: 0o644 });
+    await symlink(policy, `${dir}/to-policy`);
+    await symlink(`${dir}/not-yet`, `${dir}/dangling`);
+    const session = world.gate.as(agent);
+    await expect(session.writeKubeconfig(`${dir}/to-policy`)).rejects.toThrow();
+    await expect(session.writeKubeconfig(`${dir}/dangling`)).rejects.toThrow();
+    expect(await readFile(policy, 'utf8')).toBe('version: 1\n');
+    expect((await stat(policy)).mode & 0o777).toBe(0o644);
+    await expect(lstat(`${dir}/not-yet`)).rejects.toMatchObject({ code: 'ENOENT' });
+    // A new path is written, 0600 from its creation.
+    await session.writeKubeconfig(`${dir}/fresh`);
+    expect((await stat(`${dir}/fresh`)).mode & 0o777).toBe(0o600);
+  });
 });
 
 describe('client-node call paths', () => {

@@ -215,6 +215,8 @@ describe.skipIf(!KUBECTL)(`kubectl through the gate${SKIP}`, () => {
   });
 
   it('port-forward is gated: a principal without the allow gets Forbidden', async () => {
+    // A file of its own: writeKubeconfig never overwrites an existing path.
+    kubeconfig = join(dir, 'log-reader.kubeconfig');
     await world.gate
       .as({ subject: 'dave', groups: ['log-readers'], kind: 'agent', actor: 'copilot' })
       .writeKubeconfig(kubeconfig);

@@ -11,7 +11,8 @@ import type { GateAdapter, GateRun, GateShaped } from '@portcullis/core';
 import { WebSocket } from 'ws';
 import { relayChannels, relayTunnel } from './channel-relay.js';
 import type { KubeCall, KubeHttpCall, KubeUpgradeCall } from './kube-call.js';
-import { maskKubeJson } from './mask-kube-json.js';
+import { kubeJsonMasker, maskKubeJson } from './mask-kube-json.js';
+import { responsePlan } from './response-plan.js';
 import { failureStatus } from './status.js';
 import { toRequest } from './to-request.js';
 import type { Upstream } from './upstream.js';
@@ -134,7 +135,10 @@ async function forwardHttp(call: KubeHttpCall, run: GateRun, upstream: Upstream)
   }
 }
 
-/** Answers the client from the API server's response: masked JSON, a masked watch, or masked text. */
+/**
+ * Answers the client from the API server's response: masked JSON, a masked watch, or masked
+ * text, as the classified request says (see `responsePlan`).
+ */
 async function answerHttp(call: KubeHttpCall, run: GateRun, response: IncomingMessage): Promise<KubeRaw> {
   const res = call.response;
   const contentType = response.headers['content-type'] ?? '';
@@ -144,22 +148,24 @@ async function answerHttp(call: KubeHttpCall, run: GateRun, response: IncomingMe
     if (typeof value === 'string') out[name] = run.masking.text(value);
   }
   const status = response.statusCode ?? 502;
-  const secrets = isSecretsRequest(call.path);
-  if (isWatch(call.path, contentType)) {
+  const plan = responsePlan(run.authorization.actions);
+  // A watch the API server refused (403, 410, 500) is answered with one Status document.
+  if (plan.relay === 'watch' && status >= 200 && status < 300) {
     res.writeHead(status, out);
     res.flushHeaders();
-    return await relayWatch(response, res, run, secrets, status);
+    return await relayWatch(response, res, run, plan.secrets, status);
   }
-  if (contentType.startsWith('application/json') && !isStreamingSubresource(call.path)) {
+  // Whatever its content type says, an answer about Secrets is shown only as parsed and masked
+  // JSON: the text masker knows no Secret rule.
+  if (plan.secrets || (plan.relay !== 'text' && isJson(contentType))) {
     const text = await readAll(response, run);
     let body: unknown;
-    let shown: string;
-    try {
-      body = maskKubeJson(JSON.parse(text) as unknown, (d) => run.masking.json(d), secrets);
+    let shown = '';
+    // An empty answer (HEAD, 204) shows nothing there is to mask.
+    if (text !== '') {
+      body = parseAnswer(text, plan.secrets);
+      body = maskKubeJson(body, (d) => run.masking.json(d), plan.secrets);
       shown = JSON.stringify(body);
-    } catch {
-      body = undefined;
-      shown = run.masking.text(text);
     }
     res.writeHead(status, { ...out, 'content-length': String(Buffer.byteLength(shown)) });
     res.end(shown);
@@ -175,6 +181,32 @@ async function answerHttp(call: KubeHttpCall, run: GateRun, response: IncomingMe
   return { status, mode: 'text', bytes: await relayText(response, res, run.output('body'), run) };
 }
 
+/**
+ * One JSON document of an answer. Nothing of an answer that does not parse is shown (it is not
+ * masked as text instead): for a Secrets request the text masker knows no Secret rule, and for
+ * any other the profile's field rules by key name need the parsed document.
+ */
+function parseAnswer(text: string, secrets: boolean): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(
+      secrets
+        ? 'the API server answered a request for Secrets with something that is not JSON; the gate shows nothing of it'
+        : 'the API server answered with JSON that does not parse; the gate shows nothing of it',
+    );
+  }
+}
+
+function isJson(contentType: string): boolean {
+  const type = (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+/**
+ * Relays a watch: each line is one event, parsed, masked and shown whole. A line that does not
+ * parse ends the watch with an error, and nothing of it is shown.
+ */
 async function relayWatch(
   response: IncomingMessage,
   res: KubeHttpCall['response'],
@@ -183,18 +215,15 @@ async function relayWatch(
   status: number,
 ): Promise<KubeRaw> {
   const output = run.output('watch');
+  // One masker for the whole watch: a Table watch names its columns in the first event only.
+  const mask = kubeJsonMasker((d) => run.masking.json(d), secrets);
   let pending = '';
   let bytes = 0;
   let events = 0;
   const decoder = new TextDecoder('utf-8');
   const line = async (text: string): Promise<void> => {
     if (text.trim() === '') return;
-    let shown: string;
-    try {
-      shown = JSON.stringify(maskKubeJson(JSON.parse(text) as unknown, (d) => run.masking.json(d), secrets));
-    } catch {
-      shown = text;
-    }
+    const shown = JSON.stringify(mask(parseAnswer(text, secrets)));
     events++;
     run.count(1, 0);
     const visible = await output.write(`${shown}\n`);
@@ -404,14 +433,15 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
     unlistenOpening();
   });
   if (!opened.ok) {
-    let shown: string;
-    try {
-      shown = JSON.stringify(
-        maskKubeJson(JSON.parse(opened.body) as unknown, (d) => run.masking.json(d), false),
-      );
-    } catch {
-      shown = run.masking.text(opened.body);
-    }
+    // The same rule as for an HTTP answer: JSON (and anything about Secrets) only as parsed
+    // and masked JSON, other refusals (an error page) masked as text.
+    const plan = responsePlan(run.authorization.actions);
+    const shown =
+      plan.secrets || isJson(opened.contentType)
+        ? JSON.stringify(
+            maskKubeJson(parseAnswer(opened.body, plan.secrets), (d) => run.masking.json(d), plan.secrets),
+          )
+        : run.masking.text(opened.body);
     call.refuse(opened.status, opened.contentType, shown);
     return { status: opened.status, mode: 'refused', bytes: opened.body.length };
   }
@@ -437,32 +467,4 @@ async function forwardUpgrade(call: KubeUpgradeCall, run: GateRun, upstream: Ups
   } finally {
     unlisten();
   }
-}
-
-/** `watch=…` as the API server reads it (true unless absent, empty, `0` or `false`). */
-function isWatch(path: string, contentType: string): boolean {
-  if (contentType.includes('stream=watch')) return true;
-  const q = path.indexOf('?');
-  if (q === -1) return /\/watch\//.test(path);
-  for (const value of new URLSearchParams(path.slice(q + 1)).getAll('watch')) {
-    if (value !== '' && value !== '0' && value.toLowerCase() !== 'false') return true;
-  }
-  return /^\/api(s\/[^/]+)?\/[^/]+\/watch\//.test(path.slice(0, q));
-}
-
-function pathOf(path: string): string {
-  const q = path.indexOf('?');
-  return q === -1 ? path : path.slice(0, q);
-}
-
-function isSecretsRequest(path: string): boolean {
-  try {
-    return /(^|\/)secrets(\/|$)/i.test(decodeURIComponent(pathOf(path)));
-  } catch {
-    return true;
-  }
-}
-
-function isStreamingSubresource(path: string): boolean {
-  return /\/(log|proxy)(\/|$)/.test(pathOf(path));
 }

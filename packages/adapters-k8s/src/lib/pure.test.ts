@@ -1,8 +1,9 @@
-import { DeniedError, ReviewRequiredError, type Decision } from '@portcullis/core';
+import { classifyKubeRequest, DeniedError, ReviewRequiredError, type Decision } from '@portcullis/core';
 import { describe, expect, it } from 'vitest';
 import type { KubeCall } from './kube-call.js';
-import { maskKubeJson, SECRET_VALUE } from './mask-kube-json.js';
+import { kubeJsonMasker, maskKubeJson, SECRET_VALUE } from './mask-kube-json.js';
 import { forwardedHeaders } from './request-headers.js';
+import { responsePlan } from './response-plan.js';
 import { outcomeStatus } from './status.js';
 import { toRequest } from './to-request.js';
 
@@ -110,6 +111,79 @@ describe('maskKubeJson', () => {
     expect(hidden['data']).toEqual({ k: SECRET_VALUE });
   });
 
+  it('for a Secrets request, hides Secret data in every object whatever its kind: Tables, PartialObjectMetadata, events', () => {
+    const annotations = {
+      'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"k":"dg=="}}',
+      keep: 'me',
+    };
+    const hidden = { 'kubectl.kubernetes.io/last-applied-configuration': SECRET_VALUE, keep: 'me' };
+    const partial = {
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: { name: 's', annotations },
+    };
+    const maskedPartial = { ...partial, metadata: { name: 's', annotations: hidden } };
+    expect(maskKubeJson(partial, keep, true)).toEqual(maskedPartial);
+    expect(maskKubeJson({ kind: 'PartialObjectMetadataList', items: [partial] }, keep, true)).toEqual({
+      kind: 'PartialObjectMetadataList',
+      items: [maskedPartial],
+    });
+    expect(maskKubeJson({ type: 'MODIFIED', object: partial }, keep, true)).toEqual({
+      type: 'MODIFIED',
+      object: maskedPartial,
+    });
+    // Not a Secrets request: a PartialObjectMetadata is nobody's Secret.
+    expect(maskKubeJson(partial, keep, false)).toBe(partial);
+    // Data under any kind, and nested deeper than any Secret has it.
+    expect(maskKubeJson({ kind: 'Other', spec: { data: { k: 'v' } } }, keep, true)).toEqual({
+      kind: 'Other',
+      spec: { data: { k: SECRET_VALUE } },
+    });
+  });
+
+  it('keeps only the Table cells of Secret columns that hold no value (Name, Type, Data count, Age)', () => {
+    const columnDefinitions = ['Name', 'Type', 'Data', 'Age', 'Extra'].map((name) => ({
+      name,
+      type: 'string',
+    }));
+    const row = (name: string, data: unknown): unknown => ({
+      cells: [name, 'Opaque', data, '5m', 'c2VjcmV0'],
+      object: { kind: 'PartialObjectMetadata', metadata: { name } },
+    });
+    const table = { kind: 'Table', columnDefinitions, rows: [row('a', 1), row('b', 'c2VjcmV0')] };
+    const masked = maskKubeJson(table, keep, true) as { rows: { cells: unknown[] }[] };
+    expect(masked.rows.map((r) => r.cells)).toEqual([
+      ['a', 'Opaque', 1, '5m', SECRET_VALUE],
+      ['b', 'Opaque', SECRET_VALUE, '5m', SECRET_VALUE],
+    ]);
+    // A Table watch names its columns in its first event only: the masker remembers them.
+    const mask = kubeJsonMasker(keep, true);
+    mask({ type: 'ADDED', object: table });
+    const later = mask({
+      type: 'ADDED',
+      object: { kind: 'Table', columnDefinitions: [], rows: [row('c', 2)] },
+    });
+    expect((later as { object: { rows: { cells: unknown[] }[] } }).object.rows[0]?.cells).toEqual([
+      'c',
+      'Opaque',
+      2,
+      '5m',
+      SECRET_VALUE,
+    ]);
+    // Columns never named: no cell can be told safe.
+    const unnamed = maskKubeJson({ kind: 'Table', rows: [row('d', 3)] }, keep, true) as {
+      rows: { cells: unknown[] }[];
+    };
+    expect(unnamed.rows[0]?.cells.every((c) => c === SECRET_VALUE)).toBe(true);
+  });
+
+  it('hides a member named __proto__ as a member, not by setting the prototype', () => {
+    const odd = JSON.parse('{"metadata":{},"__proto__":{"data":{"k":"dg=="}}}') as object;
+    const hidden = maskKubeJson(odd, keep, true) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(hidden)).toBe(Object.prototype);
+    expect(JSON.stringify(hidden)).toBe(`{"metadata":{},"__proto__":{"data":{"k":"${SECRET_VALUE}"}}}`);
+  });
+
   it('runs the profile over the result', () => {
     expect(maskKubeJson({ kind: 'ConfigMap', data: { k: 'v' } }, () => 'masked', false)).toBe('masked');
   });
@@ -198,5 +272,109 @@ describe('outcomeStatus', () => {
       code: 403,
       message: 'no',
     });
+  });
+});
+
+describe('responsePlan from the classified request', () => {
+  // The relay and the Secret rule follow what the classifier made of the request, which reads
+  // `watch` as the API server does: the first value counts, an empty value is true, a pair
+  // holding `;` is dropped, and a GET on a named object is a get whatever its query.
+  const plan = (method: string, path: string, headers: Record<string, string> = {}): string => {
+    const p = responsePlan(classifyKubeRequest({ type: 'kube', method, path, headers }));
+    return `${p.relay}${p.secrets ? ' secrets' : ''}`;
+  };
+  it.each([
+    ['GET', '/api/v1/namespaces/prod/secrets', 'json secrets'],
+    ['GET', '/api/v1/namespaces/prod/secrets/db', 'json secrets'],
+    ['GET', '/api/v1/secrets', 'json secrets'],
+    ['GET', '/api/v1/namespaces/log/secrets/db', 'json secrets'],
+    ['GET', '/api/v1/namespaces/proxy/secrets', 'json secrets'],
+    ['GET', '/api/v1/namespaces/prod/secrets/log', 'json secrets'],
+    ['GET', '/api/v1/namespaces/prod/secrets/proxy', 'json secrets'],
+    ['GET', '/api/v1/namespaces/watch/secrets', 'json secrets'],
+    ['GET', '/api/v1/namespaces/prod/secrets/db?watch=1&pretty=true', 'json secrets'],
+    ['GET', '/api/v1/namespaces/prod/secrets?watch=0&watch=1', 'json secrets'],
+    ['GET', '/api/v1/namespaces/prod/secrets?watch=1;&pretty=true', 'json secrets'],
+    ['GET', '/api/v1/namespaces/prod/secrets?watch=', 'watch secrets'],
+    ['GET', '/api/v1/namespaces/prod/secrets?watch', 'watch secrets'],
+    ['GET', '/api/v1/namespaces/prod/secrets?watch=1&watch=0', 'watch secrets'],
+    ['GET', '/api/v1/watch/namespaces/prod/secrets', 'watch secrets'],
+    ['GET', '/api/v1/namespaces/prod/secrets?fieldSelector=metadata.name%3Ddb&watch=true', 'watch secrets'],
+    ['GET', '/apis/example.com/v1/namespaces/prod/secrets', 'json secrets'],
+    ['GET', '/api/v1/namespaces/secrets', 'json'],
+    ['GET', '/api/v1/namespaces/secrets/configmaps', 'json'],
+    ['GET', '/api/v1/namespaces/prod/pods/web-1/log', 'text'],
+    ['GET', '/api/v1/namespaces/log/pods/web-1/log', 'text'],
+    ['GET', '/api/v1/namespaces/prod/services/web/proxy/metrics', 'text'],
+    ['GET', '/api/v1/namespaces/prod/pods?watch=true', 'watch'],
+    ['GET', '/api/v1/namespaces/prod/configmaps', 'json'],
+    ['GET', '/version', 'json'],
+    // Unknown requests may be anything, a Secret included.
+    ['GET', '/api/v1/namespaces/prod/pods/x/../../secrets/db', 'json secrets'],
+    ['GET', '/api/v1/namespaces/prod/configmaps', 'json secrets', { 'x-http-method-override': 'PUT' }],
+  ] as [string, string, string, Record<string, string>?][])(
+    '%s %s → %s',
+    (method, path, expected, headers) => {
+      expect(plan(method, path, headers)).toBe(expected);
+    },
+  );
+
+  it('takes the request’s own action, not an impersonation or exec action after it', () => {
+    expect(
+      responsePlan([
+        { operation: 'get', resource: 'namespaces/prod/secrets/db' },
+        { operation: 'impersonate', resource: 'users/viewer' },
+      ]),
+    ).toEqual({ relay: 'json', secrets: true });
+    expect(responsePlan([])).toEqual({ relay: 'json', secrets: true });
+  });
+});
+
+describe('classification the gate relies on, as the API server’s request-info resolution reads it', () => {
+  const ops = (method: string, path: string, headers: Record<string, string> = {}): string[] =>
+    classifyKubeRequest({ type: 'kube', method, path, headers }).map((a) =>
+      `${a.operation} ${a.resource ?? ''}`.trim(),
+    );
+  it.each([
+    ['GET', '/api/v1/namespaces/prod/secrets?watch=', ['watch namespaces/prod/secrets']],
+    ['GET', '/api/v1/namespaces/prod/secrets?watch=0&watch=1', ['list namespaces/prod/secrets']],
+    ['GET', '/api/v1/namespaces/prod/secrets?watch=1;', ['list namespaces/prod/secrets']],
+    ['GET', '/api/v1/namespaces/prod/secrets/db?watch=1', ['get namespaces/prod/secrets/db']],
+    ['DELETE', '/api/v1/namespaces/prod/secrets', ['deletecollection namespaces/prod/secrets']],
+    ['HEAD', '/api/v1/namespaces/prod/secrets', ['list namespaces/prod/secrets']],
+    ['GET', '/api/v1/watch/secrets', ['watch secrets']],
+    [
+      'POST',
+      '/api/v1/namespaces/prod/serviceaccounts/default/token',
+      ['create namespaces/prod/serviceaccounts/default/token'],
+    ],
+    [
+      'PATCH',
+      '/api/v1/namespaces/prod/pods/web-1/ephemeralcontainers',
+      ['patch namespaces/prod/pods/web-1/ephemeralcontainers'],
+    ],
+    ['POST', '/api/v1/nodes/n1/proxy/run/prod/web-1/app?cmd=id', ['proxy nodes/n1/proxy']],
+    [
+      'GET',
+      '/api/v1/namespaces/prod/pods/web-1/attach?stdin=true',
+      ['attach namespaces/prod/pods/web-1/attach', 'shell namespaces/prod/pods/web-1'],
+    ],
+    ['GET', '/api/v1/namespaces/prod/configmaps/%61pp', ['get namespaces/prod/configmaps/app']],
+    ['GET', '/api/v1/namespaces/prod/configmaps/a%2Fb', ['unknown']],
+    ['GET', '/api//v1/namespaces/prod/configmaps/app', ['unknown']],
+    ['GET', '/api/v1/namespaces/prod/configmaps/app//', ['unknown']],
+    ['GET', '/api/v1/namespaces/prod/pods/x/../../secrets/db', ['unknown']],
+    ['GET', '/api/v1/namespaces/prod/pods/x/%2e%2e/secrets', ['unknown']],
+  ] as [string, string, string[]][])('%s %s', (method, path, expected) => {
+    expect(ops(method, path)).toEqual(expected);
+  });
+
+  it('classifies impersonation headers and refuses method overrides', () => {
+    expect(ops('GET', '/api/v1/namespaces/prod/secrets', { 'impersonate-user': 'a,b' })).toContain(
+      'impersonate users/a',
+    );
+    expect(ops('GET', '/api/v1/namespaces/prod/secrets', { 'X-HTTP-Method-Override': 'DELETE' })).toEqual([
+      'unknown',
+    ]);
   });
 });

@@ -156,6 +156,44 @@ describe('hashRequest', () => {
     expect(patch('{"spec":{"replicas":3}}')).toBe(patch('{"spec":{"replicas":3}}'));
   });
 
+  it('binds a kube request to its media type, in one spelling', () => {
+    const body = '{"data":{"a":"2"}}';
+    const patch = (headers: Record<string, string | string[]>): string =>
+      hashRequest({
+        ...base,
+        request: {
+          type: 'kube',
+          method: 'PATCH',
+          path: '/api/v1/namespaces/prod/configmaps/cfg',
+          headers,
+          body,
+        },
+      });
+    const merge = patch({ 'content-type': 'application/merge-patch+json' });
+    // The same bytes as another kind of patch, or as server-side apply, are another request.
+    expect(patch({ 'content-type': 'application/strategic-merge-patch+json' })).not.toBe(merge);
+    expect(patch({ 'content-type': 'application/apply-patch+yaml' })).not.toBe(merge);
+    expect(patch({ 'content-type': 'application/json-patch+json' })).not.toBe(merge);
+    expect(patch({})).not.toBe(merge);
+    expect(
+      patch({ 'content-type': ['application/merge-patch+json', 'application/apply-patch+yaml'] }),
+    ).not.toBe(merge);
+    // Spellings of one media type are one request.
+    expect(patch({ 'Content-Type': 'Application/Merge-Patch+JSON' })).toBe(merge);
+    const charset = patch({ 'content-type': 'application/merge-patch+json; charset=utf-8' });
+    expect(charset).not.toBe(merge);
+    expect(patch({ 'content-type': 'application/merge-patch+json;Charset="UTF-8"' })).toBe(charset);
+    expect(patch({ 'content-type': ' application/merge-patch+json ;  charset = utf-8 ;' })).toBe(charset);
+    expect(
+      canonicalRequest({
+        type: 'kube',
+        method: 'PATCH',
+        path: '/p',
+        headers: { 'Content-Type': 'application/apply-patch+yaml; b=2; A="1"' },
+      })['contentType'],
+    ).toEqual(['application/apply-patch+yaml;a=1;b=2']);
+  });
+
   it('binds a kube request to the exact bytes of a binary body (protobuf)', () => {
     const path = '/api/v1/namespaces/prod/configmaps';
     const post = (body: string | Uint8Array): string =>

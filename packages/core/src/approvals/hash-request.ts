@@ -28,15 +28,18 @@ export function actorsOf(principal: Principal): readonly string[] {
  * The part of a request that decides what it does, in a fixed shape: SQL text (with its
  * parameter values when it has any) and command lines exactly as given (with the environment,
  * the SHA-256 of the stdin and the terminal flag when the request has them); Kubernetes method upper-cased, path as given, the `Impersonate-*`
- * headers (names lower-cased, sorted; values sorted) and the SHA-256 of the body when there is
- * one; SFTP mode, path, operation, rename target, content hash and permissions; shell terminal flag; forward `host:port`.
- * Other Kubernetes headers (user agent, content type, tracing) do not change what the call does
- * and are left out so that a retry with a new trace id is still the approved request.
+ * headers (names lower-cased, sorted; values sorted), the `Content-Type` values when there are
+ * any (each lower-cased, its parameters normalised and sorted, in order) and the SHA-256 of the
+ * body when there is one; SFTP mode, path, operation, rename target, content hash and permissions; shell terminal flag; forward `host:port`.
+ * Other Kubernetes headers (user agent, tracing) do not change what the call does and are left
+ * out so that a retry with a new trace id is still the approved request.
  *
  * @example
  * ```ts
  * canonicalRequest({ type: 'kube', method: 'delete', path: '/api/v1/nodes/n1', headers: { 'User-Agent': 'x' } });
  * // { type: 'kube', method: 'DELETE', path: '/api/v1/nodes/n1', impersonate: [] }
+ * canonicalRequest({ type: 'kube', method: 'PATCH', path: '/api/v1/nodes/n1', headers: { 'Content-Type': 'Application/Merge-Patch+JSON' } });
+ * // { type: 'kube', method: 'PATCH', path: '/api/v1/nodes/n1', impersonate: [], contentType: ['application/merge-patch+json'] }
  * ```
  * @throws TypeError for a value that is not a {@link Request}.
  */
@@ -72,14 +75,16 @@ export function canonicalRequest(request: Request): Readonly<Record<string, unkn
       return { type: 'forward', to: `${request.host}:${String(request.port)}` };
     case 'kube': {
       const impersonate: [string, string[]][] = [];
+      const contentType: string[] = [];
       // The classifier reads a Map or fetch Headers too; the binding must see what it saw.
       const entries = headerEntries(request.headers);
       if (entries === undefined) throw new TypeError('kube request headers are not a record, Map or Headers');
       for (const [name, value] of entries) {
         const lower = name.trim().toLowerCase();
-        if (!lower.startsWith('impersonate-')) continue;
         const values =
           typeof value === 'string' ? [value] : Array.isArray(value) ? value.map(String) : [String(value)];
+        if (lower === 'content-type') contentType.push(...values.map(normalMediaType));
+        if (!lower.startsWith('impersonate-')) continue;
         impersonate.push([lower, values.sort()]);
       }
       impersonate.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -88,6 +93,13 @@ export function canonicalRequest(request: Request): Readonly<Record<string, unkn
         method: request.method.toUpperCase(),
         path: request.path,
         impersonate,
+        // The media type says what the body does: the same bytes are a JSON merge patch, a
+        // strategic merge patch, a JSON patch or a server-side apply (which creates the object
+        // and takes field ownership) by their Content-Type alone. Only requests that carry one
+        // bind it, so the hash of every other request is unchanged; an approval stored before
+        // this binding for a request with a Content-Type no longer matches it (fail closed: it
+        // is asked for again).
+        ...(contentType.length === 0 ? {} : { contentType }),
         // The body binds the approval to what is written, not only where (a hash of its exact
         // bytes keeps the canonical form small for large manifests and protobuf alike).
         ...(request.body === undefined ? {} : { bodySha256: sha256(request.body) }),
@@ -96,6 +108,26 @@ export function canonicalRequest(request: Request): Readonly<Record<string, unkn
     default:
       throw new TypeError(`not a Portcullis request: ${JSON.stringify(request)}`);
   }
+}
+
+/**
+ * A media type in one spelling: lower-cased, whitespace around `;` and `=` removed, quoted
+ * parameter values unquoted, empty parameters dropped, parameters sorted
+ * (`Application/JSON; Charset="UTF-8"` → `application/json;charset=utf-8`). Media types and
+ * the parameters Kubernetes reads are case-insensitive, so spellings that mean the same are
+ * one binding.
+ */
+function normalMediaType(value: string): string {
+  const [type = '', ...parameters] = value.toLowerCase().split(';');
+  const kept: string[] = [];
+  for (const parameter of parameters) {
+    const eq = parameter.indexOf('=');
+    const name = (eq === -1 ? parameter : parameter.slice(0, eq)).trim();
+    let given = eq === -1 ? '' : parameter.slice(eq + 1).trim();
+    if (given.length >= 2 && given.startsWith('"') && given.endsWith('"')) given = given.slice(1, -1);
+    if (name !== '') kept.push(eq === -1 ? name : `${name}=${given}`);
+  }
+  return [type.trim(), ...kept.sort()].join(';');
 }
 
 /** SHA-256 (hex) of bytes, or of text's UTF-8 bytes. */
