@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ApprovalError,
@@ -70,7 +70,8 @@ interface Session {
 
 const MAX_FORM = 16 * 1024;
 const MAX_SESSIONS = 10_000;
-const MAX_LOGINS = 1_000;
+/** Used sign-in attempts remembered (see usedLogins). */
+const MAX_USED_LOGINS = 10_000;
 const MAX_STREAMS = 200;
 const LOGIN_TTL_MS = 10 * 60_000;
 
@@ -121,7 +122,13 @@ export function createApprovalConsole(options: ApprovalConsoleOptions): Approval
   const now = options.now ?? (() => new Date());
   const sessionTtl = options.sessionTtlMs ?? 8 * 3_600_000;
   const sessions = new Map<string, Session>(); // key: SHA-256 of the cookie value
-  const logins = new Map<string, LoginAttempt>(); // key: SHA-256 of the login cookie value
+  // Sign-in attempts live in their own browser's login cookie, sealed: a table of them here
+  // could be filled by anyone (no sign-in is needed to start one), pushing out the attempts of
+  // approvers in the middle of signing in.
+  const attempts = attemptSeal();
+  // The attempts already used (by SHA-256 of the cookie value): each is used once. Forgetting
+  // the oldest of a full set is harmless: the issuer's code in it was spent with it.
+  const usedLogins = new Set<string>();
   const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
   const cookie = {
     session: secure ? '__Secure-portcullis-session' : 'portcullis-session',
@@ -310,15 +317,13 @@ export function createApprovalConsole(options: ApprovalConsoleOptions): Approval
   };
 
   const login = async (): Promise<Response> => {
-    sweep(logins, (a) => a.createdAt + LOGIN_TTL_MS <= now().getTime(), MAX_LOGINS);
     let begun: Awaited<ReturnType<OidcClient['begin']>>;
     try {
       begun = await oidc.begin(base, now().getTime());
     } catch (err) {
       return signedOut(`The sign-in service could not be reached: ${(err as Error).message}`, 502);
     }
-    const id = token();
-    logins.set(digest(id), begun.attempt);
+    const id = attempts.seal(begun.attempt);
     return new Response(null, {
       status: 302,
       headers: {
@@ -331,7 +336,8 @@ export function createApprovalConsole(options: ApprovalConsoleOptions): Approval
   };
 
   const callback = async (request: Request, url: URL): Promise<Response> => {
-    const loginId = readCookie(request, cookie.login);
+    // (A sealed attempt: a few hundred characters.)
+    const loginId = readCookie(request, cookie.login, 2048);
     const clear = clearCookie(cookie.login, base, secure);
     const fail = (text: string, status = 400): Response => {
       const r = signedOut(`Sign-in failed: ${text}`, status);
@@ -341,8 +347,10 @@ export function createApprovalConsole(options: ApprovalConsoleOptions): Approval
     if (loginId === undefined)
       return fail('this browser did not start a sign-in here (or it took over ten minutes).');
     const key = digest(loginId);
-    const attempt = logins.get(key);
-    logins.delete(key); // single use, whatever happens next
+    const attempt = usedLogins.has(key) ? undefined : attempts.open(loginId);
+    // single use, whatever happens next
+    usedLogins.add(key);
+    while (usedLogins.size > MAX_USED_LOGINS) usedLogins.delete(usedLogins.values().next().value as string);
     if (attempt === undefined || attempt.createdAt + LOGIN_TTL_MS <= now().getTime())
       return fail('the sign-in attempt has expired; sign in again.');
     const error = url.searchParams.get('error');
@@ -490,7 +498,7 @@ function clearCookie(name: string, path: string, secure: boolean): string {
   return `${name}=; Path=${path}; Max-Age=0; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
-function readCookie(request: Request, name: string): string | undefined {
+function readCookie(request: Request, name: string, max = 128): string | undefined {
   const header = request.headers.get('cookie');
   if (header === null) return undefined;
   for (const part of header.split(';')) {
@@ -498,7 +506,7 @@ function readCookie(request: Request, name: string): string | undefined {
     if (eq < 0) continue;
     if (part.slice(0, eq).trim() === name) {
       const value = part.slice(eq + 1).trim();
-      return /^[A-Za-z0-9_-]{16,128}$/.test(value) ? value : undefined;
+      return value.length <= max && /^[A-Za-z0-9_-]{16,}$/.test(value) ? value : undefined;
     }
   }
   return undefined;
@@ -519,6 +527,48 @@ function equal(a: string, b: string): boolean {
   const x = Buffer.from(digest(a));
   const y = Buffer.from(digest(b));
   return a.length > 0 && timingSafeEqual(x, y);
+}
+
+/**
+ * Seals a sign-in attempt (its state, nonce and PKCE verifier) into a cookie value with
+ * AES-256-GCM under a key made for this console (so a restart ends the attempts in progress,
+ * as it ends sessions), and opens one: undefined for anything this console did not seal.
+ */
+function attemptSeal(): {
+  readonly seal: (attempt: LoginAttempt) => string;
+  readonly open: (value: string) => LoginAttempt | undefined;
+} {
+  const key = randomBytes(32);
+  return {
+    seal(attempt) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const sealed = Buffer.concat([cipher.update(JSON.stringify(attempt), 'utf8'), cipher.final()]);
+      return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+    },
+    open(value) {
+      const bytes = Buffer.from(value, 'base64url');
+      if (bytes.length < 29) return undefined;
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
+        decipher.setAuthTag(bytes.subarray(12, 28));
+        const text = Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+        const a = JSON.parse(text) as Record<string, unknown>;
+        const { state, nonce, verifier, createdAt, returnTo } = a;
+        if (
+          typeof state !== 'string' ||
+          typeof nonce !== 'string' ||
+          typeof verifier !== 'string' ||
+          typeof createdAt !== 'number' ||
+          typeof returnTo !== 'string'
+        )
+          return undefined;
+        return { state, nonce, verifier, createdAt, returnTo };
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 /** Drops expired entries; past `max`, the oldest too, so no flood can grow the map without bound. */

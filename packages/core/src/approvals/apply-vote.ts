@@ -2,7 +2,7 @@ import { ApprovalError } from '../errors.js';
 import { checkApprover } from './check-approver.js';
 import { grantTerms } from './grant-terms.js';
 import { approverMatches } from './match-approver.js';
-import { personKey } from './person-key.js';
+import { personKey, samePerson } from './person-key.js';
 import { settleApproval } from './settle-approval.js';
 import type { ApprovalRequest, ApprovalVote, ApprovalVoteInput } from './types.js';
 
@@ -85,4 +85,29 @@ function requirementsMet(approval: ApprovalRequest, votes: readonly ApprovalVote
     }
     return people.size >= (needed[index] ?? 1);
   });
+}
+
+/**
+ * Whether an approval's votes carry its approval by the rules {@link applyVote} counts them
+ * with: no denial, and for every requirement enough distinct eligible people, none of them the
+ * requester or one of the actors. An approval a store hands back as approved without such votes
+ * (a faulty store, or a row written around the rules) grants nothing.
+ *
+ * @example
+ * ```ts
+ * votesCarry(applyVote(pending, { approver: bob, verdict: 'approve' }, new Date())); // true
+ * votesCarry({ ...pending, status: 'approved', votes: [] }); // false
+ * ```
+ */
+export function votesCarry(approval: ApprovalRequest): boolean {
+  // (A record from a store is checked, not trusted, to be what its type says.)
+  if (!Array.isArray(approval.votes)) return false;
+  const votes: readonly ApprovalVote[] = approval.votes;
+  if (votes.some((v) => v.verdict !== 'approve')) return false;
+  const others = votes.filter(
+    (v) =>
+      !samePerson(v.subject, approval.requester.subject) &&
+      !approval.actors.some((actor) => samePerson(actor, v.subject)),
+  );
+  return requirementsMet(approval, others);
 }

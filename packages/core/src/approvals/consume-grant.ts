@@ -1,5 +1,6 @@
 import type { ReviewRequirement } from '../types.js';
 import { canonicalJson } from '../record/canonical-json.js';
+import { votesCarry } from './apply-vote.js';
 import { actorsOf } from './hash-request.js';
 import { settleApproval } from './settle-approval.js';
 import type { ApprovalGrant, ApprovalRequest, GrantQuery, ReservationOutcome } from './types.js';
@@ -29,7 +30,9 @@ function requirementKey(r: ReviewRequirement): string {
  *   the same principal whose review requirements are all among those it was approved for;
  * - every requirement in `query.requirements` equals one the approval was granted for (same
  *   rule id, approvers, minApprovals, ttl and grant kind), so a policy that became stricter
- *   is never satisfied by an older, weaker approval.
+ *   is never satisfied by an older, weaker approval;
+ * - its votes carry it ({@link votesCarry}): enough distinct eligible people for every
+ *   requirement, none of them the requester or an actor, and no denial.
  *
  * @example
  * ```ts
@@ -50,7 +53,10 @@ export function grantCovers(approval: ApprovalRequest, query: GrantQuery, use: A
   if (actors.length !== current.actors.length || actors.some((a, i) => a !== current.actors[i])) return false;
   if (query.requirements.length === 0) return false;
   const granted = new Set(current.requirements.map(requirementKey));
-  return query.requirements.every((r) => granted.has(requirementKey(r)));
+  if (!query.requirements.every((r) => granted.has(requirementKey(r)))) return false;
+  // Its votes must carry it, counted as applyVote counts them: a record marked approved without
+  // them (a faulty store, a row written around the rules) grants nothing.
+  return votesCarry(current);
 }
 
 /**
