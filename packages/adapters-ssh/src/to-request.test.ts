@@ -30,6 +30,26 @@ describe('toExecPlan', () => {
       { stdin: new Uint8Array([108, 115]) },
       { type: 'command', command: 'sh -s', stdin: { sha256: sha('ls'), bytes: 2, script: 'ls' }, pty: false },
     ],
+    ...[
+      'bash -',
+      'sh -',
+      'bash -x -',
+      '/bin/bash -e -',
+      'bash --',
+      'bash -s --',
+      'bash -euo pipefail -s',
+    ].map((command): [string, unknown, Record<string, unknown>] => [
+      command,
+      { stdin: 'ls\n' },
+      { type: 'command', command, stdin: { sha256: sha('ls\n'), bytes: 3, script: 'ls\n' }, pty: false },
+    ]),
+    [
+      // Not a shell reading its script: the stdin is data, and the gate asks whether every
+      // command of the line treats it so (ed does not: unknown).
+      'ed -s',
+      { stdin: '!ls\n' },
+      { type: 'command', command: 'ed -s', stdin: { sha256: sha('!ls\n'), bytes: 4 }, pty: false },
+    ],
     [
       'python3',
       { stdin: 'import os' },
@@ -69,6 +89,7 @@ describe('toExecPlan', () => {
     ['a fractional timeout', 'ls', { timeoutMs: 1.5 }],
     ['stdin to a shell that is not UTF-8', 'bash', { stdin: Buffer.from([0xff, 0xfe]) }],
     ['stdin to a shell with NUL', 'bash', { stdin: 'ls\0' }],
+    ['stdin to `bash -` that is not UTF-8', 'bash -', { stdin: Buffer.from([0xff, 0xfe]) }],
   ])('refuses %s with a TypeError', (_name, command, options) => {
     expect(() => toExecPlan(command, options)).toThrow(TypeError);
   });

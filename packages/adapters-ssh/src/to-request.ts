@@ -28,8 +28,10 @@ const MAX_TIMEOUT_MS = 2_147_483_647;
  * Normalises an `exec`/`execStream` call. The command must be a string (Buffers, NUL and lone
  * surrogates are refused, so the classified text is the sent text); `env` becomes part of the
  * request (classified as an `env NAME=VALUE` prefix); given `stdin` is hashed into the request,
- * and when the command is a shell reading its commands from stdin, its text is the script the
- * classifier reads. No terminal: `pty` is false.
+ * and when the command is a shell reading its commands from stdin (`bash`, `sh -s`, `bash -`:
+ * core's `readsScriptFromStdin`), its text is the script the classifier reads. Any other stdin
+ * is data, and core decides whether every command of the line treats it so (else `unknown`).
+ * No terminal: `pty` is false.
  *
  * @example
  * ```ts

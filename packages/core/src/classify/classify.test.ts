@@ -84,7 +84,8 @@ describe('classifyRequest', () => {
   );
 
   it.each<[string, string, string[]]>([
-    ['bash', 'rm -rf /srv', ["exec bash -c 'rm -rf /srv'", 'exec rm -rf /srv']],
+    // rm is not a program known never to read stdin (`rm -i` does): the script stays unknown.
+    ['bash', 'rm -rf /srv', ["exec bash -c 'rm -rf /srv'", 'exec rm -rf /srv', 'unknown']],
     ['sh -s', 'ls', ['exec sh -c ls', 'exec ls']],
     [
       '/bin/bash -e',
@@ -114,6 +115,128 @@ describe('classifyRequest', () => {
       expect(classifyRequest({ type: 'command', command, stdin })).toContainEqual({ operation: 'unknown' });
     },
   );
+
+  /** The actions of a command request with `stdin` given, as `operation resource` strings. */
+  function withStdin(command: string, script?: string, env?: Record<string, string>): string[] {
+    const stdin = { sha256: '0'.repeat(64), bytes: 1, ...(script === undefined ? {} : { script }) };
+    return classifyRequest({ type: 'command', command, stdin, ...(env === undefined ? {} : { env }) }).map(
+      (a) => (a.resource === undefined ? a.operation : `${a.operation} ${a.resource}`),
+    );
+  }
+
+  it.each([
+    ['bash -', ['exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
+    ['sh -', ['exec sh -c rm -f v', 'exec rm -f v', 'unknown']],
+    ['bash -x -', ['exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
+    ['/bin/bash -e -', ['exec /bin/bash -c rm -f v', 'exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
+    ['bash --', ['exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
+    ['bash -s --', ['exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
+    ['bash -eu -o pipefail -s', ['exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
+    ['dash +x --norc -', ['unknown']],
+  ])(
+    'a shell reading its script from stdin, spelled %j, has it classified (rm may read it: unknown too)',
+    (command, expected) => {
+      expect(withStdin(command, 'rm -f v')).toEqual(expected);
+    },
+  );
+
+  it.each([
+    ['ed -s', '!rm -f v\nq\n'],
+    ['vi -es', ':!rm -f v\n:q!\n'],
+    ['make -f -', 'all:\n\trm -f v\n'],
+    ['sqlite3', '.shell rm -f v\n'],
+    ['true; bash', 'rm -f v'],
+    ['cat x && python3', 'import os'],
+    ['cat | bash', 'rm -f v'],
+    ['cat | ed -s', '!rm -f v'],
+    ['base64 -d | sh', 'cm0gLWYgdgo='],
+    ['(grep x; awk -f -)', 'BEGIN { system("rm -f v") }'],
+    ['echo $(cat) | xargs rm', 'v'],
+    ['read x; echo $x', 'v'],
+    ['sort -o /etc/passwd', 'root::0:0::/:/bin/sh'],
+    ['sort --compress-program=sh', 'rm -f v'],
+    ['uniq - /etc/passwd', 'x'],
+    ['gzip f', 'x'],
+    ['sha256sum -c', 'x  /etc/shadow'],
+    ['./cat', 'x'],
+    ['/tmp/cat', 'x'],
+    ['cat() { bash; }; cat', 'rm -f v'],
+    ['sudo cat', 'x'],
+  ])('stdin to %j, which a program could run as commands, is unknown', (command) => {
+    expect(withStdin(command)).toContain('unknown');
+  });
+
+  it.each([
+    ['sqlite3 in the script', 'sqlite3\n.shell rm -f v\n'],
+    ['ed in the script', 'ed -s\n!rm -f v\nq\n'],
+    // head reads exactly 6 bytes: bash then parses `x⏎rm -f v #'` — not what was classified.
+    ['a reader desynchronising the parse', "head -c 6\necho 'x\nrm -f v #'\n"],
+    ['a nested shell', 'bash\nrm -f v\n'],
+    ['cat, which could stop early', 'cat | head -c 1\nrm -f v\n'],
+  ])('a script with %s, whose commands share its stdin, is unknown', (_name, script) => {
+    expect(withStdin('bash', script)).toContain('unknown');
+  });
+
+  it.each<[string, string | undefined, string[]]>([
+    ['cat > /srv/app/config.yml', undefined, ['write /srv/app/config.yml', 'exec cat']],
+    ['grep foo', undefined, ['exec grep foo']],
+    [
+      'sort | uniq -c | sort -rn | head -5',
+      undefined,
+      ['exec sort', 'exec uniq -c', 'exec sort -rn', 'exec head -5'],
+    ],
+    ['tee -a /tmp/log', undefined, ['exec tee -a /tmp/log', 'write /tmp/log']],
+    ['gunzip -c | wc -l', undefined, ['exec gunzip -c', 'exec wc -l']],
+    [
+      '/usr/bin/base64 -d > /tmp/blob',
+      undefined,
+      ['write /tmp/blob', 'exec /usr/bin/base64 -d', 'exec base64 -d'],
+    ],
+    ['cd /srv && cat > x', undefined, ['exec cd /srv', 'exec cat', 'write x']],
+    [
+      'bash',
+      'echo one; ls -la /tmp',
+      ['exec bash -c echo one; ls -la /tmp', 'exec echo one', 'exec ls -la /tmp'],
+    ],
+    ['bash', 'cat /etc/hostname', ['exec bash -c cat /etc/hostname', 'exec cat /etc/hostname']],
+    [
+      'sh -s',
+      'mkdir -p /tmp/x && printf ok',
+      ['exec sh -c mkdir -p /tmp/x && printf ok', 'exec mkdir -p /tmp/x', 'exec printf ok'],
+    ],
+  ])('stdin to %j is data: classified as usual', (command, script, expected) => {
+    expect(withStdin(command, script)).toEqual(expected);
+  });
+
+  it.each([
+    ['LC_ALL', 'zh_TW.BIG5'],
+    ['LC_CTYPE', 'ja_JP.SJIS'],
+    ['LANG', 'zh_CN.GBK'],
+    ['LANG', 'zh_CN.GB18030'],
+    ['LC_ALL', '/tmp/evil/xx.UTF-8'],
+    ['LC_ALL', 'en_US'],
+    ['LC_ALL', ''],
+    ['LOCPATH', '/tmp/evil'],
+  ])('exec env %s=%j, which could change how bash reads bytes, is unknown', (name, value) => {
+    expect(classifyRequest({ type: 'command', command: 'echo a', env: { [name]: value } })).toContainEqual({
+      operation: 'unknown',
+    });
+  });
+
+  it.each([
+    ['LANG', 'en_US.UTF-8'],
+    ['LC_ALL', 'C'],
+    ['LC_ALL', 'POSIX'],
+    ['LC_CTYPE', 'C.utf8'],
+    ['LANG', 'de_DE.utf-8'],
+    ['LANG', 'sr_RS.UTF-8@latin'],
+  ])('exec env %s=%j is an ordinary environment', (name, value) => {
+    expect(
+      classifyRequest({ type: 'command', command: 'echo a', env: { [name]: value } }),
+    ).not.toContainEqual({
+      operation: 'unknown',
+    });
+  });
 
   it('a rename writes both paths; a second path on a read is unknown', () => {
     expect(classifyRequest({ type: 'sftp', mode: 'write', path: '/a/../b', to: '/c/./d' })).toEqual([

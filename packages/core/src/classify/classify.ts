@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Action, ClassifyContext, KubeRequest, Request } from '../types.js';
 import { classifyKubeRequest } from './kubernetes.js';
 import { classifyShellCommand, loadShellClassifier } from './shell.js';
+import { neverReadsStdin, readsStdinAsData } from './shell/programs.js';
 import { classifySql, loadSqlClassifier } from './sql.js';
 
 const UNKNOWN: readonly Action[] = Object.freeze([Object.freeze({ operation: 'unknown' })]);
@@ -69,7 +70,10 @@ function dispatch(request: unknown, context: ClassifyContext | undefined): reado
       return typeof r['sql'] === 'string' ? nonEmpty(classifySql(r['sql'], context)) : UNKNOWN;
     case 'command': {
       const line = commandLine(r);
-      return line === undefined ? UNKNOWN : nonEmpty(classifyShellCommand(line));
+      if (line === undefined) return UNKNOWN;
+      const actions = nonEmpty(classifyShellCommand(line.text));
+      if (line.stdinReaders === undefined || stdinStaysData(line.stdinReaders)) return actions;
+      return actions.some((a) => a.operation === 'unknown') ? actions : [...actions, ...UNKNOWN];
     }
     case 'shell':
       return SHELL;
@@ -100,17 +104,41 @@ function dispatch(request: unknown, context: ClassifyContext | undefined): reado
 
 /** Environment variable names an exec may ask for (what `env NAME=VALUE` accepts as a name). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** A shell that runs the commands it reads on stdin, with options that do not change what runs. */
-const STDIN_SHELL = /^\s*(?:(?:\/usr)?\/bin\/)?(?:ba|da|k|z)?sh(?:\s+-[esuxv]+)*\s*$/;
+/**
+ * Shells whose script read from stdin is bash syntax. zsh and ksh are left out: their syntax
+ * (zsh's glob qualifiers run code) is not what tree-sitter-bash reads.
+ */
+const STDIN_SHELL = /^(?:(?:\/usr)?\/bin\/)?(?:ba|da)?sh$/;
+/** Shell options that change nothing about which commands run (`-e`, `-u`, `-x`, `-v`). */
+const HARMLESS_OPTIONS = /^(?:-[euxvs]+|\+[euxv]+)$/;
+/** The same, ending in `o`: the next word names a `set -o` option. */
+const HARMLESS_OPTIONS_O = /^(?:-[euxvs]*|\+[euxv]*)o$/;
+const HARMLESS_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'errexit',
+  'nounset',
+  'xtrace',
+  'verbose',
+  'pipefail',
+]);
+
+/** A command line to classify, and the commands that share the stdin given with it. */
+interface CommandLine {
+  readonly text: string;
+  /**
+   * Present when stdin is given: the command line whose commands could read it, and whether it
+   * is a script that a shell reads from that same stdin.
+   */
+  readonly stdinReaders?: { readonly text: string; readonly script: boolean };
+}
 
 /**
  * The command line to classify (SPEC.md §3): the command exactly as sent, preceded by the
  * environment it asks for as `env NAME=VALUE …`, so `LD_PRELOAD` and `BASH_ENV` meet the same
- * rules. When stdin is given to a shell that reads its commands from it (`bash`, `sh -s`), its
- * text is classified as that shell's `-c` command line; given to any other interpreter it is
- * code the classifier cannot read, which the shell classifier already reports as `unknown`.
+ * rules. When stdin is given to a shell that reads its commands from it (`bash`, `sh -s`,
+ * `bash -`), its text is classified as that shell's `-c` command line. Either way the commands
+ * that can read the given stdin are returned too, for {@link stdinStaysData}.
  */
-function commandLine(r: Record<string, unknown>): string | undefined {
+function commandLine(r: Record<string, unknown>): CommandLine | undefined {
   const command = r['command'];
   if (typeof command !== 'string') return undefined;
   let prefix = '';
@@ -126,32 +154,67 @@ function commandLine(r: Record<string, unknown>): string | undefined {
     }
   }
   const stdin = r['stdin'];
-  if (
-    typeof stdin === 'object' &&
-    stdin !== null &&
-    (stdin as Record<string, unknown>)['script'] !== undefined
-  ) {
-    const script = (stdin as Record<string, unknown>)['script'];
-    if (typeof script !== 'string' || !readsScriptFromStdin(command)) return undefined;
-    const shell = command.trim().split(/\s+/)[0] ?? '';
-    return `${prefix}${shell} -c ${shellQuote(script)}`;
+  if (stdin === undefined) return { text: `${prefix}${command}` };
+  if (typeof stdin !== 'object' || stdin === null) return undefined;
+  const script = (stdin as Record<string, unknown>)['script'];
+  if (script === undefined) {
+    return { text: `${prefix}${command}`, stdinReaders: { text: command, script: false } };
   }
-  return `${prefix}${command}`;
+  if (typeof script !== 'string' || !readsScriptFromStdin(command)) return undefined;
+  const shell = command.trim().split(/[ \t]+/)[0] ?? '';
+  return {
+    text: `${prefix}${shell} -c ${shellQuote(script)}`,
+    stdinReaders: { text: script, script: true },
+  };
 }
 
 /**
- * Whether `command` is a shell that reads the commands it runs from stdin (`bash`, `sh -s`,
- * `/bin/bash -e`): an adapter giving such a command stdin puts its text in the request
+ * Whether the given stdin stays data: every command that could read it (every command of the
+ * line; for a script read from stdin, every command of the script, which reads the rest of it)
+ * is a program known to treat stdin as data only. Every command is checked, not only those
+ * whose stdin is the given one: data flows on through pipes (`cat | ed`) and into command
+ * substitutions, and the classifier's list of actions already includes every command that
+ * runs, through wrappers, functions and substitutions. An allowlist, never a blocklist: a
+ * program that runs what it reads (`ed`, `sqlite3`, `make -f -`, any REPL) is not on it.
+ */
+function stdinStaysData(readers: { readonly text: string; readonly script: boolean }): boolean {
+  const safe = readers.script ? neverReadsStdin : readsStdinAsData;
+  return classifyShellCommand(readers.text).every(
+    (a) =>
+      a.operation === 'write' || (a.operation === 'exec' && a.resource !== undefined && safe(a.resource)),
+  );
+}
+
+/**
+ * Whether `command` is a shell that reads the commands it runs from stdin: `sh`, `bash` or
+ * `dash` (by name or in /bin or /usr/bin) with no operand and only options that do not change
+ * what runs (`-e`, `-u`, `-x`, `-v`, `-o pipefail`, `-s`), optionally ending its options with
+ * `-` or `--`. An adapter giving such a command stdin puts its text in the request
  * (`stdin.script`), where it is classified as a command line.
  *
  * @example
  * ```ts
- * readsScriptFromStdin('bash'); // true
+ * readsScriptFromStdin('bash -'); // true
+ * readsScriptFromStdin('bash -eu -s --'); // true
  * readsScriptFromStdin('bash deploy.sh'); // false
  * ```
  */
 export function readsScriptFromStdin(command: string): boolean {
-  return STDIN_SHELL.test(command);
+  // The login shell splits the command into words: only blanks may separate them (a newline
+  // would start a second command).
+  if (!/^[ \t]*[\w/+-]+(?:[ \t]+[\w/+-]+)*[ \t]*$/.test(command)) return false;
+  const [name, ...words] = command.trim().split(/[ \t]+/);
+  if (name === undefined || !STDIN_SHELL.test(name)) return false;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? '';
+    if (word === '-' || word === '--') return i === words.length - 1;
+    if (HARMLESS_OPTIONS_O.test(word)) {
+      if (!HARMLESS_OPTION_NAMES.has(words[++i] ?? '')) return false;
+    } else if (!HARMLESS_OPTIONS.test(word)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** One single-quoted shell word. */

@@ -366,6 +366,25 @@ const environment: readonly Case[] = [
   ],
   ['export PATH is unknown', 'export PATH=/tmp', ['unknown', 'exec export PATH=/tmp']],
   ['export of a harmless variable', 'export FOO=bar', ['exec export FOO=bar']],
+  // Under BIG5, GBK, GB18030 or SJIS the last byte of a character can be `\`: bash then reads
+  // `中\;` as a character and a `;`, a separator the classifier (UTF-8) does not see.
+  ['a BIG5 locale prefix is unknown', 'LC_ALL=zh_TW.BIG5 echo a', ['unknown', 'exec echo a']],
+  [
+    'export of an SJIS LC_CTYPE is unknown',
+    'export LC_CTYPE=ja_JP.SJIS',
+    ['unknown', 'exec export LC_CTYPE=ja_JP.SJIS'],
+  ],
+  [
+    'env LANG=GBK is unknown',
+    'env LANG=zh_CN.GBK echo a',
+    ['exec env LANG=zh_CN.GBK echo a', 'unknown', 'exec echo a'],
+  ],
+  ['a locale from an expansion is unknown', 'LANG=$L echo a', ['unknown', 'exec echo a']],
+  ['a locale path is unknown', 'LC_ALL=/tmp/l/x.UTF-8 echo a', ['unknown', 'exec echo a']],
+  ['LOCPATH is unknown', 'LOCPATH=/tmp/l echo a', ['unknown', 'exec echo a']],
+  ['a UTF-8 locale is harmless', 'LANG=en_US.UTF-8 sort f', ['exec sort f']],
+  ['utf8 spelled any way is harmless', 'LC_ALL=C.utf8 LC_CTYPE=de_DE.utf-8 sort f', ['exec sort f']],
+  ['C and POSIX are harmless', 'export LC_ALL=POSIX LANG=C', ['exec export LC_ALL=POSIX LANG=C']],
   [
     'printf -v into PATH is unknown',
     'printf -v PATH /tmp; ls',
@@ -648,6 +667,42 @@ const evasions: readonly Case[] = [
     ['exec sqlite3 x.db .shell rm -rf /', 'unknown'],
   ],
   ['psql \\! is unknown', "psql -c '\\! rm -rf /'", ['exec psql -c \\! rm -rf /', 'unknown']],
+  // Programs whose commands come from stdin, here from a pipe or a here-document in the line.
+  ['ed reads its commands from stdin', "ed -s f <<'E'\n!rm -rf /\nE", ['exec ed -s f', 'unknown']],
+  [
+    'red too (it still writes files)',
+    "printf 'w /etc/x\\n' | red",
+    ['exec printf w /etc/x\\n', 'exec red', 'unknown'],
+  ],
+  ['ed --version prints and exits', 'ed --version', ['exec ed --version']],
+  ['dc runs ! commands', "echo '!rm -rf /' | dc", ['exec echo !rm -rf /', 'exec dc', 'unknown']],
+  ['dc -e with ! runs a command', "dc -e '!rm -rf /'", ['exec dc -e !rm -rf /', 'unknown']],
+  ['dc -e alone computes and exits', "dc -e '2 3 + p'", ['exec dc -e 2 3 + p']],
+  [
+    'vi -es reads ex commands from stdin',
+    "echo ':!rm -rf /' | vi -es",
+    ['exec echo :!rm -rf /', 'exec vi -es', 'unknown'],
+  ],
+  ['vim -E -s too', 'vim -E -s f', ['exec vim -E -s f', 'unknown']],
+  ['ex always reads commands from stdin', 'ex f', ['exec ex f', 'unknown']],
+  [
+    'make -f - reads a makefile from stdin',
+    'cat Makefile.in | make -f -',
+    ['exec cat Makefile.in', 'exec make -f -', 'unknown'],
+  ],
+  ['make --file=/dev/stdin too', 'make --file=/dev/stdin', ['exec make --file=/dev/stdin', 'unknown']],
+  ['make with its own Makefile is its argv', 'make -C /srv build', ['exec make -C /srv build']],
+  ['sqlite3 without SQL reads stdin', "sqlite3 x.db <<< '.shell rm -rf /'", ['exec sqlite3 x.db', 'unknown']],
+  [
+    'sqlite3 -init reads commands from a file',
+    "sqlite3 -init /tmp/i x.db 'select 1'",
+    ['exec sqlite3 -init /tmp/i x.db select 1', 'unknown'],
+  ],
+  [
+    'sqlite3 with SQL does not read stdin',
+    "sqlite3 -header x.db 'select 1'",
+    ['exec sqlite3 -header x.db select 1'],
+  ],
   [
     'git --config-env is unknown',
     "FOO='rm -rf /' git --config-env=core.pager=FOO log",
@@ -816,10 +871,11 @@ const heredocReadings: readonly Case[] = [
   ['$( on a tab-indented line of a <<- body', 'cat <<-EOF\n\t$(id)\n\tEOF', ['exec id', 'exec cat']],
   ['$( inside ${…} in a body', 'cat <<EOF\n${x:-$(id)}\nEOF', ['exec id', 'exec cat']],
   // The grammar reads `$((` in a body as `$(` and a subshell: one extra action, never one fewer.
+  // bash evaluates id's output as arithmetic, so the line is also unknown (shell/deferred.ts).
   [
     'arithmetic in a body runs its substitution',
     'cat <<EOF\n$((1 + $(id)))\nEOF',
-    ['exec id', 'exec 1 + $(id)', 'exec cat'],
+    ['exec id', 'exec 1 + $(id)', 'exec cat', 'unknown'],
   ],
   ['a comment ends at its newline, continuation or not', 'echo a #c\\\nid', ['exec echo a', 'exec id']],
   [

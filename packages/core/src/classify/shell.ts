@@ -6,10 +6,19 @@ import { cachedActions, LruCache } from './sql/cache.js';
 import type { Action } from '../types.js';
 import { bashParser, loadBashParser } from './shell/parser.js';
 import {
+  arrayDeferred,
   commandDeferred,
+  deferredUnresolved,
+  forDeferred,
+  heredocDeferred,
+  inArithmetic,
   leafCarriesSubstitution,
-  nodeIsSink,
+  newDeferredState,
+  nodeDeferred,
   quotesAreNotQuoting,
+  recordAssignment,
+  textIsHarmless,
+  valueIsHarmless,
   type DeferredState,
 } from './shell/deferred.js';
 import { variableEffect } from './shell/env.js';
@@ -188,8 +197,8 @@ class Actions {
   private readonly list: Action[] = [];
   private readonly seen = new Set<string>();
   private overflowed = false;
-  /** Deferred-evaluation facts over the whole request (see shell-deferred.ts). */
-  readonly deferred: DeferredState = { source: false, sink: false };
+  /** What the request evaluates again, and what it sets variables to (see shell/deferred.ts). */
+  readonly deferred: DeferredState = newDeferredState();
 
   add(action: Action): void {
     const key = `${action.operation}\u0000${action.resource ?? ''}`;
@@ -210,9 +219,9 @@ class Actions {
     // A line that runs nothing (empty, a comment, a bare assignment, `[[ … ]]`) is not something
     // a policy can allow by name; fail closed rather than hand the engine an empty list.
     if (this.list.length === 0) return [UNKNOWN];
-    // A value that may carry `$(…)` and something that evaluates values again: what runs
-    // depends on run-time text (`read x; echo $((x))` runs whatever `a[$(…)]` it reads).
-    if (this.deferred.source && this.deferred.sink) this.unknown();
+    // Something evaluates text again that the request does not prove harmless: what runs depends
+    // on run-time text (`read x; echo $((x))` runs whatever `a[$(…)]` it reads).
+    if (deferredUnresolved(this.deferred)) this.unknown();
     if (this.overflowed && !this.seen.has(`unknown\u0000`)) return [...this.list, UNKNOWN];
     return this.list;
   }
@@ -300,13 +309,14 @@ function visit(node: Node, walk: Walk, depth: number): void {
   }
   const type = node.type;
   const deferred = walk.out.deferred;
-  if (walk.mayHaveSink && !deferred.sink && nodeIsSink(node, type, walk.source)) deferred.sink = true;
+  if (walk.mayHaveSink) nodeDeferred(node, type, walk.source, deferred);
+  // Not behind `mayHaveSink`: a sink in a nested script (`sh -c …`) may read this variable.
+  if (type === 'for_statement') forDeferred(node, deferred);
   if (LEAVES.has(type)) {
     if (walk.mayCarry) visitLeaf(node, walk);
     return;
   }
   if (type === 'command_substitution') {
-    deferred.source = true;
     if (node.text.startsWith('`') && node.text.includes('\\')) {
       visitBackquoted(node, walk);
       return;
@@ -363,6 +373,7 @@ function visitHeredoc(node: Node, walk: Walk, depth: number): void {
   if (start === undefined || body === undefined) return;
   if (heredocDelimiter(start.text)?.quoted !== false) return;
   const text = body.text;
+  heredocDeferred(text, walk.out.deferred);
   for (let i = 0; i < text.length; i++) {
     const c = text.charAt(i);
     if (c === '\\') {
@@ -374,7 +385,6 @@ function visitHeredoc(node: Node, walk: Walk, depth: number): void {
         walk.out.unknown();
         return;
       }
-      walk.out.deferred.source = true;
       classifyScript(text.slice(i + 1, close).replace(/\\([`$\\])/g, '$1'), walk.out, walk.nesting + 1);
       i = close;
     } else if (c === '$' && text.charAt(i + 1) === '(' && text.charAt(i + 2) !== '(') {
@@ -383,7 +393,6 @@ function visitHeredoc(node: Node, walk: Walk, depth: number): void {
         walk.out.unknown();
         return;
       }
-      walk.out.deferred.source = true;
       classifyScript(inner, walk.out, walk.nesting + 1);
     }
   }
@@ -426,7 +435,6 @@ function visitBackquoted(node: Node, walk: Walk): void {
  */
 function visitLeaf(node: Node, walk: Walk): void {
   if (!leafCarriesSubstitution(node)) return;
-  walk.out.deferred.source = true;
   const type = node.type;
   if ((type === 'raw_string' || type === 'ansi_c_string') && quotesAreNotQuoting(node)) walk.out.unknown();
   else if ((type === 'word' || type === 'string_content') && hasBareSubstitution(node.text))
@@ -584,7 +592,10 @@ function runArgv(words: readonly ShellWord[], walk: Walk, stdin: Stdin): void {
         // A non-literal word names the variable but its value is unknown (`printf -v NAME`).
         const eq = effect.word.text.indexOf('=');
         const value = effect.word.literal ? effect.word.text.slice(eq + 1) : undefined;
-        assignment(effect.word.text.slice(0, eq), value, inner);
+        const name = effect.word.text.slice(0, eq);
+        const harmless = value !== undefined && textIsHarmless(value);
+        recordAssignment(walk.out.deferred, name.replace(/\[.*/s, ''), harmless);
+        assignment(name, value, inner);
         break;
       }
       case 'unknown':
@@ -684,12 +695,16 @@ function visitAssignment(node: Node, walk: Walk, depth: number): void {
   if (nameNode?.type === 'subscript') nameNode = nameNode.childForFieldName('name');
   const value = node.childForFieldName('value');
   const literal = value === null ? '' : literalValue(value);
+  // Arithmetic stores the number an expression yields (`for ((i=0;…))`), never text.
+  const deferred = walk.out.deferred;
+  recordAssignment(deferred, nameNode?.text ?? '', inArithmetic(node) || valueIsHarmless(value));
+  if (value?.type === 'array') arrayDeferred(value, walk.source, deferred);
   assignment(nameNode?.text ?? '', literal, walk);
 }
 
 /** Setting variable `name` to `value` (`undefined`: not literal). */
 function assignment(name: string, value: string | undefined, walk: Walk): void {
-  switch (variableEffect(name)) {
+  switch (variableEffect(name, value)) {
     case 'none':
       return;
     case 'unknown':

@@ -71,7 +71,20 @@ const UNRESOLVABLE_VARIABLES: ReadonlySet<string> = new Set([
   'BASH_LOADABLES_PATH',
   'BASH_XTRACEFD',
   'EXECIGNORE',
+  // glibc loads locales (and so character sets, see LOCALE_VARIABLES) from here.
+  'LOCPATH',
+  'LOCALE_ARCHIVE',
 ]);
+
+/**
+ * Variables that choose the character set bash reads the line in. Under BIG5, GBK, GB18030 or
+ * SJIS the last byte of a two-byte character can be `\`: bash reads `中\;` as one character
+ * followed by a `;` separator, where the classifier, reading UTF-8, sees an escaped `;`. Only
+ * C, POSIX and UTF-8 locales read the line as the classifier does.
+ */
+const LOCALE_VARIABLES: ReadonlySet<string> = new Set(['LC_ALL', 'LC_CTYPE', 'LANG']);
+/** `C`, `POSIX`, or a UTF-8 locale name (`en_US.UTF-8`, `C.utf8`, `sr_RS.UTF-8@latin`). */
+const SAME_READING_LOCALE = /^(?:C|POSIX|[A-Za-z]+(?:_[A-Za-z]+)?\.utf-?8(?:@[A-Za-z0-9]+)?)$/i;
 
 /** Variables by prefix: the dynamic loaders' (`LD_PRELOAD`, `DYLD_INSERT_LIBRARIES`, …), bash's exported functions, git's config injection. */
 const UNRESOLVABLE_PREFIXES: readonly string[] = [
@@ -85,9 +98,22 @@ const UNRESOLVABLE_PREFIXES: readonly string[] = [
 /** What setting a variable means for classification. */
 export type VariableEffect = 'none' | 'command' | 'unknown';
 
-/** How setting the variable `name` affects what runs. */
-export function variableEffect(name: string): VariableEffect {
+/**
+ * How setting the variable `name` to `value` affects what runs. `value` is `undefined` when it
+ * is not known (not literal, or read at run time).
+ *
+ * @example
+ * ```ts
+ * variableEffect('PAGER', 'less'); // 'command': the value is a command line
+ * variableEffect('LC_ALL', 'zh_TW.BIG5'); // 'unknown'
+ * variableEffect('LANG', 'en_US.UTF-8'); // 'none'
+ * ```
+ */
+export function variableEffect(name: string, value?: string): VariableEffect {
   if (COMMAND_VARIABLES.has(name)) return 'command';
+  if (LOCALE_VARIABLES.has(name)) {
+    return value !== undefined && SAME_READING_LOCALE.test(value) ? 'none' : 'unknown';
+  }
   if (UNRESOLVABLE_VARIABLES.has(name)) return 'unknown';
   if (UNRESOLVABLE_PREFIXES.some((p) => name.startsWith(p))) return 'unknown';
   // A name that is not a plain identifier (`BASH_FUNC_x%%`, or something built from an

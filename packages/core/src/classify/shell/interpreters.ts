@@ -199,6 +199,58 @@ function commandOption(names: readonly string[]): Handler {
   };
 }
 
+/** `dc -e EXPR …` / `--expression=EXPR`: every expression free of `!`, and no file or stdin. */
+function dcExpressionsOnly(args: readonly ShellWord[]): boolean {
+  if (args.length === 1 && INFO_FLAGS.includes(args[0]?.text ?? '')) return true;
+  let expressions = 0;
+  for (let i = 0; i < args.length; i++) {
+    const text = args[i]?.text ?? '';
+    let expression: string | undefined;
+    if (text === '-e' || text === '--expression') expression = args[++i]?.text;
+    else if (text.startsWith('--expression=')) expression = text.slice('--expression='.length);
+    else if (text.startsWith('-e')) expression = text.slice(2);
+    else return false;
+    if (expression === undefined || expression.includes('!')) return false;
+    expressions++;
+  }
+  return expressions > 0;
+}
+
+/** Standard input by name, as make's `-f` reads it. */
+const STDIN_NAME = /^(-|\/dev\/stdin|\/dev\/fd\/0|\/proc\/self\/fd\/0)$/;
+
+/** `make -f -` (or `-f-`, `--file=/dev/stdin`): the makefile, recipes included, comes from stdin. */
+function makefileFromStdin(args: readonly ShellWord[]): boolean {
+  return args.some((w, i) => {
+    const value = /^(?:-f|--(?:f|fi|fil|file|makefile)=)(.+)$/.exec(w.text)?.[1];
+    if (value !== undefined) return STDIN_NAME.test(value);
+    return /^(-f|--file|--makefile)$/.test(w.text) && STDIN_NAME.test(args[i + 1]?.text ?? '-');
+  });
+}
+
+/** sqlite3 options that take one value, and those that take two. */
+const SQLITE_VALUED = /^--?(maxsize|mmap|newline|nullvalue|separator|vfs|heap|escape)$/;
+const SQLITE_TWO_VALUES = /^--?(lookaside|pagecache)$/;
+
+/**
+ * Whether sqlite3 reads commands it was not given on the command line: from stdin (no SQL
+ * operand after the database: dot-commands such as `.shell` included), from an `-init` file,
+ * or through `-cmd` (checked with the operands above, but it keeps reading stdin too).
+ */
+function sqliteReadsCommands(args: readonly ShellWord[]): boolean {
+  const only = args.length === 1 ? args[0]?.text : undefined;
+  if (only !== undefined && /^--?(version|help)$/.test(only)) return false;
+  let operands = 0;
+  for (let i = 0; i < args.length; i++) {
+    const text = args[i]?.text ?? '';
+    if (/^--?(init|cmd|A|archive)$/.test(text)) return true;
+    if (SQLITE_VALUED.test(text)) i++;
+    else if (SQLITE_TWO_VALUES.test(text)) i += 2;
+    else if (!text.startsWith('-')) operands++;
+  }
+  return operands < 2;
+}
+
 /** Programs not in docs/'s wrapper list that run another command or code, by basename. */
 const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['unbuffer', wrapper({ short: '' })],
@@ -258,15 +310,15 @@ const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
     unknownWhen((args) => args.some((w) => /Invoke|Post-Invoke|Pre-Install-Pkgs|::Exec/i.test(w.text))),
   ],
   ['apt', unknownWhen((args) => args.some((w) => /Invoke|Pre-Install-Pkgs|::Exec/i.test(w.text)))],
-  ['make', unknownWhen((args) => args.some((w) => /^(--eval|-E)/.test(w.text)))],
-  ...['vim', 'vi', 'nvim', 'ex', 'view', 'vimdiff', 'rvim'].map(
+  ['make', unknownWhen((args) => args.some((w) => /^(--eval|-E)/.test(w.text)) || makefileFromStdin(args))],
+  // Editors and calculators whose commands come from stdin when it is not a terminal (a pipe,
+  // a here-document, the SSH channel): vim runs `:!cmd` typed into it, ed and ex run `!cmd`
+  // and write any file, dc runs `!cmd`. Only printing their version or help is resolved, and
+  // dc given only `-e` expressions without `!` (it then exits without reading stdin).
+  ['dc', unknownWhen((args) => !dcExpressionsOnly(args))],
+  ...['vim', 'vi', 'nvim', 'ex', 'view', 'vimdiff', 'rvim', 'rview', 'ed', 'red'].map(
     (n) =>
-      [
-        n,
-        unknownWhen((args) =>
-          args.some((w) => /^(-c|--cmd|-S|\+|-s$|-x$|-u$|-i$)/.test(w.text) || w.text === '-'),
-        ),
-      ] as const,
+      [n, unknownWhen((args) => !(args.length === 1 && INFO_FLAGS.includes(args[0]?.text ?? '')))] as const,
   ),
   [
     'gdb',
@@ -278,8 +330,10 @@ const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ],
   [
     'sqlite3',
-    unknownWhen((args) =>
-      args.some((w) => /(^|[\s;])\.(shell|system|output|once|load|excel)\b/.test(w.text)),
+    unknownWhen(
+      (args) =>
+        args.some((w) => /(^|[\s;])\.(shell|system|output|once|load|excel)\b/.test(w.text)) ||
+        sqliteReadsCommands(args),
     ),
   ],
   ...['psql', 'mysql', 'mariadb'].map(

@@ -306,3 +306,164 @@ export const PROGRAM_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Ha
     },
   ],
 ]);
+
+// Standard input given to a command (an SSH exec's stdin, or the rest of a script a shell reads
+// from stdin) reaches every command of the line that does not redirect its own. Whether a
+// program turns what it reads into commands (`ed`'s `!`, sqlite3's `.shell`, vim's `:!`, make's
+// recipes, a REPL) is a property of that program, and new ones keep turning up, so a blocklist
+// of such programs cannot be complete. Instead, only the programs below may see stdin; any other
+// command makes the request `unknown`. Each is on the list because it cannot execute anything,
+// it writes nothing but stdout (or files the classifier already reports as `write`, such as
+// tee's), and its options that could change that are refused here.
+
+/** A check on a program's argv after its name (words as the classifier reports them). */
+type ArgvCheck = (args: readonly string[]) => boolean;
+
+const ANY_ARGS: ArgvCheck = () => true;
+/** An expansion or glob could turn into an option such as `-o FILE` at run time. */
+const NOT_LITERAL = /[$`*?[{]/;
+
+/**
+ * Programs that do not read stdin at all, whatever their arguments, and run nothing else.
+ * Inside a script read from stdin only these may appear: a command that reads stdin would
+ * consume part of the script, and `head -c 6` leaves bash parsing the rest from the middle of
+ * a quoted string, which is not the line that was classified.
+ */
+const NEVER_READ: ReadonlySet<string> = new Set([
+  'echo',
+  'printf',
+  'true',
+  'false',
+  ':',
+  'pwd',
+  'cd',
+  'test',
+  '[',
+  'ls',
+  'mkdir',
+  'touch',
+  'sleep',
+  'id',
+  'whoami',
+  'uname',
+]);
+
+/**
+ * Programs that read stdin as data and only write stdout (or, for tee, the files the classifier
+ * reports as writes). Options that write a file the classifier does not see (`sort -o`, uniq's
+ * second operand, gzip's file operands), run a program (`sort --compress-program`) or read
+ * files named in the data (`--files0-from`, `sha256sum -c`) are refused.
+ */
+const READ_AS_DATA: ReadonlyMap<string, ArgvCheck> = new Map<string, ArgvCheck>([
+  ['cat', ANY_ARGS],
+  ['tee', ANY_ARGS],
+  ['head', ANY_ARGS],
+  ['tail', ANY_ARGS],
+  ['cut', ANY_ARGS],
+  ['tr', ANY_ARGS],
+  ['base64', ANY_ARGS],
+  ['grep', ANY_ARGS],
+  ['egrep', ANY_ARGS],
+  ['fgrep', ANY_ARGS],
+  ['zcat', ANY_ARGS],
+  ['sort', sortArgs],
+  ['uniq', uniqArgs],
+  ['wc', (args) => literalArgs(args) && !args.some((a) => a.startsWith('--f'))],
+  ...['md5sum', 'sha1sum', 'sha256sum', 'sha512sum'].map((n) => [n, sumArgs] as const),
+  ...['gzip', 'gunzip'].map((n) => [n, gzipArgs] as const),
+]);
+
+function literalArgs(args: readonly string[]): boolean {
+  return !args.some((a) => NOT_LITERAL.test(a));
+}
+
+/** sort without `-o`/`--output`, `--compress-program` or `--files0-from` (or a prefix of them). */
+function sortArgs(args: readonly string[]): boolean {
+  if (!literalArgs(args)) return false;
+  for (const a of args) {
+    if (a === '--') return true;
+    if (/^--(o|co|fil)/.test(a)) return false;
+    if (/^-[^-]/.test(a)) {
+      // Short options up to the first that takes a value (the rest of the word is that value).
+      const letters = /^[^kStT]*/.exec(a.slice(1))?.[0] ?? '';
+      if (letters.includes('o')) return false;
+    }
+  }
+  return true;
+}
+
+/** uniq with at most one operand: a second one is the output file. */
+function uniqArgs(args: readonly string[]): boolean {
+  if (!literalArgs(args)) return false;
+  let operands = 0;
+  let options = true;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (options && a === '--') options = false;
+    else if (options && /^-[fsw]$/.test(a)) i++;
+    else if (!options || a === '-' || !a.startsWith('-')) operands++;
+  }
+  return operands <= 1;
+}
+
+/** A checksum program computing sums, not checking files named in its input (`-c`). */
+function sumArgs(args: readonly string[]): boolean {
+  return literalArgs(args) && !args.some((a) => /^-[a-z]*c|^--c/.test(a));
+}
+
+/** gzip as a filter: data flags only and no file operand (a file operand is replaced). */
+function gzipArgs(args: readonly string[]): boolean {
+  return args.every(
+    (a) =>
+      a === '-' ||
+      /^-[cdknNqvf1-9]+$/.test(a) ||
+      /^--(stdout|to-stdout|decompress|uncompress|keep|quiet|verbose|fast|best|no-name|name|force)$/.test(a),
+  );
+}
+
+/** The program an argv's first word names: a bare name, or one in /bin or /usr/bin. */
+function programName(word: string | undefined): string | undefined {
+  if (word === undefined || !word.includes('/')) return word;
+  return /^\/(?:usr\/)?bin\/([^/]+)$/.exec(word)?.[1];
+}
+
+/**
+ * Whether a command, given as the classifier's `exec` resource (argv joined by spaces), does
+ * not read stdin at all: one of a short list of programs that never do, or `cat` with only
+ * literal file operands.
+ *
+ * @example
+ * ```ts
+ * neverReadsStdin('ls -la /tmp'); // true
+ * neverReadsStdin('cat'); // false: cat reads stdin
+ * ```
+ */
+export function neverReadsStdin(command: string): boolean {
+  const [first, ...args] = command.split(' ');
+  const name = programName(first);
+  if (name === undefined) return false;
+  if (NEVER_READ.has(name)) return true;
+  if (name !== 'cat' || !literalArgs(args)) return false;
+  const end = args.indexOf('--');
+  const operands = args.filter((a, i) => (end !== -1 && i > end) || (i !== end && !/^-./.test(a)));
+  return operands.length > 0 && !operands.includes('-');
+}
+
+/**
+ * Whether a command, given as the classifier's `exec` resource, treats whatever it reads on
+ * stdin as data only: it cannot run it, and writes nothing the classifier does not report.
+ *
+ * @example
+ * ```ts
+ * readsStdinAsData('grep -c foo'); // true
+ * readsStdinAsData('sort -o /etc/passwd'); // false
+ * readsStdinAsData('ed -s'); // false: ed runs `!command` lines
+ * ```
+ */
+export function readsStdinAsData(command: string): boolean {
+  if (neverReadsStdin(command)) return true;
+  const [first, ...args] = command.split(' ');
+  const name = programName(first);
+  const check = name === undefined ? undefined : READ_AS_DATA.get(name);
+  return check?.(args) === true;
+}
