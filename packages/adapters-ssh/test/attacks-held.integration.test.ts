@@ -7,18 +7,22 @@
 // The fixture policy lets `ops` run any command except `rm` (denied) and `touch` (review). Every
 // attack tries to get a denied `rm` to run on the server while the gate classifies the request as
 // something allowed. A victim file in ~/allowed shows whether rm ran.
-import { DeniedError, ReviewRequiredError } from '@portcullis/core';
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agent, needs, SSHD_MISSING, startWorld, type SshWorld } from './fixtures.js';
+import {
+  agent,
+  needs,
+  plantVictim,
+  REFUSED,
+  refusal,
+  SSHD_MISSING,
+  startWorld,
+  type SshWorld,
+} from './fixtures.js';
 
 type Session = ReturnType<SshWorld['ssh']['as']>;
 
 describe.skipIf(SSHD_MISSING !== undefined)(`attacks the SSH gate refuses, on a real sshd${needs}`, () => {
   let world: SshWorld;
-  let n = 0;
   beforeAll(async () => {
     world = await startWorld();
   });
@@ -26,26 +30,11 @@ describe.skipIf(SSHD_MISSING !== undefined)(`attacks the SSH gate refuses, on a 
     await world.close();
   });
 
-  /** A fresh file owned by the login user, which only a `rm` (or similar) can remove. */
-  async function victim(dir = world.allowed): Promise<string> {
-    const file = path.join(dir, `victim-${++n}`);
-    await writeFile(file, 'still here\n');
-    await world.sshd.chownToUser(file);
-    return file;
-  }
+  const victim = (): Promise<string> => plantVictim(world);
 
   /** Runs the attack; returns what the gate said (a result or an error). */
   async function attempt(s: Session, command: string, options?: Record<string, unknown>): Promise<unknown> {
     return s.exec(command, options as never).catch((e: unknown) => e);
-  }
-
-  /** The secure outcome: refused (denied, or held for review), and the victim is untouched. */
-  function expectRefused(outcome: unknown, file: string): void {
-    const refused = outcome instanceof DeniedError || outcome instanceof ReviewRequiredError;
-    const shown = refused ? 'refused' : JSON.stringify(outcome);
-    expect(`refused=${String(refused)} victimStillExists=${String(existsSync(file))} outcome=${shown}`).toBe(
-      'refused=true victimStillExists=true outcome=refused',
-    );
   }
 
   it.each([
@@ -83,6 +72,6 @@ describe.skipIf(SSHD_MISSING !== undefined)(`attacks the SSH gate refuses, on a 
     const s = world.ssh.as(agent);
     const outcome = await attempt(s, fill(template), opts);
     await s.end();
-    expectRefused(outcome, file);
+    expect(refusal(outcome, file)).toBe(REFUSED);
   });
 });

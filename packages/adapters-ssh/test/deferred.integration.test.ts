@@ -5,14 +5,13 @@
 // must refuse the request, and the victim must survive.
 import { DeniedError, ReviewRequiredError } from '@portcullis/core';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agent, needs, SSHD_MISSING, startWorld, type SshWorld } from './fixtures.js';
+import { agent, needs, plantVictim, SSHD_MISSING, startWorld, type SshWorld } from './fixtures.js';
 
 describe.skipIf(SSHD_MISSING !== undefined)(`text bash evaluates again, on a real sshd${needs}`, () => {
   let world: SshWorld;
-  let n = 0;
   beforeAll(async () => {
     world = await startWorld();
   });
@@ -20,13 +19,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`text bash evaluates again, on a rea
     await world.close();
   });
 
-  /** A fresh file owned by the login user, which only a `rm` (or similar) can remove. */
-  async function victim(dir = world.allowed): Promise<string> {
-    const file = path.join(dir, `deferred-victim-${++n}`);
-    await writeFile(file, 'still here\n');
-    await world.sshd.chownToUser(file);
-    return file;
-  }
+  const victim = (dir?: string): Promise<string> => plantVictim(world, dir);
 
   /** What the gate said: a result, or the error it refused with. */
   async function attempt(command: string): Promise<unknown> {

@@ -3,6 +3,8 @@
 import {
   createMemorySink,
   createPortcullis,
+  DeniedError,
+  ReviewRequiredError,
   createRecorder,
   parsePolicy,
   readRecording,
@@ -20,6 +22,7 @@ import {
   sshdUnavailable,
   type TestSshd,
 } from '@portcullis/testing';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
@@ -161,3 +164,30 @@ function echoServer(): Promise<Server> {
     });
   });
 }
+
+let victims = 0;
+
+/**
+ * A fresh file owned by the login user in `dir` (default ~/allowed), which only an `rm` (or
+ * the like) can remove: an attack test's proof of whether its payload ran on the server.
+ */
+export async function plantVictim(world: SshWorld, dir = world.allowed): Promise<string> {
+  const file = path.join(dir, `victim-${process.pid}-${++victims}`);
+  await writeFile(file, 'still here\n');
+  await world.sshd.chownToUser(file);
+  return file;
+}
+
+/**
+ * An attack's outcome as one line, so a failing test shows it in one diff: whether the gate
+ * refused it (denied, or held for review), whether the victim file is still there, and what
+ * the gate answered otherwise. The secure outcome is {@link REFUSED}.
+ */
+export function refusal(outcome: unknown, file: string): string {
+  const refused = outcome instanceof DeniedError || outcome instanceof ReviewRequiredError;
+  const shown = refused ? 'refused' : JSON.stringify(outcome);
+  return `refused=${String(refused)} victimStillExists=${String(existsSync(file))} outcome=${shown}`;
+}
+
+/** {@link refusal} of an attack the gate refused and that changed nothing. */
+export const REFUSED = 'refused=true victimStillExists=true outcome=refused';

@@ -2,18 +2,25 @@
 // shell reading its script from stdin), or every command that could read it treats it as data,
 // or the request is `unknown`. Each attack tries to get the denied `rm` to run while the gate
 // sees something allowed; a victim file in ~/allowed shows whether rm ran.
-import { DeniedError, ReviewRequiredError } from '@portcullis/core';
-import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { DeniedError } from '@portcullis/core';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agent, needs, SSHD_MISSING, startWorld, type SshWorld } from './fixtures.js';
+import {
+  agent,
+  needs,
+  plantVictim,
+  REFUSED,
+  refusal,
+  SSHD_MISSING,
+  startWorld,
+  type SshWorld,
+} from './fixtures.js';
 
 type Session = ReturnType<SshWorld['ssh']['as']>;
 
 describe.skipIf(SSHD_MISSING !== undefined)(`stdin given to an exec on a real sshd${needs}`, () => {
   let world: SshWorld;
-  let n = 0;
   beforeAll(async () => {
     world = await startWorld();
   });
@@ -21,25 +28,10 @@ describe.skipIf(SSHD_MISSING !== undefined)(`stdin given to an exec on a real ss
     await world.close();
   });
 
-  /** A fresh file owned by the login user, which only a `rm` (or similar) can remove. */
-  async function victim(): Promise<string> {
-    const file = path.join(world.allowed, `stdin-victim-${++n}`);
-    await writeFile(file, 'still here\n');
-    await world.sshd.chownToUser(file);
-    return file;
-  }
+  const victim = (): Promise<string> => plantVictim(world);
 
   async function attempt(s: Session, command: string, options: Record<string, unknown>): Promise<unknown> {
     return s.exec(command, options as never).catch((e: unknown) => e);
-  }
-
-  /** Refused (denied, or held for review), and the victim is untouched: one string, one diff. */
-  function expectRefused(outcome: unknown, file: string): void {
-    const refused = outcome instanceof DeniedError || outcome instanceof ReviewRequiredError;
-    const shown = refused ? 'refused' : JSON.stringify(outcome);
-    expect(`refused=${String(refused)} victimStillExists=${String(existsSync(file))} outcome=${shown}`).toBe(
-      'refused=true victimStillExists=true outcome=refused',
-    );
   }
 
   // A shell reading its script from stdin, however the end of its options is spelled.
@@ -50,7 +42,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`stdin given to an exec on a real ss
       const s = world.ssh.as(agent);
       const outcome = await attempt(s, command, { stdin: `rm -f ${file}\n` });
       await s.end();
-      expectRefused(outcome, file);
+      expect(refusal(outcome, file)).toBe(REFUSED);
       expect(outcome).toBeInstanceOf(DeniedError);
     },
   );
@@ -71,7 +63,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`stdin given to an exec on a real ss
     const s = world.ssh.as(agent);
     const outcome = await attempt(s, command, { stdin: script(file) });
     await s.end();
-    expectRefused(outcome, file);
+    expect(refusal(outcome, file)).toBe(REFUSED);
   });
 
   // A shell's script runs commands that share the same stdin: one that reads it could run the
@@ -85,7 +77,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`stdin given to an exec on a real ss
     const s = world.ssh.as(agent);
     const outcome = await attempt(s, 'bash', { stdin: script(file) });
     await s.end();
-    expectRefused(outcome, file);
+    expect(refusal(outcome, file)).toBe(REFUSED);
   });
 
   it('a locale whose multibyte characters end in `\\` is unknown', async () => {
@@ -93,7 +85,7 @@ describe.skipIf(SSHD_MISSING !== undefined)(`stdin given to an exec on a real ss
     const s = world.ssh.as(agent);
     const outcome = await attempt(s, `echo \u4e2d\\;rm -f ${file}`, { env: { LC_ALL: 'zh_TW.BIG5' } });
     await s.end();
-    expectRefused(outcome, file);
+    expect(refusal(outcome, file)).toBe(REFUSED);
   });
 
   // Benign uses that must keep working.
