@@ -152,7 +152,7 @@ describe('classifyRequest', () => {
     ['base64 -d | sh', 'cm0gLWYgdgo='],
     ['(grep x; awk -f -)', 'BEGIN { system("rm -f v") }'],
     ['echo $(cat) | xargs rm', 'v'],
-    ['read x; echo $x', 'v'],
+    ['read x; $x', 'rm -f v'],
     ['sort -o /etc/passwd', 'root::0:0::/:/bin/sh'],
     ['sort --compress-program=sh', 'rm -f v'],
     ['uniq - /etc/passwd', 'x'],

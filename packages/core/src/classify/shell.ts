@@ -21,6 +21,7 @@ import {
   valueIsHarmless,
   type DeferredState,
 } from './shell/deferred.js';
+import type { WrapperEffect } from './shell/effects.js';
 import { variableEffect } from './shell/env.js';
 import { heredocDelimiter } from './shell/heredoc.js';
 import { continuationsAgree, readingAgrees, removeContinuations, type Joined } from './shell/readings.js';
@@ -32,6 +33,7 @@ import {
   wordsOfParts,
   type ShellWord,
 } from './shell/words.js';
+import { neverReadsStdin, passesStdinOn, readsStdinAsData } from './shell/programs.js';
 import { wrapperEffects } from './shell/wrappers.js';
 
 /** How many command lines deep `sh -c "sh -c …"`, `eval` and wrappers may nest. */
@@ -230,6 +232,14 @@ class Actions {
 /** What a shell started by a command would read as its script on standard input. */
 type Stdin = { readonly script: string } | undefined;
 
+/**
+ * Where a command's standard input comes from: the exec's own (`own`; a request that gives
+ * stdin is checked by the dispatcher, classify.ts), text from inside the line (`data`: a pipe,
+ * `<`, a here-document or here-string, `>(…)`), or the rest of the script a shell is reading
+ * from stdin (`script`).
+ */
+type StdinSource = 'own' | 'data' | 'script';
+
 interface Walk {
   readonly out: Actions;
   /** The command line being walked (node offsets index into it). */
@@ -240,20 +250,23 @@ interface Walk {
   readonly mayHaveSink: boolean;
   /** The text can hold quoted `$(…)` or a backquote: leaves need a look. */
   readonly mayCarry: boolean;
+  /** Where the standard input of the commands walked comes from. */
+  readonly stdin: StdinSource;
 }
 
 /** A walk over `text`, with the cheap text checks that let most nodes skip the deferred checks. */
-function newWalk(out: Actions, text: string, nesting: number): Walk {
+function newWalk(out: Actions, text: string, nesting: number, stdin: StdinSource): Walk {
   return {
     out,
     source: text,
     nesting,
+    stdin,
     mayHaveSink: /\[|\(\(|\$\{/.test(text),
     mayCarry: text.includes('$') || text.includes('`'),
   };
 }
 
-function classifyScript(text: string, out: Actions, nesting: number): void {
+function classifyScript(text: string, out: Actions, nesting: number, stdin: StdinSource = 'own'): void {
   if (nesting > MAX_NESTING) {
     out.unknown();
     return;
@@ -272,7 +285,7 @@ function classifyScript(text: string, out: Actions, nesting: number): void {
     // differently from the grammar: whatever the walk still finds is reported too (it can only
     // make the decision stricter), plus `unknown`.
     if (!readingAgrees(source, tree)) out.unknown();
-    visit(tree.rootNode, newWalk(out, source, nesting), 0);
+    visit(tree.rootNode, newWalk(out, source, nesting, stdin), 0);
   } finally {
     tree.delete();
   }
@@ -326,6 +339,18 @@ function visit(node: Node, walk: Walk, depth: number): void {
     case 'command':
       visitCommand(node, walk, depth, []);
       return;
+    case 'pipeline': {
+      // Every element after the first reads the pipe: text from inside the line.
+      const fed: Walk = { ...walk, stdin: 'data' };
+      for (const [i, child] of node.namedChildren.entries()) visit(child, i === 0 ? walk : fed, depth + 1);
+      return;
+    }
+    case 'process_substitution': {
+      // `>(…)` reads what the command writes into it; `<(…)` shares the command's stdin.
+      const inner: Walk = node.text.startsWith('>') ? { ...walk, stdin: 'data' } : walk;
+      for (const child of node.namedChildren) visit(child, inner, depth + 1);
+      return;
+    }
     case 'redirected_statement':
       visitRedirected(node, walk, depth);
       return;
@@ -385,7 +410,12 @@ function visitHeredoc(node: Node, walk: Walk, depth: number): void {
         walk.out.unknown();
         return;
       }
-      classifyScript(text.slice(i + 1, close).replace(/\\([`$\\])/g, '$1'), walk.out, walk.nesting + 1);
+      classifyScript(
+        text.slice(i + 1, close).replace(/\\([`$\\])/g, '$1'),
+        walk.out,
+        walk.nesting + 1,
+        walk.stdin,
+      );
       i = close;
     } else if (c === '$' && text.charAt(i + 1) === '(' && text.charAt(i + 2) !== '(') {
       const inner = substitutionAt(text, i);
@@ -393,7 +423,7 @@ function visitHeredoc(node: Node, walk: Walk, depth: number): void {
         walk.out.unknown();
         return;
       }
-      classifyScript(inner, walk.out, walk.nesting + 1);
+      classifyScript(inner, walk.out, walk.nesting + 1, walk.stdin);
     }
   }
 }
@@ -425,7 +455,7 @@ function visitBackquoted(node: Node, walk: Walk): void {
     else if (p.type === 'command_substitution' || p.type === 'program') break;
   }
   const escaped = inString ? /\\([`$\\"])/g : /\\([`$\\])/g;
-  classifyScript(node.text.slice(1, -1).replace(escaped, '$1'), walk.out, walk.nesting + 1);
+  classifyScript(node.text.slice(1, -1).replace(escaped, '$1'), walk.out, walk.nesting + 1, walk.stdin);
 }
 
 /**
@@ -458,7 +488,34 @@ function visitRedirected(node: Node, walk: Walk, depth: number): void {
     visitCommand(body, walk, depth + 1, redirects);
     return;
   }
-  for (const child of node.namedChildren) visit(child, walk, depth + 1);
+  // `{ …; } < f`, `while …; done <<EOF`: every command inside reads the redirected stdin.
+  const inner: Walk = { ...walk, stdin: stdinSource(redirects) ?? walk.stdin };
+  for (const [i, child] of node.namedChildren.entries()) {
+    visit(child, node.fieldNameForNamedChild(i) === 'body' ? inner : walk, depth + 1);
+  }
+}
+
+/**
+ * Where the redirections make stdin come from: `data` for `<`, `<&N`, a here-document or a
+ * here-string; `own` for `< /dev/null` and `<&-` (nothing to read); `undefined` when they leave
+ * stdin alone.
+ */
+function stdinSource(redirects: readonly Node[]): StdinSource | undefined {
+  let source: StdinSource | undefined;
+  for (const r of redirects) {
+    const descriptor = r.childForFieldName('descriptor')?.text;
+    if (descriptor !== undefined && descriptor !== '0') continue;
+    if (r.type === 'heredoc_redirect' || r.type === 'herestring_redirect') source = 'data';
+    else if (r.type === 'file_redirect') {
+      const op = operatorOf(r);
+      if (op === '<&-') source = 'own';
+      else if (op.startsWith('<')) {
+        const target = r.childrenForFieldName('destination');
+        source = target.length === 1 && target[0]?.text === '/dev/null' && op === '<' ? 'own' : 'data';
+      }
+    }
+  }
+  return source;
 }
 
 /** What may separate the words of one simple command: blanks and line continuations. */
@@ -537,6 +594,12 @@ function visitCommand(node: Node, walk: Walk, depth: number, outer: readonly Nod
     else visit(redirect, walk, depth + 1);
   }
   const [name, ...args] = argv;
+  const all = [...redirects, ...outer];
+  const source = stdinSource(all);
+  // `exec < FILE` gives every later command of the line that stdin.
+  if (source === 'data' && argv.length === 1 && name?.length === 1 && name[0]?.text === 'exec') {
+    walk.out.unknown();
+  }
   if (!hasName || name === undefined) {
     // Only assignments and redirections: nothing runs, unless a stray word is a command name.
     if (extra.length > 0 || argv.length > 0) walk.out.unknown();
@@ -547,7 +610,7 @@ function visitCommand(node: Node, walk: Walk, depth: number, outer: readonly Nod
     walk.out.unknown();
     return;
   }
-  runArgv([...name, ...args.flat(), ...extra], walk, stdinOf([...redirects, ...outer]));
+  runArgv([...name, ...args.flat(), ...extra], { ...walk, stdin: source ?? walk.stdin }, stdinOf(all));
 }
 
 /** An argv that would be executed: the exec action, then whatever the program runs itself. */
@@ -561,8 +624,9 @@ function runArgv(words: readonly ShellWord[], walk: Walk, stdin: Stdin): void {
   // A word whose brace expansion is past the bound: what runs is not known.
   if (words.some((w) => w.overflow === true)) walk.out.unknown();
   const args = words.slice(1).map((w) => displayWord(w.text));
-  walk.out.add({ operation: 'exec', resource: [displayWord(name.text), ...args].join(' ') });
-  const inner: Walk = { ...walk, nesting: walk.nesting + 1 };
+  const resource = [displayWord(name.text), ...args].join(' ');
+  walk.out.add({ operation: 'exec', resource });
+  let inner: Walk = { ...walk, nesting: walk.nesting + 1 };
   const base = name.text.slice(name.text.lastIndexOf('/') + 1);
   // `/bin/rm -rf /` is rm: report it by name too, so a rule on `rm -rf *` sees it.
   if (base !== name.text && base !== '')
@@ -573,17 +637,27 @@ function runArgv(words: readonly ShellWord[], walk: Walk, stdin: Stdin): void {
     walk.out.unknown();
     return;
   }
+  if (walk.stdin !== 'own') {
+    if (!stdinIsHandled(base, resource, effects, walk.stdin)) walk.out.unknown();
+    // xargs gives the commands it runs /dev/null as stdin, unless it reads its arguments from a
+    // file (`-a`), when they inherit its own.
+    if (base === 'xargs' && !words.some((w) => /^-[a-zA-Z0-9]*a|^--arg/.test(w.text))) {
+      inner = { ...inner, stdin: 'own' };
+    }
+  }
   for (const effect of effects) {
     switch (effect.kind) {
       case 'argv':
         runArgv(effect.words, inner, stdin);
         break;
       case 'script':
-        classifyScript(effect.text, walk.out, inner.nesting);
+        classifyScript(effect.text, walk.out, inner.nesting, inner.stdin);
         break;
       case 'stdin':
+        // The script's own commands read the rest of it (`bash <<EOF` then `psql` reads the
+        // lines after it as SQL): they must be ones that never read stdin.
         if (stdin === undefined) walk.out.unknown();
-        else classifyScript(stdin.script, walk.out, inner.nesting);
+        else classifyScript(stdin.script, walk.out, inner.nesting, 'script');
         break;
       case 'write':
         write(effect.path, walk);
@@ -603,6 +677,28 @@ function runArgv(words: readonly ShellWord[], walk: Walk, stdin: Stdin): void {
         break;
     }
   }
+}
+
+/**
+ * Whether a command whose stdin is not the exec's own may read it: a shell that reads its
+ * script from it (the `stdin` effect classifies that script), a wrapper that only passes it on
+ * to the command it runs (checked in turn), or a program known to read it as data only (the
+ * allowlist an exec's given stdin meets too, shell/programs.ts). Anything else may run what it
+ * reads (`psql`'s `\!`, ftp's `!`, crontab, ssh, any REPL): an allowlist, as new ones keep
+ * turning up.
+ */
+function stdinIsHandled(
+  base: string,
+  resource: string,
+  effects: readonly WrapperEffect[],
+  source: StdinSource,
+): boolean {
+  if (effects.some((e) => e.kind === 'stdin')) return true;
+  const runs = effects.some((e) => e.kind === 'argv' || e.kind === 'script');
+  if (runs && passesStdinOn(base) && effects.every((e) => e.kind !== 'unknown' && e.kind !== 'write')) {
+    return true;
+  }
+  return source === 'script' ? neverReadsStdin(resource) : readsStdinAsData(resource);
 }
 
 /**

@@ -307,14 +307,15 @@ export const PROGRAM_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Ha
   ],
 ]);
 
-// Standard input given to a command (an SSH exec's stdin, or the rest of a script a shell reads
-// from stdin) reaches every command of the line that does not redirect its own. Whether a
-// program turns what it reads into commands (`ed`'s `!`, sqlite3's `.shell`, vim's `:!`, make's
-// recipes, a REPL) is a property of that program, and new ones keep turning up, so a blocklist
-// of such programs cannot be complete. Instead, only the programs below may see stdin; any other
-// command makes the request `unknown`. Each is on the list because it cannot execute anything,
-// it writes nothing but stdout (or files the classifier already reports as `write`, such as
-// tee's), and its options that could change that are refused here.
+// Standard input reaches a program from outside the command line (an SSH exec's stdin, or the
+// rest of a script a shell reads from stdin) or from inside it (a pipe, `<`, a here-document or
+// here-string, `>(…)`). Either way it is text nobody classified. Whether a program turns what it
+// reads into commands (`ed`'s `!`, sqlite3's `.shell`, psql's `\!`, ftp's `!`, gnuplot, crontab,
+// ssh, any REPL) is a property of that program, and new ones keep turning up, so a blocklist of
+// such programs cannot be complete. Instead, only the programs below may read stdin; any other
+// command that reads stdin not its own makes the request `unknown`. Each is on the list because
+// it cannot execute anything, it writes nothing but stdout (or files the classifier already
+// reports as `write`, such as tee's), and its options that could change that are refused here.
 
 /** A check on a program's argv after its name (words as the classifier reports them). */
 type ArgvCheck = (args: readonly string[]) => boolean;
@@ -361,17 +362,118 @@ const READ_AS_DATA: ReadonlyMap<string, ArgvCheck> = new Map<string, ArgvCheck>(
   ['tail', ANY_ARGS],
   ['cut', ANY_ARGS],
   ['tr', ANY_ARGS],
-  ['base64', ANY_ARGS],
-  ['grep', ANY_ARGS],
-  ['egrep', ANY_ARGS],
-  ['fgrep', ANY_ARGS],
-  ['zcat', ANY_ARGS],
+  ...['grep', 'egrep', 'fgrep'].map((n) => [n, ANY_ARGS] as const),
+  // `--pre COMMAND` runs a preprocessor on every file.
+  ['rg', (args) => literalArgs(args) && !args.some((a) => a.startsWith('--pre'))],
+  // Their scripts are arguments the classifier reads (shell/programs.ts handlers): a script file,
+  // stdin among them (`sed -f -`), is refused there and here.
+  ...['sed', 'gsed', 'awk', 'gawk', 'mawk', 'nawk'].map((n) => [n, scriptInArgs] as const),
+  // jq and yq filters cannot run programs; yq's `-i` rewrites its file operands.
+  ['jq', ANY_ARGS],
+  ['yq', (args) => literalArgs(args) && !args.some((a) => /^-[a-zA-Z]*i|^--in/.test(a))],
+  ...['column', 'nl', 'fold', 'fmt', 'rev', 'tac', 'paste', 'join', 'comm', 'strings', 'read'].map(
+    (n) => [n, ANY_ARGS] as const,
+  ),
+  ...['od', 'hexdump'].map((n) => [n, ANY_ARGS] as const),
+  // `xxd IN OUT` and `xxd -r IN OUT` write OUT.
+  ['xxd', (args) => operandsAtMost(args, 1, /^-[cglosn]$|^-(cols|groupsize|len|seek|name)$/)],
+  ...['base64', 'base32'].map((n) => [n, ANY_ARGS] as const),
+  ['iconv', (args) => literalArgs(args) && !args.some((a) => /^-[a-zA-Z]*o|^--o/.test(a))],
   ['sort', sortArgs],
   ['uniq', uniqArgs],
   ['wc', (args) => literalArgs(args) && !args.some((a) => a.startsWith('--f'))],
-  ...['md5sum', 'sha1sum', 'sha256sum', 'sha512sum'].map((n) => [n, sumArgs] as const),
-  ...['gzip', 'gunzip'].map((n) => [n, gzipArgs] as const),
+  ...['md5sum', 'sha1sum', 'sha224sum', 'sha256sum', 'sha384sum', 'sha512sum', 'b2sum'].map(
+    (n) => [n, sumArgs] as const,
+  ),
+  ...['gzip', 'gunzip', 'bzip2', 'bunzip2', 'xz', 'unxz'].map((n) => [n, gzipArgs] as const),
+  // The `cat` forms write stdout only, file operands or not.
+  ...['zcat', 'bzcat', 'xzcat'].map((n) => [n, literalArgs] as const),
+  // xargs reads arguments, not commands: the command it runs is classified from its own words.
+  ['xargs', ANY_ARGS],
+  // With stdin not a terminal, less and more read commands from the terminal, never stdin.
+  // `+COMMAND` runs a command at start and a lesskey file defines keys: refused.
+  ...['less', 'more'].map(
+    (n) =>
+      [
+        n,
+        (args: readonly string[]) =>
+          literalArgs(args) && !args.some((a) => /^\+|^-[a-zA-Z]*k|^--lesskey/.test(a)),
+      ] as const,
+  ),
+  ...['mapfile', 'readarray'].map((n) => [n, ANY_ARGS] as const),
 ]);
+
+/**
+ * Programs that pass stdin on to the command they run and read none of it themselves (`sudo -S`
+ * reads a password, which is data): a pipe into `sudo tee` is a pipe into tee. The shells here
+ * qualify only when running `-c STRING`, whose commands are classified with the same stdin.
+ */
+const PASS_STDIN_ON: ReadonlySet<string> = new Set([
+  'sudo',
+  'doas',
+  'env',
+  'nice',
+  'nohup',
+  'setsid',
+  'builtin',
+  'timeout',
+  'time',
+  'exec',
+  'command',
+  'stdbuf',
+  'ionice',
+  'chrt',
+  'taskset',
+  'flock',
+  'eval',
+  'sh',
+  'bash',
+  'dash',
+  'su',
+  'runuser',
+  'sg',
+  'chroot',
+  'unshare',
+  'nsenter',
+  'strace',
+  'ltrace',
+  'busybox',
+  'toybox',
+]);
+
+/**
+ * Whether a program, by basename, only passes its stdin on to the command it runs (`sudo`,
+ * `env`, `timeout`, `sh -c`): that command's stdin is then checked instead of the program's.
+ * The caller checks that the program does run a command it classified.
+ *
+ * @example
+ * ```ts
+ * passesStdinOn('sudo'); // true
+ * passesStdinOn('ssh'); // false: ssh sends stdin to commands on another machine
+ * ```
+ */
+export function passesStdinOn(name: string): boolean {
+  return PASS_STDIN_ON.has(name);
+}
+
+/** sed and awk without a script file (`-f FILE`, `--file=FILE`), which could be stdin. */
+function scriptInArgs(args: readonly string[]): boolean {
+  return !args.some((a) => /^-[a-zA-Z]*f|^--f/.test(a));
+}
+
+/** At most `max` operands, skipping the values of the options `valued` matches. */
+function operandsAtMost(args: readonly string[], max: number, valued: RegExp): boolean {
+  if (!literalArgs(args)) return false;
+  let operands = 0;
+  let options = true;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (options && a === '--') options = false;
+    else if (options && valued.test(a)) i++;
+    else if (!options || a === '-' || !a.startsWith('-')) operands++;
+  }
+  return operands <= max;
+}
 
 function literalArgs(args: readonly string[]): boolean {
   return !args.some((a) => NOT_LITERAL.test(a));
@@ -394,16 +496,7 @@ function sortArgs(args: readonly string[]): boolean {
 
 /** uniq with at most one operand: a second one is the output file. */
 function uniqArgs(args: readonly string[]): boolean {
-  if (!literalArgs(args)) return false;
-  let operands = 0;
-  let options = true;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? '';
-    if (options && a === '--') options = false;
-    else if (options && /^-[fsw]$/.test(a)) i++;
-    else if (!options || a === '-' || !a.startsWith('-')) operands++;
-  }
-  return operands <= 1;
+  return operandsAtMost(args, 1, /^-[fsw]$/);
 }
 
 /** A checksum program computing sums, not checking files named in its input (`-c`). */
@@ -411,12 +504,15 @@ function sumArgs(args: readonly string[]): boolean {
   return literalArgs(args) && !args.some((a) => /^-[a-z]*c|^--c/.test(a));
 }
 
-/** gzip as a filter: data flags only and no file operand (a file operand is replaced). */
+/**
+ * gzip, bzip2 or xz as a filter: data flags only and no file operand (a file operand is
+ * replaced by its compressed or decompressed file).
+ */
 function gzipArgs(args: readonly string[]): boolean {
   return args.every(
     (a) =>
       a === '-' ||
-      /^-[cdknNqvf1-9]+$/.test(a) ||
+      /^-[cdknNqvfz1-9]+$/.test(a) ||
       /^--(stdout|to-stdout|decompress|uncompress|keep|quiet|verbose|fast|best|no-name|name|force)$/.test(a),
   );
 }
