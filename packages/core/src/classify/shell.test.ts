@@ -120,7 +120,7 @@ const control: readonly Case[] = [
   [
     'if / elif / else with test commands',
     'if test -f x; then rm x; elif [ -d y ]; then rmdir y; else touch z; fi',
-    ['exec test -f x', 'exec rm x', 'exec [ -d y ]', 'exec rmdir y', 'exec touch z'],
+    ['exec test -f x', 'exec rm x', 'exec [ -d y ]', 'exec rmdir y', 'exec touch z', 'write z'],
   ],
   [
     'case arms',
@@ -283,7 +283,7 @@ const quoting: readonly Case[] = [
   ['ANSI-C octal escape', `$'\\162'm x`, ['exec rm x']],
   ['ANSI-C unicode escape', `$'\\u0072m' x`, ['exec rm x']],
   ['brace expansion in arguments', 'rm {-rf,/}', ['exec rm -rf /']],
-  ['brace sequences', 'touch f{1..3}', ['exec touch f1 f2 f3']],
+  ['brace sequences', 'touch f{1..3}', ['exec touch f1 f2 f3', 'write f1', 'write f2', 'write f3']],
   ['quoted braces are text', `echo "{a,b}"`, ['exec echo {a,b}']],
   ['escapes inside double quotes', `echo "a\\"b\\$c\\q"`, ['exec echo a"b$c\\q']],
   ['a dangerous-looking string is just an argument', `echo "rm -rf /"`, ['exec echo rm -rf /']],
@@ -466,6 +466,29 @@ const programs: readonly Case[] = [
   ],
   ['curl -o writes', 'curl -fsSLo /etc/x http://a', ['exec curl -fsSLo /etc/x http://a', 'write /etc/x']],
   ['wget to stdout writes nothing', 'wget -O- http://a', ['exec wget -O- http://a']],
+  [
+    'sort -o writes',
+    'sort -k2 -o /etc/cron.d/x f',
+    ['exec sort -k2 -o /etc/cron.d/x f', 'write /etc/cron.d/x'],
+  ],
+  ['sort --output= writes', 'sort --output=/etc/x f', ['exec sort --output=/etc/x f', 'write /etc/x']],
+  ['sort to stdout writes nothing', 'sort -t, -k2 f', ['exec sort -t, -k2 f']],
+  ['uniq writes its second operand', 'uniq -c f /etc/x', ['exec uniq -c f /etc/x', 'write /etc/x']],
+  ['uniq with one operand writes nothing', 'uniq -f 1 f', ['exec uniq -f 1 f']],
+  [
+    'iconv -o writes',
+    'iconv -f latin1 -t utf8 -o /etc/x f',
+    ['exec iconv -f latin1 -t utf8 -o /etc/x f', 'write /etc/x'],
+  ],
+  [
+    'touch writes its operands',
+    'touch -d now /etc/a /etc/b',
+    ['exec touch -d now /etc/a /etc/b', 'write /etc/a', 'write /etc/b'],
+  ],
+  ['shred writes its operands', 'shred -n 3 /etc/x', ['exec shred -n 3 /etc/x', 'write /etc/x']],
+  ['gzip replaces its operands', 'gzip -9 /var/log/a', ['exec gzip -9 /var/log/a', 'write /var/log/a']],
+  ['xz -d writes beside its operand', 'xz -d /etc/x.xz', ['exec xz -d /etc/x.xz', 'write /etc/x.xz']],
+  ['gzip to stdout writes nothing', 'gzip -c f', ['exec gzip -c f']],
   [
     'rsync -e runs its shell',
     `rsync -avz -e 'ssh -p 22' a b:c`,

@@ -5,6 +5,7 @@
 import { hasOption, parseOptions, type OptionSpec } from './options.js';
 import type { ShellWord } from './words.js';
 import type { WrapperEffect } from './effects.js';
+import { sortWrites } from './programs.js';
 
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
 
@@ -303,7 +304,8 @@ const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   // newgrp starts a shell that reads the channel.
   ['newgrp', () => UNKNOWN],
   ['split', commandOption(['--filter'])],
-  ['sort', commandOption(['--compress-program'])],
+  // (`-o FILE` is a write: see sortWrites.)
+  ['sort', (args) => [...commandOption(['--compress-program'])(args), ...sortWrites(args)]],
   ['zip', commandOption(['-TT', '--unzip-command'])],
   [
     'apt-get',

@@ -216,13 +216,78 @@ function copyLike(spec: OptionSpec, movesSources: boolean): Handler {
   };
 }
 
-function outputOption(short: string, long: string): Handler {
+/**
+ * A program whose `-short FILE` / `--long=FILE` option names the file it writes (`-` is stdout);
+ * `valued` and `valuedLong` are its other options that take a value.
+ */
+function outputOption(short: string, long: string, valued = '', valuedLong: readonly string[] = []): Handler {
   return (args) => {
-    const parsed = parseOptions(args, { short, long: [long], permute: true });
+    const parsed = parseOptions(args, { short: short + valued, long: [long, ...valuedLong], permute: true });
     if (parsed === undefined) return UNKNOWN;
     const out = optionValue(parsed, short, long);
     return out === undefined || (out.literal && out.text === '-') ? [] : [{ kind: 'write', path: out }];
   };
+}
+
+/** Programs that write every operand (`touch`, `shred`), with the options that take a value. */
+function writesOperands(spec: OptionSpec): Handler {
+  return (args) => {
+    const parsed = parseOptions(args, { ...spec, permute: true });
+    return parsed === undefined
+      ? UNKNOWN
+      : parsed.operands
+          .filter((w) => !(w.literal && w.text === '-'))
+          .map((path): WrapperEffect => ({ kind: 'write', path }));
+  };
+}
+
+/**
+ * gzip, bzip2, xz, zstd: each file operand is replaced by its (de)compressed form beside it (or,
+ * with `-k`, gets it beside it), unless the output goes to stdout or nothing is written (`-t`,
+ * `-l`): a write of each operand's path (the file written sits in the same directory).
+ */
+function compressor(short: string, long: readonly string[]): Handler {
+  return (args) => {
+    const parsed = parseOptions(args, { short, long, permute: true });
+    if (parsed === undefined) return UNKNOWN;
+    if (hasOption(parsed, 'c', 'stdout', 'to-stdout', 't', 'test', 'l', 'list')) return [];
+    return parsed.operands
+      .filter((w) => !(w.literal && w.text === '-'))
+      .map((path): WrapperEffect => ({ kind: 'write', path }));
+  };
+}
+
+/**
+ * What `sort` writes: the file of `-o FILE` / `--output=FILE` (its other effects, a
+ * `--compress-program`, are read with the interpreters).
+ *
+ * @example
+ * ```ts
+ * // `sort -k2 -o /etc/x f`
+ * sortWrites(words); // [{ kind: 'write', path: { text: '/etc/x', … } }]
+ * ```
+ */
+export function sortWrites(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'kotST',
+    long: [
+      'key',
+      'output',
+      'field-separator',
+      'buffer-size',
+      'temporary-directory',
+      'parallel',
+      'batch-size',
+      'compress-program',
+      'files0-from',
+      'random-source',
+    ],
+    longOptional: ['sort'],
+    permute: true,
+  });
+  if (parsed === undefined) return UNKNOWN;
+  const out = optionValue(parsed, 'o', 'output');
+  return out === undefined || (out.literal && out.text === '-') ? [] : [{ kind: 'write', path: out }];
 }
 
 /** Programs with command-running options or file targets, by basename. */
@@ -275,6 +340,30 @@ export const PROGRAM_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Ha
         : parsed.operands.map((path): WrapperEffect => ({ kind: 'write', path }));
     },
   ],
+  ['touch', writesOperands({ short: 'dtr', long: ['date', 'reference', 'time'] })],
+  ['shred', writesOperands({ short: 'ns', long: ['iterations', 'size', 'random-source'] })],
+  [
+    'uniq',
+    (args) => {
+      // `uniq [INPUT [OUTPUT]]`: the second operand is written.
+      const parsed = parseOptions(args, {
+        short: 'fsw',
+        long: ['skip-fields', 'skip-chars', 'check-chars'],
+        longOptional: ['all-repeated', 'group'],
+        permute: true,
+      });
+      if (parsed === undefined) return UNKNOWN;
+      const out = parsed.operands[1];
+      return out === undefined || (out.literal && out.text === '-') ? [] : [{ kind: 'write', path: out }];
+    },
+  ],
+  ['iconv', outputOption('o', 'output', 'ft', ['from-code', 'to-code'])],
+  ...(['gzip', 'gunzip', 'pigz'] as const).map(
+    (n) => [n, compressor('bS', ['blocksize', 'suffix'])] as const,
+  ),
+  ...(['bzip2', 'bunzip2', 'xz', 'unxz', 'lzma', 'zstd', 'unzstd'] as const).map(
+    (n) => [n, compressor('TMS', ['threads', 'memlimit', 'suffix', 'format', 'check'])] as const,
+  ),
   ['curl', outputOption('o', 'output')],
   ['wget', outputOption('O', 'output-document')],
   [
