@@ -440,9 +440,10 @@ const NEVER_READ: ReadonlySet<string> = new Set([
 
 /**
  * Programs that read stdin as data and only write stdout (or, for tee, the files the classifier
- * reports as writes). Options that write a file the classifier does not see (`sort -o`, uniq's
- * second operand, gzip's file operands), run a program (`sort --compress-program`) or read
- * files named in the data (`--files0-from`, `sha256sum -c`) are refused.
+ * reports as writes). Options that write a file (`sort -o`, uniq's second operand, gzip's file
+ * operands, `iconv -o`), run a program (`sort --compress-program`) or read files named in the
+ * data (`--files0-from`, `sha256sum -c`) are refused. (The writes are now also reported as
+ * `write` actions by PROGRAM_HANDLERS; refusing them here as well is the stricter of the two.)
  */
 const READ_AS_DATA: ReadonlyMap<string, ArgvCheck> = new Map<string, ArgvCheck>([
   ['cat', ANY_ARGS],
