@@ -53,6 +53,32 @@ const SHADOWED = [
 ];
 
 /**
+ * unshare's arguments for running `script` (bash, `$1` = `host`) in a new mount, network and
+ * PID namespace that dies with it. Shared by the sandboxes of both oracles.
+ *
+ * @example
+ * ```ts
+ * spawnSync('/usr/bin/unshare', unshareArgs(SCRIPT, host), { timeout: 60_000 });
+ * ```
+ */
+export function unshareArgs(script: string, host: string): string[] {
+  return [
+    '--mount',
+    '--net',
+    '--pid',
+    '--fork',
+    '--kill-child',
+    '/bin/bash',
+    '--norc',
+    '--noprofile',
+    '-c',
+    script,
+    'sandbox',
+    host,
+  ];
+}
+
+/**
  * The reason the sandbox cannot run here, or `undefined` when it can: it needs root (mount
  * namespaces), util-linux's `unshare` and `setpriv`, and bash.
  */
@@ -181,35 +207,18 @@ export function runInSandbox(
     writeFileSync(join(host, 'count'), String(lines.length));
     writeFileSync(join(host, 'current'), join(host, 'setup-log'));
     chmodSync(join(host, 'current'), 0o666);
-    const result = spawnSync(
-      '/usr/bin/unshare',
-      [
-        '--mount',
-        '--net',
-        '--pid',
-        '--fork',
-        '--kill-child',
-        '/bin/bash',
-        '--norc',
-        '--noprofile',
-        '-c',
-        SANDBOX_SCRIPT,
-        'sandbox',
-        host,
-      ],
-      {
-        timeout: timeoutMs,
-        env: {
-          PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-          LANG: 'C.UTF-8',
-          HOME: '/root',
-          'BASH_FUNC_command_not_found_handle%%': NOT_FOUND_HANDLER('"$(< /mnt/o/current)"'),
-        },
-        maxBuffer: 16 * 1024 * 1024,
-        // Not a socket: bash run with a socket as stdin reads ~/.bashrc as if sshd had started it.
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const result = spawnSync('/usr/bin/unshare', unshareArgs(SANDBOX_SCRIPT, host), {
+      timeout: timeoutMs,
+      env: {
+        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        LANG: 'C.UTF-8',
+        HOME: '/root',
+        'BASH_FUNC_command_not_found_handle%%': NOT_FOUND_HANDLER('"$(< /mnt/o/current)"'),
       },
-    );
+      maxBuffer: 16 * 1024 * 1024,
+      // Not a socket: bash run with a socket as stdin reads ~/.bashrc as if sshd had started it.
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     if (result.status !== 0) {
       throw new Error(`sandbox failed (${String(result.status)}): ${result.stderr.toString().slice(-2000)}`);
     }

@@ -171,7 +171,7 @@ const CASES: readonly Case[] = [
   // Copying into a pod feeds tar on stdin: an exec with stdin, so also `shell`.
   {
     args: ['cp', 'MANIFEST', 'web:/tmp/cm.yaml'],
-    sends: [[`exec ${exec}/exec`, 'command tar …', `shell ${exec}`]],
+    sends: [[`exec ${exec}/exec`, 'command tar …', 'write /tmp', 'write /tmp/', `shell ${exec}`]],
   },
   { args: ['attach', '-i', 'web'], sends: [[`attach ${exec}/attach`, `shell ${exec}`]] },
   // kubectl sends this one as protobuf, with an impersonation header.

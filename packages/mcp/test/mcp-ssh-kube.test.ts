@@ -38,7 +38,7 @@ rules:
     when: { groups: [ops], targets: [bastion], operations: [exec], resources: ["cat ${home}/*", "echo *", "ls *"] }
   - id: ops-remove-needs-manager
     effect: review
-    when: { groups: [ops], targets: [bastion], operations: [exec], resources: ["rm *"] }
+    when: { groups: [ops], targets: [bastion], operations: [exec, write], resources: ["rm *", "${home}/*"] }
     review: { approvers: { groups: [managers] } }
     reason: Removing files needs a manager
   - id: ops-files

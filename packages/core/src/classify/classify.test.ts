@@ -66,7 +66,7 @@ describe('classifyRequest', () => {
     [
       'ls; rm -rf /x',
       { BASH_ENV: '/tmp/x' },
-      ['exec env BASH_ENV=/tmp/x ls', 'unknown', 'exec ls', 'exec rm -rf /x'],
+      ['exec env BASH_ENV=/tmp/x ls', 'unknown', 'exec ls', 'exec rm -rf /x', 'write /x', 'write /x/'],
     ],
     ['ls', {}, ['exec ls']],
   ])('exec %j with env %j is classified as an env prefix', (command, env, expected) => {
@@ -85,7 +85,11 @@ describe('classifyRequest', () => {
 
   it.each<[string, string, string[]]>([
     // rm is not a program known never to read stdin (`rm -i` does): the script stays unknown.
-    ['bash', 'rm -rf /srv', ["exec bash -c 'rm -rf /srv'", 'exec rm -rf /srv', 'unknown']],
+    [
+      'bash',
+      'rm -rf /srv',
+      ["exec bash -c 'rm -rf /srv'", 'exec rm -rf /srv', 'write /srv', 'write /srv/', 'unknown'],
+    ],
     ['sh -s', 'ls', ['exec sh -c ls', 'exec ls']],
     [
       '/bin/bash -e',
@@ -125,13 +129,16 @@ describe('classifyRequest', () => {
   }
 
   it.each([
-    ['bash -', ['exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
-    ['sh -', ['exec sh -c rm -f v', 'exec rm -f v', 'unknown']],
-    ['bash -x -', ['exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
-    ['/bin/bash -e -', ['exec /bin/bash -c rm -f v', 'exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
-    ['bash --', ['exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
-    ['bash -s --', ['exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
-    ['bash -eu -o pipefail -s', ['exec bash -c rm -f v', 'exec rm -f v', 'unknown']],
+    ['bash -', ['exec bash -c rm -f v', 'exec rm -f v', 'write v', 'unknown']],
+    ['sh -', ['exec sh -c rm -f v', 'exec rm -f v', 'write v', 'unknown']],
+    ['bash -x -', ['exec bash -c rm -f v', 'exec rm -f v', 'write v', 'unknown']],
+    [
+      '/bin/bash -e -',
+      ['exec /bin/bash -c rm -f v', 'exec bash -c rm -f v', 'exec rm -f v', 'write v', 'unknown'],
+    ],
+    ['bash --', ['exec bash -c rm -f v', 'exec rm -f v', 'write v', 'unknown']],
+    ['bash -s --', ['exec bash -c rm -f v', 'exec rm -f v', 'write v', 'unknown']],
+    ['bash -eu -o pipefail -s', ['exec bash -c rm -f v', 'exec rm -f v', 'write v', 'unknown']],
     ['dash +x --norc -', ['unknown']],
   ])(
     'a shell reading its script from stdin, spelled %j, has it classified (rm may read it: unknown too)',
@@ -202,7 +209,13 @@ describe('classifyRequest', () => {
     [
       'sh -s',
       'mkdir -p /tmp/x && printf ok',
-      ['exec sh -c mkdir -p /tmp/x && printf ok', 'exec mkdir -p /tmp/x', 'exec printf ok'],
+      [
+        'exec sh -c mkdir -p /tmp/x && printf ok',
+        'exec mkdir -p /tmp/x',
+        'write /tmp/x',
+        'write /tmp',
+        'exec printf ok',
+      ],
     ],
   ])('stdin to %j is data: classified as usual', (command, script, expected) => {
     expect(withStdin(command, script)).toEqual(expected);

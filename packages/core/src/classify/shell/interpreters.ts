@@ -2,7 +2,7 @@
 // gdb -ex, vim -c, sqlite3 .shell, …) and wrappers docs/ does not name but attackers use
 // (unbuffer, fakeroot, the dynamic loader, …). Code in another language cannot be classified,
 // so running any is `unknown`; a wrapper's command is classified like any other.
-import { hasOption, parseOptions, type OptionSpec } from './options.js';
+import { hasOption, optionValue, parseOptions, type OptionSpec } from './options.js';
 import type { ShellWord } from './words.js';
 import type { WrapperEffect } from './effects.js';
 import { sortWrites } from './programs.js';
@@ -298,7 +298,37 @@ const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
       ],
     }),
   ],
-  ['runcon', wrapper({ short: 'turl', long: ['user', 'role', 'type', 'range'] })],
+  ['runcon', runcon],
+  ['prlimit', prlimit],
+  [
+    'dbus-run-session',
+    // The bus daemon it starts (`--dbus-daemon`) and the bus configuration can run programs too.
+    (args) =>
+      args.some((w) => !w.literal || /^--(dbus-daemon|config-file)/.test(w.text))
+        ? UNKNOWN
+        : wrapper({})(args),
+  ],
+  // Their options (binds, namespaces, seccomp programs read from descriptors) are too many to
+  // read safely; what they run is not resolved.
+  ['bwrap', () => UNKNOWN],
+  // The files a patch changes are named inside it.
+  ['patch', unknownWhen((args) => !args.some((w) => w.text === '--dry-run' || INFO_FLAGS.includes(w.text)))],
+  ['proot', () => UNKNOWN],
+  ['tmux', tmux],
+  [
+    'screen',
+    unknownWhen(
+      (args) => !(args.length === 1 && /^-(ls|list|v|version|-version|h|-help)$/.test(args[0]?.text ?? '')),
+    ),
+  ],
+  ['man', man],
+  // Its commands (`-c`, `-e`, a script with `-f`) include `!` shell commands and local writes.
+  ['lftp', unknownWhen((args) => args.some((w) => /^(-[a-zA-Z]*[cef]$|--(rcfile|norc))/.test(w.text)))],
+  // Perl's rename evaluates its first argument as Perl; util-linux's is `rename.ul`.
+  ...['rename', 'prename', 'file-rename', 'perl-rename'].map(
+    (n) =>
+      [n, unknownWhen((args) => !(args.length === 1 && INFO_FLAGS.includes(args[0]?.text ?? '')))] as const,
+  ),
   ['ip', ip],
   ['logsave', logsave],
   // newgrp starts a shell that reads the channel.
@@ -338,13 +368,172 @@ const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
         sqliteReadsCommands(args),
     ),
   ],
-  ...['psql', 'mysql', 'mariadb'].map(
-    (n) => [n, unknownWhen((args) => args.some((w) => /\\!|\\system|^--init-command/.test(w.text)))] as const,
+  ['psql', unknownWhen((args) => args.some((w) => psqlMetaUnsafe(w.text)))],
+  ...['mysql', 'mariadb'].map(
+    (n) => [n, unknownWhen((args) => args.some((w) => mysqlClientUnsafe(w.text)))] as const,
   ),
   ['rpm', unknownWhen((args) => args.some((w) => /^--eval|^-E$|%\{?(lua|\()/.test(w.text)))],
   ['start-stop-daemon', () => UNKNOWN],
   ['parallel', () => UNKNOWN],
 ]);
+
+/**
+ * psql meta-commands that only show, set display options or variables, or branch: every other
+ * one (`\\!`, `\\o FILE` or `|cmd`, `\\g |cmd`, `\\copy … program`, `\\w`, `\\i`, `\\e`,
+ * `\\setenv`, `\\lo_export`, …) runs a command or touches a client file.
+ */
+const PSQL_SAFE_META =
+  /^(d[a-zA-Z]*\+?|l\+?|list|x|timing|conninfo|echo|qecho|warn|q|quit|encoding|set|unset|pset|t|a|H|C|f|h|help|\?|errverbose|gdesc|gset|crosstabview|if|elif|else|endif|s[fv]\+?|z|watch|bind|password)$/;
+
+/** Whether a psql argument holds a meta-command outside {@link PSQL_SAFE_META}, or names an init file. */
+function psqlMetaUnsafe(text: string): boolean {
+  for (const m of text.matchAll(/\\([a-zA-Z_]+\+?|[?!.])/g)) {
+    if (!PSQL_SAFE_META.test(m[1] ?? '')) return true;
+  }
+  return /^--init-command/.test(text);
+}
+
+/**
+ * mysql and mariadb client commands that run a shell command, a pager or an editor, read
+ * commands from a file or write one (`system`, `\\!`, `pager`, `\\P`, `edit`, `\\e`, `source`,
+ * `\\.`, `tee`, `\\T`), in `-e` text or as options, and option files that can set them.
+ */
+function mysqlClientUnsafe(text: string): boolean {
+  return (
+    /\\([!.PTe]|system)/.test(text) ||
+    /(^|[;\n])\s*(system|pager|tee|source|edit)(\s|;|$)/i.test(text) ||
+    /^--(pager|tee|init-command|defaults-file|defaults-extra-file|plugin-dir|no-defaults=)/.test(text)
+  );
+}
+
+/** `runcon CONTEXT CMD…`, or `runcon [-u U] [-r R] [-t T] [-l L] CMD…`: CMD. */
+function runcon(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, { short: 'turl', long: ['user', 'role', 'type', 'range'] });
+  if (parsed === undefined) return UNKNOWN;
+  // Without a context component given as an option, the first operand is the whole context.
+  const skip = parsed.options.some((o) => o.value !== undefined) ? 0 : 1;
+  const command = parsed.operands.slice(skip);
+  return command.length === 0 ? NOTHING : [{ kind: 'argv', words: command }];
+}
+
+/** `prlimit [--RESOURCE=LIMITS]… CMD…` runs CMD; with `--pid` it changes a running process. */
+function prlimit(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'po',
+    shortOptional: 'cdefilmnqrstuvxy',
+    long: ['pid', 'output'],
+    longOptional: [
+      'core',
+      'data',
+      'nice',
+      'fsize',
+      'sigpending',
+      'memlock',
+      'rss',
+      'nofile',
+      'msgqueue',
+      'rtprio',
+      'stack',
+      'cpu',
+      'nproc',
+      'as',
+      'locks',
+      'rttime',
+    ],
+  });
+  if (parsed === undefined) return UNKNOWN;
+  if (hasOption(parsed, 'p', 'pid')) return NOTHING;
+  return parsed.operands.length === 0 ? NOTHING : [{ kind: 'argv', words: parsed.operands }];
+}
+
+/**
+ * tmux commands that only show or end things. Any other (a new session, window or pane, run-shell,
+ * if-shell, send-keys, pipe-pane, set-option's commands, source-file, a popup) runs a command or
+ * types into a shell; a format's `#(…)` runs one too, and so do `-c` and a config file (`-f`).
+ */
+const TMUX_QUIET = new Set([
+  'ls',
+  'list-sessions',
+  'lsw',
+  'list-windows',
+  'lsp',
+  'list-panes',
+  'lsc',
+  'list-clients',
+  'lsb',
+  'list-buffers',
+  'lsk',
+  'list-keys',
+  'lscm',
+  'list-commands',
+  'has',
+  'has-session',
+  'show',
+  'show-options',
+  'showw',
+  'show-window-options',
+  'showenv',
+  'show-environment',
+  'display',
+  'display-message',
+  'capturep',
+  'capture-pane',
+  'info',
+  'server-info',
+  'showmsgs',
+  'show-messages',
+  'kill-server',
+  'kill-session',
+  'kill-window',
+  'kill-pane',
+  'detach',
+  'detach-client',
+  'a',
+  'attach',
+  'attach-session',
+]);
+
+function tmux(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, { short: 'cfLST' });
+  if (parsed === undefined || args.some((w) => !w.literal || w.text.includes('#('))) return UNKNOWN;
+  if (hasOption(parsed, 'c', 'f')) return UNKNOWN;
+  if (parsed.options.some((o) => o.name === 'V')) return NOTHING;
+  const operands = parsed.operands;
+  // Commands are separated by a `;` word (`\;` in the shell).
+  if (operands.length === 0 || operands.some((w) => w.text === ';' || w.text.endsWith('\\;'))) return UNKNOWN;
+  return TMUX_QUIET.has(operands[0]?.text ?? '') ? NOTHING : UNKNOWN;
+}
+
+/**
+ * man: `-P PAGER`/`--pager=PAGER` is a command line man runs; an HTML browser (`-H`,
+ * `--html`), a config file (`-C`) or a gxditview (`-X`) can be any program: `unknown`.
+ */
+function man(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'PCMSmLpREersT',
+    shortOptional: 'HX',
+    long: [
+      'pager',
+      'config-file',
+      'manpath',
+      'sections',
+      'systems',
+      'locale',
+      'preprocessor',
+      'recode',
+      'encoding',
+      'extension',
+      'prompt',
+    ],
+    longOptional: ['html', 'gxditview', 'troff-device'],
+    permute: true,
+  });
+  if (parsed === undefined) return UNKNOWN;
+  if (hasOption(parsed, 'H', 'html', 'C', 'config-file', 'X', 'gxditview')) return UNKNOWN;
+  const pager = optionValue(parsed, 'P', 'pager');
+  if (pager === undefined) return NOTHING;
+  return pager.literal ? [{ kind: 'script', text: pager.text }] : UNKNOWN;
+}
 
 /**
  * The handler for a program outside the core wrapper table, by its basename: an interpreter,

@@ -12,6 +12,11 @@ export interface OptionSpec {
   readonly long?: readonly string[];
   /** Long options whose value can only follow `=` (`--replace[=R]`). */
   readonly longOptional?: readonly string[];
+  /**
+   * Long options that take no value, named so that their abbreviations (`--ext` for
+   * `--extract`) are reported by their full name. Other long options are reported as given.
+   */
+  readonly longFlags?: readonly string[];
   /** `-10` is an option (nice's old syntax), not an operand. */
   readonly numeric?: boolean;
   /** `+o name` is an option too (shells). */
@@ -72,9 +77,17 @@ export function parseOptions(words: readonly ShellWord[], spec: OptionSpec): Par
     if (text.startsWith('--')) {
       const eq = text.indexOf('=');
       const given = eq === -1 ? text.slice(2) : text.slice(2, eq);
-      const withValue = matchLong(given, spec.long ?? []);
-      const optional = matchLong(given, spec.longOptional ?? []);
-      const name = withValue ?? optional ?? given;
+      // An exact name wins over an abbreviation of another.
+      const exact = [spec.long, spec.longOptional, spec.longFlags].find((list) => list?.includes(given));
+      const withValue =
+        exact === undefined || exact === spec.long ? matchLong(given, spec.long ?? []) : undefined;
+      const optional =
+        exact === undefined || exact === spec.longOptional
+          ? matchLong(given, spec.longOptional ?? [])
+          : undefined;
+      const flag =
+        exact === undefined || exact === spec.longFlags ? matchLong(given, spec.longFlags ?? []) : undefined;
+      const name = withValue ?? optional ?? flag ?? given;
       if (eq !== -1) {
         options.push({ name, value: { text: text.slice(eq + 1), literal: true, glob: false } });
       } else if (withValue !== undefined) {

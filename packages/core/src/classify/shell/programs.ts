@@ -5,6 +5,7 @@
 import { hasOption, optionValue, parseOptions, type OptionSpec } from './options.js';
 import type { ShellWord } from './words.js';
 import type { WrapperEffect } from './effects.js';
+import { treeWrites } from './file-writers.js';
 
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
 
@@ -197,7 +198,11 @@ function socat(args: readonly ShellWord[]): readonly WrapperEffect[] {
   return args.some((w) => !w.literal || /^(exec|system)[:,]/i.test(w.text)) ? UNKNOWN : [];
 }
 
-/** cp, mv, install, ln: the destination (or `-t DIR`) is written; mv also removes its sources. */
+/**
+ * cp, mv, install, ln: the destination (or `-t DIR`) is written, as a path that may be a
+ * directory written into (see `treeWrites`); mv also removes its sources, directories with
+ * everything in them.
+ */
 function copyLike(spec: OptionSpec, movesSources: boolean): Handler {
   return (args) => {
     const parsed = parseOptions(args, { ...spec, permute: true });
@@ -206,11 +211,11 @@ function copyLike(spec: OptionSpec, movesSources: boolean): Handler {
     const operands = parsed.operands;
     const effects: WrapperEffect[] = [];
     if (targetDir !== undefined) {
-      effects.push({ kind: 'write', path: targetDir });
-      if (movesSources) effects.push(...operands.map((path): WrapperEffect => ({ kind: 'write', path })));
+      effects.push(...treeWrites(targetDir));
+      if (movesSources) effects.push(...operands.flatMap(treeWrites));
     } else if (operands.length >= 2 || (hasOption(parsed, 'd', 'directory') && operands.length >= 1)) {
       const written = movesSources ? operands : operands.slice(-1);
-      effects.push(...written.map((path): WrapperEffect => ({ kind: 'write', path })));
+      effects.push(...written.flatMap(treeWrites));
     }
     return effects;
   };
@@ -364,8 +369,6 @@ export const PROGRAM_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Ha
   ...(['bzip2', 'bunzip2', 'xz', 'unxz', 'lzma', 'zstd', 'unzstd'] as const).map(
     (n) => [n, compressor('TMS', ['threads', 'memlimit', 'suffix', 'format', 'check'])] as const,
   ),
-  ['curl', outputOption('o', 'output')],
-  ['wget', outputOption('O', 'output-document')],
   [
     'systemd-run',
     (args) => {

@@ -20,6 +20,11 @@ export interface ShellWord {
   readonly notOption?: boolean;
   /** Brace expansion would take more words or work than the classifier allows: unresolvable. */
   readonly overflow?: boolean;
+  /**
+   * A word that is not literal but is known to name paths under these directories (find's `{}`:
+   * the files it found under its starting points). Writing it writes inside them.
+   */
+  readonly within?: readonly string[];
 }
 
 /** One character after quote removal, remembering whether it was quoted (or escaped). */

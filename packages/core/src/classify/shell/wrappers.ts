@@ -2,6 +2,7 @@
 // commands that write files without a redirection (tee, dd of=). Each entry reads a simple
 // command's argv the way that program does and says what else it runs or writes.
 import { hasOption, optionValue, parseOptions, type OptionSpec, type ParsedOptions } from './options.js';
+import { FILE_WRITERS } from './file-writers.js';
 import { otherProgramHandler } from './interpreters.js';
 import { PROGRAM_HANDLERS } from './programs.js';
 import type { ShellWord } from './words.js';
@@ -62,7 +63,10 @@ const OTHER_SHELLS = [
 /** What the command named `name` (its basename) does besides running, given its arguments. */
 export function wrapperEffects(name: string, args: readonly ShellWord[]): readonly WrapperEffect[] {
   const handler = HANDLERS.get(name) ?? PROGRAM_HANDLERS.get(name) ?? otherProgramHandler(name);
-  return handler === undefined ? NOTHING : handler(args);
+  const effects = handler === undefined ? NOTHING : handler(args);
+  // The files it writes, besides the commands it runs (tar, git, rsync, zip have both).
+  const writer = FILE_WRITERS.get(name);
+  return writer === undefined ? effects : [...effects, ...writer(args)];
 }
 
 /** The argv a wrapper runs, when there is one. */
@@ -208,8 +212,41 @@ function replaced(word: ShellWord, replace: string): ShellWord {
   return { ...word, literal: false, notOption: word.notOption === true && !word.text.startsWith(replace) };
 }
 
+/** find's options before its starting points (`-H`, `-L`, `-P`, `-D LIST`, `-O3`). */
+function findRoots(args: readonly ShellWord[]): {
+  readonly roots: readonly ShellWord[];
+  readonly end: number;
+} {
+  let i = 0;
+  for (; i < args.length; i++) {
+    const text = args[i]?.literal === true ? (args[i] as ShellWord).text : undefined;
+    if (text === undefined || !/^-([HLP]|D|O\d*)$/.test(text)) break;
+    if (text === '-D') i++;
+  }
+  const roots: ShellWord[] = [];
+  for (; i < args.length; i++) {
+    const word = args[i] as ShellWord;
+    // The expression starts at the first word that starts with `-`, `(` or `!`.
+    if (word.literal && /^[-(!]/.test(word.text)) break;
+    roots.push(word);
+  }
+  return { roots: roots.length === 0 ? [{ text: '.', literal: true, glob: false }] : roots, end: i };
+}
+
+/**
+ * find's `{}` in an `-exec` argv: each file found, under the starting points. A word that starts
+ * with `{}` names a path inside them (it cannot start with `-` when none of them does).
+ */
+function foundPath(word: ShellWord, roots: readonly ShellWord[]): ShellWord {
+  const out = replaced(word, '{}');
+  if (out === word || !word.text.startsWith('{}')) return out;
+  if (roots.some((r) => !r.literal || r.glob || r.text.startsWith('-'))) return out;
+  return { ...out, notOption: true, within: roots.map((r) => r.text) };
+}
+
 function find(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const effects: WrapperEffect[] = [];
+  const { roots } = findRoots(args);
   for (let i = 0; i < args.length; i++) {
     const word = args[i];
     if (word === undefined) break;
@@ -221,12 +258,20 @@ function find(args: readonly ShellWord[]): readonly WrapperEffect[] {
     if (['-exec', '-execdir', '-ok', '-okdir'].includes(word.text)) {
       const end = args.findIndex((w, j) => j > i && w.literal && (w.text === ';' || w.text === '+'));
       if (end === -1) return [...effects, { kind: 'unknown' }];
-      effects.push(...run(args.slice(i + 1, end).map((w) => replaced(w, '{}'))));
+      effects.push(...run(args.slice(i + 1, end).map((w) => foundPath(w, roots))));
       i = end;
     } else if (['-fprint', '-fprint0', '-fprintf', '-fls'].includes(word.text)) {
       const path = args[i + 1];
       effects.push(path === undefined ? { kind: 'unknown' } : { kind: 'write', path });
       i += word.text === '-fprintf' ? 2 : 1;
+    } else if (word.text === '-delete') {
+      // Removes what it finds: anything under the starting points.
+      for (const root of roots) {
+        effects.push({ kind: 'write', path: root });
+        if (root.literal && !root.text.endsWith('/')) {
+          effects.push({ kind: 'write', path: { ...root, text: `${root.text}/` } });
+        }
+      }
     }
   }
   return effects;
@@ -431,14 +476,20 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   [
     'flock',
     simpleWrapper({ short: 'wEc', long: ['timeout', 'wait', 'conflict-exit-code', 'command'] }, (p) => {
+      // The lock file is created when missing (a number is a descriptor already open).
+      const file = p.operands[0];
+      const lock: WrapperEffect[] =
+        file === undefined || (file.literal && /^\d+$/.test(file.text))
+          ? []
+          : [{ kind: 'write', path: file }];
       const command = optionValue(p, 'c', 'command');
-      if (command !== undefined) return [script(command)];
+      if (command !== undefined) return [...lock, script(command)];
       // `flock FILE -c COMMAND`: flock looks for -c right after the lock file.
       const after = p.operands[1];
       if (after?.literal === true && (after.text === '-c' || after.text === '--command')) {
-        return [script(p.operands[2])];
+        return [...lock, script(p.operands[2])];
       }
-      return run(p.operands.slice(1));
+      return [...lock, ...run(p.operands.slice(1))];
     }),
   ],
   ['taskset', simpleWrapper({}, (p) => (hasOption(p, 'p', 'pid') ? NOTHING : run(p.operands.slice(1))))],
