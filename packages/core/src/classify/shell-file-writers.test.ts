@@ -138,6 +138,8 @@ const CASES: readonly (readonly [line: string, expected: readonly string[]])[] =
   ['mkdir -p /srv/a/b', ['exec mkdir -p /srv/a/b', 'write /srv/a/b', 'write /srv/a', 'write /srv']],
   ['flock /run/l rm x', ['exec flock /run/l rm x', 'write /run/l', 'exec rm x', 'write x']],
   ['flock 9', ['exec flock 9']],
+  ['install -d /a /b', ['exec install -d /a /b', 'write /a', 'write /a/', 'write /b', 'write /b/']],
+  ['cp -d a b', ['exec cp -d a b', 'write b', 'write b/']],
 ];
 
 describe('programs that write files or run commands of their own', () => {

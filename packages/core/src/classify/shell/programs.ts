@@ -203,7 +203,7 @@ function socat(args: readonly ShellWord[]): readonly WrapperEffect[] {
  * directory written into (see `treeWrites`); mv also removes its sources, directories with
  * everything in them.
  */
-function copyLike(spec: OptionSpec, movesSources: boolean): Handler {
+function copyLike(spec: OptionSpec, movesSources: boolean, makesDirectories = false): Handler {
   return (args) => {
     const parsed = parseOptions(args, { ...spec, permute: true });
     if (parsed === undefined) return UNKNOWN;
@@ -213,7 +213,10 @@ function copyLike(spec: OptionSpec, movesSources: boolean): Handler {
     if (targetDir !== undefined) {
       effects.push(...treeWrites(targetDir));
       if (movesSources) effects.push(...operands.flatMap(treeWrites));
-    } else if (operands.length >= 2 || (hasOption(parsed, 'd', 'directory') && operands.length >= 1)) {
+    } else if (makesDirectories && hasOption(parsed, 'd', 'directory')) {
+      // `install -d DIR…` creates every operand as a directory.
+      effects.push(...operands.flatMap(treeWrites));
+    } else if (operands.length >= 2) {
       const written = movesSources ? operands : operands.slice(-1);
       effects.push(...written.flatMap(treeWrites));
     }
@@ -333,6 +336,7 @@ export const PROGRAM_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Ha
         longOptional: ['backup'],
       },
       false,
+      true,
     ),
   ],
   ['ln', copyLike({ short: 'tS', long: ['target-directory', 'suffix'], longOptional: ['backup'] }, false)],
