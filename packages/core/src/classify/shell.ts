@@ -23,6 +23,7 @@ import {
 } from './shell/deferred.js';
 import type { WrapperEffect } from './shell/effects.js';
 import { variableEffect } from './shell/env.js';
+import { treePaths } from './shell/file-writers.js';
 import { heredocDelimiter } from './shell/heredoc.js';
 import { continuationsAgree, readingAgrees, removeContinuations, type Joined } from './shell/readings.js';
 import {
@@ -780,20 +781,14 @@ function fileRedirect(node: Node, walk: Walk, depth: number): ShellWord[] {
 function write(path: ShellWord, walk: Walk): void {
   if (!path.literal && path.within !== undefined) {
     // A path known to lie under these directories (find's `{}`): a write inside each.
-    for (const dir of path.within) {
-      write({ text: dir, literal: true, glob: false }, walk);
-      if (!dir.endsWith('/')) write({ text: `${dir}/`, literal: true, glob: false }, walk);
-    }
+    for (const dir of path.within) writeTree(dir, walk);
     return;
   }
   if (path.literal && path.glob) {
     // A glob only in its last component names entries of one directory: a write inside it.
     const dir = globDirectory(path.text);
     if (dir === undefined) walk.out.unknown();
-    else {
-      write({ text: dir, literal: true, glob: false }, walk);
-      if (!dir.endsWith('/')) write({ text: `${dir}/`, literal: true, glob: false }, walk);
-    }
+    else writeTree(dir, walk);
     return;
   }
   // An expansion could name any file.
@@ -801,6 +796,11 @@ function write(path: ShellWord, walk: Walk): void {
   // bash opens a network connection for /dev/tcp/HOST/PORT and /dev/udp/…: not a file.
   else if (/^\/dev\/(tcp|udp)\//.test(path.text)) walk.out.unknown();
   else if (!NOT_FILES.has(path.text)) walk.out.add({ operation: 'write', resource: displayWord(path.text) });
+}
+
+/** Writes inside directory `dir`: `dir` and `dir/` (see `treePaths`). */
+function writeTree(dir: string, walk: Walk): void {
+  for (const path of treePaths({ text: dir, literal: true, glob: false })) write(path, walk);
 }
 
 /**

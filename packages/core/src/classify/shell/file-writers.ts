@@ -32,9 +32,22 @@ function write(path: ShellWord): WrapperEffect {
 }
 
 /**
- * The writes of a directory that is written into, or of a path that may be one: the path as
+ * The paths of a directory that is written into, or of a path that may be one: the path as
  * written and, unless it already ends with `/`, the path with a trailing slash (so `/etc/*` meets
- * it as well as `/etc`). A word that is not literal is one write (it is `unknown` anyway).
+ * it as well as `/etc`). A word that is not literal is itself alone (it is `unknown` anyway).
+ *
+ * @example
+ * ```ts
+ * treePaths({ text: '/etc', literal: true, glob: false }).map((w) => w.text); // ['/etc', '/etc/']
+ * ```
+ */
+export function treePaths(path: ShellWord): ShellWord[] {
+  if (!path.literal || path.glob || path.text.endsWith('/') || path.text === '') return [path];
+  return [path, { text: `${path.text}/`, literal: true, glob: false }];
+}
+
+/**
+ * The writes of {@link treePaths}.
  *
  * @example
  * ```ts
@@ -42,8 +55,7 @@ function write(path: ShellWord): WrapperEffect {
  * ```
  */
 export function treeWrites(path: ShellWord): WrapperEffect[] {
-  if (!path.literal || path.glob || path.text.endsWith('/') || path.text === '') return [write(path)];
-  return [write(path), write({ text: `${path.text}/`, literal: true, glob: false })];
+  return treePaths(path).map(write);
 }
 
 /** {@link treeWrites} of each word that names a file (not `-`). */
@@ -56,8 +68,15 @@ function isDash(word: ShellWord | undefined): boolean {
   return word?.literal === true && word.text === '-';
 }
 
-/** Writes of each word that names a file (not `-`). */
-function writes(words: readonly (ShellWord | undefined)[]): WrapperEffect[] {
+/**
+ * Writes of each word that names a file (not `-`, which is stdin or stdout).
+ *
+ * @example
+ * ```ts
+ * writes([out]); // [] for `-o -`, else a write of `out`
+ * ```
+ */
+export function writes(words: readonly (ShellWord | undefined)[]): WrapperEffect[] {
   const out: WrapperEffect[] = [];
   for (const w of words) if (w !== undefined && !isDash(w)) out.push(write(w));
   return out;

@@ -5,7 +5,7 @@
 import { hasOption, optionValue, parseOptions, type OptionSpec } from './options.js';
 import type { ShellWord } from './words.js';
 import type { WrapperEffect } from './effects.js';
-import { treeWrites } from './file-writers.js';
+import { treeWrites, writes } from './file-writers.js';
 
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
 
@@ -233,7 +233,7 @@ function outputOption(short: string, long: string, valued = '', valuedLong: read
     const parsed = parseOptions(args, { short: short + valued, long: [long, ...valuedLong], permute: true });
     if (parsed === undefined) return UNKNOWN;
     const out = optionValue(parsed, short, long);
-    return out === undefined || (out.literal && out.text === '-') ? [] : [{ kind: 'write', path: out }];
+    return writes([out]);
   };
 }
 
@@ -241,11 +241,7 @@ function outputOption(short: string, long: string, valued = '', valuedLong: read
 function writesOperands(spec: OptionSpec): Handler {
   return (args) => {
     const parsed = parseOptions(args, { ...spec, permute: true });
-    return parsed === undefined
-      ? UNKNOWN
-      : parsed.operands
-          .filter((w) => !(w.literal && w.text === '-'))
-          .map((path): WrapperEffect => ({ kind: 'write', path }));
+    return parsed === undefined ? UNKNOWN : writes(parsed.operands);
   };
 }
 
@@ -259,9 +255,7 @@ function compressor(short: string, long: readonly string[]): Handler {
     const parsed = parseOptions(args, { short, long, permute: true });
     if (parsed === undefined) return UNKNOWN;
     if (hasOption(parsed, 'c', 'stdout', 'to-stdout', 't', 'test', 'l', 'list')) return [];
-    return parsed.operands
-      .filter((w) => !(w.literal && w.text === '-'))
-      .map((path): WrapperEffect => ({ kind: 'write', path }));
+    return writes(parsed.operands);
   };
 }
 
@@ -295,7 +289,7 @@ export function sortWrites(args: readonly ShellWord[]): readonly WrapperEffect[]
   });
   if (parsed === undefined) return UNKNOWN;
   const out = optionValue(parsed, 'o', 'output');
-  return out === undefined || (out.literal && out.text === '-') ? [] : [{ kind: 'write', path: out }];
+  return writes([out]);
 }
 
 /** Programs with command-running options or file targets, by basename. */
@@ -363,7 +357,7 @@ export const PROGRAM_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Ha
       });
       if (parsed === undefined) return UNKNOWN;
       const out = parsed.operands[1];
-      return out === undefined || (out.literal && out.text === '-') ? [] : [{ kind: 'write', path: out }];
+      return writes([out]);
     },
   ],
   ['iconv', outputOption('o', 'output', 'ft', ['from-code', 'to-code'])],

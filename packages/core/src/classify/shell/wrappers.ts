@@ -2,7 +2,7 @@
 // commands that write files without a redirection (tee, dd of=). Each entry reads a simple
 // command's argv the way that program does and says what else it runs or writes.
 import { hasOption, optionValue, parseOptions, type OptionSpec, type ParsedOptions } from './options.js';
-import { FILE_WRITERS } from './file-writers.js';
+import { FILE_WRITERS, treeWrites } from './file-writers.js';
 import { otherProgramHandler } from './interpreters.js';
 import { PROGRAM_HANDLERS } from './programs.js';
 import type { ShellWord } from './words.js';
@@ -266,12 +266,7 @@ function find(args: readonly ShellWord[]): readonly WrapperEffect[] {
       i += word.text === '-fprintf' ? 2 : 1;
     } else if (word.text === '-delete') {
       // Removes what it finds: anything under the starting points.
-      for (const root of roots) {
-        effects.push({ kind: 'write', path: root });
-        if (root.literal && !root.text.endsWith('/')) {
-          effects.push({ kind: 'write', path: { ...root, text: `${root.text}/` } });
-        }
-      }
+      effects.push(...roots.flatMap((root) => treeWrites(root)));
     }
   }
   return effects;
