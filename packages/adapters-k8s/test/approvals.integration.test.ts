@@ -64,6 +64,18 @@ function approvalIdOf(answer: Answer): string {
 }
 
 let world: World | undefined;
+
+/** A fresh world whose API server holds ConfigMap prod/cfg with `a: '1'`. */
+async function worldWithConfigMap(): Promise<World> {
+  const fresh = await startWorld();
+  fresh.api.put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'cfg', namespace: 'prod' },
+    data: { a: '1' },
+  });
+  return fresh;
+}
 afterEach(async () => {
   await world?.close();
   world = undefined;
@@ -94,13 +106,7 @@ describe('approvals at the gate', () => {
   });
 
   it('an approval for one body does not run another body, another name, or with impersonation', async () => {
-    world = await startWorld();
-    world.api.put({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'cfg', namespace: 'prod' },
-      data: { a: '1' },
-    });
+    world = await worldWithConfigMap();
     const session = world.gate.as(agent);
     const patch = JSON.stringify({ data: { a: '2' } });
     const merge = { 'content-type': 'application/merge-patch+json' };
@@ -122,13 +128,7 @@ describe('approvals at the gate', () => {
   });
 
   it('an approved merge patch is no permission to send the same bytes as another patch type or as apply', async () => {
-    world = await startWorld();
-    world.api.put({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'cfg', namespace: 'prod' },
-      data: { a: '1' },
-    });
+    world = await worldWithConfigMap();
     const session = world.gate.as(agent);
     const patch = JSON.stringify({ data: { a: '2' } });
     const path = '/api/v1/namespaces/prod/configmaps/cfg';
