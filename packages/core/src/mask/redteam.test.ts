@@ -10,6 +10,7 @@ import { createExampleRng, githubStyleToken } from './lib/example-rng.js';
 import { compileDetectors } from './lib/compile-detectors.js';
 import { MaskEngine } from './lib/engine.js';
 import { renderMasked } from './lib/render.js';
+import { DETECTORS } from './catalog.js';
 
 const masker = createMasker();
 
@@ -390,5 +391,41 @@ describe('red-team: parsed documents', () => {
         query: "ALTER ROLE x PASSWORD '[REDACTED:sql-password]'",
       },
     );
+  });
+});
+
+// A stand-in (EXAMPLE, `...`, a run of one character) near a secret does not let it through.
+// The attack: a key block cut short runs on over what follows it (`... (truncated)`, a line
+// that says example.com), and the stand-in test read that text as the key's.
+describe('red-team: stand-ins next to a secret', () => {
+  const triggers = ['... (truncated)', 'EXAMPLE', 'a'.repeat(10), '12345678', 'x'.repeat(7), 'your-key-here'];
+  const secrets = DETECTORS.filter((d) => d.category === 'secret');
+
+  it.each(secrets.map((d) => [d.id, d] as const))('%s: a stand-in before or after it', (_, d) => {
+    d.positives.forEach((make, i) => {
+      const { text, secret } = make(createExampleRng(40 + i));
+      for (const t of triggers) {
+        for (const doc of [`${text}\n${t}\n`, `${text} ${t}`, `${text}\n${t}`, `${t}\n${text}`]) {
+          expect(
+            masker.maskText(doc).text,
+            `${d.id} positive ${i} with ${JSON.stringify(doc)}`,
+          ).not.toContain(secret);
+        }
+      }
+    });
+  });
+
+  it('a key block whose header comment holds a stand-in', () => {
+    const r = createExampleRng(47);
+    const dashes = '-'.repeat(4);
+    const key = `${dashes} BEGIN SSH2 ENCRYPTED PRIVATE KEY ${dashes}\nComment: "rsa-key-20240101..."\n${r.b64(64)}\n${dashes} END SSH2 ENCRYPTED PRIVATE KEY ${dashes}`;
+    expect(masker.maskText(key).text).toBe('[REDACTED:ssh2-private-key]');
+  });
+
+  it('a PEM block with no END line, then a line with an e-mail address at example.com', () => {
+    const pem = examplePem(createExampleRng(48), 'EC ', 2);
+    const cut = pem.slice(0, pem.indexOf('\n-----END'));
+    const text = `${cut}\n{"client_email": "svc@example.com"}`;
+    expect(masker.maskText(text).text).toBe('[REDACTED:private-key]');
   });
 });

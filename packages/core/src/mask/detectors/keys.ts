@@ -114,6 +114,7 @@ export const keyDetectors: readonly DetectorDefinition[] = [
     id: 'private-key',
     description:
       'PEM private keys (PKCS#1, PKCS#8, EC, DSA, encrypted), OpenSSH and PGP private (and legacy SECRET) key blocks, also inside JSON strings with escaped newlines; a BEGIN without END is masked for 16 KiB.',
+    standIns: false,
     keywords: ['-----BEGIN'],
     pre: '(?<!-)',
     body: `[ ][A-Z0-9 ]{0,40}(?:PRIVATE|SECRET) KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){0,${PEM_BODY_CAP}}(?:-----END[ ][A-Z0-9 ]{0,40}(?:PRIVATE|SECRET) KEY(?: BLOCK)?-----)?`,
@@ -153,6 +154,7 @@ export const keyDetectors: readonly DetectorDefinition[] = [
     description:
       'Base64-encoded PEM private keys, as in Kubernetes TLS Secrets (tls.key) and kubeconfig client-key-data (LS0tLS1CRUdJTi…, checked by decoding the header); 16 KiB at most.',
     // base64 of `-----BEGIN`: the blob starts with the PEM header, so its encoding is aligned.
+    standIns: false,
     keywords: ['LS0tLS1CRUdJTi'],
     pre: boundaryBefore('A-Za-z0-9+/'),
     body: '[A-Za-z0-9+/]{16,16370}={0,2}',
@@ -185,6 +187,7 @@ export const keyDetectors: readonly DetectorDefinition[] = [
     id: 'ssh2-private-key',
     description:
       'SSH.COM / RFC 4716-style private key files (---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----), headers and body; 8 KiB at most.',
+    standIns: false,
     keywords: ['---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----'],
     pre: '(?<!-)',
     body: '(?:[^-]|-(?!--- END SSH2 ))' + '{0,8192}(?:---- END SSH2 ENCRYPTED PRIVATE KEY ----)?',
@@ -203,6 +206,7 @@ export const keyDetectors: readonly DetectorDefinition[] = [
   token({
     id: 'putty-private-key',
     description: 'The private lines of PuTTY .ppk key files.',
+    standIns: false,
     keywords: ['Private-Lines:'],
     pre: '(?<![A-Za-z0-9-])',
     body: '[ ]?[0-9]{1,3}(?<secret>[\\r\\n](?:(?!Private-)[A-Za-z0-9+/=\\r\\n]){0,8192}(?!Private-)[A-Za-z0-9+/=])',

@@ -38,6 +38,13 @@ interface DefinitionBase {
   /** Extra checks on a match (checksums, placeholders, key names). */
   readonly validate?: (secret: string, match: RegExpExecArray) => boolean;
   /**
+   * `false`: a match is never let through as a documentation stand-in (see
+   * {@link isExampleToken}). For blocks such as private keys, whose match runs over whatever
+   * follows a block cut short (`... (truncated)`, a line that says `example.com`): that text
+   * is not the key, and judging it would leak the key. Default: secrets are judged.
+   */
+  readonly standIns?: false;
+  /**
    * For detectors that recognise `key = value` pairs: whether a structured value under a key
    * (a JSON field, a column) is this kind of secret. Split so the key check can be cached.
    */
@@ -293,6 +300,8 @@ interface TokenSpec {
   readonly secretInBody?: boolean;
   readonly back?: { readonly max: number; readonly chars: RegExp };
   readonly validate?: (secret: string, match: RegExpExecArray) => boolean;
+  /** See DefinitionBase.standIns. */
+  readonly standIns?: false;
   readonly viable?: (tail: string) => number;
   readonly ahead?: number;
   readonly positives: readonly PositiveExample[];
@@ -329,6 +338,7 @@ export function token(spec: TokenSpec): KeywordDefinition {
     charset: charTest(spec.charset),
     ...(guard === undefined ? {} : { guard }),
     ...(spec.validate === undefined ? {} : { validate: spec.validate }),
+    ...(spec.standIns === undefined ? {} : { standIns: spec.standIns }),
     ...(spec.viable === undefined ? {} : { viable: spec.viable }),
     ...(spec.ahead === undefined ? {} : { ahead: spec.ahead }),
     positives: spec.positives,

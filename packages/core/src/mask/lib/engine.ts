@@ -498,7 +498,7 @@ export class MaskEngine {
     const secret = m.input.slice(start, end);
     if (d.validate !== undefined && !d.validate(secret, m)) return false;
     // Documentation examples and placeholders (`…EXAMPLE`, `ghp_xxxx…`, `your-token-here`).
-    if (d.category === 'secret' && isExampleToken(secret)) return false;
+    if (d.category === 'secret' && d.standIns !== false && isExampleToken(secret)) return false;
     this.cands.push({ start: offset + start, end: offset + end, det });
     if (d.kind === 'keyword' && d.continuation !== undefined) {
       const key = d.continuation.key(m);
