@@ -1,6 +1,7 @@
 // Shell command lines → actions (docs/classification.md, "Shell command lines"). Parses with the real bash
 // grammar (tree-sitter-bash) and walks every place a command can run. Anything the walker does
 // not recognise is `unknown`, so a new grammar construct fails closed.
+import { posix } from 'node:path';
 import type { Node, Tree } from 'web-tree-sitter';
 import { cachedActions, LruCache } from './sql/cache.js';
 import type { Action } from '../types.js';
@@ -792,10 +793,25 @@ function write(path: ShellWord, walk: Walk): void {
     return;
   }
   // An expansion could name any file.
-  if (!path.literal || path.text === '') walk.out.unknown();
+  if (!path.literal || path.text === '') {
+    walk.out.unknown();
+    return;
+  }
+  const file = onePath(path.text);
   // bash opens a network connection for /dev/tcp/HOST/PORT and /dev/udp/…: not a file.
-  else if (/^\/dev\/(tcp|udp)\//.test(path.text)) walk.out.unknown();
-  else if (!NOT_FILES.has(path.text)) walk.out.add({ operation: 'write', resource: displayWord(path.text) });
+  if (/^\/dev\/(tcp|udp)\//.test(path.text) || /^\/dev\/(tcp|udp)\//.test(file)) walk.out.unknown();
+  else if (!NOT_FILES.has(file)) walk.out.add({ operation: 'write', resource: displayWord(file) });
+}
+
+/**
+ * A written path in one spelling, so a rule on `/etc/passwd` meets `/etc//passwd`,
+ * `/etc/./passwd` and `/srv/../etc/passwd`: repeated slashes collapsed, `.` and `..` segments
+ * resolved as text (a symlink is not followed: the path is what was written). A relative path
+ * stays relative and keeps the `..` it climbs above its start with; a trailing `/` (a directory
+ * written into) is kept.
+ */
+function onePath(text: string): string {
+  return posix.normalize(text);
 }
 
 /** Writes inside directory `dir`: `dir` and `dir/` (see `treePaths`). */

@@ -20,6 +20,7 @@ import { durationSeconds } from './duration.js';
 import {
   compileGlob,
   compileGlobList,
+  compileGlobPrefixes,
   GlobSyntaxError,
   isLiteralPattern,
   type GlobFlavour,
@@ -287,6 +288,11 @@ function compileRule(
     (protocols.has('postgres') || protocols.has('ssh') || protocols.size === 0);
   const beforeResources = issues.length;
   const resourcesFlat = needFlat ? flat('resources') : undefined;
+  // The same patterns asked about a directory written into (they compiled: no new issue).
+  const resourcesUnder =
+    resourcesFlat !== undefined && when.resources !== undefined
+      ? compileGlobPrefixes(when.resources, 'flat')
+      : undefined;
   // One report per bad pattern, even when it is compiled in both flavours.
   const resourcesPath =
     when.resources !== undefined && protocols.has('kubernetes') && issues.length === beforeResources
@@ -349,6 +355,7 @@ function compileRule(
     kinds,
     actors,
     resourcesFlat,
+    resourcesUnder,
     resourcesPath,
     hasResources: when.resources !== undefined,
     review,

@@ -1,5 +1,5 @@
 import type { Effect, Protocol, ReviewRequirement, Target } from '../types.js';
-import type { Matcher } from './glob.js';
+import type { Matcher, PrefixMatcher } from './glob.js';
 import type { CompiledPolicy, PolicyRule } from './policy-types.js';
 
 /** One rule, compiled: every glob list turned into a matcher once, at load. Internal. */
@@ -17,6 +17,8 @@ export interface CompiledRule {
   /** Resource matchers by glob flavour: flat for postgres and ssh, path for kubernetes. */
   readonly resourcesFlat: Matcher | undefined;
   readonly resourcesPath: Matcher | undefined;
+  /** The flat patterns asked about every path under a directory (see isTreeResource). */
+  readonly resourcesUnder: PrefixMatcher | undefined;
   readonly hasResources: boolean;
   readonly review: ReviewRequirement | undefined;
   readonly mask: string | undefined;

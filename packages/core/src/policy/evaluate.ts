@@ -66,15 +66,16 @@ function decide(policy: PolicyInternals, input: EvaluateInput): Decision {
     const action = actions[i];
     if (action === undefined) throw new TypeError(`actions[${i}] is missing`);
     const buckets = index.byOperation.get(action.operation) ?? NO_RULES;
+    const tree = !path && isTreeResource(action);
     let effect: Effect = 'deny';
-    let matched = collect(buckets.deny, principal, action.resource, path);
+    let matched = collect(buckets.deny, principal, action.resource, path, tree ? 'some' : undefined);
     if (matched === undefined) {
       effect = 'review';
-      matched = collect(buckets.review, principal, action.resource, path);
+      matched = collect(buckets.review, principal, action.resource, path, tree ? 'some' : undefined);
     }
     if (matched === undefined) {
       effect = 'allow';
-      matched = collect(buckets.allow, principal, action.resource, path);
+      matched = collect(buckets.allow, principal, action.resource, path, tree ? 'every' : undefined);
     }
     if (matched === undefined) {
       decisions[i] = {
@@ -125,7 +126,8 @@ function decide(policy: PolicyInternals, input: EvaluateInput): Decision {
         if (rule.review !== undefined && !review.some((r) => r.ruleId === rule.id)) review.push(rule.review);
       }
       const buckets = index.byOperation.get(d.action.operation) ?? NO_RULES;
-      const allows = collect(buckets.allow, principal, d.action.resource, path);
+      const under = !path && isTreeResource(d.action) ? 'every' : undefined;
+      const allows = collect(buckets.allow, principal, d.action.resource, path, under);
       if (allows !== undefined) for (const rule of allows) consider(rule);
     }
   }
@@ -142,16 +144,32 @@ function decide(policy: PolicyInternals, input: EvaluateInput): Decision {
   };
 }
 
-/** The rules among `candidates` that match, or undefined when none does (no allocation then). */
+/**
+ * Whether the action is on a directory and everything in it: a shell `write` whose path ends
+ * with `/` (`rm -rf /etc` writes `/etc` and `/etc/`; docs/classification.md). Such a resource
+ * meets a deny or review rule that matches any path under it, and an allow rule only when the
+ * rule matches every path under it. (SFTP paths are normalised without a trailing `/`: an SFTP
+ * operation names one file or directory.)
+ */
+function isTreeResource(action: Action): boolean {
+  return action.operation === 'write' && action.resource?.endsWith('/') === true;
+}
+
+/**
+ * The rules among `candidates` that match, or undefined when none does (no allocation then).
+ * `under`: the resource is a directory and everything in it, and a rule must match some
+ * (`some`) or every (`every`) path under it.
+ */
 function collect(
   candidates: readonly CompiledRule[],
   principal: Principal,
   resource: string | undefined,
   path: boolean,
+  under: 'some' | 'every' | undefined,
 ): CompiledRule[] | undefined {
   let out: CompiledRule[] | undefined;
   for (const rule of candidates) {
-    if (matches(rule, principal, resource, path)) (out ??= []).push(rule);
+    if (matches(rule, principal, resource, path, under)) (out ??= []).push(rule);
   }
   return out;
 }
@@ -161,6 +179,7 @@ function matches(
   principal: Principal,
   resource: string | undefined,
   path: boolean,
+  under: 'some' | 'every' | undefined,
 ): boolean {
   if (rule.subjects !== undefined && !rule.subjects(principal.subject)) return false;
   if (rule.kinds !== undefined && !rule.kinds(principal.kind)) return false;
@@ -180,6 +199,7 @@ function matches(
   }
   if (rule.hasResources) {
     if (resource === undefined) return false;
+    if (under !== undefined) return rule.resourcesUnder?.[under](resource) === true;
     const matcher = path ? rule.resourcesPath : rule.resourcesFlat;
     if (matcher === undefined || !matcher(resource)) return false;
   }

@@ -42,6 +42,8 @@ type Predicate = (code: number) => boolean;
 // Bounds on the lazily built DFA per automaton (memory, not correctness).
 const MAX_DFA_STATES = 256;
 const MAX_WIDE_TRANSITIONS = 64;
+// Bound on the states everyAfter visits (its answer is false past it).
+const MAX_UNIVERSAL_STATES = 1024;
 
 interface DfaState {
   /** The live NFA states, sorted. Empty: no match is possible any more. */
@@ -59,6 +61,16 @@ export interface GlobAutomaton {
   run(input: string, steps?: { count: number }, from?: number): boolean;
   /** Number of NFA states (for the linear bound: steps ≤ 2 × states × (input + 1)). */
   readonly states: number;
+  /**
+   * Whether some input that starts with `prefix` may match. It may answer true where no input
+   * does (a class that admits no character), never false where one does.
+   */
+  someAfter(prefix: string): boolean;
+  /**
+   * Whether every input that starts with `prefix` (`prefix` itself included) matches. It may
+   * answer false where every input does (past a bound on the work), never true where one does not.
+   */
+  everyAfter(prefix: string): boolean;
 }
 
 /**
@@ -78,6 +90,15 @@ export function buildAutomaton(
 
   const blocked = new Set(limits.neverCrossed);
   const sep = limits.separator;
+  // Where a character's fate may change: each literal character, separator, blocked character
+  // and class bound starts a run of code units that every edge treats alike (see everyAfter).
+  const cuts = new Set<number>([0]);
+  const cutAround = (code: number): void => {
+    cuts.add(code);
+    cuts.add(code + 1);
+  };
+  if (sep !== undefined) cutAround(sep);
+  for (const c of blocked) cutAround(c);
   const wild: Predicate = (c) => c !== sep && !blocked.has(c);
   const deep: Predicate = (c) => !blocked.has(c);
   const predicateIndex = (p: Predicate): number => {
@@ -105,11 +126,16 @@ export function buildAutomaton(
   const compileNode = (node: GlobNode, next: number): number => {
     switch (node.t) {
       case 'char':
+        cutAround(node.code);
         return add(CHAR, node.code, next, -1);
       case 'any':
         return add(TEST, wildIndex, next, -1);
       case 'class': {
         const { ranges, negated } = node;
+        for (let i = 0; i < ranges.length; i += 2) {
+          cuts.add(ranges[i] as number);
+          cuts.add((ranges[i + 1] as number) + 1);
+        }
         const inRanges = (c: number): boolean => {
           for (let i = 0; i < ranges.length; i += 2) {
             if (c >= (ranges[i] as number) && c <= (ranges[i + 1] as number)) return true;
@@ -240,11 +266,12 @@ export function buildAutomaton(
   generation++;
   const initial = intern(nxt, close(start, nxt, 0, undefined));
 
-  const run = (input: string, steps?: { count: number }, from = 0): boolean => {
+  // The state after `input` (from `from`); the empty set once nothing can match.
+  const walk = (input: string, steps: { count: number } | undefined, from: number): DfaState => {
     let d = initial;
     if (steps !== undefined) steps.count += d.set.length;
     for (let i = from; i < input.length; i++) {
-      if (d.set.length === 0) return false;
+      if (d.set.length === 0) return d;
       const c = input.charCodeAt(i);
       const known = c < 128 ? d.ascii?.[c] : d.other?.get(c);
       if (known === undefined) d = advance(d, c, steps);
@@ -253,8 +280,43 @@ export function buildAutomaton(
         d = known;
       }
     }
-    return d.accept;
+    return d;
+  };
+  const run = (input: string, steps?: { count: number }, from = 0): boolean =>
+    walk(input, steps, from).accept;
+
+  // Whether MATCH is reachable from the set along any edges (END's too: it may hold where some
+  // input ends, and a class is taken to admit some character — both only make the answer true).
+  const someAfter = (prefix: string): boolean => {
+    const seen = new Uint8Array(n);
+    const todo = Array.from(walk(prefix, undefined, 0).set);
+    for (let q = todo.pop(); q !== undefined; q = todo.pop()) {
+      if (seen[q] === 1) continue;
+      seen[q] = 1;
+      const k = K[q];
+      if (k === MATCH) return true;
+      todo.push(O1[q] as number);
+      if (k === SPLIT) todo.push(O2[q] as number);
+    }
+    return false;
   };
 
-  return { run, states: n };
+  // Every state reachable from the one after `prefix` accepts. One code unit of each run between
+  // cuts stands for the run: no edge tells its members apart.
+  let representatives: number[] | undefined;
+  const everyAfter = (prefix: string): boolean => {
+    representatives ??= [...cuts].filter((c) => c < 0x10000).sort((a, b) => a - b);
+    const seen = new Set<string>();
+    const todo = [walk(prefix, undefined, 0)];
+    for (let d = todo.pop(); d !== undefined; d = todo.pop()) {
+      const key = d.set.join(',');
+      if (seen.has(key)) continue;
+      if (!d.accept || seen.size >= MAX_UNIVERSAL_STATES) return false;
+      seen.add(key);
+      for (const c of representatives) todo.push(advance(d, c, undefined));
+    }
+    return true;
+  };
+
+  return { run, states: n, someAfter, everyAfter };
 }

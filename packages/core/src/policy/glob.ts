@@ -123,6 +123,63 @@ export function compileGlobList(patterns: readonly string[], flavour: GlobFlavou
 }
 
 /**
+ * A pattern list asked about every input under a prefix at once: a directory written into
+ * (`/etc/`) stands for every path inside it.
+ */
+export interface PrefixMatcher {
+  /**
+   * Whether some input that starts with `prefix` matches a pattern. Where it cannot tell it says
+   * true (a deny or review rule then applies: fail closed).
+   */
+  readonly some: (prefix: string) => boolean;
+  /**
+   * Whether every input that starts with `prefix` matches some pattern. Where it cannot tell it
+   * says false (an allow rule then does not apply: fail closed).
+   */
+  readonly every: (prefix: string) => boolean;
+}
+
+/**
+ * Compiles a list of patterns (as {@link compileGlobList} reads it: any pattern matching is a
+ * match) for questions about every input under a prefix.
+ *
+ * @example
+ * ```ts
+ * const m = compileGlobPrefixes(['/etc/ssh/sshd_config', '/srv/*'], 'flat');
+ * m.some('/etc/'); // true: /etc/ssh/sshd_config is under /etc/
+ * m.every('/srv/app/'); // true: `*` matches everything after /srv/
+ * m.every('/etc/'); // false
+ * ```
+ * @throws {GlobSyntaxError} when a pattern cannot be compiled.
+ */
+export function compileGlobPrefixes(patterns: readonly string[], flavour: GlobFlavour): PrefixMatcher {
+  const literals: string[] = [];
+  const positive: GlobNode[][] = [];
+  const negated: GlobAutomaton[] = [];
+  for (const p of patterns) {
+    if (isLiteralPattern(p, flavour)) {
+      literals.push(p);
+      continue;
+    }
+    const parsed = parseGlob(p, flavour);
+    if (parsed.negated) negated.push(buildAutomaton([parsed.nodes], LIMITS[flavour]));
+    else positive.push(parsed.nodes);
+  }
+  const union = positive.length > 0 ? buildAutomaton(positive, LIMITS[flavour]) : undefined;
+  // `!Q` matches some input under the prefix unless Q matches them all, and all of them where
+  // Q matches none. A literal names one input: it can make `some` true, never `every` (that
+  // would take the literals and globs together to cover everything; answering false is safe).
+  return Object.freeze({
+    some: (prefix: string) =>
+      literals.some((l) => l.startsWith(prefix)) ||
+      union?.someAfter(prefix) === true ||
+      negated.some((q) => !q.everyAfter(prefix)),
+    every: (prefix: string) =>
+      union?.everyAfter(prefix) === true || negated.some((q) => !q.someAfter(prefix)),
+  });
+}
+
+/**
  * Matches like {@link compileGlob} and counts the automaton's steps (state visits), for tests
  * that prove matching is linear: steps ≤ 2 × states × (input length + 1). Internal.
  */

@@ -1,0 +1,144 @@
+// Shell writes against rules on paths. The attacks: another spelling of a denied path (`//`,
+// `/./`, `..`) is not the path the rule names; a deny or review rule on one file is not met by a
+// command that writes the whole directory around it (`DIR/`: anything under DIR); an allow rule
+// that names the directory alone allows everything in it.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { classifyShellCommand, loadShellClassifier } from '../classify/shell.js';
+import type { Effect, Principal } from '../types.js';
+import { evaluate } from './evaluate.js';
+import { parsePolicy } from './load-policy.js';
+
+const ops: Principal = { subject: 'alice', groups: ['ops'], kind: 'human' };
+
+const policyWith = (rules: string): ReturnType<typeof parsePolicy> =>
+  parsePolicy(`version: 1
+targets:
+  bastion: { protocol: ssh }
+rules:
+  - id: run-anything
+    effect: allow
+    when: { operations: [exec] }
+${rules}`);
+
+const decide = (policy: ReturnType<typeof parsePolicy>, line: string): Effect =>
+  evaluate(policy, { principal: ops, target: 'bastion', actions: classifyShellCommand(line) }).effect;
+
+beforeAll(async () => {
+  await loadShellClassifier();
+});
+
+describe('a deny rule on a file inside a directory that a command writes into', () => {
+  const policy = policyWith(`
+  - id: etc-writes
+    effect: allow
+    when: { operations: [write], resources: ['/etc', '/etc/*'] }
+  - id: sshd-config-is-fixed
+    effect: deny
+    when: { operations: [write], resources: [/etc/ssh/sshd_config] }
+  - id: keys-need-review
+    effect: review
+    when: { operations: [write], resources: ['/home/*/.ssh/authorized_keys'] }
+    review: { approvers: { groups: [security] } }
+  - id: home-writes
+    effect: allow
+    when: { operations: [write], resources: ['/home', '/home/*'] }
+`);
+
+  it.each([
+    'rm -rf /etc/ssh',
+    'rm -rf /etc/ssh/',
+    'rm -rf /etc/ssh/*',
+    'rm -rf /etc',
+    'tar -xf /tmp/evil.tar -C /etc/ssh',
+    'cp -r /tmp/evil /etc/ssh',
+    'mv /etc/ssh.new /etc/ssh',
+    'chmod -R 777 /etc/ssh',
+    'unzip -o /tmp/evil.zip -d /etc/ssh',
+  ])('%s is denied', (line) => {
+    expect(decide(policy, line)).toBe('deny');
+  });
+
+  it.each([
+    'tar -xf /tmp/keys.tar -C /home/bob',
+    'rm -rf /home/bob',
+    'cp -r /tmp/dotfiles/. /home/bob/',
+    // In a path `*` crosses `/`: /home/bob/build/x/.ssh/authorized_keys is one the rule names.
+    'rm -rf /home/bob/build',
+  ])('%s needs the review a file inside asks for', (line) => {
+    expect(decide(policy, line)).toBe('review');
+  });
+
+  it.each([
+    'rm -rf /etc/nginx',
+    'tar -xf /tmp/site.tar -C /etc/nginx',
+    'echo x > /etc/hosts',
+    'echo x > /home/bob/notes.txt',
+  ])('%s, which cannot touch those files, is still allowed', (line) => {
+    expect(decide(policy, line)).toBe('allow');
+  });
+});
+
+describe('an allow rule that names the directory but not everything in it', () => {
+  const policy = policyWith(`
+  - id: app-dir-itself
+    effect: allow
+    when: { operations: [write], resources: [/srv/app, /srv/app/, '/srv/app/*.log'] }
+`);
+
+  it.each(['rm -rf /srv/app', 'tar -xf /tmp/x.tar -C /srv/app', 'cp -r /tmp/x /srv/app/'])(
+    '%s is not allowed by it',
+    (line) => {
+      expect(decide(policy, line)).toBe('deny');
+    },
+  );
+
+  it('a write of the named file alone is', () => {
+    expect(decide(policy, 'echo x > /srv/app/today.log')).toBe('allow');
+  });
+});
+
+describe('another spelling of a path a rule names', () => {
+  const policy = policyWith(`
+  - id: etc-writes
+    effect: allow
+    when: { operations: [write], resources: ['/etc/*', '/srv/app/*'] }
+  - id: passwd-is-fixed
+    effect: deny
+    when: { operations: [write], resources: [/etc/passwd] }
+`);
+
+  it.each([
+    'echo x >> //etc/passwd',
+    'echo x >> /etc//passwd',
+    'echo x >> /etc/./passwd',
+    'echo x >> /etc/ssh/../passwd',
+    'echo x >> /srv/app/../../etc/passwd',
+    'cp /tmp/x /etc/ssh/../passwd',
+    'rm -rf /etc/ssh/..',
+    'tar -xf /tmp/x.tar -C /srv/app/../../etc',
+  ])('%s is denied', (line) => {
+    expect(decide(policy, line)).toBe('deny');
+  });
+
+  it.each(['echo x >> /etc//hosts', 'echo x >> /srv/app/./logs/../today.log'])('%s is allowed', (line) => {
+    expect(decide(policy, line)).toBe('allow');
+  });
+
+  it('a write is reported in one spelling', () => {
+    expect(classifyShellCommand('echo x > /srv//app/./a/../b.log')).toContainEqual({
+      operation: 'write',
+      resource: '/srv/app/b.log',
+    });
+    expect(classifyShellCommand('rm -rf /srv/app/..')).toEqual(
+      expect.arrayContaining([
+        { operation: 'write', resource: '/srv' },
+        { operation: 'write', resource: '/srv/' },
+      ]),
+    );
+    // A relative path stays relative: where it climbs to depends on the working directory.
+    expect(classifyShellCommand('echo x > ./a/../../b')).toContainEqual({
+      operation: 'write',
+      resource: '../b',
+    });
+  });
+});
