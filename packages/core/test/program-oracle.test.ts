@@ -151,6 +151,14 @@ const CASES: readonly Case[] = [
   { line: "man -P 'victim a' ls", precise: false },
   // The server runs the command in a pane and exits with it; the socket file stays.
   { line: "tmux -S ./s new-session -d 'victim a'", changes: ['s'], victim: [['a']], precise: false },
+  // the working directory changes: a relative path lands in the new one
+  { line: 'cd d && touch n.txt', changes: ['d/n.txt'], precise: true, needs: ['touch'] },
+  { line: 'cd d; rm -f h.txt', changes: ['d/h.txt'], precise: true, needs: ['rm'] },
+  { line: 'pushd d >/dev/null && touch n.txt', changes: ['d/n.txt'], precise: true, needs: ['touch'] },
+  { line: '(cd d && tar -xf ../arch.tar)', changes: ['d/x1.txt'], precise: true, needs: ['tar'] },
+  { line: 'cd d && cd ../e && echo x > n.txt', changes: ['e/n.txt'], precise: true, needs: [] },
+  { line: `cd ${ABS}/d && touch n.txt`, changes: ['d/n.txt'], precise: true, needs: ['touch'] },
+  { line: 'env -C d touch n.txt', changes: ['d/n.txt'], precise: true, needs: ['env', 'touch'] },
   // no-op controls
   { line: 'ls -la', precise: true },
   { line: 'cat f.txt', precise: true },

@@ -199,7 +199,7 @@ describe('classifyRequest', () => {
       undefined,
       ['write /tmp/blob', 'exec /usr/bin/base64 -d', 'exec base64 -d'],
     ],
-    ['cd /srv && cat > x', undefined, ['exec cd /srv', 'exec cat', 'write x']],
+    ['cd /srv && cat > x', undefined, ['exec cd /srv', 'exec cat', 'write x', 'write /srv/x']],
     [
       'bash',
       'echo one; ls -la /tmp',

@@ -23,7 +23,11 @@ const simple: readonly Case[] = [
   ['pipeline', 'ls | grep x | wc -l', ['exec ls', 'exec grep x', 'exec wc -l']],
   ['lists of every kind', 'a; b && c || d & e', ['exec a', 'exec b', 'exec c', 'exec d', 'exec e']],
   ['newlines separate commands', 'ls\n\nid', ['exec ls', 'exec id']],
-  ['subshell', '(cd /tmp && rm -rf x)', ['exec cd /tmp', 'exec rm -rf x', 'write x', 'write x/']],
+  [
+    'subshell',
+    '(cd /tmp && rm -rf x)',
+    ['exec cd /tmp', 'exec rm -rf x', 'write x', 'write x/', 'write /tmp/x', 'write /tmp/x/'],
+  ],
   ['brace group', '{ id; whoami; }', ['exec id', 'exec whoami']],
   ['negation', '! grep -q x f', ['exec grep -q x f']],
   ['duplicates are reported once', 'ls; ls', ['exec ls']],

@@ -196,6 +196,9 @@ function classifyUncached(command: string): readonly Action[] {
   return out.result();
 }
 
+/** The most directories a request's relative writes are placed in (see Actions.placeWrites). */
+const MAX_PLACES = 16;
+
 /** The distinct actions found so far, in the order found. */
 class Actions {
   private readonly list: Action[] = [];
@@ -203,6 +206,15 @@ class Actions {
   private overflowed = false;
   /** What the request evaluates again, and what it sets variables to (see shell/deferred.ts). */
   readonly deferred: DeferredState = newDeferredState();
+  // Where relative writes land: the directories the request changes to, whether one of them
+  // cannot be known, whether the root changes, and the relative paths written.
+  private readonly directories: string[] = [];
+  private directoryUnknown = false;
+  private rootChanged = false;
+  private readonly relativeWrites: string[] = [];
+  private placed = false;
+  /** The text mentions $CDPATH: `cd NAME` may go anywhere. */
+  cdPathMentioned = false;
 
   add(action: Action): void {
     const key = `${action.operation}\u0000${action.resource ?? ''}`;
@@ -213,13 +225,69 @@ class Actions {
     }
     this.seen.add(key);
     this.list.push(action);
+    if (action.operation === 'write' && action.resource?.startsWith('/') === false) {
+      this.relativeWrites.push(action.resource);
+    }
   }
 
   unknown(): void {
     this.add(UNKNOWN);
   }
 
+  /** The working directory changes to `dir` (a word that is not known: `undefined`). */
+  chdir(dir: ShellWord | undefined): void {
+    if (dir === undefined || !dir.literal) this.directoryUnknown = true;
+    else if (!this.directories.includes(dir.text)) this.directories.push(dir.text);
+  }
+
+  /** A command runs under another root: every path it writes is somewhere else. */
+  chroot(): void {
+    this.rootChanged = true;
+  }
+
+  /**
+   * Each relative path written, placed in each directory the request may be in when it is
+   * written: the login directory (the path as written) and every directory reachable by the
+   * request's directory changes, in any order and any number (control flow is not followed:
+   * \`cd /etc; rm passwd\` may run \`rm\` in either). \`unknown\` where a place cannot be known.
+   */
+  private placeWrites(): void {
+    if (this.placed) return;
+    this.placed = true;
+    if (this.rootChanged && this.list.some((a) => a.operation === 'write')) this.unknown();
+    if (this.relativeWrites.length === 0 || (this.directories.length === 0 && !this.directoryUnknown)) return;
+    // A bare name goes through $CDPATH when it is set; a display form ($'…') is not a path.
+    const bare = (d: string): boolean => !/^(?:\/|\.\.?(?:\/|$))/.test(d);
+    if (
+      this.directoryUnknown ||
+      (this.cdPathMentioned && this.directories.some(bare)) ||
+      this.relativeWrites.some((w) => w.startsWith("$'"))
+    ) {
+      this.unknown();
+      return;
+    }
+    const places = new Set<string>(['.']);
+    for (let round = 0; round < this.directories.length; round++) {
+      for (const place of [...places]) {
+        for (const dir of this.directories) {
+          places.add(posix.normalize(dir.startsWith('/') ? dir : `${place}/${dir}`));
+          if (places.size > MAX_PLACES) {
+            this.unknown();
+            return;
+          }
+        }
+      }
+    }
+    places.delete('.');
+    const written = [...this.relativeWrites];
+    for (const place of places) {
+      for (const path of written)
+        this.add({ operation: 'write', resource: posix.normalize(`${place}/${path}`) });
+    }
+  }
+
   result(): readonly Action[] {
+    this.placeWrites();
     // A line that runs nothing (empty, a comment, a bare assignment, `[[ … ]]`) is not something
     // a policy can allow by name; fail closed rather than hand the engine an empty list.
     if (this.list.length === 0) return [UNKNOWN];
@@ -279,6 +347,9 @@ function classifyScript(text: string, out: Actions, nesting: number, stdin: Stdi
     return;
   }
   const { tree, source, agrees } = parsed;
+  // $CDPATH sends `cd NAME` anywhere; with autocd any word may be a directory to change to.
+  if (source.includes('CDPATH')) out.cdPathMentioned = true;
+  if (source.includes('autocd')) out.chdir(undefined);
   try {
     // Which continuations bash removes was judged on a parse that still had them (a comment or
     // quote the grammar only sees once they are gone): if the new parse disagrees, unknown.
@@ -674,6 +745,12 @@ function runArgv(words: readonly ShellWord[], walk: Walk, stdin: Stdin): void {
         assignment(name, value, inner);
         break;
       }
+      case 'chdir':
+        walk.out.chdir(effect.dir);
+        break;
+      case 'chroot':
+        walk.out.chroot();
+        break;
       case 'unknown':
         walk.out.unknown();
         break;

@@ -142,3 +142,67 @@ describe('another spelling of a path a rule names', () => {
     });
   });
 });
+
+describe('a relative path after the working directory changes', () => {
+  const policy = policyWith(`
+  - id: writes
+    effect: allow
+    when: { operations: [write], resources: ['*'] }
+  - id: fixed-files
+    effect: deny
+    when: { operations: [write], resources: [/etc/passwd, /etc/ssh/sshd_config] }
+`);
+
+  it.each([
+    'cd /etc && echo x > passwd',
+    'cd /etc; rm -rf ssh',
+    'cd /etc/ssh && rm sshd_config',
+    'cd /etc && cd ssh && rm sshd_config',
+    'cd /etc/nginx && cd ../ssh && rm -f sshd_config',
+    'cd /etc && tar -xf /tmp/x.tar',
+    'pushd /etc/ssh && rm sshd_config',
+    '(cd /etc && rm passwd)',
+    'f() { cd /etc; }; f; rm passwd',
+    "bash -c 'cd /etc && rm passwd'",
+    'env -C /etc rm passwd',
+    'env --chdir=/etc rm passwd',
+    'sudo -D /etc rm passwd',
+    'sudo --chdir /etc rm passwd',
+    'cd /etc && find . -name passwd -delete',
+  ])('%s is denied', (line) => {
+    expect(decide(policy, line)).toBe('deny');
+  });
+
+  it.each([
+    'cd - && rm passwd',
+    'cd && rm passwd',
+    'cd "$D" && rm passwd',
+    'popd && rm passwd',
+    'CDPATH=/etc; cd ssh && rm sshd_config',
+    'export CDPATH=/etc; cd ssh && rm sshd_config',
+    'shopt -s autocd; /etc; rm passwd',
+    'chroot /mnt rm -rf /etc/x',
+    'sudo -R /mnt rm -rf /etc/x',
+  ])('%s cannot be placed: not allowed by a rule that names no unknown', (line) => {
+    expect(decide(policy, line)).toBe('deny');
+    expect(classifyShellCommand(line)).toContainEqual({ operation: 'unknown' });
+  });
+
+  it.each(['cd /tmp && rm -rf build', 'cd /srv/app && echo x > passwd', 'cd ssh && rm x', 'cd /tmp && ls'])(
+    '%s is allowed',
+    (line) => {
+      expect(decide(policy, line)).toBe('allow');
+    },
+  );
+
+  it('a relative write is reported against each directory it may run in', () => {
+    expect(classifyShellCommand('cd /srv/app && rm -rf build')).toEqual(
+      expect.arrayContaining([
+        { operation: 'write', resource: 'build' },
+        { operation: 'write', resource: 'build/' },
+        { operation: 'write', resource: '/srv/app/build' },
+        { operation: 'write', resource: '/srv/app/build/' },
+      ]),
+    );
+  });
+});

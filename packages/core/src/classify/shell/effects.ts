@@ -17,5 +17,14 @@ export type WrapperEffect =
    * value that is not known.
    */
   | { readonly kind: 'assign'; readonly word: ShellWord }
+  /**
+   * Changes the working directory: the shell's (`cd`, `pushd`) or that of the command it runs
+   * (`env -C`, `sudo -D`). `dir` is `undefined` where it cannot be known (`cd -`, `popd`).
+   * Relative paths written anywhere in the request are then placed in each directory it may
+   * be (shell.ts).
+   */
+  | { readonly kind: 'chdir'; readonly dir: ShellWord | undefined }
+  /** Runs its command under another root directory (`chroot`): no written path is known. */
+  | { readonly kind: 'chroot' }
   /** Does something that cannot be resolved statically. */
   | { readonly kind: 'unknown' };

@@ -148,10 +148,41 @@ function sudo(args: readonly ShellWord[]): readonly WrapperEffect[] {
   if (hasOption(parsed, 'e', 'edit')) return parsed.operands.map((path) => ({ kind: 'write', path }));
   // `sudo VAR=value … CMD` sets variables for CMD, as env does.
   const [assignments, command] = leadingAssignments(parsed.operands);
-  if (command === undefined) return [...assignments, { kind: 'unknown' }];
+  const place = [
+    ...changedDirectory(parsed, 'D', 'chdir'),
+    ...(hasOption(parsed, 'R', 'chroot') ? CHROOT : []),
+  ];
+  if (command === undefined) return [...assignments, ...place, { kind: 'unknown' }];
   if (command.length === 0 && hasOption(parsed, 's', 'i', 'shell', 'login'))
-    return [...assignments, { kind: 'stdin' }];
-  return [...assignments, ...run(command)];
+    return [...assignments, ...place, { kind: 'stdin' }];
+  return [...assignments, ...place, ...run(command)];
+}
+
+const CHROOT: readonly WrapperEffect[] = [{ kind: 'chroot' }];
+
+/** The working directory an option (`env -C DIR`, `sudo -D DIR`) gives the command. */
+function changedDirectory(parsed: ParsedOptions, ...names: string[]): readonly WrapperEffect[] {
+  return hasOption(parsed, ...names) ? [{ kind: 'chdir', dir: optionValue(parsed, ...names) }] : NOTHING;
+}
+
+/**
+ * `cd` and `pushd`: the directory they change to. Where it depends on what the request cannot
+ * see (`cd -` is $OLDPWD, `cd` alone and `~` are $HOME, pushd's `+N` rotates its stack, an
+ * expansion), it is `undefined`; a bare name (`cd build`) also depends on $CDPATH, which
+ * shell.ts checks.
+ */
+function changeDirectory(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, { short: '' });
+  const dir = parsed?.operands.length === 1 ? parsed.operands[0] : undefined;
+  const known =
+    dir !== undefined &&
+    dir.literal &&
+    !dir.glob &&
+    dir.text !== '' &&
+    dir.text !== '-' &&
+    !dir.text.startsWith('~') &&
+    !/^[+-]\d+$/.test(dir.text);
+  return [{ kind: 'chdir', dir: known ? dir : undefined }];
 }
 
 /**
@@ -183,7 +214,10 @@ function env(args: readonly ShellWord[]): readonly WrapperEffect[] {
   if (parsed === undefined || hasOption(parsed, 'S', 'split-string')) return UNKNOWN;
   // env takes any operand with `=` as an assignment; an expansion could be either.
   const [assignments, command] = leadingAssignments(parsed.operands);
-  return command === undefined ? [...assignments, { kind: 'unknown' }] : [...assignments, ...run(command)];
+  const place = changedDirectory(parsed, 'C', 'chdir');
+  return command === undefined
+    ? [...assignments, ...place, { kind: 'unknown' }]
+    : [...assignments, ...place, ...run(command)];
 }
 
 function xargs(args: readonly ShellWord[]): readonly WrapperEffect[] {
@@ -467,7 +501,10 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
       hasOption(p, 'p', 'P', 'u', 'pid', 'pgid', 'uid') ? NOTHING : undefined,
     ),
   ],
-  ['chroot', orShell({ long: ['userspec', 'groups'] }, 1)],
+  ['chroot', (args) => [...CHROOT, ...orShell({ long: ['userspec', 'groups'] }, 1)(args)]],
+  ['cd', changeDirectory],
+  ['pushd', changeDirectory],
+  ['popd', () => [{ kind: 'chdir', dir: undefined }]],
   [
     'flock',
     simpleWrapper({ short: 'wEc', long: ['timeout', 'wait', 'conflict-exit-code', 'command'] }, (p) => {
@@ -498,20 +535,36 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['ltrace', strace],
   [
     'unshare',
-    orShell({
-      short: 'RwSG',
-      long: ['propagation', 'setgroups', 'root', 'wd', 'setuid', 'setgid', 'map-user', 'map-group'],
-      longOptional: ['mount', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time'],
-    }),
+    simpleWrapper(
+      {
+        short: 'RwSG',
+        long: ['propagation', 'setgroups', 'root', 'wd', 'setuid', 'setgid', 'map-user', 'map-group'],
+        longOptional: ['mount', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time'],
+      },
+      (p) => [
+        ...(hasOption(p, 'R', 'root') ? CHROOT : NOTHING),
+        ...changedDirectory(p, 'w', 'wd'),
+        ...(p.operands.length === 0 ? [{ kind: 'stdin' } as const] : run(p.operands)),
+      ],
+    ),
   ],
   [
     'nsenter',
-    orShell({
-      short: 'tSGe',
-      shortOptional: 'mutinpUCTrw',
-      long: ['target', 'setuid', 'setgid'],
-      longOptional: ['mount', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time', 'root', 'wd'],
-    }),
+    simpleWrapper(
+      {
+        short: 'tSGe',
+        shortOptional: 'mutinpUCTrw',
+        long: ['target', 'setuid', 'setgid'],
+        longOptional: ['mount', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time', 'root', 'wd'],
+      },
+      // Entering a mount namespace or another root places every path elsewhere; `-w` alone is
+      // the target's working directory.
+      (p) => [
+        ...(hasOption(p, 'r', 'root', 'm', 'mount', 'a', 'all') ? CHROOT : NOTHING),
+        ...changedDirectory(p, 'w', 'wd'),
+        ...(p.operands.length === 0 ? [{ kind: 'stdin' } as const] : run(p.operands)),
+      ],
+    ),
   ],
   [
     'script',
