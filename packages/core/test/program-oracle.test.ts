@@ -159,6 +159,23 @@ const CASES: readonly Case[] = [
   { line: 'cd d && cd ../e && echo x > n.txt', changes: ['e/n.txt'], precise: true, needs: [] },
   { line: `cd ${ABS}/d && touch n.txt`, changes: ['d/n.txt'], precise: true, needs: ['touch'] },
   { line: 'env -C d touch n.txt', changes: ['d/n.txt'], precise: true, needs: ['env', 'touch'] },
+  // a link is a second name for its target: writing through it writes the target
+  { line: 'ln -s ../f.txt d/l && echo x >> d/l', changes: ['d/l', 'f.txt'], precise: true, needs: ['ln'] },
+  { line: 'ln f.txt d/h2 && echo x >> d/h2', changes: ['d/h2', 'f.txt'], precise: true, needs: ['ln'] },
+  {
+    line: 'cd d && ln -s ../g.txt && echo x >> g.txt',
+    changes: ['d/g.txt', 'g.txt'],
+    precise: true,
+    needs: ['ln'],
+  },
+  {
+    line: `cp -s ${ABS}/f.txt d/s && echo x >> d/s`,
+    changes: ['d/s', 'f.txt'],
+    precise: true,
+    needs: ['cp'],
+  },
+  { line: 'link f.txt d/h3 && echo x >> d/h3', changes: ['d/h3', 'f.txt'], precise: true, needs: ['link'] },
+  { line: 'unix2dos -q f.txt', changes: ['f.txt'], precise: true, needs: ['unix2dos'] },
   // no-op controls
   { line: 'ls -la', precise: true },
   { line: 'cat f.txt', precise: true },
@@ -196,6 +213,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
       'truncate',
       'uniq',
       'unlink',
+      'link',
       'wc',
     ].map((p) => [p, 'coreutils']),
   ),
@@ -222,6 +240,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
       'tmux',
     ].map((p) => [p, p]),
   ),
+  ...Object.fromEntries(['dos2unix', 'unix2dos'].map((p) => [p, 'dos2unix'])),
 };
 
 /** Why a case cannot run here (a program it needs is not installed), or `undefined`. */

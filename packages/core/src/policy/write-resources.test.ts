@@ -206,3 +206,64 @@ describe('a relative path after the working directory changes', () => {
     );
   });
 });
+
+describe('a link to a path a rule names', () => {
+  const policy = policyWith(`
+  - id: writes
+    effect: allow
+    when: { operations: [write], resources: ['*'] }
+  - id: fixed-files
+    effect: deny
+    when: { operations: [write], resources: [/etc/passwd, '/etc/ssh/*'] }
+`);
+
+  // Whatever is written through a link lands in its target: making one is a write of both
+  // paths, as an SFTP link or symlink is.
+  it.each([
+    'ln -s /etc/passwd /tmp/p && echo x >> /tmp/p',
+    'ln /etc/passwd /tmp/p',
+    'ln -sf /etc/ssh /tmp/s',
+    'ln -s -t /tmp /etc/passwd',
+    'ln -s ../etc/passwd /tmp/p',
+    'cd /tmp && ln -s ../etc/passwd p',
+    'cp -s /etc/passwd /tmp/p',
+    'cp -l /etc/passwd /tmp/p',
+    'link /etc/passwd /tmp/p',
+  ])('%s is denied', (line) => {
+    expect(decide(policy, line)).toBe('deny');
+  });
+
+  it.each(['ln -s /usr/bin/python3 /tmp/python', 'cp /etc/passwd /tmp/p'])('%s is allowed', (line) => {
+    expect(decide(policy, line)).toBe('allow');
+  });
+});
+
+describe('programs that rewrite a file in place', () => {
+  const policy = policyWith(`
+  - id: writes
+    effect: allow
+    when: { operations: [write], resources: ['*'] }
+  - id: fixed-files
+    effect: deny
+    when: { operations: [write], resources: [/etc/passwd] }
+`);
+
+  it.each([
+    'sponge /etc/passwd',
+    'dos2unix /etc/passwd',
+    'unix2dos -q /etc/passwd',
+    'dos2unix -n /tmp/x /etc/passwd',
+    'setfattr -n user.x -v 1 /etc/passwd',
+  ])('%s is denied', (line) => {
+    expect(decide(policy, line)).toBe('deny');
+  });
+});
+
+it('sponge reads its stdin as data and writes its file', () => {
+  expect(classifyShellCommand('sort /tmp/a | sponge /tmp/a')).toEqual([
+    { operation: 'exec', resource: 'sort /tmp/a' },
+    { operation: 'exec', resource: 'sponge /tmp/a' },
+    { operation: 'write', resource: '/tmp/a' },
+  ]);
+  expect(classifyShellCommand('setfattr --restore=/tmp/dump')).toContainEqual({ operation: 'unknown' });
+});

@@ -180,6 +180,17 @@ function setfacl(args: readonly ShellWord[]): readonly WrapperEffect[] {
   return hasOption(parsed, 'R', 'recursive') ? treesWritten(parsed.operands) : writes(parsed.operands);
 }
 
+/** setfattr: every file operand; `--restore=FILE` changes the files that FILE names. */
+function setfattr(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'nvx',
+    long: ['name', 'value', 'remove', 'restore'],
+    permute: true,
+  });
+  if (parsed === undefined || hasOption(parsed, 'restore')) return UNKNOWN;
+  return writes(parsed.operands);
+}
+
 /** mknod NAME TYPE [MAJOR MINOR]: NAME. */
 function mknod(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const parsed = parseOptions(args, { short: 'm', long: ['mode'], longOptional: ['context'], permute: true });
@@ -189,7 +200,37 @@ function mknod(args: readonly ShellWord[]): readonly WrapperEffect[] {
 /** link FILE1 FILE2: FILE2. */
 function link(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const parsed = parseOptions(args, { permute: true });
-  return parsed === undefined ? UNKNOWN : writes(parsed.operands.slice(1, 2));
+  // A hard link is a second name for FILE1: writing through it writes FILE1.
+  return parsed === undefined ? UNKNOWN : writes(parsed.operands.slice(0, 2));
+}
+
+/**
+ * dos2unix and its kin convert each file in place; `-n IN OUT` (`--newfile`) writes OUT from IN
+ * instead, and `-o` goes back to in place.
+ */
+function lineEndings(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const written: ShellWord[] = [];
+  let pairs = false;
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i];
+    if (word === undefined) break;
+    if (!word.literal) {
+      // An expansion could be `-n` as well as a file.
+      if (word.notOption !== true) return UNKNOWN;
+      written.push(word);
+      continue;
+    }
+    if (word.text === '-n' || word.text === '--newfile') pairs = true;
+    else if (word.text === '-o' || word.text === '--oldfile') pairs = false;
+    else if (/^(-c|--convmode|-f|--from-codepage|-t|--to-codepage)$/.test(word.text)) i++;
+    else if (word.text.startsWith('-') && word.text !== '-') continue;
+    else if (pairs) {
+      const out = args[++i];
+      if (out === undefined) return UNKNOWN;
+      written.push(out);
+    } else written.push(word);
+  }
+  return writes(written);
 }
 
 /**
@@ -811,6 +852,10 @@ export const FILE_WRITERS: ReadonlyMap<string, Handler> = new Map<string, Handle
   ['mknod', mknod],
   ['link', link],
   ['mktemp', mktemp],
+  // moreutils' sponge soaks up stdin, then writes FILE (`-a` appends).
+  ['sponge', operandsWritten({})],
+  ...['dos2unix', 'unix2dos', 'mac2unix', 'unix2mac'].map((n) => [n, lineEndings] as const),
+  ['setfattr', setfattr],
   ['fallocate', fallocate],
   ['chmod', changesOwnerOrMode(['reference'], /^[-+=][rwxXstugo]*$|^-[0-7]+$/)],
   ['chown', changesOwnerOrMode(['reference', 'from'], undefined)],

@@ -2,7 +2,8 @@
 // arguments (awk's system(), sed's e and -i, tar --to-command, ssh -o ProxyCommand, git -c,
 // cp/mv targets, curl -o, …). Their command strings are classified and their targets are writes,
 // so an allowed `tar` or `sed` cannot smuggle a command or a write past the policy.
-import { hasOption, optionValue, parseOptions, type OptionSpec } from './options.js';
+import { posix } from 'node:path';
+import { hasOption, optionValue, parseOptions, type OptionSpec, type ParsedOptions } from './options.js';
 import type { ShellWord } from './words.js';
 import type { WrapperEffect } from './effects.js';
 import { treeWrites, writes } from './file-writers.js';
@@ -201,27 +202,78 @@ function socat(args: readonly ShellWord[]): readonly WrapperEffect[] {
 /**
  * cp, mv, install, ln: the destination (or `-t DIR`) is written, as a path that may be a
  * directory written into (see `treeWrites`); mv also removes its sources, directories with
- * everything in them.
+ * everything in them. A link (ln, `cp -s`, `cp -l`: where `links` says so) is a second name
+ * for its source: what is written through it lands in the source, so the sources are written
+ * too, as an SFTP link is (see `linkTargets`).
  */
-function copyLike(spec: OptionSpec, movesSources: boolean, makesDirectories = false): Handler {
+function copyLike(
+  spec: OptionSpec,
+  movesSources: boolean,
+  makesDirectories = false,
+  links: (p: ParsedOptions) => boolean = () => false,
+): Handler {
   return (args) => {
     const parsed = parseOptions(args, { ...spec, permute: true });
     if (parsed === undefined) return UNKNOWN;
     const targetDir = optionValue(parsed, 't', 'target-directory');
     const operands = parsed.operands;
     const effects: WrapperEffect[] = [];
+    let sources: readonly ShellWord[] = [];
+    let destination: ShellWord | undefined;
     if (targetDir !== undefined) {
       effects.push(...treeWrites(targetDir));
       if (movesSources) effects.push(...operands.flatMap(treeWrites));
+      [sources, destination] = [operands, targetDir];
     } else if (makesDirectories && hasOption(parsed, 'd', 'directory')) {
       // `install -d DIR…` creates every operand as a directory.
       effects.push(...operands.flatMap(treeWrites));
     } else if (operands.length >= 2) {
       const written = movesSources ? operands : operands.slice(-1);
       effects.push(...written.flatMap(treeWrites));
+      [sources, destination] = [operands.slice(0, -1), operands[operands.length - 1]];
+    } else if (operands.length === 1 && links(parsed)) {
+      // `ln -s TARGET`: a link named after TARGET, in the working directory.
+      const only = operands[0] as ShellWord;
+      effects.push(...treeWrites(only.literal ? lit(posix.basename(only.text)) : only));
+      [sources, destination] = [operands, lit('.')];
+    }
+    if (destination !== undefined && links(parsed)) {
+      const symbolic = hasOption(parsed, 's', 'symbolic', 'symbolic-link');
+      effects.push(...linkTargets(sources, destination, symbolic).flatMap(treeWrites));
     }
     return effects;
   };
+}
+
+/**
+ * The paths a link's sources name: as given and, for a relative symbolic link (resolved from
+ * the link's own directory, not the working directory), also from the destination's directory
+ * and from the destination itself (the link may be made inside it).
+ *
+ * @example
+ * ```ts
+ * linkTargets([lit('../etc/passwd')], lit('/tmp/p'), true).map((w) => w.text);
+ * // ['../etc/passwd', '/etc/passwd', '/tmp/etc/passwd']
+ * ```
+ */
+export function linkTargets(
+  sources: readonly ShellWord[],
+  destination: ShellWord,
+  symbolic: boolean,
+): ShellWord[] {
+  const out: ShellWord[] = [];
+  for (const source of sources) {
+    out.push(source);
+    if (!symbolic || !source.literal || source.text.startsWith('/')) continue;
+    if (!destination.literal) {
+      out.push({ text: source.text, literal: false, glob: false });
+      continue;
+    }
+    for (const dir of [posix.dirname(destination.text), destination.text]) {
+      out.push(lit(posix.normalize(`${dir}/${source.text}`)));
+    }
+  }
+  return out;
 }
 
 /**
@@ -315,6 +367,8 @@ export const PROGRAM_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Ha
         longOptional: ['backup', 'reflink', 'preserve', 'no-preserve', 'update'],
       },
       false,
+      false,
+      (p) => hasOption(p, 's', 'symbolic-link', 'l', 'link'),
     ),
   ],
   [
@@ -333,7 +387,15 @@ export const PROGRAM_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Ha
       true,
     ),
   ],
-  ['ln', copyLike({ short: 'tS', long: ['target-directory', 'suffix'], longOptional: ['backup'] }, false)],
+  [
+    'ln',
+    copyLike(
+      { short: 'tS', long: ['target-directory', 'suffix'], longOptional: ['backup'] },
+      false,
+      false,
+      () => true,
+    ),
+  ],
   [
     'truncate',
     (args) => {
@@ -440,8 +502,8 @@ const NEVER_READ: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Programs that read stdin as data and only write stdout (or, for tee, the files the classifier
- * reports as writes). Options that write a file (`sort -o`, uniq's second operand, gzip's file
+ * Programs that read stdin as data and only write stdout (or, for tee and sponge, the files the
+ * classifier reports as writes). Options that write a file (`sort -o`, uniq's second operand, gzip's file
  * operands, `iconv -o`), run a program (`sort --compress-program`) or read files named in the
  * data (`--files0-from`, `sha256sum -c`) are refused. (The writes are now also reported as
  * `write` actions by PROGRAM_HANDLERS; refusing them here as well is the stricter of the two.)
@@ -449,6 +511,7 @@ const NEVER_READ: ReadonlySet<string> = new Set([
 const READ_AS_DATA: ReadonlyMap<string, ArgvCheck> = new Map<string, ArgvCheck>([
   ['cat', ANY_ARGS],
   ['tee', ANY_ARGS],
+  ['sponge', ANY_ARGS],
   ['head', ANY_ARGS],
   ['tail', ANY_ARGS],
   ['cut', ANY_ARGS],
