@@ -176,6 +176,7 @@ const CASES: readonly Case[] = [
   },
   { line: 'link f.txt d/h3 && echo x >> d/h3', changes: ['d/h3', 'f.txt'], precise: true, needs: ['link'] },
   { line: 'unix2dos -q f.txt', changes: ['f.txt'], precise: true, needs: ['unix2dos'] },
+  { line: 'shuf -o e/s.txt f.txt', changes: ['e/s.txt'], precise: true },
   // no-op controls
   { line: 'ls -la', precise: true },
   { line: 'cat f.txt', precise: true },
@@ -204,6 +205,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
       'rm',
       'rmdir',
       'sort',
+      'shuf',
       'split',
       'csplit',
       'stdbuf',

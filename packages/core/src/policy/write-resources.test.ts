@@ -254,6 +254,20 @@ describe('programs that rewrite a file in place', () => {
     'unix2dos -q /etc/passwd',
     'dos2unix -n /tmp/x /etc/passwd',
     'setfattr -n user.x -v 1 /etc/passwd',
+    'shuf -o /etc/passwd /tmp/x',
+    'yq -i .a=1 /etc/passwd',
+    'less -o /etc/passwd /tmp/x',
+    'ssh -E /etc/passwd host true',
+    // account tools write the account files themselves
+    'useradd mallory',
+    'usermod -aG sudo mallory',
+    'echo root:x | chpasswd',
+    'passwd -d root',
+    'vipw',
+    // a mount makes one path another's alias: what is written under it lands there
+    'mount --bind /etc /tmp/e',
+    'mount -o bind /etc /tmp/e',
+    'umount /etc',
   ])('%s is denied', (line) => {
     expect(decide(policy, line)).toBe('deny');
   });
@@ -266,4 +280,12 @@ it('sponge reads its stdin as data and writes its file', () => {
     { operation: 'write', resource: '/tmp/a' },
   ]);
   expect(classifyShellCommand('setfattr --restore=/tmp/dump')).toContainEqual({ operation: 'unknown' });
+  // Under another root the account files are elsewhere.
+  expect(classifyShellCommand('useradd -R /mnt mallory')).toContainEqual({ operation: 'unknown' });
+  expect(classifyShellCommand('useradd -m -d /srv/m mallory')).toEqual(
+    expect.arrayContaining([
+      { operation: 'write', resource: '/etc/shadow' },
+      { operation: 'write', resource: '/srv/m/' },
+    ]),
+  );
 });

@@ -180,6 +180,74 @@ function setfacl(args: readonly ShellWord[]): readonly WrapperEffect[] {
   return hasOption(parsed, 'R', 'recursive') ? treesWritten(parsed.operands) : writes(parsed.operands);
 }
 
+/** The value of the option `names` writes to, when given (`shuf -o FILE`, `ssh -E FILE`). */
+function optionWrites(spec: OptionSpec, ...names: string[]): Handler {
+  return (args) => {
+    const parsed = parseOptions(args, { permute: true, ...spec });
+    return parsed === undefined ? UNKNOWN : writes([optionValue(parsed, ...names)]);
+  };
+}
+
+/** yq `-i`: the files it edits in place (after the expression, unless that comes from a file). */
+function yq(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'opIsf',
+    long: ['output-format', 'input-format', 'indent', 'split-exp', 'from-file', 'expression', 'front-matter'],
+    permute: true,
+  });
+  if (parsed === undefined) return UNKNOWN;
+  if (!hasOption(parsed, 'i', 'inplace')) return NOTHING;
+  const files = hasOption(parsed, 'from-file', 'expression') ? parsed.operands : parsed.operands.slice(1);
+  return writes(files.length > 0 ? files : parsed.operands);
+}
+
+/** visudo edits /etc/sudoers, or `-f FILE`; `-c` only checks. */
+function visudo(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, { short: 'f', long: ['file'], permute: true });
+  if (parsed === undefined) return UNKNOWN;
+  if (hasOption(parsed, 'c', 'check')) return NOTHING;
+  return writes([optionValue(parsed, 'f', 'file') ?? lit('/etc/sudoers')]);
+}
+
+/** The account databases: what user and group tools rewrite, whatever their arguments. */
+const ACCOUNT_FILES = ['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow'].map(lit);
+
+/**
+ * useradd, usermod, passwd, chpasswd and kin rewrite the account files, and a home directory
+ * given with `-d`/`--home`/`--home-dir` or `-b`/`--base-dir` is written into (created, moved,
+ * filled from /etc/skel). Under another root (`-R`/`--root`, `-P`/`--prefix`) the files are
+ * elsewhere: `unknown`.
+ */
+function accounts(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  if (args.some((w) => !w.literal || /^(-[a-zA-Z]*[RP]|--root|--prefix)/.test(w.text))) return UNKNOWN;
+  const homes: ShellWord[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const text = (args[i] as ShellWord).text;
+    const joined = /^--(?:home|home-dir|base-dir)=(.*)$/s.exec(text);
+    if (joined !== null) homes.push(lit(joined[1] ?? ''));
+    else if (/^(-[a-zA-Z]*[db]|--home|--home-dir|--base-dir)$/.test(text)) {
+      const value = args[++i];
+      if (value !== undefined) homes.push(value);
+    }
+  }
+  return [...writes(ACCOUNT_FILES), ...treesWritten(homes)];
+}
+
+/**
+ * mount and umount: a mount makes one path stand for another (`--bind /etc /tmp/e`) or for a
+ * device's files, so each path operand is a directory written into. `-a` (every entry of
+ * fstab) is `unknown`; no operand only lists.
+ */
+function mount(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'otOLUTNB',
+    long: ['options', 'types', 'test-opts', 'label', 'uuid', 'fstab', 'namespace', 'source', 'target'],
+    permute: true,
+  });
+  if (parsed === undefined || hasOption(parsed, 'a', 'all')) return UNKNOWN;
+  return treesWritten([...parsed.operands, optionValue(parsed, 'source'), optionValue(parsed, 'target')]);
+}
+
 /** setfattr: every file operand; `--restore=FILE` changes the files that FILE names. */
 function setfattr(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const parsed = parseOptions(args, {
@@ -856,6 +924,59 @@ export const FILE_WRITERS: ReadonlyMap<string, Handler> = new Map<string, Handle
   ['sponge', operandsWritten({})],
   ...['dos2unix', 'unix2dos', 'mac2unix', 'unix2mac'].map((n) => [n, lineEndings] as const),
   ['setfattr', setfattr],
+  [
+    'shuf',
+    optionWrites(
+      { short: 'oinr', long: ['output', 'input-range', 'head-count', 'random-source'] },
+      'o',
+      'output',
+    ),
+  ],
+  ['yq', yq],
+  ...['less', 'more'].map(
+    (n) =>
+      [
+        n,
+        optionWrites(
+          { short: 'oObhjkpPtTxyz#', long: ['log-file', 'LOG-FILE'] },
+          'o',
+          'O',
+          'log-file',
+          'LOG-FILE',
+        ),
+      ] as const,
+  ),
+  // ssh's options end at the destination: what follows is the remote command's.
+  ['ssh', optionWrites({ short: 'BbcDEeFIiJLlmOopQRSWw', permute: false }, 'E')],
+  ...[
+    'useradd',
+    'adduser',
+    'usermod',
+    'userdel',
+    'deluser',
+    'newusers',
+    'chpasswd',
+    'passwd',
+    'chsh',
+    'chfn',
+    'chage',
+    'groupadd',
+    'addgroup',
+    'groupmod',
+    'groupdel',
+    'delgroup',
+    'gpasswd',
+    'chgpasswd',
+    'pwconv',
+    'pwunconv',
+    'grpconv',
+    'grpunconv',
+    'vipw',
+    'vigr',
+  ].map((n) => [n, accounts] as const),
+  ['visudo', visudo],
+  ['mount', mount],
+  ['umount', mount],
   ['fallocate', fallocate],
   ['chmod', changesOwnerOrMode(['reference'], /^[-+=][rwxXstugo]*$|^-[0-7]+$/)],
   ['chown', changesOwnerOrMode(['reference', 'from'], undefined)],
