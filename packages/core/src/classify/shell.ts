@@ -234,9 +234,9 @@ class Actions {
     this.add(UNKNOWN);
   }
 
-  /** The working directory changes to `dir` (a word that is not known: `undefined`). */
+  /** The working directory changes to `dir` (`undefined`: to a directory that is not known). */
   chdir(dir: ShellWord | undefined): void {
-    if (dir === undefined || !dir.literal) this.directoryUnknown = true;
+    if (dir === undefined || !dir.literal || dir.glob) this.directoryUnknown = true;
     else if (!this.directories.includes(dir.text)) this.directories.push(dir.text);
   }
 
@@ -249,14 +249,15 @@ class Actions {
    * Each relative path written, placed in each directory the request may be in when it is
    * written: the login directory (the path as written) and every directory reachable by the
    * request's directory changes, in any order and any number (control flow is not followed:
-   * \`cd /etc; rm passwd\` may run \`rm\` in either). \`unknown\` where a place cannot be known.
+   * `cd /etc; rm passwd` may run `rm` in either). `unknown` where a place cannot be known.
    */
   private placeWrites(): void {
     if (this.placed) return;
     this.placed = true;
     if (this.rootChanged && this.list.some((a) => a.operation === 'write')) this.unknown();
     if (this.relativeWrites.length === 0 || (this.directories.length === 0 && !this.directoryUnknown)) return;
-    // A bare name goes through $CDPATH when it is set; a display form ($'…') is not a path.
+    // A bare name goes through $CDPATH when it is set; a path shown in its $'…' form (control
+    // characters) cannot be joined to a directory.
     const bare = (d: string): boolean => !/^(?:\/|\.\.?(?:\/|$))/.test(d);
     if (
       this.directoryUnknown ||

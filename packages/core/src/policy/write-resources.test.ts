@@ -178,6 +178,8 @@ describe('a relative path after the working directory changes', () => {
     'cd && rm passwd',
     'cd "$D" && rm passwd',
     'popd && rm passwd',
+    'env -C /et? rm passwd',
+    'cd /et* && rm passwd',
     'CDPATH=/etc; cd ssh && rm sshd_config',
     'export CDPATH=/etc; cd ssh && rm sshd_config',
     'shopt -s autocd; /etc; rm passwd',

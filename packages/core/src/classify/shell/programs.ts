@@ -256,11 +256,7 @@ function copyLike(
  * // ['../etc/passwd', '/etc/passwd', '/tmp/etc/passwd']
  * ```
  */
-export function linkTargets(
-  sources: readonly ShellWord[],
-  destination: ShellWord,
-  symbolic: boolean,
-): ShellWord[] {
+function linkTargets(sources: readonly ShellWord[], destination: ShellWord, symbolic: boolean): ShellWord[] {
   const out: ShellWord[] = [];
   for (const source of sources) {
     out.push(source);
