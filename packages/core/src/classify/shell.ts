@@ -875,7 +875,11 @@ function write(path: ShellWord, walk: Walk): void {
     walk.out.unknown();
     return;
   }
-  const file = onePath(path.text);
+  const file = path.text.startsWith('~') ? homePath(path.text) : onePath(path.text);
+  if (file === undefined) {
+    walk.out.unknown();
+    return;
+  }
   // bash opens a network connection for /dev/tcp/HOST/PORT and /dev/udp/…: not a file.
   if (/^\/dev\/(tcp|udp)\//.test(path.text) || /^\/dev\/(tcp|udp)\//.test(file)) walk.out.unknown();
   else if (!NOT_FILES.has(file)) walk.out.add({ operation: 'write', resource: displayWord(file) });
@@ -890,6 +894,22 @@ function write(path: ShellWord, walk: Walk): void {
  */
 function onePath(text: string): string {
   return posix.normalize(text);
+}
+
+/**
+ * A written path under the home directory (`~`, `~/…`) in one spelling, or `undefined` where
+ * the directory is not known: another user's home (`~root/…`), the working directory (`~+`),
+ * the last one (`~-`), the directory stack (`~2`), or a path that climbs out of the home
+ * (`~/../x`). (Quoted, `'~/x'` is a name in the working directory: as a relative path it is
+ * placed there too, see Actions.placeWrites.)
+ */
+function homePath(text: string): string | undefined {
+  if (text === '~') return text;
+  if (!text.startsWith('~/')) return undefined;
+  if (text === '~/') return text;
+  const rest = posix.normalize(text.slice(2));
+  if (rest === '..' || rest.startsWith('../')) return undefined;
+  return rest === '.' ? '~' : rest === './' ? '~/' : `~/${rest}`;
 }
 
 /** Writes inside directory `dir`: `dir` and `dir/` (see `treePaths`). */

@@ -291,3 +291,39 @@ it('sponge reads its stdin as data and writes its file', () => {
     ]),
   );
 });
+
+describe('a path that starts with a tilde', () => {
+  const policy = policyWith(`
+  - id: writes
+    effect: allow
+    when: { operations: [write], resources: ['*'] }
+  - id: fixed-files
+    effect: deny
+    when: { operations: [write], resources: [/etc/passwd, /root/.ssh/authorized_keys] }
+`);
+
+  // ~user is that user's home, ~+ the working directory, ~- the last one: none is known here.
+  it.each([
+    'echo key >> ~root/.ssh/authorized_keys',
+    'cd /etc && echo x >> ~+/passwd',
+    'cd /etc && cd /tmp && echo x >> ~-/passwd',
+    'echo x >> ~/../../etc/passwd',
+    'dd of=~root/.ssh/authorized_keys',
+  ])('%s cannot be placed', (line) => {
+    expect(decide(policy, line)).toBe('deny');
+    expect(classifyShellCommand(line)).toContainEqual({ operation: 'unknown' });
+  });
+
+  it('~/ is the home directory (and, were it quoted, a name in the working directory)', () => {
+    const actions = classifyShellCommand('cd /etc && echo x > ~/a/../notes.txt');
+    expect(actions).toHaveLength(4);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        { operation: 'exec', resource: 'cd /etc' },
+        { operation: 'exec', resource: 'echo x' },
+        { operation: 'write', resource: '~/notes.txt' },
+        { operation: 'write', resource: '/etc/~/notes.txt' },
+      ]),
+    );
+  });
+});
