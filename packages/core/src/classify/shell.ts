@@ -907,7 +907,7 @@ function homePath(text: string): string | undefined {
   if (text === '~') return text;
   if (!text.startsWith('~/')) return undefined;
   if (text === '~/') return text;
-  const rest = posix.normalize(text.slice(2));
+  const rest = posix.normalize(text.slice(2).replace(/^\/+/, ''));
   if (rest === '..' || rest.startsWith('../')) return undefined;
   return rest === '.' ? '~' : rest === './' ? '~/' : `~/${rest}`;
 }

@@ -308,6 +308,7 @@ describe('a path that starts with a tilde', () => {
     'cd /etc && echo x >> ~+/passwd',
     'cd /etc && cd /tmp && echo x >> ~-/passwd',
     'echo x >> ~/../../etc/passwd',
+    'echo x >> ~//../../etc/passwd',
     'dd of=~root/.ssh/authorized_keys',
   ])('%s cannot be placed', (line) => {
     expect(decide(policy, line)).toBe('deny');
@@ -315,6 +316,10 @@ describe('a path that starts with a tilde', () => {
   });
 
   it('~/ is the home directory (and, were it quoted, a name in the working directory)', () => {
+    expect(classifyShellCommand('echo x > ~//notes.txt')).toContainEqual({
+      operation: 'write',
+      resource: '~/notes.txt',
+    });
     const actions = classifyShellCommand('cd /etc && echo x > ~/a/../notes.txt');
     expect(actions).toHaveLength(4);
     expect(actions).toEqual(
