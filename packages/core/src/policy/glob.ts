@@ -87,19 +87,13 @@ export function compileGlob(pattern: string, flavour: GlobFlavour): Matcher {
  * @throws {GlobSyntaxError} when a pattern cannot be compiled.
  */
 export function compileGlobList(patterns: readonly string[], flavour: GlobFlavour): Matcher {
-  const literals = new Set<string>();
-  const positive: GlobNode[][] = [];
-  const negatedMatchers: Matcher[] = [];
-  for (const p of patterns) {
-    if (isLiteralPattern(p, flavour)) {
-      literals.add(p);
-      continue;
-    }
-    const parsed = parseGlob(p, flavour);
-    if (parsed.negated) negatedMatchers.push(compileGlob(p, flavour));
-    else positive.push(parsed.nodes);
-  }
-  const globs: Matcher[] = [...negatedMatchers];
+  const split = splitPatterns(patterns, flavour);
+  const literals = new Set(split.literals);
+  const positive = split.positive;
+  const globs: Matcher[] = split.negated.map((nodes) => {
+    const m = automatonMatcher(nodes, flavour);
+    return (input) => !m(input);
+  });
   const [onlyPositive] = positive;
   if (positive.length === 1 && onlyPositive !== undefined) {
     globs.push(fastPath(onlyPositive, flavour) ?? automatonMatcher(onlyPositive, flavour));
@@ -153,18 +147,8 @@ export interface PrefixMatcher {
  * @throws {GlobSyntaxError} when a pattern cannot be compiled.
  */
 export function compileGlobPrefixes(patterns: readonly string[], flavour: GlobFlavour): PrefixMatcher {
-  const literals: string[] = [];
-  const positive: GlobNode[][] = [];
-  const negated: GlobAutomaton[] = [];
-  for (const p of patterns) {
-    if (isLiteralPattern(p, flavour)) {
-      literals.push(p);
-      continue;
-    }
-    const parsed = parseGlob(p, flavour);
-    if (parsed.negated) negated.push(buildAutomaton([parsed.nodes], LIMITS[flavour]));
-    else positive.push(parsed.nodes);
-  }
+  const { literals, positive, negated: negatedNodes } = splitPatterns(patterns, flavour);
+  const negated = negatedNodes.map((nodes) => buildAutomaton([nodes], LIMITS[flavour]));
   const union = positive.length > 0 ? buildAutomaton(positive, LIMITS[flavour]) : undefined;
   // `!Q` matches some input under the prefix unless Q matches them all, and all of them where
   // Q matches none. A literal names one input: it can make `some` true, never `every` (that
@@ -177,6 +161,23 @@ export function compileGlobPrefixes(patterns: readonly string[], flavour: GlobFl
     every: (prefix: string) =>
       union?.everyAfter(prefix) === true || negated.some((q) => !q.someAfter(prefix)),
   });
+}
+
+/** A pattern list's literal patterns, and the parsed positive and negated (`!…`) globs. */
+function splitPatterns(
+  patterns: readonly string[],
+  flavour: GlobFlavour,
+): { literals: string[]; positive: GlobNode[][]; negated: GlobNode[][] } {
+  const out = { literals: [] as string[], positive: [] as GlobNode[][], negated: [] as GlobNode[][] };
+  for (const p of patterns) {
+    if (isLiteralPattern(p, flavour)) {
+      out.literals.push(p);
+      continue;
+    }
+    const parsed = parseGlob(p, flavour);
+    (parsed.negated ? out.negated : out.positive).push(parsed.nodes);
+  }
+  return out;
 }
 
 /**
