@@ -180,8 +180,20 @@ function setfacl(args: readonly ShellWord[]): readonly WrapperEffect[] {
   return hasOption(parsed, 'R', 'recursive') ? treesWritten(parsed.operands) : writes(parsed.operands);
 }
 
-/** The value of the option `names` writes to, when given (`shuf -o FILE`, `ssh -E FILE`). */
-function optionWrites(spec: OptionSpec, ...names: string[]): Handler {
+/**
+ * A program that writes the file its option `names` gives (`shuf -o FILE`, `ssh -E FILE`; `-`
+ * is stdout), parsed by `spec` (options may follow operands unless `spec.permute` is false).
+ *
+ * @example
+ * ```ts
+ * optionWrites({ short: 'o', long: ['output'] }, 'o', 'output')([lit('-o'), lit('/tmp/x')]);
+ * // a write of /tmp/x
+ * ```
+ */
+export function optionWrites(
+  spec: OptionSpec,
+  ...names: string[]
+): (args: readonly ShellWord[]) => readonly WrapperEffect[] {
   return (args) => {
     const parsed = parseOptions(args, { permute: true, ...spec });
     return parsed === undefined ? UNKNOWN : writes([optionValue(parsed, ...names)]);

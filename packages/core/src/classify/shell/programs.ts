@@ -6,7 +6,7 @@ import { posix } from 'node:path';
 import { hasOption, optionValue, parseOptions, type OptionSpec, type ParsedOptions } from './options.js';
 import type { ShellWord } from './words.js';
 import type { WrapperEffect } from './effects.js';
-import { treeWrites, writes } from './file-writers.js';
+import { optionWrites, treeWrites, writes } from './file-writers.js';
 
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
 
@@ -277,12 +277,7 @@ function linkTargets(sources: readonly ShellWord[], destination: ShellWord, symb
  * `valued` and `valuedLong` are its other options that take a value.
  */
 function outputOption(short: string, long: string, valued = '', valuedLong: readonly string[] = []): Handler {
-  return (args) => {
-    const parsed = parseOptions(args, { short: short + valued, long: [long, ...valuedLong], permute: true });
-    if (parsed === undefined) return UNKNOWN;
-    const out = optionValue(parsed, short, long);
-    return writes([out]);
-  };
+  return optionWrites({ short: short + valued, long: [long, ...valuedLong] }, short, long);
 }
 
 /** Programs that write every operand (`touch`, `shred`), with the options that take a value. */
