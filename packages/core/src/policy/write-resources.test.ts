@@ -20,6 +20,17 @@ rules:
     when: { operations: [exec] }
 ${rules}`);
 
+/** Every write allowed except those to `fixed` (rule `fixed-files`). */
+const anyWriteBut = (...fixed: string[]): ReturnType<typeof parsePolicy> =>
+  policyWith(`
+  - id: writes
+    effect: allow
+    when: { operations: [write], resources: ['*'] }
+  - id: fixed-files
+    effect: deny
+    when: { operations: [write], resources: ${JSON.stringify(fixed)} }
+`);
+
 const decide = (policy: ReturnType<typeof parsePolicy>, line: string): Effect =>
   evaluate(policy, { principal: ops, target: 'bastion', actions: classifyShellCommand(line) }).effect;
 
@@ -144,14 +155,7 @@ describe('another spelling of a path a rule names', () => {
 });
 
 describe('a relative path after the working directory changes', () => {
-  const policy = policyWith(`
-  - id: writes
-    effect: allow
-    when: { operations: [write], resources: ['*'] }
-  - id: fixed-files
-    effect: deny
-    when: { operations: [write], resources: [/etc/passwd, /etc/ssh/sshd_config] }
-`);
+  const policy = anyWriteBut('/etc/passwd', '/etc/ssh/sshd_config');
 
   it.each([
     'cd /etc && echo x > passwd',
@@ -210,14 +214,7 @@ describe('a relative path after the working directory changes', () => {
 });
 
 describe('a link to a path a rule names', () => {
-  const policy = policyWith(`
-  - id: writes
-    effect: allow
-    when: { operations: [write], resources: ['*'] }
-  - id: fixed-files
-    effect: deny
-    when: { operations: [write], resources: [/etc/passwd, '/etc/ssh/*'] }
-`);
+  const policy = anyWriteBut('/etc/passwd', '/etc/ssh/*');
 
   // Whatever is written through a link lands in its target: making one is a write of both
   // paths, as an SFTP link or symlink is.
@@ -241,14 +238,7 @@ describe('a link to a path a rule names', () => {
 });
 
 describe('programs that rewrite a file in place', () => {
-  const policy = policyWith(`
-  - id: writes
-    effect: allow
-    when: { operations: [write], resources: ['*'] }
-  - id: fixed-files
-    effect: deny
-    when: { operations: [write], resources: [/etc/passwd] }
-`);
+  const policy = anyWriteBut('/etc/passwd');
 
   it.each([
     'sponge /etc/passwd',
@@ -293,14 +283,7 @@ it('sponge reads its stdin as data and writes its file', () => {
 });
 
 describe('a path that starts with a tilde', () => {
-  const policy = policyWith(`
-  - id: writes
-    effect: allow
-    when: { operations: [write], resources: ['*'] }
-  - id: fixed-files
-    effect: deny
-    when: { operations: [write], resources: [/etc/passwd, /root/.ssh/authorized_keys] }
-`);
+  const policy = anyWriteBut('/etc/passwd', '/root/.ssh/authorized_keys');
 
   // ~user is that user's home, ~+ the working directory, ~- the last one: none is known here.
   it.each([
