@@ -288,9 +288,12 @@ function compileRule(
     (protocols.has('postgres') || protocols.has('ssh') || protocols.size === 0);
   const beforeResources = issues.length;
   const resourcesFlat = needFlat ? flat('resources') : undefined;
-  // The same patterns asked about a directory written into (they compiled: no new issue).
+  // The same patterns asked about a directory written into (they compiled: no new issue). Only
+  // shell writes name directories so; a rule on postgres targets alone needs none.
   const resourcesUnder =
-    resourcesFlat !== undefined && when.resources !== undefined
+    resourcesFlat !== undefined &&
+    when.resources !== undefined &&
+    (protocols.has('ssh') || protocols.size === 0)
       ? compileGlobPrefixes(when.resources, 'flat')
       : undefined;
   // One report per bad pattern, even when it is compiled in both flavours.
