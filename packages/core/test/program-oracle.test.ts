@@ -77,6 +77,14 @@ const CASES: readonly Case[] = [
   { line: 'openssl rand -out r.bin 16', changes: ['r.bin'], precise: true },
   { line: "ssh-keygen -q -t ed25519 -N '' -f nk", changes: ['nk', 'nk.pub'], precise: true },
   { line: "ssh-keygen -q -p -N new -P '' -f k", changes: ['k'], precise: true },
+  { line: 'ssh-keygen -q -s k -I id -n u k.pub', changes: ['k-cert.pub'], precise: true },
+  { line: 'ssh-keygen -q -Y sign -f k -n file f.txt', changes: ['f.txt.sig'], precise: true },
+  {
+    line: "{ printf 'h1 '; cat k.pub; } > kh && ssh-keygen -q -H -f kh",
+    changes: ['kh', 'kh.old'],
+    precise: true,
+    needs: ['ssh-keygen'],
+  },
   { line: 'ssh-keygen -l -f k', precise: true },
   { line: 'ssh-keygen -y -f k', precise: true },
   // git
@@ -118,6 +126,33 @@ const CASES: readonly Case[] = [
   { line: 'cp f.txt n.txt', changes: ['n.txt'], precise: true },
   { line: 'mv f.txt n.txt', changes: ['f.txt', 'n.txt'], precise: true },
   { line: 'gzip f.txt', changes: ['f.txt', 'f.txt.gz'], precise: true },
+  // compressors: the name each writes, worked out as it does
+  { line: 'gzip -k f.txt', changes: ['f.txt.gz'], precise: true },
+  { line: 'gzip -S .z1 f.txt', changes: ['f.txt', 'f.txt.z1'], precise: true },
+  { line: 'gzip -c f.txt > a.tgz && gunzip a.tgz', changes: ['a.tar'], precise: true },
+  { line: 'gzip -c f.txt > A.GZ && gunzip A.GZ', changes: ['A'], precise: true },
+  // -N takes the name from inside the file (here f.txt, written into e/)
+  {
+    line: 'cd e && gzip -c ../f.txt > q.gz && gunzip -N q.gz',
+    changes: ['e/f.txt'],
+    precise: true,
+    needs: ['gzip'],
+  },
+  { line: 'bzip2 -k f.txt', changes: ['f.txt.bz2'], precise: true },
+  { line: 'bzip2 -c f.txt > a.tbz && bunzip2 a.tbz', changes: ['a.tar'], precise: true },
+  { line: 'bzip2 -c f.txt > a.raw && bzip2 -d a.raw', changes: ['a.raw.out'], precise: true },
+  { line: 'xz -k f.txt', changes: ['f.txt.xz'], precise: true },
+  { line: 'xz -k -F lzma f.txt', changes: ['f.txt.lzma'], precise: true },
+  { line: 'xz -c f.txt > a.txz && unxz a.txz', changes: ['a.tar'], precise: true },
+  { line: 'zstd -q f.txt', changes: ['f.txt.zst'], precise: true },
+  { line: 'zstd -q --rm f.txt -o z.zst', changes: ['f.txt', 'z.zst'], precise: true },
+  { line: 'zstd -qc f.txt > a.tzst && zstd -qd a.tzst', changes: ['a.tzst', 'a.tar'], precise: true },
+  { line: 'zstd -q --output-dir-flat d f.txt', changes: ['d/f.txt.zst'], precise: true },
+  // (lz4 with one input and no output name writes stdout when that is not a terminal)
+  { line: 'lz4 -q -m f.txt', changes: ['f.txt.lz4'], precise: true },
+  { line: 'lz4 -q f.txt out.lz4', changes: ['out.lz4'], precise: true },
+  { line: 'lz4 -qc f.txt > a.lz4 && lz4 -q -m -d a.lz4', changes: ['a.lz4', 'a'], precise: true },
+  { line: 'lz4 -qc f.txt > a.lz4 && lz4 -qd a.lz4 b', changes: ['a.lz4', 'b'], precise: true },
   { line: 'sort -o s.txt f.txt', changes: ['s.txt'], precise: true },
   { line: 'uniq f.txt u.txt', changes: ['u.txt'], precise: true },
   { line: 'tee t.txt < f.txt', changes: ['t.txt'], precise: true },
@@ -243,6 +278,10 @@ const PACKAGES: Readonly<Record<string, string>> = {
     ].map((p) => [p, p]),
   ),
   ...Object.fromEntries(['dos2unix', 'unix2dos'].map((p) => [p, 'dos2unix'])),
+  ...Object.fromEntries(['bzip2', 'bunzip2'].map((p) => [p, 'bzip2'])),
+  ...Object.fromEntries(['xz', 'unxz'].map((p) => [p, 'xz-utils'])),
+  zstd: 'zstd',
+  lz4: 'lz4',
 };
 
 /** Why a case cannot run here (a program it needs is not installed), or `undefined`. */
@@ -271,16 +310,13 @@ function relativeToCwd(resource: string): string {
 }
 
 /**
- * Whether a write of `w` (relative, normalised) covers the changed path `p`: the same path,
- * inside it, or a sibling whose name starts with its name or is a prefix of it (compressors,
- * `split` prefixes, `mktemp` templates).
+ * Whether a write of `w` (relative, normalised; `tree` when the resource ended with `/`, a write
+ * of everything under it) covers the changed path `p`: the same path or, for a tree, anything
+ * under it. Nothing else: a rule meets only the paths the classifier names.
  */
-function covers(w: string, p: string): boolean {
-  if (w === '.' || w === p || p.startsWith(`${w}/`)) return true;
-  if (w.startsWith('../')) return false;
-  if (posix.dirname(w) !== posix.dirname(p)) return false;
-  const [wn, pn] = [posix.basename(w), posix.basename(p)];
-  return pn.startsWith(wn) || wn.startsWith(pn);
+function covers(w: string, tree: boolean, p: string): boolean {
+  if (w === p) return true;
+  return tree && (w === '.' || p.startsWith(`${w}/`));
 }
 
 /** Printable, for failure messages: program output may be binary (`tar -cf -`). */
@@ -314,9 +350,12 @@ function classifierProblems(c: Case, run: ProgramRun, actions: readonly Action[]
     return c.precise ? ['unknown, but the line is marked precise'] : [];
   }
   const problems: string[] = [];
-  const writes = actions.filter((a) => a.operation === 'write').map((a) => relativeToCwd(a.resource ?? ''));
+  const writes = actions
+    .filter((a) => a.operation === 'write')
+    .map((a) => ({ path: relativeToCwd(a.resource ?? ''), tree: (a.resource ?? '').endsWith('/') }));
   for (const ch of run.changes) {
-    if (!writes.some((w) => covers(w, ch.path))) problems.push(`${ch.kind} ${ch.path}, no write covers it`);
+    if (!writes.some((w) => covers(w.path, w.tree, ch.path)))
+      problems.push(`${ch.kind} ${ch.path}, no write covers it`);
   }
   const execs = actions.filter((a) => a.operation === 'exec').map((a) => a.resource ?? '');
   for (const argv of run.victims) {

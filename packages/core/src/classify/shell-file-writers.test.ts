@@ -60,11 +60,19 @@ const CASES: readonly (readonly [line: string, expected: readonly string[]])[] =
   ['ssh-keygen -R host', ['exec ssh-keygen -R host', 'unknown']],
   [
     'ssh-keygen -R host -f /etc/ssh/ssh_known_hosts',
-    ['exec ssh-keygen -R host -f /etc/ssh/ssh_known_hosts', 'write /etc/ssh/ssh_known_hosts'],
+    [
+      'exec ssh-keygen -R host -f /etc/ssh/ssh_known_hosts',
+      'write /etc/ssh/ssh_known_hosts',
+      'write /etc/ssh/ssh_known_hosts.old',
+    ],
   ],
   ['ssh-keygen -A', ['exec ssh-keygen -A', 'write /etc/ssh', 'write /etc/ssh/']],
   ['ssh-keygen -l -f k', ['exec ssh-keygen -l -f k']],
-  ['ssh-keygen -s ca -I id user.pub', ['exec ssh-keygen -s ca -I id user.pub', 'write user.pub']],
+  [
+    'ssh-keygen -s ca -I id user.pub',
+    ['exec ssh-keygen -s ca -I id user.pub', 'write user.pub', 'write user-cert.pub'],
+  ],
+  ['split a /etc/p', ['exec split a /etc/p', 'write /etc/p', 'write /etc', 'write /etc/']],
   ['git -C /srv/app pull', ['exec git -C /srv/app pull', 'write /srv/app', 'write /srv/app/']],
   ['git clone git@h:org/repo.git', ['exec git clone git@h:org/repo.git', 'write repo', 'write repo/']],
   [

@@ -557,8 +557,30 @@ const programs: readonly Case[] = [
     ['exec touch -d now /etc/a /etc/b', 'write /etc/a', 'write /etc/b'],
   ],
   ['shred writes its operands', 'shred -n 3 /etc/x', ['exec shred -n 3 /etc/x', 'write /etc/x']],
-  ['gzip replaces its operands', 'gzip -9 /var/log/a', ['exec gzip -9 /var/log/a', 'write /var/log/a']],
-  ['xz -d writes beside its operand', 'xz -d /etc/x.xz', ['exec xz -d /etc/x.xz', 'write /etc/x.xz']],
+  [
+    'gzip replaces its operands',
+    'gzip -9 /var/log/a',
+    ['exec gzip -9 /var/log/a', 'write /var/log/a', 'write /var/log/a.gz'],
+  ],
+  ['gzip -k keeps them', 'gzip -k /var/log/a', ['exec gzip -k /var/log/a', 'write /var/log/a.gz']],
+  [
+    'xz -d writes beside its operand',
+    'xz -d /etc/x.xz',
+    ['exec xz -d /etc/x.xz', 'write /etc/x.xz', 'write /etc/x'],
+  ],
+  [
+    'gunzip -N takes the name from the file: its directory is written',
+    'gunzip -N /etc/x.gz',
+    ['exec gunzip -N /etc/x.gz', 'write /etc/x.gz', 'write /etc', 'write /etc/'],
+  ],
+  [
+    'gzip -d with a suffix it does not know writes nothing new',
+    'gzip -d /etc/x',
+    ['exec gzip -d /etc/x', 'write /etc/x'],
+  ],
+  ['zstd keeps its input', 'zstd /etc/x', ['exec zstd /etc/x', 'write /etc/x.zst']],
+  ['lz4 IN OUT writes OUT', 'lz4 /etc/a /etc/b', ['exec lz4 /etc/a /etc/b', 'write /etc/b']],
+  ['xz --files reads its inputs from a file', 'xz --files=list', ['exec xz --files=list', 'unknown']],
   ['gzip to stdout writes nothing', 'gzip -c f', ['exec gzip -c f']],
   [
     'rsync -e runs its shell',
@@ -753,7 +775,7 @@ const evasions: readonly Case[] = [
   [
     'split --filter runs a command line',
     "split --filter='rm -rf /' f",
-    ['exec split --filter=rm -rf / f', 'exec rm -rf /', 'write /', 'write x'],
+    ['exec split --filter=rm -rf / f', 'exec rm -rf /', 'write /'],
   ],
   [
     'sort --compress-program runs a program',

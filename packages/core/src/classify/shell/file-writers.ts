@@ -5,7 +5,9 @@
 // into it, removing or re-permissioning it recursively) the directory is reported twice: as
 // written (`/etc`) and with a trailing slash (`/etc/`), so that a rule on the directory and a rule
 // on its contents (`/etc/*`) both meet it. The working directory is `.` and `./`. A path for
-// files written beside it (`split` prefixes, as the compressors' operands) is reported as is.
+// files named after it (`split` prefixes) is reported as is and with its directory, as a glob
+// is. The compressors are in compressors.ts.
+import { posix } from 'node:path';
 import { hasOption, optionValue, parseOptions, type OptionSpec, type ParsedOptions } from './options.js';
 import type { ShellWord } from './words.js';
 import type { WrapperEffect } from './effects.js';
@@ -490,7 +492,19 @@ function split(args: readonly ShellWord[]): readonly WrapperEffect[] {
     permute: true,
   });
   if (parsed === undefined) return UNKNOWN;
-  return [write(parsed.operands[1] ?? lit('x'))];
+  // With --filter the pieces go to a command's stdin (classified with the interpreters), not files.
+  if (hasOption(parsed, 'filter')) return NOTHING;
+  return piecesOf(parsed.operands[1] ?? lit('x'));
+}
+
+/**
+ * The pieces named PREFIX…: the prefix as written, and its directory (the names after the
+ * prefix are the program's own, so a rule meets them as it meets a glob's).
+ */
+function piecesOf(prefix: ShellWord): WrapperEffect[] {
+  if (!prefix.literal || prefix.glob) return [write(prefix)];
+  const dir = prefix.text.endsWith('/') ? prefix.text : posix.dirname(prefix.text);
+  return [write(prefix), ...treeWrites(lit(dir))];
 }
 
 /** csplit FILE PATTERN…: the pieces, named PREFIX00… (`-f PREFIX`, default `xx`). */
@@ -501,7 +515,7 @@ function csplit(args: readonly ShellWord[]): readonly WrapperEffect[] {
     permute: true,
   });
   if (parsed === undefined) return UNKNOWN;
-  return [write(optionValue(parsed, 'f', 'prefix') ?? lit('xx'))];
+  return piecesOf(optionValue(parsed, 'f', 'prefix') ?? lit('xx'));
 }
 
 /** xxd [INFILE [OUTFILE]] (also with `-r`): OUTFILE. */
@@ -577,11 +591,18 @@ function gpg(args: readonly ShellWord[]): readonly WrapperEffect[] {
   return hasOption(parsed, ...GPG_READERS) ? NOTHING : writes(parsed.operands);
 }
 
+/** Writes of `path` and of `path` with each suffix (a word that is not literal: itself alone). */
+function besides(path: ShellWord, ...suffixes: string[]): WrapperEffect[] {
+  if (!path.literal || path.glob) return [write(path)];
+  return [write(path), ...suffixes.map((suffix) => write({ ...path, text: path.text + suffix }))];
+}
+
 /**
- * ssh-keygen: generating a key, changing its passphrase or comment, certifying, or editing a
- * known_hosts file writes the `-f` file (and the `.pub` beside it); `-A` writes the host keys in
- * /etc/ssh. Without `-f` those modes ask for the file: `unknown`. Showing, converting to stdout,
- * finding and verifying write nothing.
+ * ssh-keygen: generating a key, changing its passphrase or comment writes the `-f` file and the
+ * `.pub` beside it; editing a known_hosts file (`-R`, `-H`) writes it and `FILE.old`; certifying
+ * (`-s`) writes `NAME-cert.pub` beside each key; `-Y sign` writes `FILE.sig` beside each file;
+ * `-A` writes the host keys in /etc/ssh. Without `-f` those modes ask for the file: `unknown`.
+ * Showing, converting to stdout, finding and verifying write nothing.
  */
 function sshKeygen(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const parsed = parseOptions(args, { short: 'abCDEFfGIJjKMmNnOPRrstVwYZz', permute: true });
@@ -591,12 +612,21 @@ function sshKeygen(args: readonly ShellWord[]): readonly WrapperEffect[] {
   if (has('A')) return treeWrites(lit('/etc/ssh'));
   if (has('Y')) {
     // `-Y sign` writes FILE.sig beside each file; the other -Y actions only check.
-    return optionValue(parsed, 'Y')?.text === 'sign' ? writes(parsed.operands) : NOTHING;
+    return optionValue(parsed, 'Y')?.text === 'sign'
+      ? parsed.operands.flatMap((file) => besides(file, '.sig'))
+      : NOTHING;
   }
-  if (has('s')) return writes(parsed.operands);
+  if (has('s')) {
+    return parsed.operands.flatMap((key) =>
+      key.literal && !key.glob
+        ? [write(key), write({ ...key, text: `${key.text.replace(/\.pub$/, '')}-cert.pub` })]
+        : [write(key)],
+    );
+  }
   if (has('M')) return UNKNOWN;
   const file = optionValue(parsed, 'f');
-  return file === undefined ? UNKNOWN : [write(file)];
+  if (file === undefined) return UNKNOWN;
+  return has('R', 'H') ? besides(file, '.old') : besides(file, '.pub');
 }
 
 /** git's options before the subcommand that take a value. */

@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import { hasOption, optionValue, parseOptions, type OptionSpec, type ParsedOptions } from './options.js';
 import type { ShellWord } from './words.js';
 import type { WrapperEffect } from './effects.js';
+import { COMPRESSORS, compressorWrites } from './compressors.js';
 import { optionWrites, treeWrites, writes } from './file-writers.js';
 
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
@@ -289,20 +290,6 @@ function writesOperands(spec: OptionSpec): Handler {
 }
 
 /**
- * gzip, bzip2, xz, zstd: each file operand is replaced by its (de)compressed form beside it (or,
- * with `-k`, gets it beside it), unless the output goes to stdout or nothing is written (`-t`,
- * `-l`): a write of each operand's path (the file written sits in the same directory).
- */
-function compressor(short: string, long: readonly string[]): Handler {
-  return (args) => {
-    const parsed = parseOptions(args, { short, long, permute: true });
-    if (parsed === undefined) return UNKNOWN;
-    if (hasOption(parsed, 'c', 'stdout', 'to-stdout', 't', 'test', 'l', 'list')) return [];
-    return writes(parsed.operands);
-  };
-}
-
-/**
  * What `sort` writes: the file of `-o FILE` / `--output=FILE` (its other effects, a
  * `--compress-program`, are read with the interpreters).
  *
@@ -414,12 +401,7 @@ export const PROGRAM_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Ha
     },
   ],
   ['iconv', outputOption('o', 'output', 'ft', ['from-code', 'to-code'])],
-  ...(['gzip', 'gunzip', 'pigz'] as const).map(
-    (n) => [n, compressor('bS', ['blocksize', 'suffix'])] as const,
-  ),
-  ...(['bzip2', 'bunzip2', 'xz', 'unxz', 'lzma', 'zstd', 'unzstd'] as const).map(
-    (n) => [n, compressor('TMS', ['threads', 'memlimit', 'suffix', 'format', 'check'])] as const,
-  ),
+  ...COMPRESSORS.map((n): [string, Handler] => [n, (args) => compressorWrites(n, args) ?? UNKNOWN]),
   [
     'systemd-run',
     (args) => {
