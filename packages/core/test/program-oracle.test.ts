@@ -119,6 +119,20 @@ const CASES: readonly Case[] = [
   { line: 'ar rc new.a f.txt', changes: ['new.a'], precise: true },
   { line: 'ar x lib.a', changes: ['a1.txt'], precise: true },
   { line: 'ar t lib.a', precise: true },
+  // sqlite3: the database (created when missing); files through SQL: may be refused
+  { line: "sqlite3 n.db 'create table t(a)'", changes: ['n.db'], precise: true },
+  { line: "sqlite3 n.db 'select 1'", changes: ['n.db'], precise: true },
+  {
+    line: "sqlite3 n.db 'create table t(a)' && sqlite3 -readonly n.db 'select * from t'",
+    changes: ['n.db'],
+    precise: true,
+  },
+  { line: `sqlite3 n.db "select writefile('w.txt', 'x')"`, changes: ['n.db', 'w.txt'], precise: false },
+  {
+    line: `sqlite3 n.db "attach 'o.db' as o; create table o.t(a)"`,
+    changes: ['n.db', 'o.db'],
+    precise: false,
+  },
   // patch: may be refused
   { line: 'patch -s -p0 -i fix.diff', changes: ['f.txt'], precise: false },
   { line: 'patch -s -p0 < fix.diff', changes: ['f.txt'], precise: false },
@@ -280,6 +294,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
   ...Object.fromEntries(['dos2unix', 'unix2dos'].map((p) => [p, 'dos2unix'])),
   ...Object.fromEntries(['bzip2', 'bunzip2'].map((p) => [p, 'bzip2'])),
   ...Object.fromEntries(['xz', 'unxz'].map((p) => [p, 'xz-utils'])),
+  sqlite3: 'sqlite3',
   zstd: 'zstd',
   lz4: 'lz4',
 };

@@ -820,6 +820,33 @@ const evasions: readonly Case[] = [
   ],
   ['make --file=/dev/stdin too', 'make --file=/dev/stdin', ['exec make --file=/dev/stdin', 'unknown']],
   ['make with its own Makefile is its argv', 'make -C /srv build', ['exec make -C /srv build']],
+  ['sqlite3 writes its database', "sqlite3 x.db 'select 1'", ['exec sqlite3 x.db select 1', 'write x.db']],
+  [
+    'sqlite3 -readonly does not',
+    "sqlite3 -readonly x.db 'select 1'",
+    ['exec sqlite3 -readonly x.db select 1'],
+  ],
+  [
+    'sqlite3 writefile() writes any file',
+    `sqlite3 x.db "select writefile('/etc/cron.d/x', 'a')"`,
+    ["exec sqlite3 x.db select writefile('/etc/cron.d/x', 'a')", 'unknown'],
+  ],
+  [
+    'sqlite3 ATTACH creates another file',
+    `sqlite3 x.db "attach '/etc/x' as a; create table a.t(c)"`,
+    ["exec sqlite3 x.db attach '/etc/x' as a; create table a.t(c)", 'unknown'],
+  ],
+  [
+    'sqlite3 .read runs commands from a file',
+    "sqlite3 x.db '.read /tmp/s'",
+    ['exec sqlite3 x.db .read /tmp/s', 'unknown'],
+  ],
+  [
+    'sqlite3 .import from a pipe runs a command',
+    `sqlite3 x.db ".import '|rm -rf /' t"`,
+    ["exec sqlite3 x.db .import '|rm -rf /' t", 'unknown'],
+  ],
+  ['sqlite3 .tables only reads', 'sqlite3 x.db .tables', ['exec sqlite3 x.db .tables', 'write x.db']],
   ['sqlite3 without SQL reads stdin', "sqlite3 x.db <<< '.shell rm -rf /'", ['exec sqlite3 x.db', 'unknown']],
   [
     'sqlite3 -init reads commands from a file',
@@ -829,7 +856,7 @@ const evasions: readonly Case[] = [
   [
     'sqlite3 with SQL does not read stdin',
     "sqlite3 -header x.db 'select 1'",
-    ['exec sqlite3 -header x.db select 1'],
+    ['exec sqlite3 -header x.db select 1', 'write x.db'],
   ],
   [
     'git --config-env is unknown',

@@ -252,6 +252,56 @@ function sqliteReadsCommands(args: readonly ShellWord[]): boolean {
   return operands < 2;
 }
 
+/**
+ * sqlite3 dot-commands that only read or change how results are shown. Any other (`.shell`,
+ * `.read FILE`, `.open`, `.save`, `.backup`, `.import '|cmd'`, `.output`, `.archive`, `.log`, …)
+ * runs a command, reads commands from a file or writes one.
+ */
+const SQLITE_SAFE_DOT =
+  /^\.(tables|schema|fullschema|indexes|indices|headers?|mode|dump|databases|show|width|nullvalue|separator|timer|help|eqp|explain|stats|print|echo|bail|changes|dbinfo|lint|quit|exit|sha3sum)\b/;
+
+/**
+ * SQL the sqlite3 shell runs that writes a file other than the database or runs code: its
+ * writefile() and edit() functions, extension loading, ATTACH (opens or creates another file),
+ * VACUUM INTO, and the zipfile table that writes archives.
+ */
+const SQLITE_UNSAFE_SQL =
+  /\b(writefile|edit|load_extension|fts3_tokenizer)\s*\(|\battach\b|\bvacuum\b[^;]*\binto\b|\bzipfile\b/i;
+
+/**
+ * sqlite3 DB [SQL…]: writes DB (it creates a missing one and SQL may change it; not with
+ * `-readonly`); `unknown` where it reads commands not on the command line (see
+ * sqliteReadsCommands), for a dot-command not in SQLITE_SAFE_DOT, for SQL that writes another
+ * file or runs code, and for a `file:` URI (its parameters name what is opened).
+ */
+function sqlite3(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  if (args.some((w) => !w.literal) || sqliteReadsCommands(args)) return UNKNOWN;
+  const operands: ShellWord[] = [];
+  let readonly = false;
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i] as ShellWord;
+    const text = word.text;
+    if (SQLITE_VALUED.test(text)) i++;
+    else if (SQLITE_TWO_VALUES.test(text)) i += 2;
+    else if (/^--?readonly$/.test(text)) readonly = true;
+    else if (!text.startsWith('-')) operands.push(word);
+  }
+  const [db, ...commands] = operands;
+  for (const c of commands) {
+    const text = c.text.trimStart();
+    if (
+      text.startsWith('.') ? !SQLITE_SAFE_DOT.test(text) || /[\n\r]/.test(text) : SQLITE_UNSAFE_SQL.test(text)
+    )
+      return UNKNOWN;
+    // A dot-command is only ever the whole operand; inside SQL, one at a line's start is not
+    // run, but is refused anyway rather than reasoned about.
+    if (/(^|[\n;])\s*\.[a-z]/i.test(text) && !SQLITE_SAFE_DOT.test(text)) return UNKNOWN;
+  }
+  if (db === undefined || readonly || db.text === ':memory:' || db.text === '') return NOTHING;
+  if (/^file:/i.test(db.text)) return UNKNOWN;
+  return [{ kind: 'write', path: db }];
+}
+
 /** Programs not in docs/'s wrapper list that run another command or code, by basename. */
 const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['unbuffer', wrapper({ short: '' })],
@@ -360,14 +410,7 @@ const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
       ),
     ),
   ],
-  [
-    'sqlite3',
-    unknownWhen(
-      (args) =>
-        args.some((w) => /(^|[\s;])\.(shell|system|output|once|load|excel)\b/.test(w.text)) ||
-        sqliteReadsCommands(args),
-    ),
-  ],
+  ['sqlite3', sqlite3],
   ['psql', unknownWhen((args) => args.some((w) => psqlMetaUnsafe(w.text)))],
   ...['mysql', 'mariadb'].map(
     (n) => [n, unknownWhen((args) => args.some((w) => mysqlClientUnsafe(w.text)))] as const,
