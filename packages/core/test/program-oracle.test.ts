@@ -92,6 +92,15 @@ const CASES: readonly Case[] = [
   { line: 'git init -q', changes: ['.git/**'], precise: true },
   { line: 'git clone -q src.git dst', changes: ['dst/**'], precise: true },
   { line: 'git clone -q src.git', changes: ['src/**'], precise: true },
+  // git records in the repository (here the bare src.git) and writes what its options name
+  { line: 'git -C src.git tag v1', changes: ['src.git/refs/tags/v1'], precise: true },
+  { line: 'git --git-dir=src.git branch b1', changes: ['src.git/refs/heads/b1'], precise: true },
+  { line: 'git -C src.git config user.name x', changes: ['src.git/config'], precise: true },
+  { line: 'git -C src.git config core.pager victim', changes: ['src.git/config'], precise: true },
+  { line: 'git -C src.git bundle create ../b.bundle HEAD', changes: ['b.bundle'], precise: true },
+  { line: 'git -C src.git archive -o ../a.tar HEAD', changes: ['a.tar'], precise: true },
+  { line: 'git --git-dir=src.git log --output=l.txt', changes: ['l.txt'], precise: true },
+  { line: 'git -C src.git format-patch -q -1 -o ../p HEAD', changes: ['p/**'], precise: true },
   // copies: scp with two local paths runs cp
   { line: 'rsync f.txt d/', changes: ['d/f.txt'], precise: true },
   { line: 'rsync -a d/ n/', changes: ['n', 'n/h.txt'], precise: true },

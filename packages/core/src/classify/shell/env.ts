@@ -60,6 +60,15 @@ const UNRESOLVABLE_VARIABLES: ReadonlySet<string> = new Set([
   'GIT_CONFIG_GLOBAL',
   'GIT_CONFIG_SYSTEM',
   'GIT_CONFIG_PARAMETERS',
+  // Where git reads and writes: the repository, the working tree, the index, the objects, the
+  // hooks a new repository gets. A write reported at `.` would land elsewhere.
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_TEMPLATE_DIR',
   'SSH_ASKPASS',
   'SUDO_ASKPASS',
   'LESSOPEN',

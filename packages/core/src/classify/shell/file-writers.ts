@@ -11,6 +11,7 @@ import { posix } from 'node:path';
 import { hasOption, optionValue, parseOptions, type OptionSpec, type ParsedOptions } from './options.js';
 import type { ShellWord } from './words.js';
 import type { WrapperEffect } from './effects.js';
+import { gitSubcommand } from './git.js';
 
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
 
@@ -640,12 +641,6 @@ const GIT_GLOBAL_LONG = [
   'exec-path',
   'list-cmds',
 ];
-/** git subcommands that change the files of the working tree. */
-const GIT_WORKTREE_WRITERS = new Set(
-  names(
-    'checkout switch restore reset pull merge rebase cherry-pick revert stash apply am clean rm mv worktree submodule sparse-checkout',
-  ),
-);
 const GIT_CLONE = {
   short: 'obujc',
   long: names(
@@ -668,13 +663,17 @@ function cloneName(repo: ShellWord): ShellWord | undefined {
 
 /**
  * git: `clone` writes its new directory (and `--separate-git-dir`), `init` its directory (or
- * the working directory); subcommands that change the working tree write it (`-C DIR` or
- * `--work-tree`, else `.`). Options that run commands are read by the git handler of programs.ts.
+ * the working directory); every other subcommand as git.ts reads it (the repository, `--git-dir`
+ * or `-C DIR` or `.`; the working tree, `--work-tree` or the same). Global options that run
+ * commands are read by the git handler of programs.ts.
  */
 function git(args: readonly ShellWord[]): readonly WrapperEffect[] {
   let at = 0;
   let dir: ShellWord | undefined;
   let workTree: ShellWord | undefined;
+  let gitDir: ShellWord | undefined;
+  /** Aliases `-c` defines: whether each runs a shell command. */
+  const aliases = new Map<string, boolean>();
   for (; at < args.length; at++) {
     const word = args[at];
     if (word === undefined || !word.literal) return UNKNOWN;
@@ -683,6 +682,11 @@ function git(args: readonly ShellWord[]): readonly WrapperEffect[] {
     if (GIT_GLOBAL_VALUED.some((l) => text === `-${l}`)) {
       const value = args[++at];
       if (text === '-C') dir = value;
+      // `-c alias.NAME=!CMD`: the shell command is classified with git's other options
+      // (programs.ts); an alias to git words is not followed.
+      const alias =
+        text === '-c' && value?.literal === true ? /^alias\.([^=]+)=(.*)$/is.exec(value.text) : null;
+      if (alias !== null) aliases.set((alias[1] ?? '').toLowerCase(), (alias[2] ?? '').startsWith('!'));
       continue;
     }
     const eq = text.indexOf('=');
@@ -690,15 +694,20 @@ function git(args: readonly ShellWord[]): readonly WrapperEffect[] {
     if (GIT_GLOBAL_LONG.includes(long)) {
       const value = eq === -1 ? args[++at] : lit(text.slice(eq + 1));
       if (long === 'work-tree') workTree = value;
+      if (long === 'git-dir') gitDir = value;
     }
   }
   const sub = args[at];
   if (sub === undefined) return NOTHING;
   const rest = args.slice(at + 1);
   if (!sub.literal) return UNKNOWN;
-  // A relative path is relative to `-C DIR`: the whole of DIR is reported then.
-  const under = (path: ShellWord): ShellWord =>
-    path.literal && path.text.startsWith('/') ? path : (dir ?? path);
+  // A relative path is relative to `-C DIR`: joined to DIR where both are literal (`-C a
+  // ../b` is `b`), else the whole of DIR is reported.
+  const under = (path: ShellWord): ShellWord => {
+    if (dir === undefined || (path.literal && path.text.startsWith('/'))) return path;
+    if (dir.literal && !dir.glob && path.literal && !path.glob) return lit(posix.join(dir.text, path.text));
+    return dir;
+  };
   switch (sub.text) {
     case 'clone': {
       const parsed = parseOptions(rest, GIT_CLONE);
@@ -721,8 +730,17 @@ function git(args: readonly ShellWord[]): readonly WrapperEffect[] {
         ...treesWritten(optionValues(parsed, 'separate-git-dir')),
       ];
     }
-    default:
-      return GIT_WORKTREE_WRITERS.has(sub.text) ? treeWrites(workTree ?? dir ?? HERE) : NOTHING;
+    default: {
+      const alias = aliases.get(sub.text.toLowerCase());
+      if (alias !== undefined) return alias ? NOTHING : UNKNOWN;
+      const here = dir ?? HERE;
+      const places = {
+        repository: gitDir === undefined ? here : under(gitDir),
+        tree: workTree === undefined ? here : under(workTree),
+        under,
+      };
+      return gitSubcommand(sub.text, rest, places, write, treeWrites);
+    }
   }
 }
 

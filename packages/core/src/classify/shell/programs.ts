@@ -8,6 +8,7 @@ import type { ShellWord } from './words.js';
 import type { WrapperEffect } from './effects.js';
 import { COMPRESSORS, compressorWrites } from './compressors.js';
 import { optionWrites, treeWrites, writes } from './file-writers.js';
+import { gitConfigEffects } from './git.js';
 
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
 
@@ -133,13 +134,6 @@ function ssh(args: readonly ShellWord[]): readonly WrapperEffect[] {
   return effects;
 }
 
-/** git configuration keys whose value is a command git runs. */
-const GIT_COMMAND_KEYS =
-  /^(core\.(pager|sshcommand|editor|fsmonitor|askpass)|sequence\.editor|diff\.external|gpg\.(program|\w+\.program)|pager\.[^=]+|credential\.helper|alias\.[^=]+|uploadpack\.packobjectshook)$/i;
-/** git configuration keys whose effect cannot be resolved (hooks, includes, transports). */
-const GIT_UNKNOWN_KEYS =
-  /^(core\.hookspath|include\.path|includeif\..*|protocol\..*|core\.gitproxy|http\..*proxy.*|filter\..*|diff\..*\.textconv|merge\..*\.driver)$/i;
-
 function git(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const effects: WrapperEffect[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -158,12 +152,8 @@ function git(args: readonly ShellWord[]): readonly WrapperEffect[] {
       const eq = setting.text.indexOf('=');
       const key = eq === -1 ? setting.text : setting.text.slice(0, eq);
       const value = eq === -1 ? '' : setting.text.slice(eq + 1);
-      if (word.text === '--config-env' || GIT_UNKNOWN_KEYS.test(key)) effects.push({ kind: 'unknown' });
-      else if (GIT_COMMAND_KEYS.test(key)) {
-        // Aliases and credential helpers run a shell command only when they start with `!`.
-        const shellCommand = /^(alias|credential)\./i.test(key) ? value.startsWith('!') : true;
-        if (shellCommand) effects.push(script(lit(value.replace(/^!/, ''))));
-      }
+      if (word.text === '--config-env') effects.push({ kind: 'unknown' });
+      else effects.push(...gitConfigEffects(key, value));
     } else if (/^--(upload-pack|receive-pack|exec)=/.test(word.text)) {
       effects.push(script(lit(word.text.slice(word.text.indexOf('=') + 1))));
     } else if (
