@@ -552,6 +552,12 @@ const programs: readonly Case[] = [
     ['exec git -C /srv/app commit -m x', 'write /srv/app', 'write /srv/app/'],
   ],
   ['git log reads', 'git log -1', ['exec git log -1']],
+  ['git branch --merged lists', 'git branch -r --merged', ['exec git branch -r --merged']],
+  [
+    'git fast-export marks are a file',
+    'git fast-export --export-marks=/tmp/m --all',
+    ['exec git fast-export --export-marks=/tmp/m --all', 'write /tmp/m'],
+  ],
   [
     'GIT_WORK_TREE moves the work tree',
     'GIT_WORK_TREE=/etc git checkout -f',

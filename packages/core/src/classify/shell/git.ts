@@ -55,7 +55,7 @@ const READERS = new Set(
     'verify-tag verify-pack merge-base diff-tree diff-files diff-index fsck range-diff ' +
     'show-branch get-tar-commit-id column patch-id stripspace request-pull daemon send-email ' +
     'upload-pack upload-archive credential difftool archive bugreport diagnose whatchanged ' +
-    'show-index fmt-merge-msg hook merge-tree'
+    'show-index fmt-merge-msg hook merge-tree fast-export'
   ).split(' '),
 );
 
@@ -64,7 +64,7 @@ const TREE_WRITERS = new Set(
   (
     'checkout switch restore reset pull merge rebase cherry-pick revert stash apply am clean rm ' +
     'mv worktree submodule sparse-checkout bisect filter-branch read-tree checkout-index ' +
-    'merge-file merge-index mergetool'
+    'merge-file merge-index mergetool subtree merge-one-file'
   ).split(' '),
 );
 
@@ -184,6 +184,11 @@ export function gitSubcommand(
   const out: WrapperEffect[] = [];
   const first = rest.find((w) => !(w.literal && w.text.startsWith('-')));
   out.push(...outputFile(rest).map((f) => write(places.under(f))));
+  // fast-export and fast-import keep their marks in a file.
+  for (const w of rest) {
+    const marks = w.literal ? /^--export-marks=(.+)$/s.exec(w.text) : null;
+    if (marks !== null) out.push(write(places.under(lit(marks[1] ?? ''))));
+  }
   switch (sub) {
     case 'submodule': {
       const at = rest.findIndex((w) => w.literal && w.text === 'foreach');
@@ -294,7 +299,13 @@ export function gitSubcommand(
       return out;
     case 'branch':
     case 'tag': {
-      const parsed = parseOptions(rest, {
+      // `--merged [COMMIT]` and its kin default their value when they come last.
+      const last = rest[rest.length - 1];
+      const words =
+        last?.literal === true && /^--(no-)?(merged|contains)$|^--points-at$/.test(last.text)
+          ? rest.slice(0, -1)
+          : rest;
+      const parsed = parseOptions(words, {
         short: 'mFu',
         long: [
           'contains',
