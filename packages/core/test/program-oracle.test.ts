@@ -142,6 +142,31 @@ const CASES: readonly Case[] = [
     changes: ['n.db', 'o.db'],
     precise: false,
   },
+  // binutils and the compiler: -o, or names of their own in the working directory
+  { line: 'as /dev/null -o a.o', changes: ['a.o'], precise: true },
+  { line: 'as /dev/null', changes: ['a.out'], precise: true },
+  { line: 'as /dev/null -o a.o && strip -o s.o a.o', changes: ['a.o', 's.o'], precise: true },
+  { line: 'as /dev/null -o a.o && strip a.o', changes: ['a.o'], precise: true },
+  { line: 'as /dev/null -o a.o && objcopy -O binary a.o b.bin', changes: ['a.o', 'b.bin'], precise: true },
+  {
+    line: "printf 'int main(void){return 0;}' > m.c && gcc m.c",
+    changes: ['m.c', 'a.out'],
+    precise: true,
+    needs: ['gcc'],
+  },
+  { line: "printf 'int x;' > m.c && gcc -c m.c", changes: ['m.c', 'm.o'], precise: true, needs: ['gcc'] },
+  {
+    line: "printf 'int x;' > m.c && gcc -c m.c -o d/m.o",
+    changes: ['m.c', 'd/m.o'],
+    precise: true,
+    needs: ['gcc'],
+  },
+  {
+    line: "printf 'int x;' > m.c && gcc -MMD -c m.c -o d/m.o",
+    changes: ['m.c', 'd/m.o', 'd/m.d'],
+    precise: true,
+    needs: ['gcc'],
+  },
   // patch: may be refused
   { line: 'patch -s -p0 -i fix.diff', changes: ['f.txt'], precise: false },
   { line: 'patch -s -p0 < fix.diff', changes: ['f.txt'], precise: false },
@@ -281,7 +306,8 @@ const PACKAGES: Readonly<Record<string, string>> = {
   ...Object.fromEntries(['find', 'xargs'].map((p) => [p, 'findutils'])),
   ...Object.fromEntries(['ssh-keygen', 'scp'].map((p) => [p, 'openssh-client'])),
   ...Object.fromEntries(['dbus-run-session', 'dbus-daemon'].map((p) => [p, 'dbus-daemon'])),
-  ar: 'binutils',
+  ...Object.fromEntries(['ar', 'as', 'strip', 'objcopy'].map((p) => [p, 'binutils'])),
+  gcc: 'gcc',
   man: 'man-db',
   ...Object.fromEntries(
     [

@@ -66,6 +66,17 @@ const CASES: readonly (readonly [line: string, expected: readonly string[]])[] =
       'write /etc/ssh/ssh_known_hosts.old',
     ],
   ],
+  ['strip /usr/bin/x', ['exec strip /usr/bin/x', 'write /usr/bin/x']],
+  [
+    'objcopy --dump-section .text=/etc/t a.o b.o',
+    ['exec objcopy --dump-section .text=/etc/t a.o b.o', 'write b.o', 'write /etc/t'],
+  ],
+  ['gcc -o /usr/local/bin/x a.c', ['exec gcc -o /usr/local/bin/x a.c', 'write /usr/local/bin/x']],
+  ['gcc -c a.c', ['exec gcc -c a.c', 'write .', 'write ./']],
+  ['gcc -wrapper rm,x a.c', ['exec gcc -wrapper rm,x a.c', 'unknown']],
+  ['gcc -fplugin=./p.so a.c', ['exec gcc -fplugin=./p.so a.c', 'unknown']],
+  ['gcc @opts', ['exec gcc @opts', 'unknown']],
+  ['ld --plugin ./p.so a.o', ['exec ld --plugin ./p.so a.o', 'unknown']],
   ['ssh-keygen -A', ['exec ssh-keygen -A', 'write /etc/ssh', 'write /etc/ssh/']],
   ['ssh-keygen -l -f k', ['exec ssh-keygen -l -f k']],
   [

@@ -9,6 +9,7 @@ import type { WrapperEffect } from './effects.js';
 import { COMPRESSORS, compressorWrites } from './compressors.js';
 import { optionWrites, treeWrites, writes } from './file-writers.js';
 import { gitConfigEffects } from './git.js';
+import { TOOLCHAIN_HANDLERS } from './toolchain.js';
 
 type Handler = (args: readonly ShellWord[]) => readonly WrapperEffect[];
 
@@ -392,6 +393,7 @@ export const PROGRAM_HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Ha
   ],
   ['iconv', outputOption('o', 'output', 'ft', ['from-code', 'to-code'])],
   ...COMPRESSORS.map((n): [string, Handler] => [n, (args) => compressorWrites(n, args) ?? UNKNOWN]),
+  ...TOOLCHAIN_HANDLERS,
   [
     'systemd-run',
     (args) => {
