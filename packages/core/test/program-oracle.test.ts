@@ -167,6 +167,16 @@ const CASES: readonly Case[] = [
     precise: true,
     needs: ['gcc'],
   },
+  // file systems and swap areas: the image written (mke2fs makes a missing image itself)
+  { line: 'mkfs.ext4 -q nimg 2M', changes: ['nimg'], precise: true },
+  { line: 'mkfs -t ext4 -q nimg 2M', changes: ['nimg'], precise: true },
+  { line: 'mke2fs -q -t ext4 nimg 2M', changes: ['nimg'], precise: true },
+  {
+    line: 'truncate -s 2M img && mkswap -q img && wipefs -q -a img',
+    changes: ['img'],
+    precise: true,
+    needs: ['mkswap', 'wipefs'],
+  },
   // patch: may be refused
   { line: 'patch -s -p0 -i fix.diff', changes: ['f.txt'], precise: false },
   { line: 'patch -s -p0 < fix.diff', changes: ['f.txt'], precise: false },
@@ -308,6 +318,8 @@ const PACKAGES: Readonly<Record<string, string>> = {
   ...Object.fromEntries(['dbus-run-session', 'dbus-daemon'].map((p) => [p, 'dbus-daemon'])),
   ...Object.fromEntries(['ar', 'as', 'strip', 'objcopy'].map((p) => [p, 'binutils'])),
   gcc: 'gcc',
+  ...Object.fromEntries(['mkswap', 'wipefs', 'mkfs'].map((p) => [p, 'util-linux'])),
+  ...Object.fromEntries(['mkfs.ext4', 'mke2fs'].map((p) => [p, 'e2fsprogs'])),
   man: 'man-db',
   ...Object.fromEntries(
     [

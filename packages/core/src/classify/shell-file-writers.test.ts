@@ -66,6 +66,14 @@ const CASES: readonly (readonly [line: string, expected: readonly string[]])[] =
       'write /etc/ssh/ssh_known_hosts.old',
     ],
   ],
+  ['mkfs.ext4 /dev/sdb1', ['exec mkfs.ext4 /dev/sdb1', 'write /dev/sdb1']],
+  ['wipefs -a /dev/sdb', ['exec wipefs -a /dev/sdb', 'write /dev/sdb']],
+  ['e2fsck -n /dev/sdb1', ['exec e2fsck -n /dev/sdb1']],
+  ['fdisk -l /dev/sdb', ['exec fdisk -l /dev/sdb']],
+  [
+    'debugfs -R "dump /etc/shadow /tmp/s" /dev/sdb1',
+    ['exec debugfs -R dump /etc/shadow /tmp/s /dev/sdb1', 'unknown'],
+  ],
   ['strip /usr/bin/x', ['exec strip /usr/bin/x', 'write /usr/bin/x']],
   [
     'objcopy --dump-section .text=/etc/t a.o b.o',

@@ -519,6 +519,69 @@ function csplit(args: readonly ShellWord[]): readonly WrapperEffect[] {
   return piecesOf(optionValue(parsed, 'f', 'prefix') ?? lit('xx'));
 }
 
+/**
+ * Programs that write the device or image file they are given (making a file system or swap
+ * area, wiping signatures, checking and repairing, resizing, partitioning): every operand is
+ * written. No option is taken to have a value, so an option's value is reported as a path
+ * too rather than a device being taken for one. `readOnly` says when nothing is written.
+ */
+function devicesWritten(readOnly: (p: ParsedOptions) => boolean = () => false): Handler {
+  return (args) => {
+    const parsed = parseOptions(args, { short: '', permute: true });
+    if (parsed === undefined) return UNKNOWN;
+    return readOnly(parsed) ? NOTHING : writes(parsed.operands);
+  };
+}
+
+/** The device writers by name; `mkfs.TYPE` and `fsck.TYPE` are looked up as `mkfs`, `fsck`. */
+const DEVICE_WRITERS: readonly (readonly [string, Handler])[] = [
+  ...[
+    'mkfs',
+    'mke2fs',
+    'mkswap',
+    'mkdosfs',
+    'mkntfs',
+    'wipefs',
+    'blkdiscard',
+    'resize2fs',
+    'e2label',
+    'swaplabel',
+  ].map((n): readonly [string, Handler] => [n, devicesWritten()]),
+  ...['fsck', 'e2fsck'].map((n): readonly [string, Handler] => [n, devicesWritten((p) => hasOption(p, 'n'))]),
+  ['tune2fs', devicesWritten((p) => hasOption(p, 'l') && p.options.length === 1)],
+  // debugfs requests (`-R`, `-f`) can also write files here (`dump`, `rdump`).
+  [
+    'debugfs',
+    (args) => {
+      const parsed = parseOptions(args, { short: 'Rfbsd', permute: true });
+      if (parsed === undefined || hasOption(parsed, 'R', 'f')) return UNKNOWN;
+      return hasOption(parsed, 'w') ? writes(parsed.operands) : NOTHING;
+    },
+  ],
+  // Partition tables: what is typed or piped decides the rest (stdin is refused elsewhere).
+  ...['fdisk', 'sfdisk', 'cfdisk', 'gdisk', 'sgdisk', 'parted'].map((n): readonly [string, Handler] => [
+    n,
+    devicesWritten((p) => hasOption(p, 'l', 'list', 'print', 'p') && n !== 'parted'),
+  ]),
+];
+
+/**
+ * The writer for a program named `name` (its basename): one of FILE_WRITERS, or a device
+ * writer for `mkfs.ext4`, `fsck.vfat` and the like.
+ *
+ * @example
+ * ```ts
+ * fileWriter('mkfs.ext4')?.(words); // a write of each operand
+ * fileWriter('ls'); // undefined
+ * ```
+ */
+export function fileWriter(name: string): Handler | undefined {
+  const direct = FILE_WRITERS.get(name);
+  if (direct !== undefined) return direct;
+  const family = /^(mkfs|fsck)\.[\w.-]+$/.exec(name)?.[1];
+  return family === undefined ? undefined : FILE_WRITERS.get(family);
+}
+
 /** xxd [INFILE [OUTFILE]] (also with `-r`): OUTFILE. */
 function xxd(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const operands: ShellWord[] = [];
@@ -1048,6 +1111,7 @@ export const FILE_WRITERS: ReadonlyMap<string, Handler> = new Map<string, Handle
   ['bsdtar', tar],
   ['unzip', unzip],
   ['zip', zip],
+  ...DEVICE_WRITERS,
   ['split', split],
   ['csplit', csplit],
   ['xxd', xxd],

@@ -2,7 +2,7 @@
 // commands that write files without a redirection (tee, dd of=). Each entry reads a simple
 // command's argv the way that program does and says what else it runs or writes.
 import { hasOption, optionValue, parseOptions, type OptionSpec, type ParsedOptions } from './options.js';
-import { FILE_WRITERS, treeWrites } from './file-writers.js';
+import { fileWriter, treeWrites } from './file-writers.js';
 import { otherProgramHandler } from './interpreters.js';
 import { PROGRAM_HANDLERS } from './programs.js';
 import type { ShellWord } from './words.js';
@@ -65,7 +65,7 @@ export function wrapperEffects(name: string, args: readonly ShellWord[]): readon
   const handler = HANDLERS.get(name) ?? PROGRAM_HANDLERS.get(name) ?? otherProgramHandler(name);
   const effects = handler === undefined ? NOTHING : handler(args);
   // The files it writes, besides the commands it runs (tar, git, rsync, zip have both).
-  const writer = FILE_WRITERS.get(name);
+  const writer = fileWriter(name);
   return writer === undefined ? effects : [...effects, ...writer(args)];
 }
 
