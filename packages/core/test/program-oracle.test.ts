@@ -220,6 +220,11 @@ const CASES: readonly Case[] = [
   // programs that run another program from their arguments
   { line: 'prlimit --nofile=100 victim a', victim: [['a']], precise: true },
   { line: 'prlimit victim a', victim: [['a']], precise: true },
+  { line: 'setarch linux64 victim a', victim: [['a']], precise: true },
+  { line: 'setarch linux64 -R victim a', victim: [['a']], precise: true },
+  { line: 'linux64 victim a', victim: [['a']], precise: true },
+  { line: 'choom -n 10 -- victim a', victim: [['a']], precise: true },
+  { line: "capsh -- -c 'victim a'", victim: [['a']], precise: true },
   {
     line: 'dbus-run-session -- victim a',
     victim: [['a']],
@@ -312,12 +317,18 @@ const PACKAGES: Readonly<Record<string, string>> = {
       'wc',
     ].map((p) => [p, 'coreutils']),
   ),
-  ...Object.fromEntries(['prlimit', 'flock', 'setsid', 'taskset', 'ionice'].map((p) => [p, 'util-linux'])),
+  ...Object.fromEntries(
+    ['prlimit', 'flock', 'setsid', 'taskset', 'ionice', 'setarch', 'linux64', 'choom'].map((p) => [
+      p,
+      'util-linux',
+    ]),
+  ),
   ...Object.fromEntries(['find', 'xargs'].map((p) => [p, 'findutils'])),
   ...Object.fromEntries(['ssh-keygen', 'scp'].map((p) => [p, 'openssh-client'])),
   ...Object.fromEntries(['dbus-run-session', 'dbus-daemon'].map((p) => [p, 'dbus-daemon'])),
   ...Object.fromEntries(['ar', 'as', 'strip', 'objcopy'].map((p) => [p, 'binutils'])),
   gcc: 'gcc',
+  capsh: 'libcap2-bin',
   ...Object.fromEntries(['mkswap', 'wipefs', 'mkfs'].map((p) => [p, 'util-linux'])),
   ...Object.fromEntries(['mkfs.ext4', 'mke2fs'].map((p) => [p, 'e2fsprogs'])),
   man: 'man-db',

@@ -552,6 +552,30 @@ const programs: readonly Case[] = [
     ['exec git -C /srv/app commit -m x', 'write /srv/app', 'write /srv/app/'],
   ],
   ['git log reads', 'git log -1', ['exec git log -1']],
+  ['gosu runs its command', 'gosu app rm y', ['exec gosu app rm y', 'exec rm y', 'write y']],
+  ['tini runs its command', 'tini -- rm y', ['exec tini -- rm y', 'exec rm y', 'write y']],
+  [
+    'setarch runs its command',
+    'setarch x86_64 -R rm y',
+    ['exec setarch x86_64 -R rm y', 'exec rm y', 'write y'],
+  ],
+  ['setarch alone starts a shell', 'setarch x86_64', ['exec setarch x86_64', 'unknown']],
+  [
+    'capsh hands its words to bash',
+    "capsh -- -c 'rm y'",
+    ['exec capsh -- -c rm y', 'exec bash -c rm y', 'exec rm y', 'write y'],
+  ],
+  [
+    'perf record runs and writes',
+    'perf record -o /tmp/p rm y',
+    ['exec perf record -o /tmp/p rm y', 'write /tmp/p', 'exec rm y', 'write y'],
+  ],
+  ['envdir is unknown', 'envdir /etc/env rm y', ['exec envdir /etc/env rm y', 'unknown']],
+  [
+    'systemd-nspawn is unknown',
+    'systemd-nspawn -D /srv/c rm y',
+    ['exec systemd-nspawn -D /srv/c rm y', 'unknown'],
+  ],
   ['git branch --merged lists', 'git branch -r --merged', ['exec git branch -r --merged']],
   [
     'git fast-export marks are a file',

@@ -155,6 +155,66 @@ function unknownWhen(test: (args: readonly ShellWord[]) => boolean): Handler {
   return (args) => (args.some((w) => !w.literal) || test(args) ? UNKNOWN : NOTHING);
 }
 
+/** A wrapper that starts a shell reading stdin when given no command (past `skip` operands). */
+function withShell(inner: Handler, skip: number): Handler {
+  return (args) => {
+    const parsed = parseOptions(args, { short: '' });
+    if (parsed !== undefined && parsed.operands.length <= skip) return [{ kind: 'stdin' }];
+    return inner(args);
+  };
+}
+
+/** capsh: the words after `--` are bash's (`capsh -- -c CMD`); `--shell=` runs another program. */
+function capsh(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  if (args.some((w) => !w.literal || /^--shell=|^==$/.test(w.text))) return UNKNOWN;
+  const at = args.findIndex((w) => w.text === '--');
+  if (at === -1) return NOTHING;
+  return [{ kind: 'argv', words: [{ text: 'bash', literal: true, glob: false }, ...args.slice(at + 1)] }];
+}
+
+/** `perf stat|record|trace|sched|lock|mem|kvm … [--] CMD…`: the command after its options. */
+function perf(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const sub = args[0];
+  if (sub === undefined || !sub.literal) return sub === undefined ? NOTHING : UNKNOWN;
+  if (!['stat', 'record', 'trace', 'c2c', 'mem', 'sched', 'lock', 'kvm', 'top'].includes(sub.text))
+    return NOTHING;
+  // Valued options of the common subcommands; a value taken for the command errs to unknown.
+  const parsed = parseOptions(args.slice(1), {
+    short: 'eoCGptrcFIjmuxyLTSdDMrBb',
+    long: [
+      'event',
+      'output',
+      'cpu',
+      'cgroup',
+      'pid',
+      'tid',
+      'repeat',
+      'count',
+      'freq',
+      'interval-print',
+      'call-graph',
+      'uid',
+      'field-separator',
+      'post',
+      'pre',
+      'delay',
+      'mmap-pages',
+      'filter',
+      'input',
+      'switch-output',
+      'control',
+    ],
+  });
+  if (parsed === undefined || args.some((w) => /^--(pre|post|control)/.test(w.text))) return UNKNOWN;
+  const out: WrapperEffect[] = [];
+  const output = optionValue(parsed, 'o', 'output');
+  if (output !== undefined) out.push({ kind: 'write', path: output });
+  else if (sub.text === 'record')
+    out.push({ kind: 'write', path: { text: 'perf.data', literal: true, glob: false } });
+  if (parsed.operands.length > 0) out.push({ kind: 'argv', words: parsed.operands });
+  return out;
+}
+
 /** `ip [opts] netns exec NAME CMD…` and `ip -n NAME …` run commands in a namespace. */
 function ip(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const words = args.map((w) => w.text);
@@ -358,6 +418,55 @@ const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
         ? UNKNOWN
         : wrapper({})(args),
   ],
+  // util-linux: `setarch ARCH [flags] [PROGRAM…]` and its per-architecture names (`linux64
+  // [flags] [PROGRAM…]`); without a program they start a shell that reads stdin.
+  [
+    'setarch',
+    (args) => {
+      // The architecture is the first word that is not an option; the flags may follow it.
+      const arch = args.findIndex((w) => !w.literal || !w.text.startsWith('-'));
+      if (arch === -1) return NOTHING;
+      return withShell(wrapper({ short: '' }), 0)([...args.slice(0, arch), ...args.slice(arch + 1)]);
+    },
+  ],
+  ...['linux32', 'linux64', 'i386', 'x86_64', 'i686', 'uname26', 'armv7l', 'aarch64', 'ppc64', 's390x'].map(
+    (n): [string, Handler] => [n, withShell(wrapper({ short: '' }), 0)],
+  ),
+  // `choom -n N [--] PROGRAM…` (with `-p PID` it runs nothing).
+  ['choom', wrapper({ short: 'np', long: ['adjust', 'pid'] })],
+  // `capsh … -- ARGS` hands ARGS to bash (`-- -c CMD`); `--shell=` names another program.
+  ['capsh', capsh],
+  // Container init and privilege-dropping wrappers: `gosu USER CMD…`, `tini -- CMD…`, …
+  ['eatmydata', wrapper({ short: '' })],
+  ['tini', wrapper({ short: 'ep' })],
+  ['dumb-init', wrapper({ short: 'r', long: ['rewrite'] })],
+  ...['gosu', 'su-exec', 'setuidgid', 'envuidgid'].map((n): [string, Handler] => [
+    n,
+    wrapper({ short: '' }, 1),
+  ]),
+  ['softlimit', wrapper({ short: 'madslfcoptr' })],
+  // chpst `-e DIR` sets variables from files, `-/ DIR` changes the root: not resolved.
+  [
+    'chpst',
+    (args) =>
+      args.some((w) => !w.literal || /^-[^-]*[e/]/.test(w.text))
+        ? UNKNOWN
+        : wrapper({ short: 'uUnlLmdofcprt' })(args),
+  ],
+  // envdir sets variables from the files of a directory (any of them may be LD_PRELOAD).
+  ['envdir', () => UNKNOWN],
+  // `perf stat|record|trace [options] CMD…`; other subcommands run nothing.
+  ['perf', perf],
+  // `gdbserver COMM PROG ARGS…`
+  [
+    'gdbserver',
+    (args) =>
+      args.some((w) => /^--(attach|multi)$/.test(w.text))
+        ? UNKNOWN
+        : wrapper({ short: '', long: ['wrapper', 'debug-file'] }, 1)(args),
+  ],
+  // A container of another root directory, like chroot: nothing it writes is known.
+  ...['systemd-nspawn', 'machinectl'].map((n): [string, Handler] => [n, () => UNKNOWN]),
   // Their options (binds, namespaces, seccomp programs read from descriptors) are too many to
   // read safely; what they run is not resolved.
   ['bwrap', () => UNKNOWN],
