@@ -35,6 +35,9 @@ const ATTACKS: readonly string[] = [
   "declare -n r='a[$''(rm -f V)]'; echo $r",
   "printf -v 'a[$''(rm -f V)]' x",
   "echo 'a[$''(rm -f V)]' >/dev/null; echo $(($_))",
+  // The history is kept in a non-interactive shell too, and fc runs from it.
+  "history -s 'rm -f V'; fc -s",
+  "history -s 'rm -f V'; fc -s rm",
 ];
 
 /** Sinks whose operands the line sets to numbers: precise, and still complete. */

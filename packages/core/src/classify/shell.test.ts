@@ -552,6 +552,19 @@ const programs: readonly Case[] = [
     ['exec git -C /srv/app commit -m x', 'write /srv/app', 'write /srv/app/'],
   ],
   ['git log reads', 'git log -1', ['exec git log -1']],
+  [
+    'fc -s runs from the history',
+    "history -s 'rm y'; fc -s",
+    ['exec history -s rm y', 'exec fc -s', 'unknown'],
+  ],
+  ['fc -l lists', 'fc -l', ['exec fc -l']],
+  ['history -w writes its file', 'history -w /tmp/h', ['exec history -w /tmp/h', 'write /tmp/h']],
+  [
+    'complete -C runs a command line',
+    "complete -C 'rm y' ls",
+    ['exec complete -C rm y ls', 'exec rm y', 'write y'],
+  ],
+  ['bind -x is unknown', `bind -x '"a":rm y'`, ['exec bind -x "a":rm y', 'unknown']],
   ['gosu runs its command', 'gosu app rm y', ['exec gosu app rm y', 'exec rm y', 'write y']],
   ['tini runs its command', 'tini -- rm y', ['exec tini -- rm y', 'exec rm y', 'write y']],
   [

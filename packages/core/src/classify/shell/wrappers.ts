@@ -606,5 +606,37 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   // `hash -p FILE NAME` makes NAME run FILE; `enable -f LIB NAME` loads a builtin from LIB.
   ['hash', (args) => (args.some((w) => !w.literal || /^-[a-zA-Z]*p/.test(w.text)) ? UNKNOWN : NOTHING)],
   ['enable', (args) => (args.some((w) => !w.literal || /^-[a-zA-Z]*f/.test(w.text)) ? UNKNOWN : NOTHING)],
+  // `fc -s` and `fc -e EDITOR` run commands from the history (which `history -s` fills, also
+  // in a non-interactive shell); `fc -l` only lists.
+  [
+    'fc',
+    (args) =>
+      args.some((w) => w.literal && /^-[a-zA-Z]*l/.test(w.text)) &&
+      !args.some((w) => w.literal && /^-[a-zA-Z]*[se]/.test(w.text))
+        ? NOTHING
+        : UNKNOWN,
+  ],
+  // `history -w|-a [FILE]` writes FILE, or $HISTFILE (else ~/.history); `-r`/`-n` read one in.
+  [
+    'history',
+    (args) => {
+      if (args.some((w) => !w.literal)) return UNKNOWN;
+      if (!args.some((w) => /^-[a-zA-Z]*[wa]/.test(w.text))) return NOTHING;
+      const file = args.find((w) => !w.text.startsWith('-'));
+      return file === undefined ? UNKNOWN : [{ kind: 'write', path: file }];
+    },
+  ],
+  // `complete -C CMD` and `compgen -C CMD` run CMD to complete a word; `bind -x` binds a key
+  // to a command line.
+  ...['complete', 'compgen'].map((n): [string, Handler] => [
+    n,
+    (args) => {
+      const parsed = parseOptions(args, { short: 'oAGWFCXPSDE' });
+      if (parsed === undefined) return UNKNOWN;
+      const command = optionValue(parsed, 'C');
+      return command === undefined ? NOTHING : [script(command)];
+    },
+  ]),
+  ['bind', (args) => (args.some((w) => !w.literal || /^-[a-zA-Z]*[xf]/.test(w.text)) ? UNKNOWN : NOTHING)],
   ['dd', dd],
 ]);
