@@ -226,6 +226,76 @@ export const keyDetectors: readonly DetectorDefinition[] = [
     negatives: ['Private-Lines: none'],
   }),
   token({
+    id: 'openvpn-static-key',
+    description: 'OpenVPN static keys (tls-auth, tls-crypt, secret): the hex lines of the key block.',
+    standIns: false,
+    keywords: ['-----BEGIN OpenVPN Static key V1-----'],
+    pre: '(?<!-)',
+    body: '(?<secret>(?:\\r?\\n[0-9a-fA-F]{32}){1,16})',
+    bodyMax: 16 * 34,
+    secretInBody: true,
+    charset: /[0-9a-fA-F\r\n]/,
+    post: '',
+    positives: [
+      (r) => {
+        const secret = Array.from({ length: 16 }, () => `\n${r.hex(32)}`).join('');
+        return {
+          text: `#\n# 2048 bit OpenVPN static key\n#\n-----BEGIN OpenVPN Static key V1-----${secret}\n-----END OpenVPN Static key V1-----`,
+          secret,
+        };
+      },
+    ],
+    negatives: ['-----BEGIN OpenVPN Static key V1-----\n-----END OpenVPN Static key V1-----'],
+  }),
+  token({
+    id: 'password-hash',
+    description:
+      'crypt(3) password hashes as in /etc/shadow and htpasswd files (MD5 $1$ and $apr1$, SHA-256 $5$, SHA-512 $6$, bcrypt $2a$/$2b$/$2y$, yescrypt $y$, Argon2): crackable offline.',
+    keywords: [
+      '$1$',
+      '$5$',
+      '$6$',
+      '$y$',
+      '$gy$',
+      '$7$',
+      '$2a$',
+      '$2b$',
+      '$2y$',
+      '$apr1$',
+      '$argon2id$',
+      '$argon2i$',
+      '$argon2d$',
+    ],
+    pre: '(?<![A-Za-z0-9$])',
+    body: '(?:rounds=[0-9]{1,9}\\$)?(?:[./A-Za-z0-9=,+]{1,86}\\$){1,4}[./A-Za-z0-9+]{22,128}',
+    bodyMax: 16 + 4 * 87 + 128,
+    charset: /[./A-Za-z0-9=,+$]/,
+    post: '(?![./A-Za-z0-9+])',
+    positives: [
+      plain((r) =>
+        `root:$6$${r.chars('./' + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 16)}$${r.chars('./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 86)}`.slice(
+          5,
+        ),
+      ),
+      plain(
+        (r) => `$2y$10$${r.chars('./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 53)}`,
+      ),
+      plain(
+        (r) =>
+          `$apr1$${r.chars('./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 8)}$${r.chars('./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 22)}`,
+      ),
+      plain(
+        (r) =>
+          `$y$j9T$${r.chars('./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 22)}$${r.chars('./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 43)}`,
+      ),
+      plain(
+        (r) =>
+          `$argon2id$v=19$m=65536,t=3,p=4$${r.b64(22).replace(/=+$/, '')}$${r.b64(43).replace(/=+$/, '')}`,
+      ),
+    ],
+    negatives: ['echo $1$2 done', 'cp "$1$DEST/usr/share/doc/package/README" .', 'price: $5$ per unit'],
+  }),
+  token({
     id: 'age-secret-key',
     description: 'age encryption secret keys (AGE-SECRET-KEY-1 and 58 bech32 characters).',
     keywords: ['AGE-SECRET-KEY-1'],
