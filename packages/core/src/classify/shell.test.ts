@@ -558,6 +558,7 @@ const programs: readonly Case[] = [
     ['exec history -s rm y', 'exec fc -s', 'unknown'],
   ],
   ['fc -l lists', 'fc -l', ['exec fc -l']],
+  ['fc --help', 'fc --help', ['exec fc --help']],
   ['history -w writes its file', 'history -w /tmp/h', ['exec history -w /tmp/h', 'write /tmp/h']],
   [
     'complete -C runs a command line',

@@ -611,8 +611,9 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   [
     'fc',
     (args) =>
-      args.some((w) => w.literal && /^-[a-zA-Z]*l/.test(w.text)) &&
-      !args.some((w) => w.literal && /^-[a-zA-Z]*[se]/.test(w.text))
+      (args.length === 1 && args[0]?.literal === true && args[0].text === '--help') ||
+      (args.some((w) => w.literal && /^-[a-zA-Z]*l/.test(w.text)) &&
+        !args.some((w) => w.literal && /^-[a-zA-Z]*[se]/.test(w.text)))
         ? NOTHING
         : UNKNOWN,
   ],
