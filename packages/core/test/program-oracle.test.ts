@@ -182,6 +182,12 @@ const CASES: readonly Case[] = [
   { line: 'patch -s -p0 < fix.diff', changes: ['f.txt'], precise: false },
   // writers the classifier already knew (regressions)
   { line: 'cp f.txt n.txt', changes: ['n.txt'], precise: true },
+  // a backup beside the file replaced
+  { line: 'cp -b f.txt g.txt', changes: ['g.txt', 'g.txt~'], precise: true },
+  { line: 'cp --backup=numbered f.txt g.txt', changes: ['g.txt', 'g.txt.~1~'], precise: true },
+  { line: 'mv -b f.txt g.txt', changes: ['f.txt', 'g.txt', 'g.txt~'], precise: true },
+  { line: 'ln -sb f.txt g.txt', changes: ['g.txt', 'g.txt~'], precise: true },
+  { line: 'install -b -m 644 f.txt g.txt', changes: ['g.txt', 'g.txt~'], precise: true },
   { line: 'mv f.txt n.txt', changes: ['f.txt', 'n.txt'], precise: true },
   { line: 'gzip f.txt', changes: ['f.txt', 'f.txt.gz'], precise: true },
   // compressors: the name each writes, worked out as it does

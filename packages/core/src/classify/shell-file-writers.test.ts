@@ -66,6 +66,7 @@ const CASES: readonly (readonly [line: string, expected: readonly string[]])[] =
       'write /etc/ssh/ssh_known_hosts.old',
     ],
   ],
+  ['cp -b a /etc/x', ['exec cp -b a /etc/x', 'write /etc/x', 'write /etc/x/', 'write /etc', 'write /etc/']],
   ['mkfs.ext4 /dev/sdb1', ['exec mkfs.ext4 /dev/sdb1', 'write /dev/sdb1']],
   ['wipefs -a /dev/sdb', ['exec wipefs -a /dev/sdb', 'write /dev/sdb']],
   ['e2fsck -n /dev/sdb1', ['exec e2fsck -n /dev/sdb1']],

@@ -229,6 +229,11 @@ function copyLike(
       effects.push(...treeWrites(only.literal ? lit(posix.basename(only.text)) : only));
       [sources, destination] = [operands, lit('.')];
     }
+    // `-b`/`--backup` keeps what is replaced beside it, as `NAME~` or `NAME.~N~` (the kind and
+    // the suffix may come from the environment): the destination's whole directory.
+    if (destination !== undefined && targetDir === undefined && hasOption(parsed, 'b', 'backup')) {
+      effects.push(...treeWrites(destination.literal ? lit(posix.dirname(destination.text)) : destination));
+    }
     if (destination !== undefined && links(parsed)) {
       const symbolic = hasOption(parsed, 's', 'symbolic', 'symbolic-link');
       effects.push(...linkTargets(sources, destination, symbolic).flatMap(treeWrites));
