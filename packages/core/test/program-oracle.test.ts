@@ -188,6 +188,12 @@ const CASES: readonly Case[] = [
   { line: 'mv -b f.txt g.txt', changes: ['f.txt', 'g.txt', 'g.txt~'], precise: true },
   { line: 'ln -sb f.txt g.txt', changes: ['g.txt', 'g.txt~'], precise: true },
   { line: 'install -b -m 644 f.txt g.txt', changes: ['g.txt', 'g.txt~'], precise: true },
+  { line: 'install -D -m 644 f.txt n/m/o.txt', changes: ['n', 'n/m', 'n/m/o.txt'], precise: true },
+  {
+    line: `curl -s --create-dirs -o n/m/o.txt file://${ABS}/f.txt`,
+    changes: ['n', 'n/m', 'n/m/o.txt'],
+    precise: true,
+  },
   { line: 'mv f.txt n.txt', changes: ['f.txt', 'n.txt'], precise: true },
   { line: 'gzip f.txt', changes: ['f.txt', 'f.txt.gz'], precise: true },
   // compressors: the name each writes, worked out as it does
@@ -222,6 +228,8 @@ const CASES: readonly Case[] = [
   { line: 'tee t.txt < f.txt', changes: ['t.txt'], precise: true },
   { line: 'dd if=f.txt of=o.txt status=none', changes: ['o.txt'], precise: true },
   { line: 'sed -i s/a/b/ f.txt', changes: ['f.txt'], precise: true },
+  { line: 'sed -i.bak s/a/b/ f.txt', changes: ['f.txt', 'f.txt.bak'], precise: true },
+  { line: "sed -i'e/*.orig' s/a/b/ f.txt", changes: ['f.txt', 'e/f.txt.orig'], precise: true },
   { line: 'truncate -s 0 f.txt', changes: ['f.txt'], precise: true },
   // programs that run another program from their arguments
   { line: 'prlimit --nofile=100 victim a', victim: [['a']], precise: true },

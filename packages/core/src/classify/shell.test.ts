@@ -557,6 +557,16 @@ const programs: readonly Case[] = [
     "history -s 'rm y'; fc -s",
     ['exec history -s rm y', 'exec fc -s', 'unknown'],
   ],
+  [
+    'sed -i.bak keeps a backup',
+    'sed -i.bak s/a/b/ /etc/x',
+    ['exec sed -i.bak s/a/b/ /etc/x', 'write /etc/x', 'write /etc/x.bak'],
+  ],
+  [
+    'install -D makes the directories above',
+    'install -D f /srv/a/b',
+    ['exec install -D f /srv/a/b', 'write /srv/a/b', 'write /srv/a/b/', 'write /srv/a', 'write /srv'],
+  ],
   ['fc -l lists', 'fc -l', ['exec fc -l']],
   ['fc --help', 'fc --help', ['exec fc --help']],
   ['history -w writes its file', 'history -w /tmp/h', ['exec history -w /tmp/h', 'write /tmp/h']],

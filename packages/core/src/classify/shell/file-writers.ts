@@ -104,21 +104,32 @@ function operandsWritten(spec: OptionSpec): Handler {
   };
 }
 
+/**
+ * Writes of the directories above `path` that a program may create on the way to it (`mkdir
+ * -p`, `install -D`, `curl --create-dirs`): `a/b/c` gives `a/b` and `a`.
+ *
+ * @example
+ * ```ts
+ * parentWrites(lit('/srv/a/b')).map((e) => e.kind === 'write' && e.path.text); // ['/srv/a', '/srv']
+ * ```
+ */
+export function parentWrites(path: ShellWord): WrapperEffect[] {
+  if (!path.literal) return [];
+  const out: WrapperEffect[] = [];
+  const parts = path.text.split('/');
+  for (let n = parts.length - 1; n > 0; n--) {
+    const parent = parts.slice(0, n).join('/');
+    if (parent !== '' && parent !== '.' && parent !== '..') out.push(write(lit(parent)));
+  }
+  return out;
+}
+
 /** mkdir: each directory, and with `-p` each of its parents it may create. */
 function mkdir(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const parsed = parseOptions(args, { short: 'm', long: ['mode'], longOptional: ['context'], permute: true });
   if (parsed === undefined) return UNKNOWN;
   const out = writes(parsed.operands);
-  if (hasOption(parsed, 'p', 'parents')) {
-    for (const dir of parsed.operands) {
-      if (!dir.literal) continue;
-      const parts = dir.text.split('/');
-      for (let n = parts.length - 1; n > 0; n--) {
-        const parent = parts.slice(0, n).join('/');
-        if (parent !== '' && parent !== '.' && parent !== '..') out.push(write(lit(parent)));
-      }
-    }
-  }
+  if (hasOption(parsed, 'p', 'parents')) out.push(...parsed.operands.flatMap(parentWrites));
   return out;
 }
 
@@ -930,6 +941,11 @@ function curl(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const dir = optionValue(parsed, 'output-dir');
   if (hasOption(parsed, 'O', 'remote-name', 'remote-name-all')) out.push(...treeWrites(dir ?? HERE));
   else if (dir !== undefined && out.length > 0) out.push(...treeWrites(dir));
+  // --create-dirs makes the directories above each output.
+  if (hasOption(parsed, 'create-dirs')) {
+    for (const o of optionValues(parsed, 'o', 'output')) out.push(...parentWrites(o));
+    if (dir !== undefined) out.push(...parentWrites(dir));
+  }
   return out;
 }
 

@@ -7,7 +7,7 @@ import { hasOption, optionValue, parseOptions, type OptionSpec, type ParsedOptio
 import type { ShellWord } from './words.js';
 import type { WrapperEffect } from './effects.js';
 import { COMPRESSORS, compressorWrites } from './compressors.js';
-import { optionWrites, treeWrites, writes } from './file-writers.js';
+import { optionWrites, parentWrites, treeWrites, writes } from './file-writers.js';
 import { gitConfigEffects } from './git.js';
 import { TOOLCHAIN_HANDLERS } from './toolchain.js';
 
@@ -67,9 +67,23 @@ function sed(args: readonly ShellWord[]): readonly WrapperEffect[] {
     if (s === undefined || !s.literal || SED_EFFECTS.some((re) => re.test(s.text)))
       effects.push({ kind: 'unknown' });
   }
-  // -i edits every file in place.
-  if (hasOption(parsed, 'i', 'in-place'))
-    effects.push(...operands.map((path): WrapperEffect => ({ kind: 'write', path })));
+  // -i edits every file in place; `-iSUFFIX` keeps the original as FILE + SUFFIX, or where the
+  // suffix holds `*`, as the suffix with `*` replaced by the file's name (`-i'bak/*'`).
+  if (hasOption(parsed, 'i', 'in-place')) {
+    const suffix = optionValue(parsed, 'i', 'in-place');
+    for (const path of operands) {
+      effects.push({ kind: 'write', path });
+      if (suffix === undefined || suffix.text === '') continue;
+      if (!suffix.literal || !path.literal || path.glob) {
+        effects.push({ kind: 'unknown' });
+        continue;
+      }
+      const backup = suffix.text.includes('*')
+        ? posix.join(posix.dirname(path.text), suffix.text.replaceAll('*', posix.basename(path.text)))
+        : path.text + suffix.text;
+      effects.push({ kind: 'write', path: lit(backup) });
+    }
+  }
   return effects;
 }
 
@@ -214,6 +228,7 @@ function copyLike(
     let destination: ShellWord | undefined;
     if (targetDir !== undefined) {
       effects.push(...treeWrites(targetDir));
+      if (makesDirectories && hasOption(parsed, 'D')) effects.push(...parentWrites(targetDir));
       if (movesSources) effects.push(...operands.flatMap(treeWrites));
       [sources, destination] = [operands, targetDir];
     } else if (makesDirectories && hasOption(parsed, 'd', 'directory')) {
@@ -223,6 +238,9 @@ function copyLike(
       const written = movesSources ? operands : operands.slice(-1);
       effects.push(...written.flatMap(treeWrites));
       [sources, destination] = [operands.slice(0, -1), operands[operands.length - 1]];
+      // `install -D SRC DEST` makes the directories above DEST.
+      if (makesDirectories && hasOption(parsed, 'D') && destination !== undefined)
+        effects.push(...parentWrites(destination));
     } else if (operands.length === 1 && links(parsed)) {
       // `ln -s TARGET`: a link named after TARGET, in the working directory.
       const only = operands[0] as ShellWord;
