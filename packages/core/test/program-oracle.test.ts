@@ -189,6 +189,8 @@ const CASES: readonly Case[] = [
   { line: 'ln -sb f.txt g.txt', changes: ['g.txt', 'g.txt~'], precise: true },
   { line: 'install -b -m 644 f.txt g.txt', changes: ['g.txt', 'g.txt~'], precise: true },
   { line: 'install -D -m 644 f.txt n/m/o.txt', changes: ['n', 'n/m', 'n/m/o.txt'], precise: true },
+  { line: 'mkdir e/x && rmdir -p e/x', changes: ['e'], precise: true },
+  { line: 'rsync -b --backup-dir=bk f.txt g.txt', changes: ['g.txt', 'bk', 'bk/g.txt'], precise: true },
   {
     line: `curl -s --create-dirs -o n/m/o.txt file://${ABS}/f.txt`,
     changes: ['n', 'n/m', 'n/m/o.txt'],

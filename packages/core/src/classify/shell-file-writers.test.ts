@@ -66,6 +66,15 @@ const CASES: readonly (readonly [line: string, expected: readonly string[]])[] =
       'write /etc/ssh/ssh_known_hosts.old',
     ],
   ],
+  [
+    'tar -xf a.tar --one-top-level=/srv/t',
+    ['exec tar -xf a.tar --one-top-level=/srv/t', 'write .', 'write ./', 'write /srv/t', 'write /srv/t/'],
+  ],
+  [
+    'rsync -b --backup-dir=/srv/bk a b',
+    ['exec rsync -b --backup-dir=/srv/bk a b', 'write /srv/bk', 'write /srv/bk/', 'write b', 'write b/'],
+  ],
+  ['rmdir -p /srv/a/b', ['exec rmdir -p /srv/a/b', 'write /srv/a/b', 'write /srv/a', 'write /srv']],
   ['cp -b a /etc/x', ['exec cp -b a /etc/x', 'write /etc/x', 'write /etc/x/', 'write /etc', 'write /etc/']],
   ['mkfs.ext4 /dev/sdb1', ['exec mkfs.ext4 /dev/sdb1', 'write /dev/sdb1']],
   ['wipefs -a /dev/sdb', ['exec wipefs -a /dev/sdb', 'write /dev/sdb']],

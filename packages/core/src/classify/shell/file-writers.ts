@@ -422,6 +422,8 @@ function tar(args: readonly ShellWord[]): readonly WrapperEffect[] {
   if (hasOption(parsed, 'x', 'extract', 'get') && !hasOption(parsed, 'O', 'to-stdout', 'to-command')) {
     if (hasOption(parsed, 'P', 'absolute-names')) return UNKNOWN;
     out.push(...(directories.length === 0 ? treeWrites(HERE) : treesWritten(directories)));
+    // `--one-top-level=DIR` extracts into DIR (which may be absolute).
+    out.push(...treesWritten(optionValues(parsed, 'one-top-level')));
   }
   if (hasOption(parsed, 'remove-files')) {
     out.push(...treesWritten(parsed.operands));
@@ -837,12 +839,16 @@ const RSYNC = {
 
 /**
  * rsync SRC… DEST: a local DEST is written (a single operand only lists); `--remove-source-files`
- * removes the sources; `--log-file`, `--write-batch`, `--only-write-batch` write their files.
+ * removes the sources; `--log-file`, `--write-batch`, `--only-write-batch` write their files;
+ * `--backup-dir`, `--partial-dir` and `--temp-dir` are written into.
  */
 function rsync(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const parsed = parseOptions(args, RSYNC);
   if (parsed === undefined) return UNKNOWN;
   const out = writes(optionValues(parsed, 'log-file', 'write-batch', 'only-write-batch'));
+  // Where replaced files are kept, and where partial and temporary files go (a relative one is
+  // under DEST, which is written anyway).
+  out.push(...treesWritten(optionValues(parsed, 'backup-dir', 'partial-dir', 'temp-dir', 'T')));
   const operands = parsed.operands;
   if (operands.length < 2) return out;
   const dest = operands[operands.length - 1] as ShellWord;
@@ -1052,7 +1058,16 @@ const PG_CONNECTION = ['dbname', 'host', 'port', 'username', 'role'];
 /** Programs that write, create, remove or re-permission files they are given, by basename. */
 export const FILE_WRITERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['rm', operandsWritten({ longOptional: ['interactive', 'preserve-root'] })],
-  ['rmdir', operandsWritten({})],
+  [
+    'rmdir',
+    (args) => {
+      // `rmdir -p a/b` removes `a/b`, then `a`.
+      const parsed = parseOptions(args, { short: '', permute: true });
+      if (parsed === undefined) return UNKNOWN;
+      const parents = hasOption(parsed, 'p', 'parents') ? parsed.operands.flatMap(parentWrites) : [];
+      return [...writes(parsed.operands), ...parents];
+    },
+  ],
   ['unlink', operandsWritten({})],
   ['mkdir', mkdir],
   ['mkfifo', operandsWritten({ short: 'm', long: ['mode'], longOptional: ['context'] })],
