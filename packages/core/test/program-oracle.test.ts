@@ -177,6 +177,13 @@ const CASES: readonly Case[] = [
     precise: true,
     needs: ['mkswap', 'wipefs'],
   },
+  // dpkg-deb: the archive it builds, the directory it extracts into
+  {
+    line: "mkdir -p pk/DEBIAN && printf 'Package: p\\nVersion: 1\\nArchitecture: all\\nMaintainer: m\\nDescription: d\\n' > pk/DEBIAN/control && dpkg-deb --root-owner-group -b pk >/dev/null && dpkg-deb -x pk.deb out",
+    changes: ['pk/**', 'pk.deb', 'out/**'],
+    precise: true,
+    needs: ['dpkg-deb'],
+  },
   // patch: may be refused
   { line: 'patch -s -p0 -i fix.diff', changes: ['f.txt'], precise: false },
   { line: 'patch -s -p0 < fix.diff', changes: ['f.txt'], precise: false },
@@ -344,6 +351,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
   ...Object.fromEntries(['dbus-run-session', 'dbus-daemon'].map((p) => [p, 'dbus-daemon'])),
   ...Object.fromEntries(['ar', 'as', 'strip', 'objcopy'].map((p) => [p, 'binutils'])),
   gcc: 'gcc',
+  'dpkg-deb': 'dpkg',
   capsh: 'libcap2-bin',
   ...Object.fromEntries(['mkswap', 'wipefs', 'mkfs'].map((p) => [p, 'util-linux'])),
   ...Object.fromEntries(['mkfs.ext4', 'mke2fs'].map((p) => [p, 'e2fsprogs'])),

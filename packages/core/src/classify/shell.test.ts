@@ -969,7 +969,14 @@ const evasions: readonly Case[] = [
   [
     'apt-get Pre-Invoke is unknown',
     'apt-get -o APT::Update::Pre-Invoke::=rm update',
-    ['exec apt-get -o APT::Update::Pre-Invoke::=rm update', 'unknown'],
+    [
+      'exec apt-get -o APT::Update::Pre-Invoke::=rm update',
+      'unknown',
+      'write /var/lib/apt/lists',
+      'write /var/lib/apt/lists/',
+      'write /var/cache/apt',
+      'write /var/cache/apt/',
+    ],
   ],
   [
     'writing /dev/udp opens a connection',

@@ -595,6 +595,106 @@ export function fileWriter(name: string): Handler | undefined {
   return family === undefined ? undefined : FILE_WRITERS.get(family);
 }
 
+/** The whole file system: what a package manager installs or removes (and its scripts run as root). */
+const EVERYWHERE = lit('/');
+
+/**
+ * dpkg-deb (and dpkg's pass-through of its actions): extracting writes DIR (`-x`, `-X`, `-R`,
+ * `-e` into ./DEBIAN by default); building writes the archive (`-b DIR [ARCHIVE]`, default
+ * DIR.deb). Showing and listing write nothing.
+ */
+function dpkgDeb(parsed: ParsedOptions): WrapperEffect[] | undefined {
+  const [first, second] = parsed.operands;
+  if (hasOption(parsed, 'x', 'extract', 'X', 'vextract', 'R', 'raw-extract'))
+    return second === undefined ? [...UNKNOWN] : treeWrites(second);
+  if (hasOption(parsed, 'e', 'control')) return treeWrites(second ?? lit('DEBIAN'));
+  if (hasOption(parsed, 'b', 'build')) {
+    if (second !== undefined) return treeWrites(second);
+    if (first === undefined || !first.literal) return [...UNKNOWN];
+    return writes([lit(`${first.text.replace(/\/+$/, '')}.deb`)]);
+  }
+  return undefined;
+}
+
+const DPKG_SPEC: OptionSpec = {
+  short: 'DGOBEt',
+  long: names('admindir root instdir log status-fd status-logger path-include path-exclude debug force-all'),
+  permute: true,
+};
+
+/**
+ * dpkg: installing, unpacking, removing, purging, configuring and changing selections write
+ * anywhere (`/`; `--root`/`--instdir`/`--admindir` elsewhere: `unknown`); `--log` writes its
+ * file; the dpkg-deb actions as dpkg-deb; queries write nothing.
+ */
+function dpkg(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, DPKG_SPEC);
+  if (parsed === undefined || hasOption(parsed, 'root', 'instdir', 'admindir')) return UNKNOWN;
+  const out = writes(optionValues(parsed, 'log'));
+  const deb = dpkgDeb(parsed);
+  if (deb !== undefined) return [...out, ...deb];
+  if (hasOption(parsed, 'no-act', 'dry-run', 'simulate')) return out;
+  if (
+    hasOption(
+      parsed,
+      'i',
+      'install',
+      'unpack',
+      'r',
+      'remove',
+      'P',
+      'purge',
+      'configure',
+      'triggers-only',
+      'a',
+      'pending',
+      'set-selections',
+      'clear-selections',
+      'update-avail',
+      'merge-avail',
+      'clear-avail',
+      'forget-old-unavail',
+      'add-architecture',
+      'remove-architecture',
+    )
+  )
+    out.push(...treeWrites(EVERYWHERE));
+  return out;
+}
+
+/** apt-get, apt and aptitude subcommands that install or remove packages (anywhere). */
+const APT_CHANGES = new Set(
+  names(
+    'install remove purge upgrade dist-upgrade full-upgrade autoremove autopurge reinstall build-dep satisfy safe-upgrade markauto unmarkauto hold unhold',
+  ),
+);
+
+/**
+ * apt-get / apt / aptitude: installing and removing write anywhere (`/`), `update` the package
+ * lists, `clean` the cache, `download` and `source` the working directory; `-s` and the showing
+ * subcommands write nothing. `-o Dir…` moves where it writes: `unknown` (the `-o` hooks that run
+ * commands are read with the interpreters).
+ */
+function apt(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'octaP',
+    long: names('option config-file target-release host-architecture build-profiles'),
+    permute: true,
+  });
+  if (parsed === undefined) return UNKNOWN;
+  if (optionValues(parsed, 'o', 'option').some((o) => !o.literal || /^dir/i.test(o.text))) return UNKNOWN;
+  if (hasOption(parsed, 'c', 'config-file')) return UNKNOWN;
+  if (hasOption(parsed, 's', 'simulate', 'just-print', 'dry-run', 'recon', 'no-act')) return NOTHING;
+  const sub = parsed.operands[0]?.text ?? '';
+  if (APT_CHANGES.has(sub)) return treeWrites(EVERYWHERE);
+  if (sub === 'update')
+    return [...treeWrites(lit('/var/lib/apt/lists')), ...treeWrites(lit('/var/cache/apt'))];
+  if (sub === 'clean' || sub === 'autoclean' || sub === 'auto-clean')
+    return treeWrites(lit('/var/cache/apt'));
+  if (sub === 'download' || sub === 'source' || sub === 'changelog') return treeWrites(HERE);
+  return NOTHING;
+}
+
 /** xxd [INFILE [OUTFILE]] (also with `-r`): OUTFILE. */
 function xxd(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const operands: ShellWord[] = [];
@@ -1143,6 +1243,15 @@ export const FILE_WRITERS: ReadonlyMap<string, Handler> = new Map<string, Handle
   ['unzip', unzip],
   ['zip', zip],
   ...DEVICE_WRITERS,
+  ['dpkg', dpkg],
+  [
+    'dpkg-deb',
+    (args) => {
+      const parsed = parseOptions(args, DPKG_SPEC);
+      return parsed === undefined ? UNKNOWN : (dpkgDeb(parsed) ?? NOTHING);
+    },
+  ],
+  ...['apt-get', 'apt', 'aptitude'].map((n): readonly [string, Handler] => [n, apt]),
   ['split', split],
   ['csplit', csplit],
   ['xxd', xxd],
