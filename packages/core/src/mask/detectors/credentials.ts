@@ -46,6 +46,31 @@ const SESSION_KEY =
 
 export const credentialDetectors: readonly DetectorDefinition[] = [
   token({
+    id: 'pgpass-password',
+    description:
+      'Passwords in PostgreSQL password files (~/.pgpass lines host:port:database:user:password) whose port is a wildcard or a usual PostgreSQL or PgBouncer port (5432–5439, 6432).',
+    keywords: [':*:', ...Array.from({ length: 8 }, (_, i) => `:${String(5432 + i)}:`), ':6432:'],
+    back: { max: 253, chars: /[A-Za-z0-9.*_[\]-]/ },
+    pre: '(?<![A-Za-z0-9.*_\\[\\]-])[A-Za-z0-9.*_\\[\\]-]{1,253}',
+    body: '(?:[^:\\s\\\\]|\\\\.){1,63}:(?:[^:\\s\\\\]|\\\\.){1,63}:(?<secret>[^\\s]{1,256})',
+    bodyMax: 63 * 2 + 2 + 2 + 256,
+    secretInBody: true,
+    charset: /\S/,
+    post: '',
+    validate: (secret) => !isPlaceholderValue(secret, false),
+    positives: [
+      (r) => {
+        const secret = r.base62(20);
+        return { text: `db.internal:5432:app:app_user:${secret}`, secret };
+      },
+      (r) => {
+        const secret = r.base62(16);
+        return { text: `# ~/.pgpass\n*:*:*:postgres:${secret}\n`, secret };
+      },
+    ],
+    negatives: ['db.internal:5432', 'localhost:5432:app', 'listen 0.0.0.0:5432: ok', 'db:5432:app:user:'],
+  }),
+  token({
     id: 'url-credentials',
     description:
       'Passwords in URLs and connection strings (scheme://user:password@host: postgres, mysql, mongodb+srv, redis, amqp, https, …), also with JSON-escaped slashes (:\\/\\/).',
