@@ -576,6 +576,12 @@ const programs: readonly Case[] = [
     ['exec complete -C rm y ls', 'exec rm y', 'write y'],
   ],
   ['bind -x is unknown', `bind -x '"a":rm y'`, ['exec bind -x "a":rm y', 'unknown']],
+  ['editor is vim', `editor -c '!rm y' f`, ['exec editor -c !rm y f', 'unknown']],
+  [
+    'emacs --eval runs Lisp',
+    `emacs --batch --eval '(shell-command "rm y")'`,
+    ['exec emacs --batch --eval (shell-command "rm y")', 'unknown'],
+  ],
   ['gosu runs its command', 'gosu app rm y', ['exec gosu app rm y', 'exec rm y', 'write y']],
   ['tini runs its command', 'tini -- rm y', ['exec tini -- rm y', 'exec rm y', 'write y']],
   [

@@ -507,10 +507,36 @@ const OTHER_PROGRAMS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   // and write any file, dc runs `!cmd`. Only printing their version or help is resolved, and
   // dc given only `-e` expressions without `!` (it then exits without reading stdin).
   ['dc', unknownWhen((args) => !dcExpressionsOnly(args))],
-  ...['vim', 'vi', 'nvim', 'ex', 'view', 'vimdiff', 'rvim', 'rview', 'ed', 'red'].map(
+  // (`editor` and `sensible-editor` are Debian's names for the chosen editor, vim by default.)
+  ...[
+    'vim',
+    'vi',
+    'nvim',
+    'ex',
+    'view',
+    'vimdiff',
+    'rvim',
+    'rview',
+    'ed',
+    'red',
+    'vim.basic',
+    'vim.tiny',
+    'vim.nox',
+    'vim.gtk3',
+    'gvim',
+    'editor',
+    'sensible-editor',
+  ].map(
     (n) =>
       [n, unknownWhen((args) => !(args.length === 1 && INFO_FLAGS.includes(args[0]?.text ?? '')))] as const,
   ),
+  // emacs runs Lisp given on the command line or loaded from a file.
+  ...['emacs', 'emacs-nox', 'emacs-gtk'].map((n): [string, Handler] => [
+    n,
+    unknownWhen((args) =>
+      args.some((w) => /^(--eval|-l$|--load|-f$|--funcall|--script|-x$|--execute|-e$)/.test(w.text)),
+    ),
+  ]),
   [
     'gdb',
     unknownWhen((args) =>
