@@ -695,6 +695,52 @@ function apt(args: readonly ShellWord[]): readonly WrapperEffect[] {
   return NOTHING;
 }
 
+/** Where cron and at keep their jobs (Debian's and Red Hat's spools). */
+const SPOOLS = [lit('/var/spool/cron'), lit('/var/spool/at')];
+
+/**
+ * crontab: installing (FILE, `-` or stdin) and removing (`-r`) write the spool; `-l` lists;
+ * `-e` runs an editor that reads its commands from stdin: `unknown`.
+ */
+function crontab(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, { short: 'uc', permute: true });
+  if (parsed === undefined || hasOption(parsed, 'e')) return UNKNOWN;
+  if (hasOption(parsed, 'l', 'V')) return NOTHING;
+  return SPOOLS.flatMap(treeWrites);
+}
+
+/** systemctl verbs that change unit files or links (persistently, or with `--runtime` until reboot). */
+const SYSTEMCTL_WRITERS = new Set(
+  names(
+    'enable disable reenable mask unmask preset preset-all link revert set-default add-wants add-requires set-property set-environment unset-environment',
+  ),
+);
+
+/**
+ * systemctl: enabling, masking, linking and setting properties write the unit directories
+ * (`/etc/systemd/system`, `--user`'s `~/.config/systemd/user`, `--runtime`'s `/run/systemd`);
+ * `edit` runs an editor: `unknown`; `--root` elsewhere: `unknown`. Starting and stopping write no
+ * file (they are the `exec`).
+ */
+function systemctl(args: readonly ShellWord[]): readonly WrapperEffect[] {
+  const parsed = parseOptions(args, {
+    short: 'tpPnoHMs',
+    long: names(
+      'type state property kill-whom signal host machine lines output job-mode root image preset-mode boot-loader-entry boot-loader-menu reboot-argument timestamp what message when',
+    ),
+    permute: true,
+  });
+  if (parsed === undefined || hasOption(parsed, 'root', 'image')) return UNKNOWN;
+  const verb = parsed.operands[0]?.text ?? '';
+  if (verb === 'edit') return UNKNOWN;
+  if (!SYSTEMCTL_WRITERS.has(verb)) return NOTHING;
+  if (hasOption(parsed, 'user')) return treeWrites(lit('~/.config/systemd/user'));
+  if (hasOption(parsed, 'runtime')) return treeWrites(lit('/run/systemd'));
+  return verb === 'set-environment' || verb === 'unset-environment'
+    ? NOTHING
+    : treeWrites(lit('/etc/systemd/system'));
+}
+
 /** xxd [INFILE [OUTFILE]] (also with `-r`): OUTFILE. */
 function xxd(args: readonly ShellWord[]): readonly WrapperEffect[] {
   const operands: ShellWord[] = [];
@@ -1244,6 +1290,16 @@ export const FILE_WRITERS: ReadonlyMap<string, Handler> = new Map<string, Handle
   ['zip', zip],
   ...DEVICE_WRITERS,
   ['dpkg', dpkg],
+  ['crontab', crontab],
+  ['systemctl', systemctl],
+  // at and batch queue a job (its commands are classified with the wrappers); atrm removes one.
+  ...['at', 'batch', 'atrm'].map((n): readonly [string, Handler] => [
+    n,
+    (args) =>
+      n === 'at' && args.some((w) => w.literal && /^-[a-zA-Z]*[lc]/.test(w.text))
+        ? NOTHING
+        : SPOOLS.flatMap(treeWrites),
+  ]),
   [
     'dpkg-deb',
     (args) => {
