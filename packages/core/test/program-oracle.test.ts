@@ -248,6 +248,7 @@ const CASES: readonly Case[] = [
   { line: 'linux64 victim a', victim: [['a']], precise: true },
   { line: 'choom -n 10 -- victim a', victim: [['a']], precise: true },
   { line: "capsh -- -c 'victim a'", victim: [['a']], precise: true },
+  { line: "script -q -c 'victim a' log.txt", victim: [['a']], changes: ['log.txt'], precise: true },
   {
     line: 'dbus-run-session -- victim a',
     victim: [['a']],
@@ -353,6 +354,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
   gcc: 'gcc',
   'dpkg-deb': 'dpkg',
   capsh: 'libcap2-bin',
+  script: 'bsdutils',
   ...Object.fromEntries(['mkswap', 'wipefs', 'mkfs'].map((p) => [p, 'util-linux'])),
   ...Object.fromEntries(['mkfs.ext4', 'mke2fs'].map((p) => [p, 'e2fsprogs'])),
   man: 'man-db',

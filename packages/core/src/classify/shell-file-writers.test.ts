@@ -85,6 +85,11 @@ const CASES: readonly (readonly [line: string, expected: readonly string[]])[] =
       'write /var/spool/at/',
     ],
   ],
+  ['script -c ls /var/log/s', ['exec script -c ls /var/log/s', 'exec ls', 'write /var/log/s']],
+  ['tcpdump -w /tmp/p', ['exec tcpdump -w /tmp/p', 'write /tmp/p']],
+  ['tcpdump -w x -C 1 -z rm', ['exec tcpdump -w x -C 1 -z rm', 'unknown']],
+  ['initdb -D /srv/pg', ['exec initdb -D /srv/pg', 'write /srv/pg', 'write /srv/pg/']],
+  ['redis-cli --rdb /tmp/r', ['exec redis-cli --rdb /tmp/r', 'write /tmp/r']],
   ['crontab -l', ['exec crontab -l']],
   ['crontab -e', ['exec crontab -e', 'unknown']],
   [

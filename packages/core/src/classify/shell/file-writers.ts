@@ -1291,6 +1291,51 @@ export const FILE_WRITERS: ReadonlyMap<string, Handler> = new Map<string, Handle
   ...DEVICE_WRITERS,
   ['dpkg', dpkg],
   ['crontab', crontab],
+  // tcpdump -w FILE; -z runs a program on each file it rotates (`-C`, `-G`).
+  [
+    'tcpdump',
+    (args) => {
+      const parsed = parseOptions(args, {
+        short: 'BcCDEFGiIjmMrsTVwWyz',
+        long: names(
+          'buffer-size count file-size interface time-stamp-type print-sampling relinquish-privileges snapshot-length',
+        ),
+        permute: true,
+      });
+      if (parsed === undefined || hasOption(parsed, 'z')) return UNKNOWN;
+      return writes(optionValues(parsed, 'w'));
+    },
+  ],
+  // initdb [-D] DATADIR: the new cluster's directory (PGDATA when none is given).
+  [
+    'initdb',
+    (args) => {
+      const parsed = parseOptions(args, {
+        short: 'DEUXLAkT',
+        long: names(
+          'pgdata encoding username waldir locale auth auth-host auth-local pwfile lc-collate lc-ctype lc-messages lc-monetary lc-numeric lc-time text-search-config set locale-provider icu-locale icu-rules builtin-locale waldir wal-segsize',
+        ),
+        permute: true,
+      });
+      if (parsed === undefined) return UNKNOWN;
+      const dir = optionValue(parsed, 'D', 'pgdata') ?? parsed.operands[0];
+      return dir === undefined
+        ? UNKNOWN
+        : [...treeWrites(dir), ...treesWritten(optionValues(parsed, 'X', 'waldir'))];
+    },
+  ],
+  // redis-cli --rdb FILE and --functions-rdb FILE save a dump.
+  [
+    'redis-cli',
+    (args) => {
+      const out: WrapperEffect[] = [];
+      for (let i = 0; i < args.length; i++) {
+        if (args[i]?.literal === true && /^--(rdb|functions-rdb)$/.test((args[i] as ShellWord).text))
+          out.push(...writes([args[i + 1]]));
+      }
+      return out;
+    },
+  ],
   ['systemctl', systemctl],
   // at and batch queue a job (its commands are classified with the wrappers); atrm removes one.
   ...['at', 'batch', 'atrm'].map((n): readonly [string, Handler] => [

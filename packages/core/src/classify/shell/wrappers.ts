@@ -576,7 +576,16 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
       },
       (p) => {
         const command = optionValue(p, 'c', 'command');
-        return command !== undefined ? [script(command)] : [{ kind: 'stdin' }];
+        // The session is logged to FILE (default ./typescript), and to each --log-* file.
+        const logs = [
+          p.operands[0] ?? { text: 'typescript', literal: true, glob: false },
+          ...p.options
+            .filter(
+              (o) => /^(I|O|B|T|t|log-in|log-out|log-io|log-timing)$/.test(o.name) && o.value !== undefined,
+            )
+            .map((o) => o.value as ShellWord),
+        ].map((path): WrapperEffect => ({ kind: 'write', path }));
+        return [...(command !== undefined ? [script(command)] : [{ kind: 'stdin' } as const]), ...logs];
       },
     ),
   ],
