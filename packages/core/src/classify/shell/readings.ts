@@ -3,7 +3,8 @@
 // `$'…'`, comments and quoted here-documents), blanks (only space and tab separate words; form
 // feed, vertical tab, carriage return and Unicode spaces are word characters), comments (`#`
 // starts one only at the start of a word), here-document bodies (see heredoc.ts), and the `;`
-// bash does not need after `)` or `}` before `done`/`fi`/… . Each check either rewrites the text to
+// bash does not need after `)` or `}` before `done`/`fi`/…, a newline inside a word, and
+// backquoted substitutions that end earlier than the grammar ends them. Each check either rewrites the text to
 // what bash reads or says the two readings differ, which the classifier turns into `unknown`.
 import type { Node, Tree } from 'web-tree-sitter';
 import { heredocDelimiter, readHeredocBody } from './heredoc.js';
@@ -103,6 +104,15 @@ export function readingAgrees(text: string, tree: Tree): boolean {
       return false;
     if (node.type === 'comment' && !commentStartsWord(text, node.startIndex)) return false;
   }
+  // An unquoted newline always ends a word in bash, yet the grammar reads `ls` NEWLINE `\rm x`
+  // as one command whose name holds the newline.
+  for (const m of text.matchAll(/\n/g)) {
+    const node = root.descendantForIndex(m.index, m.index + 1);
+    if (node?.type === 'word' && node.startIndex <= m.index && m.index < node.endIndex) return false;
+  }
+  // A backquoted substitution ends at the first backquote not escaped, yet the grammar reads
+  // `` `echo a` `rm x` `` as one substitution.
+  if (text.includes('`') && !backquotesAgree(root)) return false;
   const mayHaveHeredoc = text.includes('<<');
   const mayHaveComment = text.includes('#');
   if (!mayHaveHeredoc && !mayHaveComment && !root.hasError) return true;
@@ -114,6 +124,24 @@ export function readingAgrees(text: string, tree: Tree): boolean {
     else if (node.type === 'comment')
       agrees = commentStartsWord(text, node.startIndex) && !node.text.includes('\n');
     else if (node.type === 'heredoc_redirect') agrees = heredocAgrees(text, node);
+    return agrees;
+  });
+  return agrees;
+}
+
+/** Whether no backquoted substitution holds a backquote that is not escaped. */
+function backquotesAgree(root: Node): boolean {
+  let agrees = true;
+  walk(root, (node) => {
+    if (!agrees) return false;
+    if (node.type === 'command_substitution' && node.text.startsWith('`')) {
+      const inner = node.text.slice(1, -1);
+      for (let i = inner.indexOf('`'); i !== -1; i = inner.indexOf('`', i + 1)) {
+        let run = 0;
+        while (i - run - 1 >= 0 && inner.charAt(i - run - 1) === '\\') run++;
+        if (run % 2 === 0) agrees = false;
+      }
+    }
     return agrees;
   });
   return agrees;
