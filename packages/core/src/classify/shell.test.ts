@@ -553,6 +553,19 @@ const programs: readonly Case[] = [
   ],
   ['git log reads', 'git log -1', ['exec git log -1']],
   [
+    'git commit without a message starts the editor',
+    'git commit',
+    ['exec git commit', 'unknown', 'write .', 'write ./'],
+  ],
+  ['git commit -m does not', 'git commit -m x', ['exec git commit -m x', 'write .', 'write ./']],
+  [
+    'git rebase -i starts the editor',
+    'git rebase -i HEAD~2',
+    ['exec git rebase -i HEAD~2', 'unknown', 'write .', 'write ./'],
+  ],
+  ['git add -p reads stdin', 'git add -p', ['exec git add -p', 'unknown', 'write .', 'write ./']],
+  ['lz4 -l is a format', 'lz4 -l f', ['exec lz4 -l f', 'write f.lz4']],
+  [
     'fc -s runs from the history',
     "history -s 'rm y'; fc -s",
     ['exec history -s rm y', 'exec fc -s', 'unknown'],

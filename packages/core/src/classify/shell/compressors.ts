@@ -302,7 +302,9 @@ export function compressorWrites(
   const parsed = parseOptions(args, { ...family.spec, permute: true });
   if (parsed === undefined) return UNKNOWN;
   // To standard output, or nothing written at all.
-  if (hasOption(parsed, 'c', 'stdout', 'to-stdout', 't', 'test', 'l', 'list')) return [];
+  // (lz4's `-l` is its legacy format, not a listing.)
+  const lists = family === LZ4 ? ['list'] : ['l', 'list'];
+  if (hasOption(parsed, 'c', 'stdout', 'to-stdout', 't', 'test', ...lists)) return [];
   if (family.listOptions !== undefined && hasOption(parsed, ...family.listOptions)) return UNKNOWN;
   const decompress = byName || hasOption(parsed, 'd', 'decompress', 'uncompress');
   const suffix = suffixOf(family, parsed);

@@ -164,6 +164,45 @@ function configEffects(rest: readonly ShellWord[]): WrapperEffect[] {
 }
 
 /**
+ * Whether the subcommand starts the configured editor (`core.editor`, `GIT_EDITOR`, else vi):
+ * a command from configuration that, like vi, reads what to do from stdin. A commit or tag
+ * without a message, an interactive rebase or add, `config --edit`, …
+ */
+function startsEditor(sub: string, rest: readonly ShellWord[]): boolean {
+  const flags = rest.filter((w) => w.literal && w.text.startsWith('-')).map((w) => w.text);
+  const has = (re: RegExp): boolean => flags.some((f) => re.test(f));
+  const message = has(/^(-[a-zA-Z]*[mFC]|--message|--file|--reuse-message|--no-edit|--fixup)/);
+  const first = rest.find((w) => !(w.literal && w.text.startsWith('-')))?.text;
+  switch (sub) {
+    case 'commit':
+      return !message || has(/^(-[a-zA-Z]*e|--edit)$/);
+    case 'tag':
+      return has(/^-[a-zA-Z]*[as]|^--(annotate|sign)$/) && !message;
+    case 'rebase':
+      return has(/^(-[a-zA-Z]*i|--interactive|--edit-todo)$/);
+    case 'config':
+      return has(/^(-e|--edit)$/) || first === 'edit';
+    case 'add':
+    case 'stash':
+    case 'checkout':
+    case 'reset':
+    case 'restore':
+      return has(/^(-[a-zA-Z]*[pie]|--patch|--interactive|--edit)$/) && first !== 'list';
+    case 'merge':
+    case 'pull':
+    case 'revert':
+    case 'cherry-pick':
+      return has(/^(-e|--edit)$/);
+    case 'notes':
+      return ['add', 'append', 'edit'].includes(first ?? '') && !message;
+    case 'branch':
+      return has(/^--edit-description$/);
+    default:
+      return false;
+  }
+}
+
+/**
  * What one subcommand does (see the file comment): the commands it runs, the paths it writes
  * (built with `write`, and `tree` for a directory written into), `unknown` where that cannot be
  * known. Does not throw.
@@ -183,6 +222,7 @@ export function gitSubcommand(
 ): WrapperEffect[] {
   const out: WrapperEffect[] = [];
   const first = rest.find((w) => !(w.literal && w.text.startsWith('-')));
+  if (startsEditor(sub, rest)) out.push(UNKNOWN);
   out.push(...outputFile(rest).map((f) => write(places.under(f))));
   // fast-export and fast-import keep their marks in a file.
   for (const w of rest) {
