@@ -120,6 +120,8 @@ const CASES: readonly (readonly [line: string, expected: readonly string[]])[] =
     ['exec objcopy --dump-section .text=/etc/t a.o b.o', 'write b.o', 'write /etc/t'],
   ],
   ['gcc -o /usr/local/bin/x a.c', ['exec gcc -o /usr/local/bin/x a.c', 'write /usr/local/bin/x']],
+  ['gcc -v -o /usr/local/bin/x a.c', ['exec gcc -v -o /usr/local/bin/x a.c', 'write /usr/local/bin/x']],
+  ['gcc --version', ['exec gcc --version']],
   ['gcc -c a.c', ['exec gcc -c a.c', 'write .', 'write ./']],
   ['gcc -wrapper rm,x a.c', ['exec gcc -wrapper rm,x a.c', 'unknown']],
   ['gcc -fplugin=./p.so a.c', ['exec gcc -fplugin=./p.so a.c', 'unknown']],

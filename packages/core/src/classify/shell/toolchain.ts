@@ -206,7 +206,7 @@ function compiler(args: readonly ShellWord[]): readonly WrapperEffect[] {
   }
   if (
     texts.length === 0 ||
-    texts.some((t) => /^(--version|-v|--help|-dumpversion|-dumpmachine|-print-.*)$/.test(t))
+    texts.every((t) => /^(--version|-v|--help|-dumpversion|-dumpmachine|-print-.*|-###)$/.test(t))
   )
     return [];
   // Only preprocessing or checking: `-o` or stdout, unless dependency files are asked for.
