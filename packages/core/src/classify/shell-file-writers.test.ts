@@ -104,6 +104,7 @@ const CASES: readonly (readonly [line: string, expected: readonly string[]])[] =
   ['apt-get -o Dir::Cache=/tmp install x', ['exec apt-get -o Dir::Cache=/tmp install x', 'unknown']],
   ['dpkg -i x.deb', ['exec dpkg -i x.deb', 'write /']],
   ['dpkg -L nginx', ['exec dpkg -L nginx']],
+  ['dpkg -G -i x.deb', ['exec dpkg -G -i x.deb', 'write /']],
   ['dpkg-deb -x p.deb /srv/x', ['exec dpkg-deb -x p.deb /srv/x', 'write /srv/x', 'write /srv/x/']],
   ['cp -b a /etc/x', ['exec cp -b a /etc/x', 'write /etc/x', 'write /etc/x/', 'write /etc', 'write /etc/']],
   ['mkfs.ext4 /dev/sdb1', ['exec mkfs.ext4 /dev/sdb1', 'write /dev/sdb1']],

@@ -617,7 +617,7 @@ function dpkgDeb(parsed: ParsedOptions): WrapperEffect[] | undefined {
 }
 
 const DPKG_SPEC: OptionSpec = {
-  short: 'DGOBEt',
+  short: 'ZzS',
   long: names('admindir root instdir log status-fd status-logger path-include path-exclude debug force-all'),
   permute: true,
 };
