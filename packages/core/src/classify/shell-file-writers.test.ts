@@ -87,6 +87,8 @@ const CASES: readonly (readonly [line: string, expected: readonly string[]])[] =
   ],
   ['script -c ls /var/log/s', ['exec script -c ls /var/log/s', 'exec ls', 'write /var/log/s']],
   ['tcpdump -w /tmp/p', ['exec tcpdump -w /tmp/p', 'write /tmp/p']],
+  ['tcpdump -I -w /tmp/p', ['exec tcpdump -I -w /tmp/p', 'write /tmp/p']],
+  ['initdb -k -D /srv/pg', ['exec initdb -k -D /srv/pg', 'write /srv/pg', 'write /srv/pg/']],
   ['tcpdump -w x -C 1 -z rm', ['exec tcpdump -w x -C 1 -z rm', 'unknown']],
   ['initdb -D /srv/pg', ['exec initdb -D /srv/pg', 'write /srv/pg', 'write /srv/pg/']],
   ['redis-cli --rdb /tmp/r', ['exec redis-cli --rdb /tmp/r', 'write /tmp/r']],

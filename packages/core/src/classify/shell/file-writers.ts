@@ -1296,7 +1296,7 @@ export const FILE_WRITERS: ReadonlyMap<string, Handler> = new Map<string, Handle
     'tcpdump',
     (args) => {
       const parsed = parseOptions(args, {
-        short: 'BcCDEFGiIjmMrsTVwWyz',
+        short: 'BcCEFGijmMrsTVwWyz',
         long: names(
           'buffer-size count file-size interface time-stamp-type print-sampling relinquish-privileges snapshot-length',
         ),
@@ -1311,7 +1311,7 @@ export const FILE_WRITERS: ReadonlyMap<string, Handler> = new Map<string, Handle
     'initdb',
     (args) => {
       const parsed = parseOptions(args, {
-        short: 'DEUXLAkT',
+        short: 'DEUXLAT',
         long: names(
           'pgdata encoding username waldir locale auth auth-host auth-local pwfile lc-collate lc-ctype lc-messages lc-monetary lc-numeric lc-time text-search-config set locale-provider icu-locale icu-rules builtin-locale waldir wal-segsize',
         ),

@@ -180,7 +180,7 @@ function perf(args: readonly ShellWord[]): readonly WrapperEffect[] {
     return NOTHING;
   // Valued options of the common subcommands; a value taken for the command errs to unknown.
   const parsed = parseOptions(args.slice(1), {
-    short: 'eoCGptrcFIjmuxyLTSdDMrBb',
+    short: 'eoCGptrcFIjmuxMD',
     long: [
       'event',
       'output',
