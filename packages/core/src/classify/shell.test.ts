@@ -595,6 +595,7 @@ const programs: readonly Case[] = [
     `emacs --batch --eval '(shell-command "rm y")'`,
     ['exec emacs --batch --eval (shell-command "rm y")', 'unknown'],
   ],
+  ['perf stat -d is a flag', 'perf stat -d rm y', ['exec perf stat -d rm y', 'exec rm y', 'write y']],
   ['gosu runs its command', 'gosu app rm y', ['exec gosu app rm y', 'exec rm y', 'write y']],
   ['tini runs its command', 'tini -- rm y', ['exec tini -- rm y', 'exec rm y', 'write y']],
   [
