@@ -595,6 +595,11 @@ const programs: readonly Case[] = [
     `emacs --batch --eval '(shell-command "rm y")'`,
     ['exec emacs --batch --eval (shell-command "rm y")', 'unknown'],
   ],
+  [
+    'git format-patch -N is a flag',
+    'git format-patch -N -o /tmp/p HEAD~1',
+    ['exec git format-patch -N -o /tmp/p HEAD~1', 'write /tmp/p', 'write /tmp/p/'],
+  ],
   ['perf stat -d is a flag', 'perf stat -d rm y', ['exec perf stat -d rm y', 'exec rm y', 'write y']],
   ['gosu runs its command', 'gosu app rm y', ['exec gosu app rm y', 'exec rm y', 'write y']],
   ['tini runs its command', 'tini -- rm y', ['exec tini -- rm y', 'exec rm y', 'write y']],

@@ -290,7 +290,7 @@ export function gitSubcommand(
       break;
     case 'format-patch': {
       const parsed = parseOptions(rest, {
-        short: 'ovN',
+        short: 'ov',
         long: [
           'output-directory',
           'subject-prefix',
