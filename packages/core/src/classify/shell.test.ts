@@ -600,6 +600,17 @@ const programs: readonly Case[] = [
     'git format-patch -N -o /tmp/p HEAD~1',
     ['exec git format-patch -N -o /tmp/p HEAD~1', 'write /tmp/p', 'write /tmp/p/'],
   ],
+  [
+    'git config -f FILE keeps a command too',
+    "git config -f .git/config core.pager 'rm y'",
+    [
+      'exec git config -f .git/config core.pager rm y',
+      'exec rm y',
+      'write y',
+      'write .git/config',
+      'write .git/config/',
+    ],
+  ],
   ['perf stat -d is a flag', 'perf stat -d rm y', ['exec perf stat -d rm y', 'exec rm y', 'write y']],
   ['gosu runs its command', 'gosu app rm y', ['exec gosu app rm y', 'exec rm y', 'write y']],
   ['tini runs its command', 'tini -- rm y', ['exec tini -- rm y', 'exec rm y', 'write y']],

@@ -120,15 +120,17 @@ function outputFile(words: readonly ShellWord[]): ShellWord[] {
   return out;
 }
 
+/** `git config`'s options that take a value. */
+const CONFIG_SPEC: OptionSpec = {
+  short: 'ft',
+  long: ['file', 'blob', 'type', 'default', 'comment', 'value', 'url'],
+  longOptional: ['get-color', 'get-colorbool'],
+  permute: true,
+};
+
 /** The paths `git config` writes when it sets, or none when it only reads. */
 function configTarget(rest: readonly ShellWord[], places: GitPlaces): ShellWord[] | undefined {
-  const spec: OptionSpec = {
-    short: 'ft',
-    long: ['file', 'blob', 'type', 'default', 'comment', 'value', 'url'],
-    longOptional: ['get-color', 'get-colorbool'],
-    permute: true,
-  };
-  const parsed = parseOptions(rest, spec);
+  const parsed = parseOptions(rest, CONFIG_SPEC);
   if (parsed === undefined) return undefined;
   const reads =
     hasOption(
@@ -156,7 +158,9 @@ function configTarget(rest: readonly ShellWord[], places: GitPlaces): ShellWord[
 
 /** What `git config` sets runs (see gitConfigEffects), for `KEY VALUE` and `set KEY VALUE`. */
 function configEffects(rest: readonly ShellWord[]): WrapperEffect[] {
-  const words = rest.filter((w) => !(w.literal && w.text.startsWith('-')));
+  const parsed = parseOptions(rest, CONFIG_SPEC);
+  if (parsed === undefined) return [UNKNOWN];
+  const words = parsed.operands;
   const [first, second] = words[0]?.text === 'set' ? words.slice(1) : words;
   if (first === undefined || second === undefined) return [];
   if (!first.literal || !second.literal) return [UNKNOWN];
